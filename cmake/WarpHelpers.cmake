@@ -1,0 +1,55 @@
+# Helpers shared by all CMakeLists of the project.
+
+# One PCH of the LibTorch headers, built once and reused by every target that includes them
+# (REUSE_FROM needs identical compile flags, which warp_torch_target() guarantees).
+function(warp_torch_target target)
+  target_link_libraries(${target} PUBLIC "${TORCH_LIBRARIES}")
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wno-unused-parameter)
+  if(WARP_PCH)
+    if(TARGET warp_torch_pch AND NOT target STREQUAL "warp_torch_pch")
+      target_precompile_headers(${target} REUSE_FROM warp_torch_pch)
+    else()
+      target_precompile_headers(${target} PRIVATE <torch/torch.h>)
+    endif()
+  endif()
+endfunction()
+
+# warp_core_module(NAME SOURCES a.cpp b.cpp [TORCH] [DEPS lib...])
+# Each concept folder of core/ is its own static library, so parts build and test on their own.
+function(warp_core_module name)
+  cmake_parse_arguments(M "TORCH" "" "SOURCES;DEPS" ${ARGN})
+  add_library(warp_${name} STATIC ${M_SOURCES})
+  target_include_directories(warp_${name} PUBLIC "${PROJECT_SOURCE_DIR}/core")
+  target_compile_features(warp_${name} PUBLIC cxx_std_17)
+  if(M_DEPS)
+    target_link_libraries(warp_${name} PUBLIC ${M_DEPS})
+  endif()
+  if(M_TORCH)
+    warp_torch_target(warp_${name})
+  else()
+    target_compile_options(warp_${name} PRIVATE -Wall -Wextra -Wno-unused-parameter)
+  endif()
+endfunction()
+
+# warp_core_test(NAME SOURCES a.cpp [LIBS lib...] [LABELS core;slow] [TORCH])
+# Core tests use GoogleTest: core/ must build and test on a server with no Qt (WARP_BUILD_GUI=OFF).
+function(warp_core_test name)
+  cmake_parse_arguments(T "TORCH" "TIMEOUT" "SOURCES;LIBS;LABELS" ${ARGN})
+  add_executable(${name} ${T_SOURCES})
+  target_link_libraries(${name} PRIVATE ${T_LIBS} GTest::gtest GTest::gtest_main)
+  target_include_directories(${name} PRIVATE "${PROJECT_SOURCE_DIR}/tests/core")
+  target_compile_definitions(${name} PRIVATE
+    WARP_SOURCE_DIR="${PROJECT_SOURCE_DIR}" WARP_BINARY_DIR="${PROJECT_BINARY_DIR}")
+  if(T_TORCH)
+    warp_torch_target(${name})
+  endif()
+  if(NOT T_LABELS)
+    set(T_LABELS core)
+  endif()
+  if(NOT T_TIMEOUT)
+    set(T_TIMEOUT 300)
+  endif()
+  add_test(NAME ${name} COMMAND ${name})
+  set_tests_properties(${name} PROPERTIES LABELS "${T_LABELS}" TIMEOUT ${T_TIMEOUT}
+    ENVIRONMENT "WARP_TEST_TMP=${PROJECT_BINARY_DIR}/test-tmp;OMP_NUM_THREADS=1")
+endfunction()

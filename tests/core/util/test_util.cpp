@@ -1,0 +1,58 @@
+// Tests of core/util: atomic files, hashing, device parsing.
+#include <gtest/gtest.h>
+
+#include <sys/stat.h>
+
+#include "test_support.h"
+#include "util/device.h"
+#include "util/error.h"
+#include "util/fsutil.h"
+#include "util/sha256.h"
+
+using namespace warp;
+
+TEST(Util, Sha256KnownVectors) {
+  // FIPS 180-2 test vectors.
+  EXPECT_EQ(sha256_hex("abc", 3), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(sha256_hex("", 0), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}
+
+TEST(Util, AtomicWriteReplacesAndLeavesNoTemp) {
+  auto dir = test::scratch_dir("util-atomic");
+  auto path = dir + "/f.txt";
+  write_file_atomic(path, std::string("first"));
+  write_file_atomic(path, std::string("second"));
+  EXPECT_EQ(read_file_text(path), "second");
+  EXPECT_EQ(sha256_file(path), sha256_hex("second", 6));
+  // Nothing but the target is left in the folder.
+  std::string cmd = "test $(ls -A '" + dir + "' | wc -l) -eq 1";
+  EXPECT_EQ(std::system(cmd.c_str()), 0);
+}
+
+TEST(Util, AtomicFileWithoutCommitRemovesTemp) {
+  auto dir = test::scratch_dir("util-abort");
+  std::string temp;
+  {
+    AtomicFile f(dir + "/x.h5");
+    temp = f.temp_path();
+    write_file_atomic(temp, std::string("partial"));  // something at the temp path
+  }
+  EXPECT_FALSE(is_regular_file(temp));
+  EXPECT_FALSE(is_regular_file(dir + "/x.h5"));
+}
+
+TEST(Util, ReadingAFolderOrMissingFileIsBadInput) {
+  auto dir = test::scratch_dir("util-read");
+  EXPECT_THROW(read_file_bytes(dir), BadInput);
+  EXPECT_THROW(read_file_bytes(dir + "/missing"), BadInput);
+}
+
+TEST(Util, ParseDevice) {
+  EXPECT_EQ(parse_device("cpu"), torch::Device(torch::kCPU));
+  EXPECT_THROW(parse_device("tpu"), BadInput);
+  EXPECT_THROW(parse_device("cuda:x"), BadInput);
+  if (!torch::cuda::is_available()) {
+    EXPECT_EQ(parse_device("auto"), torch::Device(torch::kCPU));
+    EXPECT_THROW(parse_device("cuda"), BadInput);
+  }
+}
