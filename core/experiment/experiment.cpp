@@ -1,0 +1,77 @@
+#include "experiment/experiment.h"
+
+#include <dirent.h>
+
+#include "db/experiment_db.h"
+#include "experiment/presets.h"
+#include "util/error.h"
+#include "util/fsutil.h"
+
+namespace warp {
+
+namespace {
+
+bool folder_is_empty(const std::string& dir) {
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return true;
+  bool empty = true;
+  while (dirent* e = ::readdir(d)) {
+    std::string n = e->d_name;
+    if (n != "." && n != "..") {
+      empty = false;
+      break;
+    }
+  }
+  ::closedir(d);
+  return empty;
+}
+
+nlohmann::json parse_config(const std::string& path) {
+  if (!is_regular_file(path)) throw BadInput(file_message(path, "not found: not a WARP experiment folder"));
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(read_file_text(path));
+  } catch (const nlohmann::json::exception& e) {
+    throw BadInput(file_message(path, std::string("not valid JSON: ") + e.what()));
+  }
+  if (!j.is_object() || j.value("format", "") != "warp-experiment")
+    throw BadInput(file_message(path, "not a WARP experiment config (field 'format' must be \"warp-experiment\")"));
+  if (!j.contains("version") || !j["version"].is_number_integer() || j["version"].get<int>() != 1)
+    throw BadInput(file_message(path, "unsupported experiment config version (expected 1)"));
+  return j;
+}
+
+}  // namespace
+
+Experiment Experiment::create(const std::string& dir, const std::string& preset) {
+  nlohmann::json config = preset_config(preset);  // validates the preset name first
+  if (is_regular_file(dir)) throw BadInput(file_message(dir, "is a file, expected a folder for the experiment"));
+  if (is_regular_file(dir + "/config.json")) throw BadInput(file_message(dir, "already holds an experiment"));
+  if (!folder_is_empty(dir)) throw BadInput(file_message(dir, "folder is not empty; choose a new folder"));
+  make_dirs(dir);
+  Experiment e;
+  e.dir_ = dir;
+  make_dirs(e.checkpoints_dir());
+  make_dirs(e.exports_dir());
+  {
+    ExperimentDb db = ExperimentDb::open(e.db_path());
+    db.ensure_experiment(config.value("preset", "experiment"), config.dump());
+  }
+  e.save_config(config);  // written last: its presence marks a complete experiment
+  return e;
+}
+
+Experiment Experiment::open(const std::string& dir) {
+  if (!is_directory(dir)) throw BadInput(file_message(dir, "no such experiment folder"));
+  Experiment e;
+  e.dir_ = dir;
+  e.config_ = parse_config(e.config_path());
+  return e;
+}
+
+void Experiment::save_config(const nlohmann::json& config) {
+  write_file_atomic(config_path(), config.dump(2) + "\n");
+  config_ = config;
+}
+
+}  // namespace warp

@@ -1,0 +1,46 @@
+#include "experiment/presets.h"
+
+#include "model/gpt_config.h"
+#include "util/error.h"
+
+namespace warp {
+
+std::vector<std::string> preset_names() { return {"demo", "smoke"}; }
+
+nlohmann::json preset_config(const std::string& name) {
+  GPTConfig model;
+  int64_t bpe_vocab = 0;
+  if (name == "demo") {
+    // Demo policy: ~1.3M parameters; trains to readable phrases on 2 CPU cores in minutes.
+    model.n_layer = 4;
+    model.n_head = 4;
+    model.n_embd = 128;
+    model.n_ctx = 128;
+    model.vocab_size = 4096;
+    bpe_vocab = 4096;
+  } else if (name == "smoke") {
+    // Smoke: every stage in seconds, for CI and tests. Not meant to learn anything useful.
+    model.n_layer = 2;
+    model.n_head = 2;
+    model.n_embd = 32;
+    model.n_ctx = 64;
+    model.vocab_size = 512;
+    bpe_vocab = 512;
+  } else {
+    std::string known;
+    for (const auto& n : preset_names()) known += (known.empty() ? "" : ", ") + n;
+    throw BadInput("unknown preset '" + name + "' (known: " + known + ")");
+  }
+  return {
+      {"format", "warp-experiment"},
+      {"version", 1},
+      {"preset", name},
+      {"model", model.to_json()},
+      {"tokenizer", {{"kind", "bpe"}, {"vocab_size", bpe_vocab}}},
+      // Paper defaults (DESIGN §5); later stages read their sections from here.
+      {"warp", {{"beta", 0.1}, {"mu", 0.01}, {"runs", 2}, {"lambda", 0.5}, {"eta", 0.3},
+                {"temperature", 0.9}, {"eta_grid", {0.0, 0.1, 0.3, 0.5, 0.8, 1.0}}}},
+  };
+}
+
+}  // namespace warp
