@@ -1,0 +1,40 @@
+#pragma once
+// Is a run's process still there? (DESIGN §3: a run whose process is gone and whose heartbeat is
+// stale is marked crashed, never left "running" forever.)
+//
+// A run is presumed alive while its heartbeat is fresh. Once the heartbeat is stale (older than
+// stale_after_seconds), it is alive only if it ran on this host and its pid still names the same
+// process: kill(pid, 0) finds it, it is not a zombie, and its start identity (boot id + start time,
+// recorded with the pid) still matches, so a pid reused by another program does not keep a dead run
+// "running". For a run on another host only the heartbeat counts.
+
+#include <cstdint>
+#include <string>
+
+#include "db/records.h"
+
+namespace warp {
+
+// Heartbeats more than this old (seconds) count as stale by default; runs beat every few seconds.
+constexpr double kDefaultStaleAfterSeconds = 60.0;
+
+// Unix time in seconds (wall clock), with sub-second precision.
+double unix_now();
+// This machine's host name (gethostname), "" if unknown.
+std::string this_host();
+// Whether a process with this pid exists on this host and is not a zombie. false for pid <= 0.
+bool pid_alive(int64_t pid);
+// "<boot id>:<start time in clock ticks>" of a process on this host (Linux /proc); "" when unknown.
+std::string process_start_token(int64_t pid);
+
+// Whether the run's process is presumed alive at time `now` (see above). Uses heartbeat_at, else
+// started_at, else created_at as the last sign of life.
+bool is_alive(const RunRecord& run, double stale_after_seconds, double now);
+inline bool is_alive(const RunRecord& run, double stale_after_seconds = kDefaultStaleAfterSeconds) {
+  return is_alive(run, stale_after_seconds, unix_now());
+}
+
+// The status a reader should show: Crashed for a running run that is not alive, else the stored one.
+RunStatus effective_status(const RunRecord& run, double stale_after_seconds, double now);
+
+}  // namespace warp

@@ -1,0 +1,165 @@
+#include "db/schema.h"
+
+#include "util/error.h"
+
+namespace warp {
+
+namespace {
+
+// Schema v1: experiments, runs (status, process, heartbeat, lineage), metrics (keys interned in
+// metric_keys; AUTOINCREMENT ids never reused, so "rows since id N" cannot miss rows), checkpoints.
+Migration schema_v1() {
+  Migration m;
+  m.version = 1;
+  m.description = "experiments, runs, metrics, checkpoints";
+  m.statements = {
+      R"(CREATE TABLE experiments(
+           id          INTEGER PRIMARY KEY,
+           name        TEXT NOT NULL UNIQUE,
+           created_at  REAL NOT NULL,
+           config_json TEXT NOT NULL DEFAULT '{}'))",
+      R"(CREATE TABLE runs(
+           id                 INTEGER PRIMARY KEY,
+           name               TEXT NOT NULL UNIQUE,
+           kind               TEXT NOT NULL,
+           status             TEXT NOT NULL DEFAULT 'queued'
+                              CHECK (status IN ('queued','running','finished','failed','diverged','killed','crashed')),
+           config_json        TEXT NOT NULL DEFAULT '{}',
+           pid                INTEGER,
+           host               TEXT NOT NULL DEFAULT '',
+           proc_start         TEXT NOT NULL DEFAULT '',
+           heartbeat_at       REAL,
+           created_at         REAL NOT NULL,
+           started_at         REAL,
+           ended_at           REAL,
+           parent_run_id      INTEGER REFERENCES runs(id),
+           init_checkpoint_id INTEGER REFERENCES checkpoints(id),
+           iteration          INTEGER,
+           message            TEXT NOT NULL DEFAULT ''))",
+      "CREATE INDEX runs_by_status ON runs(status)",
+      R"(CREATE TABLE metric_keys(
+           id  INTEGER PRIMARY KEY,
+           key TEXT NOT NULL UNIQUE))",
+      // value NULL stands for NaN (SQLite stores a bound NaN as NULL).
+      R"(CREATE TABLE metrics(
+           id        INTEGER PRIMARY KEY AUTOINCREMENT,
+           run_id    INTEGER NOT NULL REFERENCES runs(id),
+           step      INTEGER NOT NULL,
+           key_id    INTEGER NOT NULL REFERENCES metric_keys(id),
+           value     REAL,
+           wall_time REAL NOT NULL))",
+      "CREATE INDEX metrics_by_run_key_step ON metrics(run_id, key_id, step)",
+      R"(CREATE TABLE checkpoints(
+           id         INTEGER PRIMARY KEY,
+           run_id     INTEGER REFERENCES runs(id),
+           path       TEXT NOT NULL,
+           step       INTEGER NOT NULL DEFAULT 0,
+           sha256     TEXT NOT NULL CHECK (length(sha256) = 64),
+           kind       TEXT NOT NULL,
+           created_at REAL NOT NULL,
+           meta_json  TEXT NOT NULL DEFAULT '{}'))",
+      "CREATE INDEX checkpoints_by_run ON checkpoints(run_id)",
+      "CREATE INDEX checkpoints_by_sha256 ON checkpoints(sha256)",
+      // For people reading the file with the sqlite3 shell.
+      R"(CREATE VIEW metric_rows AS
+           SELECT m.id, m.run_id, m.step, k.key, m.value, m.wall_time
+           FROM metrics m JOIN metric_keys k ON k.id = m.key_id)",
+      "PRAGMA application_id = 1463898704",  // kWarpApplicationId
+  };
+  return m;
+}
+
+// Migrations in order. Schema v2 (merges, evaluated points) goes here as schema_v2().
+std::vector<Migration> build_migrations() { return {schema_v1()}; }
+
+void validate_list(const std::vector<Migration>& migrations) {
+  if (migrations.empty()) throw Error("schema migrations: the list is empty");
+  for (size_t i = 0; i < migrations.size(); ++i)
+    if (migrations[i].version != static_cast<int>(i) + 1)
+      throw Error("schema migrations: entry " + std::to_string(i) + " has version " +
+                  std::to_string(migrations[i].version) + ", expected " + std::to_string(i + 1));
+}
+
+int64_t read_application_id(Database& db) {
+  Statement s(db, "PRAGMA application_id");
+  return s.step() ? s.column_int64(0) : 0;
+}
+
+int64_t count_schema_objects(Database& db) {
+  Statement s(db, "SELECT count(*) FROM sqlite_master");
+  return s.step() ? s.column_int64(0) : 0;
+}
+
+// BadInput unless the file is ours (or still empty) and not newer than the code.
+void check_known(Database& db, int version, int latest) {
+  int64_t app = read_application_id(db);
+  if (app != 0 && app != kWarpApplicationId)
+    throw BadInput(file_message(db.path(), "is an SQLite database of another application (application_id " +
+                                               std::to_string(app) + "), not a WARP experiment database"));
+  if (version == 0 && count_schema_objects(db) > 0)
+    throw BadInput(file_message(db.path(), "is an SQLite database with tables of its own, not a WARP experiment database"));
+  if (version > latest)
+    throw BadInput(file_message(db.path(), "database schema version " + std::to_string(version) +
+                                               " is newer than this program supports (version " +
+                                               std::to_string(latest) + "); use a newer WARP Studio to open it"));
+}
+
+}  // namespace
+
+const std::vector<Migration>& schema_migrations() {
+  static const std::vector<Migration> list = build_migrations();
+  return list;
+}
+
+int latest_schema_version() { return schema_migrations().back().version; }
+
+int read_schema_version(Database& db) {
+  Statement s(db, "PRAGMA user_version");
+  return s.step() ? static_cast<int>(s.column_int64(0)) : 0;
+}
+
+int migrate(Database& db, const std::vector<Migration>& migrations) {
+  validate_list(migrations);
+  const int latest = migrations.back().version;
+  int version = read_schema_version(db);
+  check_known(db, version, latest);
+  for (const Migration& m : migrations) {
+    if (m.version <= version) continue;
+    Transaction tx(db, TxnMode::Immediate);
+    // Another process may have migrated while this one waited for the write lock.
+    version = read_schema_version(db);
+    check_known(db, version, latest);
+    if (m.version <= version) continue;  // the transaction rolls back: nothing was written
+    try {
+      for (const std::string& sql : m.statements) db.exec(sql);
+      if (m.code) m.code(db);
+      // PRAGMA takes no parameters; the value is the code's own constant, never input.
+      db.exec("PRAGMA user_version = " + std::to_string(m.version));
+      tx.commit();
+    } catch (const BadInput&) {
+      throw;
+    } catch (const std::exception& e) {
+      throw Error(file_message(db.path(), "migration to schema version " + std::to_string(m.version) + " (" +
+                                              m.description + ") failed, database left at version " +
+                                              std::to_string(version) + ": " + e.what()));
+    }
+    version = m.version;
+  }
+  return version;
+}
+
+int check_schema(Database& db, const std::vector<Migration>& migrations) {
+  validate_list(migrations);
+  const int latest = migrations.back().version;
+  int version = read_schema_version(db);
+  check_known(db, version, latest);
+  if (version == 0)
+    throw BadInput(file_message(db.path(), "is not a WARP experiment database yet (empty); create it first"));
+  if (version < latest)
+    throw BadInput(file_message(db.path(), "database schema version " + std::to_string(version) +
+                                               " is older than this program's (version " + std::to_string(latest) +
+                                               "); open it once for writing to upgrade it"));
+  return version;
+}
+
+}  // namespace warp

@@ -1,0 +1,624 @@
+// Tests of the experiment database: schema and migrations, runs, metrics, checkpoints, read-only use.
+#include <gtest/gtest.h>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <set>
+
+#include "db/experiment_db.h"
+#include "db_test_support.h"
+#include "test_support.h"
+#include "util/error.h"
+#include "util/fsutil.h"
+
+using namespace warp;
+
+namespace {
+
+int64_t scalar(Database& db, const std::string& sql) {
+  Statement s(db, sql);
+  EXPECT_TRUE(s.step()) << sql;
+  return s.column_int64(0);
+}
+
+std::set<std::string> schema_names(Database& db) {
+  Statement s(db, "SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'");
+  std::set<std::string> out;
+  while (s.step()) out.insert(s.column_text(0));
+  return out;
+}
+
+bool has_column(Database& db, const std::string& table, const std::string& column) {
+  Statement s(db, "SELECT 1 FROM pragma_table_info(?) WHERE name = ?");
+  s.bind(1, table).bind(2, column);
+  return s.step();
+}
+
+// What the message of an exception thrown by f says ("" when it throws nothing).
+template <typename Ex, typename F>
+std::string message_of(F&& f) {
+  try {
+    f();
+  } catch (const Ex& e) {
+    return e.what();
+  }
+  return "";
+}
+
+// A fake schema v2 on top of the real list: what a later migration (merges) would look like.
+std::vector<Migration> with_fake_v2(const std::string& bad_statement = "") {
+  std::vector<Migration> list = schema_migrations();
+  Migration v2;
+  v2.version = 2;
+  v2.description = "merges (test)";
+  v2.statements = {"CREATE TABLE merges(id INTEGER PRIMARY KEY, method TEXT NOT NULL, lambda REAL)",
+                   "ALTER TABLE runs ADD COLUMN merge_id INTEGER REFERENCES merges(id)"};
+  if (!bad_statement.empty()) v2.statements.push_back(bad_statement);
+  // A data step: every existing run gets a merge row (exercises Migration::code).
+  v2.code = [](Database& db) { db.exec("INSERT INTO merges(method, lambda) SELECT 'slerp', 0.5 FROM runs"); };
+  list.push_back(v2);
+  return list;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// schema
+
+TEST(ExperimentDbSchema, CreatesAndReopens) {
+  auto dir = test::scratch_dir("edb-create");
+  const std::string path = dir + "/experiment.db";
+  int64_t run_id = 0;
+  {
+    ExperimentDb db = ExperimentDb::open(path);
+    EXPECT_EQ(db.schema_version(), 1);
+    EXPECT_EQ(latest_schema_version(), 1);
+    EXPECT_EQ(scalar(db.database(), "PRAGMA user_version"), 1);
+    EXPECT_EQ(scalar(db.database(), "PRAGMA application_id"), kWarpApplicationId);
+    auto names = schema_names(db.database());
+    for (const char* t : {"experiments", "runs", "metrics", "metric_keys", "checkpoints", "metric_rows"})
+      EXPECT_TRUE(names.count(t)) << "missing " << t;
+    int64_t first = db.ensure_experiment("demo", R"({"a":1})");
+    EXPECT_EQ(db.ensure_experiment("demo", "{}"), first);
+    run_id = db.create_run({"sft-1", "sft"});
+    db.append_metrics(run_id, {{0, "loss", 3.5}, {1, "loss", 2.5}});
+  }
+  ExperimentDb db = ExperimentDb::open(path);
+  EXPECT_EQ(db.schema_version(), 1);
+  auto experiments = db.list_experiments();
+  ASSERT_EQ(experiments.size(), 1u);
+  EXPECT_EQ(experiments[0].name, "demo");
+  EXPECT_EQ(experiments[0].config_json, R"({"a":1})");  // the first config stays
+  EXPECT_EQ(db.get_run(run_id).name, "sft-1");
+  EXPECT_EQ(db.read_metrics(run_id, "loss").size(), 2u);
+  // The metric_rows view resolves keys (for the sqlite3 shell).
+  EXPECT_EQ(scalar(db.database(), "SELECT count(*) FROM metric_rows WHERE key = 'loss'"), 2);
+}
+
+TEST(ExperimentDbSchema, MigratesFromV1ToFakeV2KeepingData) {
+  auto dir = test::scratch_dir("edb-migrate");
+  const std::string path = dir + "/experiment.db";
+  int64_t run_id = 0;
+  {
+    ExperimentDb db = ExperimentDb::open(path);
+    run_id = db.create_run({"rl-1", "train"});
+    db.append_metrics(run_id, {{5, "reward", 0.25}});
+  }
+  const auto v2 = with_fake_v2();
+  ExperimentDbOptions o;
+  o.migrations = &v2;
+  {
+    ExperimentDb db = ExperimentDb::open(path, o);
+    EXPECT_EQ(db.schema_version(), 2);
+    EXPECT_EQ(scalar(db.database(), "PRAGMA user_version"), 2);
+    EXPECT_TRUE(schema_names(db.database()).count("merges"));
+    EXPECT_TRUE(has_column(db.database(), "runs", "merge_id"));
+    EXPECT_EQ(scalar(db.database(), "SELECT count(*) FROM merges"), 1);  // the data step ran once
+    EXPECT_EQ(db.get_run(run_id).name, "rl-1");
+    auto series = db.read_metrics(run_id, "reward");
+    ASSERT_EQ(series.size(), 1u);
+    EXPECT_EQ(series[0].step, 5);
+    EXPECT_EQ(series[0].value, 0.25);
+  }
+  {  // Reopening at v2 runs nothing again.
+    ExperimentDb db = ExperimentDb::open(path, o);
+    EXPECT_EQ(scalar(db.database(), "SELECT count(*) FROM merges"), 1);
+  }
+  // A fresh database goes straight through v1 and v2.
+  ExperimentDb fresh = ExperimentDb::open(dir + "/fresh.db", o);
+  EXPECT_EQ(fresh.schema_version(), 2);
+  EXPECT_TRUE(has_column(fresh.database(), "runs", "merge_id"));
+}
+
+TEST(ExperimentDbSchema, FailedMigrationLeavesPreviousVersion) {
+  auto dir = test::scratch_dir("edb-migrate-fail");
+  const std::string path = dir + "/experiment.db";
+  { ExperimentDb::open(path).create_run({"r", "train"}); }
+  const auto broken = with_fake_v2("CREATE TABLE oops(");  // a syntax error after two good steps
+  ExperimentDbOptions o;
+  o.migrations = &broken;
+  std::string msg = message_of<Error>([&] { ExperimentDb::open(path, o); });
+  EXPECT_NE(msg.find(path), std::string::npos) << msg;
+  EXPECT_NE(msg.find("schema version 2"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("left at version 1"), std::string::npos) << msg;
+  ExperimentDb db = ExperimentDb::open(path);
+  EXPECT_EQ(db.schema_version(), 1);
+  EXPECT_FALSE(schema_names(db.database()).count("merges"));  // the whole step was rolled back
+  EXPECT_FALSE(has_column(db.database(), "runs", "merge_id"));
+  EXPECT_TRUE(db.find_run("r").has_value());
+}
+
+TEST(ExperimentDbSchema, RefusesNewerVersionNamingFileAndVersions) {
+  auto dir = test::scratch_dir("edb-newer");
+  const std::string path = dir + "/experiment.db";
+  const auto v2 = with_fake_v2();
+  ExperimentDbOptions o;
+  o.migrations = &v2;
+  { ExperimentDb::open(path, o); }
+  for (OpenMode mode : {OpenMode::ReadWrite, OpenMode::ReadOnly}) {
+    ExperimentDbOptions current;
+    current.mode = mode;
+    std::string msg = message_of<BadInput>([&] { ExperimentDb::open(path, current); });
+    EXPECT_NE(msg.find(path), std::string::npos) << msg;
+    EXPECT_NE(msg.find("version 2"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("version 1"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("newer"), std::string::npos) << msg;
+  }
+  // Nothing was changed by the refusals.
+  ExperimentDb db = ExperimentDb::open(path, o);
+  EXPECT_EQ(db.schema_version(), 2);
+}
+
+TEST(ExperimentDbSchema, ReadOnlyRefusesOlderOrEmptyDatabase) {
+  auto dir = test::scratch_dir("edb-ro-old");
+  const std::string path = dir + "/experiment.db";
+  { ExperimentDb::open(path); }
+  const auto v2 = with_fake_v2();
+  ExperimentDbOptions ro;
+  ro.mode = OpenMode::ReadOnly;
+  ro.migrations = &v2;
+  std::string msg = message_of<BadInput>([&] { ExperimentDb::open(path, ro); });
+  EXPECT_NE(msg.find("older"), std::string::npos) << msg;
+  EXPECT_EQ(ExperimentDb::open(path).schema_version(), 1);  // untouched
+
+  write_file_atomic(dir + "/empty.db", std::string());
+  msg = message_of<BadInput>([&] { ExperimentDb::open_read_only(dir + "/empty.db"); });
+  EXPECT_NE(msg.find("empty"), std::string::npos) << msg;
+}
+
+TEST(ExperimentDbSchema, RejectsMalformedMigrationLists) {
+  auto dir = test::scratch_dir("edb-badlist");
+  std::vector<Migration> gap = schema_migrations();
+  gap.push_back(Migration{3, "skips 2", {"SELECT 1"}, nullptr});
+  ExperimentDbOptions o;
+  o.migrations = &gap;
+  EXPECT_THROW(ExperimentDb::open(dir + "/a.db", o), Error);
+  std::vector<Migration> empty;
+  o.migrations = &empty;
+  EXPECT_THROW(ExperimentDb::open(dir + "/b.db", o), Error);
+}
+
+TEST(ExperimentDbSchema, BadFilesGiveBadInputNamingThePath) {
+  auto dir = test::scratch_dir("edb-badfiles");
+  // A text file: refused, and left exactly as it was (no WAL switch, no tables).
+  const std::string text = dir + "/notes.txt";
+  const std::string content = "This is a text file that someone picked by mistake in the open dialog.\n";
+  write_file_atomic(text, content);
+  for (OpenMode mode : {OpenMode::ReadWrite, OpenMode::ReadOnly}) {
+    ExperimentDbOptions o;
+    o.mode = mode;
+    std::string msg = message_of<BadInput>([&] { ExperimentDb::open(text, o); });
+    EXPECT_NE(msg.find(text), std::string::npos) << msg;
+    EXPECT_NE(msg.find("not a database"), std::string::npos) << msg;
+  }
+  EXPECT_EQ(read_file_text(text), content);
+  EXPECT_FALSE(is_regular_file(text + "-wal"));
+
+  // A folder.
+  std::string msg = message_of<BadInput>([&] { ExperimentDb::open(dir); });
+  EXPECT_NE(msg.find(dir), std::string::npos) << msg;
+  EXPECT_NE(msg.find("folder"), std::string::npos) << msg;
+  msg = message_of<BadInput>([&] { ExperimentDb::open_read_only(dir); });
+  EXPECT_NE(msg.find(dir), std::string::npos) << msg;
+
+  // A missing file, read-only.
+  msg = message_of<BadInput>([&] { ExperimentDb::open_read_only(dir + "/nope.db"); });
+  EXPECT_NE(msg.find(dir + "/nope.db"), std::string::npos) << msg;
+  EXPECT_FALSE(is_regular_file(dir + "/nope.db"));
+
+  // Another program's SQLite database (tables of its own, no version): refused, not altered.
+  const std::string other = dir + "/other.sqlite";
+  {
+    Database db(other, OpenMode::ReadWrite);
+    db.exec("CREATE TABLE runs(x)");
+  }
+  msg = message_of<BadInput>([&] { ExperimentDb::open(other); });
+  EXPECT_NE(msg.find(other), std::string::npos) << msg;
+  EXPECT_NE(msg.find("not a WARP experiment database"), std::string::npos) << msg;
+  {
+    Database db(other, OpenMode::ReadWrite);
+    db.exec("PRAGMA application_id = 1234");
+    db.exec("DROP TABLE runs");
+  }
+  msg = message_of<BadInput>([&] { ExperimentDb::open(other); });
+  EXPECT_NE(msg.find("another application"), std::string::npos) << msg;
+}
+
+// ---------------------------------------------------------------------------------------------
+// runs
+
+TEST(ExperimentDbRuns, StatusNamesRoundTrip) {
+  for (RunStatus s : {RunStatus::Queued, RunStatus::Running, RunStatus::Finished, RunStatus::Failed,
+                      RunStatus::Diverged, RunStatus::Killed, RunStatus::Crashed})
+    EXPECT_EQ(parse_run_status(to_string(s)), s);
+  EXPECT_STREQ(to_string(RunStatus::Diverged), "diverged");
+  std::string msg = message_of<BadInput>([] { parse_run_status("done"); });
+  EXPECT_NE(msg.find("'done'"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("crashed"), std::string::npos) << msg;
+  EXPECT_FALSE(is_terminal(RunStatus::Queued));
+  EXPECT_FALSE(is_terminal(RunStatus::Running));
+  EXPECT_TRUE(is_terminal(RunStatus::Killed));
+}
+
+TEST(ExperimentDbRuns, Lifecycle) {
+  auto dir = test::scratch_dir("edb-runs");
+  ExperimentDb db = ExperimentDb::open(dir + "/experiment.db");
+  const double t0 = unix_now();
+
+  RunSpec driver_spec;
+  driver_spec.name = "warp-driver";
+  driver_spec.kind = "warp";
+  driver_spec.config_json = R"({"M":2,"I":3})";
+  int64_t driver = db.create_run(driver_spec);
+  RunRecord d = db.get_run(driver);
+  EXPECT_EQ(d.status, RunStatus::Queued);
+  EXPECT_EQ(d.kind, "warp");
+  EXPECT_EQ(d.config_json, R"({"M":2,"I":3})");
+  EXPECT_FALSE(d.pid.has_value());
+  EXPECT_FALSE(d.started_at.has_value());
+  EXPECT_GE(d.created_at, t0 - 1);
+  EXPECT_LE(d.created_at, unix_now() + 1);
+
+  int64_t init_ckpt = db.add_checkpoint({std::nullopt, "checkpoints/sft.h5", 0, std::string(64, 'a'), "sft", "{}"});
+  RunSpec spec;
+  spec.name = "iter1-run2";
+  spec.kind = "train";
+  spec.parent_run_id = driver;
+  spec.init_checkpoint_id = init_ckpt;
+  spec.iteration = 1;
+  int64_t run = db.create_run(spec);
+  EXPECT_NE(run, driver);
+
+  // queued → running: the calling process claims the run.
+  db.set_run_status(run, RunStatus::Running);
+  RunRecord r = db.get_run(run);
+  EXPECT_EQ(r.status, RunStatus::Running);
+  EXPECT_EQ(r.pid, std::optional<int64_t>(::getpid()));
+  EXPECT_EQ(r.host, this_host());
+  EXPECT_EQ(r.proc_start, process_start_token(::getpid()));
+  ASSERT_TRUE(r.started_at && r.heartbeat_at);
+  EXPECT_EQ(r.parent_run_id, std::optional<int64_t>(driver));
+  EXPECT_EQ(r.init_checkpoint_id, std::optional<int64_t>(init_ckpt));
+  EXPECT_EQ(r.iteration, std::optional<int64_t>(1));
+  const double started = *r.started_at;
+
+  db.heartbeat(run);
+  RunRecord h = db.get_run(run);
+  EXPECT_GE(*h.heartbeat_at, *r.heartbeat_at);
+  EXPECT_EQ(*h.started_at, started);
+
+  // running → diverged, with the reason; ended_at set.
+  db.set_run_status(run, RunStatus::Diverged, "loss is NaN at step 120");
+  RunRecord e = db.get_run(run);
+  EXPECT_EQ(e.status, RunStatus::Diverged);
+  EXPECT_EQ(e.message, "loss is NaN at step 120");
+  ASSERT_TRUE(e.ended_at.has_value());
+  EXPECT_GE(*e.ended_at, started);
+
+  // Resumed: running again keeps the first start, clears the end and the message.
+  db.set_run_status(run, RunStatus::Running);
+  RunRecord again = db.get_run(run);
+  EXPECT_EQ(*again.started_at, started);
+  EXPECT_FALSE(again.ended_at.has_value());
+  EXPECT_EQ(again.message, "");
+  db.set_run_status(run, RunStatus::Finished);
+
+  // find / list.
+  ASSERT_TRUE(db.find_run("iter1-run2").has_value());
+  EXPECT_EQ(db.find_run("iter1-run2")->id, run);
+  EXPECT_FALSE(db.find_run("nope").has_value());
+  auto all = db.list_runs();
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].id, driver);
+  EXPECT_EQ(all[1].status, RunStatus::Finished);
+
+  // A run created as running belongs to this process at once.
+  RunSpec live;
+  live.name = "live";
+  live.kind = "eval";
+  live.status = RunStatus::Running;
+  RunRecord lr = db.get_run(db.create_run(live));
+  EXPECT_EQ(lr.pid, std::optional<int64_t>(::getpid()));
+  EXPECT_TRUE(lr.heartbeat_at.has_value());
+}
+
+TEST(ExperimentDbRuns, BadInputIsRefusedWithContext) {
+  auto dir = test::scratch_dir("edb-runs-bad");
+  const std::string path = dir + "/experiment.db";
+  ExperimentDb db = ExperimentDb::open(path);
+  db.create_run({"a", "train"});
+  std::string msg = message_of<BadInput>([&] { db.create_run({"a", "train"}); });
+  EXPECT_NE(msg.find("'a' already exists"), std::string::npos) << msg;
+  EXPECT_NE(msg.find(path), std::string::npos) << msg;
+  EXPECT_THROW(db.create_run({"", "train"}), BadInput);
+  EXPECT_THROW(db.create_run({"b", ""}), BadInput);
+  EXPECT_THROW(db.create_run({"b\n", "train"}), BadInput);
+  EXPECT_THROW(db.create_run({std::string(300, 'x'), "train"}), BadInput);
+  RunSpec bad_json{"b", "train", "{not json"};
+  msg = message_of<BadInput>([&] { db.create_run(bad_json); });
+  EXPECT_NE(msg.find("'b'"), std::string::npos) << msg;
+  RunSpec orphan{"b", "train"};
+  orphan.parent_run_id = 999;
+  msg = message_of<BadInput>([&] { db.create_run(orphan); });
+  EXPECT_NE(msg.find("no run with id 999"), std::string::npos) << msg;
+  RunSpec no_ckpt{"b", "train"};
+  no_ckpt.init_checkpoint_id = 5;
+  msg = message_of<BadInput>([&] { db.create_run(no_ckpt); });
+  EXPECT_NE(msg.find("no checkpoint with id 5"), std::string::npos) << msg;
+  EXPECT_THROW(db.set_run_status(42, RunStatus::Finished), BadInput);
+  EXPECT_THROW(db.heartbeat(42), BadInput);
+  EXPECT_THROW(db.get_run(42), BadInput);
+  EXPECT_THROW(db.set_run_process(1, 0, "host"), BadInput);
+  EXPECT_EQ(db.list_runs().size(), 1u);  // nothing half-created
+  // The CHECK constraint guards the status column against writers that bypass this API.
+  EXPECT_THROW(db.database().exec("UPDATE runs SET status = 'done'"), Error);
+}
+
+// ---------------------------------------------------------------------------------------------
+// metrics
+
+TEST(ExperimentDbMetrics, BatchInsertAndReadSeries) {
+  auto dir = test::scratch_dir("edb-metrics");
+  ExperimentDb db = ExperimentDb::open(dir + "/experiment.db");
+  int64_t a = db.create_run({"a", "train"});
+  int64_t b = db.create_run({"b", "train"});
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const double inf = std::numeric_limits<double>::infinity();
+  const double before = unix_now();
+  // Steps out of order on purpose; interleaved keys; two runs.
+  db.append_metrics(a, {{2, "reward", 0.5}, {2, "kl", 0.01}, {0, "reward", -0.25}, {1, "reward", 0.125}});
+  db.append_metrics(b, {{0, "reward", 9.0}});
+  db.append_metrics(a, {{3, "reward", nan}, {4, "reward", -inf}, {1, "kl", 0.02, 1234.5}});
+  const double after = unix_now();
+
+  auto reward = db.read_metrics(a, "reward");
+  ASSERT_EQ(reward.size(), 5u);
+  const int64_t steps[] = {0, 1, 2, 3, 4};
+  const double values[] = {-0.25, 0.125, 0.5, nan, -inf};
+  for (size_t i = 0; i < 5; ++i) {
+    EXPECT_EQ(reward[i].step, steps[i]);
+    if (std::isnan(values[i]))
+      EXPECT_TRUE(std::isnan(reward[i].value));
+    else
+      EXPECT_EQ(reward[i].value, values[i]);
+    EXPECT_GE(reward[i].wall_time, before);
+    EXPECT_LE(reward[i].wall_time, after);
+  }
+  auto kl = db.read_metrics(a, "kl");
+  ASSERT_EQ(kl.size(), 2u);
+  EXPECT_EQ(kl[0].step, 1);
+  EXPECT_EQ(kl[0].wall_time, 1234.5);  // an explicit wall time is kept
+  EXPECT_EQ(kl[1].value, 0.01);
+  EXPECT_EQ(db.read_metrics(b, "reward").size(), 1u);
+  EXPECT_TRUE(db.read_metrics(b, "kl").empty());
+  EXPECT_TRUE(db.read_metrics(a, "never-written").empty());
+  EXPECT_EQ(db.metric_keys(a), (std::vector<std::string>{"kl", "reward"}));
+  EXPECT_EQ(db.metric_keys(b), (std::vector<std::string>{"reward"}));
+  EXPECT_EQ(db.count_metrics(a), 7);
+  EXPECT_EQ(db.count_metrics(), 8);
+  // Keys are interned: two distinct keys, each stored once.
+  EXPECT_EQ(scalar(db.database(), "SELECT count(*) FROM metric_keys"), 2);
+
+  // Refused batches store nothing.
+  EXPECT_THROW(db.append_metrics(99, {{0, "reward", 1.0}}), BadInput);
+  EXPECT_THROW(db.append_metrics(a, {{5, "reward", 1.0}, {6, "", 1.0}}), BadInput);
+  db.append_metrics(a, {});
+  EXPECT_EQ(db.count_metrics(), 8);
+}
+
+TEST(ExperimentDbMetrics, FailedBatchRollsBackWholeIncludingNewKeys) {
+  auto dir = test::scratch_dir("edb-metrics-rollback");
+  ExperimentDb db = ExperimentDb::open(dir + "/experiment.db");
+  int64_t run = db.create_run({"a", "train"});
+  // A trigger that fails the insert of step 13, after a row with a new key went in.
+  db.database().exec(
+      "CREATE TEMP TRIGGER boom BEFORE INSERT ON metrics WHEN NEW.step = 13 "
+      "BEGIN SELECT RAISE(ABORT, 'step 13 refused'); END");
+  std::string msg = message_of<Error>([&] { db.append_metrics(run, {{12, "fresh/key", 1.0}, {13, "loss", 2.0}}); });
+  EXPECT_NE(msg.find("step 13 refused"), std::string::npos) << msg;
+  EXPECT_EQ(db.count_metrics(), 0);
+  EXPECT_EQ(scalar(db.database(), "SELECT count(*) FROM metric_keys"), 0);
+  db.database().exec("DROP TRIGGER boom");
+  // The key id handed out inside the failed transaction must not be reused from a cache.
+  db.append_metrics(run, {{14, "fresh/key", 3.0}});
+  auto series = db.read_metrics(run, "fresh/key");
+  ASSERT_EQ(series.size(), 1u);
+  EXPECT_EQ(series[0].step, 14);
+  EXPECT_EQ(series[0].value, 3.0);
+}
+
+TEST(ExperimentDbMetrics, IncrementalReadsPageByIdInInsertionOrder) {
+  auto dir = test::scratch_dir("edb-since");
+  ExperimentDb db = ExperimentDb::open(dir + "/experiment.db");
+  int64_t a = db.create_run({"a", "train"});
+  int64_t b = db.create_run({"b", "train"});
+  std::vector<std::pair<int64_t, int64_t>> expected;  // (run, step) in insertion order
+  for (int batch = 0; batch < 3; ++batch) {
+    for (int64_t run : {a, b}) {
+      std::vector<MetricRow> rows;
+      for (int i = 0; i < 5; ++i) {
+        int64_t step = batch * 5 + i;
+        rows.push_back({step, i % 2 ? "kl" : "reward", static_cast<double>(step) / 4});
+        expected.emplace_back(run, step);
+      }
+      db.append_metrics(run, rows);
+    }
+  }
+  std::vector<MetricRecord> got;
+  int64_t last = 0;
+  int pages = 0;
+  for (;;) {
+    auto page = db.read_metrics_since(last, 4);
+    if (page.empty()) break;
+    EXPECT_LE(page.size(), 4u);
+    for (const auto& r : page) {
+      EXPECT_GT(r.id, last);
+      last = r.id;
+      got.push_back(r);
+    }
+    ++pages;
+  }
+  EXPECT_EQ(pages, 8);  // 30 rows in pages of 4
+  ASSERT_EQ(got.size(), expected.size());
+  for (size_t i = 0; i < got.size(); ++i) {
+    EXPECT_EQ(got[i].run_id, expected[i].first);
+    EXPECT_EQ(got[i].step, expected[i].second);
+    EXPECT_EQ(got[i].key, got[i].step % 5 % 2 ? "kl" : "reward");
+    EXPECT_EQ(got[i].value, static_cast<double>(got[i].step) / 4);
+  }
+  EXPECT_TRUE(db.read_metrics_since(last, 100).empty());
+  EXPECT_THROW(db.read_metrics_since(0, 0), BadInput);
+}
+
+TEST(ExperimentDbMetrics, IncrementalReadsFollowAConcurrentWriterProcess) {
+  auto dir = test::scratch_dir("edb-follow");
+  const std::string path = dir + "/experiment.db";
+  int64_t run = 0;
+  { run = ExperimentDb::open(path).create_run({"live", "train"}); }
+  constexpr int kBatches = 400, kBatch = 25;
+  test::StartBarrier barrier;
+  ASSERT_TRUE(barrier.ok());
+  pid_t writer = test::spawn_child([&] {
+    ExperimentDb db = ExperimentDb::open(path);
+    barrier.wait();
+    for (int b = 0; b < kBatches; ++b) {
+      std::vector<MetricRow> rows;
+      for (int i = 0; i < kBatch; ++i) rows.push_back({b * kBatch + i, "reward", 1.0 * i});
+      db.append_metrics(run, rows);
+    }
+  });
+  ASSERT_GT(writer, 0);
+  ExperimentDb reader = ExperimentDb::open_read_only(path);
+  barrier.release();
+  int64_t last = 0, seen = 0, reads = 0;
+  bool whole_batches = true, in_order = true;
+  const double deadline = unix_now() + 30;
+  while (seen < kBatches * kBatch && unix_now() < deadline) {
+    // The limit is above the total: a read returns everything committed so far, so it must end on
+    // a batch boundary (a batch is one transaction: readers never see part of it).
+    auto rows = reader.read_metrics_since(last, 2 * kBatches * kBatch);
+    for (const auto& r : rows) {
+      in_order = in_order && r.id > last && r.step == seen;
+      last = r.id;
+      ++seen;
+    }
+    whole_batches = whole_batches && seen % kBatch == 0;
+    ++reads;
+  }
+  EXPECT_EQ(test::wait_child(writer), 0);
+  EXPECT_EQ(seen, kBatches * kBatch);
+  EXPECT_TRUE(in_order);
+  EXPECT_TRUE(whole_batches);
+  EXPECT_GT(reads, 1);
+  EXPECT_TRUE(reader.read_metrics_since(last, 10).empty());
+}
+
+// ---------------------------------------------------------------------------------------------
+// read-only use while a writer is active
+
+TEST(ExperimentDbReadOnly, ReadsCommittedDataWhileWriterHoldsTheLock) {
+  auto dir = test::scratch_dir("edb-readonly");
+  const std::string path = dir + "/experiment.db";
+  ExperimentDb writer = ExperimentDb::open(path);
+  int64_t run = writer.create_run({"a", "train"});
+  writer.append_metrics(run, {{0, "loss", 1.0}});
+  {
+    // The writer is in the middle of a write transaction with uncommitted rows.
+    Transaction tx(writer.database(), TxnMode::Immediate);
+    Statement(writer.database(), "INSERT INTO metrics(run_id, step, key_id, value, wall_time) VALUES (1, 1, 1, 2.0, 0)").run();
+
+    ExperimentDbOptions o;
+    o.mode = OpenMode::ReadOnly;
+    o.busy_timeout_ms = 100;  // a reader that had to wait for the writer would fail, not pass slowly
+    ExperimentDb reader = ExperimentDb::open(path, o);
+    EXPECT_TRUE(reader.read_only());
+    EXPECT_EQ(reader.read_metrics(run, "loss").size(), 1u);  // committed rows only
+    EXPECT_EQ(reader.list_runs().size(), 1u);
+    std::string msg = message_of<Error>([&] { reader.append_metrics(run, {{2, "loss", 3.0}}); });
+    EXPECT_NE(msg.find("read-only"), std::string::npos) << msg;
+    EXPECT_THROW(reader.create_run({"b", "train"}), Error);
+    EXPECT_THROW(reader.heartbeat(run), Error);
+    EXPECT_THROW(reader.refresh_liveness(), Error);
+    tx.commit();
+    EXPECT_EQ(reader.read_metrics(run, "loss").size(), 2u);
+  }
+}
+
+TEST(ExperimentDbReadOnly, OpensAClosedDatabase) {
+  auto dir = test::scratch_dir("edb-readonly-closed");
+  const std::string path = dir + "/experiment.db";
+  {
+    ExperimentDb db = ExperimentDb::open(path);
+    db.append_metrics(db.create_run({"a", "train"}), {{0, "loss", 1.0}});
+  }
+  ExperimentDb reader = ExperimentDb::open_read_only(path);
+  EXPECT_EQ(reader.count_metrics(), 1);
+  EXPECT_EQ(reader.schema_version(), 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// checkpoints
+
+TEST(ExperimentDbCheckpoints, AddListFind) {
+  auto dir = test::scratch_dir("edb-ckpt");
+  ExperimentDb db = ExperimentDb::open(dir + "/experiment.db");
+  int64_t run = db.create_run({"a", "train"});
+  const std::string sha1(64, 'b');
+  const std::string sha2 = "E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855";
+  int64_t c1 = db.add_checkpoint({run, "checkpoints/a-100.h5", 100, sha1, "policy", R"({"ema":false})"});
+  int64_t c2 = db.add_checkpoint({run, "checkpoints/a-100-ema.h5", 100, sha2, "ema", "{}"});
+  int64_t c3 = db.add_checkpoint({std::nullopt, "imports/gpt2.safetensors", 0, sha1, "import", "{}"});
+
+  auto mine = db.list_checkpoints(run);
+  ASSERT_EQ(mine.size(), 2u);
+  EXPECT_EQ(mine[0].id, c1);
+  EXPECT_EQ(mine[0].path, "checkpoints/a-100.h5");
+  EXPECT_EQ(mine[0].step, 100);
+  EXPECT_EQ(mine[0].kind, "policy");
+  EXPECT_EQ(mine[0].meta_json, R"({"ema":false})");
+  EXPECT_EQ(mine[1].sha256, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");  // lower case
+  EXPECT_EQ(db.list_checkpoints().size(), 3u);
+  EXPECT_FALSE(db.get_checkpoint(c3).run_id.has_value());
+
+  auto found = db.find_checkpoint_by_sha256(sha1);
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->id, c1);  // the first registered with that digest
+  auto found2 = db.find_checkpoint_by_sha256("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  ASSERT_TRUE(found2.has_value());
+  EXPECT_EQ(found2->id, c2);
+  EXPECT_FALSE(db.find_checkpoint_by_sha256(std::string(64, '0')).has_value());
+
+  EXPECT_THROW(db.add_checkpoint({run, "x.h5", 0, "abc", "policy", "{}"}), BadInput);
+  EXPECT_THROW(db.add_checkpoint({run, "x.h5", 0, std::string(64, 'g'), "policy", "{}"}), BadInput);
+  EXPECT_THROW(db.add_checkpoint({run, "", 0, sha1, "policy", "{}"}), BadInput);
+  EXPECT_THROW(db.add_checkpoint({run, "x.h5", 0, sha1, "", "{}"}), BadInput);
+  EXPECT_THROW(db.add_checkpoint({run, "x.h5", 0, sha1, "policy", "[1,"}), BadInput);
+  EXPECT_THROW(db.add_checkpoint({77, "x.h5", 0, sha1, "policy", "{}"}), BadInput);
+  EXPECT_THROW(db.get_checkpoint(77), BadInput);
+  EXPECT_THROW(db.find_checkpoint_by_sha256("xyz"), BadInput);
+  EXPECT_EQ(db.list_checkpoints().size(), 3u);
+}
