@@ -52,5 +52,5 @@ function(warp_core_test name)
   endif()
   add_test(NAME ${name} COMMAND ${name})
   set_tests_properties(${name} PROPERTIES LABELS "${T_LABELS}" TIMEOUT ${T_TIMEOUT}
-    ENVIRONMENT "WARP_TEST_TMP=${PROJECT_BINARY_DIR}/test-tmp;OMP_NUM_THREADS=1")
+    ENVIRONMENT "WARP_TEST_TMP=${PROJECT_BINARY_DIR}/test-tmp;OMP_NUM_THREADS=1;OMP_WAIT_POLICY=PASSIVE")
 endfunction()

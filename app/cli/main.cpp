@@ -3,6 +3,7 @@
 
 #include "commands.h"
 #include "util/error.h"
+#include "util/omp_env.h"
 
 namespace warp::cli {
 std::vector<Registrar>& registry() {
@@ -12,6 +13,7 @@ std::vector<Registrar>& registry() {
 }  // namespace warp::cli
 
 int main(int argc, char** argv) {
+  warp::ensure_passive_omp_wait(argv);
   CLI::App app{"warp: Weight Averaged Rewarded Policies engine (WARP Studio)"};
   app.set_version_flag("--version", std::string("warp ") + WARP_VERSION);
   app.require_subcommand(1);

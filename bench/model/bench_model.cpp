@@ -37,6 +37,7 @@
 #include <torch/torch.h>
 
 #include "model/gpt.h"
+#include "util/omp_env.h"
 #include "model/sampler.h"
 
 using namespace warp;
@@ -182,12 +183,7 @@ std::string loadavg() {
 
 int main(int argc, char** argv) {
   const Args args = parse_args(argc, argv);
-  if (!args.keep_env && !std::getenv("OMP_WAIT_POLICY")) {
-    // The OpenMP runtime reads its settings when it loads, before main: set and start again.
-    ::setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
-    ::execv("/proc/self/exe", argv);
-    std::perror("bench_model: re-exec with OMP_WAIT_POLICY=PASSIVE failed; going on with the default policy");
-  }
+  if (!args.keep_env) ensure_passive_omp_wait(argv);
   ::signal(SIGPIPE, SIG_IGN);
   torch::set_num_threads(args.threads);
   const torch::Device cpu(torch::kCPU);

