@@ -1,0 +1,90 @@
+#include "eval/eval_cache.h"
+
+#include <ctime>
+
+#include "util/error.h"
+
+namespace warp {
+
+const char* const EvalCache::kCreateTableSql = R"(CREATE TABLE IF NOT EXISTS eval_points(
+  id                INTEGER PRIMARY KEY,
+  checkpoint_sha256 TEXT NOT NULL CHECK (length(checkpoint_sha256) = 64),
+  protocol_sha256   TEXT NOT NULL CHECK (length(protocol_sha256) = 64),
+  checkpoint_path   TEXT NOT NULL,
+  protocol_json     TEXT NOT NULL,
+  prompts           INTEGER NOT NULL,
+  reward            REAL,
+  gold              REAL,
+  kl_sft            REAL,
+  kl_sft_sampled    REAL,
+  length            REAL,
+  result_json       TEXT NOT NULL,
+  created_at        REAL NOT NULL,
+  UNIQUE (checkpoint_sha256, protocol_sha256)))";
+
+namespace {
+
+double now_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+}
+
+}  // namespace
+
+EvalCache::EvalCache(ExperimentDb& db) : db_(db) {
+  if (!db_.read_only() && !has_table()) {
+    Transaction txn(db_.database(), TxnMode::Immediate);
+    db_.database().exec(kCreateTableSql);
+    txn.commit();
+  }
+}
+
+bool EvalCache::has_table() const {
+  Statement s(db_.database(), "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'eval_points'");
+  return s.step() && s.column_int64(0) > 0;
+}
+
+std::optional<EvalPoint> EvalCache::find(const std::string& checkpoint_sha256, const std::string& protocol_sha256) const {
+  if (!has_table()) return std::nullopt;
+  Statement s(db_.database(),
+              "SELECT result_json FROM eval_points WHERE checkpoint_sha256 = ?1 AND protocol_sha256 = ?2");
+  s.bind(1, checkpoint_sha256).bind(2, protocol_sha256);
+  if (!s.step()) return std::nullopt;
+  const std::string text = s.column_text(0);
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) throw BadInput(db_.path() + ": eval_points row holds invalid JSON");
+  return EvalPoint::from_json(j, db_.path() + " (eval_points)");
+}
+
+void EvalCache::store(const std::string& checkpoint_sha256, const std::string& protocol_sha256,
+                      const std::string& checkpoint_path, const std::string& protocol_json, const EvalPoint& point) {
+  if (db_.read_only()) throw Error(db_.path() + ": cannot cache an evaluation in a read-only database");
+  Transaction txn(db_.database(), TxnMode::Immediate);
+  Statement s(db_.database(),
+              "INSERT OR REPLACE INTO eval_points(checkpoint_sha256, protocol_sha256, checkpoint_path, protocol_json, "
+              "prompts, reward, gold, kl_sft, kl_sft_sampled, length, result_json, created_at) "
+              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
+  s.bind(1, checkpoint_sha256)
+      .bind(2, protocol_sha256)
+      .bind(3, checkpoint_path)
+      .bind(4, protocol_json)
+      .bind(5, point.prompts)
+      .bind(6, point.reward.mean)
+      .bind(7, point.gold.mean)
+      .bind(8, point.kl_sft.mean)
+      .bind(9, point.kl_sft_sampled.mean)
+      .bind(10, point.length.mean)
+      .bind(11, point.to_json().dump())
+      .bind(12, now_seconds());
+  s.run();
+  txn.commit();
+}
+
+int64_t EvalCache::size() const {
+  if (!has_table()) return 0;
+  Statement s(db_.database(), "SELECT count(*) FROM eval_points");
+  return s.step() ? s.column_int64(0) : 0;
+}
+
+}  // namespace warp

@@ -1,0 +1,274 @@
+#include "eval/evaluate.h"
+
+#include <algorithm>
+#include <map>
+
+#include <torch/torch.h>
+
+#include "data/prompts.h"
+#include "db/experiment_db.h"
+#include "eval/eval_cache.h"
+#include "eval/seeds.h"
+#include "eval/token_stats.h"
+#include "experiment/task_data.h"
+#include "model/sampler.h"
+#include "reward/reward_spec.h"
+#include "reward/task_tokens.h"
+#include "store/checkpoint_h5.h"
+#include "util/device.h"
+#include "util/error.h"
+#include "util/fsutil.h"
+#include "util/sha256.h"
+
+namespace warp {
+
+namespace {
+
+// Eval mode for the scope (no dropout), the previous mode restored afterwards.
+class EvalMode {
+ public:
+  explicit EvalMode(GPT& m) : m_(m), was_(m->is_training()) { m_->eval(); }
+  ~EvalMode() { m_->train(was_); }
+  EvalMode(const EvalMode&) = delete;
+  EvalMode& operator=(const EvalMode&) = delete;
+
+ private:
+  GPT& m_;
+  bool was_;
+};
+
+std::vector<double> to_doubles(const torch::Tensor& t) {
+  auto c = t.to(torch::kCPU, torch::kDouble).contiguous();
+  return std::vector<double>(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
+}
+
+}  // namespace
+
+std::string decode_completion(const BpeTokenizer& tokenizer, const std::vector<int64_t>& ids) {
+  const int64_t V = tokenizer.vocab_size();
+  std::string out;
+  std::vector<int64_t> run;  // a stretch of known ids
+  for (int64_t id : ids) {
+    if (id >= 0 && id < V) {
+      run.push_back(id);
+      continue;
+    }
+    out += completion_text(tokenizer, run);
+    run.clear();
+    out += "\xEF\xBF\xBD";  // U+FFFD
+  }
+  return out + completion_text(tokenizer, run);
+}
+
+uint64_t eval_row_seed(uint64_t eval_seed, int64_t prompt_index) {
+  return derive_seed(kSeedDomainEval, eval_seed, {static_cast<uint64_t>(prompt_index)});
+}
+
+Evaluator::Evaluator(const EvalConfig& config, const std::vector<std::string>& prompts, const BpeTokenizer& tokenizer,
+                     GPT sft, Reward& reward, Reward* gold, torch::Device device)
+    : config_(config), tokenizer_(tokenizer), sft_(std::move(sft)), reward_(reward), gold_(gold), device_(device) {
+  config_.validate();
+  size_t n = prompts.size();
+  if (config_.max_prompts > 0) n = std::min(n, static_cast<size_t>(config_.max_prompts));
+  if (n == 0) throw BadInput("eval: there are no evaluation prompts");
+  const int64_t room = sft_->config().n_ctx - config_.max_new_tokens;
+  if (room < 1)
+    throw BadInput("eval: max_new_tokens " + std::to_string(config_.max_new_tokens) + " leaves no room for a prompt in n_ctx " +
+                   std::to_string(sft_->config().n_ctx));
+  texts_.assign(prompts.begin(), prompts.begin() + static_cast<std::ptrdiff_t>(n));
+  ids_.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    ids_.push_back(prompt_token_ids(tokenizer_, texts_[i]));
+    if (static_cast<int64_t>(ids_.back().size()) > room)
+      throw BadInput("eval: prompt " + std::to_string(i) + " (\"" + texts_[i] + "\") has " +
+                     std::to_string(ids_.back().size()) + " tokens, more than n_ctx - max_new_tokens = " +
+                     std::to_string(room));
+  }
+}
+
+EvalResult Evaluator::evaluate(GPT& policy, const ProgressFn& progress) {
+  if (!(policy->config() == sft_->config()))
+    throw BadInput("eval: the policy's model config differs from the SFT model's");
+  torch::NoGradGuard no_grad;
+  EvalMode policy_mode(policy), sft_mode(sft_);
+  const int64_t N = num_prompts();
+  const double tau = config_.temperature;
+  SampleOptions so;
+  so.temperature = tau;
+  so.eos_id = tokenizer_.eos_id();
+  so.max_new_tokens = config_.max_new_tokens;
+
+  EvalResult result;
+  result.rows.resize(static_cast<size_t>(N));
+  for (int64_t begin = 0; begin < N; begin += config_.batch) {
+    report(progress, {"eval", begin, N, ""});
+    const int64_t end = std::min(N, begin + config_.batch);
+    std::vector<std::vector<int64_t>> prompts(ids_.begin() + begin, ids_.begin() + end);
+    std::vector<uint64_t> seeds;
+    for (int64_t i = begin; i < end; ++i) seeds.push_back(eval_row_seed(config_.seed, i));
+
+    SampleResult s = sample(policy, prompts, seeds, so, device_);  // tokens, mask [B, K]
+    auto logp = completion_log_softmax(policy, s.prompt, s.prompt_mask, s.tokens, tau);  // [B, K, V]
+    auto logq = completion_log_softmax(sft_, s.prompt, s.prompt_mask, s.tokens, tau);    // [B, K, V]
+    auto kl = masked_row_sum(token_kl(logp, logq), s.mask);                              // [B]
+    auto kl_sampled =
+        masked_row_sum(gather_token_log_probs(logp, s.tokens) - gather_token_log_probs(logq, s.tokens), s.mask);  // [B]
+    logp = torch::Tensor();
+    logq = torch::Tensor();
+
+    RewardBatch rb;
+    const auto id_rows = completion_id_rows(s.tokens, s.mask, so.eos_id);
+    for (int64_t i = begin; i < end; ++i) {
+      rb.prompts.push_back(texts_[static_cast<size_t>(i)]);
+      rb.completions.push_back(decode_completion(tokenizer_, id_rows[static_cast<size_t>(i - begin)]));
+    }
+    rb.prompt_tokens = s.prompt;
+    rb.prompt_mask = s.prompt_mask;
+    rb.completion_tokens = s.tokens;
+    rb.completion_mask = s.mask;
+    const std::vector<double> r = reward_.score(rb);
+    const std::vector<double> g = gold_ ? gold_->score(rb) : r;
+    if (static_cast<int64_t>(r.size()) != end - begin || static_cast<int64_t>(g.size()) != end - begin)
+      throw Error("eval: the reward returned " + std::to_string(r.size()) + " scores for " +
+                  std::to_string(end - begin) + " completions");
+    const auto klv = to_doubles(kl), klsv = to_doubles(kl_sampled);
+    const auto lens = s.lengths.to(torch::kCPU).contiguous();
+    for (int64_t i = begin; i < end; ++i) {
+      const size_t b = static_cast<size_t>(i - begin);
+      EvalRow& row = result.rows[static_cast<size_t>(i)];
+      row.prompt_index = i;
+      row.seed = seeds[b];
+      row.completion = id_rows[b];
+      row.text = rb.completions[b];
+      row.reward = r[b];
+      row.gold = g[b];
+      row.kl_sft = klv[b];
+      row.kl_sft_sampled = klsv[b];
+      row.length = lens[static_cast<int64_t>(b)].item<int64_t>();
+    }
+  }
+  report(progress, {"eval", N, N, ""});
+
+  std::vector<double> r, g, kl, kls, len;
+  for (const auto& row : result.rows) {
+    r.push_back(row.reward);
+    g.push_back(row.gold);
+    kl.push_back(row.kl_sft);
+    kls.push_back(row.kl_sft_sampled);
+    len.push_back(static_cast<double>(row.length));
+  }
+  result.point.prompts = N;
+  result.point.reward = mean_and_se(r);
+  result.point.gold = mean_and_se(g);
+  result.point.kl_sft = mean_and_se(kl);
+  result.point.kl_sft_sampled = mean_and_se(kls);
+  result.point.length = mean_and_se(len);
+  return result;
+}
+
+GPT load_policy(const std::string& path, torch::Device device, const GPTConfig* expected) {
+  GptCheckpoint ck = load_gpt_params(path, expected);
+  GPT model(ck.config);
+  {
+    torch::NoGradGuard no_grad;
+    std::map<std::string, torch::Tensor> by_name(ck.params.begin(), ck.params.end());
+    for (auto& item : model->named_parameters()) item.value().copy_(by_name.at(item.key()));
+  }
+  model->to(device);
+  model->eval();
+  return model;
+}
+
+namespace {
+
+std::string resolve_reward(const Experiment& exp, const EvalConfig& config) {
+  return config.reward.empty() ? default_reward_spec(exp) : config.reward;
+}
+
+std::string sft_path_of(const Experiment& exp) { return exp.checkpoints_dir() + "/sft.h5"; }
+
+std::string require_file(const std::string& path, const std::string& what) {
+  if (!is_regular_file(path)) throw BadInput("missing " + what + ": " + path);
+  return path;
+}
+
+}  // namespace
+
+std::pair<nlohmann::json, std::string> eval_protocol(const Experiment& exp, const EvalConfig& config) {
+  config.validate();
+  const TaskDataPaths paths = task_data_paths(exp);
+  const std::string spec_text = resolve_reward(exp, config);
+  const RewardSpec spec = parse_reward_spec(spec_text);
+  std::string reward_sha;
+  if (spec.kind == RewardSpec::Kind::Model) {
+    std::string p = spec.path;
+    if (!p.empty() && p[0] != '/') p = exp.dir() + "/" + p;
+    reward_sha = sha256_file(require_file(p, "reward model checkpoint"));
+  }
+  const PromptSets sets = load_prompt_sets(require_file(paths.prompts_json, "prompt file (run warp sft first)"));
+  int64_t n = static_cast<int64_t>(sets.eval.size());
+  if (config.max_prompts > 0) n = std::min(n, config.max_prompts);
+  const BpeTokenizer tok = BpeTokenizer::load_dir(paths.tokenizer_dir);
+  nlohmann::json protocol = {
+      {"version", 1},
+      {"prompts_sha256", sha256_file(paths.prompts_json)},
+      {"seed", config.seed},
+      {"temperature", config.temperature},
+      {"max_new_tokens", config.max_new_tokens},
+      {"prompts", n},
+      {"reward", spec.to_string()},
+      {"reward_sha256", reward_sha},
+      {"sft_sha256", sha256_file(require_file(sft_path_of(exp), "SFT checkpoint (run warp sft first)"))},
+      {"tokenizer_sha256", tok.sha256()},
+  };
+  const std::string text = protocol.dump();
+  return {protocol, sha256_hex(text.data(), text.size())};
+}
+
+EvalResult evaluate_checkpoint(const Experiment& exp, const std::string& checkpoint, const EvalConfig& config_in,
+                               const ProgressFn& progress) {
+  EvalConfig config = config_in;
+  config.validate();
+  config.reward = resolve_reward(exp, config);
+  std::string path = checkpoint;
+  if (!path.empty() && path[0] != '/' && !is_regular_file(path) && is_regular_file(exp.dir() + "/" + path))
+    path = exp.dir() + "/" + path;
+  require_file(path, "checkpoint");
+  auto [protocol, protocol_sha] = eval_protocol(exp, config);
+  const std::string ckpt_sha = sha256_file(path);
+
+  ExperimentDb db = ExperimentDb::open(exp.db_path());
+  EvalCache cache(db);
+  if (auto hit = cache.find(ckpt_sha, protocol_sha)) {
+    EvalResult r;
+    r.point = *hit;
+    r.cached = true;
+    r.protocol = protocol;
+    r.protocol_sha256 = protocol_sha;
+    return r;
+  }
+
+  const torch::Device device = parse_device(config.device);
+  set_compute_threads(config.threads);
+  const TaskDataPaths paths = task_data_paths(exp);
+  GPT sft = load_policy(sft_path_of(exp), device);
+  const GPTConfig mc = sft->config();
+  GPT policy = load_policy(path, device, &mc);
+  const BpeTokenizer tokenizer = BpeTokenizer::load_dir(paths.tokenizer_dir);
+  std::vector<std::string> prompts;
+  for (const auto& p : load_prompt_sets(paths.prompts_json).eval) prompts.push_back(p.text);
+  const RewardSpec spec = parse_reward_spec(config.reward);
+  const RewardContext context = experiment_reward_context(exp, device);
+  std::unique_ptr<Reward> reward = make_reward(spec, context);
+  std::unique_ptr<Reward> gold;
+  if (spec.kind != RewardSpec::Kind::Gold) gold = make_reward(RewardSpec{}, context);
+
+  Evaluator evaluator(config, prompts, tokenizer, sft, *reward, gold.get(), device);
+  EvalResult r = evaluator.evaluate(policy, progress);
+  r.protocol = protocol;
+  r.protocol_sha256 = protocol_sha;
+  cache.store(ckpt_sha, protocol_sha, checkpoint, protocol.dump(), r.point);
+  return r;
+}
+
+}  // namespace warp

@@ -1,0 +1,114 @@
+#pragma once
+// Evaluation of a policy as one point of the KL-reward plane (DESIGN §5), with common random
+// numbers, batched, under NoGradGuard, cancellable. The RL trainer calls the same Evaluator for
+// the points of its trajectory; `warp eval` calls evaluate_checkpoint, which caches in the DB.
+//
+// Dimension legend: B batch (prompts of one chunk), P prompt slots, K max new tokens, V vocab.
+//
+// For evaluation prompt i (in the order of the prompt file's "eval" set; the first max_prompts of
+// them), with seed_i = derive_seed(kSeedDomainEval, config.seed, {i}):
+//   y_i ~ π(·|x_i) at temperature τ (model/sampler.h: the same uniforms for any checkpoint, and a
+//         row's completion does not depend on the other rows of its chunk)
+//   reward_i          r(x_i, y_i)                     gold_i   the gold reward of y_i
+//   kl_i              Σ_{t ∈ mask} Σ_v p_t(v) (log p_t(v) − log q_t(v))   p = π, q = π_sft, both at τ
+//   kl_sampled_i      Σ_{t ∈ mask} (log p_t(y_t) − log q_t(y_t))
+//   length_i          number of mask positions (EOS included when emitted)
+// log p and log q both come from a full forward pass (eval/token_stats.h), so a policy evaluated
+// against itself has KL exactly 0. Means and standard errors: eval/eval_point.h.
+//
+// Cache (evaluate_checkpoint): key = (checkpoint SHA-256, protocol SHA-256), where the protocol is
+// the JSON object
+//   {"version": 1, "prompts_sha256", "seed", "temperature", "max_new_tokens", "prompts" (count used),
+//    "reward" (spec string), "reward_sha256" (rm checkpoint hash; "" for gold and external),
+//    "sft_sha256", "tokenizer_sha256"}
+// hashed as its compact dump (keys sorted). A hit returns at once: no model is loaded, nothing is
+// sampled, the progress callback is never called.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <torch/types.h>
+
+#include "eval/eval_config.h"
+#include "eval/eval_point.h"
+#include "experiment/experiment.h"
+#include "model/gpt.h"
+#include "reward/reward.h"
+#include "tokenizer/bpe.h"
+#include "util/progress.h"
+
+namespace warp {
+
+// One evaluation prompt's outcome.
+struct EvalRow {
+  int64_t prompt_index = 0;          // i
+  uint64_t seed = 0;                 // seed_i
+  std::vector<int64_t> completion;   // sampled ids up to, not including, EOS
+  std::string text;                  // decoded completion
+  double reward = 0, gold = 0, kl_sft = 0, kl_sft_sampled = 0;
+  int64_t length = 0;                // mask positions (EOS included when emitted)
+};
+
+struct EvalResult {
+  EvalPoint point;
+  std::vector<EvalRow> rows;  // per prompt, in prompt order (empty when `cached`)
+  bool cached = false;        // served from the DB cache
+  std::string protocol_sha256;
+  nlohmann::json protocol;    // what protocol_sha256 hashes (evaluate_checkpoint only)
+};
+
+// The text of completion ids for text rewards: completion_text (reward/task_tokens.h), except that
+// ids the tokenizer does not know (a model vocabulary larger than the tokenizer's) become U+FFFD.
+std::string decode_completion(const BpeTokenizer& tokenizer, const std::vector<int64_t>& ids);
+
+// The seed of evaluation prompt i.
+uint64_t eval_row_seed(uint64_t eval_seed, int64_t prompt_index);
+
+// Evaluates policies against a fixed SFT model on fixed prompts. Holds references: the tokenizer,
+// models and rewards must outlive it. Not thread-safe (one evaluation at a time).
+class Evaluator {
+ public:
+  // prompts: the evaluation prompt texts (the first max_prompts are used). sft: π_sft on `device`
+  // (put in eval mode for each call, its weights untouched). reward: r. gold: the gold reward; null
+  // when r is the gold reward itself (then gold = reward, scored once).
+  // BadInput for an invalid config, no prompts, or a prompt too long for n_ctx - max_new_tokens.
+  Evaluator(const EvalConfig& config, const std::vector<std::string>& prompts, const BpeTokenizer& tokenizer,
+            GPT sft, Reward& reward, Reward* gold, torch::Device device);
+
+  // Progress: stage "eval", done/total prompts; returning false throws Cancelled between chunks.
+  EvalResult evaluate(GPT& policy, const ProgressFn& progress = {});
+
+  const EvalConfig& config() const { return config_; }
+  int64_t num_prompts() const { return static_cast<int64_t>(texts_.size()); }
+
+ private:
+  EvalConfig config_;
+  std::vector<std::string> texts_;
+  std::vector<std::vector<int64_t>> ids_;
+  const BpeTokenizer& tokenizer_;
+  GPT sft_;
+  Reward& reward_;
+  Reward* gold_;
+  torch::Device device_;
+};
+
+// `warp eval`: evaluates a policy checkpoint of the experiment under its evaluation protocol
+// (config: eval_config_for(exp) with the caller's overrides), cached in the DB (see above).
+// Needs data/prompts.json, the tokenizer and checkpoints/sft.h5. A relative checkpoint path is
+// resolved against the current folder first, then the experiment folder.
+EvalResult evaluate_checkpoint(const Experiment& exp, const std::string& checkpoint, const EvalConfig& config,
+                               const ProgressFn& progress = {});
+
+// A GPT policy from a checkpoint (store/checkpoint_h5.h load_gpt_params: validated names, shapes,
+// dtype, finite values; with `expected`, the model config must match), on `device`, in eval mode.
+GPT load_policy(const std::string& path, torch::Device device, const GPTConfig* expected = nullptr);
+
+// The protocol JSON and its SHA-256 for a config (reward spec resolved) in an experiment.
+// Hashes the prompt file, the SFT checkpoint, the tokenizer files and, for rm rewards, the reward
+// checkpoint. BadInput when one of them is missing.
+std::pair<nlohmann::json, std::string> eval_protocol(const Experiment& exp, const EvalConfig& config);
+
+}  // namespace warp

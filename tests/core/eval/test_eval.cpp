@@ -1,0 +1,300 @@
+// Evaluation of a point: per-token statistics against hand computations, the exact KL against its
+// sampled estimate, common random numbers (repeatable, batch-invariant), and the DB cache.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include <torch/torch.h>
+
+#include "db/experiment_db.h"
+#include "eval/eval_cache.h"
+#include "eval/eval_config.h"
+#include "eval/eval_point.h"
+#include "eval/evaluate.h"
+#include "eval/seeds.h"
+#include "eval/token_stats.h"
+#include "eval/synthetic_experiment.h"
+#include "model/gpt.h"
+#include "model/sampler.h"
+#include "util/error.h"
+
+using namespace warp;
+
+namespace {
+
+GPTConfig tiny_config() {
+  GPTConfig c;
+  c.n_layer = 1;
+  c.n_head = 2;
+  c.n_embd = 16;
+  c.n_ctx = 48;
+  c.vocab_size = 257;  // the byte tokenizer
+  return c;
+}
+
+// A GPT whose next-token distributions are far from uniform: weights from `seed`, the embedding
+// scaled up so the logits spread over several nats.
+GPT peaked_model(uint64_t seed, double scale) {
+  GPT m(tiny_config(), seed);
+  torch::NoGradGuard ng;
+  m->wte->weight.mul_(scale);
+  m->eval();
+  return m;
+}
+
+// r = number of completion bytes that are 'a' (reads the texts).
+class CountA : public Reward {
+ public:
+  std::vector<double> score(const RewardBatch& b) override {
+    std::vector<double> out;
+    for (const auto& c : b.completions) out.push_back(static_cast<double>(std::count(c.begin(), c.end(), 'a')));
+    return out;
+  }
+  using Reward::score;
+  std::string name() const override { return "count-a"; }
+};
+
+}  // namespace
+
+TEST(TokenStats, EntropyAndKlMatchHandComputation) {
+  // Two distributions over V = 3 at one position.
+  auto p = torch::tensor({0.5, 0.25, 0.25}, torch::kFloat64).view({1, 1, 3});
+  auto q = torch::tensor({0.25, 0.5, 0.25}, torch::kFloat64).view({1, 1, 3});
+  const double H = -(0.5 * std::log(0.5) + 2 * 0.25 * std::log(0.25));
+  const double KL = 0.5 * std::log(0.5 / 0.25) + 0.25 * std::log(0.25 / 0.5);
+  EXPECT_NEAR(token_entropy(p.log()).item<double>(), H, 1e-12);
+  EXPECT_NEAR(token_kl(p.log(), q.log()).item<double>(), KL, 1e-12);
+  EXPECT_EQ(token_kl(p.log(), p.log()).item<double>(), 0.0);
+  auto x = torch::tensor({{1.0, 2.0, 4.0}, {8.0, 16.0, 32.0}});
+  auto m = torch::tensor({{true, true, false}, {true, false, false}});
+  auto s = masked_row_sum(x, m);
+  EXPECT_EQ(s[0].item<double>(), 3.0);
+  EXPECT_EQ(s[1].item<double>(), 8.0);
+  // A masked NaN does not leak into the sum.
+  x[0][2] = std::nan("");
+  EXPECT_EQ(masked_row_sum(x, m)[0].item<double>(), 3.0);
+}
+
+TEST(TokenStats, CompletionLogSoftmaxMatchesTheModelAtTemperature) {
+  GPT m = peaked_model(3, 20.0);
+  torch::NoGradGuard ng;
+  // Left-padded prompts of lengths 2 and 3, completion of 4 tokens.
+  auto prompt = torch::tensor({{0, 5, 6}, {7, 8, 9}}, torch::kLong);
+  auto pmask = torch::tensor({{false, true, true}, {true, true, true}});
+  auto comp = torch::tensor({{10, 11, 12, 13}, {14, 15, 16, 17}}, torch::kLong);
+  const double tau = 0.7;
+  auto logp = completion_log_softmax(m, prompt, pmask, comp, tau);  // [2, 4, V]
+  ASSERT_EQ(logp.sizes(), torch::IntArrayRef({2, 4, 257}));
+  // Reference: run each row on its own, unpadded, through the plain forward.
+  for (int b = 0; b < 2; ++b) {
+    std::vector<int64_t> seq;
+    for (int i = 0; i < 3; ++i)
+      if (pmask[b][i].item<bool>()) seq.push_back(prompt[b][i].item<int64_t>());
+    const int64_t P = static_cast<int64_t>(seq.size());
+    for (int k = 0; k < 3; ++k) seq.push_back(comp[b][k].item<int64_t>());
+    auto logits = m->forward(torch::tensor(seq, torch::kLong).unsqueeze(0));  // [1, T, V]
+    auto ref = torch::log_softmax(logits[0].narrow(0, P - 1, 4) / tau, -1);    // [4, V]
+    EXPECT_TRUE(torch::allclose(logp[b], ref, 1e-5, 1e-5)) << "row " << b;
+    // The model's own token_log_probs path agrees too.
+    auto lp = completion_log_probs(m, prompt, pmask, comp, tau);  // [2, 4]
+    EXPECT_TRUE(torch::allclose(gather_token_log_probs(logp, comp)[b], lp[b], 1e-5, 1e-5));
+  }
+}
+
+TEST(Evaluate, DecodeCompletionReplacesUnknownIds) {
+  const BpeTokenizer tok = test::byte_tokenizer();
+  auto id = [&](char ch) { return static_cast<int64_t>(*tok.token_id(ByteUnicode::get().utf8(static_cast<uint8_t>(ch)))); };
+  EXPECT_EQ(decode_completion(tok, {id('h'), id('i')}), "hi");
+  EXPECT_EQ(decode_completion(tok, {id('h'), 300, id('i'), 4000}), "h\xEF\xBF\xBDi\xEF\xBF\xBD");
+  EXPECT_EQ(decode_completion(tok, {}), "");
+}
+
+TEST(EvalPoint, MeanAndStandardError) {
+  auto r = mean_and_se({1.0, 2.0, 3.0, 6.0});
+  EXPECT_DOUBLE_EQ(r.mean, 3.0);
+  // s^2 = (4 + 1 + 0 + 9) / 3 = 14/3; se = sqrt(14/3) / 2
+  EXPECT_NEAR(r.se, std::sqrt(14.0 / 3.0) / 2.0, 1e-15);
+  EXPECT_EQ(mean_and_se({5.0}).se, 0.0);
+  EvalPoint p;
+  p.prompts = 4;
+  p.reward = r;
+  p.kl_sft = {0.5, 0.1};
+  auto back = EvalPoint::from_json(p.to_json(), "test");
+  EXPECT_EQ(back.prompts, 4);
+  EXPECT_EQ(back.reward.mean, 3.0);
+  EXPECT_EQ(back.kl_sft.se, 0.1);
+  EXPECT_THROW(EvalPoint::from_json({{"prompts", 1}}, "test"), BadInput);
+}
+
+TEST(EvalConfig, RefusesOutOfRangeValuesNamingTheOption) {
+  auto expect_bad = [](const nlohmann::json& j, const std::string& name) {
+    try {
+      EvalConfig::from_json(j, "test");
+      ADD_FAILURE() << "accepted " << j.dump();
+    } catch (const BadInput& e) {
+      EXPECT_NE(std::string(e.what()).find(name), std::string::npos) << e.what();
+    }
+  };
+  expect_bad({{"temperature", 0.0}}, "--temperature");
+  expect_bad({{"max_new_tokens", 0}}, "--max-new-tokens");
+  expect_bad({{"batch", -1}}, "--batch");
+  expect_bad({{"max_prompts", -2}}, "--max-prompts");
+  expect_bad({{"tempreature", 1.0}}, "tempreature");
+  EXPECT_EQ(EvalConfig::from_json({{"seed", uint64_t{9}}}, "test").seed, 9u);
+  EXPECT_EQ(EvalConfig::from_json(nlohmann::json::parse(R"({"seed": 9})"), "test").seed, 9u);
+}
+
+TEST(Evaluate, ExactKlIsNonNegativeAndMatchesTheSampledEstimate) {
+  const BpeTokenizer tok = test::byte_tokenizer();
+  GPT sft = peaked_model(1, 30.0);
+  GPT policy = peaked_model(2, 30.0);
+  CountA reward;
+  EvalConfig c;
+  c.temperature = 1.0;
+  c.max_new_tokens = 6;
+  c.batch = 100;
+  // Many prompts, each its own seed: independent samples of the same few contexts.
+  std::vector<std::string> prompts;
+  for (int i = 0; i < 600; ++i) prompts.push_back(i % 2 ? "Hi" : "Yo");
+  Evaluator ev(c, prompts, tok, sft, reward, nullptr, torch::kCPU);
+  EvalResult r = ev.evaluate(policy);
+  ASSERT_EQ(r.rows.size(), 600u);
+  for (const auto& row : r.rows) EXPECT_GE(row.kl_sft, -1e-5);
+  // The distributions differ a lot, so the KL is far from 0...
+  EXPECT_GT(r.point.kl_sft.mean, 1.0);
+  // ... and the sampled log-ratio is an unbiased estimate of the exact value.
+  const double se = std::hypot(r.point.kl_sft_sampled.se, r.point.kl_sft.se);
+  EXPECT_NEAR(r.point.kl_sft_sampled.mean, r.point.kl_sft.mean, 4 * se)
+      << "exact " << r.point.kl_sft.mean << " sampled " << r.point.kl_sft_sampled.mean << " se " << se;
+  // The exact estimate has the lower variance (DESIGN §5).
+  EXPECT_LT(r.point.kl_sft.se, r.point.kl_sft_sampled.se);
+}
+
+TEST(Evaluate, KlOfAModelWithItselfIsExactlyZero) {
+  const BpeTokenizer tok = test::byte_tokenizer();
+  GPT sft = peaked_model(1, 30.0);
+  CountA reward;
+  EvalConfig c;
+  c.max_new_tokens = 8;
+  Evaluator ev(c, test::generated_prompts(10), tok, sft, reward, nullptr, torch::kCPU);
+  EvalResult r = ev.evaluate(sft);
+  for (const auto& row : r.rows) {
+    EXPECT_EQ(row.kl_sft, 0.0);
+    EXPECT_EQ(row.kl_sft_sampled, 0.0);
+  }
+  EXPECT_EQ(r.point.kl_sft.mean, 0.0);
+}
+
+TEST(Evaluate, CommonRandomNumbersRepeatableAndBatchInvariant) {
+  const BpeTokenizer tok = test::byte_tokenizer();
+  GPT sft = peaked_model(1, 10.0);
+  GPT policy = peaked_model(2, 10.0);
+  CountA reward;
+  EvalConfig c;
+  c.max_new_tokens = 10;
+  c.seed = 42;
+  const auto prompts = test::generated_prompts(13);
+  c.batch = 13;
+  Evaluator whole(c, prompts, tok, sft, reward, nullptr, torch::kCPU);
+  c.batch = 4;
+  Evaluator chunked(c, prompts, tok, sft, reward, nullptr, torch::kCPU);
+  c.batch = 1;
+  Evaluator single(c, prompts, tok, sft, reward, nullptr, torch::kCPU);
+  const EvalResult a = whole.evaluate(policy), b = whole.evaluate(policy);
+  const EvalResult d = chunked.evaluate(policy), e = single.evaluate(policy);
+  // Twice the same: identical numbers.
+  EXPECT_EQ(a.point.to_json(), b.point.to_json());
+  for (size_t i = 0; i < a.rows.size(); ++i) {
+    EXPECT_EQ(a.rows[i].seed, eval_row_seed(42, static_cast<int64_t>(i)));
+    EXPECT_EQ(a.rows[i].completion, b.rows[i].completion);
+    EXPECT_EQ(a.rows[i].kl_sft, b.rows[i].kl_sft);
+    // Whatever the batch: the same completion for the same prompt, the same values up to rounding.
+    for (const EvalResult* other : {&d, &e}) {
+      EXPECT_EQ(a.rows[i].completion, other->rows[i].completion) << "prompt " << i;
+      EXPECT_NEAR(a.rows[i].kl_sft, other->rows[i].kl_sft, 1e-4);
+      EXPECT_EQ(a.rows[i].reward, other->rows[i].reward);
+    }
+  }
+  // Another eval seed draws other completions.
+  c.seed = 43;
+  Evaluator other_seed(c, prompts, tok, sft, reward, nullptr, torch::kCPU);
+  const EvalResult f = other_seed.evaluate(policy);
+  int differ = 0;
+  for (size_t i = 0; i < a.rows.size(); ++i) differ += a.rows[i].completion != f.rows[i].completion;
+  EXPECT_GT(differ, 0);
+}
+
+TEST(Evaluate, ProgressReportsAndCancels) {
+  const BpeTokenizer tok = test::byte_tokenizer();
+  GPT sft = peaked_model(1, 1.0);
+  CountA reward;
+  EvalConfig c;
+  c.batch = 3;
+  c.max_new_tokens = 4;
+  Evaluator ev(c, test::generated_prompts(7), tok, sft, reward, nullptr, torch::kCPU);
+  std::vector<int64_t> seen;
+  ev.evaluate(sft, [&](const ProgressInfo& p) {
+    EXPECT_EQ(p.stage, "eval");
+    EXPECT_EQ(p.total, 7);
+    seen.push_back(p.done);
+    return true;
+  });
+  EXPECT_EQ(seen, (std::vector<int64_t>{0, 3, 6, 7}));
+  EXPECT_THROW(ev.evaluate(sft, [](const ProgressInfo& p) { return p.done < 3; }), Cancelled);
+}
+
+TEST(EvaluateCheckpoint, CachedByCheckpointAndProtocol) {
+  Experiment exp = test::synthetic_experiment("eval-cache", 6, 4);
+  const GPTConfig mc = GPTConfig::from_json(exp.config().at("model"), "smoke");
+  const std::string policy = exp.checkpoints_dir() + "/other.h5";
+  test::write_random_policy(policy, mc, 99);
+  EvalConfig c = eval_config_for(exp);
+  c.max_new_tokens = 6;
+  c.reward = "gold";
+  c.device = "cpu";
+  int calls = 0;
+  auto count = [&](const ProgressInfo&) {
+    ++calls;
+    return true;
+  };
+  const EvalResult first = evaluate_checkpoint(exp, policy, c, count);
+  EXPECT_FALSE(first.cached);
+  EXPECT_GT(calls, 0);
+  EXPECT_EQ(first.point.prompts, 6);
+  EXPECT_GT(first.point.kl_sft.mean, 0.0);
+  EXPECT_EQ(first.protocol.at("prompts"), 6);
+  EXPECT_EQ(first.protocol.at("reward"), "gold");
+
+  // Asked again: served from the DB without sampling (the callback is never called).
+  calls = 0;
+  const EvalResult second = evaluate_checkpoint(exp, policy, c, count);
+  EXPECT_TRUE(second.cached);
+  EXPECT_EQ(calls, 0);
+  EXPECT_EQ(second.point.to_json(), first.point.to_json());
+  EXPECT_EQ(second.protocol_sha256, first.protocol_sha256);
+
+  // A relative path inside the experiment names the same file: same key.
+  calls = 0;
+  EXPECT_TRUE(evaluate_checkpoint(exp, "checkpoints/other.h5", c, count).cached);
+
+  // Another protocol (eval seed) is another point.
+  c.seed += 1;
+  const EvalResult third = evaluate_checkpoint(exp, policy, c, count);
+  EXPECT_FALSE(third.cached);
+  EXPECT_NE(third.protocol_sha256, first.protocol_sha256);
+
+  // The SFT policy against itself: KL exactly 0.
+  const EvalResult self = evaluate_checkpoint(exp, exp.checkpoints_dir() + "/sft.h5", c);
+  EXPECT_EQ(self.point.kl_sft.mean, 0.0);
+  EXPECT_EQ(self.point.kl_sft_sampled.mean, 0.0);
+
+  auto db = ExperimentDb::open(exp.db_path());
+  EvalCache cache(db);
+  EXPECT_EQ(cache.size(), 3);
+  // A checkpoint of another model config is refused with a clear message.
+  GPTConfig other = mc;
+  other.n_embd = 16;
+  test::write_random_policy(exp.checkpoints_dir() + "/misfit.h5", other, 1);
+  EXPECT_THROW(evaluate_checkpoint(exp, exp.checkpoints_dir() + "/misfit.h5", c), BadInput);
+  EXPECT_THROW(evaluate_checkpoint(exp, exp.checkpoints_dir() + "/absent.h5", c), BadInput);
+}
