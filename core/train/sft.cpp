@@ -302,8 +302,10 @@ SftResult run_sft(const Experiment& exp, const SftConfig& c, const ProgressFn& p
       log.tick();
       char line[200];
       const double eta = static_cast<double>(c.steps - done) * static_cast<double>(c.batch * c.seq_len) / std::max(ema_tps, 1.0);
-      std::snprintf(line, sizeof line, "step %lld/%lld  loss %.3f  held-out %.3f  %.0f tok/s  ETA %s",
-                    static_cast<long long>(done), static_cast<long long>(c.steps), loss_v, last_eval, ema_tps,
+      char held_out[32] = "-";
+      if (std::isfinite(last_eval)) std::snprintf(held_out, sizeof held_out, "%.3f", last_eval);
+      std::snprintf(line, sizeof line, "step %lld/%lld  loss %.3f  held-out %s  %.0f tok/s  ETA %s",
+                    static_cast<long long>(done), static_cast<long long>(c.steps), loss_v, held_out, ema_tps,
                     format_duration(eta).c_str());
       info.done = done;
       info.detail = line;
