@@ -1,0 +1,408 @@
+// Whole-model merges: in memory and streaming over checkpoint files (see merger.h).
+#include "merge/merger.h"
+
+#include <openssl/evp.h>
+#include <sys/stat.h>
+#include <torch/torch.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <future>
+#include <limits>
+#include <map>
+#include <memory>
+#include <sstream>
+
+#include "model/gpt_config.h"
+#include "store/checkpoint_h5.h"
+#include "util/error.h"
+#include "util/fsutil.h"
+
+namespace warp {
+
+namespace {
+
+std::string label(const std::string& name) { return "tensor '" + name + "'"; }
+
+// Floating-point tensors only, each name once.
+void check_mergeable(const std::vector<TensorInfo>& infos, const std::string& where) {
+  std::map<std::string, int> seen;
+  for (const auto& info : infos) {
+    if (seen[info.name]++) throw BadInput(file_message(where, label(info.name) + " appears twice"));
+    if (!is_mergeable_dtype(info.dtype))
+      throw BadInput(file_message(where, label(info.name) + " is " + dtype_name(info.dtype) +
+                                             "; only float32, float64, float16 and bfloat16 tensors can be merged"));
+  }
+}
+
+std::vector<TensorInfo> describe_all(const NamedTensors& tensors, const std::string& where) {
+  std::vector<TensorInfo> infos;
+  infos.reserve(tensors.size());
+  for (const auto& [name, t] : tensors) infos.push_back(describe_tensor(name, t, where));
+  return infos;
+}
+
+// The architecture fields of GPTConfig (dropout only matters for training).
+void check_same_gpt(const GPTConfig& a, const GPTConfig& b, const std::string& a_where, const std::string& b_where) {
+  struct Field {
+    const char* name;
+    double va, vb;
+  };
+  const Field fields[] = {{"n_layer", double(a.n_layer), double(b.n_layer)},
+                          {"n_head", double(a.n_head), double(b.n_head)},
+                          {"n_embd", double(a.n_embd), double(b.n_embd)},
+                          {"n_ctx", double(a.n_ctx), double(b.n_ctx)},
+                          {"vocab_size", double(a.vocab_size), double(b.vocab_size)},
+                          {"layer_norm_eps", a.layer_norm_eps, b.layer_norm_eps}};
+  for (const auto& f : fields) {
+    if (f.va != f.vb) {
+      std::ostringstream s;
+      s << "model config differs: " << f.name << " is " << f.vb << ", expected " << f.va << " (as in " << a_where
+        << ")";
+      throw BadInput(file_message(b_where, s.str()));
+    }
+  }
+}
+
+void check_same_model_config(const CheckpointHeader& ref, const std::string& ref_where, const CheckpointHeader& other,
+                             const std::string& other_where) {
+  const bool has_ref = ref.config.contains("model"), has_other = other.config.contains("model");
+  if (has_ref != has_other)
+    throw BadInput(file_message(other_where, has_other ? "has a model config but " + ref_where + " has none"
+                                                       : "has no model config but " + ref_where + " has one"));
+  if (!has_ref) return;
+  GPTConfig ref_gpt;
+  try {
+    ref_gpt = gpt_config_of(ref, ref_where);
+  } catch (const BadInput&) {
+    // Not a GPT config (another kind of model): the configs must be the same JSON.
+    if (ref.config["model"] != other.config["model"])
+      throw BadInput(file_message(other_where, "model config differs from " + ref_where + "'s"));
+    return;
+  }
+  check_same_gpt(ref_gpt, gpt_config_of(other, other_where), ref_where, other_where);
+}
+
+struct StatId {
+  dev_t dev;
+  ino_t ino;
+};
+bool stat_id(const std::string& path, StatId* id) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return false;
+  *id = {st.st_dev, st.st_ino};
+  return true;
+}
+
+void check_output_path(const MergeSpec& spec) {
+  const std::string& out = spec.out_path;
+  if (out.empty()) throw BadInput("merge: no output path given");
+  if (is_directory(out)) throw BadInput(file_message(out, "is a folder; give the path of the merged checkpoint"));
+  const std::string dir = parent_dir(out);
+  if (!is_directory(dir)) throw BadInput(file_message(out, "its folder " + dir + " does not exist"));
+  StatId out_id{};
+  if (!stat_id(out, &out_id)) return;
+  std::vector<std::string> inputs = {spec.init_path};
+  inputs.insert(inputs.end(), spec.model_paths.begin(), spec.model_paths.end());
+  for (const auto& in : inputs) {
+    StatId in_id{};
+    if (stat_id(in, &in_id) && in_id.dev == out_id.dev && in_id.ino == out_id.ino)
+      throw BadInput(file_message(out, "is one of the inputs (" + in + "); write the merge to another file"));
+  }
+}
+
+// The opened, checked inputs.
+struct Inputs {
+  std::unique_ptr<CheckpointReader> init;
+  std::vector<std::unique_ptr<CheckpointReader>> models;
+};
+
+Inputs open_checked(const MergeSpec& spec) {
+  spec.params.validate(static_cast<int>(spec.model_paths.size()));
+  check_output_path(spec);
+  Inputs in;
+  in.init = std::make_unique<CheckpointReader>(spec.init_path);
+  const auto& ref = in.init->tensors(TensorGroup::Params);
+  if (ref.empty()) throw BadInput(file_message(spec.init_path, "has no parameter tensors to merge"));
+  check_mergeable(ref, spec.init_path);
+  for (const auto& path : spec.model_paths) {
+    auto r = std::make_unique<CheckpointReader>(path);
+    check_same_model_config(in.init->header(), spec.init_path, r->header(), path);
+    check_same_tensors(ref, spec.init_path, r->tensors(TensorGroup::Params), path);
+    in.models.push_back(std::move(r));
+  }
+  return in;
+}
+
+std::string absolute_path(const std::string& path) {
+  std::error_code ec;
+  auto p = std::filesystem::canonical(path, ec);
+  return ec ? path : p.string();
+}
+
+// SHA-256 of a file as lowercase hex, like util/sha256.h's sha256_file, but giving up (returning "")
+// as soon as *stop is set: the inputs are hashed on a background thread, and a cancelled merge
+// should not wait for gigabytes of hashing.
+std::string sha256_file_unless(const std::string& path, const std::atomic<bool>& stop) {
+  std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
+  if (!f) throw BadInput(file_message(path, "cannot open for hashing"));
+  std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+  if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1) throw Error("sha256: OpenSSL init failed");
+  std::vector<unsigned char> buf(1 << 20);
+  while (size_t n = std::fread(buf.data(), 1, buf.size(), f.get())) {
+    if (stop) return "";
+    if (EVP_DigestUpdate(ctx.get(), buf.data(), n) != 1) throw Error("sha256: OpenSSL update failed");
+  }
+  if (std::ferror(f.get())) throw BadInput(file_message(path, "read failed while hashing"));
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned len = 0;
+  if (EVP_DigestFinal_ex(ctx.get(), digest, &len) != 1) throw Error("sha256: OpenSSL final failed");
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (unsigned i = 0; i < len; ++i) {
+    out.push_back(hex[digest[i] >> 4]);
+    out.push_back(hex[digest[i] & 15]);
+  }
+  return out;
+}
+
+// The input hashes, computed on a background thread from construction; the destructor stops it.
+class BackgroundHashes {
+ public:
+  explicit BackgroundHashes(std::vector<std::string> paths)
+      : result_(std::async(std::launch::async, [this, paths = std::move(paths)] {
+          std::vector<std::string> h;
+          for (const auto& p : paths) h.push_back(sha256_file_unless(p, stop_));
+          return h;
+        })) {}
+  ~BackgroundHashes() {
+    stop_ = true;
+    if (result_.valid()) result_.wait();
+  }
+  BackgroundHashes(const BackgroundHashes&) = delete;
+  BackgroundHashes& operator=(const BackgroundHashes&) = delete;
+  std::vector<std::string> get() { return result_.get(); }
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::future<std::vector<std::string>> result_;
+};
+
+class Stopwatch {
+ public:
+  // Seconds since construction or the previous lap.
+  double lap() {
+    const auto now = std::chrono::steady_clock::now();
+    const double s = std::chrono::duration<double>(now - t_).count();
+    t_ = now;
+    return s;
+  }
+
+ private:
+  std::chrono::steady_clock::time_point t_ = std::chrono::steady_clock::now();
+};
+
+// A tensor of `info`'s shape and dtype over a buffer of at least info.nbytes bytes.
+torch::Tensor view_of(const torch::Tensor& buffer, const TensorInfo& info) {
+  return torch::from_blob(buffer.data_ptr(), info.shape, torch::TensorOptions().dtype(info.dtype));
+}
+
+}  // namespace
+
+void check_same_tensors(const std::vector<TensorInfo>& ref, const std::string& ref_where,
+                        const std::vector<TensorInfo>& other, const std::string& other_where) {
+  std::map<std::string, const TensorInfo*> by_name;
+  for (const auto& t : other) by_name[t.name] = &t;
+  const std::string as_in = " (as in " + ref_where + ")";
+  for (const auto& r : ref) {
+    auto it = by_name.find(r.name);
+    if (it == by_name.end())
+      throw BadInput(file_message(other_where, label(r.name) + " is missing (it is in " + ref_where + ")"));
+    const TensorInfo& o = *it->second;
+    if (o.shape != r.shape)
+      throw BadInput(file_message(other_where, label(r.name) + " has shape " + shape_string(o.shape) + ", expected " +
+                                                   shape_string(r.shape) + as_in));
+    if (o.dtype != r.dtype)
+      throw BadInput(file_message(
+          other_where, label(r.name) + " is " + dtype_name(o.dtype) + ", expected " + dtype_name(r.dtype) + as_in));
+  }
+  if (other.size() != ref.size() || by_name.size() != other.size()) {
+    std::map<std::string, int> in_ref;
+    for (const auto& r : ref) in_ref[r.name] = 1;
+    std::map<std::string, int> seen;
+    for (const auto& o : other) {
+      if (!in_ref.count(o.name)) throw BadInput(file_message(other_where, label(o.name) + " is not in " + ref_where));
+      if (seen[o.name]++) throw BadInput(file_message(other_where, label(o.name) + " appears twice"));
+    }
+  }
+}
+
+double mean_omega_deg(const std::vector<TensorMergeRecord>& records) {
+  double sum = 0;
+  int64_t n = 0;
+  for (const auto& r : records) {
+    if (!r.omega_deg.empty() && std::isfinite(r.omega_deg[0])) {
+      sum += r.omega_deg[0];
+      ++n;
+    }
+  }
+  return n ? sum / static_cast<double>(n) : std::numeric_limits<double>::quiet_NaN();
+}
+
+int64_t count_fallback_tensors(const std::vector<TensorMergeRecord>& records) {
+  int64_t n = 0;
+  for (const auto& r : records) n += r.any_fallback();
+  return n;
+}
+
+MergeResult merge_named_tensors(const MergeParams& params, const NamedTensors& init,
+                                const std::vector<NamedTensors>& models, const ProgressFn& progress) {
+  params.validate(static_cast<int>(models.size()));
+  const std::string init_where = "θ_init";
+  const auto ref = describe_all(init, init_where);
+  check_mergeable(ref, init_where);
+  std::vector<std::map<std::string, const torch::Tensor*>> by_name(models.size());
+  for (size_t m = 0; m < models.size(); ++m) {
+    const std::string where = "model " + std::to_string(m + 1);
+    check_same_tensors(ref, init_where, describe_all(models[m], where), where);
+    for (const auto& [name, t] : models[m]) by_name[m][name] = &t;
+  }
+  auto on_cpu = [](const torch::Tensor& t) { return t.to(torch::kCPU).contiguous(); };
+  MergeResult result;
+  const int64_t total = static_cast<int64_t>(init.size());
+  for (int64_t i = 0; i < total; ++i) {
+    const auto& [name, t] = init[static_cast<size_t>(i)];
+    report(progress, {"merge", i, total, name});
+    std::vector<torch::Tensor> xs;
+    for (const auto& map : by_name) xs.push_back(on_cpu(*map.at(name)));
+    TensorMergeRecord rec;
+    torch::Tensor merged = merge_tensor(params, name, on_cpu(t), xs, &rec);
+    result.tensors.emplace_back(name, merged);
+    result.records.push_back(std::move(rec));
+  }
+  report(progress, {"merge", total, total, ""});
+  return result;
+}
+
+void check_merge_spec(const MergeSpec& spec) { open_checked(spec); }
+
+MergeSummary merge_checkpoints(const MergeSpec& spec, const ProgressFn& progress) {
+  const auto t0 = std::chrono::steady_clock::now();
+  Inputs in = open_checked(spec);
+  const int M = static_cast<int>(in.models.size());
+  const auto& infos = in.init->tensors(TensorGroup::Params);
+  const int64_t total = static_cast<int64_t>(infos.size());
+
+  // Hash the inputs on another thread while scanning them (the result goes into the header).
+  std::vector<std::string> paths = {spec.init_path};
+  paths.insert(paths.end(), spec.model_paths.begin(), spec.model_paths.end());
+  BackgroundHashes hashes(paths);
+
+  MergeSummary summary;
+  summary.out_path = spec.out_path;
+  summary.params = spec.params;
+  summary.num_models = M;
+  summary.tensors = total;
+  int64_t max_bytes = 1;
+  for (const auto& info : infos) {
+    max_bytes = std::max(max_bytes, info.nbytes);
+    summary.elements += info.numel;
+    summary.bytes_written += info.nbytes;
+  }
+  summary.bytes_read = summary.bytes_written * (M + 1);
+
+  // Buffers for the largest tensor: [0] θ_init, [1..M] the models, [M+1] the output.
+  std::vector<torch::Tensor> buffers;
+  for (int k = 0; k < M + 2; ++k) buffers.push_back(torch::empty({max_bytes}, torch::kUInt8));
+  // Reads tensor i of every input into the buffers; returns θ_init's view, fills the models' views.
+  auto read_inputs = [&](const TensorInfo& info, std::vector<torch::Tensor>* xs) {
+    torch::Tensor init_t = view_of(buffers[0], info);
+    in.init->read_into(info.name, init_t);
+    xs->clear();
+    for (int m = 0; m < M; ++m) {
+      xs->push_back(view_of(buffers[static_cast<size_t>(m + 1)], info));
+      in.models[static_cast<size_t>(m)]->read_into(info.name, xs->back());
+    }
+    return init_t;
+  };
+
+  // Pass 1, "scan": the per-tensor records (norms, angles, fallbacks), which the header holds and
+  // CheckpointWriter writes first. Read-only: task-vector sums (SLERP: its steps, into the output
+  // buffer).
+  std::vector<torch::Tensor> xs;
+  for (int64_t i = 0; i < total; ++i) {
+    const TensorInfo& info = infos[static_cast<size_t>(i)];
+    report(progress, {"scan", i, total, info.name});
+    Stopwatch watch;
+    const torch::Tensor init_t = read_inputs(info, &xs);
+    summary.phases.read += watch.lap();
+    summary.records.push_back(
+        measure_tensor(spec.params, info.name, view_of(buffers[static_cast<size_t>(M + 1)], info), init_t, xs));
+    summary.phases.scan += watch.lap();
+  }
+  report(progress, {"scan", total, total, ""});
+  summary.mean_omega_deg = mean_omega_deg(summary.records);
+  summary.fallback_tensors = count_fallback_tensors(summary.records);
+
+  Stopwatch hash_watch;
+  const std::vector<std::string> sha = hashes.get();
+  summary.phases.hash_wait = hash_watch.lap();
+  nlohmann::json inputs = nlohmann::json::array();
+  for (size_t k = 0; k < paths.size(); ++k) {
+    nlohmann::json e = {{"role", k == 0 ? "init" : "model"}};
+    if (k > 0) e["index"] = k;
+    e["path"] = absolute_path(paths[k]);
+    e["sha256"] = sha[k];
+    inputs.push_back(e);
+  }
+  nlohmann::json parameters = spec.params.to_json();
+  parameters.erase("method");
+  nlohmann::json tensors = nlohmann::json::array();
+  for (const auto& r : summary.records) tensors.push_back(r.to_json());
+  summary.meta = {{"method", merge_method_name(spec.params.method)},
+                  {"parameters", parameters},
+                  {"inputs", inputs},
+                  {"mean_omega_deg",
+                   std::isfinite(summary.mean_omega_deg) ? nlohmann::json(summary.mean_omega_deg) : nlohmann::json()},
+                  {"fallback_tensors", summary.fallback_tensors},
+                  {"tensors", tensors}};
+
+  // Pass 2, "merge": read again, merge, write. The records must come out bitwise the same (they
+  // do unless an input changed in between).
+  CheckpointHeader header;
+  header.kind = "merge";
+  header.step = 0;
+  header.config = in.init->header().config;
+  header.meta = summary.meta;
+  CheckpointWriter writer(spec.out_path, header);
+  for (int64_t i = 0; i < total; ++i) {
+    const TensorInfo& info = infos[static_cast<size_t>(i)];
+    report(progress, {"merge", i, total, info.name});
+    Stopwatch watch;
+    const torch::Tensor init_t = read_inputs(info, &xs);
+    summary.phases.read += watch.lap();
+    torch::Tensor out_t = view_of(buffers[static_cast<size_t>(M + 1)], info);
+    const TensorMergeRecord rec = merge_tensor_into(spec.params, info.name, out_t, init_t, xs);
+    summary.phases.merge += watch.lap();
+    if (!same_record(rec, summary.records[static_cast<size_t>(i)]))
+      throw BadInput(file_message(spec.init_path, "or one of the models changed during the merge (" + label(info.name) +
+                                                      " differs between the two reads)"));
+    writer.write(info.name, out_t);
+    summary.phases.write += watch.lap();
+  }
+  // Files carried along (e.g. the tokenizer a checkpoint embeds) come from θ_init, unchanged.
+  for (const auto& info : in.init->tensors(TensorGroup::Files))
+    writer.write(info.name, in.init->read(info.name, TensorGroup::Files), TensorGroup::Files);
+  report(progress, {"merge", total, total, ""});
+  Stopwatch commit_watch;
+  writer.commit();
+  summary.phases.commit = commit_watch.lap();
+  summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return summary;
+}
+
+}  // namespace warp

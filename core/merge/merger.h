@@ -1,0 +1,105 @@
+#pragma once
+// Merging whole models with the methods of merge_methods.h.
+//
+// Two entry points:
+//   merge_named_tensors  in memory, NamedTensors in and out: the interactive merges of the GUI
+//                        (λ / η sliders) on a worker thread, cancellable per tensor.
+//   merge_checkpoints    file to file, streaming: one tensor at a time is read (θ_init and every model,
+//                        into buffers allocated once for the largest tensor), merged and written, so
+//                        peak memory is about (M + 2) × the largest tensor whatever the model size.
+//                        Everything is checked before anything is written; on an error or a cancel
+//                        nothing appears at the output path (the checkpoint is written atomically).
+//
+// The output checkpoint (store/checkpoint_h5.h): kind "merge", step 0, config = θ_init's config,
+// /params = the merged tensors, /files = θ_init's files (e.g. an embedded tokenizer), no /state,
+// meta = {
+//   "method": "slerp", "parameters": {"lambda": 0.5},
+//   "inputs": [{"role": "init", "path": "/abs/init.h5", "sha256": "..."},
+//              {"role": "model", "index": 1, "path": ..., "sha256": ...}, ...],
+//   "mean_omega_deg": 89.7, "fallback_tensors": 0,
+//   "tensors": [TensorMergeRecord::to_json() of each tensor, in θ_init's order]
+// }
+// CheckpointWriter writes the header first, and the per-tensor records are only known once every
+// tensor has been seen: the file merge therefore makes two passes over the inputs, "scan" (read-only:
+// the task-vector sums that the records hold; SLERP runs its steps) and "merge" (read, merge, write),
+// and checks that the records of both agree bitwise. The second read is the price of the header:
+// with a CheckpointWriter that could set the meta attribute before commit(), one pass would do.
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "merge/merge_methods.h"
+#include "store/tensor_info.h"
+#include "util/progress.h"
+
+namespace warp {
+
+struct MergeResult {
+  NamedTensors tensors;                    // in θ_init's order, CPU, θ_init's dtypes
+  std::vector<TensorMergeRecord> records;  // one per tensor, same order
+};
+
+// Merges in memory. Every model must hold exactly θ_init's tensor names (any order), shapes and
+// dtypes (floating point); BadInput names the first mismatch ("model 2: tensor 'x' has shape [4],
+// expected [3] (as in θ_init)"). Tensors on other devices are copied to the CPU. Progress: stage
+// "merge", one unit per tensor; Cancelled when the callback returns false.
+MergeResult merge_named_tensors(const MergeParams& params, const NamedTensors& init,
+                                const std::vector<NamedTensors>& models, const ProgressFn& progress = {});
+
+struct MergeSpec {
+  MergeParams params;
+  std::string init_path;                 // θ_init
+  std::vector<std::string> model_paths;  // θ_1..θ_M
+  std::string out_path;
+};
+
+struct MergeSummary {
+  std::string out_path;
+  MergeParams params;
+  int num_models = 0;
+  int64_t tensors = 0;
+  int64_t elements = 0;       // per model
+  int64_t bytes_read = 0;     // tensor data read per pass: (M + 1) × model bytes
+  int64_t bytes_written = 0;  // tensor data written: model bytes
+  double seconds = 0;         // the whole call: checks, hashing, merge, write, commit
+  // Where the time went (wall seconds, summed over tensors).
+  struct Phases {
+    double read = 0;       // CheckpointReader::read_into of θ_init and the models, both passes (HDF5 + Fletcher32)
+    double scan = 0;       // pass 1 kernels (task-vector sums; SLERP: its steps)
+    double merge = 0;      // pass 2 merge kernels
+    double write = 0;      // CheckpointWriter::write (HDF5 + Fletcher32)
+    double commit = 0;     // fsync + rename + folder fsync
+    double hash_wait = 0;  // waiting for the input hashes after the merge
+  } phases;
+  double mean_omega_deg = 0;  // see mean_omega_deg(); NaN when no angle is defined
+  int64_t fallback_tensors = 0;
+  std::vector<TensorMergeRecord> records;
+  nlohmann::json meta;  // as written in the output's header
+};
+
+// Every check merge_checkpoints makes before writing: the parameters for the number of models; each
+// input a readable warp checkpoint (CheckpointReader's checks); the same model config
+// (header.config["model"]: GPT architecture fields, dropout aside; or identical JSON when not a GPT
+// config); exactly θ_init's /params tensors (names, shapes, dtypes; floating point only; the first
+// mismatch is named with the file and tensor); an output path in an existing folder that is neither a
+// folder nor one of the inputs. Throws BadInput.
+void check_merge_spec(const MergeSpec& spec);
+
+// Merges the files of `spec` into spec.out_path. Progress: stage "scan" then "merge", one unit per
+// tensor each; Cancelled (nothing written) when the callback returns false. BadInput when an input
+// changes between the two passes.
+MergeSummary merge_checkpoints(const MergeSpec& spec, const ProgressFn& progress = {});
+
+// Throws BadInput for the first difference of `other` from `ref` (same names, shapes, dtypes; order
+// free): "<other_where>: tensor 'x' has shape [4], expected [3] (as in <ref_where>)".
+void check_same_tensors(const std::vector<TensorInfo>& ref, const std::string& ref_where,
+                        const std::vector<TensorInfo>& other, const std::string& other_where);
+
+// Mean over tensors of the first recorded angle (Ω between δ1 and δ2), skipping undefined ones; NaN
+// when there is none.
+double mean_omega_deg(const std::vector<TensorMergeRecord>& records);
+int64_t count_fallback_tensors(const std::vector<TensorMergeRecord>& records);
+
+}  // namespace warp
