@@ -12,6 +12,8 @@ nlohmann::json preset_config(const std::string& name) {
   int64_t bpe_vocab = 0;
   int64_t bpe_lines = 0;  // lines of train.txt the tokenizer learns from (0: all)
   nlohmann::json sft;     // train/sft.h SftConfig fields that differ from its defaults
+  nlohmann::json rl = nlohmann::json::object();    // rl/rl_config.h RlConfig fields (else its defaults)
+  nlohmann::json eval = nlohmann::json::object();  // eval/eval_config.h EvalConfig fields
   if (name == "demo") {
     // Demo policy: ~1.3M parameters; trains to readable phrases on 2 CPU cores in minutes.
     model.n_layer = 4;
@@ -24,6 +26,10 @@ nlohmann::json preset_config(const std::string& name) {
     // minutes at the ~7.5k tokens/s bench_model measures for this config on 2 cores.
     sft = {{"steps", 2000}, {"batch", 16}, {"seq_len", 128}, {"lr", 3e-3}, {"warmup", 100},
            {"eval_every", 200}, {"ckpt_every", 250}};
+    // RL: reward rises within 200 steps on 2 CPU cores (~3 minutes); eval uses the same length.
+    rl = {{"steps", 200}, {"batch", 32}, {"max_new_tokens", 24}, {"lr", 3e-4},
+          {"warmup", 10}, {"eval_every", 25}, {"ckpt_every", 50}};
+    eval = {{"max_new_tokens", 24}, {"batch", 64}};
   } else if (name == "smoke") {
     // Smoke: every stage in seconds, for CI and tests. Not meant to learn anything useful.
     model.n_layer = 2;
@@ -40,7 +46,7 @@ nlohmann::json preset_config(const std::string& name) {
     for (const auto& n : preset_names()) known += (known.empty() ? "" : ", ") + n;
     throw BadInput("unknown preset '" + name + "' (known: " + known + ")");
   }
-  return {
+  nlohmann::json config = {
       {"format", "warp-experiment"},
       {"version", 1},
       {"preset", name},
@@ -51,6 +57,9 @@ nlohmann::json preset_config(const std::string& name) {
       {"warp", {{"beta", 0.1}, {"mu", 0.01}, {"runs", 2}, {"lambda", 0.5}, {"eta", 0.3},
                 {"temperature", 0.9}, {"eta_grid", {0.0, 0.1, 0.3, 0.5, 0.8, 1.0}}}},
   };
+  if (!rl.empty()) config["rl"] = rl;
+  if (!eval.empty()) config["eval"] = eval;
+  return config;
 }
 
 }  // namespace warp
