@@ -288,6 +288,9 @@ RmResult run_rm(const Experiment& exp, const RmConfig& c, const std::string& run
       RmResult r;
       r.checkpoint = final_path;
       r.already_done = true;
+      const nlohmann::json before = nlohmann::json::parse(run->config_json, nullptr, false);
+      r.settings_differ = !before.is_object() || !before.contains("rm") || !before.at("rm").is_object() ||
+                          identity(before.at("rm")) != identity(c.to_json());
       r.steps = static_cast<int64_t>(last_metric(db, run->id, "time/step"));
       r.pairs_train = static_cast<int64_t>(last_metric(db, run->id, "data/pairs_train"));
       r.pairs_heldout = static_cast<int64_t>(last_metric(db, run->id, "data/pairs_heldout"));

@@ -119,6 +119,10 @@ TEST(RmTrainer, TrainsRecordsAndWritesAUsableRewardModel) {
   // Finished: reported, not repeated.
   auto again = run_rm(exp, c);
   EXPECT_TRUE(again.already_done);
+  EXPECT_FALSE(again.settings_differ);
+  auto more = c;
+  more.steps = 7;
+  EXPECT_TRUE(run_rm(exp, more).settings_differ);
   EXPECT_NEAR(again.pair_accuracy, r.pair_accuracy, 1e-12);
   EXPECT_EQ(db.read_metrics(run->id, "rm/loss").size(), 6u);
 }
