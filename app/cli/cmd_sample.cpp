@@ -9,9 +9,9 @@
 
 #include "commands.h"
 #include "experiment/checkpoint_tokenizer.h"
+#include "eval/evaluate.h"
 #include "model/gpt.h"
 #include "model/sampler.h"
-#include "store/checkpoint_h5.h"
 #include "util/device.h"
 #include "util/error.h"
 
@@ -47,17 +47,10 @@ void register_sample(CLI::App& app) {
     const auto device = warp::parse_device(o->device);
     warp::set_compute_threads(o->threads);
     auto tokenizer = warp::tokenizer_for_checkpoint(o->ckpt, o->tokenizer);
-    auto ck = warp::load_gpt_params(o->ckpt);
-    if (tokenizer.vocab_size() > ck.config.vocab_size)
+    warp::GPT model = warp::load_policy(o->ckpt, device);
+    if (tokenizer.vocab_size() > model->config().vocab_size)
       throw warp::BadInput(o->ckpt + ": the tokenizer has " + std::to_string(tokenizer.vocab_size()) +
-                           " tokens but the model only " + std::to_string(ck.config.vocab_size));
-    warp::GPT model(ck.config);
-    {
-      torch::NoGradGuard ng;
-      std::map<std::string, torch::Tensor> by_name(ck.params.begin(), ck.params.end());
-      for (auto& item : model->named_parameters()) item.value().copy_(by_name.at(item.key()));
-    }
-    model->to(device);
+                           " tokens but the model only " + std::to_string(model->config().vocab_size));
 
     const auto ids32 = tokenizer.encode(o->prompt);
     if (ids32.empty()) throw warp::BadInput("--prompt is empty");
