@@ -69,8 +69,35 @@ Migration schema_v1() {
   return m;
 }
 
-// Migrations in order. Schema v2 (merges, evaluated points) goes here as schema_v2().
-std::vector<Migration> build_migrations() { return {schema_v1()}; }
+// Schema v2: the evaluation cache (eval/eval_cache.h). Databases written before v2 may already
+// hold the table (the cache used to create it on first use, with this same definition): IF NOT
+// EXISTS keeps their rows.
+Migration schema_v2() {
+  Migration m;
+  m.version = 2;
+  m.description = "eval_points (evaluated checkpoints)";
+  m.statements = {
+      R"(CREATE TABLE IF NOT EXISTS eval_points(
+           id                INTEGER PRIMARY KEY,
+           checkpoint_sha256 TEXT NOT NULL CHECK (length(checkpoint_sha256) = 64),
+           protocol_sha256   TEXT NOT NULL CHECK (length(protocol_sha256) = 64),
+           checkpoint_path   TEXT NOT NULL,
+           protocol_json     TEXT NOT NULL,
+           prompts           INTEGER NOT NULL,
+           reward            REAL,
+           gold              REAL,
+           kl_sft            REAL,
+           kl_sft_sampled    REAL,
+           length            REAL,
+           result_json       TEXT NOT NULL,
+           created_at        REAL NOT NULL,
+           UNIQUE (checkpoint_sha256, protocol_sha256)))",
+  };
+  return m;
+}
+
+// Migrations in order; a new schema version is one more function appended here.
+std::vector<Migration> build_migrations() { return {schema_v1(), schema_v2()}; }
 
 void validate_list(const std::vector<Migration>& migrations) {
   if (migrations.empty()) throw Error("schema migrations: the list is empty");

@@ -6,22 +6,6 @@
 
 namespace warp {
 
-const char* const EvalCache::kCreateTableSql = R"(CREATE TABLE IF NOT EXISTS eval_points(
-  id                INTEGER PRIMARY KEY,
-  checkpoint_sha256 TEXT NOT NULL CHECK (length(checkpoint_sha256) = 64),
-  protocol_sha256   TEXT NOT NULL CHECK (length(protocol_sha256) = 64),
-  checkpoint_path   TEXT NOT NULL,
-  protocol_json     TEXT NOT NULL,
-  prompts           INTEGER NOT NULL,
-  reward            REAL,
-  gold              REAL,
-  kl_sft            REAL,
-  kl_sft_sampled    REAL,
-  length            REAL,
-  result_json       TEXT NOT NULL,
-  created_at        REAL NOT NULL,
-  UNIQUE (checkpoint_sha256, protocol_sha256)))";
-
 namespace {
 
 double now_seconds() {
@@ -32,21 +16,9 @@ double now_seconds() {
 
 }  // namespace
 
-EvalCache::EvalCache(ExperimentDb& db) : db_(db) {
-  if (!db_.read_only() && !has_table()) {
-    Transaction txn(db_.database(), TxnMode::Immediate);
-    db_.database().exec(kCreateTableSql);
-    txn.commit();
-  }
-}
-
-bool EvalCache::has_table() const {
-  Statement s(db_.database(), "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'eval_points'");
-  return s.step() && s.column_int64(0) > 0;
-}
+EvalCache::EvalCache(ExperimentDb& db) : db_(db) {}
 
 std::optional<EvalPoint> EvalCache::find(const std::string& checkpoint_sha256, const std::string& protocol_sha256) const {
-  if (!has_table()) return std::nullopt;
   Statement s(db_.database(),
               "SELECT result_json FROM eval_points WHERE checkpoint_sha256 = ?1 AND protocol_sha256 = ?2");
   s.bind(1, checkpoint_sha256).bind(2, protocol_sha256);
@@ -82,7 +54,6 @@ void EvalCache::store(const std::string& checkpoint_sha256, const std::string& p
 }
 
 int64_t EvalCache::size() const {
-  if (!has_table()) return 0;
   Statement s(db_.database(), "SELECT count(*) FROM eval_points");
   return s.step() ? s.column_int64(0) : 0;
 }

@@ -6,10 +6,9 @@
 // protocol JSON: prompt set file hash, eval seed, temperature, max new tokens, prompt count, reward
 // spec and its checkpoint hash, SFT checkpoint hash, tokenizer hash).
 //
-// Until the experiment schema gets its v2 migration, the table is created here, on first use,
-// through ExperimentDb::database():
+// The table (schema v2, db/schema.cpp):
 //
-//   CREATE TABLE IF NOT EXISTS eval_points(
+//   eval_points(
 //     id                INTEGER PRIMARY KEY,
 //     checkpoint_sha256 TEXT NOT NULL CHECK (length(checkpoint_sha256) = 64),
 //     protocol_sha256   TEXT NOT NULL CHECK (length(protocol_sha256) = 64),
@@ -21,7 +20,7 @@
 //     created_at        REAL NOT NULL,
 //     UNIQUE (checkpoint_sha256, protocol_sha256))
 //
-// A read-only database is only read (find works when the table exists; store throws).
+// A read-only database is only read (store throws).
 
 #include <optional>
 #include <string>
@@ -33,10 +32,6 @@ namespace warp {
 
 class EvalCache {
  public:
-  // The SQL above.
-  static const char* const kCreateTableSql;
-
-  // Creates the table when the database is writable and lacks it.
   explicit EvalCache(ExperimentDb& db);
 
   std::optional<EvalPoint> find(const std::string& checkpoint_sha256, const std::string& protocol_sha256) const;
@@ -47,7 +42,6 @@ class EvalCache {
   int64_t size() const;
 
  private:
-  bool has_table() const;
   ExperimentDb& db_;
 };
 

@@ -66,6 +66,16 @@ Experiment Experiment::open(const std::string& dir) {
   Experiment e;
   e.dir_ = dir;
   e.config_ = parse_config(e.config_path());
+  // A checkpoints/ or exports/ folder deleted by hand (or an experiment copied without them) would
+  // otherwise only show when the first checkpoint is written, minutes into a run. Viewers may
+  // lack write access: then writers fail later, naming the path.
+  for (const std::string& sub : {e.checkpoints_dir(), e.exports_dir()}) {
+    if (is_directory(sub)) continue;
+    try {
+      make_dirs(sub);
+    } catch (const std::exception&) {
+    }
+  }
   return e;
 }
 

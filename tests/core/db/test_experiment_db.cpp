@@ -50,10 +50,16 @@ std::string message_of(F&& f) {
 }
 
 // A fake schema v2 on top of the real list: what a later migration (merges) would look like.
+// The code's schema version, and the one a fake next migration takes a database to.
+int latest() { return latest_schema_version(); }
+int next() { return latest_schema_version() + 1; }
+std::string version_text(int v) { return "version " + std::to_string(v); }
+
+// The code's migrations plus a fake next one (version latest() + 1).
 std::vector<Migration> with_fake_v2(const std::string& bad_statement = "") {
   std::vector<Migration> list = schema_migrations();
   Migration v2;
-  v2.version = 2;
+  v2.version = next();
   v2.description = "merges (test)";
   v2.statements = {"CREATE TABLE merges(id INTEGER PRIMARY KEY, method TEXT NOT NULL, lambda REAL)",
                    "ALTER TABLE runs ADD COLUMN merge_id INTEGER REFERENCES merges(id)"};
@@ -75,12 +81,12 @@ TEST(ExperimentDbSchema, CreatesAndReopens) {
   int64_t run_id = 0;
   {
     ExperimentDb db = ExperimentDb::open(path);
-    EXPECT_EQ(db.schema_version(), 1);
-    EXPECT_EQ(latest_schema_version(), 1);
-    EXPECT_EQ(scalar(db.database(), "PRAGMA user_version"), 1);
+    EXPECT_EQ(db.schema_version(), 2);
+    EXPECT_EQ(latest_schema_version(), 2);
+    EXPECT_EQ(scalar(db.database(), "PRAGMA user_version"), 2);
     EXPECT_EQ(scalar(db.database(), "PRAGMA application_id"), kWarpApplicationId);
     auto names = schema_names(db.database());
-    for (const char* t : {"experiments", "runs", "metrics", "metric_keys", "checkpoints", "metric_rows"})
+    for (const char* t : {"experiments", "runs", "metrics", "metric_keys", "checkpoints", "metric_rows", "eval_points"})
       EXPECT_TRUE(names.count(t)) << "missing " << t;
     int64_t first = db.ensure_experiment("demo", R"({"a":1})");
     EXPECT_EQ(db.ensure_experiment("demo", "{}"), first);
@@ -88,7 +94,7 @@ TEST(ExperimentDbSchema, CreatesAndReopens) {
     db.append_metrics(run_id, {{0, "loss", 3.5}, {1, "loss", 2.5}});
   }
   ExperimentDb db = ExperimentDb::open(path);
-  EXPECT_EQ(db.schema_version(), 1);
+  EXPECT_EQ(db.schema_version(), 2);
   auto experiments = db.list_experiments();
   ASSERT_EQ(experiments.size(), 1u);
   EXPECT_EQ(experiments[0].name, "demo");
@@ -113,8 +119,8 @@ TEST(ExperimentDbSchema, MigratesFromV1ToFakeV2KeepingData) {
   o.migrations = &v2;
   {
     ExperimentDb db = ExperimentDb::open(path, o);
-    EXPECT_EQ(db.schema_version(), 2);
-    EXPECT_EQ(scalar(db.database(), "PRAGMA user_version"), 2);
+    EXPECT_EQ(db.schema_version(), next());
+    EXPECT_EQ(scalar(db.database(), "PRAGMA user_version"), next());
     EXPECT_TRUE(schema_names(db.database()).count("merges"));
     EXPECT_TRUE(has_column(db.database(), "runs", "merge_id"));
     EXPECT_EQ(scalar(db.database(), "SELECT count(*) FROM merges"), 1);  // the data step ran once
@@ -130,8 +136,38 @@ TEST(ExperimentDbSchema, MigratesFromV1ToFakeV2KeepingData) {
   }
   // A fresh database goes straight through v1 and v2.
   ExperimentDb fresh = ExperimentDb::open(dir + "/fresh.db", o);
-  EXPECT_EQ(fresh.schema_version(), 2);
+  EXPECT_EQ(fresh.schema_version(), next());
   EXPECT_TRUE(has_column(fresh.database(), "runs", "merge_id"));
+}
+
+// Databases of builds before schema v2 were at version 1 and got the eval_points table from the
+// evaluation cache on first use; the v2 migration must keep those rows.
+TEST(ExperimentDbSchema, V2KeepsAnEvalPointsTableCreatedBeforeIt) {
+  auto dir = test::scratch_dir("edb-v2-legacy");
+  const std::string path = dir + "/experiment.db";
+  const std::vector<Migration> v1_only = {schema_migrations().at(0)};
+  ExperimentDbOptions o;
+  o.migrations = &v1_only;
+  {
+    ExperimentDb db = ExperimentDb::open(path, o);
+    ASSERT_EQ(db.schema_version(), 1);
+    db.database().exec(R"(CREATE TABLE eval_points(
+      id INTEGER PRIMARY KEY,
+      checkpoint_sha256 TEXT NOT NULL CHECK (length(checkpoint_sha256) = 64),
+      protocol_sha256 TEXT NOT NULL CHECK (length(protocol_sha256) = 64),
+      checkpoint_path TEXT NOT NULL, protocol_json TEXT NOT NULL, prompts INTEGER NOT NULL,
+      reward REAL, gold REAL, kl_sft REAL, kl_sft_sampled REAL, length REAL,
+      result_json TEXT NOT NULL, created_at REAL NOT NULL,
+      UNIQUE (checkpoint_sha256, protocol_sha256)))");
+    db.database().exec("INSERT INTO eval_points(checkpoint_sha256, protocol_sha256, checkpoint_path, protocol_json, "
+                       "prompts, reward, result_json, created_at) VALUES (printf('%064d', 1), printf('%064d', 2), "
+                       "'a.h5', '{}', 8, 0.5, '{}', 1.0)");
+  }
+  ExperimentDb db = ExperimentDb::open(path);
+  EXPECT_EQ(db.schema_version(), 2);
+  EXPECT_EQ(scalar(db.database(), "SELECT count(*) FROM eval_points WHERE checkpoint_path = 'a.h5'"), 1);
+  // A database created at v2 has the table too.
+  EXPECT_EQ(scalar(ExperimentDb::open(dir + "/fresh.db").database(), "SELECT count(*) FROM eval_points"), 0);
 }
 
 TEST(ExperimentDbSchema, FailedMigrationLeavesPreviousVersion) {
@@ -143,10 +179,10 @@ TEST(ExperimentDbSchema, FailedMigrationLeavesPreviousVersion) {
   o.migrations = &broken;
   std::string msg = message_of<Error>([&] { ExperimentDb::open(path, o); });
   EXPECT_NE(msg.find(path), std::string::npos) << msg;
-  EXPECT_NE(msg.find("schema version 2"), std::string::npos) << msg;
-  EXPECT_NE(msg.find("left at version 1"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("schema " + version_text(next())), std::string::npos) << msg;
+  EXPECT_NE(msg.find("left at " + version_text(latest())), std::string::npos) << msg;
   ExperimentDb db = ExperimentDb::open(path);
-  EXPECT_EQ(db.schema_version(), 1);
+  EXPECT_EQ(db.schema_version(), latest());
   EXPECT_FALSE(schema_names(db.database()).count("merges"));  // the whole step was rolled back
   EXPECT_FALSE(has_column(db.database(), "runs", "merge_id"));
   EXPECT_TRUE(db.find_run("r").has_value());
@@ -164,13 +200,13 @@ TEST(ExperimentDbSchema, RefusesNewerVersionNamingFileAndVersions) {
     current.mode = mode;
     std::string msg = message_of<BadInput>([&] { ExperimentDb::open(path, current); });
     EXPECT_NE(msg.find(path), std::string::npos) << msg;
-    EXPECT_NE(msg.find("version 2"), std::string::npos) << msg;
-    EXPECT_NE(msg.find("version 1"), std::string::npos) << msg;
+    EXPECT_NE(msg.find(version_text(next())), std::string::npos) << msg;
+    EXPECT_NE(msg.find(version_text(latest())), std::string::npos) << msg;
     EXPECT_NE(msg.find("newer"), std::string::npos) << msg;
   }
   // Nothing was changed by the refusals.
   ExperimentDb db = ExperimentDb::open(path, o);
-  EXPECT_EQ(db.schema_version(), 2);
+  EXPECT_EQ(db.schema_version(), next());
 }
 
 TEST(ExperimentDbSchema, ReadOnlyRefusesOlderOrEmptyDatabase) {
@@ -183,7 +219,7 @@ TEST(ExperimentDbSchema, ReadOnlyRefusesOlderOrEmptyDatabase) {
   ro.migrations = &v2;
   std::string msg = message_of<BadInput>([&] { ExperimentDb::open(path, ro); });
   EXPECT_NE(msg.find("older"), std::string::npos) << msg;
-  EXPECT_EQ(ExperimentDb::open(path).schema_version(), 1);  // untouched
+  EXPECT_EQ(ExperimentDb::open(path).schema_version(), latest());  // untouched
 
   write_file_atomic(dir + "/empty.db", std::string());
   msg = message_of<BadInput>([&] { ExperimentDb::open_read_only(dir + "/empty.db"); });
@@ -193,7 +229,7 @@ TEST(ExperimentDbSchema, ReadOnlyRefusesOlderOrEmptyDatabase) {
 TEST(ExperimentDbSchema, RejectsMalformedMigrationLists) {
   auto dir = test::scratch_dir("edb-badlist");
   std::vector<Migration> gap = schema_migrations();
-  gap.push_back(Migration{3, "skips 2", {"SELECT 1"}, nullptr});
+  gap.push_back(Migration{next() + 1, "skips a version", {"SELECT 1"}, nullptr});
   ExperimentDbOptions o;
   o.migrations = &gap;
   EXPECT_THROW(ExperimentDb::open(dir + "/a.db", o), Error);
@@ -577,7 +613,7 @@ TEST(ExperimentDbReadOnly, OpensAClosedDatabase) {
   }
   ExperimentDb reader = ExperimentDb::open_read_only(path);
   EXPECT_EQ(reader.count_metrics(), 1);
-  EXPECT_EQ(reader.schema_version(), 1);
+  EXPECT_EQ(reader.schema_version(), latest());
 }
 
 // ---------------------------------------------------------------------------------------------
