@@ -14,6 +14,8 @@ nlohmann::json preset_config(const std::string& name) {
   nlohmann::json sft;     // train/sft.h SftConfig fields that differ from its defaults
   nlohmann::json rl = nlohmann::json::object();    // rl/rl_config.h RlConfig fields (else its defaults)
   nlohmann::json eval = nlohmann::json::object();  // eval/eval_config.h EvalConfig fields
+  nlohmann::json rm = nlohmann::json::object();    // reward/rm_trainer.h RmConfig fields (else its defaults,
+                                                   // which are the demo's)
   if (name == "demo") {
     // Demo policy: ~1.3M parameters; trains to readable phrases on 2 CPU cores in minutes.
     model.n_layer = 4;
@@ -41,6 +43,13 @@ nlohmann::json preset_config(const std::string& name) {
     bpe_lines = 3000;
     sft = {{"steps", 30}, {"batch", 4}, {"seq_len", 32}, {"lr", 3e-3}, {"warmup", 5},
            {"eval_every", 10}, {"eval_windows", 16}, {"ckpt_every", 10}};
+    // The smoke policy writes mostly non-words, so few sample pairs differ in gold: sample more
+    // attempts per pair and keep the set small.
+    rm = {{"pairs", 48}, {"heldout_fraction", 0.25}, {"max_new_tokens", 16}, {"max_attempts_factor", 50},
+          {"steps", 20}, {"batch", 8}, {"warmup", 2}, {"eval_every", 10}, {"ckpt_every", 10}};
+    rl = {{"steps", 10}, {"batch", 4}, {"max_new_tokens", 16}, {"lr", 1e-3}, {"warmup", 2},
+          {"eval_every", 5}, {"eval_prompts", 16}, {"ckpt_every", 5}};
+    eval = {{"max_new_tokens", 16}, {"max_prompts", 32}, {"batch", 32}};
   } else {
     std::string known;
     for (const auto& n : preset_names()) known += (known.empty() ? "" : ", ") + n;
@@ -59,6 +68,7 @@ nlohmann::json preset_config(const std::string& name) {
   };
   if (!rl.empty()) config["rl"] = rl;
   if (!eval.empty()) config["eval"] = eval;
+  if (!rm.empty()) config["rm"] = rm;
   return config;
 }
 
