@@ -28,7 +28,7 @@ packages=(
   nodejs npm
 )
 if [ "$gui" = ON ]; then
-  packages+=(qt6-base-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools libqcustomplot-dev libgl-dev
+  packages+=(qt6-base-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools qt6-svg-dev libqcustomplot-dev libgl-dev
              xvfb xauth)
 fi
 
