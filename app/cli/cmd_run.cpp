@@ -1,0 +1,168 @@
+// warp run --exp DIR [options]: the iterative WARP driver (core/warp/driver.h, DESIGN §5 Algorithm 1).
+// Each iteration starts M `warp train` processes (this executable) from θ_init, SLERPs their policies,
+// evaluates the LITI front on the η grid and takes θ_η at the chosen η as the next θ_init.
+// warp run --exp DIR --resume [--name N] continues a stopped, failed or crashed driver run.
+//
+// Settings: the WARP settings are the defaults of core/warp/driver.h, then the experiment's "warp"
+// section, then --config FILE ({"warp": {...}, "rl": {...}} or a flat object of warp fields), then the
+// flags. The RL settings every worker starts from: rl_config_for(exp), then the file's "rl" object,
+// then the RL flags (--beta, --mu, --lr, ...). Out-of-range values are refused before anything starts
+// (exit 2), naming the option. SIGINT / SIGTERM stop the workers (they checkpoint) and end the driver
+// run "killed" (exit 130); a second signal ends the driver at once.
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <optional>
+#include <sstream>
+
+#include "commands.h"
+#include "experiment/experiment.h"
+#include "progress_line.h"
+#include "rl/rl_config.h"
+#include "util/error.h"
+#include "util/fsutil.h"
+#include "util/signals.h"
+#include "warp/driver.h"
+
+namespace {
+
+struct Options {
+  std::string exp, name, config_file, init, eta_grid, device, reward;
+  bool resume = false;
+  std::optional<int64_t> iterations, runs, steps, parallel, batch, max_new_tokens, eval_every, ckpt_every,
+      eval_prompts;
+  std::optional<double> lambda, eta, beta, mu, lr;
+  std::optional<int> threads;
+  std::optional<uint64_t> seed;
+};
+
+std::vector<double> parse_grid(const std::string& text) {
+  std::vector<double> out;
+  std::stringstream ss(text);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    char* end = nullptr;
+    const double v = std::strtod(item.c_str(), &end);
+    if (item.empty() || end == item.c_str() || *end != '\0' || !std::isfinite(v))
+      throw warp::BadInput("warp: eta_grid (--eta-grid) must be a comma-separated list of numbers, got '" + text + "'");
+    out.push_back(v);
+  }
+  return out;
+}
+
+std::string own_executable() {
+  char buf[4096];
+  const ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0) throw warp::Error("cannot find the warp executable (/proc/self/exe) to start the workers with");
+  buf[n] = '\0';
+  return buf;
+}
+
+void print_result(const warp::WarpResult& r) {
+  for (const auto& it : r.iterations) {
+    std::printf("iteration %lld: init %s, slerp %s (mean Ω %.1f°)\n", static_cast<long long>(it.iteration),
+                it.init.c_str(), it.slerp.c_str(), it.mean_omega_deg);
+    for (const auto& fp : it.front)
+      std::printf("  η %-5s reward %8.4f  gold %8.4f  KL %8.4f  len %5.1f  %s%s\n", warp::warp_eta_tag(fp.eta).c_str(),
+                  fp.point.reward.mean, fp.point.gold.mean, fp.point.kl_sft.mean, fp.point.length.mean,
+                  fp.checkpoint.c_str(), fp.checkpoint == it.next_init ? "  (next θ_init)" : "");
+  }
+  std::fflush(stdout);
+}
+
+void register_run(CLI::App& app) {
+  auto* cmd = app.add_subcommand("run", "Run iterative WARP: M RL runs per iteration, SLERP, LITI front, next init");
+  auto o = std::make_shared<Options>();
+  cmd->add_option("--exp", o->exp, "Experiment folder")->required();
+  cmd->add_option("--name", o->name, "Driver run name (default \"warp\"); workers are NAME-i<i>-r<m>");
+  cmd->add_flag("--resume", o->resume, "Continue the stopped, failed or crashed driver run --name");
+  cmd->add_option("--config", o->config_file, "JSON file: {\"warp\": {...}, \"rl\": {...}} (under the flags)");
+  cmd->add_option("--init", o->init, "θ_init of iteration 1 (default checkpoints/sft.h5)");
+  cmd->add_option("--iterations", o->iterations, "WARP iterations I (default 2)");
+  cmd->add_option("--runs", o->runs, "RL runs per iteration M >= 2 (default: the experiment's, 2)");
+  cmd->add_option("--steps", o->steps, "Steps T per RL run (default: the RL config's)");
+  cmd->add_option("--lambda", o->lambda, "SLERP λ for M = 2 (default 0.5)");
+  cmd->add_option("--eta", o->eta, "LITI η of the next θ_init (default 0.3)");
+  cmd->add_option("--eta-grid", o->eta_grid, "LITI points evaluated per iteration (default 0,0.1,0.3,0.5,0.8,1)");
+  cmd->add_option("--parallel", o->parallel, "RL runs at once (default: all M)");
+  cmd->add_option("--threads", o->threads, "Compute threads per RL run (default: cores / parallel runs)");
+  cmd->add_option("--seed", o->seed, "Base seed of the runs' seeds and prompt orders (default 1)");
+  cmd->add_option("--device", o->device, "auto, cpu, cuda or cuda:N (for the runs and the evaluations)");
+  cmd->add_option("--beta", o->beta, "RL: KL-regularization strength beta");
+  cmd->add_option("--mu", o->mu, "RL: EMA update rate mu");
+  cmd->add_option("--lr", o->lr, "RL: peak learning rate");
+  cmd->add_option("--batch", o->batch, "RL: prompts per step");
+  cmd->add_option("--max-new-tokens", o->max_new_tokens, "RL: completion length bound");
+  cmd->add_option("--eval-every", o->eval_every, "RL: steps between trajectory points");
+  cmd->add_option("--eval-prompts", o->eval_prompts, "RL and front points: evaluation prompts (0: the protocol's)");
+  cmd->add_option("--ckpt-every", o->ckpt_every, "RL: steps between resumable checkpoints");
+  cmd->add_option("--reward", o->reward, "RL: gold | rm:PATH | external:CMD");
+  cmd->callback([o] {
+    auto exp = warp::Experiment::open(o->exp);
+    warp::WarpDriverOptions options;
+    options.warp_executable = own_executable();
+    warp::cli::ProgressLine line;
+    warp::WarpResult r;
+    if (o->resume) {
+      const bool others = !o->config_file.empty() || !o->init.empty() || !o->eta_grid.empty() || !o->device.empty() ||
+                          !o->reward.empty() || o->iterations || o->runs || o->steps || o->parallel || o->batch ||
+                          o->max_new_tokens || o->eval_every || o->ckpt_every || o->eval_prompts || o->lambda ||
+                          o->eta || o->beta || o->mu || o->lr || o->threads || o->seed;
+      if (others)
+        throw warp::BadInput("--resume continues a driver run with its stored settings: only --name may be given with it");
+      warp::install_stop_handlers();
+      r = warp::resume_warp(exp, o->name.empty() ? std::string("warp") : o->name, options, line.callback());
+    } else {
+      warp::WarpConfig wc = warp::warp_config_for(exp);
+      nlohmann::json rl_json = nlohmann::json::object();
+      if (!o->config_file.empty()) {
+        const auto j = nlohmann::json::parse(warp::read_file_text(o->config_file), nullptr, false);
+        if (j.is_discarded() || !j.is_object()) throw warp::BadInput(o->config_file + ": not a JSON object");
+        if (j.contains("warp") || j.contains("rl")) {
+          for (auto it = j.begin(); it != j.end(); ++it)
+            if (it.key() != "warp" && it.key() != "rl")
+              throw warp::BadInput(o->config_file + ": unknown key '" + it.key() + "' (expected \"warp\" and \"rl\")");
+          if (j.contains("warp")) wc.update_from_json(j.at("warp"), o->config_file + " (warp)");
+          if (j.contains("rl")) rl_json = j.at("rl");
+        } else {
+          wc.update_from_json(j, o->config_file);
+        }
+      }
+      if (!o->name.empty()) wc.name = o->name;
+      if (!o->init.empty()) wc.init = o->init;
+      if (!o->device.empty()) wc.device = o->device;
+      if (!o->eta_grid.empty()) wc.eta_grid = parse_grid(o->eta_grid);
+      if (o->iterations) wc.iterations = *o->iterations;
+      if (o->runs) wc.runs = *o->runs;
+      if (o->steps) wc.steps = *o->steps;
+      if (o->parallel) wc.parallel = *o->parallel;
+      if (o->threads) wc.threads = *o->threads;
+      if (o->seed) wc.seed = *o->seed;
+      if (o->lambda) wc.lambda = *o->lambda;
+      if (o->eta) wc.eta = *o->eta;
+      wc.validate();
+      if (o->beta) rl_json["beta"] = *o->beta;
+      if (o->mu) rl_json["mu"] = *o->mu;
+      if (o->lr) rl_json["lr"] = *o->lr;
+      if (o->batch) rl_json["batch"] = *o->batch;
+      if (o->max_new_tokens) rl_json["max_new_tokens"] = *o->max_new_tokens;
+      if (o->eval_every) rl_json["eval_every"] = *o->eval_every;
+      if (o->eval_prompts) rl_json["eval_prompts"] = *o->eval_prompts;
+      if (o->ckpt_every) rl_json["ckpt_every"] = *o->ckpt_every;
+      if (!o->reward.empty()) rl_json["reward"] = o->reward;
+      const std::string where = o->config_file.empty() ? "run options" : o->config_file + " + run options";
+      const warp::RlConfig rl = warp::RlConfig::from_json(rl_json, where, warp::rl_config_for(exp));
+      warp::install_stop_handlers();
+      r = warp::run_warp(exp, wc, rl, options, line.callback());
+    }
+    line.finish();
+    print_result(r);
+    std::cout << "warp run " << r.name << " finished: " << r.message << "\n";
+  });
+}
+
+const bool registered = warp::cli::add_command(&register_run);
+
+}  // namespace

@@ -1,0 +1,183 @@
+#pragma once
+// The iterative WARP driver (`warp run`, DESIGN §5 Algorithm 1):
+//
+//   θ_init ← θ_sft (or config.init)
+//   for i = 1..I:
+//     train M RL runs from θ_init, P at a time, each its own `warp train` process with its own EMA
+//       anchor; run m of iteration i is named <name>-i<i>-r<m> and differs by seed and prompt order
+//     θ_slerp ← SLERP of the M final policies (λ for M = 2, the left fold with 1/m for M > 2)
+//     for η in the grid: θ_η ← LITI(θ_init, θ_slerp, η); evaluate θ_η (cached by hash)
+//     θ_init ← θ_η at the chosen η
+//
+// Files:
+//   logs/<name>-rl.json                  the RL settings every worker starts from (`warp train --config`)
+//   logs/<name>-i<i>-r<m>.log            the output of worker m of iteration i (appended on resume)
+//   checkpoints/<name>-i<i>-r<m>.h5        run m's final policy (written by the run, rl/trainer.h)
+//   checkpoints/<name>-i<i>-slerp.h5       the SLERP merge (kind "merge"; merge/merger.h meta + lineage)
+//   checkpoints/<name>-i<i>-eta<η>.h5      LITI point, η printed with 2 decimals ("eta0.30"; more
+//                                          decimals only when η needs them, e.g. "eta0.125") (kind "liti")
+// Worker m of iteration i is started as
+//   warp train --exp DIR --name <name>-i<i>-r<m> --config logs/<name>-rl.json --init θ_init
+//              --seed s --prompt-seed p --threads t --device d --iteration i --parent-run <name>
+// with s = derive_seed(kSeedDomainWarpRun, seed, {i, m}), p = derive_seed(kSeedDomainWarpPrompts,
+// seed, {i, m}) (driver.cpp), and continued with `warp train --exp DIR --resume <worker> --threads t
+// --device d`.
+// Database: the driver is a run of kind "warp" named <name> (status, pid, heartbeat like every run;
+// config_json = {"warp": WarpConfig, "rl": the RlConfig every worker starts from (reward resolved),
+// "eval": the EvalConfig of the front points, "eval_protocol_sha256": its protocol hash}); the workers
+// are runs of kind "train" with parent_run_id = the driver and iteration = i; the merge and LITI
+// checkpoints are registered with run_id = the driver and meta
+//   {"iteration": i, "stage": "slerp" | "liti", "eta": η (liti), "runs": [worker names],
+//    "init": θ_init path, "init_sha256": ..., + the merger's meta for "slerp"};
+// each evaluated point is in the evaluation cache (eval/eval_cache.h) under the checkpoint's hash,
+// and also logged as metrics of the driver run at step i:
+//   front/eta<η>/reward, front/eta<η>/gold, front/eta<η>/kl_sft, front/eta<η>/length
+//   and warp/mean_omega_deg (the SLERP's mean angle between task vectors) at step i, written in one
+//   batch once the iteration's points are evaluated (never twice: a resumed driver skips it).
+// The front points are evaluated in the driver process with the experiment's evaluation protocol
+// (eval/eval_config.h), the workers' reward, and the RL config's eval_prompts when > 0 (as the
+// workers' trajectory points are), so the fronts and the RL trajectories are comparable.
+//
+// Stages are idempotent and checked against what is on disk and in the DB, so a driver killed at
+// any moment continues with `resume`: finished runs are kept, killed, crashed or failed runs are
+// resumed (`warp train --resume`), a run still alive (a worker of a driver killed with -9 finishing
+// its step) is waited for, a merge / LITI file is redone only when missing, not registered, or no
+// longer the one registered (its SHA-256, or those of its inputs, changed), and evaluations come
+// from the cache. A diverged run fails the iteration again on resume (it would diverge again). A worker that ends failed or diverged fails the iteration: the
+// driver stops with status "failed" and Error("iteration i: run <name>-i<i>-r<m> failed: <its
+// message>"), the other workers of the iteration being stopped first (SIGTERM: they checkpoint).
+// <its message> is the run row's message, or, when the process ended before writing one (bad
+// arguments, a crash), its exit code and the tail of its log. A run stopped by someone else (status
+// killed) also fails the iteration; resume continues it.
+// The progress callback returning false stops the workers the same way (status "killed"; resumable)
+// and throws Cancelled.
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "db/records.h"
+#include "eval/eval_point.h"
+#include "experiment/experiment.h"
+#include "rl/rl_config.h"
+#include "util/progress.h"
+
+namespace warp {
+
+// Settings of `warp run`. Read from the experiment's "warp" section (runs, lambda, eta, eta_grid
+// and the fields below), then --config, then the command line; stored with the driver run.
+//
+// Field       CLI flag        default                       meaning
+// name        --name          "warp"                        driver run name; workers <name>-i<i>-r<m>
+// init        --init          ""                            θ_init of iteration 1 ("" = checkpoints/sft.h5)
+// iterations  --iterations    2                             I ≥ 1
+// runs        --runs          2                             M ≥ 2 (the "warp" section's "runs")
+// steps       --steps         0                             T per run (0: the RL config's steps)
+// lambda      --lambda        0.5                           SLERP λ ∈ [0,1] (M = 2)
+// eta         --eta           0.3                           η ∈ [0,1] of the next θ_init (added to the grid)
+// eta_grid    --eta-grid      0,0.1,0.3,0.5,0.8,1           evaluated LITI points, each in [0,1]
+// parallel    --parallel      0                             P runs at once (0: M)
+// threads     --threads       0                             threads per worker (0: max(1, cores / P))
+// seed        --seed          1                             worker m of iteration i: seed and prompt_seed
+//                                                           derived from (seed, i, m) (eval/seeds.h)
+// device      --device        "auto"                        passed to the workers
+struct WarpConfig {
+  std::string name = "warp";
+  std::string init;
+  int64_t iterations = 2;
+  int64_t runs = 2;
+  int64_t steps = 0;
+  double lambda = 0.5;
+  double eta = 0.3;
+  std::vector<double> eta_grid = {0.0, 0.1, 0.3, 0.5, 0.8, 1.0};
+  int64_t parallel = 0;
+  int threads = 0;
+  uint64_t seed = 1;
+  std::string device = "auto";
+
+  // BadInput "warp: <field> (--flag) must be ..., got ..." for the first out-of-range value
+  // (also: an invalid run name, an empty or unsorted-with-duplicates grid).
+  void validate() const;
+  nlohmann::json to_json() const;
+  // Fields present in j override this config's; BadInput naming `where` and the field for a wrong type.
+  void update_from_json(const nlohmann::json& j, const std::string& where);
+};
+
+// The experiment's WARP settings: defaults, then its config.json "warp" section.
+WarpConfig warp_config_for(const Experiment& exp);
+
+// How workers are started. The default (empty launch) spawns `<warp_executable> train ...` as a
+// child process with its output in <exp>/logs/<worker>.log. Tests may run workers otherwise.
+struct WorkerLaunch {
+  std::string name;               // <name>-i<i>-r<m>
+  bool resume = false;            // continue an existing killed / crashed run
+  std::vector<std::string> args;  // the `warp` arguments (starting with "train")
+};
+
+struct WarpDriverOptions {
+  std::string warp_executable;  // path of the `warp` binary (the CLI passes its own)
+  // Optional, all three or none: start a worker and return a handle the driver polls every
+  // poll_interval_ms (exit code once ended: 0 when the run finished), and ask it to stop. Called
+  // from the thread that runs the driver. When empty, workers are child processes of
+  // warp_executable (warp/worker_process.h).
+  std::function<int64_t(const WorkerLaunch&)> launch;          // returns a pid-like handle
+  std::function<std::optional<int>(int64_t handle)> poll;      // exit code once ended
+  std::function<void(int64_t handle)> stop;                    // ask to stop (SIGTERM)
+  int poll_interval_ms = 100;
+  // Seconds to wait for stopped workers to end before SIGKILL (default launcher only).
+  double stop_timeout_s = 300;
+};
+
+// One evaluated point of a front.
+struct FrontPoint {
+  double eta = 0;
+  std::string checkpoint;  // relative to the experiment folder
+  std::string sha256;
+  EvalPoint point;
+};
+
+struct WarpIteration {
+  int64_t iteration = 0;
+  std::string init;                  // θ_init of this iteration
+  std::vector<std::string> runs;     // worker run names
+  std::string slerp;                 // the merge checkpoint ("" until written)
+  double mean_omega_deg = 0;
+  std::vector<FrontPoint> front;     // by η ascending, the points evaluated so far
+  std::string next_init;             // θ_η at the chosen η ("" until written)
+};
+
+struct WarpResult {
+  std::string name;
+  RunStatus status = RunStatus::Running;  // of the driver run (read_warp: crashed when its process is gone)
+  std::string message;                    // the driver run's message (why it stopped)
+  WarpConfig config;                      // as stored with the driver run
+  std::vector<WarpIteration> iterations;  // those started so far (every worker of iteration 1..I)
+};
+
+// The η values evaluated in each iteration: the grid plus the chosen η, ascending, distinct.
+std::vector<double> warp_eta_points(const WarpConfig& config);
+// "0.30", "0.125": η as written in file names and metric keys.
+std::string warp_eta_tag(double eta);
+// <name>-i<i>-r<m>
+std::string warp_worker_name(const std::string& name, int64_t iteration, int64_t run);
+
+// Starts driver run config.name (BadInput when the name is taken: use resume_warp). `rl` is the
+// RL config the workers start from (rl_config_for(exp) with overrides); its init is replaced per
+// iteration and steps by config.steps when set.
+WarpResult run_warp(const Experiment& exp, const WarpConfig& config, const RlConfig& rl,
+                    const WarpDriverOptions& options, const ProgressFn& progress = {});
+
+// Continues driver run `name` with its stored configs. BadInput when it does not exist, is not a
+// "warp" run, or has finished.
+WarpResult resume_warp(const Experiment& exp, const std::string& name, const WarpDriverOptions& options,
+                       const ProgressFn& progress = {});
+
+// What the database and the files say about driver run `name` (the GUI's and the report's view;
+// read-only, safe while the driver runs). BadInput when there is no such warp run.
+WarpResult read_warp(const Experiment& exp, const std::string& name);
+
+}  // namespace warp
