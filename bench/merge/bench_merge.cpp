@@ -1,12 +1,13 @@
 // bench_merge: throughput of weight merging (core/merge).
 //
-//   bench_merge [kernels] [--mib N] [--threads T] [--reps R]
+//   bench_merge [kernels] [--mib N] [--threads T] [--reps R] [--isa generic|avx2|avx512]
 //       In-memory merge kernels on float32 tensors of N MiB each (default 128, far beyond the caches):
 //       GB/s of SLERP, LITI, LERP, task arithmetic, TIES and DARE beside a plain copy of memory (memcpy
 //       on one thread, torch copy_ on the compute threads) measured in the same run, with the ratio.
 //       Bytes counted = bytes the merge must touch once: (M + 1) inputs read + 1 output written.
 //       SLERP reads its inputs twice (sums, then the combination), so its memory traffic is
-//       (2(M + 1) + 1) / (M + 2) times that; the table shows both.
+//       (2(M + 1) + 1) / (M + 2) times that; the table shows both, and times SLERP's two passes alone.
+//       --isa: the instruction set of the loops (default: the best this CPU runs; merge_kernels.h).
 //   bench_merge gen OUT.h5 [--layers L] [--embd C] [--seed S] [--model-seed K] [--noise X]
 //       Writes a GPT-shaped float32 checkpoint (vocab 8192, n_ctx 1024, n_embd C, L layers; L = 5,
 //       C = 2048 give 1.08 GB): θ_init ~ 0.02·N(0,1) from --seed, plus, with --model-seed, a task
@@ -30,6 +31,7 @@
 #include <string>
 #include <vector>
 
+#include "merge/merge_kernels.h"
 #include "merge/merger.h"
 #include "model/gpt_params.h"
 #include "store/checkpoint_h5.h"
@@ -59,15 +61,23 @@ int run_kernels(int argc, char** argv) {
   const int reps = std::atoi(arg_value(argc, argv, "--reps", "5"));
   const int threads = std::atoi(arg_value(argc, argv, "--threads", "0"));
   if (threads > 0) at::set_num_threads(threads);
+  const char* isa = arg_value(argc, argv, "--isa", "");
+  if (*isa) merge_kernels::use_kernels_isa(isa);
   const int64_t n = mib * (int64_t(1) << 20) / 4;
   const double bytes = static_cast<double>(n) * 4;
   torch::manual_seed(0);
   const torch::Tensor init = torch::randn({n});
   const torch::Tensor a = init + 0.01 * torch::randn({n});
   const torch::Tensor b = init + 0.01 * torch::randn({n});
+  const torch::Tensor b3 = init + 0.01 * torch::randn({n});
   torch::Tensor out = torch::zeros({n});
-  std::printf("bench_merge kernels: float32 tensors of %lld MiB (%lld elements), %d threads, best of %d rounds\n",
-              static_cast<long long>(mib), static_cast<long long>(n), at::get_num_threads(), reps);
+  std::string isas;
+  for (const auto& s : merge_kernels::kernels_isas()) isas += " " + s;
+  std::printf(
+      "bench_merge kernels: float32 tensors of %lld MiB (%lld elements), %d threads, best of %d rounds, "
+      "loops: %s (available:%s)\n",
+      static_cast<long long>(mib), static_cast<long long>(n), at::get_num_threads(), reps,
+      merge_kernels::kernels_isa().c_str(), isas.c_str());
 
   // Every measurement in rounds: each round times every item once, and each item keeps its best time,
   // so the copies and the kernels see the same moments of a shared, noisy machine.
@@ -97,9 +107,23 @@ int run_kernels(int argc, char** argv) {
        1, true, reps},
       {"torch copy_", [&] { out.copy_(a); }, 2 * bytes, 1, true, reps},
       merge_item("slerp (M=2, lambda 0.5)", params(MergeMethod::Slerp), {a, b}, 7.0 / 4.0, reps),
+      {"  slerp pass 1: sums (read 3)",
+       [&] {
+         const float* x[2] = {a.data_ptr<float>(), b.data_ptr<float>()};
+         merge_kernels::delta_sums(init.data_ptr<float>(), x, 2, n);
+       },
+       3 * bytes, 1.0, false, reps},
+      {"  slerp pass 2: combine (3+1)",
+       [&] {
+         const float* x[2] = {a.data_ptr<float>(), b.data_ptr<float>()};
+         const double c[2] = {0.51, 0.52};
+         merge_kernels::combine(out.data_ptr<float>(), init.data_ptr<float>(), -0.03, x, c, 2, n, nullptr);
+       },
+       4 * bytes, 1.0, false, reps},
       merge_item("liti (eta 0.3)", params(MergeMethod::Liti), {a}, 1.0, reps),
       merge_item("lerp (M=2)", params(MergeMethod::Lerp), {a, b}, 1.0, reps),
       merge_item("task-arithmetic (M=2)", params(MergeMethod::TaskArithmetic), {a, b}, 1.0, reps),
+      merge_item("task-arithmetic (M=3)", params(MergeMethod::TaskArithmetic), {a, b, b3}, 1.0, reps),
       merge_item("dare (M=2, density 0.3)", params(MergeMethod::Dare, 0.3), {a, b}, 1.0, reps),
       merge_item("ties (M=2, density 0.2)", params(MergeMethod::Ties, 0.2), {a, b}, 0.0, 1),
   };

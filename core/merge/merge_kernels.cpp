@@ -1,303 +1,95 @@
-// Inner loops of weight merging (see merge_kernels.h). This file includes no LibTorch model code, only
-// at::parallel_for, and is compiled with -O3 so the fixed-lane loops below vectorise.
+// Inner loops of weight merging (see merge_kernels.h): blocking, threading, partial sums and the
+// choice of instruction set. The loops themselves are in merge_kernels_loops.h, compiled once per
+// instruction set (merge_kernels_{generic,avx2,avx512}.cpp, -O3 -ffp-contract=off); this file includes
+// no LibTorch model code, only at::parallel_for.
 #include "merge/merge_kernels.h"
 
 #include <ATen/Parallel.h>
 
-#if defined(__SSE2__)
-#include <immintrin.h>
-#endif
-
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
+
+#include "merge/merge_kernels_isa.h"
 
 namespace warp::merge_kernels {
 
 namespace {
 
-// Hot loops are compiled twice on x86-64 (AVX2 and baseline SSE2) and picked at load time (ifunc),
-// so one binary runs everywhere and uses 256-bit vectors where the CPU has them. Floating-point
-// contraction is off (-ffp-contract=off, core/merge/CMakeLists.txt) and every sum keeps its own
-// lanes, so both versions give bitwise identical results.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define WARP_MERGE_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define WARP_MERGE_CLONES
-#endif
+using detail::KernelSet;
+using detail::loops_of;
 
-// Independent accumulators per sum: breaks the add dependency chain and lets the compiler use SIMD
-// without reassociating (lane l sums the elements begin + l, begin + l + 8, ... in index order; lanes
-// are added in a fixed tree).
 constexpr int kLanes = 8;
-// Elements per sub-block of the general-M loops: their float64 working arrays stay in L1.
-constexpr int64_t kSub = 256;
 // Blocks per parallel task: small tensors (< 8 × 16k elements) run on the calling thread.
 constexpr int64_t kGrainBlocks = 8;
+// Outputs of at least this many elements (16 MiB of float32) are written with non-temporal stores.
+constexpr int64_t kStreamMinElements = int64_t(1) << 22;
 
 double lanes_total(const double* l) { return ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7])); }
 
-// ---- M = 1 and M = 2: one fused loop per group of 8 elements ------------------------------------------
-// Written with GCC/Clang vector types: lanes 0-3 and 4-7 of every sum are two explicit 4-double
-// vectors (SSE2: two registers each; AVX2: one), so the arithmetic, and therefore the result, is
-// the same on every target. All loads of a group precede its stores, so out may be x0 (exact
-// aliasing) without a hazard.
+// ---- instruction sets ------------------------------------------------------------------------------------
 
-typedef double V4d __attribute__((vector_size(32)));
-typedef float V4f __attribute__((vector_size(16)));
-
-#define WARP_VEC_INLINE inline __attribute__((always_inline))
-
-WARP_VEC_INLINE V4d load4(const float* p) {
-  V4f f;
-  std::memcpy(&f, p, sizeof f);
-  return __builtin_convertvector(f, V4d);
-}
-WARP_VEC_INLINE V4d load4(const double* p) {
-  V4d d;
-  std::memcpy(&d, p, sizeof d);
-  return d;
-}
-WARP_VEC_INLINE void store4(float* p, V4d v) {
-  const V4f f = __builtin_convertvector(v, V4f);
-  std::memcpy(p, &f, sizeof f);
-}
-WARP_VEC_INLINE void store4(double* p, V4d v) { std::memcpy(p, &v, sizeof v); }
-WARP_VEC_INLINE V4d splat(double x) { return V4d{x, x, x, x}; }
-
-// Stores that bypass the caches (x86 non-temporal stores) for outputs too large to stay in them: no
-// read-for-ownership of the output lines, one memory transfer per output byte instead of two. Needs
-// 16-byte aligned destinations; stream_fence() orders them before the results are used.
-#if defined(__SSE2__)
-WARP_VEC_INLINE void stream4(float* p, V4d v) {
-  const V4f f = __builtin_convertvector(v, V4f);
-  __m128 m;
-  std::memcpy(&m, &f, sizeof m);
-  _mm_stream_ps(p, m);
-}
-WARP_VEC_INLINE void stream4(double* p, V4d v) {
-  __m128d lo, hi;
-  std::memcpy(&lo, &v, sizeof lo);
-  std::memcpy(&hi, reinterpret_cast<const char*>(&v) + sizeof lo, sizeof hi);
-  _mm_stream_pd(p, lo);
-  _mm_stream_pd(p + 2, hi);
-}
-inline void stream_fence() { _mm_sfence(); }
-#else
-WARP_VEC_INLINE void stream4(float* p, V4d v) { store4(p, v); }
-WARP_VEC_INLINE void stream4(double* p, V4d v) { store4(p, v); }
-inline void stream_fence() {}
+// The sets this build has and this CPU runs, from the most basic up.
+std::vector<const KernelSet*> runnable_sets() {
+  std::vector<const KernelSet*> v = {detail::kernel_set_generic()};
+#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
+  __builtin_cpu_init();
+  const bool avx2 = __builtin_cpu_supports("avx2");
+  if (avx2 && detail::kernel_set_avx2()) v.push_back(detail::kernel_set_avx2());
+  if (avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+      __builtin_cpu_supports("avx512vl") && detail::kernel_set_avx512())
+    v.push_back(detail::kernel_set_avx512());
 #endif
-// Outputs of at least this many elements (16 MiB of float32) are written with stream4.
-constexpr int64_t kStreamMinElements = int64_t(1) << 22;
-
-template <bool kStream, typename T>
-WARP_VEC_INLINE void put4(T* p, V4d v) {
-  if (kStream)
-    stream4(p, v);
-  else
-    store4(p, v);
+  return v;
 }
 
-// Eight lanes as two vectors; element begin + 8k + l goes to lane l.
-struct Lanes8 {
-  V4d lo = splat(0), hi = splat(0);
-  double& operator[](int l) { return l < 4 ? lo[l] : hi[l - 4]; }
-  void store(double* dst) const {
-    for (int l = 0; l < 4; ++l) {
-      dst[l] = lo[l];
-      dst[4 + l] = hi[l];
-    }
-  }
-};
-
-// lanes: [8 × ‖δ0‖², 8 × ‖δ1‖², 8 × <δ0,δ1>]
-template <typename T>
-WARP_MERGE_CLONES void sums2_range(const T* o, const T* x0, const T* x1, int64_t begin, int64_t end, double* lanes) {
-  Lanes8 s0, s1, sd;
-  int64_t i = begin;
-  for (; i + kLanes <= end; i += kLanes) {
-    const V4d ol = load4(o + i), oh = load4(o + i + 4);
-    const V4d dl = load4(x0 + i) - ol, dh = load4(x0 + i + 4) - oh;
-    const V4d el = load4(x1 + i) - ol, eh = load4(x1 + i + 4) - oh;
-    s0.lo += dl * dl;
-    s0.hi += dh * dh;
-    s1.lo += el * el;
-    s1.hi += eh * eh;
-    sd.lo += dl * el;
-    sd.hi += dh * eh;
-  }
-  for (int l = 0; i < end; ++i, ++l) {
-    const double vo = static_cast<double>(o[i]);
-    const double d0 = static_cast<double>(x0[i]) - vo, d1 = static_cast<double>(x1[i]) - vo;
-    s0[l] += d0 * d0;
-    s1[l] += d1 * d1;
-    sd[l] += d0 * d1;
-  }
-  s0.store(lanes);
-  s1.store(lanes + kLanes);
-  sd.store(lanes + 2 * kLanes);
+const std::vector<const KernelSet*>& runnable() {
+  static const std::vector<const KernelSet*> v = runnable_sets();
+  return v;
 }
 
-// out = c0·o + c1·x0 + c2·x1; with kSums the lanes of sums2_range as well.
-template <typename T, bool kSums, bool kStream>
-WARP_MERGE_CLONES void combine2_range(T* out, const T* o, const T* x0, const T* x1, double c0, double c1, double c2,
-                                      int64_t begin, int64_t end, double* lanes) {
-  Lanes8 s0, s1, sd;
-  const V4d k0 = splat(c0), k1 = splat(c1), k2 = splat(c2);
-  int64_t i = begin;
-  for (; i + kLanes <= end; i += kLanes) {
-    const V4d ol = load4(o + i), oh = load4(o + i + 4);
-    const V4d al = load4(x0 + i), ah = load4(x0 + i + 4);
-    const V4d bl = load4(x1 + i), bh = load4(x1 + i + 4);
-    const V4d tl = k0 * ol + k1 * al + k2 * bl, th = k0 * oh + k1 * ah + k2 * bh;
-    if (kSums) {
-      const V4d dl = al - ol, dh = ah - oh, el = bl - ol, eh = bh - oh;
-      s0.lo += dl * dl;
-      s0.hi += dh * dh;
-      s1.lo += el * el;
-      s1.hi += eh * eh;
-      sd.lo += dl * el;
-      sd.hi += dh * eh;
-    }
-    put4<kStream>(out + i, tl);
-    put4<kStream>(out + i + 4, th);
-  }
-  for (int l = 0; i < end; ++i, ++l) {
-    const double vo = static_cast<double>(o[i]);
-    const double va = static_cast<double>(x0[i]), vb = static_cast<double>(x1[i]);
-    const double t = c0 * vo + c1 * va + c2 * vb;
-    if (kSums) {
-      const double d0 = va - vo, d1 = vb - vo;
-      s0[l] += d0 * d0;
-      s1[l] += d1 * d1;
-      sd[l] += d0 * d1;
-    }
-    out[i] = static_cast<T>(t);
-  }
-  if (kSums) {
-    s0.store(lanes);
-    s1.store(lanes + kLanes);
-    sd.store(lanes + 2 * kLanes);
-  }
-  if (kStream) stream_fence();
+const KernelSet* find_set(const std::string& name) {
+  for (const KernelSet* k : runnable())
+    if (name == k->name) return k;
+  std::string have;
+  for (const KernelSet* k : runnable()) have += std::string(have.empty() ? "" : ", ") + k->name;
+  throw std::invalid_argument("merge kernels: instruction set '" + name + "' is not available here (available: " +
+                              have + "; known: generic, avx2, avx512)");
 }
 
-// out = c0·o + c1·x0; with kSums lanes: [8 × ‖δ0‖², 8 × 0 (no dot)].
-template <typename T, bool kSums, bool kStream>
-WARP_MERGE_CLONES void combine1_range(T* out, const T* o, const T* x0, double c0, double c1, int64_t begin, int64_t end,
-                                      double* lanes) {
-  Lanes8 s0;
-  const V4d k0 = splat(c0), k1 = splat(c1);
-  int64_t i = begin;
-  for (; i + kLanes <= end; i += kLanes) {
-    const V4d ol = load4(o + i), oh = load4(o + i + 4);
-    const V4d al = load4(x0 + i), ah = load4(x0 + i + 4);
-    const V4d tl = k0 * ol + k1 * al, th = k0 * oh + k1 * ah;
-    if (kSums) {
-      const V4d dl = al - ol, dh = ah - oh;
-      s0.lo += dl * dl;
-      s0.hi += dh * dh;
-    }
-    put4<kStream>(out + i, tl);
-    put4<kStream>(out + i + 4, th);
-  }
-  for (int l = 0; i < end; ++i, ++l) {
-    const double vo = static_cast<double>(o[i]), va = static_cast<double>(x0[i]);
-    const double t = c0 * vo + c1 * va;
-    if (kSums) {
-      const double d0 = va - vo;
-      s0[l] += d0 * d0;
-    }
-    out[i] = static_cast<T>(t);
-  }
-  if (kSums) {
-    s0.store(lanes);
-    for (int l = 0; l < kLanes; ++l) lanes[kLanes + l] = 0;
-  }
-  if (kStream) stream_fence();
+// The best set, or the one WARP_MERGE_KERNELS names.
+const KernelSet* initial_set() {
+  const char* env = std::getenv("WARP_MERGE_KERNELS");
+  if (env && *env) return find_set(env);
+  return runnable().back();
 }
 
-// ---- any M: sub-blocks with float64 working arrays -------------------------------------------------------
-
-template <typename T>
-void load_delta(double* d, const T* x, const T* o, int64_t len) {
-  for (int64_t j = 0; j < len; ++j) d[j] = static_cast<double>(x[j]) - static_cast<double>(o[j]);
+std::atomic<const KernelSet*>& current_set() {
+  static std::atomic<const KernelSet*> k{initial_set()};
+  return k;
 }
 
-// Lane (j mod 8) of a sub-block starting at a multiple of 8 from the block start: the same element →
-// lane assignment as the fused loops.
-void add_sq(double* lanes, const double* d, int64_t len) {
-  int64_t j = 0;
-  for (; j + kLanes <= len; j += kLanes)
-    for (int l = 0; l < kLanes; ++l) lanes[l] += d[j + l] * d[j + l];
-  for (; j < len; ++j) lanes[j % kLanes] += d[j] * d[j];
-}
-
-void add_dot(double* lanes, const double* a, const double* b, int64_t len) {
-  int64_t j = 0;
-  for (; j + kLanes <= len; j += kLanes)
-    for (int l = 0; l < kLanes; ++l) lanes[l] += a[j + l] * b[j + l];
-  for (; j < len; ++j) lanes[j % kLanes] += a[j] * b[j];
-}
-
-// lanes: M groups of 8 squares, then 8 dots.
-template <typename T>
-void sub_block_sums(double* lanes, const T* o, const T* const* x, int M, int64_t j0, int64_t len) {
-  alignas(64) double d0[kSub], d[kSub];
-  load_delta(d0, x[0] + j0, o + j0, len);
-  add_sq(lanes, d0, len);
-  for (int m = 1; m < M; ++m) {
-    load_delta(d, x[m] + j0, o + j0, len);
-    add_sq(lanes + m * kLanes, d, len);
-    if (m == 1) add_dot(lanes + M * kLanes, d0, d, len);
-  }
-}
-
-template <typename T>
-WARP_MERGE_CLONES void sums_any_range(const T* o, const T* const* x, int M, int64_t begin, int64_t end, double* lanes) {
-  for (int64_t j = begin; j < end; j += kSub) sub_block_sums(lanes, o, x, M, j, std::min(kSub, end - j));
-}
-
-template <typename T>
-WARP_MERGE_CLONES void combine_any_range(T* out, const T* o, double c0, const T* const* x, const double* c, int M,
-                                         int64_t begin, int64_t end, double* lanes) {
-  alignas(64) double t[kSub];
-  for (int64_t j0 = begin; j0 < end; j0 += kSub) {
-    const int64_t len = std::min(kSub, end - j0);
-    const T* oj = o + j0;
-    for (int64_t j = 0; j < len; ++j) t[j] = c0 * static_cast<double>(oj[j]);
-    for (int m = 0; m < M; ++m) {
-      const T* xj = x[m] + j0;
-      const double cm = c[m];
-      for (int64_t j = 0; j < len; ++j) t[j] += cm * static_cast<double>(xj[j]);
-    }
-    // All reads of this sub-block happen above: out may be x[0].
-    if (lanes) sub_block_sums(lanes, o, x, M, j0, len);
-    T* outj = out + j0;
-    for (int64_t j = 0; j < len; ++j) outj[j] = static_cast<T>(t[j]);
-  }
-}
+const KernelSet& kernels() { return *current_set().load(std::memory_order_relaxed); }
 
 // ---- blocks, threads, partial sums ---------------------------------------------------------------------
 
-// Runs f(block, begin, end) over the reduction blocks of [0, n), in parallel.
-// backward: each thread walks its share from the end, so a pass that follows a forward pass over the
-// same arrays (SLERP's combination after its sums) starts on the data still in the caches.
+// Runs f(block, begin, end) over the reduction blocks of [0, n), in parallel, each thread's share in
+// ascending order. (SLERP's second pass once walked its blocks backwards to start on the data its
+// first pass left in the caches: block-wise backwards it measured ~10% slower than forwards, fully
+// descending loops no faster than forwards, at 8 MiB to 128 MiB per tensor.)
 template <typename F>
-void for_blocks(int64_t n, const F& f, bool backward = false) {
+void for_blocks(int64_t n, const F& f) {
   const int64_t blocks = (n + kReduceBlock - 1) / kReduceBlock;
   at::parallel_for(0, blocks, kGrainBlocks, [&](int64_t b0, int64_t b1) {
-    for (int64_t k = b0; k < b1; ++k) {
-      const int64_t b = backward ? b1 - 1 - (k - b0) : k;
-      f(b, b * kReduceBlock, std::min(n, (b + 1) * kReduceBlock));
-    }
+    for (int64_t b = b0; b < b1; ++b) f(b, b * kReduceBlock, std::min(n, (b + 1) * kReduceBlock));
   });
 }
 
-bool streamable(const void* out, int64_t n) {
-  return n >= kStreamMinElements && reinterpret_cast<uintptr_t>(out) % 16 == 0;
+bool streamable(const void* out, int64_t n, const KernelSet& k) {
+  return n >= kStreamMinElements && reinterpret_cast<uintptr_t>(out) % static_cast<uintptr_t>(k.stream_align) == 0;
 }
 
 // Per-block partial sums, laid out [block][M squares, dot], added in block order at the end.
@@ -325,114 +117,6 @@ class Partials {
   std::vector<double> v_;
 };
 
-template <typename T>
-WARP_MERGE_CLONES void ties_range(T* out, const T* o, const T* const* x, const TiesKeep* keep, int M, double scale,
-                                  int64_t begin, int64_t end, double* lanes) {
-  double d[64];
-  bool kept[64];
-  for (int64_t i = begin; i < end; ++i) {
-    const int l = static_cast<int>((i - begin) % kLanes);  // the lanes of every other kernel
-    const double oi = static_cast<double>(o[i]);
-    double s = 0;
-    for (int m = 0; m < M; ++m) {
-      const double dm = static_cast<double>(x[m][i]) - oi;
-      const double a = std::fabs(dm);
-      d[m] = dm;
-      kept[m] = a > keep[m].threshold || (a == keep[m].threshold && i < keep[m].tie_end);
-      if (kept[m]) s += dm;
-      lanes[m * kLanes + l] += dm * dm;
-    }
-    if (M >= 2) lanes[M * kLanes + l] += d[0] * d[1];
-    double sum = 0;
-    int count = 0;
-    if (s != 0) {
-      for (int m = 0; m < M; ++m) {
-        if (kept[m] && d[m] != 0 && (d[m] > 0) == (s > 0)) {
-          sum += d[m];
-          ++count;
-        }
-      }
-    }
-    const double merged = count ? sum / count : 0.0;
-    out[i] = static_cast<T>(oi + scale * merged);
-  }
-}
-
-typedef uint64_t V4u __attribute__((vector_size(32)));
-typedef int64_t V4i __attribute__((vector_size(32)));
-
-WARP_VEC_INLINE V4u mix64v(V4u z) {
-  z ^= z >> 30;
-  z *= 0xBF58476D1CE4E5B9ull;
-  z ^= z >> 27;
-  z *= 0x94D049BB133111EBull;
-  z ^= z >> 31;
-  return z;
-}
-
-// v where keep is all ones, +0.0 where it is zero.
-WARP_VEC_INLINE V4d select(V4i keep, V4d v) {
-  V4i bits;
-  std::memcpy(&bits, &v, sizeof bits);
-  bits &= keep;
-  std::memcpy(&v, &bits, sizeof v);
-  return v;
-}
-
-// lanes (zeroed by the caller): M groups of 8 squares, then 8 dots of δ0·δ1 (zero for M = 1).
-template <typename T, bool kStream>
-WARP_MERGE_CLONES void dare_range(T* out, const T* o, const T* const* x, const uint64_t* keys, int M,
-                                  uint64_t threshold, double factor, int64_t begin, int64_t end, double* lanes) {
-  // Squares of δ_m accumulate in lanes[8m .. 8m + 7] (heap memory: unaligned vector loads and stores).
-  Lanes8 dot;
-  const V4d kf = splat(factor);
-  const V4u golden = {kDareGolden, kDareGolden, kDareGolden, kDareGolden};
-  const V4i thr = {static_cast<int64_t>(threshold), static_cast<int64_t>(threshold), static_cast<int64_t>(threshold),
-                   static_cast<int64_t>(threshold)};
-  int64_t i = begin;
-  for (; i + kLanes <= end; i += kLanes) {
-    const V4d ol = load4(o + i), oh = load4(o + i + 4);
-    const uint64_t c = static_cast<uint64_t>(i) + 1;
-    const V4u cl = {c, c + 1, c + 2, c + 3}, ch = {c + 4, c + 5, c + 6, c + 7};
-    V4d sl = splat(0), sh = splat(0), d0l = splat(0), d0h = splat(0);
-    for (int m = 0; m < M; ++m) {
-      const V4d dl = load4(x[m] + i) - ol, dh = load4(x[m] + i + 4) - oh;
-      const V4u key = {keys[m], keys[m], keys[m], keys[m]};
-      // The top 53 bits (< 2^53) compare as signed integers.
-      const V4i kl = (V4i)(mix64v(key + cl * golden) >> 11) < thr;
-      const V4i kh = (V4i)(mix64v(key + ch * golden) >> 11) < thr;
-      sl += select(kl, dl);
-      sh += select(kh, dh);
-      double* sqm = lanes + m * kLanes;
-      store4(sqm, load4(sqm) + dl * dl);
-      store4(sqm + 4, load4(sqm + 4) + dh * dh);
-      if (m == 0) {
-        d0l = dl;
-        d0h = dh;
-      } else if (m == 1) {
-        dot.lo += d0l * dl;
-        dot.hi += d0h * dh;
-      }
-    }
-    put4<kStream>(out + i, ol + kf * sl);
-    put4<kStream>(out + i + 4, oh + kf * sh);
-  }
-  for (int l = 0; i < end; ++i, ++l) {
-    const double oi = static_cast<double>(o[i]);
-    double s = 0, d0 = 0;
-    for (int m = 0; m < M; ++m) {
-      const double dm = static_cast<double>(x[m][i]) - oi;
-      s += dare_keep(keys[m], i, threshold) ? dm : 0.0;
-      lanes[m * kLanes + l] += dm * dm;
-      if (m == 0) d0 = dm;
-      if (m == 1) dot[l] += d0 * dm;
-    }
-    out[i] = static_cast<T>(oi + factor * s);
-  }
-  dot.store(lanes + M * kLanes);
-  if (kStream) stream_fence();
-}
-
 // At most this many models per TIES merge (the per-element working arrays above).
 constexpr int kMaxTiesModels = 64;
 
@@ -440,13 +124,14 @@ constexpr int kMaxTiesModels = 64;
 
 template <typename T>
 DeltaSums delta_sums(const T* o, const T* const* x, int M, int64_t n) {
+  const auto& L = loops_of<T>(kernels());
   Partials parts(n, M);
   for_blocks(n, [&](int64_t b, int64_t begin, int64_t end) {
     std::vector<double> lanes(static_cast<size_t>((M + 1) * kLanes), 0.0);
     if (M == 2)
-      sums2_range(o, x[0], x[1], begin, end, lanes.data());
+      L.sums2(o, x[0], x[1], begin, end, lanes.data());
     else
-      sums_any_range(o, x, M, begin, end, lanes.data());
+      L.sums_any(o, x, M, begin, end, lanes.data());
     parts.set_from_lanes(b, lanes.data());
   });
   return parts.total();
@@ -454,38 +139,22 @@ DeltaSums delta_sums(const T* o, const T* const* x, int M, int64_t n) {
 
 template <typename T>
 void combine(T* out, const T* o, double c0, const T* const* x, const double* c, int M, int64_t n, DeltaSums* sums) {
+  const KernelSet& k = kernels();
+  const auto& L = loops_of<T>(k);
+  const int stream = streamable(out, n, k) ? 1 : 0;
   Partials parts(n, sums ? M : 0);
-  const bool stream = streamable(out, n);
-  for_blocks(
-      n,
-      [&](int64_t b, int64_t begin, int64_t end) {
-        std::vector<double> lanes(static_cast<size_t>((M + 1) * kLanes), 0.0);
-        double* l = sums ? lanes.data() : nullptr;
-        if (M == 2) {
-          const T *x0 = x[0], *x1 = x[1];
-          if (sums && stream)
-            combine2_range<T, true, true>(out, o, x0, x1, c0, c[0], c[1], begin, end, l);
-          else if (sums)
-            combine2_range<T, true, false>(out, o, x0, x1, c0, c[0], c[1], begin, end, l);
-          else if (stream)
-            combine2_range<T, false, true>(out, o, x0, x1, c0, c[0], c[1], begin, end, l);
-          else
-            combine2_range<T, false, false>(out, o, x0, x1, c0, c[0], c[1], begin, end, l);
-        } else if (M == 1) {
-          if (sums && stream)
-            combine1_range<T, true, true>(out, o, x[0], c0, c[0], begin, end, l);
-          else if (sums)
-            combine1_range<T, true, false>(out, o, x[0], c0, c[0], begin, end, l);
-          else if (stream)
-            combine1_range<T, false, true>(out, o, x[0], c0, c[0], begin, end, l);
-          else
-            combine1_range<T, false, false>(out, o, x[0], c0, c[0], begin, end, l);
-        } else {
-          combine_any_range(out, o, c0, x, c, M, begin, end, l);
-        }
-        if (sums) parts.set_from_lanes(b, lanes.data());
-      },
-      /*backward=*/true);
+  const int with_sums = sums ? 1 : 0;
+  for_blocks(n, [&](int64_t b, int64_t begin, int64_t end) {
+    std::vector<double> lanes(static_cast<size_t>((M + 1) * kLanes), 0.0);
+    double* l = sums ? lanes.data() : nullptr;
+    if (M == 2)
+      L.combine2[with_sums][stream](out, o, x[0], x[1], c0, c[0], c[1], begin, end, l);
+    else if (M == 1)
+      L.combine1[with_sums][stream](out, o, x[0], c0, c[0], begin, end, l);
+    else
+      L.combine_any[with_sums][stream](out, o, c0, x, c, M, begin, end, l);
+    if (sums) parts.set_from_lanes(b, lanes.data());
+  });
   if (sums) *sums = parts.total();
 }
 
@@ -521,10 +190,11 @@ template <typename T>
 void ties_combine(T* out, const T* o, const T* const* x, const TiesKeep* keep, int M, double scale, int64_t n,
                   DeltaSums* sums) {
   if (M > kMaxTiesModels) throw std::invalid_argument("ties_combine: at most 64 models");
+  const auto& L = loops_of<T>(kernels());
   Partials parts(n, M);
   for_blocks(n, [&](int64_t b, int64_t begin, int64_t end) {
     std::vector<double> lanes(static_cast<size_t>((M + 1) * kLanes), 0.0);
-    ties_range(out, o, x, keep, M, scale, begin, end, lanes.data());
+    L.ties(out, o, x, keep, M, scale, begin, end, lanes.data());
     parts.set_from_lanes(b, lanes.data());
   });
   *sums = parts.total();
@@ -535,17 +205,26 @@ void dare_combine(T* out, const T* o, const T* const* x, const uint64_t* keys, i
                   int64_t n, DeltaSums* sums) {
   Partials parts(n, M);
   const uint64_t threshold = dare_threshold(density);
-  const bool stream = streamable(out, n);
+  const KernelSet& k = kernels();
+  const auto& L = loops_of<T>(k);
+  const int stream = streamable(out, n, k) ? 1 : 0;
   for_blocks(n, [&](int64_t b, int64_t begin, int64_t end) {
     std::vector<double> lanes(static_cast<size_t>((M + 1) * kLanes), 0.0);
-    if (stream)
-      dare_range<T, true>(out, o, x, keys, M, threshold, scale / density, begin, end, lanes.data());
-    else
-      dare_range<T, false>(out, o, x, keys, M, threshold, scale / density, begin, end, lanes.data());
+    L.dare[stream](out, o, x, keys, M, threshold, scale / density, begin, end, lanes.data());
     parts.set_from_lanes(b, lanes.data());
   });
   *sums = parts.total();
 }
+
+std::string kernels_isa() { return kernels().name; }
+
+std::vector<std::string> kernels_isas() {
+  std::vector<std::string> v;
+  for (const KernelSet* k : runnable()) v.push_back(k->name);
+  return v;
+}
+
+void use_kernels_isa(const std::string& isa) { current_set().store(find_set(isa), std::memory_order_relaxed); }
 
 uint64_t dare_threshold(double density) {
   // density·2^53 is exact (a power-of-two scaling); k < y ⇔ k < ceil(y) for integers k.

@@ -13,9 +13,11 @@
 //   - one pass over memory per kernel (slerp needs two: sums, then the combination);
 //   - `out` may be the same array as x[0] (the SLERP fold writes its accumulator in place), never a
 //     partial overlap;
-//   - outputs of 4M+ elements are written with non-temporal stores (no read-for-ownership), and
-//     combine() walks its blocks backwards, so after delta_sums() it starts on cached data.
-// Work is split over LibTorch's intra-op threads (at::parallel_for).
+//   - outputs of 4M+ elements are written with non-temporal stores (no read-for-ownership), and the
+//     fused loops prefetch ahead of their loads.
+// Work is split over LibTorch's intra-op threads (at::parallel_for). The loops are compiled once per
+// instruction set (x86-64: baseline SSE2, AVX2, AVX-512) from one source without FMA contraction, and
+// every version gives bitwise the same results (kernels_isa below).
 
 #include <cstdint>
 #include <string>
@@ -41,6 +43,17 @@ DeltaSums delta_sums(const T* o, const T* const* x, int M, int64_t n);
 // (Every linear method is this kernel: LERP, LITI, task arithmetic and SLERP's second pass.)
 template <typename T>
 void combine(T* out, const T* o, double c0, const T* const* x, const double* c, int M, int64_t n, DeltaSums* sums);
+
+// The instruction set the loops run with: "generic" (the build's baseline: SSE2 on x86-64),
+// "avx2" or "avx512". On first use the most capable one this build has and this CPU runs is chosen,
+// unless the environment variable WARP_MERGE_KERNELS names one (then that one; an error from the
+// first kernel call when it is not available). Results are bitwise the same with each.
+std::string kernels_isa();
+// The ones available here, most basic first ("generic" always).
+std::vector<std::string> kernels_isas();
+// Switches the instruction set (tests, benchmarks); throws std::invalid_argument when `isa` is not
+// available here. Not to be called while kernels run on other threads.
+void use_kernels_isa(const std::string& isa);
 
 // TIES trimming of one task vector: coordinate i is kept when |δ_i| > threshold, or
 // |δ_i| == threshold and i < tie_end (ties at the threshold are kept in index order, so exactly
