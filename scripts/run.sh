@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Sets up and builds WARP Studio (scripts/setup.sh), then runs the main job on the embedded demo
-# experiment. Until the desktop app exists this is the headless demo pipeline, as far as it is
-# built: create the demo experiment, prepare the data and pretrain the policy (warp sft: resumes
-# if interrupted, skips when done), then sample completions from it.
+# experiment. Until the desktop app exists this is the headless demo pipeline: create the demo
+# experiment, prepare the data and pretrain the policy (warp sft), train the reward model (warp rm),
+# run two iterations of WARP (warp run: 2 parallel EMA-anchored RL runs per iteration, SLERP, the
+# LITI front), then sample from θ_sft and from the final WARP policy. Every step resumes if
+# interrupted and is skipped when done, so running this again only prints the results.
+# About 20 minutes on a 2-core laptop for the demo preset.
 #
 #   scripts/run.sh                   demo experiment in $WARP_DEMO_DIR (default ~/warp-experiments/demo)
 #   WARP_PRESET=smoke scripts/run.sh  the tiny preset (seconds)
@@ -19,8 +22,13 @@ if [ ! -f "$exp/config.json" ]; then
   "$warp" init "$exp" --preset "$preset"
 fi
 "$warp" sft --exp "$exp"
-echo
-echo "Samples from the SFT policy ($exp/checkpoints/sft.h5):"
-for prompt in "The jury said" "She looked at the" "In the morning"; do
-  "$warp" sample --ckpt "$exp/checkpoints/sft.h5" --prompt "$prompt" --n 3 --temperature 0.9 --max-new-tokens 24 --seed 1
+"$warp" rm --exp "$exp"
+"$warp" run --exp "$exp" --iterations 2
+final=$(ls "$exp"/checkpoints/warp-i2-eta0.30.h5)
+for ckpt in "$exp/checkpoints/sft.h5" "$final"; do
+  echo
+  echo "Samples from $ckpt:"
+  for prompt in "The jury said" "She looked at the" "In the morning"; do
+    "$warp" sample --ckpt "$ckpt" --prompt "$prompt" --n 3 --temperature 0.9 --max-new-tokens 24 --seed 1
+  done
 done

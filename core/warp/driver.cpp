@@ -782,11 +782,29 @@ WarpResult run_warp(const Experiment& exp, const WarpConfig& config, const RlCon
   st.protocol_sha256 = eval_protocol(exp, st.eval).second;
 
   int64_t run_id = 0;
+  enum class Existing { None, Finished, Unfinished } existing = Existing::None;
   {
     ExperimentDb db = ExperimentDb::open(exp.db_path());
-    if (auto run = db.find_run(config.name))
-      throw BadInput("a run named '" + config.name + "' already exists (status " + to_string(run->status) +
-                     "); continue it with warp run --resume --name " + config.name + " or choose another --name");
+    if (auto run = db.find_run(config.name)) {
+      // The same command again (same WARP and RL settings, same evaluation protocol): like warp sft
+      // and warp rm, a finished driver is reported and an unfinished one continued.
+      if (run->kind == kDriverKind) {
+        const nlohmann::json stored = parse_object(run->config_json, "run '" + config.name + "' (stored config)");
+        const bool same = stored.value("warp", nlohmann::json()) == config.to_json() &&
+                          stored.value("rl", nlohmann::json()) == st.rl.to_json() &&
+                          stored.value("eval_protocol_sha256", std::string()) == st.protocol_sha256;
+        if (same) existing = run->status == RunStatus::Finished ? Existing::Finished : Existing::Unfinished;
+      }
+      if (existing == Existing::None)
+        throw BadInput("a run named '" + config.name + "' already exists (status " + to_string(run->status) +
+                       ") with other settings; continue it with warp run --resume --name " + config.name +
+                       " or choose another --name");
+    }
+  }
+  if (existing == Existing::Finished) return read_warp(exp, config.name);
+  if (existing == Existing::Unfinished) return resume_warp(exp, config.name, options, progress);
+  {
+    ExperimentDb db = ExperimentDb::open(exp.db_path());
     for (int64_t i = 1; i <= config.iterations; ++i)
       for (int64_t m = 1; m <= config.runs; ++m)
         if (auto w = db.find_run(warp_worker_name(config.name, i, m)))

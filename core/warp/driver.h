@@ -165,7 +165,10 @@ std::string warp_eta_tag(double eta);
 // <name>-i<i>-r<m>
 std::string warp_worker_name(const std::string& name, int64_t iteration, int64_t run);
 
-// Starts driver run config.name (BadInput when the name is taken: use resume_warp). `rl` is the
+// Starts driver run config.name. When a driver of that name exists with the same WARP and RL
+// settings and evaluation protocol (the same command again), a finished one is reported
+// (read_warp, nothing runs) and an unfinished one continued (resume_warp); BadInput when the name
+// is taken otherwise. `rl` is the
 // RL config the workers start from (rl_config_for(exp) with overrides); its init is replaced per
 // iteration and steps by config.steps when set.
 WarpResult run_warp(const Experiment& exp, const WarpConfig& config, const RlConfig& rl,

@@ -190,9 +190,11 @@ TEST(WarpDriver, TwoIterationsEndToEnd) {
       EXPECT_EQ(a.front[k].point.to_json(), b.front[k].point.to_json());
     }
   }
-  // A finished driver is not resumed; the name is not reused.
+  // A finished driver is not resumed; the name is not reused with other settings.
   EXPECT_THROW(resume_warp(exp, "w", workers.options()), BadInput);
-  EXPECT_THROW(run_warp(exp, tiny_warp(), tiny_rl(), workers.options()), BadInput);
+  WarpConfig other = tiny_warp();
+  other.iterations = 3;
+  EXPECT_THROW(run_warp(exp, other, tiny_rl(), workers.options()), BadInput);
 }
 
 TEST(WarpDriver, ResumeAfterAStopInTheMiddleOfAnIterationRedoesNothingFinished) {
@@ -300,6 +302,47 @@ TEST(WarpDriver, ResumeAfterAStopBetweenStagesRedoesNoMergeAndNoRun) {
 
   // A finished driver is not resumed.
   EXPECT_THROW(resume_warp(exp, "w", again.options()), BadInput);
+
+  // The same command again reports the finished driver without running anything; other settings
+  // under the same name are refused.
+  InProcessWorkers third(exp);
+  int calls = 0;
+  const WarpResult same = run_warp(exp, wc, tiny_rl(), third.options(), [&](const ProgressInfo&) {
+    ++calls;
+    return true;
+  });
+  EXPECT_EQ(same.status, RunStatus::Finished);
+  EXPECT_TRUE(third.launched.empty());
+  EXPECT_EQ(calls, 0);
+  ASSERT_EQ(same.iterations.size(), 1u);
+  EXPECT_EQ(same.iterations[0].front.size(), r.iterations[0].front.size());
+  EXPECT_EQ(regs(), after);
+  WarpConfig other = wc;
+  other.eta = 0.5;
+  EXPECT_THROW(run_warp(exp, other, tiny_rl(), third.options()), BadInput);
+}
+
+// Started again with the same settings, a stopped driver continues (like warp sft and warp rm).
+TEST(WarpDriver, TheSameCommandAgainContinuesAStoppedDriver) {
+  Experiment exp = synthetic_experiment("warp-again");
+  WarpConfig wc = tiny_warp();
+  wc.iterations = 1;
+  InProcessWorkers workers(exp);
+  // The second worker is stopped after its first step (as by a SIGTERM from outside the driver).
+  workers.progress_for = [](const std::string& name) -> ProgressFn {
+    if (name != "w-i1-r2") return {};
+    return [](const ProgressInfo& p) { return !(p.stage == "rl" && p.done >= 1); };
+  };
+  EXPECT_ANY_THROW(run_warp(exp, wc, tiny_rl(), workers.options()));
+  ASSERT_EQ(workers.launched.size(), 2u);
+  InProcessWorkers again(exp);
+  const WarpResult r = run_warp(exp, wc, tiny_rl(), again.options());
+  EXPECT_EQ(r.status, RunStatus::Finished);
+  // The finished first worker is kept; only the stopped one continues.
+  ASSERT_EQ(again.launched.size(), 1u);
+  EXPECT_EQ(again.launched[0].name, "w-i1-r2");
+  EXPECT_TRUE(again.launched[0].resume);
+  EXPECT_EQ(r.iterations.at(0).front.size(), 4u);
 }
 
 TEST(WarpDriver, AFailingWorkerFailsTheIterationWithItsMessage) {
