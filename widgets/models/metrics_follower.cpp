@@ -1,0 +1,96 @@
+#include "models/metrics_follower.h"
+
+#include <algorithm>
+#include <exception>
+#include <set>
+
+#include "db/experiment_db.h"
+
+MetricsFollower::MetricsFollower(QObject* parent) : QObject(parent) {
+  m_timer.setInterval(1000);
+  connect(&m_timer, &QTimer::timeout, this, &MetricsFollower::poll);
+}
+
+MetricsFollower::~MetricsFollower() = default;
+
+void MetricsFollower::open(const QString& dbPath) {
+  auto db = std::make_unique<warp::ExperimentDb>(warp::ExperimentDb::open_read_only(dbPath.toStdString()));
+  close();
+  m_db = std::move(db);
+}
+
+void MetricsFollower::close() {
+  m_db.reset();
+  m_series.clear();
+  m_lastStep.clear();
+  m_lastId = 0;
+  m_rowsRead = 0;
+}
+
+void MetricsFollower::start(int ms) {
+  m_timer.start(ms);
+}
+
+void MetricsFollower::stop() {
+  m_timer.stop();
+}
+
+void MetricsFollower::setMaxRowsPerPoll(int rows) {
+  m_maxRowsPerPoll = std::max(1, rows);
+}
+
+const MetricSeries* MetricsFollower::series(qint64 runId, const QString& key) const {
+  auto it = m_series.find(MetricSeriesKey{runId, key});
+  return it == m_series.end() ? nullptr : &it->second;
+}
+
+QStringList MetricsFollower::keys(qint64 runId) const {
+  QStringList out;
+  for (auto it = m_series.lower_bound(MetricSeriesKey{runId, QString()});
+       it != m_series.end() && it->first.runId == runId; ++it)
+    out << it->first.key;
+  return out;  // std::map order: sorted by key
+}
+
+std::optional<qint64> MetricsFollower::lastStep(qint64 runId) const {
+  auto it = m_lastStep.find(runId);
+  if (it == m_lastStep.end()) return std::nullopt;
+  return it->second;
+}
+
+void MetricsFollower::poll() {
+  if (!m_db) return;
+  std::set<MetricSeriesKey> changed;
+  int rows = 0;
+  try {
+    while (rows < m_maxRowsPerPoll) {
+      const int64_t limit = std::min<int64_t>(10000, m_maxRowsPerPoll - rows);
+      std::vector<warp::MetricRecord> batch = m_db->read_metrics_since(m_lastId, limit);
+      for (const warp::MetricRecord& r : batch) {
+        MetricSeriesKey key{r.run_id, QString::fromStdString(r.key)};
+        MetricSeries& s = m_series[key];
+        const double step = static_cast<double>(r.step);
+        if (!s.steps.isEmpty() && step <= s.steps.back()) {
+          // A step logged again (resumed run): the new value replaces the tail from this step on.
+          auto cut = std::lower_bound(s.steps.begin(), s.steps.end(), step) - s.steps.begin();
+          s.steps.resize(cut);
+          s.values.resize(cut);
+          s.wallTimes.resize(cut);
+        }
+        s.steps.append(step);
+        s.values.append(r.value);
+        s.wallTimes.append(r.wall_time);
+        auto [it, inserted] = m_lastStep.emplace(r.run_id, r.step);
+        if (!inserted) it->second = std::max(it->second, static_cast<qint64>(r.step));
+        changed.insert(std::move(key));
+        m_lastId = std::max<qint64>(m_lastId, r.id);
+      }
+      rows += static_cast<int>(batch.size());
+      if (static_cast<int64_t>(batch.size()) < limit) break;
+    }
+  } catch (const std::exception& e) {
+    emit readFailed(QString::fromUtf8(e.what()));
+  }
+  m_rowsRead += rows;
+  if (rows > 0) emit appended(QVector<MetricSeriesKey>(changed.begin(), changed.end()), rows);
+}

@@ -1,0 +1,83 @@
+#pragma once
+// The runs of an experiment as a table (DESIGN §2: the GUI follows runs by reading the database).
+// Reads ExperimentDb::list_runs(staleAfter) from its own read-only connection, so a running run
+// whose process is gone shows as "crashed" without the viewer writing anything. refresh() (every
+// second while started) updates the rows in place: dataChanged for the cells that changed,
+// inserted rows for new runs, removed rows for deleted ones; never a model reset, so a view's
+// selection and scroll position survive.
+//
+// Columns: name, kind, status, iteration (WARP iteration), step (last metric step, from a
+// MetricsFollower when one is set), started (local time), elapsed (h:mm:ss; to now while running),
+// message.
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include <QAbstractTableModel>
+#include <QPointer>
+#include <QTimer>
+
+#include "db/records.h"
+
+namespace warp {
+class ExperimentDb;
+}
+class MetricsFollower;
+
+class RunListModel : public QAbstractTableModel {
+  Q_OBJECT
+
+ public:
+  enum Column { Name, Kind, Status, Iteration, Step, Started, Elapsed, Message, ColumnCount };
+  // Extra data roles: the run id (qint64) and the status text ("running", "crashed", ...).
+  enum Role { RunIdRole = Qt::UserRole + 1, StatusRole };
+
+  explicit RunListModel(QObject* parent = nullptr);
+  ~RunListModel() override;
+
+  // Opens `dbPath` read-only (warp::BadInput when it is not an experiment database) and shows its
+  // runs (this one change is a model reset). Does not start the timer.
+  void open(const QString& dbPath);
+  void close();
+  bool isOpen() const { return m_db != nullptr; }
+
+  void start(int ms = 1000);
+  void stop();
+  // A running run whose heartbeat is older than this (seconds) and whose process is gone is shown
+  // as crashed (default warp::kDefaultStaleAfterSeconds).
+  void setStaleAfter(double seconds);
+
+  // The Step column reads the last step from this follower and refreshes when it reports rows.
+  void setMetricsFollower(MetricsFollower* follower);
+
+  const warp::RunRecord& run(int row) const { return m_runs.at(static_cast<size_t>(row)); }
+  // Row of the run, -1 when not shown.
+  int rowOfRun(qint64 runId) const;
+  // Number of runs shown with this status (crashed includes those presumed crashed).
+  int countWithStatus(warp::RunStatus status) const;
+
+  int rowCount(const QModelIndex& parent = QModelIndex()) const override;
+  int columnCount(const QModelIndex& parent = QModelIndex()) const override;
+  QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
+  QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+
+ public slots:
+  // Reads the runs again and updates the rows in place. Read errors go to `readFailed`.
+  void refresh();
+
+ signals:
+  // After each successful refresh (counts may have changed).
+  void refreshed();
+  void readFailed(const QString& message);
+
+ private:
+  QVariant displayData(const warp::RunRecord& run, int column) const;
+  void stepsChanged();
+
+  std::unique_ptr<warp::ExperimentDb> m_db;
+  std::vector<warp::RunRecord> m_runs;  // by id
+  double m_staleAfter;
+  QPointer<MetricsFollower> m_follower;
+  QTimer m_timer;
+};
