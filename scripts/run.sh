@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up and builds WARP Studio (scripts/setup.sh), then runs the main job on the embedded demo
-# experiment. Until the desktop app exists this is the headless demo pipeline: create the demo
-# experiment, prepare the data and pretrain the policy (warp sft), train the reward model (warp rm),
+# experiment: opens the desktop app (warp-studio) on it when there is a display, and runs the demo
+# pipeline that the app follows live: create the demo experiment, prepare the data and pretrain the
+# policy (warp sft), train the reward model (warp rm),
 # run two iterations of WARP (warp run: 2 parallel EMA-anchored RL runs per iteration, SLERP, the
 # LITI front), then sample from θ_sft and from the final WARP policy. Every step resumes if
 # interrupted and is skipped when done, so running this again only prints the results.
@@ -20,6 +21,15 @@ exp="${WARP_DEMO_DIR:-$HOME/warp-experiments/$preset}"
 
 if [ ! -f "$exp/config.json" ]; then
   "$warp" init "$exp" --preset "$preset"
+fi
+# The desktop app follows the runs live from the experiment database while the pipeline below runs
+# (closing it stops nothing). Without a display (a server, CI) the pipeline runs headless.
+studio="${WARP_BUILD_DIR:-build}/app/warp-studio"
+if [ -x "$studio" ] && [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] && [ -z "${WARP_NO_GUI:-}" ]; then
+  "$studio" "$exp" > /dev/null 2>&1 &
+  echo "warp-studio is showing $exp (pid $!)"
+else
+  echo "No display (or WARP_NO_GUI set): running headless. Watch it with: $studio $exp"
 fi
 "$warp" sft --exp "$exp"
 "$warp" rm --exp "$exp"
