@@ -106,9 +106,8 @@ void register_merge(CLI::App& app) {
                 human_bytes(static_cast<double>(s.bytes_written)).c_str());
     const auto& p = s.phases;
     std::printf(
-        "  read %.2f s (2 passes), scan %.2f s, merge %.2f s, write %.2f s, commit (fsync) %.2f s, "
-        "hash wait %.2f s\n",
-        p.read, p.scan, p.merge, p.write, p.commit, p.hash_wait);
+        "  read %.2f s, merge %.2f s, write %.2f s, commit (fsync) %.2f s, hash wait %.2f s\n",
+        p.read, p.merge, p.write, p.commit, p.hash_wait);
   });
 }
 

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # File-to-file merge of a >= 1 GB model: generates θ_init and two models (GPT-shaped float32
 # checkpoints, 1.08 GB each by default) with bench_merge, measures the checkpoint read throughput on
-# its own (HDF5 + Fletcher32), then runs `/usr/bin/time -v warp merge --method slerp` and prints its
-# summary, throughput and peak memory ("Maximum resident set size"). The generated files are deleted.
+# its own (HDF5 + Fletcher32), then runs `/usr/bin/time -v warp merge --method slerp` (one pass over
+# the inputs: each is read once through HDF5, and once more by the SHA-256 hasher on another thread)
+# and prints its summary, throughput, CPU time (user + system: the work done, whatever the load),
+# peak memory ("Maximum resident set size") and the machine's load average before and after it
+# (timings on a shared machine). The generated files are deleted.
 #
 #   bench/merge/run_large.sh BUILD_DIR [SCRATCH_DIR] [-- extra bench_merge gen options, e.g. --layers 10]
 #
@@ -44,6 +47,7 @@ run_merge() {  # method, out, then models
   local method=$1 out=$2
   shift 2
   sync
+  echo "  load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
   if [[ -x $warp ]]; then
     /usr/bin/time -v "$warp" merge --method "$method" --init "$scratch/init.h5" --models "$@" --out "$out" \
       2> "$scratch/time.txt"
@@ -52,7 +56,8 @@ run_merge() {  # method, out, then models
     /usr/bin/time -v "$bench" merge --method "$method" --init "$scratch/init.h5" --models "$@" --out "$out" \
       2> "$scratch/time.txt"
   fi
-  grep -E "Elapsed \(wall clock\)|Maximum resident set size|Percent of CPU" "$scratch/time.txt" | sed 's/^\s*/  /'
+  grep -E "User time|System time|Elapsed \(wall clock\)|Maximum resident set size|Percent of CPU" "$scratch/time.txt" | sed 's/^\s*/  /'
+  echo "  load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 }
 
 echo "== warp merge --method slerp (2 models)"

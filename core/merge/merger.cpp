@@ -1,7 +1,6 @@
 // Whole-model merges: in memory and streaming over checkpoint files (see merger.h).
 #include "merge/merger.h"
 
-#include <openssl/evp.h>
 #include <sys/stat.h>
 #include <torch/torch.h>
 #include <unistd.h>
@@ -9,8 +8,8 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
-#include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <future>
 #include <limits>
 #include <map>
@@ -21,6 +20,7 @@
 #include "store/checkpoint_h5.h"
 #include "util/error.h"
 #include "util/fsutil.h"
+#include "util/sha256.h"
 
 namespace warp {
 
@@ -144,39 +144,16 @@ std::string absolute_path(const std::string& path) {
   return ec ? path : p.string();
 }
 
-// SHA-256 of a file as lowercase hex, like util/sha256.h's sha256_file, but giving up (returning "")
-// as soon as *stop is set: the inputs are hashed on a background thread, and a cancelled merge
-// should not wait for gigabytes of hashing.
-std::string sha256_file_unless(const std::string& path, const std::atomic<bool>& stop) {
-  std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
-  if (!f) throw BadInput(file_message(path, "cannot open for hashing"));
-  std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
-  if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1) throw Error("sha256: OpenSSL init failed");
-  std::vector<unsigned char> buf(1 << 20);
-  while (size_t n = std::fread(buf.data(), 1, buf.size(), f.get())) {
-    if (stop) return "";
-    if (EVP_DigestUpdate(ctx.get(), buf.data(), n) != 1) throw Error("sha256: OpenSSL update failed");
-  }
-  if (std::ferror(f.get())) throw BadInput(file_message(path, "read failed while hashing"));
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned len = 0;
-  if (EVP_DigestFinal_ex(ctx.get(), digest, &len) != 1) throw Error("sha256: OpenSSL final failed");
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < len; ++i) {
-    out.push_back(hex[digest[i] >> 4]);
-    out.push_back(hex[digest[i] & 15]);
-  }
-  return out;
-}
-
-// The input hashes, computed on a background thread from construction; the destructor stops it.
+// The input hashes, computed on a background thread from construction with util/sha256.h's stoppable
+// sha256_file; the destructor stops it (a cancelled or failed merge does not wait for gigabytes of
+// hashing).
 class BackgroundHashes {
  public:
   explicit BackgroundHashes(std::vector<std::string> paths)
       : result_(std::async(std::launch::async, [this, paths = std::move(paths)] {
           std::vector<std::string> h;
-          for (const auto& p : paths) h.push_back(sha256_file_unless(p, stop_));
+          const std::function<bool()> keep_going = [this] { return !stop_.load(); };
+          for (const auto& p : paths) h.push_back(sha256_file(p, keep_going));
           return h;
         })) {}
   ~BackgroundHashes() {
@@ -185,12 +162,49 @@ class BackgroundHashes {
   }
   BackgroundHashes(const BackgroundHashes&) = delete;
   BackgroundHashes& operator=(const BackgroundHashes&) = delete;
-  std::vector<std::string> get() { return result_.get(); }
+  // Waits for the hashes; `poll` is called about every 50 ms meanwhile (it may throw, e.g. Cancelled).
+  std::vector<std::string> get(const std::function<void()>& poll) {
+    while (result_.wait_for(std::chrono::milliseconds(50)) != std::future_status::ready) poll();
+    return result_.get();
+  }
 
  private:
   std::atomic<bool> stop_{false};
   std::future<std::vector<std::string>> result_;
 };
+
+// What stat() says of an input: which file the path names and when its contents or metadata last
+// changed. st_ctime cannot be set by user programs (unlike st_mtime): any write, truncation, rename
+// or link count change of the file sets it to the current (coarse, filesystem-tick) time.
+struct FileState {
+  bool exists = false;
+  dev_t dev = 0;
+  ino_t ino = 0;
+  off_t size = 0;
+  struct timespec mtime {};
+  struct timespec ctime {};
+};
+
+FileState file_state(const std::string& path) {
+  FileState f;
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return f;
+  f.exists = true;
+  f.dev = st.st_dev;
+  f.ino = st.st_ino;
+  f.size = st.st_size;
+  f.mtime = st.st_mtim;
+  f.ctime = st.st_ctim;
+  return f;
+}
+
+bool same_state(const FileState& a, const FileState& b) {
+  auto same_time = [](const struct timespec& x, const struct timespec& y) {
+    return x.tv_sec == y.tv_sec && x.tv_nsec == y.tv_nsec;
+  };
+  return a.exists == b.exists && a.dev == b.dev && a.ino == b.ino && a.size == b.size &&
+         same_time(a.mtime, b.mtime) && same_time(a.ctime, b.ctime);
+}
 
 class Stopwatch {
  public:
@@ -292,14 +306,18 @@ void check_merge_spec(const MergeSpec& spec) { open_checked(spec); }
 
 MergeSummary merge_checkpoints(const MergeSpec& spec, const ProgressFn& progress) {
   const auto t0 = std::chrono::steady_clock::now();
+  std::vector<std::string> paths = {spec.init_path};
+  paths.insert(paths.end(), spec.model_paths.begin(), spec.model_paths.end());
+  // Which file each input path names, before anything opens it (compared again at the end).
+  std::vector<FileState> states_before;
+  for (const auto& p : paths) states_before.push_back(file_state(p));
+
   Inputs in = open_checked(spec);
   const int M = static_cast<int>(in.models.size());
   const auto& infos = in.init->tensors(TensorGroup::Params);
   const int64_t total = static_cast<int64_t>(infos.size());
 
-  // Hash the inputs on another thread while scanning them (the result goes into the header).
-  std::vector<std::string> paths = {spec.init_path};
-  paths.insert(paths.end(), spec.model_paths.begin(), spec.model_paths.end());
+  // Hash the inputs on another thread while merging them (the result goes into the meta).
   BackgroundHashes hashes(paths);
 
   MergeSummary summary;
@@ -318,39 +336,49 @@ MergeSummary merge_checkpoints(const MergeSpec& spec, const ProgressFn& progress
   // Buffers for the largest tensor: [0] θ_init, [1..M] the models, [M+1] the output.
   std::vector<torch::Tensor> buffers;
   for (int k = 0; k < M + 2; ++k) buffers.push_back(torch::empty({max_bytes}, torch::kUInt8));
-  // Reads tensor i of every input into the buffers; returns θ_init's view, fills the models' views.
-  auto read_inputs = [&](const TensorInfo& info, std::vector<torch::Tensor>* xs) {
-    torch::Tensor init_t = view_of(buffers[0], info);
-    in.init->read_into(info.name, init_t);
-    xs->clear();
-    for (int m = 0; m < M; ++m) {
-      xs->push_back(view_of(buffers[static_cast<size_t>(m + 1)], info));
-      in.models[static_cast<size_t>(m)]->read_into(info.name, xs->back());
-    }
-    return init_t;
-  };
 
-  // Pass 1, "scan": the per-tensor records (norms, angles, fallbacks), which the header holds and
-  // CheckpointWriter writes first. Read-only: task-vector sums (SLERP: its steps, into the output
-  // buffer).
+  // One pass: read tensor i of every input once, merge it in memory (its record comes with it),
+  // write it. The meta, which holds every record, is set once all tensors are written.
+  CheckpointHeader header;
+  header.kind = "merge";
+  header.step = 0;
+  header.config = in.init->header().config;
+  CheckpointWriter writer(spec.out_path, header);
   std::vector<torch::Tensor> xs;
   for (int64_t i = 0; i < total; ++i) {
     const TensorInfo& info = infos[static_cast<size_t>(i)];
-    report(progress, {"scan", i, total, info.name});
+    report(progress, {"merge", i, total, info.name});
     Stopwatch watch;
-    const torch::Tensor init_t = read_inputs(info, &xs);
+    const torch::Tensor init_t = view_of(buffers[0], info);
+    in.init->read_into(info.name, init_t);
+    xs.clear();
+    for (int m = 0; m < M; ++m) {
+      xs.push_back(view_of(buffers[static_cast<size_t>(m + 1)], info));
+      in.models[static_cast<size_t>(m)]->read_into(info.name, xs.back());
+    }
     summary.phases.read += watch.lap();
-    summary.records.push_back(
-        measure_tensor(spec.params, info.name, view_of(buffers[static_cast<size_t>(M + 1)], info), init_t, xs));
-    summary.phases.scan += watch.lap();
+    torch::Tensor out_t = view_of(buffers[static_cast<size_t>(M + 1)], info);
+    summary.records.push_back(merge_tensor_into(spec.params, info.name, out_t, init_t, xs));
+    summary.phases.merge += watch.lap();
+    writer.write(info.name, out_t);
+    summary.phases.write += watch.lap();
   }
-  report(progress, {"scan", total, total, ""});
+  // Files carried along (e.g. the tokenizer a checkpoint embeds) come from θ_init, unchanged.
+  for (const auto& info : in.init->tensors(TensorGroup::Files))
+    writer.write(info.name, in.init->read(info.name, TensorGroup::Files), TensorGroup::Files);
   summary.mean_omega_deg = mean_omega_deg(summary.records);
   summary.fallback_tensors = count_fallback_tensors(summary.records);
 
   Stopwatch hash_watch;
-  const std::vector<std::string> sha = hashes.get();
+  const std::vector<std::string> sha = hashes.get([&] { report(progress, {"merge", total, total, "input hashes"}); });
   summary.phases.hash_wait = hash_watch.lap();
+  // The hashes and the merge read the same bytes only if no input changed from before it was opened
+  // until now (see merger.h: "Inputs that change during the merge").
+  for (size_t k = 0; k < paths.size(); ++k) {
+    if (!same_state(states_before[k], file_state(paths[k])))
+      throw BadInput(file_message(paths[k], "changed during the merge (written, replaced or renamed); nothing was "
+                                            "written to " + spec.out_path + ", merge again"));
+  }
   nlohmann::json inputs = nlohmann::json::array();
   for (size_t k = 0; k < paths.size(); ++k) {
     nlohmann::json e = {{"role", k == 0 ? "init" : "model"}};
@@ -370,33 +398,7 @@ MergeSummary merge_checkpoints(const MergeSpec& spec, const ProgressFn& progress
                    std::isfinite(summary.mean_omega_deg) ? nlohmann::json(summary.mean_omega_deg) : nlohmann::json()},
                   {"fallback_tensors", summary.fallback_tensors},
                   {"tensors", tensors}};
-
-  // Pass 2, "merge": read again, merge, write. The records must come out bitwise the same (they
-  // do unless an input changed in between).
-  CheckpointHeader header;
-  header.kind = "merge";
-  header.step = 0;
-  header.config = in.init->header().config;
-  header.meta = summary.meta;
-  CheckpointWriter writer(spec.out_path, header);
-  for (int64_t i = 0; i < total; ++i) {
-    const TensorInfo& info = infos[static_cast<size_t>(i)];
-    report(progress, {"merge", i, total, info.name});
-    Stopwatch watch;
-    const torch::Tensor init_t = read_inputs(info, &xs);
-    summary.phases.read += watch.lap();
-    torch::Tensor out_t = view_of(buffers[static_cast<size_t>(M + 1)], info);
-    const TensorMergeRecord rec = merge_tensor_into(spec.params, info.name, out_t, init_t, xs);
-    summary.phases.merge += watch.lap();
-    if (!same_record(rec, summary.records[static_cast<size_t>(i)]))
-      throw BadInput(file_message(spec.init_path, "or one of the models changed during the merge (" + label(info.name) +
-                                                      " differs between the two reads)"));
-    writer.write(info.name, out_t);
-    summary.phases.write += watch.lap();
-  }
-  // Files carried along (e.g. the tokenizer a checkpoint embeds) come from θ_init, unchanged.
-  for (const auto& info : in.init->tensors(TensorGroup::Files))
-    writer.write(info.name, in.init->read(info.name, TensorGroup::Files), TensorGroup::Files);
+  writer.set_meta(summary.meta);
   report(progress, {"merge", total, total, ""});
   Stopwatch commit_watch;
   writer.commit();

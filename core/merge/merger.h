@@ -4,9 +4,11 @@
 // Two entry points:
 //   merge_named_tensors  in memory, NamedTensors in and out: the interactive merges of the GUI
 //                        (λ / η sliders) on a worker thread, cancellable per tensor.
-//   merge_checkpoints    file to file, streaming: one tensor at a time is read (θ_init and every model,
-//                        into buffers allocated once for the largest tensor), merged and written, so
-//                        peak memory is about (M + 2) × the largest tensor whatever the model size.
+//   merge_checkpoints    file to file, streaming, in one pass: one tensor at a time is read once (θ_init
+//                        and every model, into buffers allocated once for the largest tensor), merged
+//                        in memory (merge_tensor_into, which also gives the tensor's record) and
+//                        written, so peak memory is about (M + 2) × the largest tensor whatever the
+//                        model size, and each input is read once (plus once more by the hasher).
 //                        Everything is checked before anything is written; on an error or a cancel
 //                        nothing appears at the output path (the checkpoint is written atomically).
 //
@@ -19,11 +21,20 @@
 //   "mean_omega_deg": 89.7, "fallback_tensors": 0,
 //   "tensors": [TensorMergeRecord::to_json() of each tensor, in θ_init's order]
 // }
-// CheckpointWriter writes the header first, and the per-tensor records are only known once every
-// tensor has been seen: the file merge therefore makes two passes over the inputs, "scan" (read-only:
-// the task-vector sums that the records hold; SLERP runs its steps) and "merge" (read, merge, write),
-// and checks that the records of both agree bitwise. The second read is the price of the header:
-// with a CheckpointWriter that could set the meta attribute before commit(), one pass would do.
+// The per-tensor records are only known once every tensor has been merged: the meta attribute is
+// set after the last tensor, just before commit() (CheckpointWriter::set_meta).
+//
+// Inputs that change during the merge. The SHA-256 of each input is computed on a background thread
+// (util/sha256.h, stopped on a cancel or an error) from the same path while the merge reads it through
+// HDF5. Before opening the inputs, merge_checkpoints records stat() of each path (device, inode, size,
+// mtime and ctime, in nanoseconds); after the merge and the hashing it stats them again and throws
+// BadInput (nothing written) on any difference. An input replaced (rename over it, a new inode),
+// renamed, linked, truncated or written in place is so refused, so the recorded hash is of the
+// bytes the merge read. What is not caught: a write to an input that lands within the same
+// filesystem timestamp tick (the kernel's coarse clock: a few ms) as the input's previous change,
+// i.e. a file still being written when the merge starts, with its size unchanged; or a clock set back.
+// A torn read of a file still being written usually also fails HDF5's checksums (Fletcher32 on every
+// chunk, checksums on all metadata).
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
@@ -61,17 +72,17 @@ struct MergeSummary {
   int num_models = 0;
   int64_t tensors = 0;
   int64_t elements = 0;       // per model
-  int64_t bytes_read = 0;     // tensor data read per pass: (M + 1) × model bytes
+  int64_t bytes_read = 0;     // tensor data read (one pass): (M + 1) × model bytes; the hasher
+                              // reads the input files once more, on another thread
   int64_t bytes_written = 0;  // tensor data written: model bytes
   double seconds = 0;         // the whole call: checks, hashing, merge, write, commit
   // Where the time went (wall seconds, summed over tensors).
   struct Phases {
-    double read = 0;       // CheckpointReader::read_into of θ_init and the models, both passes (HDF5 + Fletcher32)
-    double scan = 0;       // pass 1 kernels (task-vector sums; SLERP: its steps)
-    double merge = 0;      // pass 2 merge kernels
+    double read = 0;       // CheckpointReader::read_into of θ_init and the models, once each (HDF5 + Fletcher32)
+    double merge = 0;      // merge kernels (merge_tensor_into: the merge and its record)
     double write = 0;      // CheckpointWriter::write (HDF5 + Fletcher32)
     double commit = 0;     // fsync + rename + folder fsync
-    double hash_wait = 0;  // waiting for the input hashes after the merge
+    double hash_wait = 0;  // waiting for the input hashes after the merge (cancellable)
   } phases;
   double mean_omega_deg = 0;  // see mean_omega_deg(); NaN when no angle is defined
   int64_t fallback_tensors = 0;
@@ -87,9 +98,10 @@ struct MergeSummary {
 // folder nor one of the inputs. Throws BadInput.
 void check_merge_spec(const MergeSpec& spec);
 
-// Merges the files of `spec` into spec.out_path. Progress: stage "scan" then "merge", one unit per
-// tensor each; Cancelled (nothing written) when the callback returns false. BadInput when an input
-// changes between the two passes.
+// Merges the files of `spec` into spec.out_path in one pass. Progress: stage "merge", one unit per
+// tensor, then (done = total, detail "input hashes") about every 50 ms while waiting for the input
+// hashes; Cancelled (nothing written) when the callback returns false. BadInput (nothing written)
+// when an input changed during the merge (see "Inputs that change during the merge" above).
 MergeSummary merge_checkpoints(const MergeSpec& spec, const ProgressFn& progress = {});
 
 // Throws BadInput for the first difference of `other` from `ref` (same names, shapes, dtypes; order

@@ -12,6 +12,7 @@
 
 #include "model/gpt_params.h"
 #include "util/error.h"
+#include "util/sha256.h"
 
 namespace warp {
 
@@ -21,6 +22,9 @@ constexpr size_t kMaxAttributeBytes = 64 << 20;  // config / meta text
 constexpr hsize_t kMaxTensorsPerGroup = 1000000;
 constexpr int kMaxRank = 32;
 constexpr const char* kDtypeAttr = "warp_dtype";
+// SHA-256 (hex) of the meta attribute's text. HDF5 checksums an attribute kept in the object header
+// (< 64 KiB) but not a larger one (a "huge object" of the dense attribute storage): this covers both.
+constexpr const char* kMetaShaAttr = "meta_sha256";
 
 // ---- header checks ------------------------------------------------------------------------------
 
@@ -429,8 +433,19 @@ CheckpointReader::CheckpointReader(const std::string& path) : path_(path) {
   if (header_.step < 0) throw BadInput(file_message(path, "has a negative step " + std::to_string(header_.step)));
   header_.config = parse_json_attr(read_string_attr(root, "config", path, "the file"), path, "config");
   if (!header_.config.is_object()) throw BadInput(file_message(path, "attribute 'config' is not a JSON object"));
-  if (has_attr(root, "meta", path, "the file"))
-    header_.meta = parse_json_attr(read_string_attr(root, "meta", path, "the file"), path, "meta");
+  const bool has_meta = has_attr(root, "meta", path, "the file");
+  const bool has_meta_sha = has_attr(root, kMetaShaAttr, path, "the file");
+  if (has_meta_sha && !has_meta)
+    throw BadInput(file_message(path, std::string("has a '") + kMetaShaAttr + "' attribute but no 'meta'"));
+  if (has_meta) {
+    const std::string text = read_string_attr(root, "meta", path, "the file");
+    // Files written before meta_sha256 existed have none: their meta is read unchecked.
+    if (has_meta_sha &&
+        read_string_attr(root, kMetaShaAttr, path, "the file") != sha256_hex(text.data(), text.size()))
+      throw BadInput(file_message(path, std::string("attribute 'meta' does not match its checksum (") + kMetaShaAttr +
+                                            "): checksum mismatch, the file is corrupt"));
+    header_.meta = parse_json_attr(text, path, "meta");
+  }
 
   // Tensor lists.
   for (TensorGroup g : kTensorGroups) {
@@ -559,7 +574,11 @@ CheckpointWriter::CheckpointWriter(const std::string& path, const CheckpointHead
   write_string_attr(root, "kind", header.kind, tmp);
   write_int_attr(root, "step", header.step, tmp);
   write_string_attr(root, "config", header.config.dump(), tmp);
-  if (!header.meta.is_null()) write_string_attr(root, "meta", header.meta.dump(), tmp);
+  if (!header.meta.is_null()) {
+    const std::string meta = header.meta.dump();
+    write_string_attr(root, "meta", meta, tmp);
+    write_string_attr(root, kMetaShaAttr, sha256_hex(meta.data(), meta.size()), tmp);
+  }
 
   H5Plist gcpl(h5_check(H5Pcreate(H5P_GROUP_CREATE), tmp, "cannot create group properties", false));
   h5_check(H5Pset_link_creation_order(gcpl.get(), H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED), tmp,
@@ -619,6 +638,25 @@ void CheckpointWriter::write(const std::string& name, const torch::Tensor& t, Te
     h5_throw(tmp, "cannot write " + label, false);
   if (ds.close() < 0) h5_throw(tmp, "cannot close " + label, false);
   names.insert(name);
+}
+
+void CheckpointWriter::set_meta(const nlohmann::json& meta) {
+  const std::string& where = file_.target_path();
+  if (committed_ || !h5_.valid()) throw Error(file_message(where, "checkpoint writer is already closed"));
+  const std::string text = meta.is_null() ? std::string() : meta.dump();
+  if (text.size() > kMaxAttributeBytes)
+    throw Error(file_message(where, "meta is " + std::to_string(text.size()) + " bytes of JSON (at most " +
+                                        std::to_string(kMaxAttributeBytes) + " can be read back)"));
+  H5Scope scope;
+  const std::string& tmp = file_.temp_path();
+  hid_t root = h5_.get();
+  // An attribute's type (the string length) is fixed at creation: replacing means delete + create.
+  for (const char* name : {"meta", kMetaShaAttr})
+    if (has_attr(root, name, tmp, "the file") && H5Adelete(root, name) < 0)
+      h5_throw(tmp, std::string("cannot remove attribute '") + name + "'", false);
+  if (meta.is_null()) return;
+  write_string_attr(root, "meta", text, tmp);
+  write_string_attr(root, kMetaShaAttr, sha256_hex(text.data(), text.size()), tmp);
 }
 
 void CheckpointWriter::commit() {

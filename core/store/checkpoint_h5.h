@@ -7,7 +7,14 @@
 //                                  kind    = "policy" | "ema" | "reward_model" | "merge" | ...
 //                                  step    = int64
 //                                  config  = JSON text, e.g. {"model": {...GPTConfig...}, ...}
-//                                  meta    = JSON text (optional: merge records, provenance)
+//                                  meta    = JSON text (optional: merge records, provenance); may
+//                                            be set last (CheckpointWriter::set_meta); any size:
+//                                            over 64 KiB HDF5 moves the attributes to the object's
+//                                            dense storage, where a large one's bytes have no
+//                                            HDF5 checksum, hence:
+//                                  meta_sha256 = SHA-256 (hex) of meta's text, written with meta and
+//                                            checked on reading (files from before it existed have
+//                                            none and are read unchecked)
 //   /params/<name>     one dataset per parameter tensor, the name kept whole ("h.0.attn.c_attn.weight")
 //   /state/<name>      extra tensors of resumable runs (optimizer moments, RNG state, data position)
 //   /files/<name>      small files carried along, as 1-D uint8 tensors of their bytes (e.g. the
@@ -104,8 +111,8 @@ struct CheckpointWriteOptions {
 // Writes a checkpoint tensor by tensor; nothing appears at `path` before commit().
 class CheckpointWriter {
  public:
-  // Creates the temporary file and writes the header attributes. Throws Error (cannot create) or
-  // BadInput (invalid kind, step, config, chunk size).
+  // Creates the temporary file and writes the header attributes (meta only when not null). Throws
+  // Error (cannot create) or BadInput (invalid kind, step, config, chunk size).
   CheckpointWriter(const std::string& path, const CheckpointHeader& header, const CheckpointWriteOptions& options = {});
   // Without commit(): the temporary file is removed and `path` is left as it was.
   ~CheckpointWriter();
@@ -116,6 +123,10 @@ class CheckpointWriter {
   // Error for a bad or duplicate name, an undefined tensor, a dtype that cannot be stored, or a
   // /files entry that is not a 1-D uint8 tensor.
   void write(const std::string& name, const torch::Tensor& t, TensorGroup g = TensorGroup::Params);
+  // Sets, replaces (or, with null, removes) the `meta` attribute: any time before commit(), e.g. after
+  // the tensors when meta describes them (a file merge's per-tensor records). Throws Error after
+  // commit() or when HDF5 cannot write it.
+  void set_meta(const nlohmann::json& meta);
   // Closes the file, fsyncs it, renames it over `path`, fsyncs the folder.
   void commit();
   const std::string& path() const { return file_.target_path(); }

@@ -1,7 +1,10 @@
 // Tests of whole-model merging: the streaming file merge against the in-memory merge (bitwise), the
-// output header and its records, the checks made before anything is written, and cancellation.
+// output header and its records (against a float64 reference), the checks made before anything is
+// written, cancellation, and inputs that change during the merge.
 #include <dirent.h>
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -9,6 +12,7 @@
 #include <set>
 #include <filesystem>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "merge/merger.h"
@@ -153,7 +157,7 @@ TEST_P(StreamingMerge, EqualsTheInMemoryMergeBitwise) {
     last_done = p.done;
     return true;
   });
-  EXPECT_EQ(stages, (std::vector<std::string>{"scan", "merge"}));
+  EXPECT_EQ(stages, (std::vector<std::string>{"merge"}));  // one pass
   EXPECT_EQ(last_done, static_cast<int64_t>(init.size()));
 
   const std::vector<NamedTensors> xs(models.begin(), models.begin() + c.M);
@@ -187,6 +191,37 @@ TEST_P(StreamingMerge, EqualsTheInMemoryMergeBitwise) {
   }
   ASSERT_EQ(meta["tensors"].size(), mem.records.size());
   for (size_t i = 0; i < mem.records.size(); ++i) EXPECT_EQ(meta["tensors"][i], mem.records[i].to_json());
+  // The records against a float64 reference computed here from the inputs: ‖δ_m‖ and Ω(δ1, δ2).
+  for (size_t i = 0; i < init.size(); ++i) {
+    const auto& rec = meta["tensors"][i];
+    const torch::Tensor base = init[i].second.to(torch::kFloat64);
+    std::vector<torch::Tensor> deltas;
+    for (int m = 0; m < c.M; ++m) deltas.push_back(models[static_cast<size_t>(m)][i].second.to(torch::kFloat64) - base);
+    EXPECT_EQ(rec["name"], init[i].first);
+    EXPECT_EQ(rec["numel"], init[i].second.numel());
+    ASSERT_EQ(rec["delta_norms"].size(), static_cast<size_t>(c.M)) << init[i].first;
+    for (int m = 0; m < c.M; ++m) {
+      const double want = deltas[static_cast<size_t>(m)].norm().item<double>();
+      EXPECT_NEAR(rec["delta_norms"][static_cast<size_t>(m)].get<double>(), want, 1e-12 * want) << init[i].first;
+    }
+    if (c.M >= 2) {
+      const double cos = (deltas[0] * deltas[1]).sum().item<double>() /
+                         (deltas[0].norm().item<double>() * deltas[1].norm().item<double>());
+      const double want_deg = std::acos(cos) * 180.0 / M_PI;
+      EXPECT_NEAR(rec["omega_deg"][0].get<double>(), want_deg, 1e-9) << init[i].first;
+    }
+    if (c.method == MergeMethod::Slerp) {
+      EXPECT_EQ(rec["omega_deg"].size(), static_cast<size_t>(c.M - 1));
+      EXPECT_EQ(rec["fallback"], nlohmann::json(std::vector<bool>(static_cast<size_t>(c.M - 1), false)));
+      if (c.M == 2) {
+        // θ = θ_init + sin((1−λ)Ω)/sin Ω · δ1 + sin(λΩ)/sin Ω · δ2, in float64, rounded once.
+        const double omega = rec["omega_deg"][0].get<double>() * M_PI / 180.0;
+        const torch::Tensor want = base + std::sin((1 - c.lambda) * omega) / std::sin(omega) * deltas[0] +
+                                   std::sin(c.lambda * omega) / std::sin(omega) * deltas[1];
+        EXPECT_TRUE(torch::allclose(out.params[i].second.to(torch::kFloat64), want, 1e-6, 1e-7)) << init[i].first;
+      }
+    }
+  }
   EXPECT_EQ(meta["fallback_tensors"], count_fallback_tensors(mem.records));
 
   // The summary.
@@ -334,19 +369,94 @@ TEST_F(MergerFiles, BadParametersAndPathsAreRejected) {
 // ---- cancel --------------------------------------------------------------------------------------------------
 
 TEST_F(MergerFiles, CancelLeavesNoOutput) {
-  for (const std::string stage : {"scan", "merge"}) {
+  // Cancelled early, mid-way, and at the very last report (after every tensor and the meta were
+  // written to the temporary file, before commit()).
+  const int64_t total = static_cast<int64_t>(init.size());
+  for (int64_t at : {int64_t(0), int64_t(3), total}) {
     const auto before = list_dir(dir);
-    int calls = 0;
-    auto cancel = [&](const ProgressInfo& p) { return !(p.stage == stage && ++calls > 3); };
-    EXPECT_THROW(merge_checkpoints(spec(MergeMethod::Slerp, 2), cancel), Cancelled) << stage;
-    EXPECT_FALSE(is_regular_file(out_path)) << stage;
-    EXPECT_EQ(list_dir(dir), before) << stage;
+    bool cancelled = false;
+    auto cancel = [&](const ProgressInfo& p) {
+      EXPECT_EQ(p.stage, "merge");
+      cancelled = p.done >= at && p.detail.empty() == (at == total);
+      return !cancelled;
+    };
+    EXPECT_THROW(merge_checkpoints(spec(MergeMethod::Slerp, 2), cancel), Cancelled) << at;
+    EXPECT_TRUE(cancelled);
+    EXPECT_FALSE(is_regular_file(out_path)) << at;
+    EXPECT_EQ(list_dir(dir), before) << at;  // no temporary file either
   }
   // And an existing output stays as it was.
   write_ckpt(out_path, init, config, "previous");
   auto cancel_late = [](const ProgressInfo& p) { return !(p.stage == "merge" && p.done > 2); };
   EXPECT_THROW(merge_checkpoints(spec(MergeMethod::Lerp, 2), cancel_late), Cancelled);
   EXPECT_EQ(CheckpointReader(out_path).header().kind, "previous");
+}
+
+// ---- inputs that change during the merge --------------------------------------------------------------
+
+TEST_F(MergerFiles, InputReplacedDuringTheMergeIsRefused) {
+  // Another checkpoint renamed over model 2 while the merge reads it (the merge keeps reading the
+  // old file, which the path no longer names): refused, nothing written.
+  const auto before = list_dir(dir);
+  const NamedTensors other = gpt_params(tiny_gpt(), 9, &init);
+  bool replaced = false;
+  auto replace = [&](const ProgressInfo& p) {
+    if (!replaced && p.done == 3) {
+      write_ckpt(model_paths[1], other, config);
+      replaced = true;
+    }
+    return true;
+  };
+  try {
+    merge_checkpoints(spec(MergeMethod::Slerp, 2), replace);
+    ADD_FAILURE() << "a merge whose input was replaced was accepted";
+  } catch (const BadInput& e) {
+    EXPECT_NE(std::string(e.what()).find(model_paths[1] + ": changed during the merge"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_TRUE(replaced);
+  EXPECT_FALSE(is_regular_file(out_path));
+  EXPECT_EQ(list_dir(dir), before);
+  // Merged again: the recorded hash is the new file's, whose tensors were merged.
+  const MergeSummary sum = merge_checkpoints(spec(MergeMethod::Slerp, 2));
+  EXPECT_EQ(sum.meta["inputs"][2]["sha256"], sha256_file(model_paths[1]));
+  const MergeResult mem = merge_named_tensors(MergeParams{}, init, {models[0], other});
+  EXPECT_TRUE(bitwise_equal(load_checkpoint(out_path).params[5].second, mem.tensors[5].second));
+}
+
+TEST_F(MergerFiles, InputWrittenInPlaceDuringTheMergeIsRefused) {
+  // A byte of model 1 rewritten in place (with its own value: the contents stay the same, so HDF5
+  // reads on without a checksum error) while the merge runs: the hash and the merge may have seen
+  // different bytes, so the merge is refused. The write comes 30 ms after the files were written,
+  // more than a filesystem time stamp tick.
+  const auto before = list_dir(dir);
+  bool written = false;
+  auto touch = [&](const ProgressInfo& p) {
+    if (!written && p.done == 2) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(30));
+      const int fd = ::open(model_paths[0].c_str(), O_RDWR);
+      EXPECT_GE(fd, 0);
+      const off_t at = ::lseek(fd, 0, SEEK_END) / 2;
+      char byte = 0;
+      EXPECT_EQ(::pread(fd, &byte, 1, at), 1);
+      EXPECT_EQ(::pwrite(fd, &byte, 1, at), 1);
+      ::close(fd);
+      written = true;
+    }
+    return true;
+  };
+  const std::string sha_before = sha256_file(model_paths[0]);
+  try {
+    merge_checkpoints(spec(MergeMethod::Lerp, 2), touch);
+    ADD_FAILURE() << "a merge whose input was written during it was accepted";
+  } catch (const BadInput& e) {
+    EXPECT_NE(std::string(e.what()).find(model_paths[0] + ": changed during the merge"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_TRUE(written);
+  EXPECT_EQ(sha256_file(model_paths[0]), sha_before);
+  EXPECT_FALSE(is_regular_file(out_path));
+  EXPECT_EQ(list_dir(dir), before);
 }
 
 TEST_F(MergerFiles, InMemoryMergeChecksAndCancels) {

@@ -138,6 +138,74 @@ TEST(CheckpointH5, HeaderWithoutMetaAndLargeMeta) {
   EXPECT_EQ(load_checkpoint(dir + "/big.h5").header.meta, d.header.meta);
 }
 
+TEST(CheckpointH5, SetMetaAfterTheTensorsRoundTrips) {
+  auto dir = scratch_dir("ckpt-set-meta");
+  CheckpointHeader h;
+  h.kind = "merge";
+  h.config = {{"x", 1}};
+  const NamedTensors tensors = mixed_tensors();
+  // Records of many tensors: far more than HDF5's 64 KiB compact attribute limit.
+  nlohmann::json big = {{"method", "slerp"}, {"tensors", nlohmann::json::array()}};
+  for (int i = 0; i < 2000; ++i)
+    big["tensors"].push_back({{"name", "h." + std::to_string(i) + ".mlp.c_fc.weight"},
+                              {"delta_norms", {1.0 / (i + 3), 2.5 * i}},
+                              {"omega_deg", {89.0 + i * 1e-3}},
+                              {"fallback", {i % 7 == 0}}});
+  ASSERT_GT(big.dump().size(), 64u << 10);
+  const nlohmann::json small = {{"note", "small"}, {"n", 3}};
+  struct Case {
+    std::string file;
+    nlohmann::json at_create;           // meta given to the constructor
+    std::vector<nlohmann::json> sets;   // set_meta calls after the tensors, in order
+    nlohmann::json expected;
+  };
+  const std::vector<Case> cases = {
+      {"big.h5", nullptr, {big}, big},
+      {"small.h5", nullptr, {small}, small},
+      {"small-then-big.h5", small, {big}, big},           // replaces a compact attribute by a dense one
+      {"big-then-small.h5", nullptr, {big, small}, small},  // and back
+      {"big-twice.h5", big, {big, big}, big},
+      {"removed.h5", big, {nullptr}, nullptr},             // null removes it
+  };
+  for (const auto& c : cases) {
+    h.meta = c.at_create;
+    const std::string path = dir + "/" + c.file;
+    {
+      CheckpointWriter w(path, h);
+      for (const auto& [name, t] : tensors) w.write(name, t);
+      for (const auto& m : c.sets) w.set_meta(m);
+      w.write("vocab.json", file_bytes("{}"), TensorGroup::Files);  // writes after set_meta still work
+      w.commit();
+      EXPECT_THROW(w.set_meta(small), Error) << c.file;  // committed: refused
+    }
+    const CheckpointData back = load_checkpoint(path);
+    EXPECT_EQ(back.header.meta, c.expected) << c.file;
+    EXPECT_EQ(back.header.kind, "merge");
+    EXPECT_EQ(back.header.config, h.config);
+    expect_same_tensors(back.params, tensors);
+    ASSERT_EQ(back.files.size(), 1u);
+  }
+  // Without commit, nothing appears even after set_meta.
+  {
+    h.meta = nullptr;
+    CheckpointWriter w(dir + "/uncommitted.h5", h);
+    w.write("w", torch::ones({3}));
+    w.set_meta(big);
+  }
+  EXPECT_FALSE(is_regular_file(dir + "/uncommitted.h5"));
+  EXPECT_EQ(list_dir(dir).size(), cases.size());
+  // The same calls give the same bytes (no time stamps, no leftovers of the replaced attribute that
+  // depend on anything but the calls).
+  for (const std::string name : {"again1.h5", "again2.h5"}) {
+    h.meta = small;
+    CheckpointWriter w(dir + "/" + name, h);
+    for (const auto& [n, t] : tensors) w.write(n, t);
+    w.set_meta(big);
+    w.commit();
+  }
+  EXPECT_EQ(read_file_bytes(dir + "/again1.h5"), read_file_bytes(dir + "/again2.h5"));
+}
+
 TEST(CheckpointH5, TensorsKeepWritingOrderAndUnicodeNames) {
   auto dir = scratch_dir("ckpt-order");
   CheckpointData d;
@@ -394,6 +462,52 @@ TEST(CheckpointH5, CorruptDataChunkIsAChecksumMismatch) {
   write_raw(dir + "/f.h5", bytes);
   CheckpointReader r(dir + "/f.h5");  // the header is intact
   expect_error<BadInput>([&] { r.read("marker"); }, {"f.h5", "tensor 'marker'", "checksum mismatch"});
+}
+
+TEST(CheckpointH5, CorruptMetaIsDetectedSmallOrLarge) {
+  // A compact meta (< 64 KiB) lives in the root's object header, which HDF5 checksums; a large one
+  // is a "huge object" of the dense attribute storage, which HDF5 does not checksum: the
+  // meta_sha256 attribute covers both.
+  auto dir = scratch_dir("ckpt-meta-corrupt");
+  for (size_t size : {size_t(300), size_t(200000)}) {
+    const std::string path = dir + "/m" + std::to_string(size) + ".h5";
+    CheckpointHeader h;
+    h.meta = {{"log", "BEGIN" + std::string(size, 'x') + "END"}, {"n", 1}};
+    CheckpointWriter w(path, h);
+    w.write("w", torch::ones({3}));
+    w.set_meta(h.meta);
+    w.commit();
+    EXPECT_EQ(CheckpointReader(path).header().meta, h.meta);
+    auto bytes = read_file_bytes(path);
+    const std::string begin = "BEGINxxxx";
+    auto it = std::search(bytes.begin(), bytes.end(), begin.begin(), begin.end());
+    ASSERT_NE(it, bytes.end()) << size;
+    *(it + 7) = 'y';  // still valid JSON
+    write_raw(path, bytes);
+    expect_error<BadInput>([&] { CheckpointReader r(path); }, {"m" + std::to_string(size) + ".h5"});
+    try {
+      CheckpointReader r(path);
+    } catch (const BadInput& e) {
+      const std::string what = e.what();
+      EXPECT_TRUE(what.find("meta") != std::string::npos || what.find("checksum") != std::string::npos) << what;
+    }
+  }
+  // A file from before meta_sha256 (none written): read, its meta unchecked.
+  auto drop_attr = [](const std::string& path, const char* name) {
+    H5Scope scope;
+    H5File f(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT));
+    ASSERT_TRUE(f.valid());
+    ASSERT_GE(H5Adelete(f.get(), name), 0);
+  };
+  drop_attr(dir + "/m200000.h5", "meta_sha256");
+  EXPECT_EQ(CheckpointReader(dir + "/m200000.h5").header().meta["n"], 1);
+  // A checksum without the meta it covers: refused.
+  CheckpointHeader h;
+  h.meta = {{"n", 2}};
+  CheckpointWriter w(dir + "/nometa.h5", h);
+  w.commit();
+  drop_attr(dir + "/nometa.h5", "meta");
+  expect_error<BadInput>([&] { CheckpointReader r(dir + "/nometa.h5"); }, {"nometa.h5", "'meta_sha256'", "no 'meta'"});
 }
 
 TEST(CheckpointH5, DeclaredShapeLargerThanStoredDataIsRefusedBeforeAllocating) {

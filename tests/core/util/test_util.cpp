@@ -17,6 +17,38 @@ TEST(Util, Sha256KnownVectors) {
   EXPECT_EQ(sha256_hex("", 0), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 }
 
+TEST(Util, Sha256FileStreamsAndCanBeCancelled) {
+  auto dir = test::scratch_dir("util-sha-cancel");
+  // 3.5 MiB of a pattern: several 1 MiB blocks and a partial one.
+  std::string data(3 * (1 << 20) + (1 << 19), '\0');
+  for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>((i * 2654435761u) >> 13);
+  const std::string path = dir + "/blob.bin";
+  write_file_atomic(path, data);
+  const std::string want = sha256_hex(data.data(), data.size());
+  EXPECT_EQ(sha256_file(path), want);
+  int calls = 0;
+  EXPECT_EQ(sha256_file(path, [&] { return ++calls > 0; }), want);
+  EXPECT_GE(calls, 4);  // at least once per block
+  // Stopped at any point: Cancelled, and no later call.
+  for (int stop_at : {1, 2, calls}) {
+    int n = 0;
+    EXPECT_THROW(sha256_file(path, [&] { return ++n < stop_at; }), Cancelled) << stop_at;
+    EXPECT_EQ(n, stop_at);
+  }
+  // An empty file hashes (to the hash of nothing) and is cancellable too.
+  write_file_atomic(dir + "/empty", std::string());
+  EXPECT_EQ(sha256_file(dir + "/empty", [] { return true; }), sha256_hex("", 0));
+  EXPECT_THROW(sha256_file(dir + "/empty", [] { return false; }), Cancelled);
+  // No callback: the plain hash; a missing file: BadInput naming it.
+  EXPECT_EQ(sha256_file(path, std::function<bool()>()), want);
+  try {
+    sha256_file(dir + "/missing", [] { return true; });
+    ADD_FAILURE() << "hashed a missing file";
+  } catch (const BadInput& e) {
+    EXPECT_NE(std::string(e.what()).find("missing"), std::string::npos) << e.what();
+  }
+}
+
 TEST(Util, AtomicWriteReplacesAndLeavesNoTemp) {
   auto dir = test::scratch_dir("util-atomic");
   auto path = dir + "/f.txt";
