@@ -87,7 +87,7 @@ void register_run(CLI::App& app) {
   cmd->add_option("--eta", o->eta, "LITI η of the next θ_init (default 0.3)");
   cmd->add_option("--eta-grid", o->eta_grid, "LITI points evaluated per iteration (default 0,0.1,0.3,0.5,0.8,1)");
   cmd->add_option("--parallel", o->parallel, "RL runs at once (default: all M)");
-  cmd->add_option("--threads", o->threads, "Compute threads per RL run (default: cores / parallel runs)");
+  cmd->add_option("--threads", o->threads, "Compute threads per RL run (default: all cores, measured fastest even with runs in parallel)");
   cmd->add_option("--seed", o->seed, "Base seed of the runs' seeds and prompt orders (default 1)");
   cmd->add_option("--device", o->device, "auto, cpu, cuda or cuda:N (for the runs and the evaluations)");
   cmd->add_option("--beta", o->beta, "RL: KL-regularization strength beta");

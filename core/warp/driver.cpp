@@ -125,8 +125,12 @@ class Driver {
     if (wc_.threads > 0) {
       threads_ = wc_.threads;
     } else {
+      // Every worker gets all the cores: with OMP_WAIT_POLICY=PASSIVE (warp sets it) idle threads
+      // sleep, and the parts of a step that one thread cannot fill leave room for the others.
+      // Measured on the 2-core class (bench/rl/parallel_runs.sh, docs/performance.md): P = 2 runs at
+      // 2.55 steps/s with 2 threads each against 2.25-2.31 with 1 each; P = 4: 2.48 against 1.87.
       const unsigned hw = std::thread::hardware_concurrency();
-      threads_ = std::max(1, static_cast<int>(hw == 0 ? 1 : hw) / static_cast<int>(p));
+      threads_ = std::max(1, static_cast<int>(hw));
     }
   }
 

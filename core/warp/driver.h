@@ -81,7 +81,8 @@ namespace warp {
 // eta         --eta           0.3                           η ∈ [0,1] of the next θ_init (added to the grid)
 // eta_grid    --eta-grid      0,0.1,0.3,0.5,0.8,1           evaluated LITI points, each in [0,1]
 // parallel    --parallel      0                             P runs at once (0: M)
-// threads     --threads       0                             threads per worker (0: max(1, cores / P))
+// threads     --threads       0                             threads per worker (0: all cores; measured fastest
+//                                                           on 2 cores for P = 2 and 4, docs/performance.md)
 // seed        --seed          1                             worker m of iteration i: seed and prompt_seed
 //                                                           derived from (seed, i, m) (eval/seeds.h)
 // device      --device        "auto"                        passed to the workers
