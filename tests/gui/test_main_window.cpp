@@ -171,6 +171,26 @@ void TestMainWindow::emptyExperimentAndClose() {
   QCOMPARE(window.countsText(), QStringLiteral("0 runs · 0 metric rows"));
   QVERIFY2(window.metricsPanel()->emptyHint().contains(QStringLiteral("warp train --exp")),
            qPrintable(window.metricsPanel()->emptyHint()));
+  // A run started after opening is selected and plotted as it appears, until the user picks runs.
+  int64_t started = 0;
+  {
+    warp::ExperimentDb db = warp::ExperimentDb::open(guitest::dbPath(empty));
+    started = guitest::createLiveRun(db, "late-1");
+    guitest::appendSeries(db, started, "train/reward", {{1, 0.25}});
+  }
+  window.refreshNow();
+  QModelIndexList selected = window.runView()->selectionModel()->selectedRows();
+  QCOMPARE(selected.size(), 1);
+  QCOMPARE(selected.first().data(RunListModel::RunIdRole).toLongLong(), started);
+  QCOMPARE(window.metricsPanel()->runs().size(), 1);
+  window.runView()->clearSelection();  // the user's choice: nothing selected
+  {
+    warp::ExperimentDb db = warp::ExperimentDb::open(guitest::dbPath(empty));
+    guitest::createLiveRun(db, "late-2");
+  }
+  window.refreshNow();
+  QCOMPARE(window.runListModel()->rowCount(), 2);
+  QVERIFY(window.runView()->selectionModel()->selectedRows().isEmpty());
   // Closing the window leaves the runs of the experiment it showed as they are.
   window.loadExperiment(m_dir);
   window.show();

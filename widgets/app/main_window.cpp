@@ -91,10 +91,13 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   statusBar()->addWidget(m_pathLabel, 1);
   statusBar()->addPermanentWidget(m_countsLabel);
 
-  connect(m_runView->selectionModel(), &QItemSelectionModel::selectionChanged, this,
-          &MainWindow::onSelectionChanged);
+  connect(m_runView->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
+    if (!m_selectingForUser) m_followNewRuns = false;
+    onSelectionChanged();
+  });
   connect(m_runModel, &RunListModel::refreshed, this, &MainWindow::updateStatus);
   connect(m_runModel, &RunListModel::refreshed, this, [this] {
+    if (!m_runView->selectionModel()->hasSelection() && m_followNewRuns) selectInitialRuns();
     if (!m_runView->selectionModel()->hasSelection()) m_paretoPanel->setRuns(allRuns());
     else onSelectionChanged();  // names or kinds of selected runs may have changed
   });
@@ -150,6 +153,7 @@ void MainWindow::loadExperiment(const QString& dir) {
   m_paretoPanel->setExportDir(abs + QStringLiteral("/exports"));
   setWindowTitle(tr("%1 — WARP Studio").arg(info.fileName()));
   m_pathLabel->setText(QDir::toNativeSeparators(abs));
+  m_followNewRuns = true;
   selectInitialRuns();
   onSelectionChanged();
   updateStatus();
@@ -212,8 +216,11 @@ void MainWindow::selectInitialRuns() {
       break;
     }
   }
-  if (!selection.isEmpty())
+  if (!selection.isEmpty()) {
+    m_selectingForUser = true;
     m_runView->selectionModel()->select(selection, QItemSelectionModel::ClearAndSelect);
+    m_selectingForUser = false;
+  }
 }
 
 void MainWindow::onSelectionChanged() {

@@ -61,6 +61,12 @@ class MainWindow : public QMainWindow {
   RunRefList allRuns() const;
   void selectInitialRuns();
 
+  // True from opening an experiment until the user changes the selection: while nothing is selected,
+  // runs that start later are selected as they appear (someone opening the app and then starting
+  // `warp run` sees it without clicking).
+  bool m_followNewRuns = true;
+  bool m_selectingForUser = false;  // the selection is being changed by the window, not the user
+
   QString m_dir;
   RunListModel* m_runModel = nullptr;
   MetricsFollower* m_follower = nullptr;
