@@ -15,7 +15,9 @@
 #include <QKeySequence>
 #include <QLabel>
 #include <QLocale>
+#include <QMenu>
 #include <QMenuBar>
+#include <QTimer>
 #include <QMessageBox>
 #include <QSettings>
 #include <QSplitter>
@@ -25,6 +27,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "app/launch_dialog.h"
+#include "app/run_launcher.h"
+#include "db/liveness.h"
+#include "db/records.h"
 #include "models/metrics_follower.h"
 #include "models/run_list_model.h"
 #include "panels/metrics_panel.h"
@@ -86,6 +92,19 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
   quit->setShortcut(QKeySequence::Quit);
 
+  m_warpExe = defaultWarpExecutable();
+  m_thisHost = thisHostName();
+  QMenu* runs = menuBar()->addMenu(tr("&Runs"));
+  runs->setToolTipsVisible(true);
+  m_newRlRun = runs->addAction(tr("&New RL run…"), this, &MainWindow::newRlRun);
+  m_newRlRun->setShortcut(QKeySequence::New);
+  m_runWarp = runs->addAction(tr("Run &WARP…"), this, &MainWindow::newWarpRun);
+  runs->addSeparator();
+  m_stop = runs->addAction(tr("&Stop selected"), this, &MainWindow::stopSelected);
+  m_resume = runs->addAction(tr("&Resume selected"), this, &MainWindow::resumeSelected);
+  m_runView->setContextMenuPolicy(Qt::CustomContextMenu);
+  connect(m_runView, &QWidget::customContextMenuRequested, this, &MainWindow::showRunMenu);
+
   m_pathLabel = new QLabel(tr("No experiment open"), this);
   m_countsLabel = new QLabel(this);
   statusBar()->addWidget(m_pathLabel, 1);
@@ -94,8 +113,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   connect(m_runView->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
     if (!m_selectingForUser) m_followNewRuns = false;
     onSelectionChanged();
+    updateRunActions();
   });
   connect(m_runModel, &RunListModel::refreshed, this, &MainWindow::updateStatus);
+  connect(m_runModel, &RunListModel::refreshed, this, &MainWindow::updateRunActions);
   connect(m_runModel, &RunListModel::refreshed, this, [this] {
     if (!m_runView->selectionModel()->hasSelection() && m_followNewRuns) selectInitialRuns();
     if (!m_runView->selectionModel()->hasSelection()) m_paretoPanel->setRuns(allRuns());
@@ -112,6 +133,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   if (!restoreGeometry(settings.value(QStringLiteral("mainWindow/geometry")).toByteArray())) resize(1400, 860);
   m_splitter->restoreState(settings.value(QStringLiteral("mainWindow/splitter")).toByteArray());
   updateStatus();
+  updateRunActions();
 }
 
 MainWindow::~MainWindow() = default;
@@ -157,6 +179,7 @@ void MainWindow::loadExperiment(const QString& dir) {
   selectInitialRuns();
   onSelectionChanged();
   updateStatus();
+  updateRunActions();
 }
 
 bool MainWindow::openExperiment(const QString& dir) {
@@ -252,9 +275,9 @@ void MainWindow::updateStatus() {
     m_metricsPanel->setEmptyHint(tr("No experiment open: File > Open Experiment… (Ctrl+O)."));
   else if (m_runModel->rowCount() == 0)
     m_metricsPanel->setEmptyHint(
-        tr("No runs in this experiment yet. Runs started from a terminal appear here as they start, e.g. "
-           "warp sft --exp %1, then warp train --exp %1 --name ema-1 or warp run --exp %1; "
-           "their curves follow live.")
+        tr("No runs in this experiment yet. Start one with Runs > New RL run… or Runs > Run WARP…; runs "
+           "started from a terminal appear here as they start too, e.g. warp sft --exp %1, then "
+           "warp train --exp %1 --name ema-1 or warp run --exp %1; their curves follow live.")
             .arg(QDir::toNativeSeparators(m_dir)));
   else
     m_metricsPanel->setEmptyHint(tr("Select runs in the list to plot their metrics (Ctrl+click for several)."));
@@ -266,4 +289,140 @@ void MainWindow::closeEvent(QCloseEvent* event) {
   settings.setValue(QStringLiteral("mainWindow/geometry"), saveGeometry());
   settings.setValue(QStringLiteral("mainWindow/splitter"), m_splitter->saveState());
   event->accept();
+}
+
+// ---- starting and stopping runs ---------------------------------------------------------------
+
+void MainWindow::setThisHost(const QString& host) {
+  m_thisHost = host;
+  updateRunActions();
+}
+
+std::vector<warp::RunRecord> MainWindow::selectedRecords() const {
+  std::vector<warp::RunRecord> records;
+  QList<int> rows;
+  for (const QModelIndex& i : m_runView->selectionModel()->selectedRows()) rows << i.row();
+  std::sort(rows.begin(), rows.end());
+  for (int row : rows) records.push_back(m_runModel->run(row));
+  return records;
+}
+
+void MainWindow::updateRunActions() {
+  const bool open = m_runModel->isOpen();
+  const QString noExp = tr("No experiment open");
+  m_newRlRun->setEnabled(open);
+  m_runWarp->setEnabled(open);
+  m_newRlRun->setToolTip(open ? tr("Start a `warp train` run in this experiment") : noExp);
+  m_runWarp->setToolTip(open ? tr("Start the WARP driver (`warp run`) in this experiment") : noExp);
+  const std::vector<warp::RunRecord> selected = open ? selectedRecords() : std::vector<warp::RunRecord>();
+  bool canStop = false, canResume = false;
+  QString stopTip = tr("Select running runs of this host to stop them");
+  QString resumeTip = tr("Select killed or crashed runs to resume them");
+  for (const warp::RunRecord& r : selected) {
+    const RunActions a = runActions(r, m_thisHost);
+    const QString name = QString::fromStdString(r.name);
+    if (a.canStop) canStop = true;
+    else if (selected.size() == 1) stopTip = tr("%1: %2").arg(name, a.stopTip);
+    if (a.canResume) canResume = true;
+    else if (selected.size() == 1) resumeTip = tr("%1: %2").arg(name, a.resumeTip);
+  }
+  m_stop->setEnabled(canStop);
+  m_resume->setEnabled(canResume);
+  m_stop->setToolTip(canStop ? tr("Send SIGTERM: the run checkpoints and ends killed (resumable)") : stopTip);
+  m_resume->setToolTip(canResume ? tr("Continue from the last resumable checkpoint") : resumeTip);
+}
+
+void MainWindow::showRunMenu(const QPoint& pos) {
+  updateRunActions();
+  QMenu menu(this);
+  menu.setToolTipsVisible(true);
+  menu.addAction(m_stop);
+  menu.addAction(m_resume);
+  menu.addSeparator();
+  menu.addAction(m_newRlRun);
+  menu.addAction(m_runWarp);
+  menu.exec(m_runView->viewport()->mapToGlobal(pos));
+}
+
+qint64 MainWindow::startRun(const QStringList& arguments, const QString& logName, const QString& runName) {
+  const QString dir = m_dir;
+  const qint64 pid = launchWarp(m_warpExe, dir, arguments, logName);
+  const QString log = runLogPath(dir, logName);
+  statusBar()->showMessage(tr("Started %1 (pid %2); output in %3").arg(runName).arg(pid).arg(QDir::toNativeSeparators(log)),
+                           8000);
+  // The CLI refuses bad settings at once (exit 2): when the process is gone after a few seconds
+  // and no run of that name records it as its process, show why.
+  QTimer::singleShot(m_startCheckMs, this, [this, pid, log, runName, dir] {
+    if (warp::pid_alive(pid)) return;  // still running (a zombie counts as ended)
+    if (m_dir != dir) return;
+    m_runModel->refresh();
+    for (int row = 0; row < m_runModel->rowCount(); ++row) {
+      const warp::RunRecord& r = m_runModel->run(row);  // started (and maybe ended) by this process
+      if (QString::fromStdString(r.name) == runName && r.pid && *r.pid == pid) return;
+    }
+    // Not modal-blocking: this runs from a timer, whatever the user is doing.
+    auto* box = new QMessageBox(QMessageBox::Warning, tr("The run did not start"),
+                                tr("warp ended without starting %1. The end of %2:\n\n%3")
+                                    .arg(runName, QDir::toNativeSeparators(log), tailOfFile(log)),
+                                QMessageBox::Ok, this);
+    box->setObjectName(QStringLiteral("startFailedBox"));
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->open();
+  });
+  return pid;
+}
+
+void MainWindow::newRlRun() {
+  if (m_dir.isEmpty()) return;
+  RlRunDialog dialog(m_dir, this);
+  if (dialog.exec() != QDialog::Accepted) return;
+  try {
+    const RlRunRequest r = dialog.request();
+    startRun(trainArguments(m_dir, r), r.name, r.name);
+  } catch (const std::exception& e) {
+    QMessageBox::critical(this, tr("Cannot start the run"), QString::fromUtf8(e.what()));
+  }
+}
+
+void MainWindow::newWarpRun() {
+  if (m_dir.isEmpty()) return;
+  WarpRunDialog dialog(m_dir, this);
+  if (dialog.exec() != QDialog::Accepted) return;
+  try {
+    const WarpRunRequest r = dialog.request();
+    startRun(warpRunArguments(m_dir, r), r.name, r.name);
+  } catch (const std::exception& e) {
+    QMessageBox::critical(this, tr("Cannot start the run"), QString::fromUtf8(e.what()));
+  }
+}
+
+void MainWindow::stopSelected() {
+  QStringList stopped, errors;
+  for (const warp::RunRecord& r : selectedRecords()) {
+    if (!runActions(r, m_thisHost).canStop) continue;
+    try {
+      stopRun(r, m_thisHost);
+      stopped << QString::fromStdString(r.name);
+    } catch (const std::exception& e) {
+      errors << QString::fromUtf8(e.what());
+    }
+  }
+  if (!stopped.isEmpty())
+    statusBar()->showMessage(tr("Stopping %1: each checkpoints and ends killed").arg(stopped.join(QStringLiteral(", "))),
+                             8000);
+  if (!errors.isEmpty()) QMessageBox::warning(this, tr("Cannot stop"), errors.join(QLatin1Char('\n')));
+}
+
+void MainWindow::resumeSelected() {
+  QStringList errors;
+  for (const warp::RunRecord& r : selectedRecords()) {
+    if (!runActions(r, m_thisHost).canResume) continue;
+    const QString name = QString::fromStdString(r.name);
+    try {
+      startRun(resumeArguments(m_dir, name, QString::fromStdString(r.kind)), name, name);
+    } catch (const std::exception& e) {
+      errors << QString::fromUtf8(e.what());
+    }
+  }
+  if (!errors.isEmpty()) QMessageBox::warning(this, tr("Cannot resume"), errors.join(QLatin1Char('\n')));
 }

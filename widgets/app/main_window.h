@@ -3,11 +3,20 @@
 // runs, the Metrics and Pareto tabs (right); the status bar shows the experiment's folder and its
 // run counts. The window only reads the experiment database (read-only connections, polled every
 // second), so closing it never stops runs: they are separate processes that write the database.
+// The Runs menu (and the run list's context menu) starts runs as detached `warp` processes, stops
+// runs of this host (SIGTERM) and resumes killed or crashed ones (app/run_launcher.h).
 
 #include <QMainWindow>
 #include <QString>
+#include <QStringList>
+#include <vector>
 
 #include "models/run_ref.h"
+
+class QAction;
+namespace warp {
+struct RunRecord;
+}
 
 class QLabel;
 class QSplitter;
@@ -43,11 +52,38 @@ class MainWindow : public QMainWindow {
   // The status bar's counts, e.g. "5 runs: 1 running, 1 crashed, 3 finished · 1,204 metric rows".
   QString countsText() const;
 
+  // Runs menu actions (enabled for the selection: Stop for running runs of this host, Resume for
+  // killed or crashed train/warp runs; a disabled one's tooltip says why).
+  QAction* newRlRunAction() const { return m_newRlRun; }
+  QAction* runWarpAction() const { return m_runWarp; }
+  QAction* stopAction() const { return m_stop; }
+  QAction* resumeAction() const { return m_resume; }
+  // The `warp` executable runs are started with (default: beside this executable).
+  void setWarpExecutable(const QString& path) { m_warpExe = path; }
+  QString warpExecutable() const { return m_warpExe; }
+  // The host name runs are compared with (default: this machine's).
+  void setThisHost(const QString& host);
+  // Starts `warp arguments` detached in the open experiment, logging to logs/<logName>.log, and
+  // reports in the status bar; a process that ends within seconds without being the process of a
+  // run named `runName` gets a message box with the end of its log. Throws what launchWarp throws.
+  qint64 startRun(const QStringList& arguments, const QString& logName, const QString& runName);
+  // How long after starting a process startRun looks whether it already ended (default 4000 ms).
+  void setStartCheckDelay(int ms) { m_startCheckMs = ms; }
+  // The records of the selected runs, by row.
+  std::vector<warp::RunRecord> selectedRecords() const;
+
  public slots:
   // File > Open Experiment…
   void chooseExperiment();
   // Reads runs and metrics now (the timers do it every second).
   void refreshNow();
+  // Runs > New RL run… / Run WARP… (dialogs, then startRun).
+  void newRlRun();
+  void newWarpRun();
+  // Runs > Stop selected: SIGTERM to each selected run that may be stopped.
+  void stopSelected();
+  // Runs > Resume selected: `warp train --resume` / `warp run --resume` for each resumable run.
+  void resumeSelected();
 
  protected:
   void closeEvent(QCloseEvent* event) override;
@@ -55,6 +91,8 @@ class MainWindow : public QMainWindow {
  private slots:
   void onSelectionChanged();
   void updateStatus();
+  void updateRunActions();
+  void showRunMenu(const QPoint& pos);
 
  private:
   RunRefList selectedRuns() const;
@@ -77,4 +115,11 @@ class MainWindow : public QMainWindow {
   ParetoPanel* m_paretoPanel = nullptr;
   QLabel* m_pathLabel = nullptr;
   QLabel* m_countsLabel = nullptr;
+  QAction* m_newRlRun = nullptr;
+  QAction* m_runWarp = nullptr;
+  QAction* m_stop = nullptr;
+  QAction* m_resume = nullptr;
+  QString m_warpExe;
+  QString m_thisHost;
+  int m_startCheckMs = 4000;
 };

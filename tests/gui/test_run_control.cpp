@@ -1,0 +1,178 @@
+// End to end, with the real `warp` executable: a smoke experiment (warp init --preset smoke,
+// warp sft), a `warp train` started detached the way the New RL run dialog does (trainArguments +
+// launchWarp), seen "running" in the database, stopped with stopRun (SIGTERM: it checkpoints and
+// ends "killed"), resumed with resumeArguments (`warp train --resume`) and followed to "finished";
+// its output went to logs/<name>.log, one header per start. And a start the CLI refuses (a name
+// already used) gets a message box with the end of the log.
+#include <QApplication>
+#include <QElapsedTimer>
+#include <QMessageBox>
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <functional>
+
+#include "app/main_window.h"
+#include "app/run_launcher.h"
+#include "db/experiment_db.h"
+#include "db/liveness.h"
+#include "util/error.h"
+
+#ifndef WARP_EXECUTABLE
+#error "WARP_EXECUTABLE must name the warp CLI"
+#endif
+
+namespace {
+
+// Runs `warp args` to the end; fails the test on a non-zero exit.
+bool runWarp(const QStringList& args, int timeoutMs = 120000) {
+  QProcess p;
+  p.setProcessChannelMode(QProcess::MergedChannels);
+  p.start(QStringLiteral(WARP_EXECUTABLE), args);
+  if (!p.waitForFinished(timeoutMs)) {
+    qWarning() << "warp" << args << "did not finish";
+    p.kill();
+    p.waitForFinished();
+    return false;
+  }
+  if (p.exitStatus() != QProcess::NormalExit || p.exitCode() != 0) {
+    qWarning().noquote() << "warp" << args.join(' ') << "exit" << p.exitCode() << "\n" << p.readAll();
+    return false;
+  }
+  return true;
+}
+
+std::optional<warp::RunRecord> findRun(const QString& dir, const std::string& name) {
+  warp::ExperimentDb db = warp::ExperimentDb::open_read_only((dir + QStringLiteral("/experiment.db")).toStdString());
+  for (const warp::RunRecord& r : db.list_runs(warp::kDefaultStaleAfterSeconds))
+    if (r.name == name) return r;
+  return std::nullopt;
+}
+
+// Polls until `done` holds (true) or `ms` pass (false).
+bool waitFor(const std::function<bool()>& done, int ms) {
+  QElapsedTimer t;
+  t.start();
+  while (t.elapsed() < ms) {
+    if (done()) return true;
+    QTest::qWait(50);
+  }
+  return done();
+}
+
+}  // namespace
+
+class TestRunControl : public QObject {
+  Q_OBJECT
+
+ private slots:
+  void initTestCase();
+  void startStopResume();
+  void launchFailsClearly();
+  void refusedStartShowsLog();
+
+ private:
+  QTemporaryDir m_tmp;
+  QString m_dir;
+};
+
+void TestRunControl::initTestCase() {
+  QVERIFY(m_tmp.isValid());
+  m_dir = m_tmp.path() + QStringLiteral("/exp");
+  QVERIFY(runWarp({"init", m_dir, "--preset", "smoke"}));
+  QVERIFY(runWarp({"sft", "--exp", m_dir}));
+  // Fewer evaluations and checkpoints than the smoke preset's and larger batches: 200 steps take a
+  // few seconds, long enough to be stopped while running, short enough for a quick test.
+  QFile f(m_dir + QStringLiteral("/config.json"));
+  QVERIFY(f.open(QIODevice::ReadOnly));
+  QJsonObject config = QJsonDocument::fromJson(f.readAll()).object();
+  f.close();
+  QJsonObject rl = config.value(QStringLiteral("rl")).toObject();
+  rl[QStringLiteral("eval_every")] = 100;
+  rl[QStringLiteral("eval_prompts")] = 8;
+  rl[QStringLiteral("ckpt_every")] = 100;
+  rl[QStringLiteral("batch")] = 32;
+  rl[QStringLiteral("max_new_tokens")] = 24;
+  config[QStringLiteral("rl")] = rl;
+  QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+  f.write(QJsonDocument(config).toJson());
+}
+
+void TestRunControl::startStopResume() {
+  const std::string name = "gui-1";
+  RlRunRequest request;
+  request.name = QString::fromStdString(name);
+  request.steps = 200;
+  request.seed = 3;
+  const qint64 pid = launchWarp(QStringLiteral(WARP_EXECUTABLE), m_dir, trainArguments(m_dir, request), request.name);
+  QVERIFY(pid > 0);
+
+  // Running, with its process recorded and a metric logged (its stop handlers are installed).
+  QVERIFY2(waitFor(
+               [&] {
+                 auto r = findRun(m_dir, name);
+                 if (!r || r->status != warp::RunStatus::Running || !r->pid) return false;
+                 warp::ExperimentDb db = warp::ExperimentDb::open_read_only((m_dir + "/experiment.db").toStdString());
+                 return !db.metric_keys(r->id).empty();
+               },
+               20000),
+           qPrintable(tailOfFile(runLogPath(m_dir, request.name))));
+  warp::RunRecord running = *findRun(m_dir, name);
+  QCOMPARE(*running.pid, pid);  // the detached process is the run itself
+  QCOMPARE(QString::fromStdString(running.host), thisHostName());
+  QVERIFY(runActions(running, thisHostName()).canStop);
+
+  stopRun(running, thisHostName());
+  QVERIFY2(waitFor([&] { return findRun(m_dir, name)->status == warp::RunStatus::Killed; }, 20000),
+           qPrintable(tailOfFile(runLogPath(m_dir, request.name))));
+  const warp::RunRecord killed = *findRun(m_dir, name);
+  QVERIFY(!runActions(killed, thisHostName()).canStop);
+  QVERIFY(runActions(killed, thisHostName()).canResume);
+  QVERIFY(QFile::exists(m_dir + QStringLiteral("/checkpoints/gui-1-state.h5")));
+
+  launchWarp(QStringLiteral(WARP_EXECUTABLE), m_dir, resumeArguments(m_dir, request.name, "train"), request.name);
+  QVERIFY2(waitFor([&] { return findRun(m_dir, name)->status == warp::RunStatus::Finished; }, 60000),
+           qPrintable(tailOfFile(runLogPath(m_dir, request.name))));
+  QVERIFY(QFile::exists(m_dir + QStringLiteral("/checkpoints/gui-1.h5")));
+  QVERIFY(!runActions(*findRun(m_dir, name), thisHostName()).canResume);
+
+  QFile log(runLogPath(m_dir, request.name));
+  QVERIFY(log.open(QIODevice::ReadOnly));
+  const QString text = QString::fromUtf8(log.readAll());
+  QCOMPARE(text.count(QStringLiteral("=== warp-studio started: warp ")), 2);
+  QVERIFY(text.contains(QStringLiteral("--resume gui-1")));
+}
+
+void TestRunControl::launchFailsClearly() {
+  try {
+    launchWarp(m_tmp.path() + QStringLiteral("/no-such-warp"), m_dir, {"--help"}, "x");
+    QFAIL("expected warp::Error");
+  } catch (const warp::Error& e) {
+    QVERIFY2(QString::fromUtf8(e.what()).contains(QStringLiteral("no-such-warp")), e.what());
+  }
+}
+
+void TestRunControl::refusedStartShowsLog() {
+  QStandardPaths::setTestModeEnabled(true);
+  MainWindow window;
+  window.loadExperiment(m_dir);
+  window.setWarpExecutable(QStringLiteral(WARP_EXECUTABLE));
+  window.setStartCheckDelay(1500);
+  RlRunRequest request;
+  request.name = QStringLiteral("gui-1");  // the run of startStopResume
+  window.startRun(trainArguments(m_dir, request), QStringLiteral("gui-1-again"), request.name);
+  QMessageBox* box = nullptr;
+  QTRY_VERIFY_WITH_TIMEOUT((box = window.findChild<QMessageBox*>(QStringLiteral("startFailedBox"))) != nullptr, 15000);
+  const QString boxText = box->text();
+  box->accept();
+  QVERIFY2(boxText.contains(QStringLiteral("already exists")), qPrintable(boxText));
+  QVERIFY2(boxText.contains(QStringLiteral("gui-1-again.log")), qPrintable(boxText));
+}
+
+QTEST_MAIN(TestRunControl)
+#include "test_run_control.moc"
