@@ -36,12 +36,6 @@ using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
-std::string fmt(double v) {
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%.4g", v);
-  return buf;
-}
-
 std::string rel_ckpt(const std::string& file) { return "checkpoints/" + file; }
 std::string abs_path(const Experiment& exp, const std::string& rel) { return exp.dir() + "/" + rel; }
 
@@ -180,7 +174,7 @@ Curve Replicator::ensure_run(const PlannedRun& pr) {
                        ", this scale wants " + b + "); remove it or replicate into another experiment");
     };
     differs("anchor", have.anchor, want.anchor);
-    differs("beta", fmt(have.beta), fmt(want.beta));
+    differs("beta", format_grid_value(have.beta), format_grid_value(want.beta));
     differs("steps", std::to_string(have.steps), std::to_string(want.steps));
     differs("batch", std::to_string(have.batch), std::to_string(want.batch));
     differs("seed", std::to_string(have.seed), std::to_string(want.seed));
@@ -202,7 +196,7 @@ Curve Replicator::ensure_run(const PlannedRun& pr) {
   Curve c = read_trajectory(db, run, pr.id, pr.role);
   const RlConfig& k = pr.config;
   report_runs_.push_back({pr.name, pr.role,
-                          "anchor " + k.anchor + ", β " + fmt(k.beta) + (k.anchor == "ema" ? ", μ " + fmt(k.mu) : "") +
+                          "anchor " + k.anchor + ", β " + format_grid_value(k.beta) + (k.anchor == "ema" ? ", μ " + format_grid_value(k.mu) : "") +
                               ", seed " + std::to_string(k.seed) + ", prompt_seed " + std::to_string(k.prompt_seed),
                           to_string(run.status), source, run_wall_s(db, run)});
   return c;
@@ -336,8 +330,8 @@ void Replicator::ensure_warp() {
   const double drv_wall = drv.started_at && drv.ended_at ? *drv.ended_at - *drv.started_at : 0.0;
   report_runs_.push_back({name, "WARP driver (I=" + std::to_string(w.config.iterations) + ", M=" +
                                     std::to_string(w.config.runs) + ")",
-                          "λ " + fmt(w.config.lambda) + ", η " + fmt(w.config.eta) + ", workers' wall time " +
-                              fmt(workers_wall) + " s",
+                          "λ " + format_grid_value(w.config.lambda) + ", η " + format_grid_value(w.config.eta) + ", workers' wall time " +
+                              format_grid_value(workers_wall) + " s",
                           to_string(drv.status), source, drv_wall});
 }
 
@@ -394,7 +388,7 @@ std::vector<ReportFigure> Replicator::write_figures(const std::string& dir) {
            std::string s;
            for (double b : plan_.scale.sft_betas) s += (s.empty() ? "" : ", ") + format_grid_value(b);
            return s;
-         }() + "}) and with the EMA anchor (β=" + fmt(plan_.base.beta) + ", μ=" + fmt(plan_.base.mu) +
+         }() + "}) and with the EMA anchor (β=" + format_grid_value(plan_.base.beta) + ", μ=" + format_grid_value(plan_.base.mu) +
              "): evaluation points every " + std::to_string(plan_.scale.eval_every) + " steps.");
   }
   {
@@ -436,7 +430,7 @@ std::vector<ReportFigure> Replicator::write_figures(const std::string& dir) {
       p.series.push_back(dashed(series_of(m_.ema_runs[k], "kl", "reward", "line+markers", false)));
     f.panels = {p};
     save("fig4a_liti_vs_rl", f,
-         "LITI θ_η = (1−η)·θ_sft + η·slerp(θ_1, θ_2, λ=" + fmt(plan_.lambda) +
+         "LITI θ_η = (1−η)·θ_sft + η·slerp(θ_1, θ_2, λ=" + format_grid_value(plan_.lambda) +
              ") for η on the grid, against the trajectories of the two runs it merges (Observation 5).");
   }
   {
@@ -467,7 +461,7 @@ std::vector<ReportFigure> Replicator::write_figures(const std::string& dir) {
     f.panels = {p};
     save("fig4c_iterative", f,
          "Each WARP iteration's LITI front (towards its own init; KL always to θ_sft) and its workers' RL "
-         "trajectories (dashed). Iteration i+1 starts from iteration i's η=" + fmt(plan_.warp.eta) +
+         "trajectories (dashed). Iteration i+1 starts from iteration i's η=" + format_grid_value(plan_.warp.eta) +
              " point (Observation 6).");
   }
   {
@@ -599,10 +593,10 @@ std::vector<std::pair<std::string, std::string>> Replicator::setup_rows(double w
   rows.emplace_back("RL steps T per run", std::to_string(b.steps));
   rows.emplace_back("Batch (prompts per step)", std::to_string(b.batch) + " × " + std::to_string(b.samples_per_prompt) +
                                                     " completion(s)");
-  rows.emplace_back("Learning rate, warmup", fmt(b.lr) + ", " + std::to_string(b.warmup) + " steps");
-  rows.emplace_back("EMA anchor β, μ", fmt(b.beta) + ", " + fmt(b.mu));
+  rows.emplace_back("Learning rate, warmup", format_grid_value(b.lr) + ", " + std::to_string(b.warmup) + " steps");
+  rows.emplace_back("EMA anchor β, μ", format_grid_value(b.beta) + ", " + format_grid_value(b.mu));
   rows.emplace_back("SFT-anchor baselines β", grid(s.sft_betas));
-  rows.emplace_back("Temperature τ, max new tokens (RL)", fmt(b.temperature) + ", " + std::to_string(b.max_new_tokens));
+  rows.emplace_back("Temperature τ, max new tokens (RL)", format_grid_value(b.temperature) + ", " + std::to_string(b.max_new_tokens));
   rows.emplace_back("Evaluation", std::to_string(plan_.eval.max_prompts) + " prompts (0: all), seed " +
                                       std::to_string(plan_.eval.seed) + ", max new tokens " +
                                       std::to_string(plan_.eval.max_new_tokens) + ", every " +
@@ -613,9 +607,9 @@ std::vector<std::pair<std::string, std::string>> Replicator::setup_rows(double w
   rows.emplace_back("EMA runs (seed/prompt_seed)", seeds);
   rows.emplace_back("λ grid (Figure 3(c))", grid(plan_.lambda_grid));
   rows.emplace_back("η grid (LITI)", grid(plan_.eta_grid));
-  rows.emplace_back("SLERP λ of the M=2 front", fmt(plan_.lambda));
+  rows.emplace_back("SLERP λ of the M=2 front", format_grid_value(plan_.lambda));
   rows.emplace_back("Iterative WARP", "I = " + std::to_string(plan_.warp.iterations) + ", M = " +
-                                          std::to_string(plan_.warp.runs) + ", next init at η = " + fmt(plan_.warp.eta));
+                                          std::to_string(plan_.warp.runs) + ", next init at η = " + format_grid_value(plan_.warp.eta));
   rows.emplace_back("Threads", options_.threads > 0 ? std::to_string(options_.threads) : "LibTorch default");
   double rl_wall = 0;
   for (const auto& r : report_runs_)
@@ -651,7 +645,7 @@ ReplicateSummary Replicator::run() {
   m_.sft_betas = plan_.scale.sft_betas;
   for (const auto& r : plan_.ema_runs) m_.ema_runs.push_back(ensure_run(r));
   m_.ema = m_.ema_runs.front();
-  m_.ema.name = "EMA anchor (β=" + fmt(plan_.base.beta) + ", μ=" + fmt(plan_.base.mu) + ")";
+  m_.ema.name = "EMA anchor (β=" + format_grid_value(plan_.base.beta) + ", μ=" + format_grid_value(plan_.base.mu) + ")";
   std::vector<std::string> finals;
   for (const auto& r : plan_.ema_runs) finals.push_back(rel_ckpt(r.name + ".h5"));
 

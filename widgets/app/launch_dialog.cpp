@@ -29,19 +29,6 @@ QString placeholder(const QJsonObject& config, const QString& section, const QSt
   return QObject::tr("experiment default");
 }
 
-QLabel* makeErrorLabel(QWidget* parent) {
-  auto* label = new QLabel(parent);
-  label->setWordWrap(true);
-  label->setStyleSheet(QStringLiteral("color: #b00020;"));
-  label->hide();
-  return label;
-}
-
-void showError(QLabel* label, const std::exception& e) {
-  label->setText(QString::fromUtf8(e.what()));
-  label->show();
-}
-
 }  // namespace
 
 std::optional<double> parseOptionalDouble(const QString& text, const QString& field) {
@@ -79,44 +66,61 @@ QJsonObject readExperimentConfig(const QString& expDir) {
 
 // ---------------------------------------------------------------------------------------------
 
-RlRunDialog::RlRunDialog(const QString& expDir, QWidget* parent) : QDialog(parent), m_expDir(expDir) {
-  setWindowTitle(tr("New RL run"));
-  const QJsonObject config = readExperimentConfig(expDir);
-  m_name = new QLineEdit(this);
-  m_name->setPlaceholderText(tr("e.g. ema-1"));
-  m_anchor = new QComboBox(this);
-  m_anchor->addItem(tr("(%1)").arg(placeholder(config, QStringLiteral("rl"), QStringLiteral("anchor"))), QString());
-  m_anchor->addItem(tr("ema (WARP)"), QStringLiteral("ema"));
-  m_anchor->addItem(tr("sft (static init)"), QStringLiteral("sft"));
-  auto field = [this](const QString& tip) {
-    auto* e = new QLineEdit(this);
-    e->setPlaceholderText(tip);
-    return e;
-  };
-  m_beta = field(placeholder(config, QStringLiteral("warp"), QStringLiteral("beta")));
-  m_mu = field(placeholder(config, QStringLiteral("warp"), QStringLiteral("mu")));
-  m_steps = field(placeholder(config, QStringLiteral("rl"), QStringLiteral("steps")));
-  m_seed = field(placeholder(config, QStringLiteral("rl"), QStringLiteral("seed")));
-  m_promptSeed = field(placeholder(config, QStringLiteral("rl"), QStringLiteral("prompt_seed")));
-
-  auto* form = new QFormLayout;
-  form->addRow(tr("&Name:"), m_name);
-  form->addRow(tr("&Anchor:"), m_anchor);
-  form->addRow(tr("&β (KL strength):"), m_beta);
-  form->addRow(tr("&μ (EMA rate):"), m_mu);
-  form->addRow(tr("&Steps:"), m_steps);
-  form->addRow(tr("S&eed:"), m_seed);
-  form->addRow(tr("&Prompt seed:"), m_promptSeed);
-  m_error = makeErrorLabel(this);
+RunDialog::RunDialog(const QString& expDir, const QString& title, QWidget* parent)
+    : QDialog(parent), m_expDir(expDir), m_config(readExperimentConfig(expDir)) {
+  setWindowTitle(title);
+  m_form = new QFormLayout;
+  m_error = new QLabel(this);
+  m_error->setWordWrap(true);
+  m_error->setStyleSheet(QStringLiteral("color: #b00020;"));
+  m_error->hide();
   auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
   buttons->button(QDialogButtonBox::Ok)->setText(tr("Start"));
-  connect(buttons, &QDialogButtonBox::accepted, this, &RlRunDialog::accept);
+  connect(buttons, &QDialogButtonBox::accepted, this, &RunDialog::accept);
   connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
   auto* layout = new QVBoxLayout(this);
   layout->addWidget(new QLabel(tr("Empty fields take the experiment's settings (config.json)."), this));
-  layout->addLayout(form);
+  layout->addLayout(m_form);
   layout->addWidget(m_error);
   layout->addWidget(buttons);
+}
+
+QLineEdit* RunDialog::addField(const QString& label, const QString& placeholderText) {
+  auto* e = new QLineEdit(this);
+  e->setPlaceholderText(placeholderText);
+  m_form->addRow(label, e);
+  return e;
+}
+
+QString RunDialog::errorText() const { return !m_error->isHidden() ? m_error->text() : QString(); }
+
+void RunDialog::accept() {
+  try {
+    arguments();
+  } catch (const std::exception& e) {
+    m_error->setText(QString::fromUtf8(e.what()));
+    m_error->show();
+    return;
+  }
+  m_error->clear();
+  m_error->hide();
+  QDialog::accept();
+}
+
+// ---------------------------------------------------------------------------------------------
+
+RlRunDialog::RlRunDialog(const QString& expDir, QWidget* parent) : RunDialog(expDir, tr("New RL run"), parent) {
+  m_name = addField(tr("&Name:"), tr("e.g. ema-1"));
+  m_anchor = new QComboBox(this);
+  m_anchor->addItem(tr("(%1)").arg(placeholder(m_config, QStringLiteral("rl"), QStringLiteral("anchor"))), QString());
+  m_anchor->addItem(tr("ema (WARP)"), QStringLiteral("ema"));
+  m_anchor->addItem(tr("sft (static init)"), QStringLiteral("sft"));
+  m_form->addRow(tr("&Anchor:"), m_anchor);
+  m_beta = addField(tr("&β (KL strength):"), placeholder(m_config, QStringLiteral("warp"), QStringLiteral("beta")));
+  m_mu = addField(tr("&μ (EMA rate):"), placeholder(m_config, QStringLiteral("warp"), QStringLiteral("mu")));
+  m_steps = addField(tr("&Steps:"), placeholder(m_config, QStringLiteral("rl"), QStringLiteral("steps")));
+  m_seed = addField(tr("S&eed:"), placeholder(m_config, QStringLiteral("rl"), QStringLiteral("seed")));
+  m_promptSeed = addField(tr("&Prompt seed:"), placeholder(m_config, QStringLiteral("rl"), QStringLiteral("prompt_seed")));
 }
 
 RlRunRequest RlRunDialog::request() const {
@@ -133,47 +137,14 @@ RlRunRequest RlRunDialog::request() const {
 
 QStringList RlRunDialog::arguments() const { return trainArguments(m_expDir, request()); }
 
-QString RlRunDialog::errorText() const { return !m_error->isHidden() ? m_error->text() : QString(); }
-
-void RlRunDialog::accept() {
-  try {
-    arguments();
-  } catch (const std::exception& e) {
-    showError(m_error, e);
-    return;
-  }
-  m_error->clear();
-  m_error->hide();
-  QDialog::accept();
-}
-
 // ---------------------------------------------------------------------------------------------
 
-WarpRunDialog::WarpRunDialog(const QString& expDir, QWidget* parent) : QDialog(parent), m_expDir(expDir) {
-  setWindowTitle(tr("Run WARP"));
-  const QJsonObject config = readExperimentConfig(expDir);
-  m_name = new QLineEdit(QStringLiteral("warp"), this);
-  m_iterations = new QLineEdit(this);
-  m_iterations->setPlaceholderText(tr("default: 2"));
-  m_runs = new QLineEdit(this);
-  m_runs->setPlaceholderText(placeholder(config, QStringLiteral("warp"), QStringLiteral("runs")));
-  m_steps = new QLineEdit(this);
-  m_steps->setPlaceholderText(placeholder(config, QStringLiteral("rl"), QStringLiteral("steps")));
-  auto* form = new QFormLayout;
-  form->addRow(tr("&Name:"), m_name);
-  form->addRow(tr("&Iterations I:"), m_iterations);
-  form->addRow(tr("&Runs M per iteration:"), m_runs);
-  form->addRow(tr("&Steps T per run:"), m_steps);
-  m_error = makeErrorLabel(this);
-  auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
-  buttons->button(QDialogButtonBox::Ok)->setText(tr("Start"));
-  connect(buttons, &QDialogButtonBox::accepted, this, &WarpRunDialog::accept);
-  connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
-  auto* layout = new QVBoxLayout(this);
-  layout->addWidget(new QLabel(tr("Empty fields take the experiment's settings (config.json)."), this));
-  layout->addLayout(form);
-  layout->addWidget(m_error);
-  layout->addWidget(buttons);
+WarpRunDialog::WarpRunDialog(const QString& expDir, QWidget* parent) : RunDialog(expDir, tr("Run WARP"), parent) {
+  m_name = addField(tr("&Name:"), QString());
+  m_name->setText(QStringLiteral("warp"));
+  m_iterations = addField(tr("&Iterations I:"), tr("default: 2"));
+  m_runs = addField(tr("&Runs M per iteration:"), placeholder(m_config, QStringLiteral("warp"), QStringLiteral("runs")));
+  m_steps = addField(tr("&Steps T per run:"), placeholder(m_config, QStringLiteral("rl"), QStringLiteral("steps")));
 }
 
 WarpRunRequest WarpRunDialog::request() const {
@@ -186,17 +157,3 @@ WarpRunRequest WarpRunDialog::request() const {
 }
 
 QStringList WarpRunDialog::arguments() const { return warpRunArguments(m_expDir, request()); }
-
-QString WarpRunDialog::errorText() const { return !m_error->isHidden() ? m_error->text() : QString(); }
-
-void WarpRunDialog::accept() {
-  try {
-    arguments();
-  } catch (const std::exception& e) {
-    showError(m_error, e);
-    return;
-  }
-  m_error->clear();
-  m_error->hide();
-  QDialog::accept();
-}

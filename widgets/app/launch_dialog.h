@@ -24,7 +24,36 @@ std::optional<quint64> parseOptionalUInt(const QString& text, const QString& fie
 // config.json of the experiment in `expDir` as an object ({} when it cannot be read).
 QJsonObject readExperimentConfig(const QString& expDir);
 
-class RlRunDialog : public QDialog {
+class QFormLayout;
+
+// What both dialogs share: the form, the error line and the Start / Cancel buttons; Start keeps
+// the dialog open with the message while arguments() refuses a field.
+class RunDialog : public QDialog {
+  Q_OBJECT
+
+ public:
+  // The `warp` arguments from the fields; BadInput naming the field.
+  virtual QStringList arguments() const = 0;
+  // The message shown for the last refused Start ("" when none).
+  QString errorText() const;
+
+ public slots:
+  void accept() override;
+
+ protected:
+  RunDialog(const QString& expDir, const QString& title, QWidget* parent);
+  // A line edit added to the form with this label, showing `placeholder` while empty.
+  QLineEdit* addField(const QString& label, const QString& placeholder);
+
+  QString m_expDir;
+  QJsonObject m_config;  // the experiment's config.json (for the placeholders)
+  QFormLayout* m_form = nullptr;
+
+ private:
+  QLabel* m_error = nullptr;
+};
+
+class RlRunDialog : public RunDialog {
   Q_OBJECT
 
  public:
@@ -41,15 +70,9 @@ class RlRunDialog : public QDialog {
   // The request from the fields; BadInput naming the field.
   RlRunRequest request() const;
   // trainArguments(expDir, request()).
-  QStringList arguments() const;
-  // The message shown for the last refused OK ("" when none).
-  QString errorText() const;
-
- public slots:
-  void accept() override;
+  QStringList arguments() const override;
 
  private:
-  QString m_expDir;
   QLineEdit* m_name = nullptr;
   QComboBox* m_anchor = nullptr;
   QLineEdit* m_beta = nullptr;
@@ -57,10 +80,9 @@ class RlRunDialog : public QDialog {
   QLineEdit* m_steps = nullptr;
   QLineEdit* m_seed = nullptr;
   QLineEdit* m_promptSeed = nullptr;
-  QLabel* m_error = nullptr;
 };
 
-class WarpRunDialog : public QDialog {
+class WarpRunDialog : public RunDialog {
   Q_OBJECT
 
  public:
@@ -72,17 +94,12 @@ class WarpRunDialog : public QDialog {
   QLineEdit* stepsEdit() const { return m_steps; }
 
   WarpRunRequest request() const;
-  QStringList arguments() const;
-  QString errorText() const;
-
- public slots:
-  void accept() override;
+  // warpRunArguments(expDir, request()).
+  QStringList arguments() const override;
 
  private:
-  QString m_expDir;
   QLineEdit* m_name = nullptr;
   QLineEdit* m_iterations = nullptr;
   QLineEdit* m_runs = nullptr;
   QLineEdit* m_steps = nullptr;
-  QLabel* m_error = nullptr;
 };
