@@ -69,6 +69,14 @@ void print_result(const warp::WarpResult& r) {
                   fp.point.reward.mean, fp.point.gold.mean, fp.point.kl_sft.mean, fp.point.length.mean,
                   fp.checkpoint.c_str(), fp.checkpoint == it.next_init ? "  (next θ_init)" : "");
   }
+  if (!r.output_front.empty()) {
+    std::printf("output (Algorithm 1): (1 - η)·θ_sft + η·θ_slerp of iteration %lld\n",
+                static_cast<long long>(r.iterations.back().iteration));
+    for (const auto& fp : r.output_front)
+      std::printf("  η %-5s reward %8.4f  gold %8.4f  KL %8.4f  len %5.1f  %s\n", warp::warp_eta_tag(fp.eta).c_str(),
+                  fp.point.reward.mean, fp.point.gold.mean, fp.point.kl_sft.mean, fp.point.length.mean,
+                  fp.checkpoint.c_str());
+  }
   std::fflush(stdout);
 }
 

@@ -15,6 +15,7 @@
 
 #include "db/experiment_db.h"
 #include "db/liveness.h"
+#include "db/metric_keys.h"
 #include "eval/eval_cache.h"
 #include "eval/eval_config.h"
 #include "eval/evaluate.h"
@@ -165,6 +166,8 @@ class Driver {
         log_front(cur);
         init = cur.next_init;
       }
+      stage_ = "output";
+      output_front();
       const WarpIteration& last = result_.iterations.back();
       std::string msg = "done: " + std::to_string(wc_.iterations) + " iterations";
       for (const auto& fp : last.front)
@@ -529,7 +532,8 @@ class Driver {
     it.slerp = rel;
     if (auto meta = still_valid(rel, init_sha, "")) {
       it.mean_omega_deg = meta_double(*meta, "mean_omega_deg");
-      return meta->at("sha256").get<std::string>();
+      last_slerp_sha_ = meta->at("sha256").get<std::string>();
+      return last_slerp_sha_;
     }
     MergeSpec spec;
     spec.params.method = MergeMethod::Slerp;
@@ -551,14 +555,20 @@ class Driver {
     cs.meta_json = meta.dump();
     db_.add_checkpoint(cs);
     it.mean_omega_deg = sum.mean_omega_deg;
+    last_slerp_sha_ = sha;
     return sha;
   }
 
+  // θ_η = (1 − η)·θ_init + η·θ_slerp of iteration `it`, written to `rel` (stage "liti"), or with
+  // stage "output" the same toward θ_sft (init_abs / init_rel / init_sha then name θ_sft).
   FrontPoint liti(WarpIteration& it, const std::string& init_abs, const std::string& init_sha,
-                  const std::string& slerp_sha, double eta) {
+                  const std::string& slerp_sha, double eta, const std::string& stage = "liti",
+                  const std::string& init_rel = "") {
     FrontPoint fp;
     fp.eta = eta;
-    fp.checkpoint = "checkpoints/" + wc_.name + "-i" + std::to_string(it.iteration) + "-eta" + warp_eta_tag(eta) + ".h5";
+    fp.checkpoint = stage == "output"
+                        ? "checkpoints/" + wc_.name + "-output-eta" + warp_eta_tag(eta) + ".h5"
+                        : "checkpoints/" + wc_.name + "-i" + std::to_string(it.iteration) + "-eta" + warp_eta_tag(eta) + ".h5";
     if (auto meta = still_valid(fp.checkpoint, init_sha, slerp_sha)) {
       fp.sha256 = meta->at("sha256").get<std::string>();
       return fp;
@@ -570,7 +580,8 @@ class Driver {
     spec.model_paths = {abs_in_experiment(exp_, it.slerp)};
     spec.out_path = abs_in_experiment(exp_, fp.checkpoint);
     const MergeSummary sum = merge_checkpoints(spec, stage_progress());
-    nlohmann::json meta = lineage_meta(it, "liti", init_sha);
+    nlohmann::json meta = lineage_meta(it, stage, init_sha);
+    if (!init_rel.empty()) meta["init"] = init_rel;
     meta["eta"] = eta;
     meta["slerp"] = it.slerp;
     meta["slerp_sha256"] = slerp_sha;
@@ -602,17 +613,57 @@ class Driver {
   void log_front(const WarpIteration& it) {
     for (const auto& p : db_.read_metrics(run_id_, "warp/mean_omega_deg"))
       if (p.step == it.iteration) return;  // logged before a resume
-    std::vector<MetricRow> rows;
-    for (const auto& fp : it.front) {
-      const std::string k = "front/eta" + warp_eta_tag(fp.eta) + "/";
-      rows.emplace_back(it.iteration, k + "reward", fp.point.reward.mean);
-      rows.emplace_back(it.iteration, k + "gold", fp.point.gold.mean);
-      rows.emplace_back(it.iteration, k + "kl_sft", fp.point.kl_sft.mean);
-      rows.emplace_back(it.iteration, k + "length", fp.point.length.mean);
-    }
+    std::vector<MetricRow> rows = front_rows(FrontFamily::Iteration, it.iteration, it.front);
     // Last: its presence marks the batch as written (one transaction anyway).
     rows.emplace_back(it.iteration, "warp/mean_omega_deg", it.mean_omega_deg);
     db_.append_metrics(run_id_, rows);
+    beat(true);
+  }
+
+  static std::vector<MetricRow> front_rows(FrontFamily family, int64_t step, const std::vector<FrontPoint>& front) {
+    std::vector<MetricRow> rows;
+    for (const auto& fp : front) {
+      const auto key = [&](const char* field) { return front_metric_key(family, fp.eta, field); };
+      rows.emplace_back(step, key("reward"), fp.point.reward.mean);
+      rows.emplace_back(step, key("reward_se"), fp.point.reward.se);
+      rows.emplace_back(step, key("gold"), fp.point.gold.mean);
+      rows.emplace_back(step, key("gold_se"), fp.point.gold.se);
+      rows.emplace_back(step, key("kl_sft"), fp.point.kl_sft.mean);
+      rows.emplace_back(step, key("kl_sft_se"), fp.point.kl_sft.se);
+      rows.emplace_back(step, key("length"), fp.point.length.mean);
+    }
+    return rows;
+  }
+
+  // ---- Algorithm 1's output: LITI of the last SLERP toward θ_sft
+
+  void output_front() {
+    WarpIteration& last = result_.iterations.back();
+    const std::string sft_rel = "checkpoints/sft.h5";
+    const std::string sft_abs = abs_in_experiment(exp_, sft_rel);
+    if (!is_regular_file(sft_abs))
+      throw BadInput("output front: the SFT checkpoint " + sft_abs + " is missing");
+    const std::string sft_sha = sha256_file(sft_abs);
+    const bool from_sft = sha256_file(abs_in_experiment(exp_, last.init)) == sft_sha;
+    result_.output_front.clear();
+    for (double eta : warp_eta_points(wc_)) {
+      if (from_sft) {
+        // θ_init of the last iteration is θ_sft: its front is the output front, point for point.
+        for (const auto& fp : last.front)
+          if (warp_eta_tag(fp.eta) == warp_eta_tag(eta)) result_.output_front.push_back(fp);
+        continue;
+      }
+      stage_ = "output";
+      FrontPoint fp = liti(last, sft_abs, sft_sha, last_slerp_sha_, eta, "output", sft_rel);
+      stage_ = "eval";
+      fp.point = evaluate(fp.checkpoint, eta);
+      result_.output_front.push_back(fp);
+    }
+    // Logged once (a resumed driver finds the rows of its last η).
+    const auto done = db_.read_metrics(run_id_, front_metric_key(FrontFamily::Output, warp_eta_points(wc_).back(), "kl_sft"));
+    for (const auto& p : done)
+      if (p.step == last.iteration) return;
+    db_.append_metrics(run_id_, front_rows(FrontFamily::Output, last.iteration, result_.output_front));
     beat(true);
   }
 
@@ -629,6 +680,7 @@ class Driver {
   int threads_ = 1;
   int64_t iteration_ = 0;
   std::string stage_ = "start";
+  std::string last_slerp_sha_;  // SHA-256 of the current iteration's SLERP file
   std::map<int64_t, WorkerProcess> processes_;
   std::chrono::steady_clock::time_point last_beat_ = std::chrono::steady_clock::now();
   WarpResult result_;
@@ -743,14 +795,7 @@ std::vector<double> warp_eta_points(const WarpConfig& config) {
   return out;
 }
 
-std::string warp_eta_tag(double eta) {
-  char buf[40];
-  for (int d = 2; d <= 6; ++d) {
-    std::snprintf(buf, sizeof buf, "%.*f", d, eta);
-    if (std::fabs(std::strtod(buf, nullptr) - eta) < 1e-12) break;
-  }
-  return buf;
-}
+std::string warp_eta_tag(double eta) { return eta_tag(eta); }
 
 std::string warp_worker_name(const std::string& name, int64_t iteration, int64_t run) {
   return name + "-i" + std::to_string(iteration) + "-r" + std::to_string(run);
@@ -912,6 +957,30 @@ WarpResult read_warp(const Experiment& exp, const std::string& name) {
     r.iterations.push_back(it);
     if (it.next_init.empty()) break;
     init = it.next_init;
+  }
+  // The output front: the files of stage "output", or the last iteration's front when it started from θ_sft.
+  if (static_cast<int64_t>(r.iterations.size()) == st.warp.iterations && !r.iterations.back().slerp.empty()) {
+    const WarpIteration& last = r.iterations.back();
+    for (double eta : warp_eta_points(st.warp)) {
+      const std::string rel = "checkpoints/" + name + "-output-eta" + warp_eta_tag(eta) + ".h5";
+      if (auto reg = registered(ckpts, rel)) {
+        if (auto point = cache.find(reg->first.sha256, st.protocol_sha256)) {
+          FrontPoint fp;
+          fp.eta = eta;
+          fp.checkpoint = rel;
+          fp.sha256 = reg->first.sha256;
+          fp.point = *point;
+          r.output_front.push_back(fp);
+        }
+        continue;
+      }
+      // No output file: the driver reused the last front (θ_init of iteration I was θ_sft) once
+      // its output rows are logged.
+      const auto rows = db.read_metrics(run.id, front_metric_key(FrontFamily::Output, eta, "kl_sft"));
+      if (rows.empty()) continue;
+      for (const auto& fp : last.front)
+        if (warp_eta_tag(fp.eta) == warp_eta_tag(eta)) r.output_front.push_back(fp);
+    }
   }
   return r;
 }

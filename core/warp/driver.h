@@ -32,8 +32,14 @@
 // each evaluated point is in the evaluation cache (eval/eval_cache.h) under the checkpoint's hash,
 // and also logged as metrics of the driver run at step i:
 //   front/eta<η>/reward, front/eta<η>/gold, front/eta<η>/kl_sft, front/eta<η>/length
+//   front/eta<η>/reward_se, gold_se, kl_sft_se (their standard errors)
 //   and warp/mean_omega_deg (the SLERP's mean angle between task vectors) at step i, written in one
 //   batch once the iteration's points are evaluated (never twice: a resumed driver skips it).
+// After the last iteration I, Algorithm 1's output front (LITI of θ_slerp^(I) toward θ_sft =
+// checkpoints/sft.h5, the reference policy of the KL axis):
+//   checkpoints/<name>-output-eta<η>.h5   (1 − η)·θ_sft + η·θ_slerp^(I) (kind "liti", meta stage "output")
+//   output/eta<η>/<the same fields>       metrics of the driver run at step I (db/metric_keys.h)
+// When θ_init of iteration I is θ_sft itself, the output front is iteration I's front (no new files).
 // The front points are evaluated in the driver process with the experiment's evaluation protocol
 // (eval/eval_config.h), the workers' reward, and the RL config's eval_prompts when > 0 (as the
 // workers' trajectory points are), so the fronts and the RL trajectories are comparable.
@@ -157,6 +163,10 @@ struct WarpResult {
   std::string message;                    // the driver run's message (why it stopped)
   WarpConfig config;                      // as stored with the driver run
   std::vector<WarpIteration> iterations;  // those started so far (every worker of iteration 1..I)
+  // Algorithm 1's output: θ_η = (1 − η)·θ_sft + η·θ_slerp^(I) for η in the grid (and the chosen η),
+  // by η ascending, evaluated; empty until the last iteration's SLERP is done. When the last
+  // iteration started from θ_sft itself (I = 1 without --init), these are that iteration's front points.
+  std::vector<FrontPoint> output_front;
 };
 
 // The η values evaluated in each iteration: the grid plus the chosen η, ascending, distinct.

@@ -10,6 +10,7 @@
 #include <set>
 
 #include "db/experiment_db.h"
+#include "db/metric_keys.h"
 #include "eval/evaluate.h"
 #include "eval/eval_config.h"
 #include "util/sha256.h"
@@ -92,6 +93,30 @@ TEST(WarpDriver, TwoIterationsEndToEnd) {
       EXPECT_EQ(fp.sha256, sha256_file(ck(exp, fp.checkpoint)));
     }
   }
+  // Algorithm 1's output: (1 − η)·θ_sft + η·θ_slerp of the last iteration, recomputed in float64.
+  {
+    const auto sft = by_name(params_of(ck(exp, "checkpoints/sft.h5")));
+    const auto slerp2 = by_name(params_of(ck(exp, it2.slerp)));
+    ASSERT_EQ(r.output_front.size(), 4u);
+    for (size_t k = 0; k < r.output_front.size(); ++k) {
+      const FrontPoint& fp = r.output_front[k];
+      EXPECT_EQ(fp.eta, it2.front[k].eta);
+      EXPECT_EQ(fp.checkpoint, "checkpoints/w-output-eta" + warp_eta_tag(fp.eta) + ".h5");
+      EXPECT_EQ(fp.sha256, sha256_file(ck(exp, fp.checkpoint)));
+      const auto out = by_name(params_of(ck(exp, fp.checkpoint)));
+      for (const auto& [name, t0] : sft) {
+        const auto want = (1 - fp.eta) * t0.to(torch::kFloat64) + fp.eta * slerp2.at(name).to(torch::kFloat64);
+        expect_close(out.at(name), want, fp.checkpoint + " " + name);
+      }
+    }
+    // η = 0 is θ_sft: KL exactly 0; η = 1 is θ_slerp^(2), the same policy as iteration 2's η = 1.
+    EXPECT_EQ(r.output_front.front().point.kl_sft.mean, 0.0);
+    EXPECT_EQ(r.output_front.back().point.to_json(), it2.front.back().point.to_json());
+    // Iteration 2 started from θ_init ≠ θ_sft, so its front (toward θ_init) differs from the output
+    // front (toward θ_sft) at η = 0.
+    EXPECT_NE(r.output_front.front().point.to_json(), it2.front.front().point.to_json());
+  }
+
   // η = 0 of iteration 1 is θ_sft itself: KL exactly 0; the points are what warp eval gives.
   EXPECT_EQ(it1.front[0].point.kl_sft.mean, 0.0);
   EvalConfig ec = eval_config_for(exp);
@@ -138,7 +163,7 @@ TEST(WarpDriver, TwoIterationsEndToEnd) {
   EXPECT_EQ(prompt_seeds.size(), 4u);
   std::map<std::string, CheckpointRecord> ckpts;
   for (const auto& c : db.list_checkpoints(driver->id)) ckpts[c.path] = c;
-  EXPECT_EQ(ckpts.size(), 2u * (1 + 4));
+  EXPECT_EQ(ckpts.size(), 2u * (1 + 4) + 4);  // per iteration a SLERP and 4 LITI points; the output front
   const auto& sl = ckpts.at("checkpoints/w-i2-slerp.h5");
   EXPECT_EQ(sl.kind, "merge");
   const auto sm = nlohmann::json::parse(sl.meta_json);
@@ -165,6 +190,17 @@ TEST(WarpDriver, TwoIterationsEndToEnd) {
         EXPECT_EQ(pts[static_cast<size_t>(it.iteration - 1)].value, v) << k + key;
       }
     }
+  for (const auto& fp : r.output_front)
+    for (const auto& [field, v] : std::vector<std::pair<std::string, double>>{{"reward", fp.point.reward.mean},
+                                                                              {"reward_se", fp.point.reward.se},
+                                                                              {"gold", fp.point.gold.mean},
+                                                                              {"kl_sft", fp.point.kl_sft.mean},
+                                                                              {"kl_sft_se", fp.point.kl_sft.se}}) {
+      const auto pts = db.read_metrics(driver->id, front_metric_key(FrontFamily::Output, fp.eta, field));
+      ASSERT_EQ(pts.size(), 1u) << field;
+      EXPECT_EQ(pts[0].step, 2);
+      EXPECT_EQ(pts[0].value, v) << field;
+    }
   const auto om = db.read_metrics(driver->id, "warp/mean_omega_deg");
   ASSERT_EQ(om.size(), 2u);
   EXPECT_GT(om[0].value, 0.0);
@@ -189,6 +225,11 @@ TEST(WarpDriver, TwoIterationsEndToEnd) {
       EXPECT_EQ(a.front[k].sha256, b.front[k].sha256);
       EXPECT_EQ(a.front[k].point.to_json(), b.front[k].point.to_json());
     }
+  }
+  ASSERT_EQ(seen.output_front.size(), r.output_front.size());
+  for (size_t k = 0; k < r.output_front.size(); ++k) {
+    EXPECT_EQ(seen.output_front[k].checkpoint, r.output_front[k].checkpoint);
+    EXPECT_EQ(seen.output_front[k].point.to_json(), r.output_front[k].point.to_json());
   }
   // A finished driver is not resumed; the name is not reused with other settings.
   EXPECT_THROW(resume_warp(exp, "w", workers.options()), BadInput);
@@ -299,6 +340,23 @@ TEST(WarpDriver, ResumeAfterAStopBetweenStagesRedoesNoMergeAndNoRun) {
   EXPECT_EQ(after.size(), 5u);
   for (const auto& [path, id] : before) EXPECT_EQ(after.at(path), id) << path;
   EXPECT_EQ(sha256_file(exp.checkpoints_dir() + "/w-i1-slerp.h5"), slerp_sha);
+
+  // One iteration from θ_sft: Algorithm 1's output front is that iteration's front (no new files),
+  // logged as output/eta<η>/... at step 1 and read back by read_warp.
+  ASSERT_EQ(r.output_front.size(), r.iterations[0].front.size());
+  for (size_t k = 0; k < r.output_front.size(); ++k) {
+    EXPECT_EQ(r.output_front[k].checkpoint, r.iterations[0].front[k].checkpoint);
+    EXPECT_EQ(r.output_front[k].point.to_json(), r.iterations[0].front[k].point.to_json());
+  }
+  {
+    const WarpResult seen = read_warp(exp, "w");
+    ASSERT_EQ(seen.output_front.size(), r.output_front.size());
+    auto db = ExperimentDb::open_read_only(exp.db_path());
+    const auto pts = db.read_metrics(db.find_run("w")->id, front_metric_key(FrontFamily::Output, 0.5, "reward"));
+    ASSERT_EQ(pts.size(), 1u);
+    EXPECT_EQ(pts[0].step, 1);
+    EXPECT_EQ(pts[0].value, r.output_front[2].point.reward.mean);
+  }
 
   // A finished driver is not resumed.
   EXPECT_THROW(resume_warp(exp, "w", again.options()), BadInput);
