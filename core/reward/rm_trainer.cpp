@@ -11,6 +11,7 @@
 
 #include "data/prompts.h"
 #include "experiment/task_data.h"
+#include "model/device.h"
 #include "reward/lexicon.h"
 #include "reward/reward_model.h"
 #include "store/checkpoint_h5.h"
@@ -19,7 +20,6 @@
 #include "train/adamw.h"
 #include "train/lr_schedule.h"
 #include "train/run_log.h"
-#include "util/device.h"
 #include "util/error.h"
 #include "util/fsutil.h"
 #include "util/json_fields.h"

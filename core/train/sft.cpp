@@ -9,6 +9,7 @@
 #include <torch/torch.h>
 
 #include "experiment/task_data.h"
+#include "model/device.h"
 #include "model/gpt.h"
 #include "model/log_probs.h"
 #include "store/checkpoint_h5.h"
@@ -16,7 +17,6 @@
 #include "train/adamw.h"
 #include "train/lr_schedule.h"
 #include "train/run_log.h"
-#include "util/device.h"
 #include "util/error.h"
 #include "util/fsutil.h"
 #include "util/json_fields.h"

@@ -22,7 +22,7 @@
 #include "merge/merger.h"
 #include "reward/reward_spec.h"
 #include "rl/trainer.h"
-#include "util/device.h"
+#include "model/device.h"
 #include "util/error.h"
 #include "util/fsutil.h"
 #include "util/json_fields.h"
