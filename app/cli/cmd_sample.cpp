@@ -8,11 +8,11 @@
 #include <torch/torch.h>
 
 #include "commands.h"
-#include "eval/evaluate.h"
 #include "experiment/checkpoint_tokenizer.h"
 #include "model/device.h"
 #include "model/gpt.h"
 #include "model/sampler.h"
+#include "store/gpt_checkpoint.h"
 #include "util/error.h"
 
 namespace {

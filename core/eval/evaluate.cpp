@@ -1,7 +1,6 @@
 #include "eval/evaluate.h"
 
 #include <algorithm>
-#include <map>
 
 #include <torch/torch.h>
 
@@ -16,6 +15,7 @@
 #include "reward/reward_spec.h"
 #include "reward/task_tokens.h"
 #include "store/checkpoint_h5.h"
+#include "store/gpt_checkpoint.h"
 #include "util/error.h"
 #include "util/fsutil.h"
 #include "util/sha256.h"
@@ -164,19 +164,6 @@ EvalResult Evaluator::evaluate(GPT& policy, const ProgressFn& progress) {
   result.point.kl_sft_sampled = mean_and_se(kls);
   result.point.length = mean_and_se(len);
   return result;
-}
-
-GPT load_policy(const std::string& path, torch::Device device, const GPTConfig* expected) {
-  GptCheckpoint ck = load_gpt_params(path, expected);
-  GPT model(ck.config);
-  {
-    torch::NoGradGuard no_grad;
-    std::map<std::string, torch::Tensor> by_name(ck.params.begin(), ck.params.end());
-    for (auto& item : model->named_parameters()) item.value().copy_(by_name.at(item.key()));
-  }
-  model->to(device);
-  model->eval();
-  return model;
 }
 
 namespace {

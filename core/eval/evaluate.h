@@ -102,10 +102,6 @@ class Evaluator {
 EvalResult evaluate_checkpoint(const Experiment& exp, const std::string& checkpoint, const EvalConfig& config,
                                const ProgressFn& progress = {});
 
-// A GPT policy from a checkpoint (store/checkpoint_h5.h load_gpt_params: validated names, shapes,
-// dtype, finite values; with `expected`, the model config must match), on `device`, in eval mode.
-GPT load_policy(const std::string& path, torch::Device device, const GPTConfig* expected = nullptr);
-
 // The protocol JSON and its SHA-256 for a config (reward spec resolved) in an experiment.
 // Hashes the prompt file, the SFT checkpoint, the tokenizer files and, for rm rewards, the reward
 // checkpoint. BadInput when one of them is missing.

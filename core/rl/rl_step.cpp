@@ -10,6 +10,7 @@
 #include "model/sampler.h"
 #include "reward/task_tokens.h"
 #include "rl/ema.h"
+#include "store/gpt_checkpoint.h"
 #include "util/error.h"
 
 namespace warp {
@@ -26,12 +27,6 @@ double seconds_since(Clock::time_point& t) {
 }
 
 }  // namespace
-
-NamedTensors named_params(GPT& model) {
-  NamedTensors out;
-  for (const auto& item : model->named_parameters()) out.emplace_back(item.key(), item.value());
-  return out;
-}
 
 RlStep::RlStep(GPT policy, GPT anchor, GPT sft, AdamW& optimizer, Reward& reward, Reward* gold,
                const BpeTokenizer* tokenizer, const RlStepOptions& options, torch::Device device)
@@ -51,8 +46,8 @@ RlStep::RlStep(GPT policy, GPT anchor, GPT sft, AdamW& optimizer, Reward& reward
   policy_->eval();
   anchor_->eval();
   sft_->eval();
-  policy_params_ = named_params(policy_);
-  anchor_params_ = named_params(anchor_);
+  policy_params_ = named_params(*policy_);
+  anchor_params_ = named_params(*anchor_);
   for (auto& [name, t] : anchor_params_) t.set_requires_grad(false);
   if (sft_.ptr() != anchor_.ptr())
     for (auto& item : sft_->named_parameters()) item.value().set_requires_grad(false);

@@ -3,7 +3,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <map>
 #include <mutex>
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -21,6 +20,7 @@
 #include "rl/prompt_order.h"
 #include "rl/rl_step.h"
 #include "store/checkpoint_h5.h"
+#include "store/gpt_checkpoint.h"
 #include "tokenizer/bpe.h"
 #include "train/adamw.h"
 #include "train/lr_schedule.h"
@@ -49,23 +49,10 @@ std::string require_file(const std::string& path, const std::string& what) {
   return path;
 }
 
-void copy_into(const NamedTensors& dst, const NamedTensors& src, const std::string& prefix, const std::string& where) {
-  std::map<std::string, torch::Tensor> by_name;
-  for (const auto& [name, t] : src) by_name.emplace(name, t);
-  torch::NoGradGuard no_grad;
-  for (const auto& [name, t] : dst) {
-    auto it = by_name.find(prefix + name);
-    if (it == by_name.end()) throw BadInput(where + ": tensor '" + prefix + name + "' is missing");
-    if (!it->second.sizes().equals(t.sizes()) || it->second.scalar_type() != t.scalar_type())
-      throw BadInput(where + ": tensor '" + prefix + name + "' does not match the model's shape or dtype");
-    t.copy_(it->second);
-  }
-}
-
 GPT clone_model(GPT& src, torch::Device device) {
   GPT out(src->config());
   out->to(device);
-  copy_into(named_params(out), named_params(src), "", "clone");
+  copy_named_params(named_params(*out), named_params(*src), "clone");
   out->eval();
   return out;
 }
@@ -110,8 +97,8 @@ StateFile load_state(const std::string& path, const GPTConfig& mc, const RlConfi
                      bool restore_anchor) {
   CheckpointData ck = load_checkpoint(path);
   check_gpt_params(ck.params, mc, path);
-  copy_into(stepper.policy_params(), ck.params, "", path);
-  if (restore_anchor) copy_into(stepper.anchor_params(), ck.state, "anchor.", path);
+  copy_named_params(stepper.policy_params(), ck.params, path);
+  if (restore_anchor) copy_named_params(stepper.anchor_params(), ck.state, path, "anchor.");
   opt.load_state(ck.state, path);
   StateFile st;
   bool have_step = false;
@@ -252,7 +239,7 @@ RlResult train(const Experiment& exp, const std::string& name, RlConfig c, const
     gold = make_reward(RewardSpec{}, experiment_reward_context(exp, device));
   }
 
-  AdamW opt(named_params(policy), AdamWConfig{c.lr, c.beta1, c.beta2, 1e-8, c.weight_decay});
+  AdamW opt(named_params(*policy), AdamWConfig{c.lr, c.beta1, c.beta2, 1e-8, c.weight_decay});
   RlStepOptions so;
   so.beta = c.beta;
   so.temperature = c.temperature;
