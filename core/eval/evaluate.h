@@ -13,7 +13,7 @@
 //   kl_i              Σ_{t ∈ mask} Σ_v p_t(v) (log p_t(v) − log q_t(v))   p = π, q = π_sft, both at τ
 //   kl_sampled_i      Σ_{t ∈ mask} (log p_t(y_t) − log q_t(y_t))
 //   length_i          number of mask positions (EOS included when emitted)
-// log p and log q both come from a full forward pass (eval/token_stats.h), so a policy evaluated
+// log p and log q both come from a full forward pass (model/token_stats.h), so a policy evaluated
 // against itself has KL exactly 0. Means and standard errors: eval/eval_point.h.
 //
 // Cache (evaluate_checkpoint): key = (checkpoint SHA-256, protocol SHA-256), where the protocol is
@@ -59,10 +59,6 @@ struct EvalResult {
   std::string protocol_sha256;
   nlohmann::json protocol;    // what protocol_sha256 hashes (evaluate_checkpoint only)
 };
-
-// The text of completion ids for text rewards: completion_text (reward/task_tokens.h), except that
-// ids the tokenizer does not know (a model vocabulary larger than the tokenizer's) become U+FFFD.
-std::string decode_completion(const BpeTokenizer& tokenizer, const std::vector<int64_t>& ids);
 
 // The seed of evaluation prompt i.
 uint64_t eval_row_seed(uint64_t eval_seed, int64_t prompt_index);

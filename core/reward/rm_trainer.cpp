@@ -8,6 +8,7 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>
 
+#include "data/data_paths.h"
 #include "data/prompts.h"
 #include "experiment/task_data.h"
 #include "model/device.h"
@@ -16,13 +17,13 @@
 #include "store/checkpoint_h5.h"
 #include "store/gpt_checkpoint.h"
 #include "tokenizer/bpe.h"
-#include "tokenizer/data_paths.h"
 #include "train/adamw.h"
 #include "train/lr_schedule.h"
 #include "train/run_log.h"
 #include "util/error.h"
 #include "util/fsutil.h"
 #include "util/json_fields.h"
+#include "util/seeds.h"
 #include "util/sha256.h"
 
 namespace warp {
@@ -437,7 +438,7 @@ RmResult run_rm(const Experiment& exp, const RmConfig& c, const std::string& run
     auto pair_at = [&](int64_t g) {
       const int64_t epoch = g / ntrain;
       if (epoch != perm_epoch) {
-        perm = shuffled_indices(ntrain, mix_keys({c.seed, static_cast<uint64_t>(epoch), 0xba7c4u}));
+        perm = shuffled_indices(ntrain, mix_keys({c.seed, static_cast<uint64_t>(epoch), kSeedTagRmEpoch}));
         perm_epoch = epoch;
       }
       return perm[static_cast<size_t>(g % ntrain)];

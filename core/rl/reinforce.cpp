@@ -4,7 +4,7 @@
 
 #include <torch/torch.h>
 
-#include "eval/token_stats.h"
+#include "model/token_stats.h"
 #include "util/error.h"
 
 namespace warp {

@@ -12,7 +12,6 @@
 #include "db/experiment_db.h"
 #include "eval/eval_config.h"
 #include "eval/evaluate.h"
-#include "eval/seeds.h"
 #include "experiment/task_data.h"
 #include "model/device.h"
 #include "reward/reward_spec.h"
@@ -27,6 +26,7 @@
 #include "train/run_log.h"
 #include "util/error.h"
 #include "util/fsutil.h"
+#include "util/seeds.h"
 #include "util/sha256.h"
 
 namespace warp {

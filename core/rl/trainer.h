@@ -8,7 +8,7 @@
 //
 // Per step s (0-based; metrics at step s + 1):
 //   prompts     stream positions [s·batch, (s+1)·batch) of PromptOrder(prompt_seed) (rl/prompt_order.h)
-//   seeds       row n: derive_seed(kSeedDomainRollout, seed, {s, n}) (eval/seeds.h)
+//   seeds       row n: derive_seed(kSeedDomainRollout, seed, {s, n}) (util/seeds.h)
 //   lr          linear warmup over `warmup` steps, then constant
 // so a step depends only on the weights, the optimizer state and (seed, prompt_seed, s): a run
 // stopped at any step and resumed gives bit for bit the metrics and weights of the uninterrupted

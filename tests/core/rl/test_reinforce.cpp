@@ -7,8 +7,8 @@
 
 #include <torch/torch.h>
 
-#include "eval/token_stats.h"
 #include "model/gpt.h"
+#include "model/token_stats.h"
 #include "rl/ema.h"
 #include "rl/prompt_order.h"
 #include "rl/reinforce.h"

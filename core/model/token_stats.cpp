@@ -1,4 +1,4 @@
-#include "eval/token_stats.h"
+#include "model/token_stats.h"
 
 #include <sstream>
 
