@@ -10,6 +10,7 @@
 
 #include "data/data_paths.h"
 #include "data/prompts.h"
+#include "db/run_name.h"
 #include "experiment/task_data.h"
 #include "model/device.h"
 #include "reward/lexicon.h"
@@ -225,13 +226,6 @@ std::string format_duration(double seconds) {
   return buf;
 }
 
-bool valid_run_name(const std::string& name) {
-  if (name.empty() || name.size() > 64) return false;
-  for (char ch : name)
-    if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '_' && ch != '-' && ch != '.') return false;
-  return name != "." && name != "..";
-}
-
 // The settings that decide what a run computes (threads and device do not).
 nlohmann::json identity(nlohmann::json rm_json) {
   rm_json.erase("threads");
@@ -264,8 +258,7 @@ double last_metric(ExperimentDb& db, int64_t run_id, const std::string& key) {
 
 RmResult run_rm(const Experiment& exp, const RmConfig& c, const std::string& run_name, const ProgressFn& progress) {
   c.validate();
-  if (!valid_run_name(run_name))
-    throw BadInput("rm: run name '" + run_name + "' must be 1-64 letters, digits, '_', '-' or '.'");
+  if (const std::string error = run_name_error(run_name); !error.empty()) throw BadInput("rm: " + error);
   const auto t_start = std::chrono::steady_clock::now();
   const TaskDataPaths paths = task_data_paths(exp);
   const std::string final_path = exp.checkpoints_dir() + "/" + run_name + ".h5";

@@ -10,6 +10,7 @@
 
 #include "data/prompts.h"
 #include "db/experiment_db.h"
+#include "db/run_name.h"
 #include "eval/eval_config.h"
 #include "eval/evaluate.h"
 #include "experiment/task_data.h"
@@ -34,10 +35,6 @@ namespace warp {
 namespace {
 
 constexpr const char* kRunKind = "train";
-
-bool ends_with(const std::string& s, const std::string& tail) {
-  return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
-}
 
 // Path as the user wrote it -> a file: absolute as is; relative to the experiment folder.
 std::string resolve_in_experiment(const Experiment& exp, const std::string& path) {
@@ -426,21 +423,6 @@ RlResult train(const Experiment& exp, const std::string& name, RlConfig c, const
 }
 
 }  // namespace
-
-void validate_run_name(const std::string& name) {
-  auto ok_char = [](char ch) {
-    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '.' ||
-           ch == '-';
-  };
-  bool ok = !name.empty() && name.size() <= 64;
-  for (char ch : name) ok = ok && ok_char(ch);
-  ok = ok && ok_char(name[0]) && name[0] != '.' && name[0] != '-' && name[0] != '_';
-  if (!ok)
-    throw BadInput("run name '" + name +
-                   "' is not valid: use 1-64 characters of A-Z a-z 0-9 _ . - starting with a letter or digit");
-  if (ends_with(name, "-state") || ends_with(name, "-ema"))
-    throw BadInput("run name '" + name + "' must not end in -state or -ema (those name a run's files)");
-}
 
 RlResult run_rl(const Experiment& exp, const std::string& name, const RlConfig& config, const RlRunOptions& options,
                 const ProgressFn& progress) {
