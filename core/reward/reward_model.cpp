@@ -3,6 +3,7 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>
 
+#include "model/shape.h"
 #include "store/gpt_checkpoint.h"
 #include "util/error.h"
 #include "util/json_fields.h"
@@ -10,8 +11,6 @@
 namespace warp {
 
 namespace {
-
-std::string shape_of(const torch::Tensor& t) { return shape_string(tensor_shape(t)); }
 
 bool is_head_name(const std::string& name) { return name == "head.weight" || name == "head.bias"; }
 

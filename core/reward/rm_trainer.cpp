@@ -22,6 +22,7 @@
 #include "train/lr_schedule.h"
 #include "train/run_log.h"
 #include "util/error.h"
+#include "util/format.h"
 #include "util/fsutil.h"
 #include "util/json_fields.h"
 #include "util/seeds.h"
@@ -214,16 +215,6 @@ EvalStats evaluate(RewardModel& model, const std::vector<const PreferencePair*>&
   e.accuracy_gold = gold_pairs ? acc_gold / static_cast<double>(gold_pairs) : std::nan("");
   e.corr_gold = pearson_correlation(rs, gs);
   return e;
-}
-
-std::string format_duration(double seconds) {
-  char buf[32];
-  const int s = static_cast<int>(seconds + 0.5);
-  if (s >= 3600)
-    std::snprintf(buf, sizeof buf, "%dh%02dm", s / 3600, (s / 60) % 60);
-  else
-    std::snprintf(buf, sizeof buf, "%dm%02ds", s / 60, s % 60);
-  return buf;
 }
 
 // The settings that decide what a run computes (threads and device do not).

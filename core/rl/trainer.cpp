@@ -26,6 +26,7 @@
 #include "train/lr_schedule.h"
 #include "train/run_log.h"
 #include "util/error.h"
+#include "util/format.h"
 #include "util/fsutil.h"
 #include "util/seeds.h"
 #include "util/sha256.h"
@@ -52,16 +53,6 @@ GPT clone_model(GPT& src, torch::Device device) {
   copy_named_params(named_params(*out), named_params(*src), "clone");
   out->eval();
   return out;
-}
-
-std::string format_duration(double seconds) {
-  char buf[32];
-  const int s = static_cast<int>(seconds + 0.5);
-  if (s >= 3600)
-    std::snprintf(buf, sizeof buf, "%dh%02dm", s / 3600, (s / 60) % 60);
-  else
-    std::snprintf(buf, sizeof buf, "%dm%02ds", s / 60, s % 60);
-  return buf;
 }
 
 struct StateFile {

@@ -19,6 +19,7 @@
 #include "train/lr_schedule.h"
 #include "train/run_log.h"
 #include "util/error.h"
+#include "util/format.h"
 #include "util/fsutil.h"
 #include "util/json_fields.h"
 
@@ -137,16 +138,6 @@ double evaluate(GPT& model, const torch::Tensor& windows, int64_t batch, const t
   }
   model->train();
   return total / static_cast<double>(count);
-}
-
-std::string format_duration(double seconds) {
-  char buf[32];
-  const int s = static_cast<int>(seconds + 0.5);
-  if (s >= 3600)
-    std::snprintf(buf, sizeof buf, "%dh%02dm", s / 3600, (s / 60) % 60);
-  else
-    std::snprintf(buf, sizeof buf, "%dm%02ds", s / 60, s % 60);
-  return buf;
 }
 
 void save_resumable(const std::string& path, GPT& model, const AdamW& opt, const GPTConfig& mc,
