@@ -14,6 +14,7 @@
 #include "eval/synthetic_experiment.h"
 #include "model/gpt.h"
 #include "model/sampler.h"
+#include "tiny_gpt.h"
 #include "util/error.h"
 #include "util/seeds.h"
 
@@ -22,13 +23,7 @@ using namespace warp;
 namespace {
 
 GPTConfig tiny_config() {
-  GPTConfig c;
-  c.n_layer = 1;
-  c.n_head = 2;
-  c.n_embd = 16;
-  c.n_ctx = 48;
-  c.vocab_size = 257;  // the byte tokenizer
-  return c;
+  return test::tiny_gpt_config(257, 48, 1);  // 257: the byte tokenizer
 }
 
 // A GPT whose next-token distributions are far from uniform: weights from `seed`, the embedding

@@ -15,6 +15,7 @@
 #include "rl/rl_config.h"
 #include "rl/rl_step.h"
 #include "store/gpt_checkpoint.h"
+#include "tiny_gpt.h"
 #include "train/adamw.h"
 #include "util/error.h"
 
@@ -23,13 +24,7 @@ using namespace warp;
 namespace {
 
 GPTConfig tiny_config(int64_t vocab = 11) {
-  GPTConfig c;
-  c.n_layer = 1;
-  c.n_head = 2;
-  c.n_embd = 8;
-  c.n_ctx = 16;
-  c.vocab_size = vocab;
-  return c;
+  return test::tiny_gpt_config(vocab, 16, 1, 8);
 }
 
 // r = fraction of the completion tokens (mask, EOS excluded) equal to `target`. Reads the tokens.
