@@ -1,10 +1,15 @@
 # Helpers shared by all CMakeLists of the project.
 
+# warp_warnings(target): the project's warning flags, the one place they are spelled.
+function(warp_warnings target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wno-unused-parameter)
+endfunction()
+
 # One PCH of the LibTorch headers, built once and reused by every target that includes them
 # (REUSE_FROM needs identical compile flags, which warp_torch_target() guarantees).
 function(warp_torch_target target)
   target_link_libraries(${target} PUBLIC "${TORCH_LIBRARIES}")
-  target_compile_options(${target} PRIVATE -Wall -Wextra -Wno-unused-parameter)
+  warp_warnings(${target})
   if(WARP_PCH)
     if(TARGET warp_torch_pch AND NOT target STREQUAL "warp_torch_pch")
       target_precompile_headers(${target} REUSE_FROM warp_torch_pch)
@@ -28,7 +33,7 @@ function(warp_core_module name)
   if(M_TORCH)
     warp_torch_target(warp_${name})
   else()
-    target_compile_options(warp_${name} PRIVATE -Wall -Wextra -Wno-unused-parameter)
+    warp_warnings(warp_${name})
   endif()
 endfunction()
 
@@ -43,6 +48,8 @@ function(warp_core_test name)
     WARP_SOURCE_DIR="${PROJECT_SOURCE_DIR}" WARP_BINARY_DIR="${PROJECT_BINARY_DIR}")
   if(T_TORCH)
     warp_torch_target(${name})
+  else()
+    warp_warnings(${name})
   endif()
   if(NOT T_LABELS)
     set(T_LABELS core)
@@ -53,4 +60,27 @@ function(warp_core_test name)
   add_test(NAME ${name} COMMAND ${name})
   set_tests_properties(${name} PROPERTIES LABELS "${T_LABELS}" TIMEOUT ${T_TIMEOUT}
     ENVIRONMENT "WARP_TEST_TMP=${PROJECT_BINARY_DIR}/test-tmp;OMP_NUM_THREADS=1;OMP_WAIT_POLICY=PASSIVE")
+endfunction()
+
+# warp_gui_test(NAME SOURCES a.cpp [LIBS lib...] [DEFINITIONS D=v...] [DEPENDS target...] [TIMEOUT s])
+# GUI tests use Qt Test (one test class per executable), link warp_widgets, and run headless
+# (QT_QPA_PLATFORM=offscreen) with the CTest label gui.
+function(warp_gui_test name)
+  cmake_parse_arguments(T "" "TIMEOUT" "SOURCES;LIBS;DEFINITIONS;DEPENDS" ${ARGN})
+  add_executable(${name} ${T_SOURCES})
+  set_target_properties(${name} PROPERTIES AUTOMOC ON)
+  target_link_libraries(${name} PRIVATE warp_widgets Qt6::Test ${T_LIBS})
+  warp_warnings(${name})
+  if(T_DEFINITIONS)
+    target_compile_definitions(${name} PRIVATE ${T_DEFINITIONS})
+  endif()
+  if(T_DEPENDS)
+    add_dependencies(${name} ${T_DEPENDS})
+  endif()
+  if(NOT T_TIMEOUT)
+    set(T_TIMEOUT 120)
+  endif()
+  add_test(NAME ${name} COMMAND ${name})
+  set_tests_properties(${name} PROPERTIES LABELS gui TIMEOUT ${T_TIMEOUT}
+    ENVIRONMENT "QT_QPA_PLATFORM=offscreen;WARP_TEST_TMP=${PROJECT_BINARY_DIR}/test-tmp")
 endfunction()

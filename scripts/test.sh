@@ -6,6 +6,25 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
 bash scripts/setup.sh
 builddir="${WARP_BUILD_DIR:-build}"
+
+# The boundary: core, the CLI and the core tests must build without Qt (-DWARP_BUILD_GUI=OFF), as on
+# a GPU server. A second build folder with the same ccache settings as setup.sh, so its objects are
+# cache hits of the first build and this costs about the links and a configure; it is built, not run
+# (the same code is tested in $builddir). WARP_NOGUI_CHECK=0 skips it.
+if [ "${WARP_NOGUI_CHECK:-1}" != 0 ]; then
+  nogui="${WARP_NOGUI_BUILD_DIR:-build-nogui}"
+  export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/warp-studio/ccache}"
+  export CCACHE_BASEDIR="$here"
+  export CCACHE_SLOPPINESS="pch_defines,time_macros,include_file_mtime,include_file_ctime"
+  export CCACHE_MAXSIZE="${CCACHE_MAXSIZE:-5G}"
+  export CCACHE_NOHASHDIR=true
+  start=$SECONDS
+  if [ ! -f "$nogui/build.ninja" ]; then
+    cmake -S . -B "$nogui" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWARP_BUILD_GUI=OFF -DWARP_BUILD_BENCH=OFF >/dev/null
+  fi
+  cmake --build "$nogui" -j "${WARP_JOBS:-$(nproc)}"
+  echo "test.sh: the build without Qt ($nogui) took $((SECONDS - start)) s"
+fi
 export QT_QPA_PLATFORM=offscreen
 # Idle OpenMP threads must not spin on a shared 2-core machine (see core/util/omp_env.h).
 export OMP_WAIT_POLICY=PASSIVE

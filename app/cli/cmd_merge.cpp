@@ -7,8 +7,8 @@
 
 #include "commands.h"
 #include "merge/merger.h"
+#include "model/device.h"
 #include "progress_line.h"
-#include "util/device.h"
 #include "util/error.h"
 #include "util/signals.h"
 

@@ -9,10 +9,10 @@
 
 #include "commands.h"
 #include "experiment/checkpoint_tokenizer.h"
-#include "eval/evaluate.h"
+#include "model/device.h"
 #include "model/gpt.h"
 #include "model/sampler.h"
-#include "util/device.h"
+#include "store/gpt_checkpoint.h"
 #include "util/error.h"
 
 namespace {

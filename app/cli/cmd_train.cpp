@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "commands.h"
+#include "db/run_name.h"
 #include "experiment/experiment.h"
 #include "progress_line.h"
 #include "rl/rl_config.h"

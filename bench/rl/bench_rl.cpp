@@ -36,6 +36,7 @@
 #include "model/gpt.h"
 #include "reward/reward.h"
 #include "rl/rl_step.h"
+#include "store/gpt_checkpoint.h"
 #include "train/adamw.h"
 
 using namespace warp;
@@ -184,7 +185,7 @@ int main(int argc, char** argv) {
   std::fflush(stdout);
 
   GPT policy(cfg, 0), anchor(cfg, 0), sft(cfg, 0);  // same seed: identical weights
-  AdamW opt(named_params(policy), AdamWConfig{1e-4, 0.9, 0.999, 1e-8, 0.0});
+  AdamW opt(named_params(*policy), AdamWConfig{1e-4, 0.9, 0.999, 1e-8, 0.0});
   LowHalfReward reward(cfg.vocab_size);
   RlStepOptions o;
   o.beta = 0.1;

@@ -17,9 +17,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "data/data_paths.h"
 #include "tokenizer/bpe.h"
 #include "tokenizer/bpe_train.h"
-#include "tokenizer/data_paths.h"
 #include "util/error.h"
 #include "util/fsutil.h"
 

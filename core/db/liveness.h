@@ -12,14 +12,13 @@
 #include <string>
 
 #include "db/records.h"
+#include "util/format.h"  // unix_now
 
 namespace warp {
 
 // Heartbeats more than this old (seconds) count as stale by default; runs beat every few seconds.
 constexpr double kDefaultStaleAfterSeconds = 60.0;
 
-// Unix time in seconds (wall clock), with sub-second precision.
-double unix_now();
 // This machine's host name (gethostname), "" if unknown.
 std::string this_host();
 // Whether a process with this pid exists on this host and is not a zombie. false for pid <= 0.

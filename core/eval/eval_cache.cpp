@@ -1,20 +1,9 @@
 #include "eval/eval_cache.h"
 
-#include <ctime>
-
 #include "util/error.h"
+#include "util/format.h"
 
 namespace warp {
-
-namespace {
-
-double now_seconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
-}
-
-}  // namespace
 
 EvalCache::EvalCache(ExperimentDb& db) : db_(db) {}
 
@@ -48,7 +37,7 @@ void EvalCache::store(const std::string& checkpoint_sha256, const std::string& p
       .bind(9, point.kl_sft_sampled.mean)
       .bind(10, point.length.mean)
       .bind(11, point.to_json().dump())
-      .bind(12, now_seconds());
+      .bind(12, unix_now());
   s.run();
   txn.commit();
 }

@@ -4,7 +4,7 @@
 // The protocol fields (seed, temperature, max_new_tokens, max_prompts) decide the numbers; batch,
 // device and threads only decide how fast they come. Two checkpoints evaluated under the same
 // protocol see the same prompts and the same random numbers (common random numbers): prompt i is
-// sampled with the seed derive_seed(kSeedDomainEval, seed, {i}) (eval/seeds.h), whatever the batch.
+// sampled with the seed derive_seed(kSeedDomainEval, seed, {i}) (util/seeds.h), whatever the batch.
 //
 // Experiment config (config.json): section "eval", every field optional:
 //   {"seed": 1, "temperature": 0.9, "max_new_tokens": 32, "max_prompts": 0, "batch": 64,

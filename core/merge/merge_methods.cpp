@@ -8,11 +8,11 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
-#include <sstream>
 
 #include "merge/merge_kernels.h"
 #include "store/tensor_info.h"
 #include "util/error.h"
+#include "util/format.h"
 
 namespace warp {
 
@@ -30,12 +30,6 @@ struct MethodName {
 constexpr MethodName kMethods[] = {{MergeMethod::Slerp, "slerp"}, {MergeMethod::Lerp, "lerp"},
                                    {MergeMethod::Liti, "liti"},   {MergeMethod::TaskArithmetic, "task-arithmetic"},
                                    {MergeMethod::Ties, "ties"},   {MergeMethod::Dare, "dare"}};
-
-std::string fmt(double v) {
-  std::ostringstream s;
-  s << v;
-  return s.str();
-}
 
 std::string label(const std::string& name) { return "tensor '" + name + "'"; }
 
@@ -239,10 +233,10 @@ MergeMethod parse_merge_method(const std::string& name) {
 
 void MergeParams::validate(int num_models) const {
   const std::string method_s = merge_method_name(method);
-  if (!(lambda >= 0 && lambda <= 1)) throw BadInput("merge: λ (lambda) must be in [0, 1], got " + fmt(lambda));
-  if (!(eta >= 0 && eta <= 1)) throw BadInput("merge: η (eta) must be in [0, 1], got " + fmt(eta));
-  if (!(density > 0 && density <= 1)) throw BadInput("merge: density must be in (0, 1], got " + fmt(density));
-  if (!std::isfinite(scale)) throw BadInput("merge: scale must be finite, got " + fmt(scale));
+  if (!(lambda >= 0 && lambda <= 1)) throw BadInput("merge: λ (lambda) must be in [0, 1], got " + format_number(lambda));
+  if (!(eta >= 0 && eta <= 1)) throw BadInput("merge: η (eta) must be in [0, 1], got " + format_number(eta));
+  if (!(density > 0 && density <= 1)) throw BadInput("merge: density must be in (0, 1], got " + format_number(density));
+  if (!std::isfinite(scale)) throw BadInput("merge: scale must be finite, got " + format_number(scale));
   const std::string got = "got " + std::to_string(num_models);
   switch (method) {
     case MergeMethod::Slerp:
@@ -330,7 +324,7 @@ torch::Tensor merge_tensor(const MergeParams& params, const std::string& name, c
 
 SlerpStep slerp_into(const torch::Tensor& out, const torch::Tensor& init, const torch::Tensor& a,
                      const torch::Tensor& b, double lambda, const std::string& name) {
-  if (!(lambda >= 0 && lambda <= 1)) throw BadInput("slerp: λ must be in [0, 1], got " + fmt(lambda));
+  if (!(lambda >= 0 && lambda <= 1)) throw BadInput("slerp: λ must be in [0, 1], got " + format_number(lambda));
   check_inputs(name, out, init, {a, b});
   torch::NoGradGuard no_grad;
   const int64_t n = init.numel();

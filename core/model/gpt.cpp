@@ -9,17 +9,12 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>
 
+#include "model/shape.h"
 #include "util/error.h"
 
 namespace warp {
 
 namespace {
-
-std::string shape_str(const torch::Tensor& t) {
-  std::string s = "[";
-  for (int64_t i = 0; i < t.dim(); ++i) s += (i ? ", " : "") + std::to_string(t.size(i));
-  return s + "]";
-}
 
 // Additive attention mask [B or 1, 1, T, Lk] (0 where a query may attend, -inf elsewhere).
 // Query i sits in slot L + i. It may attend key slot j when j <= L + i and the key is a real token;
@@ -163,7 +158,7 @@ void GPTImpl::reset() {
 }
 
 torch::Tensor GPTImpl::forward(const torch::Tensor& idx) {
-  if (idx.dim() != 2) throw BadInput("GPT forward: idx must be [B, T], got " + shape_str(idx));
+  if (idx.dim() != 2) throw BadInput("GPT forward: idx must be [B, T], got " + shape_of(idx));
   const int64_t T = idx.size(1);
   if (T > config_.n_ctx)
     throw BadInput("GPT forward: sequence length " + std::to_string(T) + " exceeds n_ctx " +
@@ -175,12 +170,12 @@ torch::Tensor GPTImpl::forward(const torch::Tensor& idx) {
 
 torch::Tensor GPTImpl::forward_hidden(const torch::Tensor& idx, const torch::Tensor& pos, const torch::Tensor& key_mask,
                                       KVCache* cache) {
-  if (idx.dim() != 2) throw BadInput("GPT forward: idx must be [B, T], got " + shape_str(idx));
+  if (idx.dim() != 2) throw BadInput("GPT forward: idx must be [B, T], got " + shape_of(idx));
   if (pos.dim() != 2 || pos.size(1) != idx.size(1) || (pos.size(0) != idx.size(0) && pos.size(0) != 1))
-    throw BadInput("GPT forward: pos must be [B, T] or [1, T] for idx " + shape_str(idx) + ", got " + shape_str(pos));
+    throw BadInput("GPT forward: pos must be [B, T] or [1, T] for idx " + shape_of(idx) + ", got " + shape_of(pos));
   if (key_mask.defined() && !key_mask.sizes().equals(idx.sizes()))
-    throw BadInput("GPT forward: key_mask must have the shape of idx " + shape_str(idx) + ", got " +
-                   shape_str(key_mask));
+    throw BadInput("GPT forward: key_mask must have the shape of idx " + shape_of(idx) + ", got " +
+                   shape_of(key_mask));
   const int64_t B = idx.size(0), T = idx.size(1);
   if (T == 0) throw BadInput("GPT forward: no tokens (T = 0)");
   const int64_t L = cache ? cache->length() : 0;
@@ -231,10 +226,10 @@ torch::Tensor completion_log_probs(GPT& model, const torch::Tensor& prompt, cons
                                    const torch::Tensor& completion, double temperature) {
   if (prompt.dim() != 2 || prompt.size(1) == 0 || !prompt_mask.sizes().equals(prompt.sizes()))
     throw BadInput("completion_log_probs: prompt [B, P] with P > 0 and prompt_mask of the same shape expected, got " +
-                   shape_str(prompt) + " and " + shape_str(prompt_mask));
+                   shape_of(prompt) + " and " + shape_of(prompt_mask));
   if (completion.dim() != 2 || completion.size(0) != prompt.size(0) || completion.size(1) == 0)
     throw BadInput("completion_log_probs: completion [B, K] with B = " + std::to_string(prompt.size(0)) +
-                   " and K > 0 expected, got " + shape_str(completion));
+                   " and K > 0 expected, got " + shape_of(completion));
   const int64_t B = prompt.size(0), P = prompt.size(1), K = completion.size(1);
   if (P + K - 1 > model->config().n_ctx)
     throw BadInput("completion_log_probs: prompt slots " + std::to_string(P) + " + completion " + std::to_string(K) +

@@ -4,17 +4,12 @@
 
 #include <torch/torch.h>
 
+#include "model/shape.h"
 #include "util/error.h"
 
 namespace warp {
 
 namespace {
-
-std::string shape_str(const torch::Tensor& t) {
-  std::string s = "[";
-  for (int64_t i = 0; i < t.dim(); ++i) s += (i ? ", " : "") + std::to_string(t.size(i));
-  return s + "]";
-}
 
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
@@ -48,7 +43,7 @@ torch::Tensor token_log_probs(const torch::Tensor& logits, const torch::Tensor& 
   if (!(temperature > 0.0))
     throw BadInput("token_log_probs: temperature must be > 0, got " + std::to_string(temperature));
   if (logits.dim() != targets.dim() + 1 || !logits.sizes().slice(0, targets.dim()).equals(targets.sizes()))
-    throw BadInput("token_log_probs: logits " + shape_str(logits) + " do not match targets " + shape_str(targets) +
+    throw BadInput("token_log_probs: logits " + shape_of(logits) + " do not match targets " + shape_of(targets) +
                    " (expected logits = targets + [V])");
   const int64_t V = logits.size(-1);
   auto flat = TokenLogProbFn::apply(logits.reshape({-1, V}), targets.reshape({-1}), temperature);  // [N]
@@ -59,7 +54,7 @@ torch::Tensor lm_loss(const torch::Tensor& logits, const torch::Tensor& targets,
   auto lp = token_log_probs(logits, targets);  // [...]
   if (!mask.defined()) return -lp.mean();
   if (!mask.sizes().equals(targets.sizes()))
-    throw BadInput("lm_loss: mask " + shape_str(mask) + " does not match targets " + shape_str(targets));
+    throw BadInput("lm_loss: mask " + shape_of(mask) + " does not match targets " + shape_of(targets));
   auto m = mask.to(lp.scalar_type());
   return -(lp * m).sum() / m.sum().clamp_min(1.0);
 }

@@ -4,21 +4,15 @@
 #include <cmath>
 #include <optional>
 #include <random>
-#include <sstream>
 
 #include <torch/torch.h>
 
 #include "util/error.h"
+#include "util/format.h"
 
 namespace warp {
 
 namespace {
-
-std::string fmt(double v) {
-  std::ostringstream os;
-  os << v;
-  return os.str();
-}
 
 // Puts the model in eval mode for the scope and restores its mode afterwards (also on exceptions).
 class EvalModeGuard {
@@ -39,11 +33,11 @@ class EvalModeGuard {
 
 void SampleOptions::validate(int64_t vocab_size) const {
   if (!(temperature > 0.0) || !std::isfinite(temperature))
-    throw BadInput("sampling option temperature must be > 0, got " + fmt(temperature));
+    throw BadInput("sampling option temperature must be > 0, got " + format_number(temperature));
   if (top_k < 0 || top_k > vocab_size)
     throw BadInput("sampling option top_k must be in [0, vocab_size=" + std::to_string(vocab_size) +
                    "] (0 = off), got " + std::to_string(top_k));
-  if (!(top_p > 0.0 && top_p <= 1.0)) throw BadInput("sampling option top_p must be in (0, 1], got " + fmt(top_p));
+  if (!(top_p > 0.0 && top_p <= 1.0)) throw BadInput("sampling option top_p must be in (0, 1], got " + format_number(top_p));
   if (eos_id < -1 || eos_id >= vocab_size)
     throw BadInput("sampling option eos_id must be -1 (none) or a token id in [0, " + std::to_string(vocab_size) +
                    "), got " + std::to_string(eos_id));

@@ -7,30 +7,17 @@
 
 #include "eval/pareto.h"
 #include "replicate/replicate_config.h"
+#include "util/format.h"
 
 namespace warp {
 
 namespace {
 
-std::string fmt(double v) {
-  if (std::isnan(v)) return "n/a";
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%.4g", v);
-  return buf;
-}
-
-std::string signed_fmt(double v) {
-  if (std::isnan(v)) return "n/a";
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%+.4g", v);
-  return buf;
-}
-
-std::string se_fmt(double v) {
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%.2g", v);
-  return buf;
-}
+// Report numbers: four significant digits (signed for differences), "n/a" for a value that could
+// not be measured (NaN); standard errors with two.
+std::string fmt(double v) { return std::isnan(v) ? "n/a" : format_significant(v, 4); }
+std::string signed_fmt(double v) { return std::isnan(v) ? "n/a" : format_significant(v, 4, true); }
+std::string se_fmt(double v) { return format_significant(v, 2); }
 
 std::string mean_se(const MeanSe& m) { return fmt(m.mean) + " ± " + se_fmt(m.se); }
 

@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "db/experiment_db.h"
+#include "db/run_name.h"
 #include "eval/evaluate.h"
 #include "merge/merger.h"
 #include "model/gpt_config.h"

@@ -2,28 +2,22 @@
 
 #include <cmath>
 #include <cstdio>
-#include <sstream>
 
 #include "util/error.h"
+#include "util/format.h"
 
 namespace warp {
 
 namespace {
 
-std::string num(double v) {
-  std::ostringstream s;
-  s << v;
-  return s.str();
-}
-
 void check_grid(const ReplicateScale& s, const std::vector<double>& g, const std::string& field, bool lambda) {
   const std::string where = "replicate scale " + s.name + ": " + field;
   for (size_t i = 0; i < g.size(); ++i) {
     if (!std::isfinite(g[i]) || g[i] < 0.0 || g[i] > 1.0)
-      throw BadInput(where + " values must be in [0, 1], got " + num(g[i]));
+      throw BadInput(where + " values must be in [0, 1], got " + format_number(g[i]));
     if (i > 0 && !(g[i] > g[i - 1]))
-      throw BadInput(where + " must be sorted ascending without duplicates, got " + num(g[i - 1]) + " then " +
-                     num(g[i]));
+      throw BadInput(where + " must be sorted ascending without duplicates, got " + format_number(g[i - 1]) + " then " +
+                     format_number(g[i]));
   }
   if (lambda) {
     if (g.size() < 3 || g.front() != 0.0 || g.back() != 1.0)
@@ -47,7 +41,7 @@ void ReplicateScale::validate() const {
   if (sft_betas.empty()) throw BadInput(where + "sft_betas must not be empty");
   for (size_t i = 0; i < sft_betas.size(); ++i) {
     if (!std::isfinite(sft_betas[i]) || sft_betas[i] < 0)
-      throw BadInput(where + "sft_betas values must be finite and >= 0, got " + num(sft_betas[i]));
+      throw BadInput(where + "sft_betas values must be finite and >= 0, got " + format_number(sft_betas[i]));
     if (i > 0 && !(sft_betas[i] > sft_betas[i - 1]))
       throw BadInput(where + "sft_betas must be sorted ascending without duplicates");
   }

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "util/format.h"
 #include "util/fsutil.h"
 
 namespace warp {
@@ -23,12 +24,8 @@ std::string cell(const std::string& s) {
   return out;
 }
 
-std::string fmt(double v, const char* f = "%.4g") {
-  if (std::isnan(v)) return "n/a";
-  char buf[48];
-  std::snprintf(buf, sizeof buf, f, v);
-  return buf;
-}
+// A report number: `digits` significant digits, "n/a" for one that could not be measured (NaN).
+std::string fmt(double v, int digits = 4) { return std::isnan(v) ? "n/a" : format_significant(v, digits); }
 
 std::string duration(double s) {
   char buf[48];
@@ -150,12 +147,12 @@ std::string render_report(const ReportInputs& in) {
     o << "Over the " << h.points << " evaluated points of the fronts and trajectories:\n\n"
       << "| Measure | Value |\n|---|---|\n"
       << "| Pearson correlation of reward r and gold | " << (std::isnan(h.correlation) ? std::string("n/a (no spread: r or gold is the same at every point)")
-                                     : fmt(h.correlation, "%.3f"))
+                                     : format_fixed(h.correlation, 3))
       << " |\n"
       << "| Highest reward r | " << fmt(h.best_reward) << " (" << cell(h.best_reward_label) << ") |\n"
-      << "| Gold at that point | " << fmt(h.gold_at_best_reward) << " ± " << fmt(h.gold_at_best_reward_se, "%.2g")
+      << "| Gold at that point | " << fmt(h.gold_at_best_reward) << " ± " << fmt(h.gold_at_best_reward_se, 2)
       << " |\n"
-      << "| Highest gold | " << fmt(h.best_gold) << " ± " << fmt(h.best_gold_se, "%.2g") << " ("
+      << "| Highest gold | " << fmt(h.best_gold) << " ± " << fmt(h.best_gold_se, 2) << " ("
       << cell(h.best_gold_label) << ") |\n"
       << "| Gold lost by picking the highest-r point | " << fmt(h.gold_lost) << " |\n\n";
     o << "A gold loss well above the standard errors means the policy the learned reward prefers is not the one "

@@ -8,6 +8,7 @@
 #include "reward/task_tokens.h"
 #include "util/error.h"
 #include "util/fsutil.h"
+#include "util/seeds.h"
 
 namespace warp {
 
@@ -27,7 +28,7 @@ bool heldout_position(int64_t p, double f) {
 std::vector<int64_t> shuffled_indices(int64_t n, uint64_t seed) {
   std::vector<int64_t> order(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) order[static_cast<size_t>(i)] = i;
-  uint64_t state = mix_keys({seed, 0x0dde5u});
+  uint64_t state = mix_keys({seed, kSeedTagShuffle});
   for (int64_t i = n - 1; i > 0; --i) {
     state = splitmix64(state);
     // Unbiased bounded draw by rejection.
@@ -76,19 +77,6 @@ nlohmann::json PreferenceDataConfig::to_json() const {
           {"seed", seed}};
 }
 
-uint64_t splitmix64(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
-
-uint64_t mix_keys(std::initializer_list<uint64_t> words) {
-  uint64_t h = 0x6a09e667f3bcc908ULL;
-  for (uint64_t w : words) h = splitmix64(h ^ splitmix64(w));
-  return h;
-}
-
 double preference_probability(double gold_a, double gold_b, double noise_scale) {
   const double z = (gold_a - gold_b) / noise_scale;
   return z >= 0 ? 1.0 / (1.0 + std::exp(-z)) : std::exp(z) / (1.0 + std::exp(z));
@@ -128,7 +116,7 @@ PreferenceData generate_preference_pairs(GPT& policy, const BpeTokenizer& tokeni
       const int64_t pi = order[static_cast<size_t>(pos)];
       auto& ids = prompt_ids[static_cast<size_t>(pi)];
       if (ids.empty()) ids = prompt_token_ids(tokenizer, prompts[static_cast<size_t>(pi)]);
-      for (uint64_t which : {0u, 1u}) {
+      for (uint64_t which : {kSeedTagPairA, kSeedTagPairB}) {
         rows.push_back(ids);
         seeds.push_back(mix_keys({config.seed, static_cast<uint64_t>(round), static_cast<uint64_t>(pi), which}));
       }
@@ -156,7 +144,7 @@ PreferenceData generate_preference_pairs(GPT& policy, const BpeTokenizer& tokeni
       }
       p.a_preferred = draw_preference(
           p.gold_a, p.gold_b, config.noise_scale,
-          mix_keys({config.seed, static_cast<uint64_t>(round), static_cast<uint64_t>(p.prompt_index), 2u}));
+          mix_keys({config.seed, static_cast<uint64_t>(round), static_cast<uint64_t>(p.prompt_index), kSeedTagPreference}));
       if (static_cast<int64_t>(out.pairs.size()) < config.pairs) out.pairs.push_back(std::move(p));
     }
     out.attempts += chunk;

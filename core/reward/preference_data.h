@@ -77,9 +77,6 @@ double preference_probability(double gold_a, double gold_b, double noise_scale);
 bool draw_preference(double gold_a, double gold_b, double noise_scale, uint64_t key);
 // 0..n-1 shuffled (Fisher-Yates with SplitMix64 draws: the same on every platform).
 std::vector<int64_t> shuffled_indices(int64_t n, uint64_t seed);
-// SplitMix64 finaliser of x (a well-mixed 64-bit hash), and a hash of several words.
-uint64_t splitmix64(uint64_t x);
-uint64_t mix_keys(std::initializer_list<uint64_t> words);
 
 // Builds the pairs (steps 1-4 above) with `policy` on `device` (its parameters must be there).
 // Progress: stage "rm-data", done/total = pairs collected / pairs asked. BadInput when the prompt

@@ -2,16 +2,11 @@
 
 #include <torch/torch.h>
 
+#include "model/shape.h"
 #include "store/tensor_info.h"
 #include "util/error.h"
 
 namespace warp {
-
-namespace {
-
-std::string shape_of(const torch::Tensor& t) { return shape_string(tensor_shape(t)); }
-
-}  // namespace
 
 void RewardBatch::validate() const {
   const auto B = static_cast<int64_t>(prompts.size());

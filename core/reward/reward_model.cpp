@@ -1,18 +1,16 @@
 #include "reward/reward_model.h"
 
-#include <map>
-
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>
 
+#include "model/shape.h"
+#include "store/gpt_checkpoint.h"
 #include "util/error.h"
 #include "util/json_fields.h"
 
 namespace warp {
 
 namespace {
-
-std::string shape_of(const torch::Tensor& t) { return shape_string(tensor_shape(t)); }
 
 bool is_head_name(const std::string& name) { return name == "head.weight" || name == "head.bias"; }
 
@@ -119,8 +117,7 @@ torch::Tensor RewardModelImpl::score(const torch::Tensor& prompt, const torch::T
 }
 
 NamedTensors RewardModelImpl::checkpoint_params() {
-  NamedTensors out;
-  for (const auto& item : trunk->named_parameters()) out.emplace_back(item.key(), item.value());
+  NamedTensors out = named_params(*trunk);
   out.emplace_back("head.weight", head->weight);
   out.emplace_back("head.bias", head->bias);
   return out;
@@ -128,9 +125,7 @@ NamedTensors RewardModelImpl::checkpoint_params() {
 
 void RewardModelImpl::load_checkpoint_params(const NamedTensors& params, const std::string& where) {
   check_reward_model_params(params, config(), where);
-  std::map<std::string, torch::Tensor> by_name(params.begin(), params.end());
-  torch::NoGradGuard no_grad;
-  for (auto& [name, p] : checkpoint_params()) p.copy_(by_name.at(name));
+  copy_named_params(checkpoint_params(), params, where);
 }
 
 // ---- functions ---------------------------------------------------------------------------------
@@ -174,9 +169,7 @@ void check_reward_model_params(const NamedTensors& params, const GPTConfig& conf
 RewardModel reward_model_from_policy(const GptCheckpoint& policy, uint64_t seed) {
   RewardModel rm(policy.config, seed);
   check_gpt_params(policy.params, policy.config, "policy checkpoint");
-  std::map<std::string, torch::Tensor> by_name(policy.params.begin(), policy.params.end());
-  torch::NoGradGuard no_grad;
-  for (const auto& item : rm->trunk->named_parameters()) item.value().copy_(by_name.at(item.key()));
+  copy_named_params(named_params(*rm->trunk), policy.params, "policy checkpoint");
   return rm;
 }
 

@@ -2,10 +2,10 @@
 
 #include <cmath>
 
+#include "data/data_paths.h"
 #include "experiment/task_data.h"
 #include "reward/external_reward.h"
 #include "reward/learned_reward.h"
-#include "tokenizer/data_paths.h"
 #include "util/error.h"
 #include "util/fsutil.h"
 #include "util/json_fields.h"

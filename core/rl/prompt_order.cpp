@@ -3,8 +3,8 @@
 #include <string>
 #include <utility>
 
-#include "eval/seeds.h"
 #include "util/error.h"
+#include "util/seeds.h"
 
 namespace warp {
 
@@ -15,11 +15,9 @@ class SplitMixStream {
  public:
   explicit SplitMixStream(uint64_t seed) : state_(seed) {}
   uint64_t next() {
+    const uint64_t x = state_;
     state_ += 0x9e3779b97f4a7c15ull;
-    uint64_t z = state_;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
+    return splitmix64(x);  // adds the same constant to x before mixing
   }
   // Uniform in [0, bound) (bound > 0), by rejection of the top partial range.
   uint64_t below(uint64_t bound) {

@@ -7,7 +7,7 @@
 //
 // Permutation of epoch e: Fisher-Yates over 0..n-1 (i from n-1 down to 1, swap with j uniform in
 // [0, i]) driven by a SplitMix64 counter stream seeded with
-// derive_seed(kSeedDomainPrompts, prompt_seed, {e}) (eval/seeds.h), bounded draws by rejection:
+// derive_seed(kSeedDomainPrompts, prompt_seed, {e}) (util/seeds.h), bounded draws by rejection:
 // the same order on every platform and standard library.
 
 #include <cstdint>

@@ -10,7 +10,7 @@
 //   loss        = − (1/N) Σ_n (r_β,n − b_n) · Σ_t m_nt log π_θ(y_nt|…)
 // so ∇loss = − (1/N) Σ_n (r_β,n − b_n) Σ_t m_nt ∇ log π_θ(y_nt|…), the REINFORCE estimate of
 // −∇ E[r_β]. Every log-probability is of the temperature-τ distribution that was sampled
-// (eval/token_stats.h). m is the sampler's mask (true up to and including EOS).
+// (model/token_stats.h). m is the sampler's mask (true up to and including EOS).
 //
 // Baselines:
 //   mean  b_n = (1/N) Σ_m r_β,m (the batch mean, whatever G is).

@@ -1,22 +1,12 @@
 #include "rl/rl_config.h"
 
 #include <cmath>
-#include <sstream>
 
 #include "util/error.h"
+#include "util/format.h"
 #include "util/json_fields.h"
 
 namespace warp {
-
-namespace {
-
-std::string num(double v) {
-  std::ostringstream os;
-  os << v;
-  return os.str();
-}
-
-}  // namespace
 
 void RlConfig::validate() const {
   auto bad = [](const char* field, const char* flag, const std::string& rule, const std::string& got) {
@@ -24,18 +14,18 @@ void RlConfig::validate() const {
   };
   auto finite = [](double v) { return std::isfinite(v); };
   if (anchor != "ema" && anchor != "sft") bad("anchor", "--anchor", "must be ema or sft", "'" + anchor + "'");
-  if (!(beta >= 0) || !finite(beta)) bad("beta", "--beta", "must be >= 0", num(beta));
-  if (!(mu > 0 && mu <= 1)) bad("mu", "--mu", "must be in (0, 1]", num(mu));
+  if (!(beta >= 0) || !finite(beta)) bad("beta", "--beta", "must be >= 0", format_number(beta));
+  if (!(mu > 0 && mu <= 1)) bad("mu", "--mu", "must be in (0, 1]", format_number(mu));
   if (steps <= 0) bad("steps", "--steps", "must be > 0", std::to_string(steps));
   if (batch <= 0) bad("batch", "--batch", "must be > 0", std::to_string(batch));
   if (samples_per_prompt <= 0) bad("samples_per_prompt", "--samples", "must be > 0", std::to_string(samples_per_prompt));
-  if (!(lr > 0) || !finite(lr)) bad("lr", "--lr", "must be > 0", num(lr));
+  if (!(lr > 0) || !finite(lr)) bad("lr", "--lr", "must be > 0", format_number(lr));
   if (warmup < 0) bad("warmup", "--warmup", "must be >= 0", std::to_string(warmup));
-  if (!(weight_decay >= 0) || !finite(weight_decay)) bad("weight_decay", "--weight-decay", "must be >= 0", num(weight_decay));
-  if (!(beta1 >= 0 && beta1 < 1)) bad("beta1", "--adam-beta1", "must be in [0, 1)", num(beta1));
-  if (!(beta2 >= 0 && beta2 < 1)) bad("beta2", "--adam-beta2", "must be in [0, 1)", num(beta2));
-  if (!(grad_clip >= 0) || !finite(grad_clip)) bad("grad_clip", "--grad-clip", "must be >= 0 (0: off)", num(grad_clip));
-  if (!(temperature > 0) || !finite(temperature)) bad("temperature", "--temperature", "must be > 0", num(temperature));
+  if (!(weight_decay >= 0) || !finite(weight_decay)) bad("weight_decay", "--weight-decay", "must be >= 0", format_number(weight_decay));
+  if (!(beta1 >= 0 && beta1 < 1)) bad("beta1", "--adam-beta1", "must be in [0, 1)", format_number(beta1));
+  if (!(beta2 >= 0 && beta2 < 1)) bad("beta2", "--adam-beta2", "must be in [0, 1)", format_number(beta2));
+  if (!(grad_clip >= 0) || !finite(grad_clip)) bad("grad_clip", "--grad-clip", "must be >= 0 (0: off)", format_number(grad_clip));
+  if (!(temperature > 0) || !finite(temperature)) bad("temperature", "--temperature", "must be > 0", format_number(temperature));
   if (max_new_tokens <= 0) bad("max_new_tokens", "--max-new-tokens", "must be > 0", std::to_string(max_new_tokens));
   if (baseline != "mean" && baseline != "rloo") bad("baseline", "--baseline", "must be mean or rloo", "'" + baseline + "'");
   if (baseline == "rloo" && batch * samples_per_prompt < 2)

@@ -2,14 +2,15 @@
 
 #include <chrono>
 #include <cmath>
+#include <utility>
 
 #include <torch/torch.h>
 
-#include "eval/evaluate.h"
-#include "eval/token_stats.h"
 #include "model/sampler.h"
-#include "reward/task_tokens.h"
+#include "model/token_stats.h"
+#include "reward/sample_scores.h"
 #include "rl/ema.h"
+#include "store/gpt_checkpoint.h"
 #include "util/error.h"
 
 namespace warp {
@@ -26,12 +27,6 @@ double seconds_since(Clock::time_point& t) {
 }
 
 }  // namespace
-
-NamedTensors named_params(GPT& model) {
-  NamedTensors out;
-  for (const auto& item : model->named_parameters()) out.emplace_back(item.key(), item.value());
-  return out;
-}
 
 RlStep::RlStep(GPT policy, GPT anchor, GPT sft, AdamW& optimizer, Reward& reward, Reward* gold,
                const BpeTokenizer* tokenizer, const RlStepOptions& options, torch::Device device)
@@ -51,8 +46,8 @@ RlStep::RlStep(GPT policy, GPT anchor, GPT sft, AdamW& optimizer, Reward& reward
   policy_->eval();
   anchor_->eval();
   sft_->eval();
-  policy_params_ = named_params(policy_);
-  anchor_params_ = named_params(anchor_);
+  policy_params_ = named_params(*policy_);
+  anchor_params_ = named_params(*anchor_);
   for (auto& [name, t] : anchor_params_) t.set_requires_grad(false);
   if (sft_.ptr() != anchor_.ptr())
     for (auto& item : sft_->named_parameters()) item.value().set_requires_grad(false);
@@ -88,24 +83,14 @@ RlStepStats RlStep::run(const std::vector<std::vector<int64_t>>& prompt_ids,
   st.times.sample = seconds_since(t);
 
   // 2. reward.
-  RewardBatch rb;
-  const auto id_rows = completion_id_rows(s.tokens, s.mask, options_.eos_id);
-  for (int64_t n = 0; n < N; ++n) {
-    rb.prompts.push_back(prompt_texts.empty() ? std::string() : prompt_texts[static_cast<size_t>(n / G)]);
-    rb.completions.push_back(tokenizer_ ? decode_completion(*tokenizer_, id_rows[static_cast<size_t>(n)]) : std::string());
-  }
-  rb.prompt_tokens = s.prompt;
-  rb.prompt_mask = s.prompt_mask;
-  rb.completion_tokens = s.tokens;
-  rb.completion_mask = s.mask;
-  const std::vector<double> r = reward_.score(rb);
-  const std::vector<double> g = gold_ ? gold_->score(rb) : r;
-  if (static_cast<int64_t>(r.size()) != N || static_cast<int64_t>(g.size()) != N)
-    throw Error("rl step: the reward returned " + std::to_string(r.size()) + " scores for " + std::to_string(N) +
-                " completions");
+  std::vector<std::string> row_prompts;
+  row_prompts.reserve(static_cast<size_t>(N));
+  for (int64_t n = 0; n < N; ++n)
+    row_prompts.push_back(prompt_texts.empty() ? std::string() : prompt_texts[static_cast<size_t>(n / G)]);
+  const SampleScores sc = score_samples(s, std::move(row_prompts), tokenizer_, options_.eos_id, reward_, gold_, "rl step");
   const auto float_opts = torch::TensorOptions().dtype(torch::kFloat64);
-  auto reward = torch::tensor(r, float_opts).to(device_, torch::kFloat32);  // [N]
-  auto gold = torch::tensor(g, float_opts);                                  // [N] (host)
+  auto reward = torch::tensor(sc.reward, float_opts).to(device_, torch::kFloat32);  // [N]
+  auto gold = torch::tensor(sc.gold, float_opts);                                  // [N] (host)
   st.times.reward = seconds_since(t);
 
   // 3-4. anchor and SFT log-probs of the sampled tokens, no gradient.
@@ -123,7 +108,7 @@ RlStepStats RlStep::run(const std::vector<std::vector<int64_t>>& prompt_ids,
   }
 
   // 5. policy: log-probs with gradient, the objective, backward. The three models' log-probs come
-  // from the same computation (eval/token_stats.h), so identical weights give a log-ratio of exactly 0.
+  // from the same computation (model/token_stats.h), so identical weights give a log-ratio of exactly 0.
   auto logp_all = completion_log_softmax(policy_, s.prompt, s.prompt_mask, s.tokens, options_.temperature);  // [N, K, V]
   auto logp = gather_token_log_probs(logp_all, s.tokens);                                                    // [N, K]
   torch::Tensor entropy, kl_anchor, kl_sft, r_beta, advantage;

@@ -94,7 +94,4 @@ class RlStep {
   NamedTensors policy_params_, anchor_params_;
 };
 
-// Named parameters of a model, in registration order.
-NamedTensors named_params(GPT& model);
-
 }  // namespace warp

@@ -3,7 +3,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <map>
 #include <mutex>
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -11,22 +10,25 @@
 
 #include "data/prompts.h"
 #include "db/experiment_db.h"
+#include "db/run_name.h"
 #include "eval/eval_config.h"
 #include "eval/evaluate.h"
-#include "eval/seeds.h"
 #include "experiment/task_data.h"
+#include "model/device.h"
 #include "reward/reward_spec.h"
 #include "reward/task_tokens.h"
 #include "rl/prompt_order.h"
 #include "rl/rl_step.h"
 #include "store/checkpoint_h5.h"
+#include "store/gpt_checkpoint.h"
 #include "tokenizer/bpe.h"
 #include "train/adamw.h"
 #include "train/lr_schedule.h"
 #include "train/run_log.h"
-#include "util/device.h"
 #include "util/error.h"
+#include "util/format.h"
 #include "util/fsutil.h"
+#include "util/seeds.h"
 #include "util/sha256.h"
 
 namespace warp {
@@ -34,10 +36,6 @@ namespace warp {
 namespace {
 
 constexpr const char* kRunKind = "train";
-
-bool ends_with(const std::string& s, const std::string& tail) {
-  return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
-}
 
 // Path as the user wrote it -> a file: absolute as is; relative to the experiment folder.
 std::string resolve_in_experiment(const Experiment& exp, const std::string& path) {
@@ -49,35 +47,12 @@ std::string require_file(const std::string& path, const std::string& what) {
   return path;
 }
 
-void copy_into(const NamedTensors& dst, const NamedTensors& src, const std::string& prefix, const std::string& where) {
-  std::map<std::string, torch::Tensor> by_name;
-  for (const auto& [name, t] : src) by_name.emplace(name, t);
-  torch::NoGradGuard no_grad;
-  for (const auto& [name, t] : dst) {
-    auto it = by_name.find(prefix + name);
-    if (it == by_name.end()) throw BadInput(where + ": tensor '" + prefix + name + "' is missing");
-    if (!it->second.sizes().equals(t.sizes()) || it->second.scalar_type() != t.scalar_type())
-      throw BadInput(where + ": tensor '" + prefix + name + "' does not match the model's shape or dtype");
-    t.copy_(it->second);
-  }
-}
-
 GPT clone_model(GPT& src, torch::Device device) {
   GPT out(src->config());
   out->to(device);
-  copy_into(named_params(out), named_params(src), "", "clone");
+  copy_named_params(named_params(*out), named_params(*src), "clone");
   out->eval();
   return out;
-}
-
-std::string format_duration(double seconds) {
-  char buf[32];
-  const int s = static_cast<int>(seconds + 0.5);
-  if (s >= 3600)
-    std::snprintf(buf, sizeof buf, "%dh%02dm", s / 3600, (s / 60) % 60);
-  else
-    std::snprintf(buf, sizeof buf, "%dm%02ds", s / 60, s % 60);
-  return buf;
 }
 
 struct StateFile {
@@ -110,8 +85,8 @@ StateFile load_state(const std::string& path, const GPTConfig& mc, const RlConfi
                      bool restore_anchor) {
   CheckpointData ck = load_checkpoint(path);
   check_gpt_params(ck.params, mc, path);
-  copy_into(stepper.policy_params(), ck.params, "", path);
-  if (restore_anchor) copy_into(stepper.anchor_params(), ck.state, "anchor.", path);
+  copy_named_params(stepper.policy_params(), ck.params, path);
+  if (restore_anchor) copy_named_params(stepper.anchor_params(), ck.state, path, "anchor.");
   opt.load_state(ck.state, path);
   StateFile st;
   bool have_step = false;
@@ -252,7 +227,7 @@ RlResult train(const Experiment& exp, const std::string& name, RlConfig c, const
     gold = make_reward(RewardSpec{}, experiment_reward_context(exp, device));
   }
 
-  AdamW opt(named_params(policy), AdamWConfig{c.lr, c.beta1, c.beta2, 1e-8, c.weight_decay});
+  AdamW opt(named_params(*policy), AdamWConfig{c.lr, c.beta1, c.beta2, 1e-8, c.weight_decay});
   RlStepOptions so;
   so.beta = c.beta;
   so.temperature = c.temperature;
@@ -439,21 +414,6 @@ RlResult train(const Experiment& exp, const std::string& name, RlConfig c, const
 }
 
 }  // namespace
-
-void validate_run_name(const std::string& name) {
-  auto ok_char = [](char ch) {
-    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '.' ||
-           ch == '-';
-  };
-  bool ok = !name.empty() && name.size() <= 64;
-  for (char ch : name) ok = ok && ok_char(ch);
-  ok = ok && ok_char(name[0]) && name[0] != '.' && name[0] != '-' && name[0] != '_';
-  if (!ok)
-    throw BadInput("run name '" + name +
-                   "' is not valid: use 1-64 characters of A-Z a-z 0-9 _ . - starting with a letter or digit");
-  if (ends_with(name, "-state") || ends_with(name, "-ema"))
-    throw BadInput("run name '" + name + "' must not end in -state or -ema (those name a run's files)");
-}
 
 RlResult run_rl(const Experiment& exp, const std::string& name, const RlConfig& config, const RlRunOptions& options,
                 const ProgressFn& progress) {

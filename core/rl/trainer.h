@@ -8,7 +8,7 @@
 //
 // Per step s (0-based; metrics at step s + 1):
 //   prompts     stream positions [s·batch, (s+1)·batch) of PromptOrder(prompt_seed) (rl/prompt_order.h)
-//   seeds       row n: derive_seed(kSeedDomainRollout, seed, {s, n}) (eval/seeds.h)
+//   seeds       row n: derive_seed(kSeedDomainRollout, seed, {s, n}) (util/seeds.h)
 //   lr          linear warmup over `warmup` steps, then constant
 // so a step depends only on the weights, the optimizer state and (seed, prompt_seed, s): a run
 // stopped at any step and resumed gives bit for bit the metrics and weights of the uninterrupted
@@ -43,8 +43,8 @@
 // of other hosts wait for their heartbeat to go stale). A run resumed after kill -9 drops the metrics logged after its last checkpoint (they are
 // logged again, identically, as the steps rerun).
 //
-// Run names: 1-64 characters of [A-Za-z0-9_.-], starting with a letter or digit, not ending in
-// "-state" or "-ema" (they name files). Refused (BadInput) before anything starts, as are
+// Run names follow db/run_name.h (validate_run_name, included here for the commands that name runs).
+// A bad name is refused (BadInput) before anything starts, as are
 // out-of-range options, missing inputs and prompts too long for n_ctx - max_new_tokens.
 
 #include <cstdint>
@@ -53,6 +53,7 @@
 #include <optional>
 #include <string>
 
+#include "db/run_name.h"
 #include "eval/eval_point.h"
 #include "experiment/experiment.h"
 #include "reward/reward.h"
@@ -90,8 +91,5 @@ RlResult run_rl(const Experiment& exp, const std::string& name, const RlConfig& 
 // RL run, has finished, or its SFT or init checkpoint changed since it started.
 RlResult resume_rl(const Experiment& exp, const std::string& name, const RlRunOptions& options = {},
                    const ProgressFn& progress = {});
-
-// BadInput unless `name` is a valid run name (see above).
-void validate_run_name(const std::string& name);
 
 }  // namespace warp

@@ -11,8 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "data/data_paths.h"
 #include "tokenizer/byte_unicode.h"
-#include "tokenizer/data_paths.h"
 #include "tokenizer/pretokenizer.h"
 #include "util/error.h"
 #include "util/fsutil.h"

@@ -1,20 +1,11 @@
 #include "train/run_log.h"
 
-#include <ctime>
-
 #include "util/error.h"
+#include "util/format.h"
 #include "util/fsutil.h"
 #include "util/sha256.h"
 
 namespace warp {
-
-namespace {
-double now_seconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
-}
-}  // namespace
 
 RunLog::RunLog(const std::string& db_path, const RunSpec& spec, bool resume)
     : db_(ExperimentDb::open(db_path)), last_flush_(std::chrono::steady_clock::now()) {
@@ -46,7 +37,7 @@ RunLog::RunLog(const std::string& db_path, const RunSpec& spec, bool resume)
 }
 
 void RunLog::metric(int64_t step, const std::string& key, double value) {
-  pending_.emplace_back(step, key, value, now_seconds());
+  pending_.emplace_back(step, key, value, unix_now());
 }
 
 void RunLog::tick(double flush_seconds) {

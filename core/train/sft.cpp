@@ -9,15 +9,17 @@
 #include <torch/torch.h>
 
 #include "experiment/task_data.h"
+#include "model/device.h"
 #include "model/gpt.h"
 #include "model/log_probs.h"
 #include "store/checkpoint_h5.h"
+#include "store/gpt_checkpoint.h"
 #include "tokenizer/token_file.h"
 #include "train/adamw.h"
 #include "train/lr_schedule.h"
 #include "train/run_log.h"
-#include "util/device.h"
 #include "util/error.h"
+#include "util/format.h"
 #include "util/fsutil.h"
 #include "util/json_fields.h"
 
@@ -138,29 +140,13 @@ double evaluate(GPT& model, const torch::Tensor& windows, int64_t batch, const t
   return total / static_cast<double>(count);
 }
 
-NamedTensors model_params(GPT& model) {
-  NamedTensors out;
-  for (const auto& item : model->named_parameters()) out.emplace_back(item.key(), item.value());
-  return out;
-}
-
-std::string format_duration(double seconds) {
-  char buf[32];
-  const int s = static_cast<int>(seconds + 0.5);
-  if (s >= 3600)
-    std::snprintf(buf, sizeof buf, "%dh%02dm", s / 3600, (s / 60) % 60);
-  else
-    std::snprintf(buf, sizeof buf, "%dm%02ds", s / 60, s % 60);
-  return buf;
-}
-
 void save_resumable(const std::string& path, GPT& model, const AdamW& opt, const GPTConfig& mc,
                     const SftConfig& c, int64_t step) {
   CheckpointData data;
   data.header.kind = "sft-resume";
   data.header.step = step;
   data.header.config = {{"model", mc.to_json()}, {"sft", c.to_json()}};
-  data.params = model_params(model);
+  data.params = named_params(*model);
   data.state = opt.state();
   data.state.emplace_back("sft.step", torch::tensor(step, torch::kInt64));
   {
@@ -215,7 +201,7 @@ SftResult run_sft(const Experiment& exp, const SftConfig& c, const ProgressFn& p
   GPT model(mc, c.seed);
   model->to(device);
   model->train();
-  const NamedTensors params = model_params(model);
+  const NamedTensors params = named_params(*model);
   AdamW opt(params, AdamWConfig{c.lr, c.beta1, c.beta2, 1e-8, c.weight_decay});
   const LrSchedule sched{c.lr, c.warmup, c.steps, c.min_lr_ratio};
 
@@ -228,11 +214,7 @@ SftResult run_sft(const Experiment& exp, const SftConfig& c, const ProgressFn& p
   if (resume) {
     CheckpointData ck = load_checkpoint(resume_path);
     check_gpt_params(ck.params, mc, resume_path);
-    {
-      torch::NoGradGuard ng;
-      std::map<std::string, torch::Tensor> by_name(ck.params.begin(), ck.params.end());
-      for (const auto& [name, p] : params) p.copy_(by_name.at(name));
-    }
+    copy_named_params(params, ck.params, resume_path);
     opt.load_state(ck.state, resume_path);
     for (const auto& [name, t] : ck.state) {
       if (name == "sft.step") start = t.item<int64_t>();
@@ -321,7 +303,7 @@ SftResult run_sft(const Experiment& exp, const SftConfig& c, const ProgressFn& p
   header.kind = "sft";
   header.step = c.steps;
   header.config = {{"sft", c.to_json()}};
-  save_gpt_params(final_path, mc, model_params(model), header);
+  save_gpt_params(final_path, mc, named_params(*model), header);
   log.add_checkpoint(final_path, c.steps, "sft");
   save_resumable(resume_path, model, opt, mc, c, c.steps);
   log.finish(RunStatus::Finished, "held-out loss " + std::to_string(last_eval));

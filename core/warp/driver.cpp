@@ -19,11 +19,11 @@
 #include "eval/eval_cache.h"
 #include "eval/eval_config.h"
 #include "eval/evaluate.h"
-#include "eval/seeds.h"
+#include "util/seeds.h"
 #include "merge/merger.h"
 #include "reward/reward_spec.h"
 #include "rl/trainer.h"
-#include "util/device.h"
+#include "model/device.h"
 #include "util/error.h"
 #include "util/fsutil.h"
 #include "util/json_fields.h"
@@ -36,9 +36,6 @@ namespace {
 
 constexpr const char* kDriverKind = "warp";
 constexpr const char* kWorkerKind = "train";
-// Seed domains (eval/seeds.h) of the workers' rollout seeds and prompt orders.
-constexpr uint64_t kSeedDomainWarpRun = 0x776172705f72756eull;      // "warp_run"
-constexpr uint64_t kSeedDomainWarpPrompts = 0x776172705f707274ull;  // "warp_prt"
 constexpr double kHeartbeatSeconds = 2.0;
 
 std::string abs_in_experiment(const Experiment& exp, const std::string& path) {

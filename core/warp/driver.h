@@ -90,7 +90,7 @@ namespace warp {
 // threads     --threads       0                             threads per worker (0: all cores; measured fastest
 //                                                           on 2 cores for P = 2 and 4, docs/performance.md)
 // seed        --seed          1                             worker m of iteration i: seed and prompt_seed
-//                                                           derived from (seed, i, m) (eval/seeds.h)
+//                                                           derived from (seed, i, m) (util/seeds.h)
 // device      --device        "auto"                        passed to the workers
 struct WarpConfig {
   std::string name = "warp";

@@ -13,6 +13,7 @@
 #include <QProcess>
 
 #include "db/liveness.h"
+#include "db/run_name.h"
 #include "util/error.h"
 
 namespace {
@@ -35,23 +36,7 @@ void requireExp(const QString& expDir) {
 }  // namespace
 
 QString runNameError(const QString& name) {
-  if (name.isEmpty()) return QStringLiteral("a run name is required");
-  auto okChar = [](QChar c) {
-    const char16_t u = c.unicode();
-    return (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9') || u == '_' || u == '.' ||
-           u == '-';
-  };
-  bool ok = name.size() <= 64;
-  for (QChar c : name) ok = ok && okChar(c);
-  const char16_t first = name.at(0).unicode();
-  ok = ok && first != '.' && first != '-' && first != '_';
-  if (!ok)
-    return QStringLiteral("'%1' is not a valid run name: use 1-64 characters of A-Z a-z 0-9 _ . - starting "
-                          "with a letter or digit")
-        .arg(name);
-  if (name.endsWith(QStringLiteral("-state")) || name.endsWith(QStringLiteral("-ema")))
-    return QStringLiteral("run name '%1' must not end in -state or -ema (those name a run's files)").arg(name);
-  return QString();
+  return QString::fromStdString(warp::run_name_error(name.toStdString()));
 }
 
 QStringList trainArguments(const QString& expDir, const RlRunRequest& r) {

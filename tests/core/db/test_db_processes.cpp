@@ -156,7 +156,9 @@ TEST(DbLiveness, RefreshMarksOnlyDeadRunsCrashed) {
       bool dead = r.id == dead_stale || r.id == remote_stale || r.id == reused_stale;
       EXPECT_EQ(r.presumed_crashed, dead) << r.name;
       EXPECT_EQ(r.status, dead ? RunStatus::Crashed : (r.id == finished ? RunStatus::Finished : RunStatus::Running)) << r.name;
-      if (dead) EXPECT_NE(r.message.find("no heartbeat for"), std::string::npos) << r.message;
+      if (dead) {
+        EXPECT_NE(r.message.find("no heartbeat for"), std::string::npos) << r.message;
+      }
     }
     for (const RunRecord& r : viewer.list_runs()) EXPECT_FALSE(r.presumed_crashed);
   }

@@ -11,25 +11,19 @@
 #include "eval/eval_config.h"
 #include "eval/eval_point.h"
 #include "eval/evaluate.h"
-#include "eval/seeds.h"
-#include "eval/token_stats.h"
 #include "eval/synthetic_experiment.h"
 #include "model/gpt.h"
 #include "model/sampler.h"
+#include "tiny_gpt.h"
 #include "util/error.h"
+#include "util/seeds.h"
 
 using namespace warp;
 
 namespace {
 
 GPTConfig tiny_config() {
-  GPTConfig c;
-  c.n_layer = 1;
-  c.n_head = 2;
-  c.n_embd = 16;
-  c.n_ctx = 48;
-  c.vocab_size = 257;  // the byte tokenizer
-  return c;
+  return test::tiny_gpt_config(257, 48, 1);  // 257: the byte tokenizer
 }
 
 // A GPT whose next-token distributions are far from uniform: weights from `seed`, the embedding
@@ -55,59 +49,6 @@ class CountA : public Reward {
 };
 
 }  // namespace
-
-TEST(TokenStats, EntropyAndKlMatchHandComputation) {
-  // Two distributions over V = 3 at one position.
-  auto p = torch::tensor({0.5, 0.25, 0.25}, torch::kFloat64).view({1, 1, 3});
-  auto q = torch::tensor({0.25, 0.5, 0.25}, torch::kFloat64).view({1, 1, 3});
-  const double H = -(0.5 * std::log(0.5) + 2 * 0.25 * std::log(0.25));
-  const double KL = 0.5 * std::log(0.5 / 0.25) + 0.25 * std::log(0.25 / 0.5);
-  EXPECT_NEAR(token_entropy(p.log()).item<double>(), H, 1e-12);
-  EXPECT_NEAR(token_kl(p.log(), q.log()).item<double>(), KL, 1e-12);
-  EXPECT_EQ(token_kl(p.log(), p.log()).item<double>(), 0.0);
-  auto x = torch::tensor({{1.0, 2.0, 4.0}, {8.0, 16.0, 32.0}});
-  auto m = torch::tensor({{true, true, false}, {true, false, false}});
-  auto s = masked_row_sum(x, m);
-  EXPECT_EQ(s[0].item<double>(), 3.0);
-  EXPECT_EQ(s[1].item<double>(), 8.0);
-  // A masked NaN does not leak into the sum.
-  x[0][2] = std::nan("");
-  EXPECT_EQ(masked_row_sum(x, m)[0].item<double>(), 3.0);
-}
-
-TEST(TokenStats, CompletionLogSoftmaxMatchesTheModelAtTemperature) {
-  GPT m = peaked_model(3, 20.0);
-  torch::NoGradGuard ng;
-  // Left-padded prompts of lengths 2 and 3, completion of 4 tokens.
-  auto prompt = torch::tensor({{0, 5, 6}, {7, 8, 9}}, torch::kLong);
-  auto pmask = torch::tensor({{false, true, true}, {true, true, true}});
-  auto comp = torch::tensor({{10, 11, 12, 13}, {14, 15, 16, 17}}, torch::kLong);
-  const double tau = 0.7;
-  auto logp = completion_log_softmax(m, prompt, pmask, comp, tau);  // [2, 4, V]
-  ASSERT_EQ(logp.sizes(), torch::IntArrayRef({2, 4, 257}));
-  // Reference: run each row on its own, unpadded, through the plain forward.
-  for (int b = 0; b < 2; ++b) {
-    std::vector<int64_t> seq;
-    for (int i = 0; i < 3; ++i)
-      if (pmask[b][i].item<bool>()) seq.push_back(prompt[b][i].item<int64_t>());
-    const int64_t P = static_cast<int64_t>(seq.size());
-    for (int k = 0; k < 3; ++k) seq.push_back(comp[b][k].item<int64_t>());
-    auto logits = m->forward(torch::tensor(seq, torch::kLong).unsqueeze(0));  // [1, T, V]
-    auto ref = torch::log_softmax(logits[0].narrow(0, P - 1, 4) / tau, -1);    // [4, V]
-    EXPECT_TRUE(torch::allclose(logp[b], ref, 1e-5, 1e-5)) << "row " << b;
-    // The model's own token_log_probs path agrees too.
-    auto lp = completion_log_probs(m, prompt, pmask, comp, tau);  // [2, 4]
-    EXPECT_TRUE(torch::allclose(gather_token_log_probs(logp, comp)[b], lp[b], 1e-5, 1e-5));
-  }
-}
-
-TEST(Evaluate, DecodeCompletionReplacesUnknownIds) {
-  const BpeTokenizer tok = test::byte_tokenizer();
-  auto id = [&](char ch) { return static_cast<int64_t>(*tok.token_id(ByteUnicode::get().utf8(static_cast<uint8_t>(ch)))); };
-  EXPECT_EQ(decode_completion(tok, {id('h'), id('i')}), "hi");
-  EXPECT_EQ(decode_completion(tok, {id('h'), 300, id('i'), 4000}), "h\xEF\xBF\xBDi\xEF\xBF\xBD");
-  EXPECT_EQ(decode_completion(tok, {}), "");
-}
 
 TEST(EvalPoint, MeanAndStandardError) {
   auto r = mean_and_se({1.0, 2.0, 3.0, 6.0});

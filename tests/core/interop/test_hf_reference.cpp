@@ -13,6 +13,7 @@
 #include "model/gpt.h"
 #include "store/hf_gpt2.h"
 #include "test_support.h"
+#include "tiny_gpt.h"
 #include "util/fsutil.h"
 
 using namespace warp;
@@ -20,13 +21,7 @@ using namespace warp;
 namespace {
 
 GPTConfig tiny() {
-  GPTConfig c;
-  c.n_layer = 2;
-  c.n_head = 2;
-  c.n_embd = 16;
-  c.n_ctx = 24;
-  c.vocab_size = 53;
-  return c;
+  return test::tiny_gpt_config(53, 24);
 }
 
 NamedTensors params_of(GPT& m) {

@@ -19,6 +19,7 @@
 #include "model/gpt_params.h"
 #include "store/checkpoint_h5.h"
 #include "test_support.h"
+#include "tiny_gpt.h"
 #include "util/error.h"
 #include "util/fsutil.h"
 #include "util/sha256.h"
@@ -28,13 +29,7 @@ using namespace warp;
 namespace {
 
 GPTConfig tiny_gpt() {
-  GPTConfig c;
-  c.n_layer = 2;
-  c.n_head = 2;
-  c.n_embd = 16;
-  c.n_ctx = 8;
-  c.vocab_size = 40;
-  return c;
+  return test::tiny_gpt_config(40, 8);
 }
 
 // GPT parameters near a shared init: θ_init + 0.02·noise per model.

@@ -9,18 +9,13 @@
 #include <torch/torch.h>
 
 #include "model/gpt.h"
+#include "tiny_gpt.h"
 
 namespace warp::test {
 
 // The tiny config of the model tests: n_layer=2, n_head=2, n_embd=16, n_ctx=32, V=50.
 inline GPTConfig tiny_config() {
-  GPTConfig c;
-  c.n_layer = 2;
-  c.n_head = 2;
-  c.n_embd = 16;
-  c.n_ctx = 32;
-  c.vocab_size = 50;
-  return c;
+  return tiny_gpt_config(50, 32);
 }
 
 // A model whose every parameter is random (LayerNorm and biases too, so every path matters), with

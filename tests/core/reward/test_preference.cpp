@@ -11,6 +11,7 @@
 #include "test_support.h"
 #include "util/error.h"
 #include "util/fsutil.h"
+#include "util/seeds.h"
 
 using namespace warp;
 

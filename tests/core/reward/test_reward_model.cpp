@@ -11,6 +11,7 @@
 #include "reward/reward_model.h"
 #include "store/checkpoint_h5.h"
 #include "test_support.h"
+#include "tiny_gpt.h"
 #include "train/adamw.h"
 #include "util/error.h"
 
@@ -19,13 +20,7 @@ using namespace warp;
 namespace {
 
 GPTConfig tiny_config() {
-  GPTConfig c;
-  c.n_layer = 2;
-  c.n_head = 2;
-  c.n_embd = 16;
-  c.n_ctx = 24;
-  c.vocab_size = 32;
-  return c;
+  return test::tiny_gpt_config(32, 24);
 }
 
 std::string message_of(const std::function<void()>& f) {

@@ -8,6 +8,7 @@
 #include "reward/reward_spec.h"
 #include "reward/task_tokens.h"
 #include "test_support.h"
+#include "tiny_gpt.h"
 #include "tokenizer/byte_unicode.h"
 #include "util/error.h"
 #include "util/fsutil.h"
@@ -108,12 +109,7 @@ TEST(RewardSpec, LearnedRewardScoresTextsAndTokenIdsAlike) {
   const auto dir = test::scratch_dir("spec-rm");
   make_dirs(dir + "/checkpoints");
   const BpeTokenizer tok = tiny_tokenizer();
-  GPTConfig cfg;
-  cfg.n_layer = 1;
-  cfg.n_head = 2;
-  cfg.n_embd = 16;
-  cfg.n_ctx = 48;
-  cfg.vocab_size = tok.vocab_size();
+  const GPTConfig cfg = test::tiny_gpt_config(tok.vocab_size(), 48, 1);
   RewardModel rm(cfg, 4);
   RewardModelInfo info;
   info.eos_id = tok.eos_id();

@@ -7,13 +7,15 @@
 
 #include <torch/torch.h>
 
-#include "eval/token_stats.h"
 #include "model/gpt.h"
+#include "model/token_stats.h"
 #include "rl/ema.h"
 #include "rl/prompt_order.h"
 #include "rl/reinforce.h"
 #include "rl/rl_config.h"
 #include "rl/rl_step.h"
+#include "store/gpt_checkpoint.h"
+#include "tiny_gpt.h"
 #include "train/adamw.h"
 #include "util/error.h"
 
@@ -22,13 +24,7 @@ using namespace warp;
 namespace {
 
 GPTConfig tiny_config(int64_t vocab = 11) {
-  GPTConfig c;
-  c.n_layer = 1;
-  c.n_head = 2;
-  c.n_embd = 8;
-  c.n_ctx = 16;
-  c.vocab_size = vocab;
-  return c;
+  return test::tiny_gpt_config(vocab, 16, 1, 8);
 }
 
 // r = fraction of the completion tokens (mask, EOS excluded) equal to `target`. Reads the tokens.
@@ -51,8 +47,8 @@ class PreferToken : public Reward {
 GPT clone(GPT& m) {
   GPT out(m->config());
   torch::NoGradGuard ng;
-  auto src = named_params(m);
-  auto dst = named_params(out);
+  auto src = named_params(*m);
+  auto dst = named_params(*out);
   for (size_t i = 0; i < src.size(); ++i) dst[i].second.copy_(src[i].second);
   out->to(src.front().second.scalar_type());
   return out;
@@ -138,7 +134,7 @@ TEST(Reinforce, PolicyGradientMatchesFiniteDifferencesAndPerSampleGradients) {
     auto logp = gather_token_log_probs(completion_log_softmax(model, prompt, pmask, comp, tau), comp);
     return reinforce_loss(A, logp, mask);
   };
-  auto params = named_params(model);
+  auto params = named_params(*model);
   for (auto& [n, p] : params) p.mutable_grad() = torch::Tensor();
   surrogate().backward();
   std::map<std::string, torch::Tensor> grad;
@@ -273,7 +269,7 @@ TEST(RlStep, WithBetaZeroThePolicyLearnsToEmitTheRewardedToken) {
   GPT policy(tiny_config(12), 3);
   GPT anchor = clone(policy);
   GPT sft = clone(policy);
-  AdamW opt(named_params(policy), AdamWConfig{3e-2, 0.9, 0.999, 1e-8, 0.0});
+  AdamW opt(named_params(*policy), AdamWConfig{3e-2, 0.9, 0.999, 1e-8, 0.0});
   PreferToken reward(7);
   RlStepOptions o;
   o.beta = 0.0;
@@ -299,7 +295,7 @@ TEST(RlStep, WithBetaZeroThePolicyLearnsToEmitTheRewardedToken) {
   EXPECT_GT(last, 0.8) << "first " << rewards.front() << " last " << last;
   // The EMA anchor followed the policy, lagging behind it; the SFT model did not move.
   GPT fresh(tiny_config(12), 3);
-  auto pa = named_params(anchor), ps = named_params(sft), pf = named_params(fresh), pp = named_params(policy);
+  auto pa = named_params(*anchor), ps = named_params(*sft), pf = named_params(*fresh), pp = named_params(*policy);
   double anchor_moved = 0, anchor_lag = 0;
   for (size_t i = 0; i < pa.size(); ++i) {
     EXPECT_TRUE(torch::equal(ps[i].second, pf[i].second)) << ps[i].first;
@@ -315,7 +311,7 @@ TEST(RlStep, StaticAnchorStaysBitIdenticalAndKlToItStartsAtZero) {
   GPT anchor = clone(policy);
   GPT sft = clone(policy);
   GPT reference = clone(policy);
-  AdamW opt(named_params(policy), AdamWConfig{1e-2, 0.9, 0.999, 1e-8, 0.0});
+  AdamW opt(named_params(*policy), AdamWConfig{1e-2, 0.9, 0.999, 1e-8, 0.0});
   PreferToken reward(2);
   RlStepOptions o;
   o.beta = 0.5;
@@ -336,7 +332,7 @@ TEST(RlStep, StaticAnchorStaysBitIdenticalAndKlToItStartsAtZero) {
     }
     EXPECT_LE(st.length, 5.0);
   }
-  auto pa = named_params(anchor), pr = named_params(reference), pp = named_params(policy);
+  auto pa = named_params(*anchor), pr = named_params(*reference), pp = named_params(*policy);
   bool policy_moved = false;
   for (size_t i = 0; i < pa.size(); ++i) {
     EXPECT_TRUE(torch::equal(pa[i].second, pr[i].second)) << pa[i].first;
@@ -348,7 +344,7 @@ TEST(RlStep, StaticAnchorStaysBitIdenticalAndKlToItStartsAtZero) {
 TEST(RlStep, GroupsOfSamplesPerPromptAndNonFiniteRewards) {
   GPT policy(tiny_config(), 6);
   GPT anchor = clone(policy);
-  AdamW opt(named_params(policy), AdamWConfig{1e-2, 0.9, 0.999, 1e-8, 0.0});
+  AdamW opt(named_params(*policy), AdamWConfig{1e-2, 0.9, 0.999, 1e-8, 0.0});
   class NanReward : public Reward {
    public:
     std::vector<double> score(const RewardBatch& b) override { return std::vector<double>(b.size(), std::nan("")); }
@@ -365,6 +361,6 @@ TEST(RlStep, GroupsOfSamplesPerPromptAndNonFiniteRewards) {
   auto st = step.run({{1}, {2}}, {}, {1, 2, 3, 4}, 1e-2, 0.01);
   EXPECT_FALSE(st.finite);
   // No update was applied.
-  auto pb = named_params(before), pp = named_params(policy);
+  auto pb = named_params(*before), pp = named_params(*policy);
   for (size_t i = 0; i < pb.size(); ++i) EXPECT_TRUE(torch::equal(pb[i].second, pp[i].second));
 }

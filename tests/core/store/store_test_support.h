@@ -17,17 +17,12 @@
 #include "model/gpt_params.h"
 #include "store/tensor_info.h"
 #include "test_support.h"
+#include "tiny_gpt.h"
 
 namespace warp::test {
 
 inline GPTConfig tiny_config() {
-  GPTConfig c;
-  c.n_layer = 2;
-  c.n_head = 2;
-  c.n_embd = 8;
-  c.n_ctx = 16;
-  c.vocab_size = 32;
-  return c;
+  return tiny_gpt_config(32, 16, 2, 8);
 }
 
 // Parameters of gpt_param_specs(c) in order, seeded normal values.

@@ -19,11 +19,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "data/data_paths.h"
 #include "reference_bpe.h"
 #include "test_support.h"
 #include "tokenizer/bpe.h"
 #include "tokenizer/byte_unicode.h"
-#include "tokenizer/data_paths.h"
 #include "tokenizer/pretokenizer.h"
 #include "util/error.h"
 #include "util/fsutil.h"

@@ -1,10 +1,9 @@
-// Tests of core/util: atomic files, hashing, device parsing.
+// Tests of core/util: atomic files, hashing.
 #include <gtest/gtest.h>
 
 #include <sys/stat.h>
 
 #include "test_support.h"
-#include "util/device.h"
 #include "util/error.h"
 #include "util/fsutil.h"
 #include "util/sha256.h"
@@ -77,14 +76,4 @@ TEST(Util, ReadingAFolderOrMissingFileIsBadInput) {
   auto dir = test::scratch_dir("util-read");
   EXPECT_THROW(read_file_bytes(dir), BadInput);
   EXPECT_THROW(read_file_bytes(dir + "/missing"), BadInput);
-}
-
-TEST(Util, ParseDevice) {
-  EXPECT_EQ(parse_device("cpu"), torch::Device(torch::kCPU));
-  EXPECT_THROW(parse_device("tpu"), BadInput);
-  EXPECT_THROW(parse_device("cuda:x"), BadInput);
-  if (!torch::cuda::is_available()) {
-    EXPECT_EQ(parse_device("auto"), torch::Device(torch::kCPU));
-    EXPECT_THROW(parse_device("cuda"), BadInput);
-  }
 }

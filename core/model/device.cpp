@@ -1,4 +1,4 @@
-#include "util/device.h"
+#include "model/device.h"
 
 #include <torch/cuda.h>
 #include <torch/utils.h>

@@ -1,23 +1,11 @@
-#include "eval/token_stats.h"
-
-#include <sstream>
+#include "model/token_stats.h"
 
 #include <torch/torch.h>
 
+#include "model/shape.h"
 #include "util/error.h"
 
 namespace warp {
-
-namespace {
-
-std::string shape_str(const torch::Tensor& t) {
-  if (!t.defined()) return "(undefined)";
-  std::ostringstream os;
-  os << t.sizes();
-  return os.str();
-}
-
-}  // namespace
 
 torch::Tensor completion_logits(GPT& model, const torch::Tensor& prompt, const torch::Tensor& prompt_mask,
                                 const torch::Tensor& completion, double temperature) {
@@ -25,10 +13,10 @@ torch::Tensor completion_logits(GPT& model, const torch::Tensor& prompt, const t
     throw BadInput("completion_logits: temperature must be > 0, got " + std::to_string(temperature));
   if (prompt.dim() != 2 || prompt.size(1) == 0 || !prompt_mask.sizes().equals(prompt.sizes()))
     throw BadInput("completion_logits: prompt [B, P] with P > 0 and a prompt_mask of its shape expected, got " +
-                   shape_str(prompt) + " and " + shape_str(prompt_mask));
+                   shape_of(prompt) + " and " + shape_of(prompt_mask));
   if (completion.dim() != 2 || completion.size(0) != prompt.size(0) || completion.size(1) == 0)
     throw BadInput("completion_logits: completion [B, K] with B = " + std::to_string(prompt.size(0)) +
-                   " and K > 0 expected, got " + shape_str(completion));
+                   " and K > 0 expected, got " + shape_of(completion));
   const int64_t B = prompt.size(0), P = prompt.size(1), K = completion.size(1);
   if (P + K - 1 > model->config().n_ctx)
     throw BadInput("completion_logits: prompt slots " + std::to_string(P) + " + completion " + std::to_string(K) +
@@ -49,8 +37,8 @@ torch::Tensor completion_log_softmax(GPT& model, const torch::Tensor& prompt, co
 
 torch::Tensor gather_token_log_probs(const torch::Tensor& logp, const torch::Tensor& tokens) {
   if (logp.dim() != 3 || tokens.dim() != 2 || logp.size(0) != tokens.size(0) || logp.size(1) != tokens.size(1))
-    throw BadInput("gather_token_log_probs: logp [B, K, V] and tokens [B, K] expected, got " + shape_str(logp) +
-                   " and " + shape_str(tokens));
+    throw BadInput("gather_token_log_probs: logp [B, K, V] and tokens [B, K] expected, got " + shape_of(logp) +
+                   " and " + shape_of(tokens));
   return logp.gather(2, tokens.unsqueeze(2)).squeeze(2);  // [B, K]
 }
 
@@ -60,13 +48,13 @@ torch::Tensor token_entropy(const torch::Tensor& logp) {
 
 torch::Tensor token_kl(const torch::Tensor& logp, const torch::Tensor& logq) {
   if (!logp.sizes().equals(logq.sizes()))
-    throw BadInput("token_kl: the two distributions differ in shape: " + shape_str(logp) + " and " + shape_str(logq));
+    throw BadInput("token_kl: the two distributions differ in shape: " + shape_of(logp) + " and " + shape_of(logq));
   return (logp.exp() * (logp - logq)).sum(-1);  // [B, K]
 }
 
 torch::Tensor masked_row_sum(const torch::Tensor& x, const torch::Tensor& mask) {
   if (!x.sizes().equals(mask.sizes()))
-    throw BadInput("masked_row_sum: values " + shape_str(x) + " and mask " + shape_str(mask) + " differ in shape");
+    throw BadInput("masked_row_sum: values " + shape_of(x) + " and mask " + shape_of(mask) + " differ in shape");
   return x.masked_fill(mask.logical_not(), 0.0).sum(1);  // [B]
 }
 

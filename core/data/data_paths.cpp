@@ -1,4 +1,4 @@
-#include "tokenizer/data_paths.h"
+#include "data/data_paths.h"
 
 #include <cstdlib>
 
