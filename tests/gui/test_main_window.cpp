@@ -13,7 +13,7 @@
 #include <QTimer>
 #include <QtTest>
 
-#include "app/main_window.h"
+#include "window/main_window.h"
 #include "gui_fixture.h"
 #include "models/metrics_follower.h"
 #include "models/run_list_model.h"

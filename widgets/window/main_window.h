@@ -4,7 +4,7 @@
 // run counts. The window only reads the experiment database (read-only connections, polled every
 // second), so closing it never stops runs: they are separate processes that write the database.
 // The Runs menu (and the run list's context menu) starts runs as detached `warp` processes, stops
-// runs of this host (SIGTERM) and resumes killed or crashed ones (app/run_launcher.h).
+// runs of this host (SIGTERM) and resumes killed or crashed ones (window/run_launcher.h).
 
 #include <QMainWindow>
 #include <QString>

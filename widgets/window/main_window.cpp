@@ -1,4 +1,4 @@
-#include "app/main_window.h"
+#include "window/main_window.h"
 
 #include <algorithm>
 #include <exception>
@@ -27,8 +27,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "app/launch_dialog.h"
-#include "app/run_launcher.h"
+#include "window/launch_dialog.h"
+#include "window/run_launcher.h"
 #include "db/liveness.h"
 #include "db/records.h"
 #include "models/metrics_follower.h"
