@@ -49,7 +49,7 @@ class OmegaChart : public QWidget {
   QCustomPlot* plot() const { return m_plot; }
   QString summary() const;
 
- private slots:
+ private Q_SLOTS:
   void onMouseMove(QMouseEvent* event);
 
  private:

@@ -31,7 +31,7 @@ class SamplesView : public QWidget {
   // newlines inside a cell become spaces.
   QString tableText() const;
 
- public slots:
+ public Q_SLOTS:
   void setFilterText(const QString& text);
   // tableText() to the clipboard.
   void copyAsText();
