@@ -284,6 +284,7 @@ QString MergePanel::settingsKey(const QString& experimentDir) {
 
 void MergePanel::newSession() {
   if (m_session) {
+    disconnect(m_session, nullptr, this, nullptr);  // nothing of the old experiment arrives any more
     m_session->shutdown();
     m_session->deleteLater();
   }
@@ -328,7 +329,7 @@ void MergePanel::newSession() {
   });
   connect(m_session, &MergeSession::exported, this, [this](const QString& path) {
     showMessage(tr("Exported %1").arg(QDir::toNativeSeparators(path)), false);
-    emit exportFinished(path, true, QString());
+    Q_EMIT exportFinished(path, true, QString());
   });
   connect(m_session, &MergeSession::exportFailed, this, [this](const QString& message) {
     showMessage(message, true);
@@ -336,7 +337,7 @@ void MergePanel::newSession() {
     box->setObjectName(QStringLiteral("exportFailedBox"));
     box->setAttribute(Qt::WA_DeleteOnClose);
     box->open();
-    emit exportFinished(m_exportTarget, false, message);
+    Q_EMIT exportFinished(m_exportTarget, false, message);
   });
 }
 
@@ -521,7 +522,7 @@ void MergePanel::onOpened(const WorkbenchInfo& info) {
   if (const auto cached = m_session->lookup(recipe())) setCurrent(cached->key);
   m_session->requestReference();
   redrawPlane();
-  emit inputsOpened(info);
+  Q_EMIT inputsOpened(info);
 }
 
 MergeRecipeSpec MergePanel::recipe() const {
@@ -633,7 +634,7 @@ void MergePanel::setCurrent(const QString& key) {
                             .arg(p.recipe.describe(m_info.numModels))
                             .arg(m_reference ? tr(", beside θ_sft's for the same prompts and seeds")
                                              : tr(" (θ_sft's column follows once it is evaluated)")));
-  emit currentPointChanged(p);
+  Q_EMIT currentPointChanged(p);
 }
 
 std::optional<MergedPoint> MergePanel::currentPoint() const {
@@ -643,6 +644,12 @@ std::optional<MergedPoint> MergePanel::currentPoint() const {
 }
 
 void MergePanel::onPlaneCurrentChanged(const QString& id) {
+  if (id == QString::fromUtf8(kReferenceKey) && m_reference) {
+    m_currentKey = id;
+    m_samples->model()->setRows(m_reference->rows, m_reference->rows);
+    m_samples->setCaption(tr("Samples of θ_sft (the reference of every point: the same prompts and seeds)"));
+    return;
+  }
   const auto it = m_points.constFind(id);
   if (it == m_points.constEnd()) {
     m_currentKey = id;  // a trajectory or front point: ringed, no samples of its own

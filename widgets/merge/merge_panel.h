@@ -111,7 +111,7 @@ class MergePanel : public QWidget {
   // The QSettings key the inputs of an experiment folder are remembered under.
   static QString settingsKey(const QString& experimentDir);
 
- public slots:
+ public Q_SLOTS:
   // Reads the experiment's iterations and finished runs again.
   void refreshChoices();
   // Opens what the chooser shows.
@@ -125,12 +125,12 @@ class MergePanel : public QWidget {
   void exportCheckpointTo(const QString& path);
   void exportHfTo(const QString& dir);
 
- signals:
+ Q_SIGNALS:
   void inputsOpened(const WorkbenchInfo& info);
   void currentPointChanged(const MergedPoint& point);
   void exportFinished(const QString& path, bool ok, const QString& message);
 
- private slots:
+ private Q_SLOTS:
   void onOpened(const WorkbenchInfo& info);
   void onPointReady(const MergedPoint& point, bool fromSweep);
   void onProgress(const QString& stage, qint64 done, qint64 total);

@@ -10,7 +10,7 @@ MergeSession::MergeSession(QObject* parent) : QObject(parent) {
   connect(m_worker, &MergeWorker::opened, this, [this](quint64 generation, const WorkbenchInfo& info) {
     if (generation != m_latest.load()) return;
     finished(generation);
-    emit opened(info);
+    Q_EMIT opened(info);
   });
   connect(m_worker, &MergeWorker::pointReady, this, [this](quint64 generation, const MergedPoint& point) {
     const bool fromSweep = generation == m_sweepGeneration;
@@ -20,7 +20,7 @@ MergeSession::MergeSession(QObject* parent) : QObject(parent) {
     }
     ++m_pointsDelivered;
     if (!fromSweep) finished(generation);
-    emit pointReady(point, fromSweep);
+    Q_EMIT pointReady(point, fromSweep);
   });
   connect(m_worker, &MergeWorker::cancelled, this, [this](quint64 generation) {
     ++m_cancellations;
@@ -29,28 +29,35 @@ MergeSession::MergeSession(QObject* parent) : QObject(parent) {
   connect(m_worker, &MergeWorker::sweepFinished, this, [this](quint64 generation, int evaluated) {
     if (generation != m_latest.load()) return;
     finished(generation);
-    emit sweepFinished(evaluated);
+    Q_EMIT sweepFinished(evaluated);
   });
   connect(m_worker, &MergeWorker::progress, this, [this](quint64 generation, const QString& stage, qint64 done, qint64 total) {
-    if (generation == m_latest.load()) emit progress(stage, done, total);
+    if (generation == m_latest.load()) Q_EMIT progress(stage, done, total);
   });
   connect(m_worker, &MergeWorker::failed, this, [this](quint64 generation, const QString& what, const QString& message) {
+    if (m_shutDown) return;
     if (what == QLatin1String("export")) {
-      emit exportFailed(message);
+      Q_EMIT exportFailed(message);
       return;
     }
     if (what == QLatin1String("reference")) {
-      emit evaluateFailed(message);
+      Q_EMIT evaluateFailed(message);
       return;
     }
     if (generation != m_latest.load()) return;
     finished(generation);
-    if (what == QLatin1String("open")) emit openFailed(message);
-    else emit evaluateFailed(message);
+    if (what == QLatin1String("open")) Q_EMIT openFailed(message);
+    else Q_EMIT evaluateFailed(message);
   });
-  connect(m_worker, &MergeWorker::referenceReady, this, &MergeSession::referenceReady);
-  connect(m_worker, &MergeWorker::exportProgress, this, &MergeSession::exportProgress);
-  connect(m_worker, &MergeWorker::exported, this, &MergeSession::exported);
+  connect(m_worker, &MergeWorker::referenceReady, this, [this](quint64 openGeneration, const MergedPoint& point) {
+    if (!m_shutDown && openGeneration == m_openGeneration) Q_EMIT referenceReady(point);
+  });
+  connect(m_worker, &MergeWorker::exportProgress, this, [this](const QString& stage, qint64 done, qint64 total) {
+    if (!m_shutDown) Q_EMIT exportProgress(stage, done, total);
+  });
+  connect(m_worker, &MergeWorker::exported, this, [this](const QString& path) {
+    if (!m_shutDown) Q_EMIT exported(path);
+  });
   m_thread.start();
 }
 
@@ -78,7 +85,7 @@ quint64 MergeSession::next() {
 void MergeSession::setBusy(bool busy) {
   if (busy == m_busy) return;
   m_busy = busy;
-  emit busyChanged(busy);
+  Q_EMIT busyChanged(busy);
 }
 
 void MergeSession::finished(quint64 generation) {
@@ -88,6 +95,7 @@ void MergeSession::finished(quint64 generation) {
 quint64 MergeSession::open(const QString& experimentDir, const MergeInputSpec& inputs) {
   if (m_shutDown) return 0;
   const quint64 generation = next();
+  m_openGeneration = generation;
   QMetaObject::invokeMethod(m_worker, [w = m_worker, generation, experimentDir, inputs] { w->open(generation, experimentDir, inputs); },
                             Qt::QueuedConnection);
   return generation;
@@ -123,7 +131,7 @@ void MergeSession::cancel() {
 
 void MergeSession::requestReference() {
   if (m_shutDown) return;
-  QMetaObject::invokeMethod(m_worker, [w = m_worker] { w->reference(); }, Qt::QueuedConnection);
+  QMetaObject::invokeMethod(m_worker, [w = m_worker, g = m_openGeneration] { w->reference(g); }, Qt::QueuedConnection);
 }
 
 void MergeSession::exportCheckpoint(const MergeRecipeSpec& recipe, const QString& path) {

@@ -41,7 +41,8 @@ class MergeSession : public QObject {
   quint64 sweep(const QVector<MergeRecipeSpec>& recipes);
   // Supersedes whatever request runs; nothing new starts.
   void cancel();
-  // θ_sft's point under the same protocol, in the background: referenceReady.
+  // θ_sft's point under the protocol of the inputs open, in the background: referenceReady (dropped
+  // when other inputs were opened meanwhile).
   void requestReference();
   // Exports on the worker thread (queued behind the running request): exported or exportFailed.
   void exportCheckpoint(const MergeRecipeSpec& recipe, const QString& path);
@@ -59,7 +60,7 @@ class MergeSession : public QObject {
   int cancellations() const { return m_cancellations; }
   int droppedResults() const { return m_droppedResults; }
 
- signals:
+ Q_SIGNALS:
   void opened(const WorkbenchInfo& info);
   void openFailed(const QString& message);
   void pointReady(const MergedPoint& point, bool fromSweep);
@@ -82,6 +83,7 @@ class MergeSession : public QObject {
   QThread m_thread;
   MergeWorker* m_worker = nullptr;
   quint64 m_sweepGeneration = 0;
+  quint64 m_openGeneration = 0;  // of the inputs open (or opening)
   bool m_busy = false;
   bool m_shutDown = false;
   int m_pointsDelivered = 0;

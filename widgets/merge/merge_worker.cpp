@@ -307,14 +307,14 @@ void MergeWorker::sweep(quint64 generation, const QVector<MergeRecipeSpec>& reci
   Q_EMIT sweepFinished(generation, evaluated);
 }
 
-void MergeWorker::reference() {
+void MergeWorker::reference(quint64 openGeneration) {
   const std::shared_ptr<warp::MergeWorkbench> wb = workbench();
   if (!wb) return;
   try {
     const warp::ProgressFn progressFn = coalescedProgress([this] { return m_stopping.load(); },
                                                           [](const QString&, qint64, qint64) {});
     const warp::WorkbenchPoint p = wb->reference(progressFn);
-    Q_EMIT referenceReady(fromCore(p, *wb, tr("θ_sft (the reference: the same prompts and seeds)")));
+    Q_EMIT referenceReady(openGeneration, fromCore(p, *wb, tr("θ_sft (the reference: the same prompts and seeds)")));
   } catch (const warp::Cancelled&) {
   } catch (const std::exception& e) {
     Q_EMIT failed(0, QStringLiteral("reference"), QString::fromUtf8(e.what()));

@@ -8,7 +8,7 @@
 //   open        inputs_from_* + MergeWorkbench::open → opened(WorkbenchInfo) | failed
 //   evaluate    MergeWorkbench::evaluate(recipe)     → pointReady | cancelled | failed
 //   sweep       evaluate of each recipe in turn      → pointReady per point, then sweepFinished
-//   reference   MergeWorkbench::reference()          → referenceReady | failed
+//   reference   MergeWorkbench::reference()          → referenceReady (tagged with the open's generation) | failed
 //   export*     export_checkpoint / export_hf        → exported | failed
 // Supersession: every request carries a generation number; the session raises the latest
 // generation (an atomic shared with the worker) before queuing a request, so the running request's
@@ -136,7 +136,8 @@ class MergeWorker : public QObject {
   void open(quint64 generation, const QString& experimentDir, const MergeInputSpec& inputs);
   void evaluate(quint64 generation, const MergeRecipeSpec& recipe);
   void sweep(quint64 generation, const QVector<MergeRecipeSpec>& recipes);
-  void reference();
+  // `openGeneration`: the generation of the open it belongs to (the session drops it after another open).
+  void reference(quint64 openGeneration);
   void exportCheckpoint(const MergeRecipeSpec& recipe, const QString& path);
   void exportHf(const MergeRecipeSpec& recipe, const QString& dir);
 
@@ -148,7 +149,7 @@ class MergeWorker : public QObject {
   // The request of `generation` was superseded (by a newer one) before it finished.
   void cancelled(quint64 generation);
   void sweepFinished(quint64 generation, int evaluated);
-  void referenceReady(const MergedPoint& point);
+  void referenceReady(quint64 openGeneration, const MergedPoint& point);
   void exportProgress(const QString& stage, qint64 done, qint64 total);
   void exported(const QString& path);
   // `what`: "open", "evaluate", "sweep", "reference", "export"; message: the engine's.

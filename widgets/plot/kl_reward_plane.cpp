@@ -123,7 +123,7 @@ void KlRewardPlane::setYAxis(YAxis axis) {
     m_yPicker->setCurrentIndex(axis == YAxis::Gold ? 1 : 0);
   }
   redraw();
-  emit yAxisChanged(axis);
+  Q_EMIT yAxisChanged(axis);
 }
 
 void KlRewardPlane::setCurrentId(const QString& id) {
@@ -343,7 +343,7 @@ void KlRewardPlane::onMouseRelease(QMouseEvent* event) {
   if (!p) return;
   const QString id = p->id;  // setCurrentId redraws; p stays valid (series unchanged) but copy anyway
   setCurrentId(id);
-  emit currentPointChanged(id);
+  Q_EMIT currentPointChanged(id);
 }
 
 void KlRewardPlane::exportTo(const QString& path, const QSize& size) const {

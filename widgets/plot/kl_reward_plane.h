@@ -103,15 +103,15 @@ class KlRewardPlane : public QWidget {
   QPushButton* exportButton() const { return m_exportButton; }
   int redrawCount() const { return m_redrawCount; }
 
- public slots:
+ public Q_SLOTS:
   void redraw();
 
- signals:
+ Q_SIGNALS:
   // The user clicked a point: it is now the current one.
   void currentPointChanged(const QString& id);
   void yAxisChanged(KlRewardPlane::YAxis axis);
 
- private slots:
+ private Q_SLOTS:
   void onMouseMove(QMouseEvent* event);
   void onMouseRelease(QMouseEvent* event);
   void onExportClicked();
