@@ -43,8 +43,9 @@
 // `warp merge --method liti --init θ_init|θ_sft --models slerp.h5`) and the evaluation the same
 // protocol and code (eval/evaluate.h ProtocolEvaluator, which `warp eval` uses).
 //
-// Memory: θ_init, the M models, θ_sft, the last merge and the evaluated policy, on the CPU (the
-// policy and θ_sft once more on the evaluation device): about M + 4 models.
+// Memory: θ_init, the M models, θ_sft and the last merge as CPU tensors, plus the evaluated policy and
+// the evaluator's θ_sft as models on the evaluation device, plus the LITI result while a point is
+// merged: about M + 6 copies of the model at the peak (CPU evaluation).
 
 #include <cstdint>
 #include <memory>
