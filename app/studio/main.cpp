@@ -11,7 +11,7 @@
 #include <QMessageBox>
 #include <QTimer>
 
-#include "app/main_window.h"
+#include "window/main_window.h"
 #include "experiment/experiment.h"
 
 namespace {

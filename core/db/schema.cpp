@@ -96,8 +96,39 @@ Migration schema_v2() {
   return m;
 }
 
+// Schema v3: the merge workbench's points (workbench/merge_point_cache.h), keyed by merge recipe
+// rather than by checkpoint file: the points of interactive λ / η merges that were never written to
+// a file. inputs_sha256 names the merge inputs (θ_init and the models) of a recipe point, NULL for a
+// point that is not a merge of inputs (the workbench's θ_sft reference); the index serves "every
+// point of these inputs under this protocol, in the order stored".
+Migration schema_v3() {
+  Migration m;
+  m.version = 3;
+  m.description = "merge_points (merge workbench points by recipe)";
+  m.statements = {
+      R"(CREATE TABLE merge_points(
+           id              INTEGER PRIMARY KEY,
+           recipe_sha256   TEXT NOT NULL CHECK (length(recipe_sha256) = 64),
+           protocol_sha256 TEXT NOT NULL CHECK (length(protocol_sha256) = 64),
+           inputs_sha256   TEXT CHECK (inputs_sha256 IS NULL OR length(inputs_sha256) = 64),
+           recipe_json     TEXT NOT NULL,
+           prompts         INTEGER NOT NULL,
+           reward          REAL,
+           gold            REAL,
+           kl_sft          REAL,
+           kl_sft_sampled  REAL,
+           length          REAL,
+           result_json     TEXT NOT NULL,
+           rows_json       TEXT NOT NULL,
+           created_at      REAL NOT NULL,
+           UNIQUE (recipe_sha256, protocol_sha256)))",
+      "CREATE INDEX merge_points_by_inputs ON merge_points(inputs_sha256, protocol_sha256, id)",
+  };
+  return m;
+}
+
 // Migrations in order; a new schema version is one more function appended here.
-std::vector<Migration> build_migrations() { return {schema_v1(), schema_v2()}; }
+std::vector<Migration> build_migrations() { return {schema_v1(), schema_v2(), schema_v3()}; }
 
 void validate_list(const std::vector<Migration>& migrations) {
   if (migrations.empty()) throw Error("schema migrations: the list is empty");

@@ -153,6 +153,52 @@ std::string require_file(const std::string& path, const std::string& what) {
 
 }  // namespace
 
+struct ProtocolEvaluator::Impl {
+  // Declared in construction order: the Evaluator holds references to the members before it.
+  EvalConfig config;
+  torch::Device device = torch::kCPU;
+  GPT sft{nullptr};
+  GPTConfig sft_config;
+  std::unique_ptr<BpeTokenizer> tokenizer;
+  std::vector<std::string> prompts;
+  std::unique_ptr<Reward> reward, gold;
+  std::unique_ptr<Evaluator> evaluator;
+};
+
+ProtocolEvaluator::ProtocolEvaluator(const Experiment& exp, const EvalConfig& config_in) : impl_(new Impl) {
+  Impl& m = *impl_;
+  m.config = config_in;
+  m.config.validate();
+  m.config.reward = resolve_reward(exp, m.config);
+  m.device = parse_device(m.config.device);
+  set_compute_threads(m.config.threads);
+  const TaskDataPaths paths = task_data_paths(exp);
+  m.sft = load_policy(require_file(sft_path_of(exp), "SFT checkpoint (run warp sft first)"), m.device);
+  m.sft_config = m.sft->config();
+  m.tokenizer = std::make_unique<BpeTokenizer>(BpeTokenizer::load_dir(paths.tokenizer_dir));
+  std::vector<std::string> all;
+  for (const auto& p : load_prompt_sets(require_file(paths.prompts_json, "prompt file (run warp sft first)")).eval)
+    all.push_back(p.text);
+  const RewardSpec spec = parse_reward_spec(m.config.reward);
+  const RewardContext context = experiment_reward_context(exp, m.device);
+  m.reward = make_reward(spec, context);
+  if (spec.kind != RewardSpec::Kind::Gold) m.gold = make_reward(RewardSpec{}, context);
+  m.evaluator = std::make_unique<Evaluator>(m.config, all, *m.tokenizer, m.sft, *m.reward, m.gold.get(), m.device);
+  m.prompts.assign(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(m.evaluator->num_prompts()));
+}
+
+ProtocolEvaluator::~ProtocolEvaluator() = default;
+
+const EvalConfig& ProtocolEvaluator::config() const { return impl_->config; }
+torch::Device ProtocolEvaluator::device() const { return impl_->device; }
+const GPTConfig& ProtocolEvaluator::sft_config() const { return impl_->sft_config; }
+const BpeTokenizer& ProtocolEvaluator::tokenizer() const { return *impl_->tokenizer; }
+const std::vector<std::string>& ProtocolEvaluator::prompts() const { return impl_->prompts; }
+
+EvalResult ProtocolEvaluator::evaluate(GPT& policy, const ProgressFn& progress) {
+  return impl_->evaluator->evaluate(policy, progress);
+}
+
 std::pair<nlohmann::json, std::string> eval_protocol(const Experiment& exp, const EvalConfig& config) {
   config.validate();
   const TaskDataPaths paths = task_data_paths(exp);
@@ -207,22 +253,8 @@ EvalResult evaluate_checkpoint(const Experiment& exp, const std::string& checkpo
     return r;
   }
 
-  const torch::Device device = parse_device(config.device);
-  set_compute_threads(config.threads);
-  const TaskDataPaths paths = task_data_paths(exp);
-  GPT sft = load_policy(sft_path_of(exp), device);
-  const GPTConfig mc = sft->config();
-  GPT policy = load_policy(path, device, &mc);
-  const BpeTokenizer tokenizer = BpeTokenizer::load_dir(paths.tokenizer_dir);
-  std::vector<std::string> prompts;
-  for (const auto& p : load_prompt_sets(paths.prompts_json).eval) prompts.push_back(p.text);
-  const RewardSpec spec = parse_reward_spec(config.reward);
-  const RewardContext context = experiment_reward_context(exp, device);
-  std::unique_ptr<Reward> reward = make_reward(spec, context);
-  std::unique_ptr<Reward> gold;
-  if (spec.kind != RewardSpec::Kind::Gold) gold = make_reward(RewardSpec{}, context);
-
-  Evaluator evaluator(config, prompts, tokenizer, sft, *reward, gold.get(), device);
+  ProtocolEvaluator evaluator(exp, config);
+  GPT policy = load_policy(path, evaluator.device(), &evaluator.sft_config());
   EvalResult r = evaluator.evaluate(policy, progress);
   r.protocol = protocol;
   r.protocol_sha256 = protocol_sha;

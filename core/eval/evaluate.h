@@ -91,6 +91,34 @@ class Evaluator {
   torch::Device device_;
 };
 
+// An experiment's evaluation protocol loaded once: θ_sft on the config's device, the tokenizer, the
+// evaluation prompts, the reward r and the gold reward, with an Evaluator over them. evaluate_checkpoint
+// evaluates a checkpoint with one; the merge workbench (workbench/merge_workbench.h) keeps one for all
+// its points, so a point evaluated either way is the same computation. Not thread-safe.
+class ProtocolEvaluator {
+ public:
+  // config: as for evaluate_checkpoint (validated; an empty reward becomes default_reward_spec(exp)).
+  // Sets LibTorch's compute threads to config.threads (when > 0). Needs data/prompts.json, the
+  // tokenizer and checkpoints/sft.h5 (BadInput naming what is missing).
+  ProtocolEvaluator(const Experiment& exp, const EvalConfig& config);
+  ~ProtocolEvaluator();
+  ProtocolEvaluator(const ProtocolEvaluator&) = delete;
+  ProtocolEvaluator& operator=(const ProtocolEvaluator&) = delete;
+
+  const EvalConfig& config() const;  // reward resolved
+  torch::Device device() const;
+  const GPTConfig& sft_config() const;
+  const BpeTokenizer& tokenizer() const;
+  // The evaluation prompts evaluated (the first max_prompts of the "eval" set), in prompt order.
+  const std::vector<std::string>& prompts() const;
+  // Evaluator::evaluate of the policy (on device(), with sft_config()'s architecture).
+  EvalResult evaluate(GPT& policy, const ProgressFn& progress = {});
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
 // `warp eval`: evaluates a policy checkpoint of the experiment under its evaluation protocol
 // (config: eval_config_for(exp) with the caller's overrides), cached in the DB (see above).
 // Needs data/prompts.json, the tokenizer and checkpoints/sft.h5. A relative checkpoint path is

@@ -121,21 +121,26 @@ struct Inputs {
   std::vector<std::unique_ptr<CheckpointReader>> models;
 };
 
-Inputs open_checked(const MergeSpec& spec) {
-  spec.params.validate(static_cast<int>(spec.model_paths.size()));
-  check_output_path(spec);
+// The input files opened and checked against θ_init (check_merge_inputs).
+Inputs open_inputs(const std::string& init_path, const std::vector<std::string>& model_paths) {
   Inputs in;
-  in.init = std::make_unique<CheckpointReader>(spec.init_path);
+  in.init = std::make_unique<CheckpointReader>(init_path);
   const auto& ref = in.init->tensors(TensorGroup::Params);
-  if (ref.empty()) throw BadInput(file_message(spec.init_path, "has no parameter tensors to merge"));
-  check_mergeable(ref, spec.init_path);
-  for (const auto& path : spec.model_paths) {
+  if (ref.empty()) throw BadInput(file_message(init_path, "has no parameter tensors to merge"));
+  check_mergeable(ref, init_path);
+  for (const auto& path : model_paths) {
     auto r = std::make_unique<CheckpointReader>(path);
-    check_same_model_config(in.init->header(), spec.init_path, r->header(), path);
-    check_same_tensors(ref, spec.init_path, r->tensors(TensorGroup::Params), path);
+    check_same_model_config(in.init->header(), init_path, r->header(), path);
+    check_same_tensors(ref, init_path, r->tensors(TensorGroup::Params), path);
     in.models.push_back(std::move(r));
   }
   return in;
+}
+
+Inputs open_checked(const MergeSpec& spec) {
+  spec.params.validate(static_cast<int>(spec.model_paths.size()));
+  check_output_path(spec);
+  return open_inputs(spec.init_path, spec.model_paths);
 }
 
 std::string absolute_path(const std::string& path) {
@@ -303,6 +308,10 @@ MergeResult merge_named_tensors(const MergeParams& params, const NamedTensors& i
 }
 
 void check_merge_spec(const MergeSpec& spec) { open_checked(spec); }
+
+void check_merge_inputs(const std::string& init_path, const std::vector<std::string>& model_paths) {
+  open_inputs(init_path, model_paths);
+}
 
 MergeSummary merge_checkpoints(const MergeSpec& spec, const ProgressFn& progress) {
   const auto t0 = std::chrono::steady_clock::now();

@@ -97,6 +97,10 @@ struct MergeSummary {
 // mismatch is named with the file and tensor); an output path in an existing folder that is neither a
 // folder nor one of the inputs. Throws BadInput.
 void check_merge_spec(const MergeSpec& spec);
+// The input checks of check_merge_spec alone (no parameters, no output): each file a readable warp
+// checkpoint, one model config, exactly θ_init's floating-point tensors. Throws BadInput naming the
+// file (the merge workbench validates the files a user picks with it).
+void check_merge_inputs(const std::string& init_path, const std::vector<std::string>& model_paths);
 
 // Merges the files of `spec` into spec.out_path in one pass. Progress: stage "merge", one unit per
 // tensor, then (done = total, detail "input hashes") about every 50 ms while waiting for the input

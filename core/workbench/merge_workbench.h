@@ -29,13 +29,23 @@
 //   {"version": 1, "init_sha256", "model_sha256": [...] (in input order), "method", "lambda" (slerp/lerp
 //    with M = 2 only; absent otherwise), "eta", "eta_mode": "toward_init" | "toward_sft",
 //    "sft_sha256" (toward_sft only)}
-// with λ and η rounded to 1e-6, under the protocol hash of eval/evaluate.h (eval_protocol), stored in
-// the table merge_points (db/schema.cpp, schema v3) with the EvalPoint, the per-prompt rows (so the
-// samples of a cached point are there too) and the recipe JSON (provenance for the plane's tooltips).
+// with λ and η rounded to 1e-6 (the merge uses the rounded values too: workbench/merge_recipe.h
+// normalize_recipe), under the protocol hash of eval/evaluate.h (eval_protocol), stored in the table
+// merge_points (db/schema.cpp, schema v3; workbench/merge_point_cache.h) with the EvalPoint, the
+// per-prompt rows (so the samples of a cached point are there too) and the recipe JSON (provenance for
+// the plane's tooltips), and the inputs' hash (SHA-256 of {"version": 1, "init_sha256", "model_sha256"})
+// so that a workbench reopened on the same inputs finds all its points (cached_points).
 //
 // Evaluation: eval/evaluate.h's Evaluator on the experiment's evaluation prompts with common random
-// numbers: a point equals `warp merge` + `warp eval` of the same recipe (same numbers), since the
-// merge is the same computation and the evaluation the same protocol.
+// numbers: a point equals `warp merge` + `warp eval` of the same recipe (same numbers, bit for bit),
+// since the merge is the same computation (merge/merger.h merge_named_tensors: SLERP/LERP with λ, then
+// LITI with η of θ_init or θ_sft and the merge, each in float64 rounded once to float32, as
+// `warp merge --method liti --init θ_init|θ_sft --models slerp.h5`) and the evaluation the same
+// protocol and code (eval/evaluate.h ProtocolEvaluator, which `warp eval` uses).
+//
+// Memory: θ_init, the M models, θ_sft and the last merge as CPU tensors, plus the evaluated policy and
+// the evaluator's θ_sft as models on the evaluation device, plus the LITI result while a point is
+// merged: about M + 6 copies of the model at the peak (CPU evaluation).
 
 #include <cstdint>
 #include <memory>
@@ -51,68 +61,15 @@
 #include "merge/merge_methods.h"
 #include "store/tensor_info.h"
 #include "util/progress.h"
+#include "workbench/merge_inputs.h"       // MergeInputs, IterationChoice, inputs_from_*
+#include "workbench/merge_point_cache.h"  // the merge_points table
+#include "workbench/merge_recipe.h"       // MergeRecipe, the cache key JSON
 
 namespace warp {
 
-struct MergeInputs {
-  enum class Source { Iteration, Runs, Files };
-  Source source = Source::Files;
-  std::string init;                 // θ_init checkpoint, absolute path
-  std::vector<std::string> models;  // θ_1..θ_M, absolute paths (M >= 2)
-  std::vector<std::string> runs;    // run names of the models (iteration, runs); empty for files
-  std::string driver;               // iteration: the driver run's name
-  int64_t iteration = 0;            // iteration: i (1-based)
-
-  // "warp iteration 2 (warp-i2-r1, warp-i2-r2)", "runs a, b", "files x.h5, y.h5"
-  std::string describe() const;
-  // {"source": "iteration"|"runs"|"files", "init", "models", "runs", "driver", "iteration"}
-  nlohmann::json to_json() const;
-  // BadInput naming `where` and the field.
-  static MergeInputs from_json(const nlohmann::json& j, const std::string& where);
-};
-
-// A finished (or at least merged) iteration of a WARP driver, for the input chooser.
-struct IterationChoice {
-  std::string driver;
-  int64_t iteration = 0;
-  int64_t runs = 0;       // M
-  bool complete = false;  // every worker finished with its final policy on disk
-};
-
-// The iterations of every "warp" driver run of the experiment, by driver then iteration.
-std::vector<IterationChoice> list_merge_iterations(const Experiment& exp);
-// Inputs of driver `driver`'s iteration `iteration`. BadInput when the driver or the iteration does
-// not exist, or a worker has not finished (naming it).
-MergeInputs inputs_from_iteration(const Experiment& exp, const std::string& driver, int64_t iteration);
-// Inputs from finished "train" runs (at least 2). BadInput naming a run that does not exist, is not
-// a finished train run, or whose init differs from the first run's ("runs a, b start from
-// checkpoints/x.h5 but c starts from checkpoints/sft.h5").
-MergeInputs inputs_from_runs(const Experiment& exp, const std::vector<std::string>& runs);
-// Inputs from files (relative paths are resolved against the experiment folder). Validated as
-// check_merge_spec does; BadInput naming the file.
-MergeInputs inputs_from_files(const Experiment& exp, const std::string& init, const std::vector<std::string>& models);
-
-struct MergeRecipe {
-  enum class EtaMode { TowardInit, TowardSft };
-  MergeMethod method = MergeMethod::Slerp;  // Slerp or Lerp
-  double lambda = 0.5;                      // ∈ [0,1]; M = 2 only
-  double eta = 1.0;                         // ∈ [0,1]
-  EtaMode eta_mode = EtaMode::TowardInit;
-
-  // BadInput for another method, λ or η outside [0,1] or not finite.
-  void validate() const;
-  // {"method": "slerp", "lambda": 0.5, "eta": 0.3, "eta_mode": "toward_init"}
-  nlohmann::json to_json() const;
-  static MergeRecipe from_json(const nlohmann::json& j, const std::string& where);
-  bool operator==(const MergeRecipe& o) const;
-};
-
-// "toward_init" / "toward_sft"
-const char* eta_mode_name(MergeRecipe::EtaMode mode);
-
 // One evaluated point of the workbench.
 struct WorkbenchPoint {
-  MergeRecipe recipe;
+  MergeRecipe recipe;         // normalized (λ, η rounded); the default recipe for reference()
   std::string recipe_sha256;  // the cache key (see the top of this file)
   nlohmann::json provenance;  // the hashed recipe JSON plus {"inputs": MergeInputs::to_json()}
   EvalPoint point;
@@ -146,7 +103,7 @@ class MergeWorkbench {
   // with λ = 0.5 records them (merge/merge_methods.h TensorMergeRecord), fallbacks marked.
   const std::vector<TensorMergeRecord>& omega_records() const;
 
-  // The cache key of a recipe (validated).
+  // The cache key of a recipe (validated; BadInput for an invalid one, as for every call taking one).
   std::string recipe_key(const MergeRecipe& recipe) const;
   // The cached point of a recipe, if any: one indexed read, no merge, no model. Thread-safe (its own
   // database connection, guarded), callable from the GUI thread while evaluate() runs elsewhere.
@@ -163,16 +120,18 @@ class MergeWorkbench {
   // cached like a recipe under the key {"version": 1, "policy_sha256": sft sha}.
   WorkbenchPoint reference(const ProgressFn& progress = {});
 
-  // The merged parameters of a recipe (θ_init's names and order, CPU). Stage "merge".
+  // The merged parameters of a recipe (θ_init's names and order, CPU). Stage "merge". Relative
+  // export paths below are taken inside the experiment folder.
   NamedTensors merged_params(const MergeRecipe& recipe, const ProgressFn& progress = {});
   // Writes the recipe's policy as a warp checkpoint (kind "merge", θ_init's config, the tokenizer
   // embedded in /files, meta = provenance), atomically. BadInput / Error naming the path when it
-  // cannot be written (folder missing or not writable, disk full); nothing is left behind.
+  // cannot be written (folder missing or not writable, disk full, the path of one of the inputs or
+  // θ_sft); nothing is left behind (also on a cancel: stages "merge", "save checkpoint").
   void export_checkpoint(const MergeRecipe& recipe, const std::string& path, const ProgressFn& progress = {});
   // Writes the recipe's policy as a Hugging Face GPT-2 folder (store/hf_gpt2.h: model.safetensors,
   // config.json, vocab.json, merges.txt, tokenizer_config.json). The folder is written beside its
   // target under a temporary name and renamed into place, so a failure leaves no half folder; a
-  // target that exists and is not empty is refused.
+  // target that exists and is not empty is refused. Stages "merge", "export".
   void export_hf(const MergeRecipe& recipe, const std::string& dir, const ProgressFn& progress = {});
 
  private:

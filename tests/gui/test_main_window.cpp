@@ -13,11 +13,12 @@
 #include <QTimer>
 #include <QtTest>
 
-#include "app/main_window.h"
+#include "window/main_window.h"
 #include "gui_fixture.h"
 #include "models/metrics_follower.h"
 #include "models/run_list_model.h"
 #include "panels/metrics_panel.h"
+#include "merge/merge_panel.h"
 #include "panels/pareto_panel.h"
 #include "util/error.h"
 
@@ -68,9 +69,13 @@ void TestMainWindow::opensExperiment() {
   QCOMPARE(selected.first().data(RunListModel::RunIdRole).toLongLong(), m_live);
   QCOMPARE(window.metricsPanel()->runs().size(), 1);
   QCOMPARE(window.paretoPanel()->figure().panels[0].series.size(), size_t(1));
-  QCOMPARE(window.tabs()->count(), 2);
+  QCOMPARE(window.tabs()->count(), 3);
   QCOMPARE(window.tabs()->tabText(0), QStringLiteral("Metrics"));
   QCOMPARE(window.tabs()->tabText(1), QStringLiteral("Pareto"));
+  QCOMPARE(window.tabs()->tabText(2), QStringLiteral("Merge"));
+  // The Merge tab follows the experiment (no WARP iteration in it: nothing to open).
+  QCOMPARE(window.mergePanel()->experimentDir(), QFileInfo(m_dir).absoluteFilePath());
+  QVERIFY(!window.mergePanel()->isOpen());
 
   // Live: a run started by another process appears with the counts.
   {

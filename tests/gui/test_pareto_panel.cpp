@@ -1,6 +1,8 @@
 // ParetoPanel: the KL-reward figure built from metrics of a real database (a run's trajectory
 // joined by step, a WARP driver's fronts per iteration by η ascending with η labels), drawn into
 // the QCustomPlot, followed live, exported as CSV (hand-written expected text) and PNG / SVG.
+#include <cmath>
+
 #include <QFile>
 #include <QImage>
 #include <QTemporaryDir>
@@ -10,6 +12,8 @@
 
 #include "gui_fixture.h"
 #include "models/metrics_follower.h"
+#include "models/plane_metrics.h"
+#include "plot/kl_reward_plane.h"
 #include "panels/pareto_panel.h"
 #include "util/error.h"
 
@@ -23,6 +27,7 @@ class TestParetoPanel : public QObject {
   void exports_data();
   void exports();
   void emptyWithoutPoints();
+  void outputFrontAndGold();
 
  private:
   QTemporaryDir* m_tmp = nullptr;
@@ -174,6 +179,52 @@ void TestParetoPanel::emptyWithoutPoints() {
   QVERIFY(panel.figure().panels[0].series.empty());
   panel.setRuns({RunRef{m_driver + 100, "ghost", "train"}});
   QVERIFY(panel.figure().panels[0].series.empty());
+}
+
+// Algorithm 1's output front (output/eta<η>/*, logged at the driver's last step) is its own series
+// after the iteration fronts; the gold axis takes front/…/gold and its SE.
+void TestParetoPanel::outputFrontAndGold() {
+  {
+    warp::ExperimentDb db = warp::ExperimentDb::open(guitest::dbPath(m_dir));
+    std::vector<warp::MetricRow> rows;
+    for (const auto& [tag, eta] : std::vector<std::pair<std::string, double>>{{"0.50", 0.5}, {"0.10", 0.1}}) {
+      rows.emplace_back(2, "output/eta" + tag + "/kl_sft", 10 * eta);
+      rows.emplace_back(2, "output/eta" + tag + "/reward", 3 + eta);
+      rows.emplace_back(2, "output/eta" + tag + "/reward_se", 0.1);
+      rows.emplace_back(2, "output/eta" + tag + "/gold", -eta);
+      rows.emplace_back(2, "output/eta" + tag + "/gold_se", 0.2);
+    }
+    db.append_metrics(m_driver, rows);
+  }
+  MetricsFollower follower;
+  follower.open(QString::fromStdString(guitest::dbPath(m_dir)));
+  follower.poll();
+  const RunRefList runs{RunRef{m_run, "ema-1", "train"}, RunRef{m_driver, "warp", "warp"}};
+  const QVector<PlaneSeries> series = planeSeriesFromMetrics(&follower, runs);
+  QCOMPARE(series.size(), 4);
+  const PlaneSeries& out = series[3];
+  QVERIFY(out.kind == PlaneSeries::Kind::OutputFront);
+  QCOMPARE(out.name, QStringLiteral("warp · output front"));
+  QCOMPARE(out.points.size(), 2);
+  QCOMPARE(out.points[0].kl, 1.0);
+  QCOMPARE(out.points[0].reward, 3.1);
+  QCOMPARE(out.points[0].rewardSe, 0.1);
+  QCOMPARE(out.points[1].gold, -0.5);
+  QCOMPARE(out.points[1].goldSe, 0.2);
+  QCOMPARE(out.points[1].label, QStringLiteral("η=0.50"));
+  QVERIFY(out.points[1].provenance.join(' ').contains(QStringLiteral("toward θ_sft")));
+  // Iteration fronts logged no gold SE: no error bars on the gold axis for them.
+  QVERIFY(std::isnan(series[1].points[0].goldSe));
+
+  ParetoPanel panel;
+  panel.setFollower(&follower);
+  panel.setRuns(runs);
+  QCOMPARE(int(panel.figure().panels[0].series.size()), 4);
+  QCOMPARE(panel.figure().panels[0].series[3].y, (std::vector<double>{3.1, 3.5}));
+  panel.plane()->setYAxis(KlRewardPlane::YAxis::Gold);
+  QCOMPARE(panel.figure().panels[0].series[3].y, (std::vector<double>{-0.1, -0.5}));
+  QCOMPARE(panel.figure().panels[0].series[3].y_err, (std::vector<double>{0.2, 0.2}));
+  QCOMPARE(panel.figure().panels[0].series[1].y, (std::vector<double>{0.0, 0.0, 0.0}));
 }
 
 QTEST_MAIN(TestParetoPanel)

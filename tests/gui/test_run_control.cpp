@@ -17,8 +17,8 @@
 
 #include <functional>
 
-#include "app/main_window.h"
-#include "app/run_launcher.h"
+#include "window/main_window.h"
+#include "window/run_launcher.h"
 #include "db/experiment_db.h"
 #include "db/liveness.h"
 #include "util/error.h"

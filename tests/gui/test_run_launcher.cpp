@@ -1,4 +1,4 @@
-// Starting and stopping runs from warp-studio (app/run_launcher.h, app/launch_dialog.h): the exact
+// Starting and stopping runs from warp-studio (window/run_launcher.h, window/launch_dialog.h): the exact
 // `warp` argument lists built from the dialogs' fields, the run-name rule (core's), values out of
 // range refused naming the field, the dialogs keeping themselves open on a wrong field, and the
 // enabled state of Stop / Resume for running, killed, crashed, finished and other-host runs.
@@ -11,9 +11,9 @@
 
 #include <QAction>
 
-#include "app/launch_dialog.h"
-#include "app/main_window.h"
-#include "app/run_launcher.h"
+#include "window/launch_dialog.h"
+#include "window/main_window.h"
+#include "window/run_launcher.h"
 #include "gui_fixture.h"
 #include "models/run_list_model.h"
 #include "util/error.h"

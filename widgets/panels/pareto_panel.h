@@ -1,11 +1,13 @@
 #pragma once
-// The KL-reward plane (DESIGN §1 step 4): x = KL to the SFT policy, y = reward, both measured on
-// the experiment's fixed evaluation prompts.
+// The Pareto tab: the KL-reward plane (plot/kl_reward_plane.h; DESIGN §1 step 4) of the selected
+// runs, from the metrics they log (models/plane_metrics.h):
 //   - each RL run ("train"): its trajectory points, eval/kl_sft and eval/reward joined by step,
 //     drawn as a line with markers (error bars from eval/reward_se when logged);
 //   - each WARP driver ("warp"): its fronts, one per iteration i, from the metrics
 //     front/eta<η>/kl_sft and front/eta<η>/reward at step i (core/warp/driver.h), by η ascending,
-//     each point labelled with its η.
+//     each point labelled with its η; and Algorithm 1's output front (output/eta<η>/*) once logged;
+//   - the non-dominated set of all of them as a step line, tooltips with provenance, a toggle of the
+//     y axis between the learned reward r and the gold reward (the plane's own controls).
 // The plot is a warp::Figure (figure()) drawn with renderFigure, so it looks like the report's
 // figures, and exports as PNG / PDF / SVG (saveFigure) or CSV of the points (warp::write_csv).
 // Redrawn at most once per 40 ms when the follower reports evaluation or front metrics.
@@ -18,9 +20,9 @@
 #include "models/run_ref.h"
 #include "report/figure.h"
 
+class KlRewardPlane;
 class QCustomPlot;
 class QLabel;
-class QPushButton;
 
 class ParetoPanel : public QWidget {
   Q_OBJECT
@@ -33,13 +35,16 @@ class ParetoPanel : public QWidget {
   void setRuns(const RunRefList& runs);
   const RunRefList& runs() const { return m_runs; }
   // Where the export dialog starts (the experiment's exports/ folder).
-  void setExportDir(const QString& dir) { m_exportDir = dir; }
+  void setExportDir(const QString& dir);
+  // The evaluation temperature named on the x axis.
+  void setEvalTemperature(double tau);
 
   // The figure currently drawn.
-  const warp::Figure& figure() const { return m_figure; }
-  QCustomPlot* plot() const { return m_plot; }
-  // Builds the figure of `runs` from the follower's series (what the panel draws); no series
-  // without a follower.
+  const warp::Figure& figure() const;
+  QCustomPlot* plot() const;
+  KlRewardPlane* plane() const { return m_plane; }
+  // Builds the figure of `runs` from the follower's series (what the panel draws with the y axis on
+  // the reward); no series without a follower.
   static warp::Figure buildFigure(const MetricsFollower* follower, const RunRefList& runs);
 
   // Writes the figure to `path`: .csv → the points (warp::write_csv), .png/.pdf/.svg → the plot
@@ -55,16 +60,12 @@ class ParetoPanel : public QWidget {
 
  private slots:
   void onAppended(const QVector<MetricSeriesKey>& changed, int rows);
-  void onExportClicked();
 
  private:
   QPointer<MetricsFollower> m_follower;
   RunRefList m_runs;
-  warp::Figure m_figure;
-  QCustomPlot* m_plot = nullptr;
+  KlRewardPlane* m_plane = nullptr;
   QLabel* m_summary = nullptr;
-  QPushButton* m_exportButton = nullptr;
-  QString m_exportDir;
   QTimer m_redrawTimer;
   int m_redrawCount = 0;
 };

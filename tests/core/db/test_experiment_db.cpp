@@ -81,12 +81,13 @@ TEST(ExperimentDbSchema, CreatesAndReopens) {
   int64_t run_id = 0;
   {
     ExperimentDb db = ExperimentDb::open(path);
-    EXPECT_EQ(db.schema_version(), 2);
-    EXPECT_EQ(latest_schema_version(), 2);
-    EXPECT_EQ(scalar(db.database(), "PRAGMA user_version"), 2);
+    EXPECT_EQ(db.schema_version(), 3);
+    EXPECT_EQ(latest_schema_version(), 3);
+    EXPECT_EQ(scalar(db.database(), "PRAGMA user_version"), 3);
     EXPECT_EQ(scalar(db.database(), "PRAGMA application_id"), kWarpApplicationId);
     auto names = schema_names(db.database());
-    for (const char* t : {"experiments", "runs", "metrics", "metric_keys", "checkpoints", "metric_rows", "eval_points"})
+    for (const char* t : {"experiments", "runs", "metrics", "metric_keys", "checkpoints", "metric_rows", "eval_points",
+                          "merge_points", "merge_points_by_inputs"})
       EXPECT_TRUE(names.count(t)) << "missing " << t;
     int64_t first = db.ensure_experiment("demo", R"({"a":1})");
     EXPECT_EQ(db.ensure_experiment("demo", "{}"), first);
@@ -94,7 +95,7 @@ TEST(ExperimentDbSchema, CreatesAndReopens) {
     db.append_metrics(run_id, {{0, "loss", 3.5}, {1, "loss", 2.5}});
   }
   ExperimentDb db = ExperimentDb::open(path);
-  EXPECT_EQ(db.schema_version(), 2);
+  EXPECT_EQ(db.schema_version(), 3);
   auto experiments = db.list_experiments();
   ASSERT_EQ(experiments.size(), 1u);
   EXPECT_EQ(experiments[0].name, "demo");
@@ -164,10 +165,54 @@ TEST(ExperimentDbSchema, V2KeepsAnEvalPointsTableCreatedBeforeIt) {
                        "'a.h5', '{}', 8, 0.5, '{}', 1.0)");
   }
   ExperimentDb db = ExperimentDb::open(path);
-  EXPECT_EQ(db.schema_version(), 2);
+  EXPECT_EQ(db.schema_version(), latest());
   EXPECT_EQ(scalar(db.database(), "SELECT count(*) FROM eval_points WHERE checkpoint_path = 'a.h5'"), 1);
   // A database created at v2 has the table too.
   EXPECT_EQ(scalar(ExperimentDb::open(dir + "/fresh.db").database(), "SELECT count(*) FROM eval_points"), 0);
+}
+
+// A database of a build at schema v2 (runs, metrics, cached evaluations) upgrades to v3 (the merge
+// workbench's merge_points) with every row kept, and the new table takes points.
+TEST(ExperimentDbSchema, V3FromAV2DatabaseKeepsRowsAndAddsMergePoints) {
+  auto dir = test::scratch_dir("edb-v3-from-v2");
+  const std::string path = dir + "/experiment.db";
+  const std::vector<Migration> v1_v2 = {schema_migrations().at(0), schema_migrations().at(1)};
+  ExperimentDbOptions o;
+  o.migrations = &v1_v2;
+  int64_t run_id = 0;
+  {
+    ExperimentDb db = ExperimentDb::open(path, o);
+    ASSERT_EQ(db.schema_version(), 2);
+    EXPECT_FALSE(schema_names(db.database()).count("merge_points"));
+    run_id = db.create_run({"rl-1", "train"});
+    db.append_metrics(run_id, {{3, "eval/reward", 0.75}});
+    db.database().exec("INSERT INTO eval_points(checkpoint_sha256, protocol_sha256, checkpoint_path, protocol_json, "
+                       "prompts, reward, result_json, created_at) VALUES (printf('%064d', 1), printf('%064d', 2), "
+                       "'a.h5', '{}', 8, 0.5, '{}', 1.0)");
+  }
+  ExperimentDb db = ExperimentDb::open(path);
+  EXPECT_EQ(db.schema_version(), 3);
+  EXPECT_EQ(db.get_run(run_id).name, "rl-1");
+  const auto series = db.read_metrics(run_id, "eval/reward");
+  ASSERT_EQ(series.size(), 1u);
+  EXPECT_EQ(series[0].value, 0.75);
+  EXPECT_EQ(scalar(db.database(), "SELECT count(*) FROM eval_points WHERE checkpoint_path = 'a.h5'"), 1);
+  for (const char* c : {"recipe_sha256", "protocol_sha256", "inputs_sha256", "recipe_json", "prompts", "reward", "gold",
+                        "kl_sft", "kl_sft_sampled", "length", "result_json", "rows_json", "created_at"})
+    EXPECT_TRUE(has_column(db.database(), "merge_points", c)) << c;
+  EXPECT_TRUE(schema_names(db.database()).count("merge_points_by_inputs"));
+  db.database().exec("INSERT INTO merge_points(recipe_sha256, protocol_sha256, inputs_sha256, recipe_json, prompts, "
+                     "result_json, rows_json, created_at) VALUES (printf('%064d', 3), printf('%064d', 2), NULL, '{}', "
+                     "8, '{}', '[]', 1.0)");
+  // One point per (recipe, protocol).
+  EXPECT_THROW(db.database().exec("INSERT INTO merge_points(recipe_sha256, protocol_sha256, recipe_json, prompts, "
+                                  "result_json, rows_json, created_at) VALUES (printf('%064d', 3), printf('%064d', 2), "
+                                  "'{}', 8, '{}', '[]', 2.0)"),
+               Error);
+  EXPECT_EQ(scalar(db.database(), "SELECT count(*) FROM merge_points"), 1);
+  // Reopened read-only (the version the code expects): the rows are there.
+  ExperimentDb ro = ExperimentDb::open_read_only(path);
+  EXPECT_EQ(scalar(ro.database(), "SELECT count(*) FROM eval_points"), 1);
 }
 
 TEST(ExperimentDbSchema, FailedMigrationLeavesPreviousVersion) {

@@ -1,10 +1,11 @@
 #pragma once
 // The main window of warp-studio: the runs of the open experiment (left) and, for the selected
-// runs, the Metrics and Pareto tabs (right); the status bar shows the experiment's folder and its
+// runs, the Metrics, Pareto and Merge tabs (right; the Merge tab merges and evaluates policies on a
+// worker thread of this process, merge/merge_panel.h); the status bar shows the experiment's folder and its
 // run counts. The window only reads the experiment database (read-only connections, polled every
 // second), so closing it never stops runs: they are separate processes that write the database.
 // The Runs menu (and the run list's context menu) starts runs as detached `warp` processes, stops
-// runs of this host (SIGTERM) and resumes killed or crashed ones (app/run_launcher.h).
+// runs of this host (SIGTERM) and resumes killed or crashed ones (window/run_launcher.h).
 
 #include <QMainWindow>
 #include <QString>
@@ -22,6 +23,7 @@ class QLabel;
 class QSplitter;
 class QTabWidget;
 class QTableView;
+class MergePanel;
 class MetricsFollower;
 class MetricsPanel;
 class ParetoPanel;
@@ -49,6 +51,7 @@ class MainWindow : public QMainWindow {
   QTabWidget* tabs() const { return m_tabs; }
   MetricsPanel* metricsPanel() const { return m_metricsPanel; }
   ParetoPanel* paretoPanel() const { return m_paretoPanel; }
+  MergePanel* mergePanel() const { return m_mergePanel; }
   // The status bar's counts, e.g. "5 runs: 1 running, 1 crashed, 3 finished · 1,204 metric rows".
   QString countsText() const;
 
@@ -113,6 +116,7 @@ class MainWindow : public QMainWindow {
   QTabWidget* m_tabs = nullptr;
   MetricsPanel* m_metricsPanel = nullptr;
   ParetoPanel* m_paretoPanel = nullptr;
+  MergePanel* m_mergePanel = nullptr;
   QLabel* m_pathLabel = nullptr;
   QLabel* m_countsLabel = nullptr;
   QAction* m_newRlRun = nullptr;

@@ -1,7 +1,7 @@
 #pragma once
 // The dialogs of Runs > New RL run… and Runs > Run WARP…: a form whose empty fields mean "the
 // experiment's default" (shown as the field's placeholder, read from the experiment's config.json
-// "warp" and "rl" sections). OK builds the `warp` arguments (app/run_launcher.h); a wrong field
+// "warp" and "rl" sections). OK builds the `warp` arguments (window/run_launcher.h); a wrong field
 // keeps the dialog open with a message naming it.
 
 #include <optional>
@@ -9,7 +9,7 @@
 #include <QDialog>
 #include <QJsonObject>
 
-#include "app/run_launcher.h"
+#include "window/run_launcher.h"
 
 class QComboBox;
 class QLabel;

@@ -1,4 +1,4 @@
-#include "app/launch_dialog.h"
+#include "window/launch_dialog.h"
 
 #include <exception>
 

@@ -1,4 +1,4 @@
-#include "app/run_launcher.h"
+#include "window/run_launcher.h"
 
 #include <cerrno>
 #include <cmath>

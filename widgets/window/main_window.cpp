@@ -1,4 +1,4 @@
-#include "app/main_window.h"
+#include "window/main_window.h"
 
 #include <algorithm>
 #include <exception>
@@ -27,10 +27,13 @@
 
 #include <nlohmann/json.hpp>
 
-#include "app/launch_dialog.h"
-#include "app/run_launcher.h"
+#include "window/launch_dialog.h"
+#include "window/run_launcher.h"
 #include "db/liveness.h"
 #include "db/records.h"
+#include "eval/eval_config.h"
+#include "experiment/experiment.h"
+#include "merge/merge_panel.h"
 #include "models/metrics_follower.h"
 #include "models/run_list_model.h"
 #include "panels/metrics_panel.h"
@@ -74,6 +77,9 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   m_tabs = new QTabWidget(this);
   m_tabs->addTab(m_metricsPanel, tr("Metrics"));
   m_tabs->addTab(m_paretoPanel, tr("Pareto"));
+  m_mergePanel = new MergePanel(this);
+  m_mergePanel->setFollower(m_follower);
+  m_tabs->addTab(m_mergePanel, tr("Merge"));
 
   m_splitter = new QSplitter(Qt::Horizontal, this);
   m_splitter->addWidget(m_runView);
@@ -119,7 +125,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   connect(m_runModel, &RunListModel::refreshed, this, &MainWindow::updateRunActions);
   connect(m_runModel, &RunListModel::refreshed, this, [this] {
     if (!m_runView->selectionModel()->hasSelection() && m_followNewRuns) selectInitialRuns();
-    if (!m_runView->selectionModel()->hasSelection()) m_paretoPanel->setRuns(allRuns());
+    if (!m_runView->selectionModel()->hasSelection()) {
+      m_paretoPanel->setRuns(allRuns());
+      m_mergePanel->setRuns(allRuns());
+    }
     else onSelectionChanged();  // names or kinds of selected runs may have changed
   });
   connect(m_follower, &MetricsFollower::appended, this, &MainWindow::updateStatus);
@@ -173,6 +182,13 @@ void MainWindow::loadExperiment(const QString& dir) {
   m_follower->start(500);
   m_dir = abs;
   m_paretoPanel->setExportDir(abs + QStringLiteral("/exports"));
+  try {
+    // The evaluation temperature named on the plane's x axis (what eval/* and front/* were measured at).
+    m_paretoPanel->setEvalTemperature(warp::eval_config_for(warp::Experiment::open(abs.toStdString())).temperature);
+  } catch (const std::exception& e) {
+    statusBar()->showMessage(tr("Reading the evaluation settings failed: %1").arg(QString::fromUtf8(e.what())), 5000);
+  }
+  m_mergePanel->setExperiment(abs);
   setWindowTitle(tr("%1 — WARP Studio").arg(info.fileName()));
   m_pathLabel->setText(QDir::toNativeSeparators(abs));
   m_followNewRuns = true;
@@ -250,6 +266,7 @@ void MainWindow::onSelectionChanged() {
   const RunRefList selected = selectedRuns();
   m_metricsPanel->setRuns(selected);
   m_paretoPanel->setRuns(selected.isEmpty() ? allRuns() : selected);
+  m_mergePanel->setRuns(selected.isEmpty() ? allRuns() : selected);
 }
 
 QString MainWindow::countsText() const {
