@@ -4,6 +4,7 @@
 #include <ctime>
 #include <limits>
 
+#include "reward/task_tokens.h"
 #include "util/error.h"
 
 namespace warp {

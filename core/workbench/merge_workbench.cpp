@@ -19,6 +19,7 @@
 #include "merge/merger.h"
 #include "model/gpt.h"
 #include "store/checkpoint_h5.h"
+#include "store/gpt_checkpoint.h"
 #include "store/hf_gpt2.h"
 #include "util/error.h"
 #include "util/fsutil.h"
@@ -73,14 +74,7 @@ std::string temp_sibling(const std::string& path) {
 
 // The named tensors of a GPT's parameters copied into it (by name; any order), on its device.
 void load_into(GPT& model, const NamedTensors& params) {
-  torch::NoGradGuard no_grad;
-  std::map<std::string, const torch::Tensor*> by_name;
-  for (const auto& [name, t] : params) by_name[name] = &t;
-  for (auto& item : model->named_parameters()) {
-    auto it = by_name.find(item.key());
-    if (it == by_name.end()) throw Error("merge workbench: no merged tensor '" + item.key() + "' for the policy");
-    item.value().copy_(*it->second);
-  }
+  copy_named_params(named_params(*model), params, "merge workbench");
 }
 
 }  // namespace
