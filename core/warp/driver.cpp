@@ -95,6 +95,19 @@ std::optional<std::pair<CheckpointRecord, nlohmann::json>> registered(const std:
   return std::nullopt;
 }
 
+// The front point of a registered LITI file at η when the cache has its evaluation under `protocol`.
+std::optional<FrontPoint> evaluated_point(const EvalCache& cache, const std::string& protocol,
+                                          const CheckpointRecord& rec, const std::string& rel, double eta) {
+  auto point = cache.find(rec.sha256, protocol);
+  if (!point) return std::nullopt;
+  FrontPoint fp;
+  fp.eta = eta;
+  fp.checkpoint = rel;
+  fp.sha256 = rec.sha256;
+  fp.point = *point;
+  return fp;
+}
+
 std::string meta_string(const nlohmann::json& meta, const char* key) {
   return meta.contains(key) && meta.at(key).is_string() ? meta.at(key).get<std::string>() : std::string();
 }
@@ -942,14 +955,7 @@ WarpResult read_warp(const Experiment& exp, const std::string& name) {
       auto reg = registered(ckpts, rel);
       if (!reg) continue;
       if (warp_eta_tag(eta) == warp_eta_tag(st.warp.eta)) it.next_init = rel;
-      auto point = cache.find(reg->first.sha256, st.protocol_sha256);
-      if (!point) continue;
-      FrontPoint fp;
-      fp.eta = eta;
-      fp.checkpoint = rel;
-      fp.sha256 = reg->first.sha256;
-      fp.point = *point;
-      it.front.push_back(fp);
+      if (auto fp = evaluated_point(cache, st.protocol_sha256, reg->first, rel, eta)) it.front.push_back(*fp);
     }
     r.iterations.push_back(it);
     if (it.next_init.empty()) break;
@@ -961,14 +967,7 @@ WarpResult read_warp(const Experiment& exp, const std::string& name) {
     for (double eta : warp_eta_points(st.warp)) {
       const std::string rel = "checkpoints/" + name + "-output-eta" + warp_eta_tag(eta) + ".h5";
       if (auto reg = registered(ckpts, rel)) {
-        if (auto point = cache.find(reg->first.sha256, st.protocol_sha256)) {
-          FrontPoint fp;
-          fp.eta = eta;
-          fp.checkpoint = rel;
-          fp.sha256 = reg->first.sha256;
-          fp.point = *point;
-          r.output_front.push_back(fp);
-        }
+        if (auto fp = evaluated_point(cache, st.protocol_sha256, reg->first, rel, eta)) r.output_front.push_back(*fp);
         continue;
       }
       // No output file: the driver reused the last front (θ_init of iteration I was θ_sft) once
