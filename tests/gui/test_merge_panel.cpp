@@ -9,6 +9,9 @@
 //   - supersession: three slider moves while work runs → only the last point reaches the panel,
 //     the earlier requests are cancelled (or their late results dropped) and not cached;
 //   - a cached point is shown without a new evaluation (no progress, no worker work);
+//   - Sweep (on a coarse grid) evaluates every recipe of the grid in the background, the plane's
+//     non-dominated set is that of all evaluated points, and dragging afterwards starts no work;
+//   - with M = 3 policies λ is disabled and the sweep walks η only;
 //   - the samples view gets the point's rows beside θ_sft's; the Ω chart the engine's records;
 //   - export as a warp checkpoint and a Hugging Face folder, loaded back equal to the engine's
 //     merged parameters; an unwritable target gives the engine's message in a message box.
@@ -99,6 +102,8 @@ class TestMergePanel : public QObject {
   void rememberedPerExperiment();
   void exportsLoadBack();
   void exportFailureShown();
+  void sweepThenDragIsCached();
+  void lambdaUnusedForThreePolicies();
 
  private:
   // A fresh copy of the experiment (its own merge cache).
@@ -440,6 +445,115 @@ void TestMergePanel::exportFailureShown() {
   QCOMPARE(panel.messageLabel()->text(), message);
   QVERIFY(!QFileInfo::exists(target));
   box->close();
+}
+
+void TestMergePanel::sweepThenDragIsCached() {
+  const QString dir = freshCopy(QStringLiteral("sweep"));
+  MergePanel panel;
+  openIteration(panel, dir);
+  QTRY_VERIFY_WITH_TIMEOUT(panel.referencePoint().has_value(), 30000);  // the worker is idle
+  MergeSession* session = panel.session();
+  panel.setSweepGridSteps(2);  // λ, η ∈ {0, 0.5, 1}: 9 recipes (the app's grid is 21 × 21)
+  const QVector<MergeRecipeSpec> grid = panel.sweepRecipes();
+  QCOMPARE(grid.size(), 9);
+  for (const MergeRecipeSpec& r : grid) QVERIFY(!session->lookup(r).has_value());
+
+  QSignalSpy finished(session, &MergeSession::sweepFinished);
+  QSignalSpy current(&panel, &MergePanel::currentPointChanged);
+  const int started = session->worker()->evaluationsStarted();
+  panel.sweepButton()->click();
+  QCOMPARE(panel.sweepButton()->text(), QStringLiteral("Cancel sweep"));
+  QVERIFY(!panel.busyLabel()->text().isEmpty());
+  QTRY_VERIFY_WITH_TIMEOUT(finished.count() == 1, 120000);
+  QCOMPARE(finished.at(0).at(0).toInt(), 9);
+  QCOMPARE(session->worker()->evaluationsStarted(), started + 9);
+  QCOMPARE(panel.sweepButton()->text(), QStringLiteral("Sweep"));
+  QCOMPARE(current.count(), 0);  // a sweep fills the plane, it does not move the current point
+  QCOMPARE(panel.points().size(), 9);
+  for (const MergeRecipeSpec& r : grid) {
+    const auto cached = session->lookup(r);
+    QVERIFY2(cached.has_value(), qPrintable(r.describe(2)));
+    QVERIFY(panel.points().contains(cached->key));
+  }
+
+  // The front drawn is the non-dominated set of every evaluated point (and θ_sft), checked by
+  // brute force: a point is on it when no other has KL ≤ and reward ≥ with one of them strict.
+  QVector<QPair<QString, MergedPoint>> all;
+  for (auto it = panel.points().cbegin(); it != panel.points().cend(); ++it) all << qMakePair(it.key(), it.value());
+  all << qMakePair(QStringLiteral("θ_sft"), *panel.referencePoint());
+  QSet<QString> want;
+  for (const auto& [id, p] : all) {
+    bool dominated = false;
+    for (const auto& [otherId, q] : all)
+      if (q.kl <= p.kl && q.reward >= p.reward && (q.kl < p.kl || q.reward > p.reward)) dominated = true;
+    if (!dominated) want << id;
+  }
+  QTRY_COMPARE_WITH_TIMEOUT(panel.plane()->nonDominated().size(), int(want.size()), 2000);
+  for (const PlanePoint& p : panel.plane()->nonDominated()) {
+    if (panel.points().contains(p.id)) {
+      QVERIFY2(want.contains(p.id), qPrintable(p.id));
+    } else {  // the only other point on this plane: θ_sft's
+      QVERIFY2(want.contains(QStringLiteral("θ_sft")), qPrintable(p.id));
+      QCOMPARE(p.kl, panel.referencePoint()->kl);
+    }
+  }
+
+  // Dragging through the grid afterwards shows cached points only: no new merge or evaluation.
+  QSignalSpy progress(session, &MergeSession::progress);
+  for (int l : {0, 10, 20}) {
+    panel.lambdaSlider()->setValue(l);
+    for (int e : {0, 10, 20}) {
+      panel.etaSlider()->setValue(e);
+      QTRY_VERIFY_WITH_TIMEOUT(panel.currentPoint().has_value() && panel.currentPoint()->recipe.lambda == l * 0.05 &&
+                                   panel.currentPoint()->recipe.eta == e * 0.05,
+                               2000);
+      QVERIFY(panel.currentPoint()->cached);
+    }
+  }
+  QCOMPARE(session->worker()->evaluationsStarted(), started + 9);
+  QCOMPARE(progress.count(), 0);
+}
+
+void TestMergePanel::lambdaUnusedForThreePolicies() {
+  const QString dir = freshCopy(QStringLiteral("three"));
+  MergePanel panel;
+  QSignalSpy opened(&panel, &MergePanel::inputsOpened);
+  panel.setExperiment(dir);
+  MergeInputSpec files;
+  files.source = MergeInputSpec::Source::Files;
+  files.init = QStringLiteral("checkpoints/sft.h5");
+  files.models = QStringList{QStringLiteral("checkpoints/w-i1-r1.h5"), QStringLiteral("checkpoints/w-i1-r2.h5"),
+                             QStringLiteral("checkpoints/w-i1-slerp.h5")};
+  panel.openInputs(files);
+  QVERIFY(opened.wait(30000));
+  QCOMPARE(panel.workbenchInfo().numModels, 3);
+  QVERIFY(!panel.lambdaSlider()->isEnabled());
+  QVERIFY(!panel.lambdaSpin()->isEnabled());
+  QVERIFY(panel.lambdaSlider()->toolTip().contains(QStringLiteral("Eq. 26")));
+  QVERIFY(panel.etaSlider()->isEnabled());
+  QVERIFY(panel.sweepButton()->isEnabled());
+  const QVector<MergeRecipeSpec> grid = panel.sweepRecipes();
+  QCOMPARE(grid.size(), 21);  // η only
+  for (const MergeRecipeSpec& r : grid) QCOMPARE(r.lambda, grid.front().lambda);
+
+  QSignalSpy current(&panel, &MergePanel::currentPointChanged);
+  panel.etaSlider()->setValue(10);
+  QTRY_VERIFY_WITH_TIMEOUT(current.count() == 1, 30000);
+  const MergedPoint got = panel.currentPoint().value();
+  QCOMPARE(got.recipe.eta, 0.5);
+  // The engine's Eq. 26 fold of the same files, evaluated in a copy with its own cache.
+  const QString engineDir = freshCopy(QStringLiteral("three-engine"));
+  const warp::Experiment exp = warp::Experiment::open(engineDir.toStdString());
+  const std::string ck = exp.checkpoints_dir() + "/";
+  const warp::MergeInputs in =
+      warp::inputs_from_files(exp, ck + "sft.h5", {ck + "w-i1-r1.h5", ck + "w-i1-r2.h5", ck + "w-i1-slerp.h5"});
+  auto engine = warp::MergeWorkbench::open(exp, in, warp::MergeWorkbench::default_eval_config(exp, in));
+  const warp::WorkbenchPoint want = engine->evaluate(coreRecipe(got.recipe));
+  QVERIFY(!want.cached);
+  QCOMPARE(got.key, QString::fromStdString(want.recipe_sha256));
+  QCOMPARE(got.reward, want.point.reward.mean);
+  QCOMPARE(got.gold, want.point.gold.mean);
+  QCOMPARE(got.kl, want.point.kl_sft.mean);
 }
 
 QTEST_MAIN(TestMergePanel)

@@ -570,11 +570,12 @@ QVector<MergeRecipeSpec> MergePanel::sweepRecipes() const {
   QVector<MergeRecipeSpec> out;
   const MergeRecipeSpec base = recipe();
   const bool lambdas = m_info.numModels == 2;
-  for (int l = 0; l <= (lambdas ? kGridSteps : 0); ++l) {
-    for (int e = 0; e <= kGridSteps; ++e) {
+  const double step = 1.0 / m_sweepSteps;
+  for (int l = 0; l <= (lambdas ? m_sweepSteps : 0); ++l) {
+    for (int e = 0; e <= m_sweepSteps; ++e) {
       MergeRecipeSpec r = base;
-      if (lambdas) r.lambda = l * kGridStep;
-      r.eta = e * kGridStep;
+      if (lambdas) r.lambda = l * step;
+      r.eta = e * step;
       out << r;
     }
   }

@@ -21,6 +21,7 @@
 //              samples of the current point beside θ_sft's (merge/samples_view.h) and Ω per tensor
 //              (merge/omega_chart.h).
 
+#include <algorithm>
 #include <optional>
 
 #include <QHash>
@@ -81,8 +82,11 @@ class MergePanel : public QWidget {
   // Every merged point of the open inputs known so far (cached and new), by cache key.
   const QHash<QString, MergedPoint>& points() const { return m_points; }
   std::optional<MergedPoint> referencePoint() const { return m_reference; }
-  // The recipes a sweep evaluates for the current method and η mode.
+  // The recipes a sweep evaluates for the current method and η mode: η over 0..1 in `steps`
+  // equal steps (20 by default, the sliders' 0.05 grid), and λ too for M = 2.
   QVector<MergeRecipeSpec> sweepRecipes() const;
+  void setSweepGridSteps(int steps) { m_sweepSteps = std::max(1, steps); }
+  int sweepGridSteps() const { return m_sweepSteps; }
 
   MergeSession* session() const { return m_session; }
   KlRewardPlane* plane() const { return m_plane; }
@@ -156,6 +160,7 @@ class MergePanel : public QWidget {
   bool m_open = false;
   bool m_sweeping = false;
   int m_sweepTotal = 0, m_sweepDone = 0;
+  int m_sweepSteps = 20;
   WorkbenchInfo m_info;
   MergeInputSpec m_pendingInputs;  // being opened; remembered once open
   QHash<QString, MergedPoint> m_points;
