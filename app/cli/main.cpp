@@ -3,7 +3,7 @@
 
 #include "commands.h"
 #include "util/error.h"
-#include "util/omp_env.h"
+#include "util/compute_env.h"
 
 namespace warp::cli {
 std::vector<Registrar>& registry() {
@@ -13,7 +13,7 @@ std::vector<Registrar>& registry() {
 }  // namespace warp::cli
 
 int main(int argc, char** argv) {
-  warp::ensure_passive_omp_wait(argv);
+  warp::ensure_compute_env(argv);
   CLI::App app{"warp: Weight Averaged Rewarded Policies engine (WARP Studio)"};
   app.set_version_flag("--version", std::string("warp ") + WARP_VERSION);
   app.require_subcommand(1);

@@ -13,6 +13,7 @@
 
 #include "window/main_window.h"
 #include "experiment/experiment.h"
+#include "util/compute_env.h"
 
 namespace {
 
@@ -30,6 +31,7 @@ QString ensureDemoExperiment() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  warp::ensure_compute_env(argv);  // the Merge tab merges and evaluates in-process
   QApplication app(argc, argv);
   QApplication::setOrganizationName(QStringLiteral("WARP Studio"));
   QApplication::setOrganizationDomain(QStringLiteral("warp-studio.org"));

@@ -13,8 +13,9 @@
 //
 // OpenMP threads that spin while waiting starve OpenBLAS's threads (and everything else) when the
 // cores are shared: measured here, sampling ran 20x slower with the default wait policy on a busy
-// machine. Unless OMP_WAIT_POLICY is already set (or --keep-env is given), the program re-executes
-// itself with OMP_WAIT_POLICY=PASSIVE, which the peer inherits too.
+// machine. Unless --keep-env is given, the program re-executes itself with the settings of
+// util/compute_env.h (OMP_WAIT_POLICY=PASSIVE, glibc's malloc thresholds) as `warp` does; the peer
+// inherits them.
 //
 // Usage: bench_model [--threads N] [--warmup N] [--reps N] [--no-peer] [--keep-env] [--python PATH]
 
@@ -37,7 +38,7 @@
 #include <torch/torch.h>
 
 #include "model/gpt.h"
-#include "util/omp_env.h"
+#include "util/compute_env.h"
 #include "model/sampler.h"
 
 using namespace warp;
@@ -183,7 +184,7 @@ std::string loadavg() {
 
 int main(int argc, char** argv) {
   const Args args = parse_args(argc, argv);
-  if (!args.keep_env) ensure_passive_omp_wait(argv);
+  if (!args.keep_env) ensure_compute_env(argv);
   ::signal(SIGPIPE, SIG_IGN);
   torch::set_num_threads(args.threads);
   const torch::Device cpu(torch::kCPU);

@@ -13,8 +13,9 @@
 // side. Target: engine total >= 1.0x the peer (ratio = peer / engine).
 //
 // Both use the same thread count. OpenMP threads that spin while waiting starve everything else
-// on shared cores, so unless OMP_WAIT_POLICY is set (or --keep-env is given) the program re-executes
-// itself with OMP_WAIT_POLICY=PASSIVE, which the peer inherits.
+// on shared cores, so unless --keep-env is given the program re-executes itself with the settings of
+// util/compute_env.h (OMP_WAIT_POLICY=PASSIVE, glibc's malloc thresholds) as `warp` does; the peer
+// inherits them.
 //
 // Usage: bench_rl [--threads N] [--warmup N] [--reps N] [--rounds N] [--no-peer] [--keep-env]
 //                 [--python PATH]
@@ -38,6 +39,7 @@
 #include "rl/rl_step.h"
 #include "store/gpt_checkpoint.h"
 #include "train/adamw.h"
+#include "util/compute_env.h"
 
 using namespace warp;
 
@@ -157,11 +159,7 @@ std::map<std::string, std::vector<double>> run_peer(const Args& a) {
 
 int main(int argc, char** argv) {
   const Args args = parse_args(argc, argv);
-  if (!args.keep_env && !std::getenv("OMP_WAIT_POLICY")) {
-    ::setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
-    ::execv("/proc/self/exe", argv);
-    std::perror("bench_rl: re-exec with OMP_WAIT_POLICY=PASSIVE failed; going on with the default policy");
-  }
+  if (!args.keep_env) warp::ensure_compute_env(argv);
   torch::set_num_threads(args.threads);
   const torch::Device cpu(torch::kCPU);
 
