@@ -29,7 +29,7 @@ packages=(
 )
 if [ "$gui" = ON ]; then
   packages+=(qt6-base-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools qt6-svg-dev libqcustomplot-dev libgl-dev
-             xvfb xauth)
+             xvfb xauth imagemagick)
 fi
 
 missing=()

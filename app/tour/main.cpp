@@ -21,6 +21,7 @@
 #include <QTableView>
 
 #include "merge/merge_panel.h"
+#include "merge/merge_session.h"
 #include "merge/samples_view.h"
 #include "models/run_list_model.h"
 #include "panels/metrics_panel.h"
@@ -121,7 +122,9 @@ int main(int argc, char** argv) {
   tabs->setCurrentWidget(window.metricsPanel());
   shoot(out, QStringLiteral("runs-metrics.png"));
 
-  // 2. Pareto: trajectories, each iteration's LITI front and Algorithm 1's output front.
+  // 2. Pareto: trajectories, each iteration's LITI front and Algorithm 1's output front (the
+  // driver's run selected with its workers).
+  selectRuns(window, driver);
   tabs->setCurrentWidget(window.paretoPanel());
   shoot(out, QStringLiteral("pareto.png"));
 
@@ -142,11 +145,29 @@ int main(int argc, char** argv) {
     waitUntil([&] { return merge->currentPoint() && std::lround(merge->currentPoint()->recipe.eta / 0.05) == eta; }, 600000,
               "a merged point");
   }
-  merge->etaSlider()->setValue(2);
+  // The next move: the nearest grid point (λ, η) not evaluated before, so there is work to catch.
+  MergeRecipeSpec next = merge->recipe();
+  bool found = false;
+  for (int dl = 0; dl <= 20 && !found; ++dl) {
+    for (int sign : {1, -1}) {
+      const int l = 10 + sign * dl;
+      if (l < 0 || l > 20 || found) continue;
+      for (int e = 2; e <= 20 && !found; ++e) {
+        MergeRecipeSpec r = merge->recipe();
+        r.lambda = l * 0.05;
+        r.eta = e * 0.05;
+        if (!merge->session()->lookup(r)) {
+          next = r;
+          found = true;
+        }
+      }
+    }
+  }
+  if (!found) die(QStringLiteral("every grid point of these inputs is evaluated already; nothing to catch mid-drag"));
+  merge->setRecipe(next);
   waitUntil([&] { return !merge->busyLabel()->text().isEmpty(); }, 10000, "the worker to start");
   shoot(out, QStringLiteral("merge-drag.png"));
-  waitUntil([&] { return merge->currentPoint() && std::lround(merge->currentPoint()->recipe.eta / 0.05) == 2; }, 600000,
-            "the dragged point");
+  waitUntil([&] { return merge->currentPoint() && merge->currentPoint()->recipe == next; }, 600000, "the dragged point");
 
   // 4. Samples: the current point's completions beside θ_sft's for the same prompts and seeds,
   // with the plane made lower so the table has room

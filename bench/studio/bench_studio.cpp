@@ -287,8 +287,8 @@ int main(int argc, char** argv) {
               "3 continuous drag, uncached", double(drag.nsecsElapsed()) / 1e6, n, dragStall, dragP99);
 
   for (QProcess* p : runs) {
-    p->kill();
-    p->waitForFinished();
+    p->terminate();  // SIGTERM: the run stops cleanly (status "stopped", resumable)
+    if (!p->waitForFinished(60000)) p->kill();
   }
   if (!runs.empty()) {
     // The same walk without the two runs, on λ − 0.1 (uncached), for comparison.

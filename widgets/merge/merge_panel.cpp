@@ -88,8 +88,15 @@ MergePanel::MergePanel(QWidget* parent) : QWidget(parent) {
                           "finished train runs that started from one init, or files from disk"));
   inputsLayout->addWidget(m_source);
   m_sourcePages = new QStackedWidget(inputsBox);
-  m_iterations = new QComboBox(m_sourcePages);
-  m_sourcePages->addWidget(m_iterations);
+  // The combo sits at the top of its page: a page is stretched to the stack's size (that of the
+  // lists of the other two), a bare combo would be drawn that tall.
+  auto* iterationPage = new QWidget(m_sourcePages);
+  auto* iterationLayout = new QVBoxLayout(iterationPage);
+  iterationLayout->setContentsMargins(0, 0, 0, 0);
+  m_iterations = new QComboBox(iterationPage);
+  iterationLayout->addWidget(m_iterations);
+  iterationLayout->addStretch(1);
+  m_sourcePages->addWidget(iterationPage);
   m_runList = new QListWidget(m_sourcePages);
   m_runList->setToolTip(tr("Check two or more finished train runs that started from the same init"));
   m_sourcePages->addWidget(m_runList);
