@@ -26,6 +26,14 @@ bool pid_alive(int64_t pid);
 // "<boot id>:<start time in clock ticks>" of a process on this host (Linux /proc); "" when unknown.
 std::string process_start_token(int64_t pid);
 
+// Sends `sig` to the run's process only when it surely is that process: the run ran on this host,
+// its pid is a positive pid_t (kill() reads 0, -1 and other negatives as process groups or "every
+// process", and a pid beyond pid_t's range such as 4294967295 would wrap to -1), the process exists
+// and is not a zombie, and its start identity equals the one recorded with the pid (a pid reused by
+// another program is never signalled; a run recorded without one is refused too). Returns "" when
+// the signal was sent, else the reason it was not (for a message naming the run).
+std::string signal_run_process(const RunRecord& run, int sig);
+
 // Whether the run's process is presumed alive at time `now` (see above). Uses heartbeat_at, else
 // started_at, else created_at as the last sign of life.
 bool is_alive(const RunRecord& run, double stale_after_seconds, double now);

@@ -51,6 +51,12 @@ Database::Database(std::string path, OpenMode mode, int busy_timeout_ms) : path_
   try {
     sqlite3_extended_result_codes(db_, 1);
     sqlite3_busy_timeout(db_, busy_timeout_ms);
+    // A database file may come from someone else: functions used by its schema (views, triggers,
+    // defaults) must be innocuous, and SQL cannot corrupt the file on purpose (writable_schema,
+    // the page-level tricks defensive mode forbids).
+    if (sqlite3_db_config(db_, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, nullptr) != SQLITE_OK ||
+        sqlite3_db_config(db_, SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr) != SQLITE_OK)
+      throw Error(file_message(path_, "cannot switch SQLite to defensive mode: " + std::string(sqlite3_errmsg(db_))));
     exec("PRAGMA foreign_keys = ON");
     // Statement journals of multi-row inserts and sorter spills stay in memory (they are as large
     // as one transaction's changes). With temp files, batched metric inserts ran ~1.5x slower here.

@@ -372,8 +372,7 @@ class Driver {
         s.stop_sent = true;
       } else if (s.state == Slot::State::Adopted) {
         auto row = db_.find_run(s.name);
-        if (row && row->pid && row->host == this_host() && !is_terminal(row->status))
-          ::kill(static_cast<pid_t>(*row->pid), SIGTERM);
+        if (row && !is_terminal(row->status)) signal_run_process(*row, SIGTERM);  // only its own process
         s.stop_sent = true;
       }
     }

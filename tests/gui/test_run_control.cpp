@@ -3,7 +3,9 @@
 // launchWarp), seen "running" in the database, stopped with stopRun (SIGTERM: it checkpoints and
 // ends "killed"), resumed with resumeArguments (`warp train --resume`) and followed to "finished";
 // its output went to logs/<name>.log, one header per start. And a start the CLI refuses (a name
-// already used) gets a message box with the end of the log.
+// already used) gets a message box with the end of the log. Stop on a run of a WARP driver asks, then
+// stops the driver (all its runs end killed, the driver resumable) rather than failing it. Resume of
+// a run whose stored config names an external: reward command shows the command and asks first.
 #include <QApplication>
 #include <QElapsedTimer>
 #include <QMessageBox>
@@ -13,12 +15,15 @@
 #include <QProcess>
 #include <QStandardPaths>
 #include <QTemporaryDir>
+#include <QTableView>
+#include <QItemSelectionModel>
 #include <QtTest>
 
 #include <functional>
 
 #include "window/main_window.h"
 #include "window/run_launcher.h"
+#include "models/run_list_model.h"
 #include "db/experiment_db.h"
 #include "db/liveness.h"
 #include "util/error.h"
@@ -75,6 +80,8 @@ class TestRunControl : public QObject {
   void startStopResume();
   void launchFailsClearly();
   void refusedStartShowsLog();
+  void workerStopStopsItsDriver();
+  void resumeAsksBeforeAnExternalReward();
 
  private:
   QTemporaryDir m_tmp;
@@ -172,6 +179,111 @@ void TestRunControl::refusedStartShowsLog() {
   box->accept();
   QVERIFY2(boxText.contains(QStringLiteral("already exists")), qPrintable(boxText));
   QVERIFY2(boxText.contains(QStringLiteral("gui-1-again.log")), qPrintable(boxText));
+}
+
+void TestRunControl::workerStopStopsItsDriver() {
+  QStandardPaths::setTestModeEnabled(true);
+  const QStringList args{QStringLiteral("run"), QStringLiteral("--exp"), m_dir, QStringLiteral("--name"), QStringLiteral("drv"),
+                         QStringLiteral("--iterations"), QStringLiteral("1"), QStringLiteral("--runs"), QStringLiteral("2"),
+                         QStringLiteral("--steps"), QStringLiteral("400"), QStringLiteral("--threads"), QStringLiteral("1")};
+  QVERIFY(launchWarp(QStringLiteral(WARP_EXECUTABLE), m_dir, args, QStringLiteral("drv")) > 0);
+  auto running = [&](const std::string& name) {
+    auto r = findRun(m_dir, name);
+    return r && r->status == warp::RunStatus::Running && r->pid;
+  };
+  QVERIFY2(waitFor([&] { return running("drv") && running("drv-i1-r1") && running("drv-i1-r2"); }, 30000),
+           qPrintable(tailOfFile(runLogPath(m_dir, QStringLiteral("drv")))));
+
+  MainWindow window;
+  window.loadExperiment(m_dir);
+  window.setWarpExecutable(QStringLiteral(WARP_EXECUTABLE));
+  QStringList questions;
+  bool answer = false;
+  window.setConfirmHandler([&](const QString&, const QString& text) {
+    questions << text;
+    return answer;
+  });
+  auto selectOnly = [&](const std::string& name) {
+    window.refreshNow();
+    RunListModel* model = window.runListModel();
+    for (int row = 0; row < model->rowCount(); ++row) {
+      if (model->run(row).name == name) {
+        window.runView()->selectionModel()->select(
+            model->index(row, 0), QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+        return true;
+      }
+    }
+    return false;
+  };
+
+  // Asked, declined: nothing is stopped.
+  QVERIFY(selectOnly("drv-i1-r1"));
+  QVERIFY(window.stopAction()->isEnabled());
+  window.stopSelected();
+  QCOMPARE(questions.size(), 1);
+  QVERIFY2(questions[0].contains(QStringLiteral("drv-i1-r1")) && questions[0].contains(QStringLiteral("WARP driver drv")),
+           qPrintable(questions[0]));
+  QTest::qWait(500);
+  QVERIFY(running("drv") && running("drv-i1-r1") && running("drv-i1-r2"));
+
+  // Asked, accepted: the driver is stopped; it stops its runs, all end killed, and it can be resumed.
+  answer = true;
+  QVERIFY(selectOnly("drv-i1-r1"));
+  window.stopSelected();
+  QCOMPARE(questions.size(), 2);
+  auto killed = [&](const std::string& name) {
+    auto r = findRun(m_dir, name);
+    return r && r->status == warp::RunStatus::Killed;
+  };
+  QVERIFY2(waitFor([&] { return killed("drv") && killed("drv-i1-r1") && killed("drv-i1-r2"); }, 60000),
+           qPrintable(tailOfFile(runLogPath(m_dir, QStringLiteral("drv")))));
+  QVERIFY(runActions(*findRun(m_dir, "drv"), thisHostName()).canResume);
+}
+
+void TestRunControl::resumeAsksBeforeAnExternalReward() {
+  QStandardPaths::setTestModeEnabled(true);
+  // What the desktop app reads out of a stored config.
+  QCOMPARE(externalRewardCommands(R"({"rl": {"reward": "external:./score.sh --fast"}, "eval": {"reward": "gold"}})"),
+           QStringList{QStringLiteral("./score.sh --fast")});
+  QCOMPARE(externalRewardCommands(R"({"eval": {"reward": "external:a"}, "rl": {"reward": "external:a"}})"),
+           QStringList{QStringLiteral("a")});
+  QCOMPARE(externalRewardCommands(R"({"rl": {"reward": "rm:checkpoints/rm.h5"}})"), QStringList{});
+  QCOMPARE(externalRewardCommands("not json"), QStringList{});
+
+  // A killed run whose config (as a database from elsewhere could hold) runs a command on resume.
+  const QString marker = m_tmp.path() + QStringLiteral("/ran-the-command");
+  const std::string config = R"({"rl": {"reward": "external:touch )" + marker.toStdString() + R"("}})";
+  {
+    warp::ExperimentDb db = warp::ExperimentDb::open((m_dir + QStringLiteral("/experiment.db")).toStdString());
+    const int64_t id = db.create_run(warp::RunSpec("ext-1", "train", config));
+    db.set_run_status(id, warp::RunStatus::Running);
+    db.set_run_status(id, warp::RunStatus::Killed);
+  }
+  MainWindow window;
+  window.loadExperiment(m_dir);
+  window.setWarpExecutable(QStringLiteral(WARP_EXECUTABLE));
+  QStringList questions;
+  window.setConfirmHandler([&](const QString&, const QString& text) {
+    questions << text;
+    return false;
+  });
+  window.refreshNow();
+  RunListModel* model = window.runListModel();
+  int row = -1;
+  for (int r = 0; r < model->rowCount(); ++r)
+    if (model->run(r).name == "ext-1") row = r;
+  QVERIFY(row >= 0);
+  window.runView()->selectionModel()->select(model->index(row, 0),
+                                             QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+  QVERIFY(window.resumeAction()->isEnabled());
+  window.resumeSelected();
+  QCOMPARE(questions.size(), 1);
+  QVERIFY2(questions[0].contains(QStringLiteral("touch ") + marker), qPrintable(questions[0]));
+  QVERIFY2(questions[0].contains(thisHostName()), qPrintable(questions[0]));
+  // Declined: nothing was started.
+  QTest::qWait(300);
+  QVERIFY(!QFile::exists(runLogPath(m_dir, QStringLiteral("ext-1"))));
+  QVERIFY(!QFile::exists(marker));
 }
 
 QTEST_MAIN(TestRunControl)

@@ -413,10 +413,44 @@ void MainWindow::newWarpRun() {
   }
 }
 
+std::optional<warp::RunRecord> MainWindow::runRecord(int64_t id) const {
+  for (int row = 0; row < m_runModel->rowCount(); ++row)
+    if (m_runModel->run(row).id == id) return m_runModel->run(row);
+  return std::nullopt;
+}
+
+bool MainWindow::confirm(const QString& title, const QString& text) {
+  if (m_confirm) return m_confirm(title, text);
+  return QMessageBox::question(this, title, text, QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Cancel) ==
+         QMessageBox::Yes;
+}
+
 void MainWindow::stopSelected() {
-  QStringList stopped, errors;
+  // A run of a WARP driver is not stopped alone: the driver would fail that iteration. Its driver
+  // is stopped instead (asked first), which stops all its runs resumably.
+  std::vector<warp::RunRecord> targets;
+  auto add = [&targets](const warp::RunRecord& r) {
+    for (const auto& t : targets)
+      if (t.id == r.id) return;
+    targets.push_back(r);
+  };
   for (const warp::RunRecord& r : selectedRecords()) {
     if (!runActions(r, m_thisHost).canStop) continue;
+    const std::optional<warp::RunRecord> driver = r.kind == "train" && r.parent_run_id ? runRecord(*r.parent_run_id) : std::nullopt;
+    if (driver && driver->kind == "warp" && runActions(*driver, m_thisHost).canStop) {
+      const QString worker = QString::fromStdString(r.name), name = QString::fromStdString(driver->name);
+      const bool yes = confirm(tr("Stop the WARP driver?"),
+                               tr("%1 is one of the runs of WARP driver %2. Stopped alone it would end the driver's "
+                                  "iteration as failed.\n\nStop the driver %2 instead? Each of its runs writes a "
+                                  "checkpoint and ends; Resume on %2 continues from there.")
+                                   .arg(worker, name));
+      if (yes) add(*driver);
+      continue;
+    }
+    add(r);
+  }
+  QStringList stopped, errors;
+  for (const warp::RunRecord& r : targets) {
     try {
       stopRun(r, m_thisHost);
       stopped << QString::fromStdString(r.name);
@@ -435,6 +469,17 @@ void MainWindow::resumeSelected() {
   for (const warp::RunRecord& r : selectedRecords()) {
     if (!runActions(r, m_thisHost).canResume) continue;
     const QString name = QString::fromStdString(r.name);
+    // The stored config may name a reward command (external:CMD) that resuming runs through the
+    // shell; the database may come from another machine or user: show it and ask first.
+    const QStringList commands = externalRewardCommands(r.config_json);
+    if (!commands.isEmpty() &&
+        !confirm(tr("Run a reward command?"),
+                 tr("Resuming %1 runs this reward command from the experiment's database (the run was "
+                    "recorded on host %2):\n\n%3\n\nRun it only if you trust where this experiment comes from. "
+                    "Resume %1?")
+                     .arg(name, QString::fromStdString(r.host.empty() ? std::string("unknown") : r.host),
+                          commands.join(QLatin1Char('\n')))))
+      continue;
     try {
       startRun(resumeArguments(m_dir, name, QString::fromStdString(r.kind)), name, name);
     } catch (const std::exception& e) {

@@ -10,6 +10,8 @@
 #include <QMainWindow>
 #include <QString>
 #include <QStringList>
+#include <functional>
+#include <optional>
 #include <vector>
 
 #include "models/run_ref.h"
@@ -72,6 +74,9 @@ class MainWindow : public QMainWindow {
   qint64 startRun(const QStringList& arguments, const QString& logName, const QString& runName);
   // How long after starting a process startRun looks whether it already ended (default 4000 ms).
   void setStartCheckDelay(int ms) { m_startCheckMs = ms; }
+  // Asks the user a yes/no question (default: a QMessageBox); tests answer it themselves.
+  using ConfirmFn = std::function<bool(const QString& title, const QString& text)>;
+  void setConfirmHandler(ConfirmFn fn) { m_confirm = std::move(fn); }
   // The records of the selected runs, by row.
   std::vector<warp::RunRecord> selectedRecords() const;
 
@@ -98,6 +103,10 @@ class MainWindow : public QMainWindow {
   void showRunMenu(const QPoint& pos);
 
  private:
+  // The run with this id in the run list (nullopt when it is not listed).
+  std::optional<warp::RunRecord> runRecord(int64_t id) const;
+  // A yes/no question through m_confirm, else a message box.
+  bool confirm(const QString& title, const QString& text);
   RunRefList selectedRuns() const;
   RunRefList allRuns() const;
   void selectInitialRuns();
@@ -126,4 +135,5 @@ class MainWindow : public QMainWindow {
   QString m_warpExe;
   QString m_thisHost;
   int m_startCheckMs = 4000;
+  ConfirmFn m_confirm;
 };

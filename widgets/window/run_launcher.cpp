@@ -8,6 +8,9 @@
 #include <QCoreApplication>
 #include <QDir>
 #include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QFileInfo>
 #include <QLocale>
 #include <QProcess>
@@ -176,12 +179,37 @@ void stopRun(const warp::RunRecord& run, const QString& thisHost) {
   const RunActions a = runActions(run, thisHost);
   const QString name = QString::fromStdString(run.name);
   if (!a.canStop) throw warp::BadInput(QStringLiteral("cannot stop run '%1': %2").arg(name, a.stopTip).toStdString());
-  if (::kill(static_cast<pid_t>(*run.pid), SIGTERM) != 0)
-    throw warp::Error(QStringLiteral("cannot stop run '%1' (pid %2): %3")
-                          .arg(name)
-                          .arg(*run.pid)
-                          .arg(QString::fromLocal8Bit(std::strerror(errno)))
-                          .toStdString());
+  const std::string refused = warp::signal_run_process(run, SIGTERM);
+  if (!refused.empty())
+    throw warp::Error(QStringLiteral("cannot stop run '%1': %2").arg(name, QString::fromStdString(refused)).toStdString());
+}
+
+namespace {
+
+void collectExternalRewards(const QJsonValue& v, QStringList& out, int depth) {
+  if (depth > 64) return;
+  if (v.isObject()) {
+    const QJsonObject o = v.toObject();
+    for (auto it = o.begin(); it != o.end(); ++it) {
+      if (it.value().isString() && it.key().contains(QStringLiteral("reward"))) {
+        const QString spec = it.value().toString();
+        if (spec.startsWith(QStringLiteral("external:")) && !out.contains(spec.mid(9))) out << spec.mid(9);
+      } else {
+        collectExternalRewards(it.value(), out, depth + 1);
+      }
+    }
+  } else if (v.isArray()) {
+    for (const QJsonValue& e : v.toArray()) collectExternalRewards(e, out, depth + 1);
+  }
+}
+
+}  // namespace
+
+QStringList externalRewardCommands(const std::string& configJson) {
+  QStringList out;
+  const QJsonDocument doc = QJsonDocument::fromJson(QByteArray::fromStdString(configJson));
+  if (doc.isObject()) collectExternalRewards(doc.object(), out, 0);
+  return out;
 }
 
 QString tailOfFile(const QString& path, int maxLines) {

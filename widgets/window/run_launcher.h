@@ -77,5 +77,10 @@ QString thisHostName();
 // warp::Error when the signal cannot be sent.
 void stopRun(const warp::RunRecord& run, const QString& thisHost);
 
+// The `external:` reward commands a run's stored config (RunRecord::config_json) names, in the
+// order found ("external:" prefix removed): what resuming it would run through /bin/sh. A config
+// that is not valid JSON names none (the CLI refuses it with its own message).
+QStringList externalRewardCommands(const std::string& configJson);
+
 // The last `maxLines` lines of a text file ("" when it cannot be read).
 QString tailOfFile(const QString& path, int maxLines = 12);

@@ -161,3 +161,19 @@ TEST(SqliteHandle, RejectsFoldersAndNonDatabases) {
   EXPECT_THROW(Database(text, OpenMode::ReadOnly), BadInput);
   EXPECT_THROW(Database(dir + "/missing.db", OpenMode::ReadOnly), BadInput);
 }
+
+// A database may come from someone else: the schema is not trusted (functions in views and
+// triggers must be innocuous) and defensive mode forbids SQL that corrupts the file on purpose.
+TEST(SqliteHandle, UntrustedSchemaAndDefensiveMode) {
+  auto dir = test::scratch_dir("db-defensive");
+  for (OpenMode mode : {OpenMode::ReadWrite, OpenMode::ReadOnly}) {
+    Database db(dir + "/a.db", mode, 1000);
+    EXPECT_EQ(scalar(db, "PRAGMA trusted_schema"), 0);
+  }
+  Database db(dir + "/a.db", OpenMode::ReadWrite, 1000);
+  db.exec("CREATE TABLE t(x)");
+  // writable_schema is ignored in defensive mode: sqlite_master stays read-only.
+  db.exec("PRAGMA writable_schema = ON");
+  EXPECT_THROW(db.exec("UPDATE sqlite_master SET sql = 'CREATE TABLE t(y)' WHERE name = 't'"), Error);
+  EXPECT_EQ(text_scalar(db, "SELECT sql FROM sqlite_master WHERE name = 't'"), "CREATE TABLE t(x)");
+}
