@@ -15,6 +15,7 @@
 #include "models/run_ref.h"
 
 class QAction;
+class QMenu;
 namespace warp {
 struct RunRecord;
 }
@@ -61,6 +62,9 @@ class MainWindow : public QMainWindow {
   QAction* runWarpAction() const { return m_runWarp; }
   QAction* stopAction() const { return m_stop; }
   QAction* resumeAction() const { return m_resume; }
+  // File > Open Recent (rebuilt from the settings each time it opens, window/app_settings.h).
+  QMenu* recentMenu() const { return m_recentMenu; }
+  void rebuildRecentMenu();
   // The `warp` executable runs are started with (default: beside this executable).
   void setWarpExecutable(const QString& path) { m_warpExe = path; }
   QString warpExecutable() const { return m_warpExe; }
@@ -87,6 +91,9 @@ class MainWindow : public QMainWindow {
   void stopSelected();
   // Runs > Resume selected: `warp train --resume` / `warp run --resume` for each resumable run.
   void resumeSelected();
+  // Settings > Preferences… (window/preferences_dialog.h) and Help > About WARP Studio.
+  void showPreferences();
+  void showAbout();
 
  protected:
   void closeEvent(QCloseEvent* event) override;
@@ -123,6 +130,7 @@ class MainWindow : public QMainWindow {
   QAction* m_runWarp = nullptr;
   QAction* m_stop = nullptr;
   QAction* m_resume = nullptr;
+  QMenu* m_recentMenu = nullptr;
   QString m_warpExe;
   QString m_thisHost;
   int m_startCheckMs = 4000;

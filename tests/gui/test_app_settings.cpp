@@ -1,0 +1,276 @@
+// Settings and the product comforts of the main window: AppSettings' round trip through a settings
+// file, its defaults for missing or hand-broken values, the recent experiments (order, duplicates,
+// limit, File > Open Recent opening one and dropping a vanished one), the window's geometry saved on
+// close, threads per run passed to started runs, and the About box naming the linked versions.
+#include <algorithm>
+
+#include <QAction>
+#include <QApplication>
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QSpinBox>
+#include <QFile>
+#include <QLabel>
+#include <QMessageBox>
+#include <QMenu>
+#include <QMenuBar>
+#include <QSettings>
+#include <QSplitter>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTimer>
+
+#include "gui_fixture.h"
+#include "window/about_dialog.h"
+#include "window/app_settings.h"
+#include "window/main_window.h"
+#include "window/preferences_dialog.h"
+#include "workbench/versions.h"
+
+class TestAppSettings : public QObject {
+  Q_OBJECT
+
+ private slots:
+  void initTestCase();
+  void init();
+  void defaultsWhenEmpty();
+  void roundTrip();
+  void badValuesReadAsDefaults();
+  void everyKeyIsListed();
+  void recentOrderAndLimit();
+  void preferencesDialogWrites();
+  void openRecentMenu();
+  void geometrySavedOnClose();
+  void threadsPerRunPassedToRuns();
+  void aboutNamesVersions();
+
+ private:
+  QTemporaryDir m_tmp;
+  QString ini() const { return m_tmp.path() + QStringLiteral("/settings.ini"); }
+};
+
+void TestAppSettings::initTestCase() {
+  QStandardPaths::setTestModeEnabled(true);  // the window's own QSettings go to a test location
+  QCoreApplication::setOrganizationName(QStringLiteral("warp-studio-tests"));
+  QCoreApplication::setApplicationName(QStringLiteral("test_app_settings"));
+}
+
+void TestAppSettings::init() {
+  QFile::remove(ini());
+  QSettings().clear();
+}
+
+void TestAppSettings::defaultsWhenEmpty() {
+  QSettings s(ini(), QSettings::IniFormat);
+  const AppSettings a(&s);
+  QVERIFY(a.windowGeometry().isEmpty());
+  QVERIFY(a.splitterState().isEmpty());
+  QVERIFY(a.lastExperiment().isEmpty());
+  QVERIFY(a.recentExperiments().isEmpty());
+  QCOMPARE(a.language(), QString());
+  QCOMPARE(a.threadsPerRun(), 0);
+  QCOMPARE(a.plotSmoothing(), AppSettings::kDefaultSmoothing);
+}
+
+void TestAppSettings::roundTrip() {
+  {
+    QSettings s(ini(), QSettings::IniFormat);
+    AppSettings a(&s);
+    a.setWindowGeometry(QByteArray("geo\x01\x02", 5));
+    a.setSplitterState(QByteArray("split"));
+    a.noteOpened(m_tmp.path() + QStringLiteral("/b"));
+    a.noteOpened(m_tmp.path() + QStringLiteral("/a"));
+    a.setLanguage(QStringLiteral("ko"));
+    a.setThreadsPerRun(3);
+    a.setPlotSmoothing(0.85);
+    a.sync();
+  }
+  QSettings s(ini(), QSettings::IniFormat);  // a fresh reader of the same file
+  const AppSettings a(&s);
+  QCOMPARE(a.windowGeometry(), QByteArray("geo\x01\x02", 5));
+  QCOMPARE(a.splitterState(), QByteArray("split"));
+  QCOMPARE(a.lastExperiment(), m_tmp.path() + QStringLiteral("/a"));
+  QCOMPARE(a.recentExperiments(), QStringList({m_tmp.path() + QStringLiteral("/a"), m_tmp.path() + QStringLiteral("/b")}));
+  QCOMPARE(a.language(), QStringLiteral("ko"));
+  QCOMPARE(a.threadsPerRun(), 3);
+  QCOMPARE(a.plotSmoothing(), 0.85);
+}
+
+void TestAppSettings::badValuesReadAsDefaults() {
+  QFile f(ini());
+  QVERIFY(f.open(QIODevice::WriteOnly));
+  f.write("[General]\nlanguage=fr\nrecentExperiments=\n[runs]\nthreadsPerRun=-3\n[plot]\nsmoothing=7\n");
+  f.close();
+  {
+    QSettings s(ini(), QSettings::IniFormat);
+    const AppSettings a(&s);
+    QCOMPARE(a.language(), QString());  // not a language of translations/: the system's
+    QCOMPARE(a.threadsPerRun(), 0);
+    QCOMPARE(a.plotSmoothing(), AppSettings::kDefaultSmoothing);
+    QVERIFY(a.recentExperiments().isEmpty());
+  }
+  QSettings s(ini(), QSettings::IniFormat);
+  s.setValue(QStringLiteral("runs/threadsPerRun"), QStringLiteral("many"));
+  s.setValue(QStringLiteral("plot/smoothing"), QStringLiteral("nan"));
+  AppSettings a(&s);
+  QCOMPARE(a.threadsPerRun(), 0);
+  QCOMPARE(a.plotSmoothing(), AppSettings::kDefaultSmoothing);
+  // The setters refuse what the getters would refuse.
+  a.setThreadsPerRun(-1);
+  a.setPlotSmoothing(1.5);
+  a.setLanguage(QStringLiteral("xx"));
+  QCOMPARE(s.value(QStringLiteral("runs/threadsPerRun")).toInt(), 0);
+  QCOMPARE(s.value(QStringLiteral("plot/smoothing")).toDouble(), AppSettings::kDefaultSmoothing);
+  QCOMPARE(s.value(QStringLiteral("language")).toString(), QString());
+}
+
+void TestAppSettings::everyKeyIsListed() {
+  QSettings s(ini(), QSettings::IniFormat);
+  AppSettings a(&s);
+  a.setWindowGeometry("g");
+  a.setSplitterState("s");
+  a.noteOpened(m_tmp.path());
+  a.setLanguage(QStringLiteral("de"));
+  a.setThreadsPerRun(2);
+  a.setPlotSmoothing(0.1);
+  a.sync();
+  QStringList listed;
+  for (const SettingKeyInfo& k : AppSettings::keys()) listed << QString::fromLatin1(k.name);
+  QCOMPARE(listed.size(), 7);
+  for (const QString& key : s.allKeys()) QVERIFY2(listed.contains(key), qPrintable(key + QStringLiteral(" is not in keys()")));
+  QCOMPARE(s.allKeys().size(), listed.size());
+}
+
+void TestAppSettings::recentOrderAndLimit() {
+  QSettings s(ini(), QSettings::IniFormat);
+  AppSettings a(&s);
+  const QString base = m_tmp.path() + QStringLiteral("/e");
+  for (int i = 0; i < 14; ++i) a.noteOpened(base + QString::number(i));
+  QStringList r = a.recentExperiments();
+  QCOMPARE(r.size(), AppSettings::kMaxRecent);
+  QCOMPARE(r.first(), base + QStringLiteral("13"));
+  QCOMPARE(r.last(), base + QStringLiteral("4"));
+  // Opening one again moves it to the front; the same folder spelt differently is the same entry.
+  a.noteOpened(base + QStringLiteral("7/"));
+  a.noteOpened(m_tmp.path() + QStringLiteral("/x/../e7"));
+  r = a.recentExperiments();
+  QCOMPARE(r.size(), AppSettings::kMaxRecent);
+  QCOMPARE(r.first(), base + QStringLiteral("7"));
+  QCOMPARE(r.count(base + QStringLiteral("7")), 1);
+  QCOMPARE(a.lastExperiment(), base + QStringLiteral("7"));
+  a.removeRecentExperiment(base + QStringLiteral("7"));
+  QVERIFY(!a.recentExperiments().contains(base + QStringLiteral("7")));
+  a.clearRecentExperiments();
+  QVERIFY(a.recentExperiments().isEmpty());
+}
+
+void TestAppSettings::preferencesDialogWrites() {
+  QSettings s(ini(), QSettings::IniFormat);
+  AppSettings a(&s);
+  PreferencesDialog d(a);
+  QCOMPARE(d.languageBox()->currentData().toString(), QString());  // system default
+  d.languageBox()->setCurrentIndex(d.languageBox()->findData(QStringLiteral("de")));
+  d.threadsBox()->setValue(4);
+  d.smoothingBox()->setValue(0.9);
+  d.apply();
+  QCOMPARE(a.language(), QStringLiteral("de"));
+  QCOMPARE(a.threadsPerRun(), 4);
+  QCOMPARE(a.plotSmoothing(), 0.9);
+}
+
+void TestAppSettings::openRecentMenu() {
+  const QString exp = guitest::makeExperimentFolder(m_tmp, QStringLiteral("recent-exp"));
+  const QString gone = m_tmp.path() + QStringLiteral("/gone-exp");
+  {
+    AppSettings a;  // the window's settings (test location)
+    a.noteOpened(exp);
+    a.noteOpened(gone);
+  }
+  MainWindow window;
+  window.rebuildRecentMenu();
+  QList<QAction*> entries;
+  for (QAction* act : window.recentMenu()->actions())
+    if (!act->data().toString().isEmpty()) entries << act;
+  QCOMPARE(entries.size(), 2);
+  QCOMPARE(entries[0]->data().toString(), gone);
+  QCOMPARE(entries[1]->data().toString(), exp);
+  QCOMPARE(entries[1]->text(), QStringLiteral("&2 recent-exp"));
+  // A vanished folder: a warning (closed here) and it leaves the list.
+  QTimer::singleShot(0, [] {
+    for (QWidget* w : QApplication::topLevelWidgets())
+      if (auto* box = qobject_cast<QMessageBox*>(w)) box->accept();
+  });
+  entries[0]->trigger();
+  QCOMPARE(AppSettings().recentExperiments(), QStringList({exp}));
+  QVERIFY(window.experimentDir().isEmpty());
+  entries[1]->trigger();
+  QCOMPARE(window.experimentDir(), exp);
+  QCOMPARE(AppSettings().lastExperiment(), exp);
+  // The File menu holds it, with the other comforts' menus.
+  QStringList menus;
+  for (QAction* m : window.menuBar()->actions()) menus << m->text();
+  QCOMPARE(menus, QStringList({QStringLiteral("&File"), QStringLiteral("&Runs"), QStringLiteral("&Settings"),
+                               QStringLiteral("&Help")}));
+}
+
+void TestAppSettings::geometrySavedOnClose() {
+  {
+    MainWindow window;
+    window.resize(900, 600);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    window.close();
+  }
+  const AppSettings a;
+  QVERIFY(!a.windowGeometry().isEmpty());
+  QVERIFY(!a.splitterState().isEmpty());
+  MainWindow again;
+  QCOMPARE(again.size(), QSize(900, 600));
+}
+
+void TestAppSettings::threadsPerRunPassedToRuns() {
+  const QString exp = guitest::makeExperimentFolder(m_tmp, QStringLiteral("threads-exp"));
+  AppSettings().setThreadsPerRun(3);
+  MainWindow window;
+  window.loadExperiment(exp);
+  window.setWarpExecutable(QStringLiteral("/bin/true"));  // a real process that starts and ends
+  window.setStartCheckDelay(60000);
+  window.startRun({QStringLiteral("train"), QStringLiteral("--name"), QStringLiteral("t1")}, QStringLiteral("t1"),
+                  QStringLiteral("t1"));
+  window.startRun({QStringLiteral("train"), QStringLiteral("--threads"), QStringLiteral("1")}, QStringLiteral("t2"),
+                  QStringLiteral("t2"));
+  QFile log1(exp + QStringLiteral("/logs/t1.log")), log2(exp + QStringLiteral("/logs/t2.log"));
+  QVERIFY(log1.open(QIODevice::ReadOnly));
+  QVERIFY(log2.open(QIODevice::ReadOnly));
+  QVERIFY2(log1.readAll().contains("train --name t1 --threads 3"), "threads per run not passed");
+  const QByteArray two = log2.readAll();
+  QVERIFY(two.contains("train --threads 1"));
+  QVERIFY(!two.contains("--threads 3"));  // the caller's choice wins
+  AppSettings().setThreadsPerRun(0);
+}
+
+void TestAppSettings::aboutNamesVersions() {
+  const warp::EngineInfo e = warp::engine_info();
+  QVERIFY(!e.torch.empty());
+  QVERIFY(!e.hdf5.empty());
+  QVERIFY(!e.sqlite.empty());
+  QVERIFY(e.device.rfind("cpu", 0) == 0 || e.device.rfind("cuda", 0) == 0);
+  AboutDialog about;
+  const QString text = about.text();
+  for (const std::string& v : {e.torch, e.hdf5, e.sqlite, e.device})
+    QVERIFY2(text.contains(QString::fromStdString(v).toHtmlEscaped()), v.c_str());
+  QVERIFY(text.contains(QString::fromLatin1(qVersion())));
+  QVERIFY(text.contains(QStringLiteral("LibTorch")));
+  // The icons are compiled in (resources/warp-studio.qrc): the app icon, its PNG sizes, the actions'.
+  for (const char* path : {":/icons/warp-studio.svg", ":/icons/warp-studio-128.png", ":/icons/actions/open.svg",
+                           ":/icons/actions/stop.svg"})
+    QVERIFY2(QFile::exists(QString::fromLatin1(path)), path);
+  const QList<QLabel*> labels = about.findChildren<QLabel*>();
+  QVERIFY(std::any_of(labels.begin(), labels.end(), [](QLabel* l) { return !l->pixmap().isNull(); }));
+  MainWindow window;
+  QVERIFY(!window.windowIcon().isNull());
+}
+
+QTEST_MAIN(TestAppSettings)
+#include "test_app_settings.moc"
