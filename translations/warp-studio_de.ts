@@ -247,12 +247,12 @@
     </message>
     <message>
         <location line="+4"/>
-        <location line="+255"/>
+        <location line="+274"/>
         <source>No experiment open</source>
         <translation>Kein Experiment geöffnet</translation>
     </message>
     <message>
-        <location line="-233"/>
+        <location line="-249"/>
         <source>Reading the database failed (retrying): %1</source>
         <translation>Lesen der Datenbank fehlgeschlagen (neuer Versuch folgt): %1</translation>
     </message>
@@ -277,7 +277,7 @@
         <translation>Experiment öffnen</translation>
     </message>
     <message>
-        <location line="+69"/>
+        <location line="+85"/>
         <source>1 run</source>
         <translation>1 Lauf</translation>
     </message>
@@ -842,7 +842,7 @@
 <context>
     <name>MetricsPanel</name>
     <message>
-        <location filename="../widgets/panels/metrics_panel.cpp" line="+23"/>
+        <location filename="../widgets/panels/metrics_panel.cpp" line="+25"/>
         <source>Reward (reward model)</source>
         <translation>Belohnung (Belohnungsmodell)</translation>
     </message>
@@ -867,12 +867,54 @@
         <translation>Bewertungs-Belohnung (feste Prompts)</translation>
     </message>
     <message>
-        <location line="+27"/>
+        <location line="+4"/>
+        <location line="+8"/>
+        <source>Training loss</source>
+        <translation>Trainingsverlust</translation>
+    </message>
+    <message>
+        <location line="-7"/>
+        <location line="+9"/>
+        <source>Held-out loss</source>
+        <translation>Verlust auf zurückgehaltenen Daten</translation>
+    </message>
+    <message>
+        <location line="-8"/>
+        <source>Held-out perplexity</source>
+        <translation>Perplexität auf zurückgehaltenen Daten</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Throughput (tokens/s)</source>
+        <translation>Durchsatz (Tokens/s)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Learning rate</source>
+        <translation>Lernrate</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Training pair accuracy</source>
+        <translation>Paargenauigkeit im Training</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Held-out pair accuracy</source>
+        <translation>Paargenauigkeit auf zurückgehaltenen Paaren</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Held-out pair accuracy (gold labels)</source>
+        <translation>Paargenauigkeit auf zurückgehaltenen Paaren (Gold-Labels)</translation>
+    </message>
+    <message>
+        <location line="+36"/>
         <source>Select runs in the list to plot their metrics (Ctrl+click for several).</source>
         <translation>Wählen Sie Läufe in der Liste, um ihre Metriken zu zeichnen (Strg+Klick für mehrere).</translation>
     </message>
     <message>
-        <location line="+33"/>
+        <location line="+34"/>
         <source>Metric:</source>
         <translation>Metrik:</translation>
     </message>
@@ -1049,7 +1091,7 @@
 <context>
     <name>QObject</name>
     <message>
-        <location filename="../widgets/panels/metrics_panel.cpp" line="-48"/>
+        <location filename="../widgets/panels/metrics_panel.cpp" line="-49"/>
         <source>step</source>
         <translation>Schritt</translation>
     </message>

@@ -247,12 +247,12 @@
     </message>
     <message>
         <location line="+4"/>
-        <location line="+255"/>
+        <location line="+274"/>
         <source>No experiment open</source>
         <translation>열린 실험 없음</translation>
     </message>
     <message>
-        <location line="-233"/>
+        <location line="-249"/>
         <source>Reading the database failed (retrying): %1</source>
         <translation>데이터베이스 읽기 실패(다시 시도 중): %1</translation>
     </message>
@@ -277,7 +277,7 @@
         <translation>실험 열기</translation>
     </message>
     <message>
-        <location line="+69"/>
+        <location line="+85"/>
         <source>1 run</source>
         <translation>실행 1개</translation>
     </message>
@@ -842,7 +842,7 @@
 <context>
     <name>MetricsPanel</name>
     <message>
-        <location filename="../widgets/panels/metrics_panel.cpp" line="+23"/>
+        <location filename="../widgets/panels/metrics_panel.cpp" line="+25"/>
         <source>Reward (reward model)</source>
         <translation>보상(보상 모델)</translation>
     </message>
@@ -867,12 +867,54 @@
         <translation>평가 보상(고정 프롬프트)</translation>
     </message>
     <message>
-        <location line="+27"/>
+        <location line="+4"/>
+        <location line="+8"/>
+        <source>Training loss</source>
+        <translation>학습 손실</translation>
+    </message>
+    <message>
+        <location line="-7"/>
+        <location line="+9"/>
+        <source>Held-out loss</source>
+        <translation>검증 손실</translation>
+    </message>
+    <message>
+        <location line="-8"/>
+        <source>Held-out perplexity</source>
+        <translation>검증 퍼플렉시티</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Throughput (tokens/s)</source>
+        <translation>처리량(토큰/초)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Learning rate</source>
+        <translation>학습률</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Training pair accuracy</source>
+        <translation>학습 쌍 정확도</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Held-out pair accuracy</source>
+        <translation>검증 쌍 정확도</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Held-out pair accuracy (gold labels)</source>
+        <translation>검증 쌍 정확도(골드 레이블)</translation>
+    </message>
+    <message>
+        <location line="+36"/>
         <source>Select runs in the list to plot their metrics (Ctrl+click for several).</source>
         <translation>목록에서 실행을 선택하면 지표가 그려집니다(여러 개는 Ctrl+클릭).</translation>
     </message>
     <message>
-        <location line="+33"/>
+        <location line="+34"/>
         <source>Metric:</source>
         <translation>지표:</translation>
     </message>
@@ -1049,7 +1091,7 @@
 <context>
     <name>QObject</name>
     <message>
-        <location filename="../widgets/panels/metrics_panel.cpp" line="-48"/>
+        <location filename="../widgets/panels/metrics_panel.cpp" line="-49"/>
         <source>step</source>
         <translation>단계</translation>
     </message>

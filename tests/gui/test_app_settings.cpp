@@ -16,12 +16,15 @@
 #include <QMenuBar>
 #include <QSettings>
 #include <QSplitter>
+#include <QTableView>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
 
 #include "gui_fixture.h"
+#include "models/run_list_model.h"
+#include "panels/metrics_panel.h"
 #include "window/about_dialog.h"
 #include "window/app_settings.h"
 #include "window/main_window.h"
@@ -44,6 +47,8 @@ class TestAppSettings : public QObject {
   void geometrySavedOnClose();
   void threadsPerRunPassedToRuns();
   void aboutNamesVersions();
+  void metricsFollowRunKinds();
+  void runsStartedLaterJoinTheSelection();
 
  private:
   QTemporaryDir m_tmp;
@@ -270,6 +275,59 @@ void TestAppSettings::aboutNamesVersions() {
   QVERIFY(std::any_of(labels.begin(), labels.end(), [](QLabel* l) { return !l->pixmap().isNull(); }));
   MainWindow window;
   QVERIFY(!window.windowIcon().isNull());
+}
+
+void TestAppSettings::metricsFollowRunKinds() {
+  using Set = MetricsPanel::PlotSet;
+  QCOMPARE(MetricsPanel::plotSetFor({}), Set::Rl);
+  QCOMPARE(MetricsPanel::plotSetFor({RunRef{1, QStringLiteral("sft"), QStringLiteral("sft")}}), Set::Sft);
+  QCOMPARE(MetricsPanel::plotSetFor({RunRef{2, QStringLiteral("rm"), QStringLiteral("rm")}}), Set::RewardModel);
+  // An RL run among them: the RL curves (the SFT run has none of them, the RL run is what moves).
+  QCOMPARE(MetricsPanel::plotSetFor({RunRef{1, QStringLiteral("sft"), QStringLiteral("sft")},
+                                     RunRef{3, QStringLiteral("warp"), QStringLiteral("warp")}}),
+           Set::Rl);
+
+  MetricsPanel panel;
+  panel.setRuns({RunRef{1, QStringLiteral("sft"), QStringLiteral("sft")}});
+  QCOMPARE(panel.plotSet(), Set::Sft);
+  QStringList keys, titles;
+  for (int i = 0; i < 5; ++i) keys << panel.plotKey(i), titles << panel.plotTitle(i);
+  QCOMPARE(keys, QStringList({QStringLiteral("train/loss"), QStringLiteral("eval/loss"), QStringLiteral("eval/ppl"),
+                              QStringLiteral("train/tokens_per_s"), QStringLiteral("train/lr")}));
+  QCOMPARE(titles.at(2), QStringLiteral("Held-out perplexity"));
+  panel.setRuns({RunRef{2, QStringLiteral("rm"), QStringLiteral("rm")}});
+  QCOMPARE(panel.plotKey(0), QStringLiteral("rm/loss"));
+  QCOMPARE(panel.plotKey(3), QStringLiteral("eval/pair_accuracy"));
+  QCOMPARE(panel.plotTitle(3), QStringLiteral("Held-out pair accuracy"));
+  panel.setRuns({RunRef{4, QStringLiteral("ema-1"), QStringLiteral("train")}});
+  QCOMPARE(panel.plotKey(0), QStringLiteral("train/reward"));
+  QCOMPARE(panel.plotTitle(0), QStringLiteral("Reward (reward model)"));
+}
+
+void TestAppSettings::runsStartedLaterJoinTheSelection() {
+  const QString exp = guitest::makeExperimentFolder(m_tmp, QStringLiteral("follow-exp"));
+  warp::ExperimentDb db = warp::ExperimentDb::open(guitest::dbPath(exp));
+  const int64_t sft = guitest::createLiveRun(db, "sft", "sft");
+  guitest::appendSeries(db, sft, "train/loss", {{1, 5.0}, {2, 4.0}});
+  MainWindow window;
+  window.loadExperiment(exp);
+  QCOMPARE(window.metricsPanel()->runs().size(), 1);
+  QCOMPARE(window.metricsPanel()->plotSet(), MetricsPanel::PlotSet::Sft);
+  // The SFT run ends and a WARP driver starts: it joins the plots without a click.
+  db.set_run_status(sft, warp::RunStatus::Finished);
+  const int64_t warpRun = guitest::createLiveRun(db, "warp", "warp");
+  window.refreshNow();
+  QTRY_COMPARE(window.metricsPanel()->runs().size(), 2);
+  QCOMPARE(window.metricsPanel()->runs().last().id, warpRun);
+  QCOMPARE(window.metricsPanel()->plotSet(), MetricsPanel::PlotSet::Rl);
+  // Once the user picks runs by hand, later runs no longer join.
+  window.runView()->selectRow(0);
+  QCOMPARE(window.metricsPanel()->runs().size(), 1);
+  guitest::createLiveRun(db, "ema-9", "train");
+  window.refreshNow();
+  QTest::qWait(50);
+  QCOMPARE(window.runListModel()->rowCount(), 3);
+  QCOMPARE(window.metricsPanel()->runs().size(), 1);
 }
 
 QTEST_MAIN(TestAppSettings)

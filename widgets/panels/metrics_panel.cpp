@@ -19,13 +19,40 @@ struct FixedPlot {
   const char* title;
 };
 
-const FixedPlot kFixedPlots[] = {
+// The five fixed plots of each set (MetricsPanel::PlotSet), in grid order.
+constexpr int kFixedCount = 5;
+const FixedPlot kRlPlots[kFixedCount] = {
     {"train/reward", QT_TRANSLATE_NOOP("MetricsPanel", "Reward (reward model)")},
     {"train/gold", QT_TRANSLATE_NOOP("MetricsPanel", "Gold reward")},
     {"train/kl_anchor", QT_TRANSLATE_NOOP("MetricsPanel", "KL to anchor")},
     {"train/kl_sft", QT_TRANSLATE_NOOP("MetricsPanel", "KL to SFT")},
     {"eval/reward", QT_TRANSLATE_NOOP("MetricsPanel", "Eval reward (fixed prompts)")},
 };
+// warp sft (core/train/sft.cpp): training and held-out loss, perplexity, throughput, learning rate.
+const FixedPlot kSftPlots[kFixedCount] = {
+    {"train/loss", QT_TRANSLATE_NOOP("MetricsPanel", "Training loss")},
+    {"eval/loss", QT_TRANSLATE_NOOP("MetricsPanel", "Held-out loss")},
+    {"eval/ppl", QT_TRANSLATE_NOOP("MetricsPanel", "Held-out perplexity")},
+    {"train/tokens_per_s", QT_TRANSLATE_NOOP("MetricsPanel", "Throughput (tokens/s)")},
+    {"train/lr", QT_TRANSLATE_NOOP("MetricsPanel", "Learning rate")},
+};
+// warp rm (core/reward/rm_trainer.cpp): loss and pair accuracy, training and held-out pairs.
+const FixedPlot kRmPlots[kFixedCount] = {
+    {"rm/loss", QT_TRANSLATE_NOOP("MetricsPanel", "Training loss")},
+    {"rm/accuracy", QT_TRANSLATE_NOOP("MetricsPanel", "Training pair accuracy")},
+    {"eval/loss", QT_TRANSLATE_NOOP("MetricsPanel", "Held-out loss")},
+    {"eval/pair_accuracy", QT_TRANSLATE_NOOP("MetricsPanel", "Held-out pair accuracy")},
+    {"eval/pair_accuracy_gold", QT_TRANSLATE_NOOP("MetricsPanel", "Held-out pair accuracy (gold labels)")},
+};
+
+const FixedPlot* plotsOf(MetricsPanel::PlotSet set) {
+  switch (set) {
+    case MetricsPanel::PlotSet::Sft: return kSftPlots;
+    case MetricsPanel::PlotSet::RewardModel: return kRmPlots;
+    case MetricsPanel::PlotSet::Rl: break;
+  }
+  return kRlPlots;
+}
 
 QCustomPlot* makePlot(QWidget* parent) {
   auto* plot = new QCustomPlot(parent);
@@ -66,14 +93,15 @@ MetricsPanel::MetricsPanel(QWidget* parent) : QWidget(parent) {
 
   const int columns = 3;
   int i = 0;
-  for (const FixedPlot& fp : kFixedPlots) {
+  for (const FixedPlot* fp = kRlPlots; fp != kRlPlots + kFixedCount; ++fp) {
     auto* cell = new QVBoxLayout;
     cell->setSpacing(0);
-    auto* title = new QLabel(tr(fp.title), this);
+    auto* title = new QLabel(tr(fp->title), this);
     title->setStyleSheet(QStringLiteral("font-weight: bold;"));
     cell->addWidget(title);
     PlotSlot slot;
-    slot.key = QString::fromLatin1(fp.key);
+    slot.key = QString::fromLatin1(fp->key);
+    slot.title = title;
     slot.plot = makePlot(this);
     cell->addWidget(slot.plot, 1);
     m_plots.append(slot);
@@ -119,9 +147,29 @@ void MetricsPanel::setFollower(MetricsFollower* follower) {
   rebuildGraphs();
 }
 
+MetricsPanel::PlotSet MetricsPanel::plotSetFor(const RunRefList& runs) {
+  // RL curves whenever an RL run is selected (as before); else the first selected run's kind.
+  for (const RunRef& r : runs)
+    if (r.kind == QLatin1String("train") || r.kind == QLatin1String("warp")) return PlotSet::Rl;
+  if (!runs.isEmpty() && runs.first().kind == QLatin1String("sft")) return PlotSet::Sft;
+  if (!runs.isEmpty() && runs.first().kind == QLatin1String("rm")) return PlotSet::RewardModel;
+  return PlotSet::Rl;
+}
+
+QString MetricsPanel::plotTitle(int i) const { return m_plots.at(i).title ? m_plots.at(i).title->text() : QString(); }
+
 void MetricsPanel::setRuns(const RunRefList& runs) {
   if (runs == m_runs) return;
   m_runs = runs;
+  const PlotSet set = plotSetFor(runs);
+  if (set != m_set) {
+    m_set = set;
+    const FixedPlot* fixed = plotsOf(set);
+    for (int i = 0; i < kFixedCount; ++i) {
+      m_plots[i].key = QString::fromLatin1(fixed[i].key);
+      m_plots[i].title->setText(tr(fixed[i].title));
+    }
+  }
   rebuildGraphs();
 }
 

@@ -1,7 +1,10 @@
 #pragma once
-// Live curves of the selected runs: RM reward (train/reward), gold reward (train/gold), KL to the
-// anchor (train/kl_anchor), KL to the SFT policy (train/kl_sft), the evaluation reward on the fixed
-// prompts (eval/reward) and one key of the user's choice, each against the step, one graph per run
+// Live curves of the selected runs, five fixed plots chosen by what the runs are (PlotSet) and one
+// key of the user's choice. RL runs (train, warp): RM reward (train/reward), gold reward
+// (train/gold), KL to the anchor (train/kl_anchor), KL to the SFT policy (train/kl_sft), the
+// evaluation reward on the fixed prompts (eval/reward). An SFT run: training and held-out loss,
+// held-out perplexity, throughput (tokens/s), learning rate. A reward-model run: training loss and
+// pair accuracy, held-out loss and pair accuracy (learned and gold labels). Each against the step, one graph per run
 // (Okabe-Ito palette by selection order). Data come from a MetricsFollower; graphs are refilled
 // and replotted at most once per replot interval (40 ms, DESIGN §6) whatever the number of rows
 // that arrived, never once per point.
@@ -31,6 +34,14 @@ class MetricsPanel : public QWidget {
   void setRuns(const RunRefList& runs);
   const RunRefList& runs() const { return m_runs; }
 
+  // Which fixed plots are shown: RL curves whenever an RL run (kind train or warp) is selected, else
+  // those of the first selected run's kind (sft, rm); RL for none.
+  enum class PlotSet { Rl, Sft, RewardModel };
+  static PlotSet plotSetFor(const RunRefList& runs);
+  PlotSet plotSet() const { return m_set; }
+  // The title above plot i.
+  QString plotTitle(int i) const;
+
   // The plots, in grid order; the last one shows the key picked in keyPicker().
   int plotCount() const { return m_plots.size(); }
   QCustomPlot* plot(int i) const { return m_plots.at(i).plot; }
@@ -54,6 +65,7 @@ class MetricsPanel : public QWidget {
   struct PlotSlot {
     QString key;
     QCustomPlot* plot = nullptr;
+    QLabel* title = nullptr;  // null for the picker's plot
   };
   void rebuildGraphs();
   void fillPlot(PlotSlot& slot);
@@ -62,6 +74,7 @@ class MetricsPanel : public QWidget {
 
   QPointer<MetricsFollower> m_follower;
   RunRefList m_runs;
+  PlotSet m_set = PlotSet::Rl;
   QVector<PlotSlot> m_plots;
   QSet<int> m_dirty;  // plots to refill at the next flush
   QComboBox* m_keyPicker = nullptr;

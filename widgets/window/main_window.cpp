@@ -152,7 +152,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   connect(m_runModel, &RunListModel::refreshed, this, &MainWindow::updateStatus);
   connect(m_runModel, &RunListModel::refreshed, this, &MainWindow::updateRunActions);
   connect(m_runModel, &RunListModel::refreshed, this, [this] {
-    if (!m_runView->selectionModel()->hasSelection() && m_followNewRuns) selectInitialRuns();
+    if (m_followNewRuns) {
+      if (!m_runView->selectionModel()->hasSelection()) selectInitialRuns();
+      else addNewRunningRuns();
+    }
     if (!m_runView->selectionModel()->hasSelection()) {
       m_paretoPanel->setRuns(allRuns());
       m_mergePanel->setRuns(allRuns());
@@ -288,6 +291,22 @@ void MainWindow::selectInitialRuns() {
     m_runView->selectionModel()->select(selection, QItemSelectionModel::ClearAndSelect);
     m_selectingForUser = false;
   }
+}
+
+void MainWindow::addNewRunningRuns() {
+  // While the window follows the experiment (the user has not picked runs by hand), runs that start
+  // join the selection: an SFT run selected at opening does not hide the RL runs started after it.
+  QItemSelection add;
+  QItemSelectionModel* sel = m_runView->selectionModel();
+  for (int row = 0; row < m_runModel->rowCount(); ++row) {
+    const warp::RunRecord& r = m_runModel->run(row);
+    if (r.status != warp::RunStatus::Running || sel->isRowSelected(row, QModelIndex())) continue;
+    add.select(m_runModel->index(row, 0), m_runModel->index(row, RunListModel::ColumnCount - 1));
+  }
+  if (add.isEmpty()) return;
+  m_selectingForUser = true;
+  sel->select(add, QItemSelectionModel::Select);
+  m_selectingForUser = false;
 }
 
 void MainWindow::onSelectionChanged() {

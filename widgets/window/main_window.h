@@ -108,10 +108,11 @@ class MainWindow : public QMainWindow {
   RunRefList selectedRuns() const;
   RunRefList allRuns() const;
   void selectInitialRuns();
+  void addNewRunningRuns();
 
-  // True from opening an experiment until the user changes the selection: while nothing is selected,
-  // runs that start later are selected as they appear (someone opening the app and then starting
-  // `warp run` sees it without clicking).
+  // True from opening an experiment until the user changes the selection: runs that start later are
+  // added to the selection as they appear (someone opening the app and then starting `warp run`
+  // sees it without clicking, also when an SFT run was selected at opening).
   bool m_followNewRuns = true;
   bool m_selectingForUser = false;  // the selection is being changed by the window, not the user
 
