@@ -100,6 +100,13 @@ warp --version | tee "$home/version.txt"
 head -1 "$home/version.txt" | grep -qx "warp [0-9][0-9.]*" || { echo "warp --version: bad first line" >&2; exit 1; }
 grep -q "LibTorch .*HDF5 .*SQLite" "$home/version.txt" || { echo "warp --version lacks the library versions" >&2; exit 1; }
 mkdir -p "$home/warp-experiments"
+# Without the task data, the error names the installed fetch script (not the source tree's).
+step warp init --preset smoke "$home/no-data"
+rc=0
+WARP_DATA_DIR="$home/empty-data" warp sft --exp "$home/no-data" >"$home/no-data.log" 2>&1 || rc=$?
+grep -q "run /usr/share/warp-studio/fetch-data.sh" "$home/no-data.log" && [ "$rc" = 2 ] ||
+  { cat "$home/no-data.log"; echo "warp sft without data: exit $rc, no pointer to the installed fetch-data.sh" >&2; exit 1; }
+rm -rf "$home/no-data"
 step warp init --preset smoke "$exp"
 step warp sft --exp "$exp"
 step warp rm --exp "$exp"
