@@ -247,17 +247,17 @@
     </message>
     <message>
         <location line="+4"/>
-        <location line="+274"/>
+        <location line="+275"/>
         <source>No experiment open</source>
         <translation>열린 실험 없음</translation>
     </message>
     <message>
-        <location line="-249"/>
+        <location line="-250"/>
         <source>Reading the database failed (retrying): %1</source>
         <translation>데이터베이스 읽기 실패(다시 시도 중): %1</translation>
     </message>
     <message>
-        <location line="+53"/>
+        <location line="+54"/>
         <source>Reading the evaluation settings failed: %1</source>
         <translation>평가 설정 읽기 실패: %1</translation>
     </message>
@@ -842,7 +842,7 @@
 <context>
     <name>MetricsPanel</name>
     <message>
-        <location filename="../widgets/panels/metrics_panel.cpp" line="+25"/>
+        <location filename="../widgets/panels/metrics_panel.cpp" line="+27"/>
         <source>Reward (reward model)</source>
         <translation>보상(보상 모델)</translation>
     </message>

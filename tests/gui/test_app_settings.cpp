@@ -3,6 +3,7 @@
 // limit, File > Open Recent opening one and dropping a vanished one), the window's geometry saved on
 // close, threads per run passed to started runs, and the About box naming the linked versions.
 #include <algorithm>
+#include <cmath>
 
 #include <QAction>
 #include <QApplication>
@@ -22,8 +23,11 @@
 #include <QTest>
 #include <QTimer>
 
+#include <qcustomplot.h>
+
 #include "gui_fixture.h"
 #include "models/run_list_model.h"
+#include "models/smoothing.h"
 #include "panels/metrics_panel.h"
 #include "window/about_dialog.h"
 #include "window/app_settings.h"
@@ -49,6 +53,8 @@ class TestAppSettings : public QObject {
   void aboutNamesVersions();
   void metricsFollowRunKinds();
   void runsStartedLaterJoinTheSelection();
+  void smoothingHandComputed();
+  void smoothedCurvesInThePanel();
 
  private:
   QTemporaryDir m_tmp;
@@ -328,6 +334,44 @@ void TestAppSettings::runsStartedLaterJoinTheSelection() {
   QTest::qWait(50);
   QCOMPARE(window.runListModel()->rowCount(), 3);
   QCOMPARE(window.metricsPanel()->runs().size(), 1);
+}
+
+void TestAppSettings::smoothingHandComputed() {
+  // w = 0.5 over 1, 2, 3: a = 0.5, 1.25, 2.125; debiased by 1 − 0.5^k = 0.5, 0.75, 0.875.
+  const QVector<double> s = debiasedEma({1.0, 2.0, 3.0}, 0.5);
+  QCOMPARE(s.size(), 3);
+  QCOMPARE(s[0], 1.0);  // the first point is itself, not pulled toward 0
+  QVERIFY(qAbs(s[1] - 1.25 / 0.75) < 1e-12);
+  QVERIFY(qAbs(s[2] - 2.125 / 0.875) < 1e-12);
+  // w = 0.9 over a constant: the constant (without debiasing it would start at 0.1·c).
+  for (double v : debiasedEma({4.0, 4.0, 4.0, 4.0}, 0.9)) QVERIFY(qAbs(v - 4.0) < 1e-12);
+  // A NaN point stays NaN and does not disturb the average; w = 0 is the raw curve.
+  const QVector<double> n = debiasedEma({2.0, std::nan(""), 4.0}, 0.5);
+  QCOMPARE(n[0], 2.0);
+  QVERIFY(std::isnan(n[1]));
+  QVERIFY(qAbs(n[2] - (0.25 * 2.0 + 0.5 * 4.0) / 0.75) < 1e-12);
+  QCOMPARE(debiasedEma({1.0, 5.0}, 0.0), (QVector<double>{1.0, 5.0}));
+}
+
+void TestAppSettings::smoothedCurvesInThePanel() {
+  const QString exp = guitest::makeExperimentFolder(m_tmp, QStringLiteral("smooth-exp"));
+  warp::ExperimentDb db = warp::ExperimentDb::open(guitest::dbPath(exp));
+  const int64_t run = guitest::createLiveRun(db, "ema-1");
+  guitest::appendSeries(db, run, "train/reward", {{1, 1.0}, {2, 2.0}, {3, 3.0}});
+  AppSettings().setPlotSmoothing(0.5);
+  MainWindow window;
+  window.loadExperiment(exp);
+  MetricsPanel* panel = window.metricsPanel();
+  QCOMPARE(panel->smoothing(), 0.5);
+  QCustomPlot* plot = panel->plot(0);
+  QCOMPARE(plot->graphCount(), 2);  // raw (faint) + smoothed
+  QTRY_COMPARE(plot->graph(1)->data()->size(), 3);
+  QCOMPARE(plot->graph(0)->data()->at(2)->value, 3.0);
+  QVERIFY(qAbs(plot->graph(1)->data()->at(2)->value - 2.125 / 0.875) < 1e-12);
+  QVERIFY(plot->graph(0)->pen().color().alphaF() < 0.5);
+  panel->setSmoothing(0.0);
+  QCOMPARE(plot->graphCount(), 1);
+  AppSettings().setPlotSmoothing(AppSettings::kDefaultSmoothing);
 }
 
 QTEST_MAIN(TestAppSettings)

@@ -1,5 +1,6 @@
 #include "panels/metrics_panel.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include <QComboBox>
@@ -10,6 +11,7 @@
 
 #include <qcustomplot.h>
 
+#include "models/smoothing.h"
 #include "report/figure.h"
 
 namespace {
@@ -156,6 +158,13 @@ MetricsPanel::PlotSet MetricsPanel::plotSetFor(const RunRefList& runs) {
   return PlotSet::Rl;
 }
 
+void MetricsPanel::setSmoothing(double weight) {
+  const double w = std::isfinite(weight) && weight > 0.0 ? std::min(weight, 0.999) : 0.0;
+  if (w == m_smoothing) return;
+  m_smoothing = w;
+  rebuildGraphs();
+}
+
 QString MetricsPanel::plotTitle(int i) const { return m_plots.at(i).title ? m_plots.at(i).title->text() : QString(); }
 
 void MetricsPanel::setRuns(const RunRefList& runs) {
@@ -198,11 +207,22 @@ void MetricsPanel::rebuildGraphs() {
   for (int p = 0; p < m_plots.size(); ++p) {
     QCustomPlot* plot = m_plots[p].plot;
     plot->clearGraphs();
+    const bool smooth = m_smoothing > 0.0;
     for (int r = 0; r < m_runs.size(); ++r) {
       QCPGraph* graph = plot->addGraph();
       graph->setName(m_runs[r].name);
-      graph->setPen(QPen(QColor(QString::fromStdString(warp::palette_color(r))), 1.6));
+      QColor colour(QString::fromStdString(warp::palette_color(r)));
+      if (smooth) colour.setAlphaF(0.25);  // the raw curve, faint behind the smoothed one
+      graph->setPen(QPen(colour, smooth ? 1.0 : 1.6));
       graph->setAdaptiveSampling(true);
+    }
+    if (smooth) {
+      for (int r = 0; r < m_runs.size(); ++r) {
+        QCPGraph* graph = plot->addGraph();
+        graph->setName(m_runs[r].name);
+        graph->setPen(QPen(QColor(QString::fromStdString(warp::palette_color(r))), 1.6));
+        graph->setAdaptiveSampling(true);
+      }
     }
     m_dirty.insert(p);
   }
@@ -249,13 +269,17 @@ void MetricsPanel::scheduleFlush() {
 void MetricsPanel::fillPlot(PlotSlot& slot) {
   QCustomPlot* plot = slot.plot;
   bool any = false;
-  for (int r = 0; r < m_runs.size() && r < plot->graphCount(); ++r) {
+  const int n = static_cast<int>(m_runs.size());
+  const bool smooth = m_smoothing > 0.0 && plot->graphCount() == 2 * n;
+  for (int r = 0; r < n && r < plot->graphCount(); ++r) {
     const MetricSeries* s = m_follower ? m_follower->series(m_runs[r].id, slot.key) : nullptr;
     if (s) {
       plot->graph(r)->setData(s->steps, s->values, true);
+      if (smooth) plot->graph(n + r)->setData(s->steps, debiasedEma(s->values, m_smoothing), true);
       any = any || !s->steps.isEmpty();
     } else {
       plot->graph(r)->data()->clear();
+      if (smooth) plot->graph(n + r)->data()->clear();
     }
   }
   if (any) {

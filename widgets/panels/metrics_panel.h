@@ -42,6 +42,12 @@ class MetricsPanel : public QWidget {
   // The title above plot i.
   QString plotTitle(int i) const;
 
+  // EMA smoothing weight of the curves (models/smoothing.h; the plot/smoothing setting). 0 (the
+  // default): one raw graph per run. Above 0: graphs 0..n-1 stay the raw curves, drawn faint, and
+  // graphs n..2n-1 are the smoothed curves of the same runs, drawn over them.
+  void setSmoothing(double weight);
+  double smoothing() const { return m_smoothing; }
+
   // The plots, in grid order; the last one shows the key picked in keyPicker().
   int plotCount() const { return m_plots.size(); }
   QCustomPlot* plot(int i) const { return m_plots.at(i).plot; }
@@ -75,6 +81,7 @@ class MetricsPanel : public QWidget {
   QPointer<MetricsFollower> m_follower;
   RunRefList m_runs;
   PlotSet m_set = PlotSet::Rl;
+  double m_smoothing = 0.0;
   QVector<PlotSlot> m_plots;
   QSet<int> m_dirty;  // plots to refill at the next flush
   QComboBox* m_keyPicker = nullptr;

@@ -170,6 +170,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   connect(m_follower, &MetricsFollower::readFailed, this, showReadError);
 
   const AppSettings settings;
+  m_metricsPanel->setSmoothing(settings.plotSmoothing());
   if (!restoreGeometry(settings.windowGeometry())) resize(1400, 860);
   m_splitter->restoreState(settings.splitterState());
   updateStatus();
@@ -387,7 +388,7 @@ void MainWindow::rebuildRecentMenu() {
 void MainWindow::showPreferences() {
   AppSettings settings;
   PreferencesDialog dialog(settings, this);
-  dialog.exec();
+  if (dialog.exec() == QDialog::Accepted) m_metricsPanel->setSmoothing(settings.plotSmoothing());
 }
 
 void MainWindow::showAbout() {
