@@ -156,7 +156,7 @@
         <translation>WARP Studio</translation>
     </message>
     <message>
-        <location line="+29"/>
+        <location line="+30"/>
         <source>Metrics</source>
         <translation>Metriken</translation>
     </message>
@@ -1229,12 +1229,17 @@
 <context>
     <name>RunListModel</name>
     <message>
-        <location filename="../widgets/models/run_list_model.cpp" line="+195"/>
+        <location filename="../widgets/models/run_list_model.cpp" line="+206"/>
         <source>process gone (pid %1), no heartbeat for over %2 s</source>
         <translation>Prozess verschwunden (PID %1), seit über %2 s kein Lebenszeichen</translation>
     </message>
     <message>
-        <location line="+21"/>
+        <location line="+25"/>
+        <source> ETA %1</source>
+        <translation> Rest %1</translation>
+    </message>
+    <message>
+        <location line="+18"/>
         <source>pid %1 on %2</source>
         <translation>PID %1 auf %2</translation>
     </message>
@@ -1262,6 +1267,11 @@
         <location line="+1"/>
         <source>Step</source>
         <translation>Schritt</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Progress</source>
+        <translation>Fortschritt</translation>
     </message>
     <message>
         <location line="+1"/>

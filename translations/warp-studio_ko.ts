@@ -156,7 +156,7 @@
         <translation>WARP Studio</translation>
     </message>
     <message>
-        <location line="+29"/>
+        <location line="+30"/>
         <source>Metrics</source>
         <translation>지표</translation>
     </message>
@@ -1229,12 +1229,17 @@
 <context>
     <name>RunListModel</name>
     <message>
-        <location filename="../widgets/models/run_list_model.cpp" line="+195"/>
+        <location filename="../widgets/models/run_list_model.cpp" line="+206"/>
         <source>process gone (pid %1), no heartbeat for over %2 s</source>
         <translation>프로세스 없음(pid %1), %2초 넘게 하트비트 없음</translation>
     </message>
     <message>
-        <location line="+21"/>
+        <location line="+25"/>
+        <source> ETA %1</source>
+        <translation> 남은 시간 %1</translation>
+    </message>
+    <message>
+        <location line="+18"/>
         <source>pid %1 on %2</source>
         <translation>%2의 pid %1</translation>
     </message>
@@ -1262,6 +1267,11 @@
         <location line="+1"/>
         <source>Step</source>
         <translation>단계</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Progress</source>
+        <translation>진행</translation>
     </message>
     <message>
         <location line="+1"/>

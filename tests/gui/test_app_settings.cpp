@@ -54,6 +54,7 @@ class TestAppSettings : public QObject {
   void metricsFollowRunKinds();
   void runsStartedLaterJoinTheSelection();
   void smoothingHandComputed();
+  void progressOfRunningRuns();
   void smoothedCurvesInThePanel();
 
  private:
@@ -372,6 +373,48 @@ void TestAppSettings::smoothedCurvesInThePanel() {
   panel->setSmoothing(0.0);
   QCOMPARE(plot->graphCount(), 1);
   AppSettings().setPlotSmoothing(AppSettings::kDefaultSmoothing);
+}
+
+void TestAppSettings::progressOfRunningRuns() {
+  warp::RunRecord r;
+  r.kind = "train";
+  r.config_json = R"({"rl": {"steps": 30, "batch": 4}})";
+  r.status = warp::RunStatus::Running;
+  r.started_at = 1000.0;
+  QCOMPARE(RunListModel::totalSteps(r), qint64(30));
+  // 15 of 30 steps in 30 s: 30 s left.
+  QCOMPARE(RunListModel::progressText(r, 15, 1030.0), QStringLiteral("15/30 50% ETA 0:00:30"));
+  QCOMPARE(RunListModel::progressText(r, 0, 1030.0), QStringLiteral("0/30 0%"));  // no rate yet
+  QCOMPARE(RunListModel::progressText(r, std::nullopt, 1030.0), QString());
+  r.status = warp::RunStatus::Finished;
+  QCOMPARE(RunListModel::progressText(r, 30, 5000.0), QStringLiteral("30/30 100%"));
+  r.kind = "sft";
+  r.config_json = R"({"sft": {"steps": 2000}})";
+  QCOMPARE(RunListModel::totalSteps(r), qint64(2000));
+  r.kind = "rm";
+  r.config_json = R"({"rm": {"steps": 20}})";
+  QCOMPARE(RunListModel::totalSteps(r), qint64(20));
+  for (const char* bad : {"{}", "not json", R"({"rm": {"steps": "many"}})", R"({"rm": {"steps": -3}})"}) {
+    r.config_json = bad;
+    QCOMPARE(RunListModel::totalSteps(r), qint64(0));
+    QCOMPARE(RunListModel::progressText(r, 5, 5000.0), QString());
+  }
+  r.kind = "warp";  // a driver: its runs have the steps
+  r.config_json = R"({"rl": {"steps": 30}})";
+  QCOMPARE(RunListModel::totalSteps(r), qint64(0));
+
+  // In the window's run list, from the database and the metrics.
+  const QString exp = guitest::makeExperimentFolder(m_tmp, QStringLiteral("progress-exp"));
+  warp::ExperimentDb db = warp::ExperimentDb::open(guitest::dbPath(exp));
+  warp::RunSpec spec("ema-1", "train", R"({"rl": {"steps": 40}})");
+  spec.status = warp::RunStatus::Running;
+  const int64_t id = db.create_run(spec);
+  guitest::appendSeries(db, id, "train/reward", {{1, 0.1}, {10, 0.2}});
+  MainWindow window;
+  window.loadExperiment(exp);
+  const QString text = window.runListModel()->data(window.runListModel()->index(0, RunListModel::Progress)).toString();
+  QVERIFY2(text.startsWith(QStringLiteral("10/40 25% ETA ")), qPrintable(text));
+  QCOMPARE(window.runListModel()->headerData(RunListModel::Progress, Qt::Horizontal).toString(), QStringLiteral("Progress"));
 }
 
 QTEST_MAIN(TestAppSettings)

@@ -79,6 +79,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   m_runView->setColumnWidth(RunListModel::Status, 70);
   m_runView->setColumnWidth(RunListModel::Iteration, 40);
   m_runView->setColumnWidth(RunListModel::Step, 50);
+  m_runView->setColumnWidth(RunListModel::Progress, 150);
   m_runView->setColumnWidth(RunListModel::Started, 105);
   m_runView->setColumnWidth(RunListModel::Elapsed, 65);
 
@@ -98,7 +99,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   m_splitter->addWidget(m_tabs);
   m_splitter->setStretchFactor(0, 0);
   m_splitter->setStretchFactor(1, 1);
-  m_splitter->setSizes({590, 810});
+  m_splitter->setSizes({740, 760});
   setCentralWidget(m_splitter);
 
   QMenu* file = menuBar()->addMenu(tr("&File"));
