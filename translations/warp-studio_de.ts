@@ -247,17 +247,17 @@
     </message>
     <message>
         <location line="+4"/>
-        <location line="+275"/>
+        <location line="+276"/>
         <source>No experiment open</source>
         <translation>Kein Experiment geöffnet</translation>
     </message>
     <message>
-        <location line="-250"/>
+        <location line="-251"/>
         <source>Reading the database failed (retrying): %1</source>
         <translation>Lesen der Datenbank fehlgeschlagen (neuer Versuch folgt): %1</translation>
     </message>
     <message>
-        <location line="+54"/>
+        <location line="+55"/>
         <source>Reading the evaluation settings failed: %1</source>
         <translation>Lesen der Bewertungseinstellungen fehlgeschlagen: %1</translation>
     </message>
@@ -842,7 +842,7 @@
 <context>
     <name>MetricsPanel</name>
     <message>
-        <location filename="../widgets/panels/metrics_panel.cpp" line="+27"/>
+        <location filename="../widgets/panels/metrics_panel.cpp" line="+29"/>
         <source>Reward (reward model)</source>
         <translation>Belohnung (Belohnungsmodell)</translation>
     </message>
@@ -914,7 +914,17 @@
         <translation>Wählen Sie Läufe in der Liste, um ihre Metriken zu zeichnen (Strg+Klick für mehrere).</translation>
     </message>
     <message>
-        <location line="+34"/>
+        <location line="+12"/>
+        <source>Smoothing:</source>
+        <translation>Glättung:</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Exponential moving average of the curves, debiased at the start (0: raw); the raw curve stays faint behind</source>
+        <translation>Exponentielles gleitendes Mittel der Kurven, am Anfang entzerrt (0: roh); die Rohkurve bleibt blass dahinter</translation>
+    </message>
+    <message>
+        <location line="+42"/>
         <source>Metric:</source>
         <translation>Metrik:</translation>
     </message>
@@ -1091,7 +1101,7 @@
 <context>
     <name>QObject</name>
     <message>
-        <location filename="../widgets/panels/metrics_panel.cpp" line="-49"/>
+        <location filename="../widgets/panels/metrics_panel.cpp" line="-74"/>
         <source>step</source>
         <translation>Schritt</translation>
     </message>

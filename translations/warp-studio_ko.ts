@@ -247,17 +247,17 @@
     </message>
     <message>
         <location line="+4"/>
-        <location line="+275"/>
+        <location line="+276"/>
         <source>No experiment open</source>
         <translation>열린 실험 없음</translation>
     </message>
     <message>
-        <location line="-250"/>
+        <location line="-251"/>
         <source>Reading the database failed (retrying): %1</source>
         <translation>데이터베이스 읽기 실패(다시 시도 중): %1</translation>
     </message>
     <message>
-        <location line="+54"/>
+        <location line="+55"/>
         <source>Reading the evaluation settings failed: %1</source>
         <translation>평가 설정 읽기 실패: %1</translation>
     </message>
@@ -842,7 +842,7 @@
 <context>
     <name>MetricsPanel</name>
     <message>
-        <location filename="../widgets/panels/metrics_panel.cpp" line="+27"/>
+        <location filename="../widgets/panels/metrics_panel.cpp" line="+29"/>
         <source>Reward (reward model)</source>
         <translation>보상(보상 모델)</translation>
     </message>
@@ -914,7 +914,17 @@
         <translation>목록에서 실행을 선택하면 지표가 그려집니다(여러 개는 Ctrl+클릭).</translation>
     </message>
     <message>
-        <location line="+34"/>
+        <location line="+12"/>
+        <source>Smoothing:</source>
+        <translation>평활화:</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Exponential moving average of the curves, debiased at the start (0: raw); the raw curve stays faint behind</source>
+        <translation>곡선의 지수 이동 평균, 시작 부분 편향 보정(0: 원본). 원본 곡선은 뒤에 흐리게 남습니다</translation>
+    </message>
+    <message>
+        <location line="+42"/>
         <source>Metric:</source>
         <translation>지표:</translation>
     </message>
@@ -1091,7 +1101,7 @@
 <context>
     <name>QObject</name>
     <message>
-        <location filename="../widgets/panels/metrics_panel.cpp" line="-49"/>
+        <location filename="../widgets/panels/metrics_panel.cpp" line="-74"/>
         <source>step</source>
         <translation>단계</translation>
     </message>

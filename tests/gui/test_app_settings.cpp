@@ -16,6 +16,7 @@
 #include <QMenu>
 #include <QMenuBar>
 #include <QSettings>
+#include <QSlider>
 #include <QSplitter>
 #include <QTableView>
 #include <QStandardPaths>
@@ -370,8 +371,17 @@ void TestAppSettings::smoothedCurvesInThePanel() {
   QCOMPARE(plot->graph(0)->data()->at(2)->value, 3.0);
   QVERIFY(qAbs(plot->graph(1)->data()->at(2)->value - 2.125 / 0.875) < 1e-12);
   QVERIFY(plot->graph(0)->pen().color().alphaF() < 0.5);
-  panel->setSmoothing(0.0);
+  QCOMPARE(panel->smoothingSlider()->value(), 50);
+  // The slider: the curves follow and the setting is saved.
+  panel->smoothingSlider()->setValue(90);
+  QCOMPARE(panel->smoothing(), 0.9);
+  QCOMPARE(AppSettings().plotSmoothing(), 0.9);
+  QTRY_COMPARE(plot->graph(1)->data()->size(), 3);
+  QVERIFY(qAbs(plot->graph(1)->data()->at(0)->value - 1.0) < 1e-12);  // debiased: the first point itself
+  QVERIFY(qAbs(plot->graph(1)->data()->at(1)->value - (0.09 * 1.0 + 0.1 * 2.0) / (1 - 0.81)) < 1e-12);
+  panel->smoothingSlider()->setValue(0);
   QCOMPARE(plot->graphCount(), 1);
+  QCOMPARE(AppSettings().plotSmoothing(), 0.0);
   AppSettings().setPlotSmoothing(AppSettings::kDefaultSmoothing);
 }
 

@@ -7,6 +7,8 @@
 #include <QGridLayout>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QSignalBlocker>
+#include <QSlider>
 #include <QVBoxLayout>
 
 #include <qcustomplot.h>
@@ -88,7 +90,32 @@ MetricsPanel::MetricsPanel(QWidget* parent) : QWidget(parent) {
   m_legend = new QLabel(this);
   m_legend->setWordWrap(true);
   m_legend->setTextFormat(Qt::RichText);
-  outer->addWidget(m_legend);
+  {
+    // The legend, and on the right the smoothing of all curves (debiased EMA, models/smoothing.h).
+    auto* top = new QHBoxLayout;
+    top->addWidget(m_legend, 1);
+    auto* label = new QLabel(tr("Smoothing:"), this);
+    m_smoothingSlider = new QSlider(Qt::Horizontal, this);
+    m_smoothingSlider->setRange(0, 99);
+    m_smoothingSlider->setFixedWidth(140);
+    m_smoothingSlider->setToolTip(
+        tr("Exponential moving average of the curves, debiased at the start (0: raw); the raw curve stays faint behind"));
+    label->setBuddy(m_smoothingSlider);
+    m_smoothingValue = new QLabel(QStringLiteral("0.00"), this);
+    m_smoothingValue->setMinimumWidth(m_smoothingValue->fontMetrics().horizontalAdvance(QStringLiteral("0.000")));
+    top->addWidget(label);
+    top->addWidget(m_smoothingSlider);
+    top->addWidget(m_smoothingValue);
+    outer->addLayout(top);
+    connect(m_smoothingSlider, &QSlider::valueChanged, this, [this](int v) {
+      const double w = v / 100.0;
+      if (w == m_smoothing) return;
+      m_smoothing = w;
+      m_smoothingValue->setText(QString::number(w, 'f', 2));
+      rebuildGraphs();
+      emit smoothingChanged(w);
+    });
+  }
   auto* grid = new QGridLayout;
   grid->setSpacing(6);
   outer->addLayout(grid, 1);
@@ -162,6 +189,11 @@ void MetricsPanel::setSmoothing(double weight) {
   const double w = std::isfinite(weight) && weight > 0.0 ? std::min(weight, 0.999) : 0.0;
   if (w == m_smoothing) return;
   m_smoothing = w;
+  {
+    const QSignalBlocker block(m_smoothingSlider);
+    m_smoothingSlider->setValue(static_cast<int>(std::lround(std::min(w, 0.99) * 100.0)));
+  }
+  m_smoothingValue->setText(QString::number(w, 'f', 2));
   rebuildGraphs();
 }
 

@@ -20,6 +20,7 @@
 #include "models/run_ref.h"
 
 class QComboBox;
+class QSlider;
 class QCustomPlot;
 class QLabel;
 
@@ -45,8 +46,16 @@ class MetricsPanel : public QWidget {
   // EMA smoothing weight of the curves (models/smoothing.h; the plot/smoothing setting). 0 (the
   // default): one raw graph per run. Above 0: graphs 0..n-1 stay the raw curves, drawn faint, and
   // graphs n..2n-1 are the smoothed curves of the same runs, drawn over them.
+  // The slider above the plots (0..99 hundredths) sets it too and emits smoothingChanged.
   void setSmoothing(double weight);
   double smoothing() const { return m_smoothing; }
+  QSlider* smoothingSlider() const { return m_smoothingSlider; }
+
+ signals:
+  // The user moved the smoothing slider (not emitted by setSmoothing).
+  void smoothingChanged(double weight);
+
+ public:
 
   // The plots, in grid order; the last one shows the key picked in keyPicker().
   int plotCount() const { return m_plots.size(); }
@@ -85,6 +94,8 @@ class MetricsPanel : public QWidget {
   QVector<PlotSlot> m_plots;
   QSet<int> m_dirty;  // plots to refill at the next flush
   QComboBox* m_keyPicker = nullptr;
+  QSlider* m_smoothingSlider = nullptr;
+  QLabel* m_smoothingValue = nullptr;
   QLabel* m_hint = nullptr;
   QLabel* m_legend = nullptr;  // run names in their colours
   QTimer m_flushTimer;

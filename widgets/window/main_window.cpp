@@ -172,6 +172,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
 
   const AppSettings settings;
   m_metricsPanel->setSmoothing(settings.plotSmoothing());
+  connect(m_metricsPanel, &MetricsPanel::smoothingChanged, this, [](double w) { AppSettings().setPlotSmoothing(w); });
   if (!restoreGeometry(settings.windowGeometry())) resize(1400, 860);
   m_splitter->restoreState(settings.splitterState());
   updateStatus();
