@@ -149,9 +149,27 @@
     </message>
 </context>
 <context>
+    <name>LogTailPanel</name>
+    <message>
+        <location filename="../widgets/panels/log_tail_panel.cpp" line="+39"/>
+        <source>Select a run to follow its log.</source>
+        <translation>Wählen Sie einen Lauf, um sein Protokoll zu verfolgen.</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>%1 does not exist (yet): runs started from the app write their output there.</source>
+        <translation>%1 existiert (noch) nicht: aus der App gestartete Läufe schreiben ihre Ausgabe dorthin.</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Cannot read %1: %2</source>
+        <translation>%1 kann nicht gelesen werden: %2</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
-        <location filename="../widgets/window/main_window.cpp" line="+61"/>
+        <location filename="../widgets/window/main_window.cpp" line="+62"/>
         <source>WARP Studio</source>
         <translation>WARP Studio</translation>
     </message>
@@ -169,6 +187,11 @@
         <location line="+3"/>
         <source>Merge</source>
         <translation>Zusammenführen</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Log</source>
+        <translation>Protokoll</translation>
     </message>
     <message>
         <location line="+10"/>
@@ -247,12 +270,12 @@
     </message>
     <message>
         <location line="+4"/>
-        <location line="+276"/>
+        <location line="+279"/>
         <source>No experiment open</source>
         <translation>Kein Experiment geöffnet</translation>
     </message>
     <message>
-        <location line="-251"/>
+        <location line="-254"/>
         <source>Reading the database failed (retrying): %1</source>
         <translation>Lesen der Datenbank fehlgeschlagen (neuer Versuch folgt): %1</translation>
     </message>
@@ -277,7 +300,7 @@
         <translation>Experiment öffnen</translation>
     </message>
     <message>
-        <location line="+85"/>
+        <location line="+88"/>
         <source>1 run</source>
         <translation>1 Lauf</translation>
     </message>

@@ -149,9 +149,27 @@
     </message>
 </context>
 <context>
+    <name>LogTailPanel</name>
+    <message>
+        <location filename="../widgets/panels/log_tail_panel.cpp" line="+39"/>
+        <source>Select a run to follow its log.</source>
+        <translation>로그를 보려면 실행을 선택하세요.</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>%1 does not exist (yet): runs started from the app write their output there.</source>
+        <translation>%1이(가) (아직) 없습니다: 앱에서 시작한 실행은 출력을 그곳에 기록합니다.</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Cannot read %1: %2</source>
+        <translation>%1을(를) 읽을 수 없습니다: %2</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
-        <location filename="../widgets/window/main_window.cpp" line="+61"/>
+        <location filename="../widgets/window/main_window.cpp" line="+62"/>
         <source>WARP Studio</source>
         <translation>WARP Studio</translation>
     </message>
@@ -169,6 +187,11 @@
         <location line="+3"/>
         <source>Merge</source>
         <translation>병합</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Log</source>
+        <translation>로그</translation>
     </message>
     <message>
         <location line="+10"/>
@@ -247,12 +270,12 @@
     </message>
     <message>
         <location line="+4"/>
-        <location line="+276"/>
+        <location line="+279"/>
         <source>No experiment open</source>
         <translation>열린 실험 없음</translation>
     </message>
     <message>
-        <location line="-251"/>
+        <location line="-254"/>
         <source>Reading the database failed (retrying): %1</source>
         <translation>데이터베이스 읽기 실패(다시 시도 중): %1</translation>
     </message>
@@ -277,7 +300,7 @@
         <translation>실험 열기</translation>
     </message>
     <message>
-        <location line="+85"/>
+        <location line="+88"/>
         <source>1 run</source>
         <translation>실행 1개</translation>
     </message>

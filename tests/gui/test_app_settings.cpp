@@ -7,6 +7,7 @@
 
 #include <QAction>
 #include <QApplication>
+#include <QDir>
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QSpinBox>
@@ -29,6 +30,7 @@
 #include "gui_fixture.h"
 #include "models/run_list_model.h"
 #include "models/smoothing.h"
+#include "panels/log_tail_panel.h"
 #include "panels/metrics_panel.h"
 #include "window/about_dialog.h"
 #include "window/app_settings.h"
@@ -56,6 +58,7 @@ class TestAppSettings : public QObject {
   void runsStartedLaterJoinTheSelection();
   void smoothingHandComputed();
   void progressOfRunningRuns();
+  void logTailFollowsAGrowingFile();
   void smoothedCurvesInThePanel();
 
  private:
@@ -425,6 +428,67 @@ void TestAppSettings::progressOfRunningRuns() {
   const QString text = window.runListModel()->data(window.runListModel()->index(0, RunListModel::Progress)).toString();
   QVERIFY2(text.startsWith(QStringLiteral("10/40 25% ETA ")), qPrintable(text));
   QCOMPARE(window.runListModel()->headerData(RunListModel::Progress, Qt::Horizontal).toString(), QStringLiteral("Progress"));
+}
+
+void TestAppSettings::logTailFollowsAGrowingFile() {
+  const QString path = m_tmp.path() + QStringLiteral("/tail.log");
+  LogTailPanel panel;
+  panel.setInterval(3600 * 1000);  // polled by hand here
+  panel.setFile(path);
+  QVERIFY(panel.status().contains(QStringLiteral("does not exist")));
+  QVERIFY(panel.text().isEmpty());
+  auto append = [&](const QByteArray& bytes) {
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::Append));
+    f.write(bytes);
+  };
+  append("=== warp-studio started: warp train\nstep 1\n");
+  panel.pollNow();  // appeared
+  QCOMPARE(panel.text(), QStringLiteral("=== warp-studio started: warp train\nstep 1"));
+  QCOMPARE(panel.status(), QDir::toNativeSeparators(path));
+  append("step 2\nstep 3 (half a li");
+  panel.pollNow();  // whole lines only
+  QCOMPARE(panel.text(), QStringLiteral("=== warp-studio started: warp train\nstep 1\nstep 2"));
+  append("ne)\n");
+  panel.pollNow();
+  QVERIFY(panel.text().endsWith(QStringLiteral("step 2\nstep 3 (half a line)")));
+  // Rewritten shorter: read again from the start.
+  {
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+    f.write("fresh\n");
+  }
+  panel.pollNow();
+  QCOMPARE(panel.text(), QStringLiteral("fresh"));
+  // A big file: only its end is read, from a whole line.
+  {
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+    for (int i = 0; i < 40000; ++i) f.write(QStringLiteral("line %1\n").arg(i).toUtf8());
+  }
+  panel.setFile(path);
+  QVERIFY(panel.text().endsWith(QStringLiteral("line 39999")));
+  QVERIFY(panel.text().startsWith(QStringLiteral("line ")));
+  QVERIFY(!panel.text().contains(QStringLiteral("line 100\n")));
+  // Live with the timer.
+  panel.setInterval(20);
+  panel.setFile(path);
+  append("line 40000\n");
+  QTRY_VERIFY(panel.text().endsWith(QStringLiteral("line 40000")));
+
+  // The window's Log tab follows the selected run's logs/<name>.log.
+  const QString exp = guitest::makeExperimentFolder(m_tmp, QStringLiteral("log-exp"));
+  warp::ExperimentDb db = warp::ExperimentDb::open(guitest::dbPath(exp));
+  guitest::createLiveRun(db, "ema-1");
+  QDir().mkpath(exp + QStringLiteral("/logs"));
+  QFile log(exp + QStringLiteral("/logs/ema-1.log"));
+  QVERIFY(log.open(QIODevice::WriteOnly));
+  log.write("hello from ema-1\n");
+  log.close();
+  MainWindow window;
+  window.loadExperiment(exp);
+  QCOMPARE(window.logPanel()->file(), exp + QStringLiteral("/logs/ema-1.log"));
+  QCOMPARE(window.logPanel()->text(), QStringLiteral("hello from ema-1"));
 }
 
 QTEST_MAIN(TestAppSettings)

@@ -41,6 +41,7 @@
 #include "models/metrics_follower.h"
 #include "models/run_list_model.h"
 #include "panels/metrics_panel.h"
+#include "panels/log_tail_panel.h"
 #include "panels/pareto_panel.h"
 #include "util/error.h"
 
@@ -93,6 +94,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   m_mergePanel = new MergePanel(this);
   m_mergePanel->setFollower(m_follower);
   m_tabs->addTab(m_mergePanel, tr("Merge"));
+  m_logPanel = new LogTailPanel(this);
+  m_tabs->addTab(m_logPanel, tr("Log"));
 
   m_splitter = new QSplitter(Qt::Horizontal, this);
   m_splitter->addWidget(m_runView);
@@ -314,6 +317,9 @@ void MainWindow::addNewRunningRuns() {
 
 void MainWindow::onSelectionChanged() {
   const RunRefList selected = selectedRuns();
+  // The Log tab follows the first selected run's log.
+  const QString log = selected.isEmpty() || m_dir.isEmpty() ? QString() : runLogPath(m_dir, selected.first().name);
+  if (log != m_logPanel->file()) m_logPanel->setFile(log);
   m_metricsPanel->setRuns(selected);
   m_paretoPanel->setRuns(selected.isEmpty() ? allRuns() : selected);
   m_mergePanel->setRuns(selected.isEmpty() ? allRuns() : selected);

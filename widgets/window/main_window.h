@@ -24,6 +24,7 @@ class QLabel;
 class QSplitter;
 class QTabWidget;
 class QTableView;
+class LogTailPanel;
 class MergePanel;
 class MetricsFollower;
 class MetricsPanel;
@@ -53,6 +54,7 @@ class MainWindow : public QMainWindow {
   MetricsPanel* metricsPanel() const { return m_metricsPanel; }
   ParetoPanel* paretoPanel() const { return m_paretoPanel; }
   MergePanel* mergePanel() const { return m_mergePanel; }
+  LogTailPanel* logPanel() const { return m_logPanel; }
   // The status bar's counts, e.g. "5 runs: 1 running, 1 crashed, 3 finished · 1,204 metric rows".
   QString countsText() const;
 
@@ -125,6 +127,7 @@ class MainWindow : public QMainWindow {
   MetricsPanel* m_metricsPanel = nullptr;
   ParetoPanel* m_paretoPanel = nullptr;
   MergePanel* m_mergePanel = nullptr;
+  LogTailPanel* m_logPanel = nullptr;
   QLabel* m_pathLabel = nullptr;
   QLabel* m_countsLabel = nullptr;
   QAction* m_newRlRun = nullptr;
