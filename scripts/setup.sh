@@ -30,6 +30,8 @@ packages=(
 if [ "$gui" = ON ]; then
   packages+=(qt6-base-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools qt6-svg-dev libqcustomplot-dev libgl-dev
              xvfb xauth imagemagick)
+  # scripts/package.sh (the .deb): CPack DEB finds the ELF files with `file`; dpkg-shlibdeps is in dpkg-dev.
+  packages+=(file dpkg-dev)
 fi
 
 missing=()

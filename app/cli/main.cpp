@@ -4,6 +4,7 @@
 #include "commands.h"
 #include "util/error.h"
 #include "util/compute_env.h"
+#include "workbench/versions.h"
 
 namespace warp::cli {
 std::vector<Registrar>& registry() {
@@ -15,7 +16,12 @@ std::vector<Registrar>& registry() {
 int main(int argc, char** argv) {
   warp::ensure_compute_env(argv);
   CLI::App app{"warp: Weight Averaged Rewarded Policies engine (WARP Studio)"};
-  app.set_version_flag("--version", std::string("warp ") + WARP_VERSION);
+  // The first line is the version alone (scripts parse it); then what the engine links and runs on.
+  app.set_version_flag("--version", std::function<std::string()>([] {
+    const warp::EngineInfo e = warp::engine_info();
+    return std::string("warp ") + WARP_VERSION + "\nLibTorch " + e.torch + ", HDF5 " + e.hdf5 + ", SQLite " +
+           e.sqlite + "\ndevice: " + e.device;
+  }));
   app.require_subcommand(1);
   for (auto reg : warp::cli::registry()) reg(app);
   try {

@@ -1,17 +1,22 @@
-// warp-studio [EXPERIMENT_DIR]: the desktop workbench (DESIGN §1). Opens the given experiment, or
-// the embedded demo experiment ~/warp-experiments/demo, created on first start with the "demo"
-// preset. Runs are separate processes (`warp train`, `warp run`); the window follows them by
+// warp-studio [EXPERIMENT_DIR]: the desktop workbench (DESIGN §1). Opens the given experiment, else
+// the one open last (settings), else the embedded demo experiment ~/warp-experiments/demo, created
+// on first start with the "demo" preset. The interface language follows the system locale unless
+// the settings name one (window/translations.h). Runs are separate processes (`warp train`, `warp run`); the window follows them by
 // reading the experiment database, and closing it stops nothing.
+#include <cstdio>
 #include <exception>
 
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDir>
 #include <QFileInfo>
+#include <QIcon>
 #include <QMessageBox>
 #include <QTimer>
 
+#include "window/app_settings.h"
 #include "window/main_window.h"
+#include "window/translations.h"
 #include "experiment/experiment.h"
 #include "util/compute_env.h"
 
@@ -38,23 +43,48 @@ int main(int argc, char** argv) {
   QApplication::setApplicationName(QStringLiteral("warp-studio"));
   QApplication::setApplicationDisplayName(QStringLiteral("WARP Studio"));
   QApplication::setApplicationVersion(QStringLiteral(WARP_VERSION));
+  QApplication::setDesktopFileName(QStringLiteral("org.warp_studio.WarpStudio"));
+  const AppSettings settings;
+  installTranslations(chooseLanguage(settings.language()));
 
   QCommandLineParser parser;
   parser.setApplicationDescription(QStringLiteral(
       "WARP Studio: follow the runs of a WARP experiment live (metrics, KL-reward plane).\n"
-      "Without EXPERIMENT_DIR, opens the demo experiment ~/warp-experiments/demo (created on first start)."));
+      "Without EXPERIMENT_DIR, opens the experiment open last, else the demo experiment "
+      "~/warp-experiments/demo (created on first start)."));
   parser.addHelpOption();
   parser.addVersionOption();
   parser.addPositionalArgument(QStringLiteral("EXPERIMENT_DIR"), QStringLiteral("the experiment folder to open"));
+  // For smoke tests of an installation (tests/package/test_package.sh): close the window after N
+  // seconds, as the user would, and exit with the app's status.
+  const QCommandLineOption quitAfter(QStringLiteral("quit-after"),
+                                     QStringLiteral("Close the window after SECONDS seconds (smoke tests)."),
+                                     QStringLiteral("SECONDS"));
+  parser.addOption(quitAfter);
   parser.process(app);
+  int quitAfterMs = -1;
+  if (parser.isSet(quitAfter)) {
+    bool ok = false;
+    const double seconds = parser.value(quitAfter).toDouble(&ok);
+    if (!ok || seconds < 0 || seconds > 86400) {
+      std::fprintf(stderr, "warp-studio: --quit-after: expected seconds in [0, 86400], got '%s'\n",
+                   qPrintable(parser.value(quitAfter)));
+      return 2;
+    }
+    quitAfterMs = static_cast<int>(seconds * 1000);
+  }
 
   MainWindow window;
+  QApplication::setWindowIcon(window.windowIcon());
   window.show();
 
   QString dir;
   const QStringList args = parser.positionalArguments();
+  const QString last = settings.lastExperiment();
   if (!args.isEmpty()) {
     dir = args.first();
+  } else if (!last.isEmpty() && QFileInfo::exists(last + QStringLiteral("/config.json"))) {
+    dir = last;
   } else {
     try {
       dir = ensureDemoExperiment();
@@ -66,5 +96,6 @@ int main(int argc, char** argv) {
     // After the event loop starts, so the window is on screen behind a possible error box.
     QTimer::singleShot(0, &window, [&window, dir] { window.openExperiment(dir); });
   }
+  if (quitAfterMs >= 0) QTimer::singleShot(quitAfterMs, &window, &QWidget::close);
   return app.exec();
 }

@@ -1,6 +1,8 @@
 #include "data/data_paths.h"
 
 #include <cstdlib>
+#include <filesystem>
+#include <system_error>
 
 #include "util/error.h"
 #include "util/fsutil.h"
@@ -24,6 +26,16 @@ std::string data_dir() {
   return std::string(home && *home ? home : ".") + "/.cache/warp-studio/data";
 }
 
+std::string fetch_data_script() {
+  std::error_code ec;
+  const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    const std::filesystem::path installed = exe.parent_path().parent_path() / "share/warp-studio/fetch-data.sh";
+    if (std::filesystem::is_regular_file(installed, ec)) return installed.string();
+  }
+  return "scripts/fetch-data.sh";
+}
+
 std::string data_package_dir(const std::string& package) {
   for (const auto& p : data_packages())
     if (p.name == package) return data_dir() + "/" + p.name + "-" + p.version;
@@ -34,7 +46,7 @@ std::string data_package_dir(const std::string& package) {
 
 std::string require_data_file(const std::string& package, const std::string& relative) {
   std::string path = data_package_dir(package) + "/" + relative;
-  if (!is_regular_file(path)) throw BadInput("missing data file " + path + "; run scripts/fetch-data.sh");
+  if (!is_regular_file(path)) throw BadInput("missing data file " + path + "; run " + fetch_data_script());
   return path;
 }
 

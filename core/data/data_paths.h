@@ -25,7 +25,12 @@ std::string data_dir();
 std::string data_package_dir(const std::string& package);
 
 // <data>/<name>-<version>/<relative>, which must be a regular file; otherwise throws BadInput
-// "missing data file <path>; run scripts/fetch-data.sh".
+// "missing data file <path>; run <fetch_data_script()>".
 std::string require_data_file(const std::string& package, const std::string& relative);
+
+// The fetch script to tell the user about: an installed package's <prefix>/share/warp-studio/
+// fetch-data.sh, found beside the running executable (<prefix>/bin), when it exists; else the
+// source tree's "scripts/fetch-data.sh".
+std::string fetch_data_script();
 
 }  // namespace warp

@@ -69,7 +69,8 @@ void TestMainWindow::opensExperiment() {
   QCOMPARE(selected.first().data(RunListModel::RunIdRole).toLongLong(), m_live);
   QCOMPARE(window.metricsPanel()->runs().size(), 1);
   QCOMPARE(window.paretoPanel()->figure().panels[0].series.size(), size_t(1));
-  QCOMPARE(window.tabs()->count(), 3);
+  QCOMPARE(window.tabs()->count(), 4);
+  QCOMPARE(window.tabs()->tabText(3), QStringLiteral("Log"));
   QCOMPARE(window.tabs()->tabText(0), QStringLiteral("Metrics"));
   QCOMPARE(window.tabs()->tabText(1), QStringLiteral("Pareto"));
   QCOMPARE(window.tabs()->tabText(2), QStringLiteral("Merge"));

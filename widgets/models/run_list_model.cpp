@@ -1,5 +1,6 @@
 #include "models/run_list_model.h"
 
+#include <algorithm>
 #include <cmath>
 #include <exception>
 
@@ -7,6 +8,8 @@
 #include <QColor>
 #include <QDateTime>
 #include <QFont>
+
+#include <nlohmann/json.hpp>
 
 #include "db/experiment_db.h"
 #include "db/liveness.h"
@@ -46,6 +49,9 @@ bool differs(const warp::RunRecord& a, const warp::RunRecord& b, int column) {
     case RunListModel::Started: return a.started_at != b.started_at;
     case RunListModel::Elapsed:
       return a.started_at != b.started_at || a.ended_at != b.ended_at || b.status == warp::RunStatus::Running;
+    case RunListModel::Progress:  // the ETA moves with the clock while running
+      return a.status != b.status || a.config_json != b.config_json ||
+             (b.status == warp::RunStatus::Running && RunListModel::totalSteps(b) > 0);
     case RunListModel::Message: return a.message != b.message || a.presumed_crashed != b.presumed_crashed;
     default: return false;
   }
@@ -99,7 +105,7 @@ void RunListModel::setMetricsFollower(MetricsFollower* follower) {
 
 void RunListModel::stepsChanged() {
   if (m_runs.empty()) return;
-  emit dataChanged(index(0, Step), index(rowCount() - 1, Step), {Qt::DisplayRole});
+  emit dataChanged(index(0, Step), index(rowCount() - 1, Progress), {Qt::DisplayRole});
 }
 
 int RunListModel::rowOfRun(qint64 runId) const {
@@ -179,6 +185,11 @@ QVariant RunListModel::displayData(const warp::RunRecord& r, int column) const {
       std::optional<qint64> step = m_follower->lastStep(r.id);
       return step ? QVariant(static_cast<qlonglong>(*step)) : QVariant();
     }
+    case Progress: {
+      if (!m_follower) return QVariant();
+      const QString text = progressText(r, m_follower->lastStep(r.id), warp::unix_now());
+      return text.isEmpty() ? QVariant() : QVariant(text);
+    }
     case Started:
       if (!r.started_at) return QVariant();
       return QDateTime::fromMSecsSinceEpoch(static_cast<qint64>(*r.started_at * 1000.0))
@@ -198,6 +209,28 @@ QVariant RunListModel::displayData(const warp::RunRecord& r, int column) const {
       return QString::fromStdString(r.message);
   }
   return QVariant();
+}
+
+qint64 RunListModel::totalSteps(const warp::RunRecord& run) {
+  const char* section = run.kind == "sft" ? "sft" : run.kind == "rm" ? "rm" : run.kind == "train" ? "rl" : nullptr;
+  if (!section) return 0;
+  const nlohmann::json j = nlohmann::json::parse(run.config_json, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object() || !j.contains(section) || !j[section].is_object()) return 0;
+  const nlohmann::json& steps = j[section].value("steps", nlohmann::json());
+  return steps.is_number_integer() && steps.get<qint64>() > 0 ? steps.get<qint64>() : 0;
+}
+
+QString RunListModel::progressText(const warp::RunRecord& run, std::optional<qint64> step, double now) {
+  const qint64 total = totalSteps(run);
+  if (total <= 0 || !step) return QString();
+  const qint64 done = std::clamp<qint64>(*step, 0, total);
+  QString text = QStringLiteral("%1/%2 %3%").arg(done).arg(total).arg(100 * done / total);
+  // Time left at the rate since the start (the CLI's estimate), once a step is done.
+  if (run.status == warp::RunStatus::Running && run.started_at && done > 0 && done < total && now > *run.started_at) {
+    const double left = (now - *run.started_at) / static_cast<double>(done) * static_cast<double>(total - done);
+    text += tr(" ETA %1").arg(formatDuration(left));
+  }
+  return text;
 }
 
 QVariant RunListModel::data(const QModelIndex& index, int role) const {
@@ -245,6 +278,7 @@ QVariant RunListModel::headerData(int section, Qt::Orientation orientation, int 
     case Status: return tr("Status");
     case Iteration: return tr("Iter.");
     case Step: return tr("Step");
+    case Progress: return tr("Progress");
     case Started: return tr("Started");
     case Elapsed: return tr("Elapsed");
     case Message: return tr("Message");

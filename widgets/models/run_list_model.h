@@ -7,11 +7,14 @@
 // selection and scroll position survive.
 //
 // Columns: name, kind, status, iteration (WARP iteration), step (last metric step, from a
-// MetricsFollower when one is set), started (local time), elapsed (h:mm:ss; to now while running),
-// message.
+// MetricsFollower when one is set), progress (step / total steps of the run's stored settings with
+// the percentage, and while running the estimated time left, as the CLI's progress line: "15/30 50%
+// ETA 0:00:12"; for sft, rm and train runs), started (local time), elapsed (h:mm:ss; to now while
+// running), message.
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include <QAbstractTableModel>
@@ -29,7 +32,7 @@ class RunListModel : public QAbstractTableModel {
   Q_OBJECT
 
  public:
-  enum Column { Name, Kind, Status, Iteration, Step, Started, Elapsed, Message, ColumnCount };
+  enum Column { Name, Kind, Status, Iteration, Step, Progress, Started, Elapsed, Message, ColumnCount };
   // Extra data roles: the run id (qint64) and the status text ("running", "crashed", ...).
   enum Role { RunIdRole = Qt::UserRole + 1, StatusRole };
 
@@ -52,6 +55,11 @@ class RunListModel : public QAbstractTableModel {
   void setMetricsFollower(MetricsFollower* follower);
 
   const warp::RunRecord& run(int row) const { return m_runs.at(static_cast<size_t>(row)); }
+  // The run's total steps from its stored settings (config_json: "sft", "rm" or "rl" .steps by
+  // kind); 0 when the kind has none or the settings do not say.
+  static qint64 totalSteps(const warp::RunRecord& run);
+  // The Progress cell's text for `step` of `run` at time `now` (unix seconds); empty when unknown.
+  static QString progressText(const warp::RunRecord& run, std::optional<qint64> step, double now);
   // Row of the run, -1 when not shown.
   int rowOfRun(qint64 runId) const;
   // Number of runs shown with this status (crashed includes those presumed crashed).

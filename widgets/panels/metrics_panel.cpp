@@ -1,15 +1,19 @@
 #include "panels/metrics_panel.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include <QComboBox>
 #include <QGridLayout>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QSignalBlocker>
+#include <QSlider>
 #include <QVBoxLayout>
 
 #include <qcustomplot.h>
 
+#include "models/smoothing.h"
 #include "report/figure.h"
 
 namespace {
@@ -19,13 +23,40 @@ struct FixedPlot {
   const char* title;
 };
 
-const FixedPlot kFixedPlots[] = {
+// The five fixed plots of each set (MetricsPanel::PlotSet), in grid order.
+constexpr int kFixedCount = 5;
+const FixedPlot kRlPlots[kFixedCount] = {
     {"train/reward", QT_TRANSLATE_NOOP("MetricsPanel", "Reward (reward model)")},
     {"train/gold", QT_TRANSLATE_NOOP("MetricsPanel", "Gold reward")},
     {"train/kl_anchor", QT_TRANSLATE_NOOP("MetricsPanel", "KL to anchor")},
     {"train/kl_sft", QT_TRANSLATE_NOOP("MetricsPanel", "KL to SFT")},
     {"eval/reward", QT_TRANSLATE_NOOP("MetricsPanel", "Eval reward (fixed prompts)")},
 };
+// warp sft (core/train/sft.cpp): training and held-out loss, perplexity, throughput, learning rate.
+const FixedPlot kSftPlots[kFixedCount] = {
+    {"train/loss", QT_TRANSLATE_NOOP("MetricsPanel", "Training loss")},
+    {"eval/loss", QT_TRANSLATE_NOOP("MetricsPanel", "Held-out loss")},
+    {"eval/ppl", QT_TRANSLATE_NOOP("MetricsPanel", "Held-out perplexity")},
+    {"train/tokens_per_s", QT_TRANSLATE_NOOP("MetricsPanel", "Throughput (tokens/s)")},
+    {"train/lr", QT_TRANSLATE_NOOP("MetricsPanel", "Learning rate")},
+};
+// warp rm (core/reward/rm_trainer.cpp): loss and pair accuracy, training and held-out pairs.
+const FixedPlot kRmPlots[kFixedCount] = {
+    {"rm/loss", QT_TRANSLATE_NOOP("MetricsPanel", "Training loss")},
+    {"rm/accuracy", QT_TRANSLATE_NOOP("MetricsPanel", "Training pair accuracy")},
+    {"eval/loss", QT_TRANSLATE_NOOP("MetricsPanel", "Held-out loss")},
+    {"eval/pair_accuracy", QT_TRANSLATE_NOOP("MetricsPanel", "Held-out pair accuracy")},
+    {"eval/pair_accuracy_gold", QT_TRANSLATE_NOOP("MetricsPanel", "Held-out pair accuracy (gold labels)")},
+};
+
+const FixedPlot* plotsOf(MetricsPanel::PlotSet set) {
+  switch (set) {
+    case MetricsPanel::PlotSet::Sft: return kSftPlots;
+    case MetricsPanel::PlotSet::RewardModel: return kRmPlots;
+    case MetricsPanel::PlotSet::Rl: break;
+  }
+  return kRlPlots;
+}
 
 QCustomPlot* makePlot(QWidget* parent) {
   auto* plot = new QCustomPlot(parent);
@@ -59,21 +90,47 @@ MetricsPanel::MetricsPanel(QWidget* parent) : QWidget(parent) {
   m_legend = new QLabel(this);
   m_legend->setWordWrap(true);
   m_legend->setTextFormat(Qt::RichText);
-  outer->addWidget(m_legend);
+  {
+    // The legend, and on the right the smoothing of all curves (debiased EMA, models/smoothing.h).
+    auto* top = new QHBoxLayout;
+    top->addWidget(m_legend, 1);
+    auto* label = new QLabel(tr("Smoothing:"), this);
+    m_smoothingSlider = new QSlider(Qt::Horizontal, this);
+    m_smoothingSlider->setRange(0, 99);
+    m_smoothingSlider->setFixedWidth(140);
+    m_smoothingSlider->setToolTip(
+        tr("Exponential moving average of the curves, debiased at the start (0: raw); the raw curve stays faint behind"));
+    label->setBuddy(m_smoothingSlider);
+    m_smoothingValue = new QLabel(QStringLiteral("0.00"), this);
+    m_smoothingValue->setMinimumWidth(m_smoothingValue->fontMetrics().horizontalAdvance(QStringLiteral("0.000")));
+    top->addWidget(label);
+    top->addWidget(m_smoothingSlider);
+    top->addWidget(m_smoothingValue);
+    outer->addLayout(top);
+    connect(m_smoothingSlider, &QSlider::valueChanged, this, [this](int v) {
+      const double w = v / 100.0;
+      if (w == m_smoothing) return;
+      m_smoothing = w;
+      m_smoothingValue->setText(QString::number(w, 'f', 2));
+      rebuildGraphs();
+      emit smoothingChanged(w);
+    });
+  }
   auto* grid = new QGridLayout;
   grid->setSpacing(6);
   outer->addLayout(grid, 1);
 
   const int columns = 3;
   int i = 0;
-  for (const FixedPlot& fp : kFixedPlots) {
+  for (const FixedPlot* fp = kRlPlots; fp != kRlPlots + kFixedCount; ++fp) {
     auto* cell = new QVBoxLayout;
     cell->setSpacing(0);
-    auto* title = new QLabel(tr(fp.title), this);
+    auto* title = new QLabel(tr(fp->title), this);
     title->setStyleSheet(QStringLiteral("font-weight: bold;"));
     cell->addWidget(title);
     PlotSlot slot;
-    slot.key = QString::fromLatin1(fp.key);
+    slot.key = QString::fromLatin1(fp->key);
+    slot.title = title;
     slot.plot = makePlot(this);
     cell->addWidget(slot.plot, 1);
     m_plots.append(slot);
@@ -119,9 +176,41 @@ void MetricsPanel::setFollower(MetricsFollower* follower) {
   rebuildGraphs();
 }
 
+MetricsPanel::PlotSet MetricsPanel::plotSetFor(const RunRefList& runs) {
+  // RL curves whenever an RL run is selected (as before); else the first selected run's kind.
+  for (const RunRef& r : runs)
+    if (r.kind == QLatin1String("train") || r.kind == QLatin1String("warp")) return PlotSet::Rl;
+  if (!runs.isEmpty() && runs.first().kind == QLatin1String("sft")) return PlotSet::Sft;
+  if (!runs.isEmpty() && runs.first().kind == QLatin1String("rm")) return PlotSet::RewardModel;
+  return PlotSet::Rl;
+}
+
+void MetricsPanel::setSmoothing(double weight) {
+  const double w = std::isfinite(weight) && weight > 0.0 ? std::min(weight, 0.999) : 0.0;
+  if (w == m_smoothing) return;
+  m_smoothing = w;
+  {
+    const QSignalBlocker block(m_smoothingSlider);
+    m_smoothingSlider->setValue(static_cast<int>(std::lround(std::min(w, 0.99) * 100.0)));
+  }
+  m_smoothingValue->setText(QString::number(w, 'f', 2));
+  rebuildGraphs();
+}
+
+QString MetricsPanel::plotTitle(int i) const { return m_plots.at(i).title ? m_plots.at(i).title->text() : QString(); }
+
 void MetricsPanel::setRuns(const RunRefList& runs) {
   if (runs == m_runs) return;
   m_runs = runs;
+  const PlotSet set = plotSetFor(runs);
+  if (set != m_set) {
+    m_set = set;
+    const FixedPlot* fixed = plotsOf(set);
+    for (int i = 0; i < kFixedCount; ++i) {
+      m_plots[i].key = QString::fromLatin1(fixed[i].key);
+      m_plots[i].title->setText(tr(fixed[i].title));
+    }
+  }
   rebuildGraphs();
 }
 
@@ -150,11 +239,22 @@ void MetricsPanel::rebuildGraphs() {
   for (int p = 0; p < m_plots.size(); ++p) {
     QCustomPlot* plot = m_plots[p].plot;
     plot->clearGraphs();
+    const bool smooth = m_smoothing > 0.0;
     for (int r = 0; r < m_runs.size(); ++r) {
       QCPGraph* graph = plot->addGraph();
       graph->setName(m_runs[r].name);
-      graph->setPen(QPen(QColor(QString::fromStdString(warp::palette_color(r))), 1.6));
+      QColor colour(QString::fromStdString(warp::palette_color(r)));
+      if (smooth) colour.setAlphaF(0.25);  // the raw curve, faint behind the smoothed one
+      graph->setPen(QPen(colour, smooth ? 1.0 : 1.6));
       graph->setAdaptiveSampling(true);
+    }
+    if (smooth) {
+      for (int r = 0; r < m_runs.size(); ++r) {
+        QCPGraph* graph = plot->addGraph();
+        graph->setName(m_runs[r].name);
+        graph->setPen(QPen(QColor(QString::fromStdString(warp::palette_color(r))), 1.6));
+        graph->setAdaptiveSampling(true);
+      }
     }
     m_dirty.insert(p);
   }
@@ -201,13 +301,17 @@ void MetricsPanel::scheduleFlush() {
 void MetricsPanel::fillPlot(PlotSlot& slot) {
   QCustomPlot* plot = slot.plot;
   bool any = false;
-  for (int r = 0; r < m_runs.size() && r < plot->graphCount(); ++r) {
+  const int n = static_cast<int>(m_runs.size());
+  const bool smooth = m_smoothing > 0.0 && plot->graphCount() == 2 * n;
+  for (int r = 0; r < n && r < plot->graphCount(); ++r) {
     const MetricSeries* s = m_follower ? m_follower->series(m_runs[r].id, slot.key) : nullptr;
     if (s) {
       plot->graph(r)->setData(s->steps, s->values, true);
+      if (smooth) plot->graph(n + r)->setData(s->steps, debiasedEma(s->values, m_smoothing), true);
       any = any || !s->steps.isEmpty();
     } else {
       plot->graph(r)->data()->clear();
+      if (smooth) plot->graph(n + r)->data()->clear();
     }
   }
   if (any) {

@@ -11,6 +11,7 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QHeaderView>
+#include <QIcon>
 #include <QItemSelectionModel>
 #include <QKeySequence>
 #include <QLabel>
@@ -27,7 +28,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "window/about_dialog.h"
+#include "window/app_settings.h"
 #include "window/launch_dialog.h"
+#include "window/preferences_dialog.h"
 #include "window/run_launcher.h"
 #include "db/liveness.h"
 #include "db/records.h"
@@ -37,6 +41,7 @@
 #include "models/metrics_follower.h"
 #include "models/run_list_model.h"
 #include "panels/metrics_panel.h"
+#include "panels/log_tail_panel.h"
 #include "panels/pareto_panel.h"
 #include "util/error.h"
 
@@ -44,10 +49,18 @@ namespace {
 
 std::string where(const QString& path) { return QDir::toNativeSeparators(path).toStdString(); }
 
+QIcon actionIcon(const char* name) { return QIcon(QStringLiteral(":/icons/actions/%1.svg").arg(QLatin1String(name))); }
+
 }  // namespace
 
+// The icons and translations are compiled into this static library (resources/warp-studio.qrc):
+// referencing their initializer keeps the linker from dropping them. Outside any namespace.
+static void initWarpStudioResources() { Q_INIT_RESOURCE(warp_studio); }
+
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
+  initWarpStudioResources();
   setWindowTitle(tr("WARP Studio"));
+  setWindowIcon(QIcon(QStringLiteral(":/icons/warp-studio.svg")));
   m_runModel = new RunListModel(this);
   m_follower = new MetricsFollower(this);
   m_runModel->setMetricsFollower(m_follower);
@@ -67,6 +80,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   m_runView->setColumnWidth(RunListModel::Status, 70);
   m_runView->setColumnWidth(RunListModel::Iteration, 40);
   m_runView->setColumnWidth(RunListModel::Step, 50);
+  m_runView->setColumnWidth(RunListModel::Progress, 150);
   m_runView->setColumnWidth(RunListModel::Started, 105);
   m_runView->setColumnWidth(RunListModel::Elapsed, 65);
 
@@ -80,34 +94,52 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   m_mergePanel = new MergePanel(this);
   m_mergePanel->setFollower(m_follower);
   m_tabs->addTab(m_mergePanel, tr("Merge"));
+  m_logPanel = new LogTailPanel(this);
+  m_tabs->addTab(m_logPanel, tr("Log"));
 
   m_splitter = new QSplitter(Qt::Horizontal, this);
   m_splitter->addWidget(m_runView);
   m_splitter->addWidget(m_tabs);
   m_splitter->setStretchFactor(0, 0);
   m_splitter->setStretchFactor(1, 1);
-  m_splitter->setSizes({590, 810});
+  m_splitter->setSizes({740, 760});
   setCentralWidget(m_splitter);
 
   QMenu* file = menuBar()->addMenu(tr("&File"));
-  QAction* open = file->addAction(tr("&Open Experiment…"), this, &MainWindow::chooseExperiment);
+  QAction* open = file->addAction(actionIcon("open"), tr("&Open Experiment…"), this, &MainWindow::chooseExperiment);
   open->setShortcut(QKeySequence::Open);
-  QAction* refresh = file->addAction(tr("&Refresh"), this, &MainWindow::refreshNow);
+  m_recentMenu = file->addMenu(actionIcon("recent"), tr("Open &Recent"));
+  m_recentMenu->setObjectName(QStringLiteral("recentMenu"));
+  connect(m_recentMenu, &QMenu::aboutToShow, this, &MainWindow::rebuildRecentMenu);
+  rebuildRecentMenu();
+  QAction* refresh = file->addAction(actionIcon("refresh"), tr("Re&fresh"), this, &MainWindow::refreshNow);
   refresh->setShortcut(QKeySequence::Refresh);
   file->addSeparator();
-  QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
+  QAction* quit = file->addAction(actionIcon("quit"), tr("&Quit"), this, &QWidget::close);
   quit->setShortcut(QKeySequence::Quit);
 
   m_warpExe = defaultWarpExecutable();
   m_thisHost = thisHostName();
   QMenu* runs = menuBar()->addMenu(tr("&Runs"));
   runs->setToolTipsVisible(true);
-  m_newRlRun = runs->addAction(tr("&New RL run…"), this, &MainWindow::newRlRun);
+  m_newRlRun = runs->addAction(actionIcon("new-run"), tr("&New RL run…"), this, &MainWindow::newRlRun);
   m_newRlRun->setShortcut(QKeySequence::New);
-  m_runWarp = runs->addAction(tr("Run &WARP…"), this, &MainWindow::newWarpRun);
+  m_runWarp = runs->addAction(actionIcon("warp-run"), tr("Run &WARP…"), this, &MainWindow::newWarpRun);
+  m_runWarp->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_N));
   runs->addSeparator();
-  m_stop = runs->addAction(tr("&Stop selected"), this, &MainWindow::stopSelected);
-  m_resume = runs->addAction(tr("&Resume selected"), this, &MainWindow::resumeSelected);
+  m_stop = runs->addAction(actionIcon("stop"), tr("&Stop selected"), this, &MainWindow::stopSelected);
+  m_stop->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Period));
+  m_resume = runs->addAction(actionIcon("resume"), tr("&Resume selected"), this, &MainWindow::resumeSelected);
+  m_resume->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R));
+  QMenu* settingsMenu = menuBar()->addMenu(tr("&Settings"));
+  QAction* prefs = settingsMenu->addAction(actionIcon("preferences"), tr("&Preferences…"), this, &MainWindow::showPreferences);
+  prefs->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Comma));
+  prefs->setMenuRole(QAction::PreferencesRole);
+  QMenu* help = menuBar()->addMenu(tr("&Help"));
+  QAction* about = help->addAction(actionIcon("about"), tr("&About WARP Studio"), this, &MainWindow::showAbout);
+  about->setShortcut(QKeySequence::HelpContents);
+  about->setMenuRole(QAction::AboutRole);
+  help->addAction(tr("About &Qt"), qApp, &QApplication::aboutQt)->setMenuRole(QAction::AboutQtRole);
   m_runView->setContextMenuPolicy(Qt::CustomContextMenu);
   connect(m_runView, &QWidget::customContextMenuRequested, this, &MainWindow::showRunMenu);
 
@@ -124,7 +156,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   connect(m_runModel, &RunListModel::refreshed, this, &MainWindow::updateStatus);
   connect(m_runModel, &RunListModel::refreshed, this, &MainWindow::updateRunActions);
   connect(m_runModel, &RunListModel::refreshed, this, [this] {
-    if (!m_runView->selectionModel()->hasSelection() && m_followNewRuns) selectInitialRuns();
+    if (m_followNewRuns) {
+      if (!m_runView->selectionModel()->hasSelection()) selectInitialRuns();
+      else addNewRunningRuns();
+    }
     if (!m_runView->selectionModel()->hasSelection()) {
       m_paretoPanel->setRuns(allRuns());
       m_mergePanel->setRuns(allRuns());
@@ -138,9 +173,11 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   connect(m_runModel, &RunListModel::readFailed, this, showReadError);
   connect(m_follower, &MetricsFollower::readFailed, this, showReadError);
 
-  QSettings settings;
-  if (!restoreGeometry(settings.value(QStringLiteral("mainWindow/geometry")).toByteArray())) resize(1400, 860);
-  m_splitter->restoreState(settings.value(QStringLiteral("mainWindow/splitter")).toByteArray());
+  const AppSettings settings;
+  m_metricsPanel->setSmoothing(settings.plotSmoothing());
+  connect(m_metricsPanel, &MetricsPanel::smoothingChanged, this, [](double w) { AppSettings().setPlotSmoothing(w); });
+  if (!restoreGeometry(settings.windowGeometry())) resize(1400, 860);
+  m_splitter->restoreState(settings.splitterState());
   updateStatus();
   updateRunActions();
 }
@@ -201,7 +238,7 @@ void MainWindow::loadExperiment(const QString& dir) {
 bool MainWindow::openExperiment(const QString& dir) {
   try {
     loadExperiment(dir);
-    QSettings().setValue(QStringLiteral("lastExperiment"), m_dir);
+    AppSettings().noteOpened(m_dir);
     return true;
   } catch (const std::exception& e) {
     QMessageBox::critical(this, tr("Cannot open the experiment"), QString::fromUtf8(e.what()));
@@ -262,8 +299,27 @@ void MainWindow::selectInitialRuns() {
   }
 }
 
+void MainWindow::addNewRunningRuns() {
+  // While the window follows the experiment (the user has not picked runs by hand), runs that start
+  // join the selection: an SFT run selected at opening does not hide the RL runs started after it.
+  QItemSelection add;
+  QItemSelectionModel* sel = m_runView->selectionModel();
+  for (int row = 0; row < m_runModel->rowCount(); ++row) {
+    const warp::RunRecord& r = m_runModel->run(row);
+    if (r.status != warp::RunStatus::Running || sel->isRowSelected(row, QModelIndex())) continue;
+    add.select(m_runModel->index(row, 0), m_runModel->index(row, RunListModel::ColumnCount - 1));
+  }
+  if (add.isEmpty()) return;
+  m_selectingForUser = true;
+  sel->select(add, QItemSelectionModel::Select);
+  m_selectingForUser = false;
+}
+
 void MainWindow::onSelectionChanged() {
   const RunRefList selected = selectedRuns();
+  // The Log tab follows the first selected run's log.
+  const QString log = selected.isEmpty() || m_dir.isEmpty() ? QString() : runLogPath(m_dir, selected.first().name);
+  if (log != m_logPanel->file()) m_logPanel->setFile(log);
   m_metricsPanel->setRuns(selected);
   m_paretoPanel->setRuns(selected.isEmpty() ? allRuns() : selected);
   m_mergePanel->setRuns(selected.isEmpty() ? allRuns() : selected);
@@ -302,10 +358,50 @@ void MainWindow::updateStatus() {
 
 void MainWindow::closeEvent(QCloseEvent* event) {
   // Runs are separate processes that write the database: nothing to stop here.
-  QSettings settings;
-  settings.setValue(QStringLiteral("mainWindow/geometry"), saveGeometry());
-  settings.setValue(QStringLiteral("mainWindow/splitter"), m_splitter->saveState());
+  AppSettings settings;
+  settings.setWindowGeometry(saveGeometry());
+  settings.setSplitterState(m_splitter->saveState());
   event->accept();
+}
+
+void MainWindow::rebuildRecentMenu() {
+  m_recentMenu->clear();
+  const QStringList recent = AppSettings().recentExperiments();
+  int n = 0;
+  for (const QString& dir : recent) {
+    ++n;
+    // &1 … &9 as accelerators; the full path in the tooltip and the status bar.
+    const QString label = n < 10 ? QStringLiteral("&%1 %2").arg(n).arg(QFileInfo(dir).fileName())
+                                 : QFileInfo(dir).fileName();
+    QAction* a = m_recentMenu->addAction(label, this, [this, dir] {
+      if (!QFileInfo::exists(dir)) {
+        AppSettings().removeRecentExperiment(dir);
+        QMessageBox::warning(this, tr("Open Recent"),
+                             tr("%1 no longer exists; it was removed from the recent experiments.")
+                                 .arg(QDir::toNativeSeparators(dir)));
+        return;
+      }
+      openExperiment(dir);
+    });
+    a->setData(dir);
+    a->setToolTip(QDir::toNativeSeparators(dir));
+    a->setStatusTip(QDir::toNativeSeparators(dir));
+  }
+  if (recent.isEmpty()) m_recentMenu->addAction(tr("No recent experiments"))->setEnabled(false);
+  m_recentMenu->addSeparator();
+  QAction* clear = m_recentMenu->addAction(tr("&Clear Menu"), this, [] { AppSettings().clearRecentExperiments(); });
+  clear->setEnabled(!recent.isEmpty());
+}
+
+void MainWindow::showPreferences() {
+  AppSettings settings;
+  PreferencesDialog dialog(settings, this);
+  if (dialog.exec() == QDialog::Accepted) m_metricsPanel->setSmoothing(settings.plotSmoothing());
+}
+
+void MainWindow::showAbout() {
+  AboutDialog dialog(this);
+  dialog.exec();
 }
 
 // ---- starting and stopping runs ---------------------------------------------------------------
@@ -363,7 +459,11 @@ void MainWindow::showRunMenu(const QPoint& pos) {
 
 qint64 MainWindow::startRun(const QStringList& arguments, const QString& logName, const QString& runName) {
   const QString dir = m_dir;
-  const qint64 pid = launchWarp(m_warpExe, dir, arguments, logName);
+  QStringList args = arguments;
+  // Settings > Preferences…: threads per run, unless the caller chose them.
+  const int threads = AppSettings().threadsPerRun();
+  if (threads > 0 && !args.contains(QStringLiteral("--threads"))) args << QStringLiteral("--threads") << QString::number(threads);
+  const qint64 pid = launchWarp(m_warpExe, dir, args, logName);
   const QString log = runLogPath(dir, logName);
   statusBar()->showMessage(tr("Started %1 (pid %2); output in %3").arg(runName).arg(pid).arg(QDir::toNativeSeparators(log)),
                            8000);

@@ -17,6 +17,7 @@
 #include "models/run_ref.h"
 
 class QAction;
+class QMenu;
 namespace warp {
 struct RunRecord;
 }
@@ -25,6 +26,7 @@ class QLabel;
 class QSplitter;
 class QTabWidget;
 class QTableView;
+class LogTailPanel;
 class MergePanel;
 class MetricsFollower;
 class MetricsPanel;
@@ -54,6 +56,7 @@ class MainWindow : public QMainWindow {
   MetricsPanel* metricsPanel() const { return m_metricsPanel; }
   ParetoPanel* paretoPanel() const { return m_paretoPanel; }
   MergePanel* mergePanel() const { return m_mergePanel; }
+  LogTailPanel* logPanel() const { return m_logPanel; }
   // The status bar's counts, e.g. "5 runs: 1 running, 1 crashed, 3 finished · 1,204 metric rows".
   QString countsText() const;
 
@@ -63,6 +66,9 @@ class MainWindow : public QMainWindow {
   QAction* runWarpAction() const { return m_runWarp; }
   QAction* stopAction() const { return m_stop; }
   QAction* resumeAction() const { return m_resume; }
+  // File > Open Recent (rebuilt from the settings each time it opens, window/app_settings.h).
+  QMenu* recentMenu() const { return m_recentMenu; }
+  void rebuildRecentMenu();
   // The `warp` executable runs are started with (default: beside this executable).
   void setWarpExecutable(const QString& path) { m_warpExe = path; }
   QString warpExecutable() const { return m_warpExe; }
@@ -92,6 +98,9 @@ class MainWindow : public QMainWindow {
   void stopSelected();
   // Runs > Resume selected: `warp train --resume` / `warp run --resume` for each resumable run.
   void resumeSelected();
+  // Settings > Preferences… (window/preferences_dialog.h) and Help > About WARP Studio.
+  void showPreferences();
+  void showAbout();
 
  protected:
   void closeEvent(QCloseEvent* event) override;
@@ -110,10 +119,11 @@ class MainWindow : public QMainWindow {
   RunRefList selectedRuns() const;
   RunRefList allRuns() const;
   void selectInitialRuns();
+  void addNewRunningRuns();
 
-  // True from opening an experiment until the user changes the selection: while nothing is selected,
-  // runs that start later are selected as they appear (someone opening the app and then starting
-  // `warp run` sees it without clicking).
+  // True from opening an experiment until the user changes the selection: runs that start later are
+  // added to the selection as they appear (someone opening the app and then starting `warp run`
+  // sees it without clicking, also when an SFT run was selected at opening).
   bool m_followNewRuns = true;
   bool m_selectingForUser = false;  // the selection is being changed by the window, not the user
 
@@ -126,12 +136,14 @@ class MainWindow : public QMainWindow {
   MetricsPanel* m_metricsPanel = nullptr;
   ParetoPanel* m_paretoPanel = nullptr;
   MergePanel* m_mergePanel = nullptr;
+  LogTailPanel* m_logPanel = nullptr;
   QLabel* m_pathLabel = nullptr;
   QLabel* m_countsLabel = nullptr;
   QAction* m_newRlRun = nullptr;
   QAction* m_runWarp = nullptr;
   QAction* m_stop = nullptr;
   QAction* m_resume = nullptr;
+  QMenu* m_recentMenu = nullptr;
   QString m_warpExe;
   QString m_thisHost;
   int m_startCheckMs = 4000;

@@ -152,24 +152,24 @@ RunActions runActions(const warp::RunRecord& run, const QString& thisHost) {
   const QString host = QString::fromStdString(run.host);
   const bool otherHost = !host.isEmpty() && host != thisHost;
   if (run.status != warp::RunStatus::Running)
-    a.stopTip = QStringLiteral("The run is %1, not running").arg(QString::fromLatin1(warp::to_string(run.status)));
+    a.stopTip = QCoreApplication::translate("RunActions", "The run is %1, not running").arg(QString::fromLatin1(warp::to_string(run.status)));
   else if (otherHost)
-    a.stopTip = QStringLiteral("The run is on host %1; stop it there").arg(host);
+    a.stopTip = QCoreApplication::translate("RunActions", "The run is on host %1; stop it there").arg(host);
   else if (!run.pid || *run.pid <= 0)
-    a.stopTip = QStringLiteral("The run has no process recorded yet");
+    a.stopTip = QCoreApplication::translate("RunActions", "The run has no process recorded yet");
   else
     a.canStop = true;
 
   const bool resumable = run.status == warp::RunStatus::Killed || run.status == warp::RunStatus::Crashed;
   if (run.kind != "train" && run.kind != "warp")
-    a.resumeTip = QStringLiteral("Only train and warp runs can be resumed");
+    a.resumeTip = QCoreApplication::translate("RunActions", "Only train and warp runs can be resumed");
   else if (!resumable)
-    a.resumeTip = QStringLiteral("Only killed or crashed runs can be resumed; this one is %1")
+    a.resumeTip = QCoreApplication::translate("RunActions", "Only killed or crashed runs can be resumed; this one is %1")
                       .arg(QString::fromLatin1(warp::to_string(run.status)));
   else if (run.kind == "train" && run.parent_run_id)
-    a.resumeTip = QStringLiteral("A run of a WARP driver: resume the driver, it resumes its runs");
+    a.resumeTip = QCoreApplication::translate("RunActions", "A run of a WARP driver: resume the driver, it resumes its runs");
   else if (otherHost)
-    a.resumeTip = QStringLiteral("The run was on host %1; resume it there").arg(host);
+    a.resumeTip = QCoreApplication::translate("RunActions", "The run was on host %1; resume it there").arg(host);
   else
     a.canResume = true;
   return a;
