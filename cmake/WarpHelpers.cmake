@@ -1,3 +1,7 @@
+# The settings of core/util/compute_env.h, given to the tests so that each `warp` they start does not
+# re-execute itself to get them.
+set(WARP_COMPUTE_ENV "OMP_WAIT_POLICY=PASSIVE;MALLOC_MMAP_THRESHOLD_=33554432;MALLOC_TRIM_THRESHOLD_=268435456")
+
 # Helpers shared by all CMakeLists of the project.
 
 # warp_warnings(target): the project's warning flags, the one place they are spelled.
@@ -59,7 +63,7 @@ function(warp_core_test name)
   endif()
   add_test(NAME ${name} COMMAND ${name})
   set_tests_properties(${name} PROPERTIES LABELS "${T_LABELS}" TIMEOUT ${T_TIMEOUT}
-    ENVIRONMENT "WARP_TEST_TMP=${PROJECT_BINARY_DIR}/test-tmp;OMP_NUM_THREADS=1;OMP_WAIT_POLICY=PASSIVE")
+    ENVIRONMENT "WARP_TEST_TMP=${PROJECT_BINARY_DIR}/test-tmp;OMP_NUM_THREADS=1;${WARP_COMPUTE_ENV}")
 endfunction()
 
 # warp_gui_test(NAME SOURCES a.cpp [LIBS lib...] [DEFINITIONS D=v...] [DEPENDS target...] [TIMEOUT s])
@@ -82,5 +86,5 @@ function(warp_gui_test name)
   endif()
   add_test(NAME ${name} COMMAND ${name})
   set_tests_properties(${name} PROPERTIES LABELS gui TIMEOUT ${T_TIMEOUT}
-    ENVIRONMENT "QT_QPA_PLATFORM=offscreen;WARP_TEST_TMP=${PROJECT_BINARY_DIR}/test-tmp")
+    ENVIRONMENT "QT_QPA_PLATFORM=offscreen;WARP_TEST_TMP=${PROJECT_BINARY_DIR}/test-tmp;${WARP_COMPUTE_ENV}")
 endfunction()

@@ -30,5 +30,7 @@ fi
 export QT_QPA_PLATFORM=offscreen
 # Idle OpenMP threads must not spin on a shared 2-core machine (see core/util/omp_env.h).
 export OMP_WAIT_POLICY=PASSIVE
+# glibc's malloc thresholds of core/util/compute_env.h: set here, no `warp` a test starts re-executes.
+export MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=268435456
 # Two test processes at a time on this 2-core machine class; each test uses one compute thread.
 ctest --test-dir "$builddir" --output-on-failure -j "${WARP_TEST_JOBS:-2}" "$@"

@@ -21,7 +21,6 @@ constexpr qint64 kProgressIntervalMs = 50;
 
 QString qs(const std::string& s) { return QString::fromStdString(s); }
 
-QString tr(const char* text) { return QCoreApplication::translate("MergeWorker", text); }
 
 warp::MergeRecipe toCore(const MergeRecipeSpec& spec) {
   warp::MergeRecipe r;
@@ -76,11 +75,11 @@ MergedPoint fromCore(const warp::WorkbenchPoint& p, const warp::MergeWorkbench& 
   m.provenance << (what.isEmpty() ? qs(in.describe()) : what);
   if (what.isEmpty()) {
     m.provenance << m.recipe.describe(wb.num_models());
-    m.provenance << tr("θ_init: %1").arg(QFileInfo(qs(in.init)).fileName());
-    m.provenance << tr("models: %1").arg(fileList(in.models));
+    m.provenance << QCoreApplication::translate("MergeWorker", "θ_init: %1").arg(QFileInfo(qs(in.init)).fileName());
+    m.provenance << QCoreApplication::translate("MergeWorker", "models: %1").arg(fileList(in.models));
   }
-  m.provenance << (p.cached ? tr("from the cache (evaluated before)")
-                            : tr("merged in %1 s, evaluated in %2 s")
+  m.provenance << (p.cached ? QCoreApplication::translate("MergeWorker", "from the cache (evaluated before)")
+                            : QCoreApplication::translate("MergeWorker", "merged in %1 s, evaluated in %2 s")
                                   .arg(QString::number(p.merge_seconds, 'f', 2), QString::number(p.eval_seconds, 'f', 2)));
   return m;
 }
@@ -144,9 +143,9 @@ bool MergeInputSpec::operator==(const MergeInputSpec& o) const {
 
 QString MergeRecipeSpec::describe(int numModels) const {
   const QString method = lerp ? QStringLiteral("LERP") : QStringLiteral("SLERP");
-  const QString merge = numModels > 2 ? (lerp ? tr("LERP (uniform 1/M)") : tr("SLERP (Eq. 26, λ = 1/m)"))
+  const QString merge = numModels > 2 ? (lerp ? QCoreApplication::translate("MergeWorker", "LERP (uniform 1/M)") : QCoreApplication::translate("MergeWorker", "SLERP (Eq. 26, λ = 1/m)"))
                                       : QStringLiteral("%1 λ %2").arg(method, QString::number(lambda, 'f', 2));
-  return tr("%1 → LITI η %2 toward %3")
+  return QCoreApplication::translate("MergeWorker", "%1 → LITI η %2 toward %3")
       .arg(merge, QString::number(eta, 'f', 2), towardSft ? QStringLiteral("θ_sft") : QStringLiteral("θ_init"));
 }
 

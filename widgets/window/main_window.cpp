@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <exception>
 #include <fstream>
+#include <memory>
 
 #include <QAction>
 #include <QApplication>
@@ -18,13 +19,14 @@
 #include <QLocale>
 #include <QMenu>
 #include <QMenuBar>
-#include <QTimer>
+#include <QElapsedTimer>
 #include <QMessageBox>
 #include <QSettings>
 #include <QSplitter>
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTableView>
+#include <QTimer>
 
 #include <nlohmann/json.hpp>
 
@@ -467,16 +469,28 @@ qint64 MainWindow::startRun(const QStringList& arguments, const QString& logName
   const QString log = runLogPath(dir, logName);
   statusBar()->showMessage(tr("Started %1 (pid %2); output in %3").arg(runName).arg(pid).arg(QDir::toNativeSeparators(log)),
                            8000);
-  // The CLI refuses bad settings at once (exit 2): when the process is gone after a few seconds
-  // and no run of that name records it as its process, show why.
-  QTimer::singleShot(m_startCheckMs, this, [this, pid, log, runName, dir] {
-    if (warp::pid_alive(pid)) return;  // still running (a zombie counts as ended)
-    if (m_dir != dir) return;
+  // The CLI refuses bad settings at once (exit 2): when the process ends without any run of that
+  // name recording it as its process, show why. Looked at first after m_startCheckMs, then every
+  // half second while the process lives and no run has claimed it (a loaded machine can take
+  // seconds to start `warp`), for at most a minute.
+  auto* watch = new QTimer(this);
+  watch->setSingleShot(true);
+  auto deadline = std::make_shared<QElapsedTimer>();
+  deadline->start();
+  connect(watch, &QTimer::timeout, this, [this, watch, deadline, pid, log, runName, dir] {
+    auto done = [watch] { watch->deleteLater(); };
+    if (m_dir != dir) return done();
     m_runModel->refresh();
     for (int row = 0; row < m_runModel->rowCount(); ++row) {
       const warp::RunRecord& r = m_runModel->run(row);  // started (and maybe ended) by this process
-      if (QString::fromStdString(r.name) == runName && r.pid && *r.pid == pid) return;
+      if (QString::fromStdString(r.name) == runName && r.pid && *r.pid == pid) return done();
     }
+    if (warp::pid_alive(pid)) {  // still starting (a zombie counts as ended)
+      if (deadline->elapsed() < 60000) watch->start(500);
+      else done();
+      return;
+    }
+    done();
     // Not modal-blocking: this runs from a timer, whatever the user is doing.
     auto* box = new QMessageBox(QMessageBox::Warning, tr("The run did not start"),
                                 tr("warp ended without starting %1. The end of %2:\n\n%3")
@@ -486,6 +500,7 @@ qint64 MainWindow::startRun(const QStringList& arguments, const QString& logName
     box->setAttribute(Qt::WA_DeleteOnClose);
     box->open();
   });
+  watch->start(m_startCheckMs);
   return pid;
 }
 

@@ -78,7 +78,8 @@ class MainWindow : public QMainWindow {
   // reports in the status bar; a process that ends within seconds without being the process of a
   // run named `runName` gets a message box with the end of its log. Throws what launchWarp throws.
   qint64 startRun(const QStringList& arguments, const QString& logName, const QString& runName);
-  // How long after starting a process startRun looks whether it already ended (default 4000 ms).
+  // How long after starting a process startRun first looks whether it already ended (default 4000
+  // ms); then it looks every 500 ms while the process lives unclaimed, for up to a minute.
   void setStartCheckDelay(int ms) { m_startCheckMs = ms; }
   // Asks the user a yes/no question (default: a QMessageBox); tests answer it themselves.
   using ConfirmFn = std::function<bool(const QString& title, const QString& text)>;
