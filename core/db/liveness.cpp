@@ -74,6 +74,11 @@ bool is_alive(const RunRecord& run, double stale_after_seconds, double now) {
   return now_token.empty() || now_token == run.proc_start;
 }
 
+bool holder_alive(const RunRecord& run, double stale_after_seconds, double now) {
+  const bool here = run.pid && !run.host.empty() && run.host == this_host();
+  return is_alive(run, here ? 0.0 : stale_after_seconds, now);
+}
+
 RunStatus effective_status(const RunRecord& run, double stale_after_seconds, double now) {
   if (run.status == RunStatus::Running && !is_alive(run, stale_after_seconds, now)) return RunStatus::Crashed;
   return run.status;
