@@ -1,5 +1,7 @@
 #include "train/run_log.h"
 
+#include <exception>
+
 #include "util/error.h"
 #include "util/format.h"
 #include "util/fsutil.h"
@@ -14,17 +16,10 @@ RunLog::RunLog(const std::string& db_path, const RunSpec& spec, bool resume)
     if (!existing) throw BadInput("cannot resume run '" + spec.name + "': no such run in " + db_path);
     if (existing->kind != spec.kind)
       throw BadInput("cannot resume run '" + spec.name + "': it is a " + existing->kind + " run, not " + spec.kind);
-    if (existing->status == RunStatus::Finished)
-      throw BadInput("cannot resume run '" + spec.name + "': it has already finished");
-    if (existing->status == RunStatus::Running && !existing->presumed_crashed) {
-      // Still claimed by a live process? refresh_liveness marks it crashed when its process is gone.
-      db_.refresh_liveness();
-      if (db_.get_run(existing->id).status == RunStatus::Running)
-        throw BadInput("cannot resume run '" + spec.name + "': it is running (pid " +
-                       std::to_string(existing->pid.value_or(0)) + " on " + existing->host + ")");
-    }
+    // One transaction checks that no live process holds the run and claims it (of two resumes
+    // started together exactly one gets here; the other is refused naming the holder).
     run_id_ = existing->id;
-    db_.set_run_status(run_id_, RunStatus::Running, "resumed");
+    db_.claim_run(run_id_, "resumed");
   } else {
     if (existing)
       throw BadInput("a run named '" + spec.name + "' already exists (status " + to_string(existing->status) +
@@ -68,9 +63,32 @@ int64_t RunLog::add_checkpoint(const std::string& path, int64_t step, const std:
   return db_.add_checkpoint(spec);
 }
 
+void RunLog::drop_metrics_after(int64_t step) {
+  Database& d = db_.database();
+  Transaction txn(d, TxnMode::Immediate);
+  Statement s(d, "DELETE FROM metrics WHERE run_id = ?1 AND step > ?2");
+  s.bind(1, run_id_).bind(2, step);
+  s.run();
+  txn.commit();
+}
+
 void RunLog::finish(RunStatus status, const std::string& message) {
-  flush();
-  db_.set_run_status(run_id_, status, message);
+  std::string text = message;
+  try {
+    flush();
+  } catch (const std::exception& e) {
+    // A full disk (SQLITE_FULL) or an I/O error: the buffered rows are lost, but the run's end must
+    // still be recorded. The status row is one small UPDATE, which often still fits (the failed
+    // checkpoint's temporary file is gone by now); a run that would claim to have finished with rows
+    // missing is not let through.
+    if (status == RunStatus::Finished) throw;
+    text += (text.empty() ? "" : "; ") + std::to_string(pending_.size()) +
+            " buffered metric rows could not be written (" + e.what() + ")";
+    pending_.clear();
+  }
+  // If this write fails too, the exception ends the process and the run is presumed crashed as soon
+  // as its pid is gone (liveness.h), its committed rows intact.
+  db_.set_run_status(run_id_, status, text);
 }
 
 }  // namespace warp
