@@ -1,6 +1,10 @@
 #include "train/run_log.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <exception>
+#include <vector>
 
 #include "util/error.h"
 #include "util/format.h"
@@ -8,6 +12,35 @@
 #include "util/sha256.h"
 
 namespace warp {
+
+namespace {
+
+// Room kept on the experiment's disk for recording how a run ended: a file of kReserveBytes beside
+// the database, made once the run is claimed and removed when it ends. When the disk fills and the
+// status update itself no longer fits (the WAL cannot grow), finish() removes the file and tries
+// again. Named like an AtomicFile temporary of this process, so a copy left by kill -9 is removed
+// when the experiment is next opened.
+constexpr size_t kReserveBytes = 1 << 20;
+
+std::string reserve_path(const std::string& db_path, int64_t run_id) {
+  return db_path + "-reserve.tmp-" + std::to_string(::getpid()) + "-" + std::to_string(run_id);
+}
+
+void make_reserve(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return;  // no room even now: the run goes on without a reserve
+  const std::vector<char> zeros(kReserveBytes, 0);
+  size_t done = 0;
+  while (done < zeros.size()) {
+    const ssize_t n = ::write(fd, zeros.data() + done, zeros.size() - done);
+    if (n <= 0) break;
+    done += static_cast<size_t>(n);
+  }
+  ::close(fd);
+  if (done < zeros.size()) ::unlink(path.c_str());
+}
+
+}  // namespace
 
 RunLog::RunLog(const std::string& db_path, const RunSpec& spec, bool resume)
     : db_(ExperimentDb::open(db_path)), last_flush_(std::chrono::steady_clock::now()) {
@@ -29,6 +62,7 @@ RunLog::RunLog(const std::string& db_path, const RunSpec& spec, bool resume)
     run_id_ = db_.create_run(s);
   }
   db_.heartbeat(run_id_);
+  make_reserve(reserve_path(db_.path(), run_id_));
 }
 
 void RunLog::metric(int64_t step, const std::string& key, double value) {
@@ -86,9 +120,18 @@ void RunLog::finish(RunStatus status, const std::string& message) {
             " buffered metric rows could not be written (" + e.what() + ")";
     pending_.clear();
   }
-  // If this write fails too, the exception ends the process and the run is presumed crashed as soon
-  // as its pid is gone (liveness.h), its committed rows intact.
-  db_.set_run_status(run_id_, status, text);
+  const std::string reserve = reserve_path(db_.path(), run_id_);
+  try {
+    db_.set_run_status(run_id_, status, text);
+  } catch (const std::exception&) {
+    // The disk is full to the last byte: give back the reserve and try once more. If this write
+    // fails too, the exception ends the process and the run is presumed crashed once its pid is
+    // gone (liveness.h), its committed rows intact.
+    if (::unlink(reserve.c_str()) != 0) throw;
+    db_.set_run_status(run_id_, status, text);
+    return;
+  }
+  ::unlink(reserve.c_str());
 }
 
 }  // namespace warp
