@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <functional>
@@ -292,6 +293,33 @@ void ExperimentDb::set_run_status(int64_t run_id, RunStatus status, const std::s
     s->bind(1, to_string(status)).bind(2, message).bind(3, run_id).run();
   }
   tx.commit();
+}
+
+RunRecord ExperimentDb::claim_run(int64_t run_id, const std::string& message, double stale_after_seconds) {
+  impl_->require_writable("claim a run");
+  // IMMEDIATE: the write lock is taken before the row is read, so no other claim can slip in between.
+  Transaction tx(impl_->db, TxnMode::Immediate);
+  auto run = impl_->query_run("id = ?", [&](Statement& s) { s.bind(1, run_id); });
+  if (!run) throw BadInput(file_message(path(), "no run with id " + std::to_string(run_id)));
+  if (run->status == RunStatus::Finished)
+    throw BadInput("cannot resume run '" + run->name + "': it has already finished");
+  const double now = unix_now();
+  const bool mine = run->pid && *run->pid == static_cast<int64_t>(::getpid()) && run->host == impl_->host &&
+                    (run->proc_start.empty() || run->proc_start == impl_->self_token());
+  if (run->status == RunStatus::Running && !mine && holder_alive(*run, stale_after_seconds, now)) {
+    std::string holder = "pid " + std::to_string(run->pid.value_or(0)) + " on " +
+                         (run->host.empty() ? std::string("an unknown host") : run->host);
+    if (run->heartbeat_at) holder += ", last heartbeat " + seconds_text(std::max(0.0, now - *run->heartbeat_at)) + " ago";
+    throw BadInput("cannot resume run '" + run->name + "': it is running (" + holder +
+                   "); stop that process first or wait for it to end");
+  }
+  StatementScope s(impl_->stmt(
+      "UPDATE runs SET status = 'running', pid = ?, host = ?, proc_start = ?, heartbeat_at = ?, "
+      "started_at = coalesce(started_at, ?), ended_at = NULL, message = ? WHERE id = ?"));
+  s->bind(1, static_cast<int64_t>(::getpid())).bind(2, impl_->host).bind(3, impl_->self_token());
+  s->bind(4, now).bind(5, now).bind(6, message).bind(7, run_id).run();
+  tx.commit();
+  return *run;
 }
 
 void ExperimentDb::heartbeat(int64_t run_id) {

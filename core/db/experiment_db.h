@@ -63,6 +63,14 @@ class ExperimentDb {
   // Running: claims the run for the calling process (pid, host, heartbeat, started_at when unset,
   // ended_at cleared). Terminal statuses set ended_at. message: the stop reason / error ("" clears).
   void set_run_status(int64_t run_id, RunStatus status, const std::string& message = "");
+  // Claims an existing run for the calling process in one BEGIN IMMEDIATE transaction (status
+  // running, this pid, host and identity, started_at when unset, ended_at cleared, message), so of
+  // two processes resuming one run exactly one wins. Refused with BadInput naming the run and its
+  // holder when the run has finished or is running in a live process other than this one; "live" is
+  // holder_alive() (liveness.h): on this host the pid and its start identity decide at once, on
+  // another host a heartbeat fresher than stale_after_seconds. Returns the row as it was before.
+  RunRecord claim_run(int64_t run_id, const std::string& message = "",
+                      double stale_after_seconds = kDefaultStaleAfterSeconds);
   // heartbeat_at = now; pid, host, process identity = the calling process. A run that a liveness
   // check marked crashed comes back to running: the heartbeat proves its process alive.
   void heartbeat(int64_t run_id);

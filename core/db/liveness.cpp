@@ -93,6 +93,11 @@ std::string signal_run_process(const RunRecord& run, int sig) {
   return "";
 }
 
+bool holder_alive(const RunRecord& run, double stale_after_seconds, double now) {
+  const bool here = run.pid && !run.host.empty() && run.host == this_host();
+  return is_alive(run, here ? 0.0 : stale_after_seconds, now);
+}
+
 RunStatus effective_status(const RunRecord& run, double stale_after_seconds, double now) {
   if (run.status == RunStatus::Running && !is_alive(run, stale_after_seconds, now)) return RunStatus::Crashed;
   return run.status;

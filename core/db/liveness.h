@@ -41,6 +41,12 @@ inline bool is_alive(const RunRecord& run, double stale_after_seconds = kDefault
   return is_alive(run, stale_after_seconds, unix_now());
 }
 
+// Whether a run's holder is certainly or presumably alive, for deciding who may claim it: a run of
+// this host with a recorded pid is alive only while that pid names the same process (no grace for
+// a fresh heartbeat: after kill -9 the run can be resumed at once); a run of another host (or with
+// no pid) is alive while its heartbeat is fresher than stale_after_seconds.
+bool holder_alive(const RunRecord& run, double stale_after_seconds, double now);
+
 // The status a reader should show: Crashed for a running run that is not alive, else the stored one.
 RunStatus effective_status(const RunRecord& run, double stale_after_seconds, double now);
 

@@ -4,6 +4,7 @@
 
 #include "db/experiment_db.h"
 #include "experiment/presets.h"
+#include "experiment/task_data.h"
 #include "util/error.h"
 #include "util/fsutil.h"
 
@@ -41,6 +42,28 @@ nlohmann::json parse_config(const std::string& path) {
   return j;
 }
 
+// AtomicFile temporaries ("<target>.tmp-<pid>-<n>", each possibly a whole checkpoint) left by a
+// process killed with -9 or a power loss: removed when the experiment is opened (which every command,
+// a resume among them, and the app do), but only those whose writer is gone. A process of another
+// machine that shares the folder cannot be checked by pid: while the database shows a run of another
+// host with a fresh heartbeat, nothing is removed.
+void remove_stale_temp_files(const Experiment& e) {
+  if (is_regular_file(e.db_path())) {
+    try {
+      ExperimentDb db = ExperimentDb::open_read_only(e.db_path());
+      const std::string here = this_host();
+      for (const RunRecord& r : db.list_runs())
+        if (r.status == RunStatus::Running && !r.host.empty() && r.host != here && is_alive(r)) return;
+    } catch (const std::exception&) {
+      return;  // cannot tell: keep everything
+    }
+  }
+  const TaskDataPaths paths = task_data_paths(e);
+  for (const std::string& dir : {e.dir(), e.checkpoints_dir(), e.exports_dir(), e.dir() + "/data",
+                                 paths.tokenizer_dir, e.dir() + "/logs"})
+    remove_dead_temp_files(dir);
+}
+
 }  // namespace
 
 Experiment Experiment::create(const std::string& dir, const std::string& preset) {
@@ -76,6 +99,7 @@ Experiment Experiment::open(const std::string& dir) {
     } catch (const std::exception&) {
     }
   }
+  remove_stale_temp_files(e);
   return e;
 }
 

@@ -3,7 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -107,31 +107,32 @@ void ExternalReward::start() {
     close_all();
     throw Error("external reward '" + command_ + "': cannot create pipes: " + errno_text(e));
   }
-  posix_spawn_file_actions_t actions;
-  posix_spawnattr_t attr;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawnattr_init(&attr);
-  posix_spawn_file_actions_adddup2(&actions, in[0], 0);
-  posix_spawn_file_actions_adddup2(&actions, out[1], 1);
-  posix_spawn_file_actions_adddup2(&actions, err[1], 2);
-  // Own process group (so the whole group can be killed), default signal handling, nothing blocked.
-  sigset_t none, defaults;
-  sigemptyset(&none);
-  sigemptyset(&defaults);
-  for (int sig : {SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD}) sigaddset(&defaults, sig);
-  posix_spawnattr_setpgroup(&attr, 0);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setsigdefault(&attr, &defaults);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  // fork + exec rather than posix_spawn: the child must ask for SIGKILL when its parent dies
+  // (PR_SET_PDEATHSIG), so that a worker killed with -9 does not leave its scorer behind as an
+  // orphan. Everything the child uses is prepared before fork (no allocation between fork and exec).
   std::string sh = "/bin/sh", dash_c = "-c";
   char* argv[] = {sh.data(), dash_c.data(), command_.data(), nullptr};
-  pid_t pid = 0;
-  const int rc = posix_spawn(&pid, "/bin/sh", &actions, &attr, argv, environ);
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
-  if (rc != 0) {
+  const pid_t parent = ::getpid();
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    const int e = errno;
     close_all();
-    throw Error("external reward '" + command_ + "': cannot start /bin/sh: " + errno_text(rc));
+    throw Error("external reward '" + command_ + "': cannot start /bin/sh: fork failed (" + errno_text(e) + ")");
+  }
+  if (pid == 0) {
+    // Child: own process group (so the whole group can be killed), killed with its parent (checked
+    // against a parent that died before prctl), default signal handling, nothing blocked.
+    ::setpgid(0, 0);
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(127);
+    for (int sig : {SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD}) ::signal(sig, SIG_DFL);
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    // The pipes are O_CLOEXEC; dup2 clears the flag on 0, 1 and 2.
+    if (::dup2(in[0], 0) < 0 || ::dup2(out[1], 1) < 0 || ::dup2(err[1], 2) < 0) ::_exit(127);
+    ::execve("/bin/sh", argv, environ);
+    ::_exit(127);
   }
   pid_ = pid;
   close_fd(in[0]);

@@ -4,7 +4,10 @@
 //   warp train ... --reward 'external:python3 score.py --model x'
 //
 // The command line runs under /bin/sh -c in its own process group, started when the object is
-// made and kept alive across batches. Protocol, UTF-8, one JSON value per line:
+// made and kept alive across batches. That shell gets SIGKILL when the thread that started it ends
+// (PR_SET_PDEATHSIG; also when our process is killed with -9), so it never outlives its worker; a
+// program the command starts in the background is not covered, but its stdin reaches EOF then.
+// Protocol, UTF-8, one JSON value per line:
 //   we write, per row of a batch:   {"prompt": "...", "completion": "..."}\n
 //   it answers, per row, in order:  a JSON number, e.g. 0.73\n
 // Invalid UTF-8 in texts is sent as U+FFFD. Answers must be finite numbers (surrounding spaces are

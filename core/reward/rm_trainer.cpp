@@ -399,6 +399,9 @@ RmResult run_rm(const Experiment& exp, const RmConfig& c, const std::string& run
       if (start < 0 || start > c.steps) throw BadInput(resume_path + ": step " + std::to_string(start) + " out of range");
     }
 
+    // Rows past the state we continue from (all of them without one) were logged by the process that
+    // stopped or died; they are logged again.
+    if (resume) log.drop_metrics_after(start > 0 ? start : -1);
     const auto ntrain = static_cast<int64_t>(train.size());
     if (start == 0) {
       log.metric(0, "data/pairs_train", static_cast<double>(ntrain));
@@ -434,6 +437,7 @@ RmResult run_rm(const Experiment& exp, const RmConfig& c, const std::string& run
     for (int64_t step = start; step < c.steps; ++step) {
       ProgressInfo info{"rm", step, c.steps, ""};
       if (stop_asked || (progress && !progress(info))) {
+        log.flush();  // the rows up to the state's step are committed before the state exists
         save_resumable(resume_path, model, opt, c, step);
         log.add_checkpoint(resume_path, step, "rm-resume");
         log.finish(RunStatus::Killed, "stopped at step " + std::to_string(step));
@@ -485,6 +489,7 @@ RmResult run_rm(const Experiment& exp, const RmConfig& c, const std::string& run
         log_eval(done, last_eval);
       }
       if (done % c.ckpt_every == 0 && done != c.steps) {
+        log.flush();  // rows up to `done` are committed before the state of step `done` exists
         save_resumable(resume_path, model, opt, c, done);
         log.add_checkpoint(resume_path, done, "rm-resume");
       }

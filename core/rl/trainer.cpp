@@ -112,16 +112,6 @@ StateFile load_state(const std::string& path, const GPTConfig& mc, const RlConfi
   return st;
 }
 
-// Metrics written after the checkpoint we resume from (a run killed with -9) are written again.
-void drop_metrics_after(ExperimentDb& db, int64_t run_id, int64_t step) {
-  Database& d = db.database();
-  Transaction txn(d, TxnMode::Immediate);
-  Statement s(d, "DELETE FROM metrics WHERE run_id = ?1 AND step > ?2");
-  s.bind(1, run_id).bind(2, step);
-  s.run();
-  txn.commit();
-}
-
 int64_t init_checkpoint_id(ExperimentDb& db, const Experiment& exp, const std::string& path, const std::string& sha) {
   if (auto rec = db.find_checkpoint_by_sha256(sha)) return rec->id;
   CheckpointSpec spec;
@@ -170,11 +160,8 @@ RlResult train(const Experiment& exp, const std::string& name, RlConfig c, const
       throw BadInput("cannot resume run '" + name + "': it is a " + run->kind + " run, not an RL (train) run");
     if (resume && run->status == RunStatus::Finished)
       throw BadInput("cannot resume run '" + name + "': it has already finished");
-    // A run of this host whose process is gone (kill -9, power loss) need not wait for its heartbeat
-    // to go stale: the process check is certain here.
-    if (resume && run->status == RunStatus::Running && run->host == this_host() && !is_alive(*run, 0.0))
-      db.set_run_status(run->id, RunStatus::Crashed,
-                        "process " + std::to_string(run->pid.value_or(0)) + " is gone (found when resuming)");
+    // Whether a process still holds the run is decided by RunLog's claim, in one transaction (a run
+    // of this host whose process is gone is claimed at once, without waiting for a stale heartbeat).
     if (options.parent_run) {
       auto parent = db.find_run(*options.parent_run);
       if (!parent) throw BadInput("parent run '" + *options.parent_run + "' does not exist");
@@ -271,7 +258,7 @@ RlResult train(const Experiment& exp, const std::string& name, RlConfig c, const
   log_holder.emplace(exp.db_path(), spec, resume);
   RunLog& log = *log_holder;
   // Metrics past the state we continue from are logged again (all of them without a state file).
-  if (resume) drop_metrics_after(log.db(), log.run_id(), have_state ? start : -1);
+  if (resume) log.drop_metrics_after(have_state ? start : -1);
   const int64_t init_ckpt_id = *spec.init_checkpoint_id;
 
   const auto t0 = std::chrono::steady_clock::now();
@@ -309,6 +296,7 @@ RlResult train(const Experiment& exp, const std::string& name, RlConfig c, const
     for (; step < c.steps; ++step) {
       ProgressInfo info{"rl", step, c.steps, ""};
       if (stop_asked || (progress && !progress(info))) {
+        log.flush();  // the rows up to the state's step are committed before the state exists
         save_state(state_path, mc, c, name, stepper, opt, step, elapsed());
         log.add_checkpoint(state_path, step, "rl-resume");
         log.finish(RunStatus::Killed, "stopped at step " + std::to_string(step));
@@ -360,6 +348,9 @@ RlResult train(const Experiment& exp, const std::string& name, RlConfig c, const
       log.metric(done, "time/elapsed_s", elapsed());
       if (done % c.eval_every == 0 || done == c.steps) trajectory_point(done);
       if (done % c.ckpt_every == 0 && done != c.steps) {
+        // Rows up to `done` are committed before the state of step `done` is written: after a kill -9
+        // the resume deletes the rows past the state it finds, so none is lost or doubled.
+        log.flush();
         save_state(state_path, mc, c, name, stepper, opt, done, elapsed());
         log.add_checkpoint(state_path, done, "rl-resume");
       }
@@ -392,6 +383,7 @@ RlResult train(const Experiment& exp, const std::string& name, RlConfig c, const
       save_gpt_params(ema_path, mc, stepper.anchor_params(), header);
       log.add_checkpoint(ema_path, c.steps, "ema", meta.dump());
     }
+    log.flush();
     save_state(state_path, mc, c, name, stepper, opt, c.steps, elapsed());
     log.add_checkpoint(state_path, c.steps, "rl-resume");
     char msg[160];

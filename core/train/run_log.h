@@ -16,8 +16,9 @@ namespace warp {
 class RunLog {
  public:
   // Opens the database and creates the run (status running, this process). With resume, an
-  // existing run of that name is claimed instead (BadInput when it does not exist, is of another
-  // kind, or already finished). Without resume, an existing name is BadInput.
+  // existing run of that name is claimed instead, atomically (ExperimentDb::claim_run: BadInput when
+  // it does not exist, is of another kind, has finished or is held by a live process, naming it).
+  // Without resume, an existing name is BadInput.
   RunLog(const std::string& db_path, const RunSpec& spec, bool resume);
 
   int64_t run_id() const { return run_id_; }
@@ -33,6 +34,10 @@ class RunLog {
   // folder is recorded relative to it). Returns its id.
   int64_t add_checkpoint(const std::string& path, int64_t step, const std::string& kind,
                          const std::string& meta_json = "{}");
+  // Deletes the run's metric rows of steps after `step` (-1: all of them). A resumed run calls it
+  // with the step of the state it continues from: rows logged after that state by the process that
+  // died are logged again, so every step is present exactly once.
+  void drop_metrics_after(int64_t step);
   // Flushes and sets the final status (finished, failed, diverged, killed) with a message.
   void finish(RunStatus status, const std::string& message = "");
 

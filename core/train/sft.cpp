@@ -205,13 +205,15 @@ SftResult run_sft(const Experiment& exp, const SftConfig& c, const ProgressFn& p
   AdamW opt(params, AdamWConfig{c.lr, c.beta1, c.beta2, 1e-8, c.weight_decay});
   const LrSchedule sched{c.lr, c.warmup, c.steps, c.min_lr_ratio};
 
-  // Resume when a resumable checkpoint and an unfinished run exist.
-  const bool resume = is_regular_file(resume_path) && [&] {
+  // An unfinished run is continued: from its resumable checkpoint when there is one, else (killed
+  // before its first checkpoint) from step 0 under the same run row, as warp train --resume does.
+  const bool resume = [&] {
     ExperimentDb db = ExperimentDb::open(exp.db_path());
     return db.find_run(kRunName).has_value();
   }();
   int64_t start = 0;
-  if (resume) {
+  const bool have_state = resume && is_regular_file(resume_path);
+  if (have_state) {
     CheckpointData ck = load_checkpoint(resume_path);
     check_gpt_params(ck.params, mc, resume_path);
     copy_named_params(params, ck.params, resume_path);
@@ -224,9 +226,14 @@ SftResult run_sft(const Experiment& exp, const SftConfig& c, const ProgressFn& p
         gen.set_state(t);
       }
     }
+    if (start < 0 || start > c.steps)
+      throw BadInput(resume_path + ": step " + std::to_string(start) + " is outside the run's 0.." + std::to_string(c.steps));
   }
   nlohmann::json run_config = {{"sft", c.to_json()}, {"model", mc.to_json()}};
   RunLog log(exp.db_path(), RunSpec(kRunName, "sft", run_config.dump()), resume);
+  // Rows past the state we continue from (all of them without one) were logged by the process that
+  // stopped or died; they are logged again.
+  if (resume) log.drop_metrics_after(have_state ? start : -1);
 
   const auto eval_set = eval_windows(heldout_tokens, c.eval_windows, c.seq_len);
   const auto t0 = std::chrono::steady_clock::now();
@@ -240,6 +247,7 @@ SftResult run_sft(const Experiment& exp, const SftConfig& c, const ProgressFn& p
       ProgressInfo info{"sft", step, c.steps, ""};
       if (stop_asked || (progress && !progress(info))) {
         // Stop at this step boundary with everything needed to resume.
+        log.flush();
         save_resumable(resume_path, model, opt, mc, c, step);
         log.add_checkpoint(resume_path, step, "sft-resume");
         log.finish(RunStatus::Killed, "stopped at step " + std::to_string(step));
@@ -278,6 +286,7 @@ SftResult run_sft(const Experiment& exp, const SftConfig& c, const ProgressFn& p
         log.metric(done, "eval/ppl", std::exp(last_eval));
       }
       if (done % c.ckpt_every == 0 && done != c.steps) {
+        log.flush();  // rows up to `done` are committed before the state of step `done` exists
         save_resumable(resume_path, model, opt, mc, c, done);
         log.add_checkpoint(resume_path, done, "sft-resume");
       }
@@ -305,6 +314,7 @@ SftResult run_sft(const Experiment& exp, const SftConfig& c, const ProgressFn& p
   header.config = {{"sft", c.to_json()}};
   save_gpt_params(final_path, mc, named_params(*model), header);
   log.add_checkpoint(final_path, c.steps, "sft");
+  log.flush();
   save_resumable(resume_path, model, opt, mc, c, c.steps);
   log.finish(RunStatus::Finished, "held-out loss " + std::to_string(last_eval));
   SftResult r;

@@ -1,6 +1,8 @@
 #include "util/fsutil.h"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -41,6 +43,42 @@ void make_dirs(const std::string& path) {
   make_dirs(parent_dir(path));
   if (::mkdir(path.c_str(), 0755) != 0 && errno != EEXIST)
     throw Error(file_message(path, "cannot create folder: " + errno_text()));
+}
+
+int64_t atomic_temp_pid(const std::string& file_name) {
+  // "<target>.tmp-<pid>-<n>": the last two dash-separated fields are digits.
+  const size_t dash_n = file_name.rfind('-');
+  if (dash_n == std::string::npos || dash_n + 1 >= file_name.size()) return 0;
+  for (size_t i = dash_n + 1; i < file_name.size(); ++i)
+    if (file_name[i] < '0' || file_name[i] > '9') return 0;
+  const size_t tag = file_name.rfind(".tmp-", dash_n);
+  if (tag == std::string::npos || tag == 0) return 0;
+  const size_t first = tag + 5;
+  if (first >= dash_n || dash_n - first > 10) return 0;
+  int64_t pid = 0;
+  for (size_t i = first; i < dash_n; ++i) {
+    if (file_name[i] < '0' || file_name[i] > '9') return 0;
+    pid = pid * 10 + (file_name[i] - '0');
+  }
+  return pid > 0 && pid <= 0x7fffffff ? pid : 0;
+}
+
+std::vector<std::string> remove_dead_temp_files(const std::string& dir) {
+  std::vector<std::string> removed;
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return removed;
+  std::vector<std::string> names;
+  while (dirent* e = ::readdir(d)) names.emplace_back(e->d_name);
+  ::closedir(d);
+  for (const std::string& name : names) {
+    const int64_t pid = atomic_temp_pid(name);
+    if (pid == 0) continue;
+    if (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;  // alive (or not ours to judge)
+    const std::string path = dir + "/" + name;
+    if (!is_regular_file(path)) continue;
+    if (::unlink(path.c_str()) == 0) removed.push_back(path);
+  }
+  return removed;
 }
 
 void fsync_path(const std::string& path) {

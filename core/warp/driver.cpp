@@ -810,6 +810,27 @@ std::string warp_worker_name(const std::string& name, int64_t iteration, int64_t
   return name + "-i" + std::to_string(iteration) + "-r" + std::to_string(run);
 }
 
+// ---------------------------------------------------------------- claiming the driver's run
+// One driver per run name (issue 14): the row is created or claimed in one transaction, so of two
+// `warp run` (or `warp run --resume`) started together exactly one drives; the other is refused
+// with the name of the run and of the process that holds it.
+namespace {
+
+void claim_driver_run(ExperimentDb& db, int64_t run_id) { db.claim_run(run_id); }
+
+int64_t create_driver_run(ExperimentDb& db, const RunSpec& spec) {
+  try {
+    return db.create_run(spec);  // refuses a taken name inside its own transaction
+  } catch (const BadInput&) {
+    auto other = db.find_run(spec.name);
+    if (!other || other->status != RunStatus::Running) throw;
+    throw BadInput("cannot start run '" + spec.name + "': another warp run just started it (pid " +
+                   std::to_string(other->pid.value_or(0)) + " on " + other->host + ")");
+  }
+}
+
+}  // namespace
+
 // ---------------------------------------------------------------- entry points
 
 WarpResult run_warp(const Experiment& exp, const WarpConfig& config, const RlConfig& rl_in,
@@ -887,7 +908,7 @@ WarpResult run_warp(const Experiment& exp, const WarpConfig& config, const RlCon
     RunSpec spec(config.name, kDriverKind, cfg.dump());
     spec.status = RunStatus::Running;
     spec.init_checkpoint_id = init_id;
-    run_id = db.create_run(spec);
+    run_id = create_driver_run(db, spec);
   }
   Driver driver(exp, std::move(st), run_id, options, progress);
   return driver.run();
@@ -902,10 +923,6 @@ WarpResult resume_warp(const Experiment& exp, const std::string& name, const War
     ExperimentDb db = ExperimentDb::open(exp.db_path());
     const RunRecord run = find_driver(db, name, "cannot resume run");
     if (run.status == RunStatus::Finished) throw BadInput("cannot resume run '" + name + "': it has already finished");
-    if (run.status == RunStatus::Running &&
-        is_alive(run, run.host == this_host() ? 0.0 : kDefaultStaleAfterSeconds))
-      throw BadInput("cannot resume run '" + name + "': it is running (pid " + std::to_string(run.pid.value_or(0)) +
-                     " on " + run.host + ")");
     st = parse_stored(run);
     const std::string now_sha = eval_protocol(exp, st.eval).second;
     if (now_sha != st.protocol_sha256)
@@ -913,7 +930,7 @@ WarpResult resume_warp(const Experiment& exp, const std::string& name, const War
                      "checkpoint, the prompt file, the tokenizer, the reward model or the experiment's eval settings "
                      "differ)");
     run_id = run.id;
-    db.set_run_status(run_id, RunStatus::Running);
+    claim_driver_run(db, run_id);
   }
   Driver driver(exp, std::move(st), run_id, options, progress);
   return driver.run();

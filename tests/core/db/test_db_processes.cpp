@@ -311,3 +311,113 @@ TEST(DbProcesses, FourProcessesCreateAFreshDatabaseTogether) {
   check_writers_result(path);
   EXPECT_EQ(ExperimentDb::open_read_only(path).schema_version(), latest_schema_version());
 }
+
+// Issue 14: claiming a run is one transaction. Eight processes claim one crashed run at the same
+// moment; exactly one wins, the others are refused naming the run and the winner's pid, and the row
+// names the winner. (Without the claim's transaction, check-then-set let several through.)
+TEST(DbClaim, OfManyProcessesClaimingOneRunExactlyOneWins) {
+  const std::string path = test::scratch_dir("db-claim-race") + "/experiment.db";
+  int64_t run = 0;
+  {
+    ExperimentDb db = ExperimentDb::open(path);
+    RunSpec spec("contested", "train", "{}");
+    spec.status = RunStatus::Running;
+    run = db.create_run(spec);
+    db.set_run_process(run, dead_pid(), this_host());  // its process was killed with -9
+  }
+  const std::string dir = parent_dir(path);
+  constexpr int kChildren = 8;
+  for (int trial = 0; trial < 3; ++trial) {
+    {
+      ExperimentDb db = ExperimentDb::open(path);
+      db.set_run_process(run, dead_pid(), this_host());
+    }
+    test::StartBarrier barrier;
+    ASSERT_TRUE(barrier.ok());
+    std::vector<pid_t> kids;
+    for (int i = 0; i < kChildren; ++i) {
+      kids.push_back(test::spawn_child([&, i] {
+        ExperimentDb db = ExperimentDb::open(path);
+        barrier.wait();
+        std::string outcome;
+        try {
+          db.claim_run(run, "resumed");
+          outcome = "won";
+          // Hold the run (alive) until the parent has counted.
+          ::sleep(1);
+        } catch (const BadInput& e) {
+          outcome = e.what();
+        }
+        write_file_atomic(dir + "/child-" + std::to_string(i), outcome);
+      }));
+      ASSERT_GT(kids.back(), 0);
+    }
+    barrier.release();
+    for (pid_t k : kids) EXPECT_EQ(test::wait_child(k), 0);
+    int won = 0;
+    std::vector<std::string> refusals;
+    for (int i = 0; i < kChildren; ++i) {
+      const std::string s = read_file_text(dir + "/child-" + std::to_string(i));
+      if (s == "won") {
+        ++won;
+      } else {
+        refusals.push_back(s);
+      }
+    }
+    EXPECT_EQ(won, 1) << "trial " << trial;
+    const RunRecord row = ExperimentDb::open_read_only(path).get_run(run);
+    for (const std::string& s : refusals) {
+      EXPECT_NE(s.find("'contested'"), std::string::npos) << s;
+      EXPECT_NE(s.find("pid " + std::to_string(*row.pid)), std::string::npos) << s;
+    }
+  }
+}
+
+TEST(DbClaim, LiveHolderRefusedDeadHolderClaimedAtOnceFinishedRefused) {
+  const std::string path = test::scratch_dir("db-claim-rules") + "/experiment.db";
+  ExperimentDb db = ExperimentDb::open(path);
+  RunSpec spec("r", "train", "{}");
+  spec.status = RunStatus::Running;
+  const int64_t run = db.create_run(spec);  // held by this (live) process
+  // Another process may not take it...
+  pid_t child = test::spawn_child([&] {
+    ExperimentDb other = ExperimentDb::open(path);
+    try {
+      other.claim_run(run);
+    } catch (const BadInput& e) {
+      const std::string m = e.what();
+      if (m.find("'r'") != std::string::npos && m.find("it is running (pid " + std::to_string(::getppid())) != std::string::npos)
+        return;
+      throw;
+    }
+    throw Error("claimed a run held by a live process");
+  });
+  EXPECT_EQ(test::wait_child(child), 0);
+  // ... the same process may re-claim it ...
+  EXPECT_NO_THROW(db.claim_run(run));
+  // ... a dead holder of this host is claimed at once, though its heartbeat is fresh ...
+  db.set_run_process(run, dead_pid(), this_host());
+  const RunRecord before = db.claim_run(run, "resumed");
+  EXPECT_EQ(before.status, RunStatus::Running);
+  RunRecord now = db.get_run(run);
+  EXPECT_EQ(*now.pid, ::getpid());
+  EXPECT_EQ(now.message, "resumed");
+  // ... a holder on another host with a fresh heartbeat is not ...
+  child = test::spawn_child([&] {
+    ExperimentDb other = ExperimentDb::open(path);
+    other.set_run_process(run, 12345, "another-host.example");
+    try {
+      other.claim_run(run);
+    } catch (const BadInput& e) {
+      if (std::string(e.what()).find("on another-host.example") != std::string::npos) return;
+      throw;
+    }
+    throw Error("claimed a run of another host with a fresh heartbeat");
+  });
+  EXPECT_EQ(test::wait_child(child), 0);
+  // ... until its heartbeat is stale.
+  age_heartbeat(db, run, 600);
+  EXPECT_NO_THROW(db.claim_run(run));
+  db.set_run_status(run, RunStatus::Finished);
+  EXPECT_THROW(db.claim_run(run), BadInput);
+}

@@ -4,9 +4,13 @@
 #include <gtest/gtest.h>
 
 #include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
+#include <fstream>
+#include <thread>
 
 #include "reward/external_reward.h"
 #include "test_support.h"
@@ -221,4 +225,48 @@ TEST(ExternalReward, MissingCommandAndBadOptions) {
   // A batch whose texts do not pair up is refused before anything is sent.
   ExternalReward c("cat", quiet());
   EXPECT_THROW(c.score(RewardBatch::from_texts({"a", "b"}, {"x"})), BadInput);
+}
+
+// Issue 14: a worker killed with -9 takes its scorer with it (PR_SET_PDEATHSIG). The "worker" is a
+// forked copy of this test that starts a scorer which ignores stdin (so EOF would not end it) and
+// writes its pid; the worker is then killed with SIGKILL and the scorer must be gone.
+TEST(ExternalReward, ScorerDiesWithItsWorkerOnKillMinus9) {
+  const std::string dir = test::scratch_dir("external-reward-pdeathsig");
+  const std::string pid_file = dir + "/scorer.pid";
+  const pid_t worker = ::fork();
+  ASSERT_GE(worker, 0);
+  if (worker == 0) {
+    try {
+      ExternalReward r("echo $$ > '" + pid_file + "'.part && mv '" + pid_file + "'.part '" + pid_file +
+                           "' && exec sleep 600",
+                       quiet());
+      for (;;) ::pause();
+    } catch (...) {
+    }
+    ::_exit(3);
+  }
+  pid_t scorer = 0;
+  for (int i = 0; i < 1000 && scorer == 0; ++i) {
+    std::ifstream in(pid_file);
+    if (!(in >> scorer)) scorer = 0;
+    if (scorer == 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_GT(scorer, 0) << "the scorer never wrote its pid";
+  EXPECT_TRUE(alive(scorer));
+  ASSERT_EQ(::kill(worker, SIGKILL), 0);
+  int status = 0;
+  ASSERT_EQ(::waitpid(worker, &status, 0), worker);
+  // Gone means no such process, or a zombie that init has not reaped yet (/proc/<pid>/stat state Z).
+  auto gone = [&] {
+    if (!alive(scorer)) return true;
+    std::ifstream st("/proc/" + std::to_string(scorer) + "/stat");
+    std::string line;
+    std::getline(st, line);
+    const auto close = line.rfind(')');
+    return close != std::string::npos && line.size() > close + 2 && line[close + 2] == 'Z';
+  };
+  bool ended = false;
+  for (int i = 0; i < 300 && !(ended = gone()); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  if (!ended) ::kill(scorer, SIGKILL);  // do not leave it behind when the test fails
+  EXPECT_TRUE(ended) << "scorer " << scorer << " outlived its worker";
 }

@@ -100,6 +100,47 @@ TEST(Sft, StopAndResumeIsBitIdentical) {
   }
 }
 
+// Issue 14: a run that died (here: an error thrown from its progress callback, which records it
+// failed with its rows flushed, as a kill -9 after a flush would leave them) is continued by running
+// warp sft again: before its first checkpoint from step 0 (it used to be refused: "already exists"),
+// after it from that checkpoint, deleting the rows past it (they used to be doubled). Every step is
+// then present once, with the uninterrupted run's values and result.
+TEST(Sft, RunThatDiedIsRerunWithEveryStepOnce) {
+  auto straight = prepared("sft-straight-died");
+  const auto c = tiny_config();  // checkpoints at steps 4 and 8
+  run_sft(straight, c);
+  for (int64_t die_at : {2, 7}) {
+    SCOPED_TRACE("died after step " + std::to_string(die_at));
+    auto exp = prepared("sft-died-" + std::to_string(die_at));
+    auto die = [die_at](const ProgressInfo& info) {
+      if (!info.detail.empty() && info.done == die_at) throw Error("simulated crash");
+      return true;
+    };
+    EXPECT_THROW(run_sft(exp, c, die), Error);
+    {
+      auto db = ExperimentDb::open_read_only(exp.db_path());
+      EXPECT_EQ(db.find_run("sft")->status, RunStatus::Failed);
+    }
+    auto r = run_sft(exp, c);
+    EXPECT_FALSE(r.already_done);
+    auto a = load_gpt_params(straight.checkpoints_dir() + "/sft.h5");
+    auto b = load_gpt_params(exp.checkpoints_dir() + "/sft.h5");
+    ASSERT_EQ(a.params.size(), b.params.size());
+    for (size_t i = 0; i < a.params.size(); ++i)
+      EXPECT_TRUE(torch::equal(a.params[i].second, b.params[i].second)) << a.params[i].first;
+    for (const char* key : {"train/loss", "train/lr", "eval/loss"}) {
+      auto la = series(straight, key), lb = series(exp, key);
+      ASSERT_EQ(la.size(), lb.size()) << key;
+      for (size_t i = 0; i < la.size(); ++i) {
+        EXPECT_EQ(la[i].step, lb[i].step) << key;
+        EXPECT_EQ(la[i].value, lb[i].value) << key << " step " << la[i].step;
+      }
+    }
+    auto da = ExperimentDb::open_read_only(straight.db_path()), db = ExperimentDb::open_read_only(exp.db_path());
+    EXPECT_EQ(db.count_metrics(db.find_run("sft")->id), da.count_metrics(da.find_run("sft")->id));
+  }
+}
+
 TEST(Sft, RefusesBadOptionsNamingThem) {
   auto c = tiny_config();
   c.steps = 0;
