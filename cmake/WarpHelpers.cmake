@@ -63,7 +63,18 @@ function(warp_core_test name)
   endif()
   add_test(NAME ${name} COMMAND ${name})
   set_tests_properties(${name} PROPERTIES LABELS "${T_LABELS}" TIMEOUT ${T_TIMEOUT}
-    ENVIRONMENT "WARP_TEST_TMP=${PROJECT_BINARY_DIR}/test-tmp;OMP_NUM_THREADS=1;${WARP_COMPUTE_ENV}")
+    ENVIRONMENT "WARP_TEST_TMP=${PROJECT_BINARY_DIR}/test-tmp;OMP_NUM_THREADS=1;${WARP_COMPUTE_ENV};WARP_H5CHECK=${PROJECT_BINARY_DIR}/app/warp-h5check")
+  if(T_TORCH)
+    warp_needs_h5check(${name})  # the LibTorch tests read checkpoints; the others build without it
+  endif()
+endfunction()
+
+# Test executables run outside build/app/, so the out-of-process .h5 validator (app/h5check) is named
+# by WARP_H5CHECK in their environment and built before those that read checkpoints.
+function(warp_needs_h5check name)
+  if(TARGET warp-h5check)
+    add_dependencies(${name} warp-h5check)
+  endif()
 endfunction()
 
 # warp_gui_test(NAME SOURCES a.cpp [LIBS lib...] [DEFINITIONS D=v...] [DEPENDS target...] [TIMEOUT s])
@@ -86,5 +97,6 @@ function(warp_gui_test name)
   endif()
   add_test(NAME ${name} COMMAND ${name})
   set_tests_properties(${name} PROPERTIES LABELS gui TIMEOUT ${T_TIMEOUT}
-    ENVIRONMENT "QT_QPA_PLATFORM=offscreen;WARP_TEST_TMP=${PROJECT_BINARY_DIR}/test-tmp;${WARP_COMPUTE_ENV}")
+    ENVIRONMENT "QT_QPA_PLATFORM=offscreen;WARP_TEST_TMP=${PROJECT_BINARY_DIR}/test-tmp;${WARP_COMPUTE_ENV};WARP_H5CHECK=${PROJECT_BINARY_DIR}/app/warp-h5check")
+  warp_needs_h5check(${name})
 endfunction()

@@ -27,6 +27,24 @@ if [ "${WARP_NOGUI_CHECK:-1}" != 0 ]; then
   cmake --build "$nogui" -j "${WARP_JOBS:-$(nproc)}"
   echo "test.sh: the build without Qt ($nogui) took $((SECONDS - start)) s"
 fi
+# ASan + UBSan (docs/reliability.md): the LibTorch-free libraries and their tests in a third build
+# folder (a sanitized LibTorch build is too expensive on 2 cores); LibTorch-side parsers are covered
+# by the fuzz targets (ctest -L fuzz). WARP_SANITIZE_CHECK=0 skips it.
+if [ "${WARP_SANITIZE_CHECK:-1}" != 0 ]; then
+  san="${WARP_SANITIZE_BUILD_DIR:-build-sanitize}"
+  start=$SECONDS
+  if [ ! -f "$san/build.ninja" ]; then
+    cmake -S . -B "$san" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWARP_BUILD_GUI=OFF -DWARP_BUILD_BENCH=OFF \
+      -DWARP_PCH=OFF -DWARP_SANITIZE=address,undefined >/dev/null
+  fi
+  san_tests=(test_util test_run_name test_data_corpus test_data_prompts test_data_paths test_figure
+             test_reward_lexicon test_bpe test_bpe_train test_token_file test_gpt2_parity)
+  cmake --build "$san" -j "${WARP_JOBS:-$(nproc)}" --target "${san_tests[@]}"
+  regex="^($(IFS='|'; echo "${san_tests[*]}"))\$"
+  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+    ctest --test-dir "$san" --output-on-failure -j "${WARP_TEST_JOBS:-2}" -R "$regex"
+  echo "test.sh: the sanitizer build and its tests ($san) took $((SECONDS - start)) s"
+fi
 export QT_QPA_PLATFORM=offscreen
 # Idle OpenMP threads must not spin on a shared 2-core machine (see core/util/omp_env.h).
 export OMP_WAIT_POLICY=PASSIVE

@@ -8,8 +8,10 @@
 #include "commands.h"
 #include "eval/eval_config.h"
 #include "eval/evaluate.h"
+#include "experiment/checkpoint_trust.h"
 #include "experiment/experiment.h"
 #include "progress_line.h"
+#include "util/fsutil.h"
 #include "util/signals.h"
 
 namespace {
@@ -50,6 +52,14 @@ void register_eval(CLI::App& app) {
     if (o->batch) j["batch"] = *o->batch;
     if (o->threads) j["threads"] = *o->threads;
     const auto config = warp::EvalConfig::from_json(j, "eval options", warp::eval_config_for(exp));
+    {
+      // As evaluate_checkpoint resolves it; a file the experiment did not record is validated out of
+      // process first.
+      std::string path = o->ckpt;
+      if (!path.empty() && path[0] != '/' && !warp::is_regular_file(path) && warp::is_regular_file(exp.dir() + "/" + path))
+        path = exp.dir() + "/" + path;
+      if (warp::is_regular_file(path)) warp::check_checkpoint_input(exp, path);
+    }
     warp::install_stop_handlers();
     warp::EvalResult r;
     {

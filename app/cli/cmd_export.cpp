@@ -5,6 +5,7 @@
 
 #include "commands.h"
 #include "experiment/checkpoint_tokenizer.h"
+#include "experiment/checkpoint_trust.h"
 #include "store/hf_gpt2.h"
 #include "util/error.h"
 #include "util/fsutil.h"
@@ -23,6 +24,7 @@ void register_export(CLI::App& app) {
   cmd->add_option("--out", o->out, "Output folder")->required();
   cmd->add_option("--tokenizer", o->tokenizer, "Tokenizer folder (default: the checkpoint's own, see docs)");
   cmd->callback([o] {
+    warp::check_checkpoint_input(o->ckpt);
     auto tokenizer = warp::tokenizer_for_checkpoint(o->ckpt, o->tokenizer);
     if (!tokenizer.has_eos())
       throw warp::BadInput(o->ckpt + ": its tokenizer has no <|endoftext|> token to use as bos/eos");

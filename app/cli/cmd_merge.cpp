@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "commands.h"
+#include "experiment/checkpoint_trust.h"
 #include "merge/merger.h"
 #include "model/device.h"
 #include "progress_line.h"
@@ -77,6 +78,9 @@ void register_merge(CLI::App& app) {
     if (o->seed) spec.params.seed = *o->seed;
     spec.init_path = o->init;
     spec.model_paths = o->models;
+    // Files from anywhere: each is validated in a child process before this one opens it.
+    warp::check_checkpoint_input(o->init);
+    for (const auto& m : o->models) warp::check_checkpoint_input(m);
     spec.out_path = o->out;
     if (o->threads) warp::set_compute_threads(*o->threads);
     warp::install_stop_handlers();

@@ -23,6 +23,7 @@
 #include "rl/rl_config.h"
 #include "util/error.h"
 #include "util/fsutil.h"
+#include "util/json_read.h"
 #include "util/signals.h"
 #include "warp/driver.h"
 
@@ -126,7 +127,7 @@ void register_run(CLI::App& app) {
       warp::WarpConfig wc = warp::warp_config_for(exp);
       nlohmann::json rl_json = nlohmann::json::object();
       if (!o->config_file.empty()) {
-        const auto j = nlohmann::json::parse(warp::read_file_text(o->config_file), nullptr, false);
+        const auto j = warp::parse_json_or_discarded(warp::read_file_text(o->config_file), o->config_file);
         if (j.is_discarded() || !j.is_object()) throw warp::BadInput(o->config_file + ": not a JSON object");
         if (j.contains("warp") || j.contains("rl")) {
           for (auto it = j.begin(); it != j.end(); ++it)

@@ -9,6 +9,7 @@
 
 #include "commands.h"
 #include "experiment/checkpoint_tokenizer.h"
+#include "experiment/checkpoint_trust.h"
 #include "model/device.h"
 #include "model/gpt.h"
 #include "model/sampler.h"
@@ -28,6 +29,8 @@ struct Options {
   int threads = 0;
 };
 
+constexpr int64_t kMaxCompletions = 4096;
+
 void register_sample(CLI::App& app) {
   auto* cmd = app.add_subcommand("sample", "Sample completions of a prompt from a policy checkpoint");
   auto o = std::make_shared<Options>();
@@ -43,8 +46,12 @@ void register_sample(CLI::App& app) {
   cmd->add_option("--device", o->device, "auto, cpu, cuda or cuda:N")->capture_default_str();
   cmd->add_option("--threads", o->threads, "Compute threads (0: default)");
   cmd->callback([o] {
-    if (o->n <= 0) throw warp::BadInput("--n must be > 0, got " + std::to_string(o->n));
+    // All n completions are sampled as one batch (n x vocabulary logits per token): bound it before
+    // allocating, so --n 1e15 is a refusal, not std::bad_alloc.
+    if (o->n <= 0 || o->n > kMaxCompletions)
+      throw warp::BadInput("--n must be in 1.." + std::to_string(kMaxCompletions) + ", got " + std::to_string(o->n));
     const auto device = warp::parse_device(o->device);
+    warp::check_checkpoint_input(o->ckpt);
     warp::set_compute_threads(o->threads);
     auto tokenizer = warp::tokenizer_for_checkpoint(o->ckpt, o->tokenizer);
     warp::GPT model = warp::load_policy(o->ckpt, device);

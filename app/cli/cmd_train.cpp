@@ -15,6 +15,7 @@
 #include "rl/trainer.h"
 #include "util/error.h"
 #include "util/fsutil.h"
+#include "util/json_read.h"
 #include "util/signals.h"
 
 namespace {
@@ -31,7 +32,7 @@ struct Options {
 
 nlohmann::json read_config_file(const std::string& path) {
   const std::string text = warp::read_file_text(path);
-  auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  auto j = warp::parse_json_or_discarded(text, path);
   if (j.is_discarded() || !j.is_object()) throw warp::BadInput(path + ": not a JSON object");
   if (j.contains("rl") && j.at("rl").is_object()) {
     if (j.size() != 1) throw warp::BadInput(path + ": with an \"rl\" key, the file must hold nothing else");

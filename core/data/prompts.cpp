@@ -7,6 +7,7 @@
 
 #include "util/error.h"
 #include "util/fsutil.h"
+#include "util/json_read.h"
 
 namespace warp {
 
@@ -189,12 +190,7 @@ void save_prompt_sets(const PromptSets& sets, const std::string& path) {
 
 PromptSets load_prompt_sets(const std::string& path) {
   const std::string text = read_file_text(path);
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw BadInput(file_message(path, std::string("not valid JSON: ") + e.what()));
-  }
+  const nlohmann::json j = parse_json(text, path);
   if (!j.is_object()) throw BadInput(file_message(path, "expected a JSON object"));
   const std::string format = get_field<std::string>(j, "format", path);
   if (format != "warp-prompts")

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "util/error.h"
+#include "util/json_read.h"
 
 namespace warp {
 
@@ -35,6 +36,8 @@ void check_name(const std::string& what, const std::string& value) {
 
 void check_json(const std::string& what, const std::string& text) {
   if (!nlohmann::json::accept(text)) throw BadInput(what + " is not valid JSON: '" + text.substr(0, 60) + "'");
+  if (json_too_deep_at(text) != std::string::npos)
+    throw BadInput(what + " is JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
 }
 
 // 64 hex digits, returned in lower case.

@@ -2,6 +2,7 @@
 
 #include "util/error.h"
 #include "util/format.h"
+#include "util/json_read.h"
 
 namespace warp {
 
@@ -13,7 +14,7 @@ std::optional<EvalPoint> EvalCache::find(const std::string& checkpoint_sha256, c
   s.bind(1, checkpoint_sha256).bind(2, protocol_sha256);
   if (!s.step()) return std::nullopt;
   const std::string text = s.column_text(0);
-  nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  nlohmann::json j = parse_json_or_discarded(text, db_.path() + " (eval_points)");
   if (j.is_discarded()) throw BadInput(db_.path() + ": eval_points row holds invalid JSON");
   return EvalPoint::from_json(j, db_.path() + " (eval_points)");
 }

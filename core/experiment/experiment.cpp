@@ -7,6 +7,7 @@
 #include "experiment/task_data.h"
 #include "util/error.h"
 #include "util/fsutil.h"
+#include "util/json_read.h"
 
 namespace warp {
 
@@ -29,12 +30,7 @@ bool folder_is_empty(const std::string& dir) {
 
 nlohmann::json parse_config(const std::string& path) {
   if (!is_regular_file(path)) throw BadInput(file_message(path, "not found: not a WARP experiment folder"));
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(read_file_text(path));
-  } catch (const nlohmann::json::exception& e) {
-    throw BadInput(file_message(path, std::string("not valid JSON: ") + e.what()));
-  }
+  const nlohmann::json j = parse_json(read_file_text(path), path);
   if (!j.is_object() || j.value("format", "") != "warp-experiment")
     throw BadInput(file_message(path, "not a WARP experiment config (field 'format' must be \"warp-experiment\")"));
   if (!j.contains("version") || !j["version"].is_number_integer() || j["version"].get<int>() != 1)

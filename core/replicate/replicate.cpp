@@ -25,6 +25,7 @@
 #include "store/checkpoint_h5.h"
 #include "util/error.h"
 #include "util/fsutil.h"
+#include "util/json_read.h"
 #include "util/sha256.h"
 
 extern char** environ;
@@ -59,7 +60,7 @@ Curve read_trajectory(const ExperimentDb& db, const RunRecord& run, const std::s
   c.kind = "trajectory";
   int64_t prompts = 0;
   {
-    auto cfg = nlohmann::json::parse(run.config_json, nullptr, false);
+    auto cfg = parse_json_or_discarded(run.config_json, "run '" + run.name + "' (stored config)");
     if (cfg.is_object() && cfg.contains("eval") && cfg["eval"].contains("max_prompts") &&
         cfg["eval"]["max_prompts"].is_number_integer())
       prompts = cfg["eval"]["max_prompts"].get<int64_t>();
@@ -165,7 +166,7 @@ Curve Replicator::ensure_run(const PlannedRun& pr) {
       throw BadInput("replicate: the run name '" + pr.name + "' is taken by a " + rec->kind +
                      " run; rename or remove it (or use another experiment)");
     // The run must be the one planned: same budget and anchor.
-    auto cfg = nlohmann::json::parse(rec->config_json, nullptr, false);
+    auto cfg = parse_json_or_discarded(rec->config_json, "run '" + pr.name + "' (stored config)");
     if (!cfg.is_object() || !cfg.contains("rl")) throw BadInput("replicate: run '" + pr.name + "' has no RL config");
     const RlConfig have = RlConfig::from_json(cfg.at("rl"), "run " + pr.name);
     const RlConfig& want = pr.config;

@@ -7,6 +7,7 @@
 
 #include "util/error.h"
 #include "util/fsutil.h"
+#include "util/json_read.h"
 
 namespace warp {
 
@@ -310,13 +311,7 @@ void Figure::write_json(const std::string& path) const {
 
 Figure Figure::read_json(const std::string& path) {
   const std::string text = read_file_text(path);
-  json j;
-  try {
-    j = json::parse(text);
-  } catch (const json::parse_error& e) {
-    throw BadInput(file_message(path, std::string("not valid JSON: ") + e.what()));
-  }
-  return from_json(j, path);
+  return from_json(parse_json(text, path), path);
 }
 
 std::string to_csv(const Figure& figure) {

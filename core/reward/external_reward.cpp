@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "util/error.h"
+#include "util/json_read.h"
 
 extern char** environ;
 
@@ -287,6 +288,8 @@ std::vector<double> ExternalReward::score(const RewardBatch& batch) {
   auto got = [&] { return std::to_string(answers.size()) + " of " + std::to_string(B) + " answers"; };
 
   size_t written = 0;
+  const size_t max_batch_bytes = B * options_.max_answer_bytes + options_.max_line_bytes;
+  size_t received = 0;
   const auto deadline = Clock::now() + std::chrono::duration<double>(options_.timeout_s);
   bool out_eof = false;
   while (answers.size() < B) {
@@ -294,7 +297,7 @@ std::vector<double> ExternalReward::score(const RewardBatch& batch) {
     for (size_t nl; answers.size() < B && (nl = out_buf_.find('\n')) != std::string::npos;) {
       std::string line = out_buf_.substr(0, nl);
       out_buf_.erase(0, nl + 1);
-      const auto j = nlohmann::json::parse(trim(line), nullptr, false);
+      const auto j = parse_json_or_discarded(trim(line), "reward command");
       if (j.is_discarded() || !j.is_number())
         fail("answer " + std::to_string(answers.size() + 1) + " of " + std::to_string(B) +
              " is not a JSON number: " + quote_line(line));
@@ -347,6 +350,11 @@ std::vector<double> ExternalReward::score(const RewardBatch& batch) {
         const ssize_t r = ::read(out_fd_, buf, sizeof buf);
         if (r > 0) {
           out_buf_.append(buf, static_cast<size_t>(r));
+          received += static_cast<size_t>(r);
+          if (received > max_batch_bytes)
+            fail("printed more than " + std::to_string(max_batch_bytes) + " bytes for a batch of " + std::to_string(B) +
+                 " answers (at most " + std::to_string(options_.max_answer_bytes) + " per answer), after " + got());
+          if (out_buf_.size() > options_.max_line_bytes) break;  // lines first: memory stays bounded
           continue;
         }
         if (r < 0 && errno == EINTR) continue;

@@ -19,7 +19,7 @@
 //     stderr;
 //   - an answer that is not a JSON number: the line, quoted;
 //   - fewer answers than asked before the process exited, or none within timeout_s of the batch;
-//   - more output than asked.
+//   - more output than asked, or more bytes than the batch's bound (max_answer_bytes per row).
 // After an error the process is killed and the next score() starts a fresh one.
 //
 // The child's stderr is read while a batch runs: its last lines are kept for messages and, with
@@ -44,6 +44,9 @@ struct ExternalRewardOptions {
   bool forward_stderr = true;     // copy the process's stderr lines to ours
   size_t stderr_tail_lines = 12;  // stderr lines kept for error messages
   size_t max_line_bytes = 1 << 20;  // longest answer line accepted
+  // Output of one batch of B rows is bounded by B * max_answer_bytes + max_line_bytes: lines of
+  // padding just under max_line_bytes each are refused before B of them are read.
+  size_t max_answer_bytes = 4096;
 };
 
 class ExternalReward : public Reward {

@@ -8,6 +8,7 @@
 #include "reward/task_tokens.h"
 #include "util/error.h"
 #include "util/fsutil.h"
+#include "util/json_read.h"
 #include "util/seeds.h"
 
 namespace warp {
@@ -188,12 +189,7 @@ void save_preference_data(const PreferenceData& data, const std::string& path) {
 }
 
 PreferenceData load_preference_data(const std::string& path) {
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(read_file_text(path));
-  } catch (const nlohmann::json::parse_error& e) {
-    throw BadInput(file_message(path, std::string("not valid JSON: ") + e.what()));
-  }
+  const nlohmann::json j = parse_json(read_file_text(path), path);
   if (!j.is_object() || j.value("format", std::string()) != "warp-rm-pairs")
     throw BadInput(file_message(path, "not a preference-pairs file (format \"warp-rm-pairs\" expected)"));
   if (field<int64_t>(j, "version", path) != 1)

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "data/data_paths.h"
+#include "experiment/checkpoint_trust.h"
 #include "experiment/task_data.h"
 #include "reward/external_reward.h"
 #include "reward/learned_reward.h"
@@ -121,6 +122,7 @@ std::unique_ptr<Reward> make_reward(const RewardSpec& spec, const RewardContext&
     case RewardSpec::Kind::Model: {
       std::string path = spec.path;
       if (!path.empty() && path[0] != '/') path = context.base_dir + "/" + path;
+      check_checkpoint_input(context.base_dir + "/experiment.db", path);
       return std::make_unique<LearnedReward>(path, context.tokenizer, context.device);
     }
     case RewardSpec::Kind::External: {

@@ -11,6 +11,7 @@
 #include "data/data_paths.h"
 #include "data/prompts.h"
 #include "db/run_name.h"
+#include "experiment/checkpoint_trust.h"
 #include "experiment/task_data.h"
 #include "model/device.h"
 #include "reward/lexicon.h"
@@ -25,6 +26,7 @@
 #include "util/format.h"
 #include "util/fsutil.h"
 #include "util/json_fields.h"
+#include "util/json_read.h"
 #include "util/seeds.h"
 #include "util/sha256.h"
 
@@ -273,7 +275,7 @@ RmResult run_rm(const Experiment& exp, const RmConfig& c, const std::string& run
       RmResult r;
       r.checkpoint = final_path;
       r.already_done = true;
-      const nlohmann::json before = nlohmann::json::parse(run->config_json, nullptr, false);
+      const nlohmann::json before = parse_json_or_discarded(run->config_json, "rm: run '" + run_name + "' (stored config)");
       r.settings_differ = !before.is_object() || !before.contains("rm") || !before.at("rm").is_object() ||
                           identity(before.at("rm")) != identity(c.to_json());
       r.steps = static_cast<int64_t>(last_metric(db, run->id, "time/step"));
@@ -287,7 +289,7 @@ RmResult run_rm(const Experiment& exp, const RmConfig& c, const std::string& run
       return r;
     }
     if (run) {
-      nlohmann::json before = nlohmann::json::parse(run->config_json, nullptr, false);
+      nlohmann::json before = parse_json_or_discarded(run->config_json, "rm: run '" + run_name + "' (stored config)");
       const nlohmann::json old_rm = before.is_object() ? before.value("rm", nlohmann::json()) : nlohmann::json();
       if (!old_rm.is_object() || identity(old_rm) != identity(c.to_json()))
         throw BadInput("rm: run '" + run_name + "' (status " + to_string(run->status) +
@@ -301,6 +303,7 @@ RmResult run_rm(const Experiment& exp, const RmConfig& c, const std::string& run
   set_compute_threads(c.threads);
   if (!is_regular_file(init_path))
     throw BadInput("rm: the init policy " + init_path + " does not exist (run `warp sft` first)");
+  check_checkpoint_input(exp, init_path);
   GptCheckpoint policy = load_gpt_params(init_path);
   const GPTConfig& mc = policy.config;
   const BpeTokenizer tokenizer = BpeTokenizer::load_dir(paths.tokenizer_dir);

@@ -19,6 +19,11 @@ void RlConfig::validate() const {
   if (steps <= 0) bad("steps", "--steps", "must be > 0", std::to_string(steps));
   if (batch <= 0) bad("batch", "--batch", "must be > 0", std::to_string(batch));
   if (samples_per_prompt <= 0) bad("samples_per_prompt", "--samples", "must be > 0", std::to_string(samples_per_prompt));
+  // Rows of a step are held at once (tokens, log-probs, activations); the product is checked without
+  // overflowing, so 2^40 x 2^40 is refused here instead of wrapping to a small or negative size.
+  if (batch > kMaxRowsPerStep / samples_per_prompt)
+    bad("batch", "--batch", "times samples_per_prompt (--samples) must be at most " + std::to_string(kMaxRowsPerStep) +
+        " rows per step", std::to_string(batch) + " x " + std::to_string(samples_per_prompt));
   if (!(lr > 0) || !finite(lr)) bad("lr", "--lr", "must be > 0", format_number(lr));
   if (warmup < 0) bad("warmup", "--warmup", "must be >= 0", std::to_string(warmup));
   if (!(weight_decay >= 0) || !finite(weight_decay)) bad("weight_decay", "--weight-decay", "must be >= 0", format_number(weight_decay));

@@ -50,6 +50,9 @@
 
 namespace warp {
 
+// The most rows (batch x samples_per_prompt) one RL step may hold; validate() refuses more.
+constexpr int64_t kMaxRowsPerStep = int64_t{1} << 20;
+
 struct RlConfig {
   std::string init;
   std::string anchor = "ema";

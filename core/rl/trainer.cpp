@@ -13,6 +13,7 @@
 #include "db/run_name.h"
 #include "eval/eval_config.h"
 #include "eval/evaluate.h"
+#include "experiment/checkpoint_trust.h"
 #include "experiment/task_data.h"
 #include "model/device.h"
 #include "reward/reward_spec.h"
@@ -28,6 +29,7 @@
 #include "util/error.h"
 #include "util/format.h"
 #include "util/fsutil.h"
+#include "util/json_read.h"
 #include "util/seeds.h"
 #include "util/sha256.h"
 
@@ -137,6 +139,7 @@ RlResult train(const Experiment& exp, const std::string& name, RlConfig c, const
   const std::string sft_path = require_file(exp.checkpoints_dir() + "/sft.h5", "SFT checkpoint (run warp sft first)");
   if (c.init.empty()) c.init = "checkpoints/sft.h5";
   const std::string init_path = require_file(resolve_in_experiment(exp, c.init), "init checkpoint (--init)");
+  check_checkpoint_input(exp, init_path);
   if (c.reward.empty()) c.reward = default_reward_spec(exp);
   const RewardSpec reward_spec = parse_reward_spec(c.reward);
   c.reward = reward_spec.to_string();
@@ -422,7 +425,7 @@ RlResult resume_rl(const Experiment& exp, const std::string& name, const RlRunOp
     if (!run) throw BadInput("cannot resume run '" + name + "': no such run in " + exp.db_path());
     if (run->kind != kRunKind)
       throw BadInput("cannot resume run '" + name + "': it is a " + run->kind + " run, not an RL (train) run");
-    const auto j = nlohmann::json::parse(run->config_json, nullptr, /*allow_exceptions=*/false);
+    const auto j = parse_json_or_discarded(run->config_json, "run '" + name + "' (stored config)");
     if (j.is_discarded() || !j.is_object() || !j.contains("rl"))
       throw BadInput("cannot resume run '" + name + "': its stored config has no \"rl\" section");
     const std::string where = "run '" + name + "' (stored config)";

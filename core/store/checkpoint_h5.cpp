@@ -12,6 +12,7 @@
 
 #include "model/gpt_params.h"
 #include "util/error.h"
+#include "util/json_read.h"
 #include "util/sha256.h"
 
 namespace warp {
@@ -159,7 +160,7 @@ int64_t read_int_attr(hid_t obj, const char* name, const std::string& path, cons
 }
 
 nlohmann::json parse_json_attr(const std::string& text, const std::string& path, const char* name) {
-  nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  nlohmann::json j = parse_json_or_discarded(text, file_message(path, std::string("attribute '") + name + "'"));
   if (j.is_discarded()) throw BadInput(file_message(path, std::string("attribute '") + name + "' is not valid JSON"));
   return j;
 }

@@ -13,6 +13,7 @@
 #include "store/safetensors.h"
 #include "util/error.h"
 #include "util/fsutil.h"
+#include "util/json_read.h"
 
 namespace warp {
 
@@ -62,7 +63,7 @@ void check_options(const GPTConfig& config, const HfExportOptions& o, const std:
 
 // The tokenizer's vocab (token -> id), checked to fit the model's embedding; `path` names it.
 nlohmann::json parse_vocab(const std::string& text, const std::string& path, int64_t vocab_size) {
-  nlohmann::json vocab = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  nlohmann::json vocab = parse_json_or_discarded(text, path);
   if (vocab.is_discarded() || !vocab.is_object())
     throw BadInput(file_message(path, "is not a JSON object of token -> id (vocab.json)"));
   for (auto it = vocab.begin(); it != vocab.end(); ++it) {
@@ -172,7 +173,7 @@ WeightSource open_weights(const std::string& dir) {
     return src;
   }
   if (is_regular_file(index)) {
-    nlohmann::json j = nlohmann::json::parse(read_file_text(index), nullptr, false);
+    nlohmann::json j = parse_json_or_discarded(read_file_text(index), index);
     if (j.is_discarded() || !j.is_object() || !j.contains("weight_map") || !j.at("weight_map").is_object())
       throw BadInput(file_message(index, "is not a safetensors index (no 'weight_map' object)"));
     std::map<std::string, const SafetensorsReader*> by_file;
@@ -326,7 +327,7 @@ HfGpt2Import import_hf_gpt2(const std::string& dir, const ProgressFn& progress) 
   HfGpt2Import out;
   const std::string config_path = join(dir, "config.json");
   if (!is_regular_file(config_path)) throw BadInput(file_message(dir, "has no config.json"));
-  out.hf_config = nlohmann::json::parse(read_file_text(config_path), nullptr, false);
+  out.hf_config = parse_json_or_discarded(read_file_text(config_path), config_path);
   if (out.hf_config.is_discarded()) throw BadInput(file_message(config_path, "is not valid JSON"));
   out.config = gpt_config_from_hf_gpt2(out.hf_config, config_path);
   out.bos_token_id = hf_int(out.hf_config, "bos_token_id", -1, config_path);

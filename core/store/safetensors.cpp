@@ -17,6 +17,7 @@
 #include <torch/torch.h>
 
 #include "util/error.h"
+#include "util/json_read.h"
 
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "safetensors I/O here assumes a little-endian host");
 
@@ -166,6 +167,10 @@ SafetensorsHeader parse_safetensors_header(const std::string& text, uint64_t fil
   if (text.empty() || text[0] != '{') throw fail("safetensors header does not start with '{'");
   DuplicateKeyCheck dup;
   nlohmann::json j;
+  const std::size_t deep = json_too_deep_at(text);
+  if (deep != std::string::npos)
+    throw fail("safetensors header is JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels (at byte " +
+               std::to_string(deep) + ")");
   try {
     j = nlohmann::json::parse(text, std::ref(dup));
   } catch (const nlohmann::json::exception& e) {
@@ -276,8 +281,8 @@ SafetensorsReader::SafetensorsReader(const std::string& path, bool verify) : pat
     uint64_t n = 0;
     for (int i = 7; i >= 0; --i) n = (n << 8) | len_bytes[i];
     if (n > kSafetensorsMaxHeaderBytes)
-      throw BadInput(file_message(path, "safetensors header length " + std::to_string(n) + " exceeds the limit of " +
-                                            std::to_string(kSafetensorsMaxHeaderBytes) + " bytes"));
+      throw BadInput(file_message(path, "safetensors header length " + std::to_string(n) + " bytes exceeds the limit of " +
+                                            std::to_string(kSafetensorsMaxHeaderBytes) + " bytes (16 MiB)"));
     if (n > file_size_ - 8)
       throw BadInput(file_message(path, "safetensors header length " + std::to_string(n) +
                                             " exceeds the file size (" + std::to_string(file_size_) + " bytes)"));

@@ -29,6 +29,8 @@
 #include "util/json_fields.h"
 #include "util/sha256.h"
 #include "warp/worker_process.h"
+#include "experiment/checkpoint_trust.h"
+#include "util/json_read.h"
 
 namespace warp {
 
@@ -55,7 +57,7 @@ std::string fmt4(double v) {
 }
 
 nlohmann::json parse_object(const std::string& text, const std::string& where) {
-  auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  auto j = parse_json_or_discarded(text, where);
   if (j.is_discarded() || !j.is_object()) throw BadInput(where + ": not a JSON object");
   return j;
 }
@@ -88,7 +90,7 @@ std::optional<std::pair<CheckpointRecord, nlohmann::json>> registered(const std:
                                                                       const std::string& rel_path) {
   for (auto it = ckpts.rbegin(); it != ckpts.rend(); ++it) {
     if (it->path != rel_path) continue;
-    auto meta = nlohmann::json::parse(it->meta_json, nullptr, false);
+    auto meta = parse_json_or_discarded(it->meta_json, "checkpoint '" + rel_path + "' (meta)");
     if (meta.is_discarded() || !meta.is_object()) continue;
     return std::make_pair(*it, meta);
   }
@@ -852,6 +854,7 @@ WarpResult run_warp(const Experiment& exp, const WarpConfig& config, const RlCon
   if (!is_regular_file(init_abs))
     throw BadInput("warp: init (--init): missing checkpoint " + init_abs +
                    (config.init.empty() ? " (run warp sft first)" : ""));
+  check_checkpoint_input(exp, init_abs);
   st.eval = eval_config_for(exp);
   st.eval.reward = st.rl.reward;
   if (st.rl.eval_prompts > 0) st.eval.max_prompts = st.rl.eval_prompts;

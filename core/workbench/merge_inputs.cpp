@@ -6,6 +6,7 @@
 #include <set>
 
 #include "db/experiment_db.h"
+#include "experiment/checkpoint_trust.h"
 #include "merge/merger.h"
 #include "model/gpt_config.h"
 #include "store/checkpoint_h5.h"
@@ -273,6 +274,12 @@ MergeInputs inputs_from_files(const Experiment& exp, const std::string& init, co
     if (is_directory(p)) throw BadInput(file_message(p, "is a folder, not a checkpoint file"));
     if (!is_regular_file(p)) throw BadInput(file_message(p, "no such checkpoint file"));
   }
+  for (const auto& p : [&] {
+         std::vector<std::string> all = {in.init};
+         all.insert(all.end(), in.models.begin(), in.models.end());
+         return all;
+       }())
+    check_checkpoint_input(exp, p);  // picked on disk: validated out of process first
   check_merge_inputs(in.init, in.models);
   // A GPT policy with θ_sft's architecture: the points are sampled and compared with θ_sft.
   const std::string sft = exp.checkpoints_dir() + "/sft.h5";

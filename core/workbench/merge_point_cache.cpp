@@ -6,6 +6,7 @@
 
 #include "reward/task_tokens.h"
 #include "util/error.h"
+#include "util/json_read.h"
 
 namespace warp {
 
@@ -18,7 +19,7 @@ double now_seconds() {
 }
 
 nlohmann::json parse_column(const std::string& text, const std::string& where) {
-  nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  nlohmann::json j = parse_json_or_discarded(text, where);
   if (j.is_discarded()) throw BadInput(where + " holds invalid JSON");
   return j;
 }

@@ -23,6 +23,7 @@
 #include "store/hf_gpt2.h"
 #include "util/error.h"
 #include "util/fsutil.h"
+#include "util/json_read.h"
 #include "util/sha256.h"
 
 namespace warp {
@@ -201,7 +202,7 @@ EvalConfig MergeWorkbench::default_eval_config(const Experiment& exp, const Merg
   if (run->kind != kDriverKind)
     throw BadInput("run '" + inputs.driver + "' is a " + run->kind + " run, not a WARP driver (warp) run");
   const std::string where = "run '" + inputs.driver + "' (stored config)";
-  const auto j = nlohmann::json::parse(run->config_json, nullptr, /*allow_exceptions=*/false);
+  const auto j = parse_json_or_discarded(run->config_json, where);
   if (j.is_discarded() || !j.is_object() || !j.contains("eval"))
     throw BadInput(where + ": no \"eval\" entry (the evaluation config of its front points)");
   return EvalConfig::from_json(j.at("eval"), where + " (eval)");

@@ -46,6 +46,8 @@
 #include "panels/log_tail_panel.h"
 #include "panels/pareto_panel.h"
 #include "util/error.h"
+#include "util/fsutil.h"
+#include "util/json_read.h"
 
 namespace {
 
@@ -196,8 +198,7 @@ void MainWindow::loadExperiment(const QString& dir) {
     throw warp::BadInput(where(abs) + ": not a WARP experiment (no config.json); choose a folder made by "
                          "`warp init` or by WARP Studio");
   {
-    std::ifstream in(config.toStdString());
-    nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
+    nlohmann::json j = warp::parse_json_or_discarded(warp::read_file_text(config.toStdString()), where(config));
     if (j.is_discarded() || !j.is_object())
       throw warp::BadInput(where(config) + ": not valid JSON, expected a WARP experiment's config.json");
     if (j.value("format", std::string()) != "warp-experiment")

@@ -170,6 +170,24 @@ TEST(ExternalReward, MoreAnswersThanAsked) {
   EXPECT_TRUE(contains(m, "more") || contains(m, "unexpected output")) << m;
 }
 
+TEST(ExternalReward, OutputPerBatchIsBounded) {
+  // Every answer is a valid number padded to just under max_line_bytes: without a bound on the whole
+  // batch, B such lines (B MiB) would all be read and accepted.
+  const auto dir = test::scratch_dir("ext-flood");
+  const auto path = script(dir, "flood.py",
+                           "import sys\n"
+                           "for line in sys.stdin:\n"
+                           "    sys.stdout.write('0.5' + ' ' * 1000000 + '\\n')\n"
+                           "    sys.stdout.flush()\n");
+  ExternalReward r("python3 '" + path + "'", quiet());
+  const std::string m = error_of(r, rows(8));
+  EXPECT_TRUE(contains(m, "printed more than 1081344 bytes for a batch of 8 answers (at most 4096 per answer)")) << m;
+  // Answers of ordinary size pass.
+  const auto ok = script(dir, "ok.sh", "while read line; do echo '  0.25  '; done\n");
+  ExternalReward fine("/bin/sh '" + ok + "'", quiet());
+  EXPECT_EQ(fine.score(rows(8)), std::vector<double>(8, 0.25));
+}
+
 TEST(ExternalReward, HangingProcessTimesOutAndIsKilled) {
   const auto dir = test::scratch_dir("ext-hang");
   ExternalReward r("sleep 60", quiet(0.3));

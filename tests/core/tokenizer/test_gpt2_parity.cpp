@@ -254,7 +254,8 @@ TEST_F(Gpt2Parity, MergeLoopMatchesReferenceOnGpt2Merges) {
   Pretokenizer pre;
   const auto files = brown_files();
   ASSERT_FALSE(files.empty()) << "no Brown corpus; run scripts/fetch-data.sh";
-  for (auto p : pre.split(read_file_text(files[7]))) pieces.emplace(p);
+  const std::string text = read_file_text(files[7]);  // split() returns views into it: keep it alive
+  for (auto p : pre.split(text)) pieces.emplace(p);
   pieces.insert(std::string(300, ' '));
   pieces.insert(std::string(77, '='));
   pieces.insert(std::string(64, '\n'));
