@@ -46,7 +46,7 @@ if [ "${WARP_SANITIZE_CHECK:-1}" != 0 ]; then
   echo "test.sh: the sanitizer build and its tests ($san) took $((SECONDS - start)) s"
 fi
 export QT_QPA_PLATFORM=offscreen
-# Idle OpenMP threads must not spin on a shared 2-core machine (see core/util/omp_env.h).
+# Idle OpenMP threads must not spin on a shared 2-core machine (see core/util/compute_env.h).
 export OMP_WAIT_POLICY=PASSIVE
 # glibc's malloc thresholds of core/util/compute_env.h: set here, no `warp` a test starts re-executes.
 export MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=268435456

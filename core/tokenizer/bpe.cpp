@@ -26,7 +26,11 @@ uint64_t pair_key(int32_t a, int32_t b) {
   return (static_cast<uint64_t>(static_cast<uint32_t>(a)) << 32) | static_cast<uint32_t>(b);
 }
 
-std::string json_quote(std::string_view s) { return nlohmann::json(std::string(s)).dump(); }
+// A token or line quoted for an error message. Bytes that are not UTF-8 (a merges file may hold
+// anything) are shown as U+FFFD: dump() would throw on them (found by fuzz_tokenizer).
+std::string json_quote(std::string_view s) {
+  return nlohmann::json(std::string(s)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
 
 struct MergeRule {
   int32_t rank;

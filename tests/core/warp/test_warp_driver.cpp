@@ -430,10 +430,22 @@ TEST(WarpDriver, AFailingWorkerFailsTheIterationWithItsMessage) {
   std::vector<int64_t> stopped;
   o.poll_interval_ms = 1;
   o.launch = [](const WorkerLaunch& wl) { return wl.name == "w-i1-r1" ? int64_t{1} : int64_t{2}; };
-  // Worker 2 ends after 2.5 s: meanwhile the driver beats (every 2 s).
+  // Worker 2 ends once the driver has beaten (every 2 s) while waiting for it, looked at every
+  // 100 ms in the database (at most 30 s: then the heartbeat check below fails). Tied to the beat,
+  // not to a fixed delay, so a slow start (the .h5 check of the init, a loaded machine) cannot
+  // make it end before the first beat.
   const auto t0 = std::chrono::steady_clock::now();
+  auto last_look = t0;
+  auto driver_has_beaten = [&] {
+    const auto now = std::chrono::steady_clock::now();
+    if (now - t0 > std::chrono::seconds(30)) return true;
+    if (now - last_look < std::chrono::milliseconds(100)) return false;
+    last_look = now;
+    const auto d = ExperimentDb::open_read_only(exp2.db_path()).find_run("w");
+    return d && d->heartbeat_at && *d->heartbeat_at > d->created_at + 1.5;
+  };
   o.poll = [&](int64_t h) -> std::optional<int> {
-    if (h == 2 && std::chrono::steady_clock::now() - t0 > std::chrono::milliseconds(2500)) return 2;
+    if (h == 2 && driver_has_beaten()) return 2;
     if (h == 2) return std::nullopt;
     if (!stopped.empty()) return 130;
     return std::nullopt;
