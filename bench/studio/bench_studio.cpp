@@ -14,7 +14,7 @@
 // until the last point lands. Phase 1 is repeated without the two runs for comparison.
 //
 //   bench_studio [--exp DIR] [--positions N] [--no-load]
-// Without --exp it builds the experiment in a temporary folder with the `warp` CLI (about a minute:
+// With --exp it works on a copy of DIR whose merge cache is emptied. Without --exp it builds the experiment in a temporary folder with the `warp` CLI (about a minute:
 // init --preset demo, 30 SFT steps, a small reward model, one WARP iteration of 4 RL steps): the
 // latency depends on the sizes, not on how well the policies are trained.
 #include <algorithm>
@@ -26,6 +26,7 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDir>
+#include <QDirIterator>
 #include <QElapsedTimer>
 #include <QEventLoop>
 #include <QFile>
@@ -36,6 +37,7 @@
 #include <QTemporaryDir>
 #include <QTimer>
 
+#include "db/sqlite_handle.h"
 #include "merge/merge_panel.h"
 #include "merge/merge_session.h"
 #include "util/compute_env.h"
@@ -78,6 +80,18 @@ class StallMonitor : public QObject {
   qint64 m_last = -1;
   std::vector<double> m_gaps;
 };
+
+// Copies a folder tree (an experiment: config, database, checkpoints, data).
+void copyTree(const QString& from, const QString& to) {
+  QDir().mkpath(to);
+  QDirIterator it(from, QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden, QDirIterator::Subdirectories);
+  while (it.hasNext()) {
+    const QString path = it.next();
+    const QString target = to + path.mid(from.size());
+    if (it.fileInfo().isDir()) QDir().mkpath(target);
+    else QFile::copy(path, target);
+  }
+}
 
 void die(const QString& message) {
   std::fprintf(stderr, "bench_studio: %s\n", qPrintable(message));
@@ -218,6 +232,14 @@ int main(int argc, char** argv) {
     buildExperiment(dir);
   }
   dir = QDir(dir).absolutePath();
+  if (cli.isSet(expOpt)) {
+    // A copy whose merge cache is empty, so the uncached phases measure merges and evaluations.
+    const QString copy = tmp.path() + QStringLiteral("/copy");
+    copyTree(dir, copy);
+    warp::Database db((copy + QStringLiteral("/experiment.db")).toStdString(), warp::OpenMode::ReadWrite, 10000);
+    db.exec("DELETE FROM merge_points");
+    dir = copy;
+  }
 
   MainWindow window;
   window.setWarpExecutable(QStringLiteral(WARP_CLI));
@@ -250,7 +272,8 @@ int main(int argc, char** argv) {
       p->setStandardOutputFile(QProcess::nullDevice());
       p->setStandardErrorFile(QProcess::nullDevice());
       p->start(QStringLiteral(WARP_CLI),
-               {QStringLiteral("train"), QStringLiteral("--exp"), dir, QStringLiteral("--name"), QStringLiteral("load-%1").arg(r),
+               {QStringLiteral("train"), QStringLiteral("--exp"), dir, QStringLiteral("--name"),
+                QStringLiteral("load-%1-%2").arg(QCoreApplication::applicationPid()).arg(r),
                 QStringLiteral("--steps"), QStringLiteral("100000"), QStringLiteral("--eval-every"), QStringLiteral("5"),
                 QStringLiteral("--reward"), QStringLiteral("rm:checkpoints/rm.h5"), QStringLiteral("--threads"),
                 QStringLiteral("1"), QStringLiteral("--seed"), QString::number(r)});
@@ -258,6 +281,8 @@ int main(int argc, char** argv) {
       runs.push_back(p);
     }
     pause(5000);  // both past their setup, writing step rows
+    for (QProcess* p : runs)
+      if (p->state() != QProcess::Running) die(QStringLiteral("a background warp train ended early (exit %1)").arg(p->exitCode()));
     std::printf("two `warp train` runs writing metrics (1 thread each, eval every 5 steps)\n");
   }
 
