@@ -43,6 +43,18 @@ std::vector<double> to_doubles(const torch::Tensor& t) {
   return std::vector<double>(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
 }
 
+// True when the two models' parameters are bitwise equal (θ_sft evaluated against itself, the η = 0
+// end of a front toward θ_sft): its KL is then computed by one path for both sides and is exactly 0.
+bool same_parameters(GPT& a, GPT& b) {
+  const auto pa = a->named_parameters(), pb = b->named_parameters();
+  if (pa.size() != pb.size()) return false;
+  for (size_t i = 0; i < pa.size(); ++i)
+    if (pa[i].key() != pb[i].key() || !pa[i].value().sizes().equals(pb[i].value().sizes()) ||
+        !torch::equal(pa[i].value(), pb[i].value()))
+      return false;
+  return true;
+}
+
 }  // namespace
 
 uint64_t eval_row_seed(uint64_t eval_seed, int64_t prompt_index) {
@@ -83,6 +95,7 @@ EvalResult Evaluator::evaluate(GPT& policy, const ProgressFn& progress) {
   so.eos_id = tokenizer_.eos_id();
   so.max_new_tokens = config_.max_new_tokens;
 
+  const bool policy_is_sft = same_parameters(policy, sft_);
   EvalResult result;
   result.rows.resize(static_cast<size_t>(N));
   for (int64_t begin = 0; begin < N; begin += config_.batch) {
@@ -92,9 +105,15 @@ EvalResult Evaluator::evaluate(GPT& policy, const ProgressFn& progress) {
     std::vector<uint64_t> seeds;
     for (int64_t i = begin; i < end; ++i) seeds.push_back(eval_row_seed(config_.seed, i));
 
-    SampleResult s = sample(policy, prompts, seeds, so, device_);  // tokens, mask [B, K]
-    auto logp = completion_log_softmax(policy, s.prompt, s.prompt_mask, s.tokens, tau);  // [B, K, V]
-    auto logq = completion_log_softmax(sft_, s.prompt, s.prompt_mask, s.tokens, tau);    // [B, K, V]
+    // The policy's side of the KL comes from the logits the tokens were sampled from (one forward
+    // pass fewer than recomputing them over prompt + completion; equal up to float rounding, which
+    // test_eval checks against the full recomputation). θ_sft against itself takes one path for
+    // both sides, so its KL is exactly 0.
+    torch::Tensor step_logits;
+    SampleResult s = sample(policy, prompts, seeds, so, device_, policy_is_sft ? nullptr : &step_logits);
+    auto logq = completion_log_softmax(sft_, s.prompt, s.prompt_mask, s.tokens, tau);  // [B, K, V]
+    auto logp = policy_is_sft ? logq : torch::log_softmax(tau == 1.0 ? step_logits : step_logits * (1.0 / tau), -1);
+    step_logits = torch::Tensor();
     auto kl = masked_row_sum(token_kl(logp, logq), s.mask);                              // [B]
     auto kl_sampled =
         masked_row_sum(gather_token_log_probs(logp, s.tokens) - gather_token_log_probs(logq, s.tokens), s.mask);  // [B]

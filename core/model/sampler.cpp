@@ -124,7 +124,7 @@ std::pair<torch::Tensor, torch::Tensor> sample_step(const torch::Tensor& logits,
 // ---- the loop ----------------------------------------------------------------------------------
 
 SampleResult sample(GPT& model, const std::vector<std::vector<int64_t>>& prompts, const std::vector<uint64_t>& seeds,
-                    const SampleOptions& options, torch::Device device) {
+                    const SampleOptions& options, torch::Device device, torch::Tensor* step_logits) {
   const GPTConfig& cfg = model->config();
   options.validate(cfg.vocab_size);
   const int64_t B = static_cast<int64_t>(prompts.size());
@@ -214,7 +214,10 @@ SampleResult sample(GPT& model, const std::vector<std::vector<int64_t>>& prompts
     logits = model->logits_from_hidden(hidden.select(1, P - 1));
   }
 
+  torch::Tensor kept;  // [B, K, V] when step_logits is asked for
+  if (step_logits) kept = torch::zeros({B, K, logits.size(-1)}, logits.options());
   for (int64_t k = 0; k < K; ++k) {
+    if (step_logits) kept.select(1, k).copy_(logits);
     auto [tok, lp] = sample_step(logits, u.select(1, k), options);  // [B], [B]
     torch::Tensor live = done.logical_not();                         // [B] this token belongs to the completion
     if (has_eos) {
@@ -257,6 +260,7 @@ SampleResult sample(GPT& model, const std::vector<std::vector<int64_t>>& prompts
   r.log_probs = torch::stack(lps, 1);   // [B, K]
   r.mask = torch::stack(masks, 1);      // [B, K]
   r.lengths = r.mask.sum(1, /*keepdim=*/false, torch::kLong);  // [B]
+  if (step_logits) *step_logits = std::move(kept);
   return r;
 }
 

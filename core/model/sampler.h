@@ -59,8 +59,11 @@ constexpr int64_t kStopCheckEvery = 8;
 // `device` (the model's parameters must be there). Runs under NoGradGuard; the model is put in
 // eval mode for the call and its mode restored. Throws BadInput for invalid options, empty prompts,
 // ids outside the vocabulary, a prompt longer than n_ctx - max_new_tokens, or seeds.size() != B.
+// step_logits: when given, receives the model's raw logits (before temperature and filtering) at each
+// generated position, [B, K, V] in the model dtype — the logits token k was drawn from; zero at the
+// positions after every row has ended. Evaluation reuses them instead of a second forward pass.
 SampleResult sample(GPT& model, const std::vector<std::vector<int64_t>>& prompts, const std::vector<uint64_t>& seeds,
-                    const SampleOptions& options, torch::Device device);
+                    const SampleOptions& options, torch::Device device, torch::Tensor* step_logits = nullptr);
 
 // The uniforms row b uses: K values in (0, 1] from std::mt19937_64(seed), 24-bit resolution (exact in
 // float32). Exposed for tests and for tools that want to reproduce a row.

@@ -49,7 +49,8 @@ torch::Tensor token_entropy(const torch::Tensor& logp) {
 torch::Tensor token_kl(const torch::Tensor& logp, const torch::Tensor& logq) {
   if (!logp.sizes().equals(logq.sizes()))
     throw BadInput("token_kl: the two distributions differ in shape: " + shape_of(logp) + " and " + shape_of(logq));
-  return (logp.exp() * (logp - logq)).sum(-1);  // [B, K]
+  auto d = logp - logq;              // [B, K, V]
+  return d.mul_(logp.exp()).sum(-1);  // [B, K]; in place: one [B, K, V] temporary fewer
 }
 
 torch::Tensor masked_row_sum(const torch::Tensor& x, const torch::Tensor& mask) {

@@ -14,6 +14,8 @@
 #include "eval/synthetic_experiment.h"
 #include "model/gpt.h"
 #include "model/sampler.h"
+#include "model/token_stats.h"
+#include "reward/task_tokens.h"
 #include "tiny_gpt.h"
 #include "util/error.h"
 #include "util/seeds.h"
@@ -124,6 +126,57 @@ TEST(Evaluate, KlOfAModelWithItselfIsExactlyZero) {
     EXPECT_EQ(row.kl_sft_sampled, 0.0);
   }
   EXPECT_EQ(r.point.kl_sft.mean, 0.0);
+}
+
+// The evaluator takes the policy's side of the KL from the logits the sampler drew each token from.
+// Independent check: the same completions scored by full forward passes of both models over
+// prompt + completion (the textbook path), summed in float64, at τ ≠ 1 with prompts of different
+// lengths (left padding) and rows that end early (EOS).
+TEST(Evaluate, KlFromTheSamplingLogitsEqualsAFullRecomputation) {
+  const BpeTokenizer tok = test::byte_tokenizer();
+  GPT sft = peaked_model(1, 8.0);
+  GPT policy = peaked_model(2, 8.0);
+  {
+    // Make EOS likely in some contexts so that rows end early.
+    torch::NoGradGuard g;
+    policy->wte->weight[tok.eos_id()].mul_(4.0);
+  }
+  CountA reward;
+  EvalConfig c;
+  c.temperature = 0.7;
+  c.max_new_tokens = 12;
+  c.batch = 5;
+  c.seed = 5;
+  const std::vector<std::string> prompts = {"a", "The cat sat", "Yo", "hello there, world", "q", "Zz", "abc"};
+  Evaluator ev(c, prompts, tok, sft, reward, nullptr, torch::kCPU);
+  const EvalResult r = ev.evaluate(policy);
+  ASSERT_EQ(r.rows.size(), prompts.size());
+
+  torch::NoGradGuard ng;
+  std::vector<std::vector<int64_t>> ids;
+  std::vector<uint64_t> seeds;
+  for (size_t i = 0; i < prompts.size(); ++i) {
+    ids.push_back(prompt_token_ids(tok, prompts[i]));
+    seeds.push_back(eval_row_seed(c.seed, static_cast<int64_t>(i)));
+  }
+  SampleOptions so;
+  so.temperature = c.temperature;
+  so.eos_id = tok.eos_id();
+  so.max_new_tokens = c.max_new_tokens;
+  const SampleResult s = sample(policy, ids, seeds, so, torch::kCPU);
+  auto lp = completion_log_softmax(policy, s.prompt, s.prompt_mask, s.tokens, c.temperature).to(torch::kDouble);
+  auto lq = completion_log_softmax(sft, s.prompt, s.prompt_mask, s.tokens, c.temperature).to(torch::kDouble);
+  auto per_token = (lp.exp() * (lp - lq)).sum(-1).masked_fill(s.mask.logical_not(), 0.0);  // [B, K]
+  auto want = per_token.sum(1);
+  int ended_early = 0;
+  for (size_t i = 0; i < prompts.size(); ++i) {
+    ended_early += s.lengths[static_cast<int64_t>(i)].item<int64_t>() < c.max_new_tokens;
+    EXPECT_EQ(r.rows[i].length, s.lengths[static_cast<int64_t>(i)].item<int64_t>()) << "prompt " << i;
+    const double w = want[static_cast<int64_t>(i)].item<double>();
+    EXPECT_GT(w, 0.01) << "prompt " << i;
+    EXPECT_NEAR(r.rows[i].kl_sft, w, 1e-4 * std::max(1.0, w)) << "prompt " << i;
+  }
+  EXPECT_GT(ended_early, 0) << "no row ended before max_new_tokens: the test does not cover EOS";
 }
 
 TEST(Evaluate, CommonRandomNumbersRepeatableAndBatchInvariant) {
