@@ -73,12 +73,12 @@
     </message>
     <message>
         <location line="+1" />
-        <location line="+66" />
+        <location line="+72" />
         <source>gold reward</source>
         <translation>Gold-Belohnung</translation>
     </message>
     <message>
-        <location line="-65" />
+        <location line="-71" />
         <source>The reward RL optimised (r) or the gold reward of the same completions: their gap shows reward hacking</source>
         <translation>Die von RL optimierte Belohnung (r) oder die Gold-Belohnung derselben Vervollständigungen: ihr Abstand zeigt Reward Hacking</translation>
     </message>
@@ -93,7 +93,7 @@
         <translation>Die Ebene als PNG, PDF oder SVG in wählbarer Größe speichern, oder ihre Punkte als CSV</translation>
     </message>
     <message>
-        <location line="+52" />
+        <location line="+58" />
         <source>KL(π ‖ π_sft), sequence</source>
         <translation>KL(π ‖ π_sft), Sequenz</translation>
     </message>
@@ -133,7 +133,7 @@
         <translation>KL zu θ_sft: %1</translation>
     </message>
     <message>
-        <location line="+128" />
+        <location line="+167" />
         <source>Export the KL-reward plane</source>
         <translation>KL-Belohnungs-Ebene exportieren</translation>
     </message>
@@ -169,7 +169,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../widgets/window/main_window.cpp" line="+64" />
+        <location filename="../widgets/window/main_window.cpp" line="+66" />
         <source>WARP Studio</source>
         <translation>WARP Studio</translation>
     </message>
@@ -270,17 +270,17 @@
     </message>
     <message>
         <location line="+4" />
-        <location line="+279" />
+        <location line="+278" />
         <source>No experiment open</source>
         <translation>Kein Experiment geöffnet</translation>
     </message>
     <message>
-        <location line="-254" />
+        <location line="-253" />
         <source>Reading the database failed (retrying): %1</source>
         <translation>Lesen der Datenbank fehlgeschlagen (neuer Versuch folgt): %1</translation>
     </message>
     <message>
-        <location line="+55" />
+        <location line="+54" />
         <source>Reading the evaluation settings failed: %1</source>
         <translation>Lesen der Bewertungseinstellungen fehlgeschlagen: %1</translation>
     </message>
@@ -537,12 +537,12 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
     </message>
     <message>
         <location line="+5" />
-        <location line="+230" />
+        <location line="+232" />
         <source>No inputs open.</source>
         <translation>Keine Eingaben geöffnet.</translation>
     </message>
     <message>
-        <location line="-221" />
+        <location line="-223" />
         <source>Recipe</source>
         <translation>Rezept</translation>
     </message>
@@ -613,12 +613,12 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
     </message>
     <message>
         <location line="+1" />
-        <location line="+520" />
+        <location line="+545" />
         <source>Sweep</source>
         <translation>Durchlauf</translation>
     </message>
     <message>
-        <location line="-519" />
+        <location line="-544" />
         <source>Evaluate the whole η grid (0..1 by 0.05), and the λ grid for M = 2, in the background; dragging afterwards shows cached points at once</source>
         <translation>Das ganze η-Raster (0..1 in Schritten von 0,05) und für M = 2 das λ-Raster im Hintergrund bewerten; danach zeigt Ziehen die zwischengespeicherten Punkte sofort</translation>
     </message>
@@ -653,7 +653,7 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
         <translation>Ω je Tensor</translation>
     </message>
     <message>
-        <location line="+104" />
+        <location line="+106" />
         <source>Sweep done: %1 points evaluated, the rest were cached.</source>
         <translation>Durchlauf fertig: %1 Punkte bewertet, der Rest war zwischengespeichert.</translation>
     </message>
@@ -738,7 +738,7 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
         <translation>%1…</translation>
     </message>
     <message>
-        <location line="+28" />
+        <location line="+29" />
         <source>Sweep: %1 recipes (%2)…</source>
         <translation>Durchlauf: %1 Rezepte (%2)…</translation>
     </message>
@@ -751,6 +751,16 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
         <location line="+9" />
         <source>Sweep: %1 new points (%2)</source>
         <translation>Durchlauf: %1 neue Punkte (%2)</translation>
+    </message>
+    <message>
+        <location line="+17" />
+        <source>estimate: %1 of %2 prompts</source>
+        <translation>Schätzung: %1 von %2 Prompts</translation>
+    </message>
+    <message>
+        <location line="+5" />
+        <source>%1… first estimate from %2 of %3 prompts: reward %4, gold %5, KL %6</source>
+        <translation>%1… erste Schätzung aus %2 von %3 Prompts: Belohnung %4, Gold %5, KL %6</translation>
     </message>
     <message>
         <location line="+11" />
@@ -899,7 +909,7 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
     </message>
     <message>
         <location line="+111" />
-        <location line="+20" />
+        <location line="+33" />
         <location line="+47" />
         <location line="+18" />
         <source>no merge inputs are open</source>

@@ -73,12 +73,12 @@
     </message>
     <message>
         <location line="+1" />
-        <location line="+66" />
+        <location line="+72" />
         <source>gold reward</source>
         <translation>골드 보상</translation>
     </message>
     <message>
-        <location line="-65" />
+        <location line="-71" />
         <source>The reward RL optimised (r) or the gold reward of the same completions: their gap shows reward hacking</source>
         <translation>RL이 최적화한 보상(r) 또는 같은 완성문의 골드 보상: 둘의 차이가 보상 해킹을 보여 줍니다</translation>
     </message>
@@ -93,7 +93,7 @@
         <translation>평면을 원하는 크기의 PNG, PDF, SVG로 저장하거나 점들을 CSV로 저장합니다</translation>
     </message>
     <message>
-        <location line="+52" />
+        <location line="+58" />
         <source>KL(π ‖ π_sft), sequence</source>
         <translation>KL(π ‖ π_sft), 시퀀스</translation>
     </message>
@@ -133,7 +133,7 @@
         <translation>θ_sft에 대한 KL: %1</translation>
     </message>
     <message>
-        <location line="+128" />
+        <location line="+167" />
         <source>Export the KL-reward plane</source>
         <translation>KL-보상 평면 내보내기</translation>
     </message>
@@ -169,7 +169,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../widgets/window/main_window.cpp" line="+64" />
+        <location filename="../widgets/window/main_window.cpp" line="+66" />
         <source>WARP Studio</source>
         <translation>WARP Studio</translation>
     </message>
@@ -270,17 +270,17 @@
     </message>
     <message>
         <location line="+4" />
-        <location line="+279" />
+        <location line="+278" />
         <source>No experiment open</source>
         <translation>열린 실험 없음</translation>
     </message>
     <message>
-        <location line="-254" />
+        <location line="-253" />
         <source>Reading the database failed (retrying): %1</source>
         <translation>데이터베이스 읽기 실패(다시 시도 중): %1</translation>
     </message>
     <message>
-        <location line="+55" />
+        <location line="+54" />
         <source>Reading the evaluation settings failed: %1</source>
         <translation>평가 설정 읽기 실패: %1</translation>
     </message>
@@ -537,12 +537,12 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
     </message>
     <message>
         <location line="+5" />
-        <location line="+230" />
+        <location line="+232" />
         <source>No inputs open.</source>
         <translation>열린 입력이 없습니다.</translation>
     </message>
     <message>
-        <location line="-221" />
+        <location line="-223" />
         <source>Recipe</source>
         <translation>레시피</translation>
     </message>
@@ -613,12 +613,12 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
     </message>
     <message>
         <location line="+1" />
-        <location line="+520" />
+        <location line="+545" />
         <source>Sweep</source>
         <translation>스윕</translation>
     </message>
     <message>
-        <location line="-519" />
+        <location line="-544" />
         <source>Evaluate the whole η grid (0..1 by 0.05), and the λ grid for M = 2, in the background; dragging afterwards shows cached points at once</source>
         <translation>η 격자 전체(0..1, 0.05 간격)와 M = 2일 때 λ 격자를 백그라운드에서 평가합니다. 이후에는 드래그하면 캐시된 점이 바로 보입니다</translation>
     </message>
@@ -653,7 +653,7 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
         <translation>텐서별 Ω</translation>
     </message>
     <message>
-        <location line="+104" />
+        <location line="+106" />
         <source>Sweep done: %1 points evaluated, the rest were cached.</source>
         <translation>스윕 완료: %1개 점을 평가했고 나머지는 캐시되어 있었습니다.</translation>
     </message>
@@ -738,7 +738,7 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
         <translation>%1…</translation>
     </message>
     <message>
-        <location line="+28" />
+        <location line="+29" />
         <source>Sweep: %1 recipes (%2)…</source>
         <translation>스윕: 레시피 %1개(%2)…</translation>
     </message>
@@ -751,6 +751,16 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
         <location line="+9" />
         <source>Sweep: %1 new points (%2)</source>
         <translation>스윕: 새 점 %1개(%2)</translation>
+    </message>
+    <message>
+        <location line="+17" />
+        <source>estimate: %1 of %2 prompts</source>
+        <translation>추정: 프롬프트 %2개 중 %1개</translation>
+    </message>
+    <message>
+        <location line="+5" />
+        <source>%1… first estimate from %2 of %3 prompts: reward %4, gold %5, KL %6</source>
+        <translation>%1… 프롬프트 %3개 중 %2개로 얻은 첫 추정: 보상 %4, 골드 %5, KL %6</translation>
     </message>
     <message>
         <location line="+11" />
@@ -899,7 +909,7 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
     </message>
     <message>
         <location line="+111" />
-        <location line="+20" />
+        <location line="+33" />
         <location line="+47" />
         <location line="+18" />
         <source>no merge inputs are open</source>

@@ -181,12 +181,20 @@ Summary summarize(std::vector<double> ms, int cached) {
 // Moves η through `positions` (slider steps) at λ, waiting for each point; returns the latencies.
 Summary stepThrough(MergePanel& panel, double lambda, const std::vector<int>& positions, StallMonitor& stalls,
                     const char* phase) {
-  std::vector<double> latencies;
+  std::vector<double> latencies, firstEstimates;
   int cached = 0;
+  QElapsedTimer t;
+  bool estimated = false;
+  // The first estimate of an uncached point (after the first evaluation batch), as the panel gets it.
+  const QMetaObject::Connection c =
+      QObject::connect(panel.session(), &MergeSession::estimateReady, &panel, [&](const MergedPoint&) {
+        if (!estimated) firstEstimates.push_back(double(t.nsecsElapsed()) / 1e6);
+        estimated = true;
+      });
   stalls.start();
   for (int pos : positions) {
     const double eta = pos * 0.05;
-    QElapsedTimer t;
+    estimated = false;
     t.start();
     panel.etaSlider()->setValue(pos);
     if (!waitUntil([&] { return currentIs(panel, lambda, eta); }, 120000))
@@ -195,10 +203,16 @@ Summary stepThrough(MergePanel& panel, double lambda, const std::vector<int>& po
     cached += panel.currentPoint()->cached ? 1 : 0;
   }
   stalls.stop();
+  QObject::disconnect(c);
   const Summary s = summarize(latencies, cached);
   const auto [stall, p99] = stalls.stalls();
   std::printf("%-34s latency median %7.1f ms  max %7.1f ms  (%d/%zu cached)  stall max %6.1f ms  p99 %5.1f ms\n", phase,
               s.median, s.max, cached, positions.size(), stall, p99);
+  if (!firstEstimates.empty()) {
+    const Summary e = summarize(firstEstimates, 0);
+    std::printf("%-34s first estimate median %7.1f ms  max %7.1f ms  (%zu points)\n", "", e.median, e.max,
+                firstEstimates.size());
+  }
   std::fflush(stdout);
   return s;
 }

@@ -83,7 +83,28 @@ Evaluator::Evaluator(const EvalConfig& config, const std::vector<std::string>& p
   }
 }
 
-EvalResult Evaluator::evaluate(GPT& policy, const ProgressFn& progress) {
+EvalPoint point_of_rows(const std::vector<EvalRow>& rows, size_t n) {
+  n = std::min(n, rows.size());
+  std::vector<double> r, g, kl, kls, len;
+  for (size_t i = 0; i < n; ++i) {
+    const EvalRow& row = rows[i];
+    r.push_back(row.reward);
+    g.push_back(row.gold);
+    kl.push_back(row.kl_sft);
+    kls.push_back(row.kl_sft_sampled);
+    len.push_back(static_cast<double>(row.length));
+  }
+  EvalPoint p;
+  p.prompts = static_cast<int64_t>(n);
+  p.reward = mean_and_se(r);
+  p.gold = mean_and_se(g);
+  p.kl_sft = mean_and_se(kl);
+  p.kl_sft_sampled = mean_and_se(kls);
+  p.length = mean_and_se(len);
+  return p;
+}
+
+EvalResult Evaluator::evaluate(GPT& policy, const ProgressFn& progress, const EstimateFn& estimate) {
   if (!(policy->config() == sft_->config()))
     throw BadInput("eval: the policy's model config differs from the SFT model's");
   torch::NoGradGuard no_grad;
@@ -137,23 +158,10 @@ EvalResult Evaluator::evaluate(GPT& policy, const ProgressFn& progress) {
       row.kl_sft_sampled = klsv[b];
       row.length = lens[static_cast<int64_t>(b)].item<int64_t>();
     }
+    if (estimate && end < N) estimate(point_of_rows(result.rows, static_cast<size_t>(end)));
   }
   report(progress, {"eval", N, N, ""});
-
-  std::vector<double> r, g, kl, kls, len;
-  for (const auto& row : result.rows) {
-    r.push_back(row.reward);
-    g.push_back(row.gold);
-    kl.push_back(row.kl_sft);
-    kls.push_back(row.kl_sft_sampled);
-    len.push_back(static_cast<double>(row.length));
-  }
-  result.point.prompts = N;
-  result.point.reward = mean_and_se(r);
-  result.point.gold = mean_and_se(g);
-  result.point.kl_sft = mean_and_se(kl);
-  result.point.kl_sft_sampled = mean_and_se(kls);
-  result.point.length = mean_and_se(len);
+  result.point = point_of_rows(result.rows, result.rows.size());
   return result;
 }
 
@@ -214,8 +222,8 @@ const GPTConfig& ProtocolEvaluator::sft_config() const { return impl_->sft_confi
 const BpeTokenizer& ProtocolEvaluator::tokenizer() const { return *impl_->tokenizer; }
 const std::vector<std::string>& ProtocolEvaluator::prompts() const { return impl_->prompts; }
 
-EvalResult ProtocolEvaluator::evaluate(GPT& policy, const ProgressFn& progress) {
-  return impl_->evaluator->evaluate(policy, progress);
+EvalResult ProtocolEvaluator::evaluate(GPT& policy, const ProgressFn& progress, const EstimateFn& estimate) {
+  return impl_->evaluator->evaluate(policy, progress, estimate);
 }
 
 std::pair<nlohmann::json, std::string> eval_protocol(const Experiment& exp, const EvalConfig& config) {

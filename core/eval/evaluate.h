@@ -25,6 +25,7 @@
 // sampled, the progress callback is never called.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -60,6 +61,12 @@ struct EvalResult {
   nlohmann::json protocol;    // what protocol_sha256 hashes (evaluate_checkpoint only)
 };
 
+// The point over the first `n` rows of an evaluation (all rows: n = rows.size()).
+EvalPoint point_of_rows(const std::vector<EvalRow>& rows, size_t n);
+
+// A partial point (see Evaluator::evaluate).
+using EstimateFn = std::function<void(const EvalPoint& so_far)>;
+
 // The seed of evaluation prompt i.
 uint64_t eval_row_seed(uint64_t eval_seed, int64_t prompt_index);
 
@@ -75,7 +82,10 @@ class Evaluator {
             GPT sft, Reward& reward, Reward* gold, torch::Device device);
 
   // Progress: stage "eval", done/total prompts; returning false throws Cancelled between chunks.
-  EvalResult evaluate(GPT& policy, const ProgressFn& progress = {});
+  // estimate: called after every batch but the last with the point of the prompts done so far
+  // (EvalPoint::prompts = how many; the same means and SEs the full point would give over them),
+  // so that an interactive caller can show a first estimate long before the point is complete.
+  EvalResult evaluate(GPT& policy, const ProgressFn& progress = {}, const EstimateFn& estimate = {});
 
   const EvalConfig& config() const { return config_; }
   int64_t num_prompts() const { return static_cast<int64_t>(texts_.size()); }
@@ -112,7 +122,7 @@ class ProtocolEvaluator {
   // The evaluation prompts evaluated (the first max_prompts of the "eval" set), in prompt order.
   const std::vector<std::string>& prompts() const;
   // Evaluator::evaluate of the policy (on device(), with sft_config()'s architecture).
-  EvalResult evaluate(GPT& policy, const ProgressFn& progress = {});
+  EvalResult evaluate(GPT& policy, const ProgressFn& progress = {}, const EstimateFn& estimate = {});
 
  private:
   struct Impl;

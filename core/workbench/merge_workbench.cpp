@@ -168,10 +168,10 @@ struct MergeWorkbench::Impl {
   // Evaluates `params` as the policy; stores and returns the point.
   WorkbenchPoint evaluate_and_store(const NamedTensors& params, const MergeRecipe& recipe, const std::string& key,
                                     const nlohmann::json& provenance, const std::optional<std::string>& inputs_key,
-                                    const ProgressFn& progress) {
+                                    const ProgressFn& progress, const EstimateFn& estimate = {}) {
     const auto t0 = std::chrono::steady_clock::now();
     load_into(policy, params);
-    EvalResult r = evaluator->evaluate(policy, progress);
+    EvalResult r = evaluator->evaluate(policy, progress, estimate);
     WorkbenchPoint p;
     p.recipe = recipe;
     p.recipe_sha256 = key;
@@ -320,7 +320,8 @@ std::vector<WorkbenchPoint> MergeWorkbench::cached_points() const {
   return out;
 }
 
-WorkbenchPoint MergeWorkbench::evaluate(const MergeRecipe& recipe, const ProgressFn& progress) {
+WorkbenchPoint MergeWorkbench::evaluate(const MergeRecipe& recipe, const ProgressFn& progress,
+                                        const EstimateFn& estimate) {
   Impl& m = *impl_;
   const MergeRecipe r = normalize_recipe(recipe);
   const nlohmann::json key = m.key_json(r);
@@ -329,7 +330,7 @@ WorkbenchPoint MergeWorkbench::evaluate(const MergeRecipe& recipe, const Progres
   const auto t0 = std::chrono::steady_clock::now();
   const NamedTensors params = m.policy_params(r, progress);
   const double merge_s = seconds_since(t0);
-  WorkbenchPoint p = m.evaluate_and_store(params, r, key_sha, m.provenance(key), m.inputs_sha, progress);
+  WorkbenchPoint p = m.evaluate_and_store(params, r, key_sha, m.provenance(key), m.inputs_sha, progress, estimate);
   p.merge_seconds = merge_s;
   return p;
 }

@@ -114,8 +114,10 @@ class MergeWorkbench {
 
   // The point of a recipe: the cache, else merge (progress stage "merge", one unit per tensor),
   // LITI, evaluation (stage "eval", per batch), stored in the cache. Cancelled at the next tensor or
-  // batch when progress returns false (nothing stored). Not thread-safe: one call at a time.
-  WorkbenchPoint evaluate(const MergeRecipe& recipe, const ProgressFn& progress = {});
+  // batch when progress returns false (nothing stored). estimate: the point over the prompts done so
+  // far, after every evaluation batch but the last (Evaluator::evaluate; never cached). Not
+  // thread-safe: one call at a time.
+  WorkbenchPoint evaluate(const MergeRecipe& recipe, const ProgressFn& progress = {}, const EstimateFn& estimate = {});
   // θ_sft evaluated under the same protocol (the samples view's baseline: the same prompts and seeds),
   // cached like a recipe under the key {"version": 1, "policy_sha256": sft sha}.
   WorkbenchPoint reference(const ProgressFn& progress = {});

@@ -246,6 +246,17 @@ void TestMergePanel::sliderPointEqualsEngine() {
   connect(panel.session(), &MergeSession::busyChanged, &panel, [&](bool busy) {
     if (busy) busyText = panel.busyLabel()->text();
   });
+  // First estimates while it evaluates: after each batch of 4 prompts but the last, on the plane
+  // (dashed ring) and in the busy label; gone when the point comes.
+  QVector<MergedPoint> estimates;
+  QStringList estimateLabels;
+  bool planeShowedEstimate = true;
+  connect(panel.session(), &MergeSession::estimateReady, &panel, [&](const MergedPoint& e) {
+    estimates << e;
+    estimateLabels << panel.busyLabel()->text();
+    const auto shown = panel.plane()->estimate();
+    planeShowedEstimate = planeShowedEstimate && shown && shown->kl == e.kl && shown->reward == e.reward;
+  });  // connected after the panel's own slot, so called after it
   panel.lambdaSlider()->setValue(6);  // λ = 0.30
   QCOMPARE(panel.lambdaSpin()->value(), 0.3);
   QTRY_VERIFY_WITH_TIMEOUT(current.count() == 1, 30000);
@@ -273,6 +284,23 @@ void TestMergePanel::sliderPointEqualsEngine() {
     QCOMPARE(got.rows[i].gold, want.rows[size_t(i)].gold);
     QCOMPARE(got.rows[i].klSft, want.rows[size_t(i)].kl_sft);
   }
+  // Each estimate is the point of the prompts done so far (the engine's rows, aggregated by hand).
+  QCOMPARE(estimates.size(), 3);
+  for (int k = 0; k < estimates.size(); ++k) {
+    const size_t n = size_t(4 * (k + 1));
+    QCOMPARE(estimates[k].prompts, qint64(n));
+    double r = 0, kl = 0;
+    for (size_t i = 0; i < n; ++i) {
+      r += want.rows[i].reward;
+      kl += want.rows[i].kl_sft;
+    }
+    QVERIFY(std::abs(estimates[k].reward - r / double(n)) <= 1e-12 * std::max(1.0, std::abs(r)));
+    QVERIFY(std::abs(estimates[k].kl - kl / double(n)) <= 1e-12 * std::max(1.0, std::abs(kl)));
+    QVERIFY2(estimateLabels[k].contains(QStringLiteral("first estimate from %1 of 16 prompts").arg(n)),
+             qPrintable(estimateLabels[k]));
+  }
+  QVERIFY(planeShowedEstimate);
+  QVERIFY(!panel.plane()->estimate().has_value());
   // On the plane (current, ringed) and in the samples view beside θ_sft's rows once they come.
   QTRY_VERIFY(panel.plane()->point(got.key));  // the plane redraws at most every 40 ms
   QCOMPARE(panel.plane()->currentId(), got.key);

@@ -305,6 +305,7 @@ void MergePanel::newSession() {
     updateControls();
   });
   connect(m_session, &MergeSession::pointReady, this, &MergePanel::onPointReady);
+  connect(m_session, &MergeSession::estimateReady, this, &MergePanel::onEstimate);
   connect(m_session, &MergeSession::evaluateFailed, this, [this](const QString& message) {
     m_busy->clear();
     showMessage(message, true);
@@ -313,6 +314,7 @@ void MergePanel::newSession() {
   connect(m_session, &MergeSession::busyChanged, this, [this](bool busy) {
     if (!busy) {
       m_busy->clear();
+      m_plane->setEstimate(std::nullopt);
       m_progress->setRange(0, 1);
       m_progress->setValue(m_progress->maximum());
       m_sweeping = false;
@@ -568,6 +570,7 @@ void MergePanel::requestCurrentPoint() {
   }
   m_sweeping = false;
   m_busy->setText(tr("%1…").arg(r.describe(m_info.numModels)));
+  m_plane->setEstimate(std::nullopt);
   m_progress->setRange(0, 0);
   m_session->evaluate(r);
   updateControls();
@@ -619,6 +622,28 @@ void MergePanel::onPointReady(const MergedPoint& point, bool fromSweep) {
     setCurrent(point.key);
   }
   m_planeTimer.start();
+}
+
+void MergePanel::onEstimate(const MergedPoint& e) {
+  const qint64 total = m_info.prompts.size();
+  PlanePoint p;
+  p.id = QStringLiteral("estimate");
+  p.kl = e.kl;
+  p.klSe = e.klSe;
+  p.reward = e.reward;
+  p.rewardSe = e.rewardSe;
+  p.gold = e.gold;
+  p.goldSe = e.goldSe;
+  p.label = tr("estimate: %1 of %2 prompts").arg(e.prompts).arg(total);
+  m_plane->setEstimate(p);
+  auto num = [](double mean, double se) {
+    return QStringLiteral("%1 ± %2").arg(QString::number(mean, 'g', 4), QString::number(se, 'g', 2));
+  };
+  m_busy->setText(tr("%1… first estimate from %2 of %3 prompts: reward %4, gold %5, KL %6")
+                      .arg(e.recipe.describe(m_info.numModels))
+                      .arg(e.prompts)
+                      .arg(total)
+                      .arg(num(e.reward, e.rewardSe), num(e.gold, e.goldSe), num(e.kl, e.klSe)));
 }
 
 void MergePanel::onProgress(const QString& stage, qint64 done, qint64 total) {

@@ -137,6 +137,7 @@ class MergePanel : public QWidget {
  private Q_SLOTS:
   void onOpened(const WorkbenchInfo& info);
   void onPointReady(const MergedPoint& point, bool fromSweep);
+  void onEstimate(const MergedPoint& estimate);
   void onProgress(const QString& stage, qint64 done, qint64 total);
   void onPlaneCurrentChanged(const QString& id);
   void updateControls();

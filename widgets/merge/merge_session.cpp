@@ -22,6 +22,11 @@ MergeSession::MergeSession(QObject* parent) : QObject(parent) {
     if (!fromSweep) finished(generation);
     Q_EMIT pointReady(point, fromSweep);
   });
+  connect(m_worker, &MergeWorker::estimateReady, this, [this](quint64 generation, const MergedPoint& estimate) {
+    if (generation != m_latest.load() || generation == m_sweepGeneration || !m_busy) return;
+    ++m_estimatesDelivered;
+    Q_EMIT estimateReady(estimate);
+  });
   connect(m_worker, &MergeWorker::cancelled, this, [this](quint64 generation) {
     ++m_cancellations;
     if (generation == m_latest.load()) finished(generation);  // cancel(): nothing newer runs

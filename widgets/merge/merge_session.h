@@ -59,11 +59,14 @@ class MergeSession : public QObject {
   int pointsDelivered() const { return m_pointsDelivered; }
   int cancellations() const { return m_cancellations; }
   int droppedResults() const { return m_droppedResults; }
+  int estimatesDelivered() const { return m_estimatesDelivered; }
 
  Q_SIGNALS:
   void opened(const WorkbenchInfo& info);
   void openFailed(const QString& message);
   void pointReady(const MergedPoint& point, bool fromSweep);
+  // The newest single evaluation's estimate from the prompts done so far (MergeWorker::estimateReady).
+  void estimateReady(const MergedPoint& estimate);
   void evaluateFailed(const QString& message);
   // The newest request's progress (coalesced by the worker).
   void progress(const QString& stage, qint64 done, qint64 total);
@@ -89,4 +92,5 @@ class MergeSession : public QObject {
   int m_pointsDelivered = 0;
   int m_cancellations = 0;
   int m_droppedResults = 0;
+  int m_estimatesDelivered = 0;
 };

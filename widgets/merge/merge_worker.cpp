@@ -264,7 +264,20 @@ void MergeWorker::evaluate(quint64 generation, const MergeRecipeSpec& recipe) {
     const warp::ProgressFn progressFn = coalescedProgress(
         [this, generation] { return superseded(generation); },
         [this, generation](const QString& stage, qint64 done, qint64 total) { Q_EMIT progress(generation, stage, done, total); });
-    const warp::WorkbenchPoint p = wb->evaluate(toCore(recipe), progressFn);
+    const warp::EstimateFn estimateFn = [this, generation, recipe](const warp::EvalPoint& e) {
+      if (superseded(generation)) return;
+      MergedPoint m;
+      m.recipe = recipe;
+      m.prompts = e.prompts;
+      m.reward = e.reward.mean;
+      m.rewardSe = e.reward.se;
+      m.gold = e.gold.mean;
+      m.goldSe = e.gold.se;
+      m.kl = e.kl_sft.mean;
+      m.klSe = e.kl_sft.se;
+      Q_EMIT estimateReady(generation, m);
+    };
+    const warp::WorkbenchPoint p = wb->evaluate(toCore(recipe), progressFn, estimateFn);
     Q_EMIT pointReady(generation, fromCore(p, *wb, QString()));
   } catch (const warp::Cancelled&) {
     Q_EMIT cancelled(generation);

@@ -146,6 +146,9 @@ class MergeWorker : public QObject {
   // A request's progress: stage "load", "merge" or "eval" (core's stages), done of total units.
   void progress(quint64 generation, const QString& stage, qint64 done, qint64 total);
   void pointReady(quint64 generation, const MergedPoint& point);
+  // While a single evaluation runs (not a sweep): the point over the prompts done so far, after each
+  // evaluation batch but the last (prompts = how many; no rows, no key: never cached).
+  void estimateReady(quint64 generation, const MergedPoint& estimate);
   // The request of `generation` was superseded (by a newer one) before it finished.
   void cancelled(quint64 generation);
   void sweepFinished(quint64 generation, int evaluated);

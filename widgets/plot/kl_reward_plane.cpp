@@ -132,6 +132,12 @@ void KlRewardPlane::setCurrentId(const QString& id) {
   redraw();
 }
 
+void KlRewardPlane::setEstimate(const std::optional<PlanePoint>& estimate) {
+  if (!estimate && !m_estimate) return;
+  m_estimate = estimate;
+  redraw();
+}
+
 const PlanePoint* KlRewardPlane::point(const QString& id) const {
   for (const PlaneSeries& s : m_series)
     for (const PlanePoint& p : s.points)
@@ -323,6 +329,45 @@ void KlRewardPlane::drawOverlays() {
       ring->setBrush(Qt::NoBrush);
       ring->setSelectable(false);
       plotCoords(ring->position, current->kl, y);
+    }
+  }
+  // The estimate of a point being evaluated: a dashed ring with its ± SE bars and a label.
+  if (m_estimate) {
+    const PlanePoint& e = *m_estimate;
+    const double y = yOf(e, m_yAxis), ySe = m_yAxis == YAxis::Gold ? e.goldSe : e.rewardSe;
+    if (std::isfinite(e.kl) && std::isfinite(y)) {
+      const QColor c(214, 120, 0);
+      QPen bar(c, 1.4);
+      auto line = [&](double x0, double y0, double x1, double y1) {
+        auto* l = new QCPItemLine(m_plot);
+        l->setClipAxisRect(rect);
+        l->setPen(bar);
+        l->setSelectable(false);
+        plotCoords(l->start, x0, y0);
+        plotCoords(l->end, x1, y1);
+      };
+      if (std::isfinite(ySe) && ySe > 0) line(e.kl, y - ySe, e.kl, y + ySe);
+      if (std::isfinite(e.klSe) && e.klSe > 0) line(e.kl - e.klSe, y, e.kl + e.klSe, y);
+      auto* ring = new QCPItemTracer(m_plot);
+      ring->setClipAxisRect(rect);
+      ring->setStyle(QCPItemTracer::tsCircle);
+      ring->setSize(14);
+      QPen ringPen(c, 2.0);
+      ringPen.setStyle(Qt::DashLine);
+      ring->setPen(ringPen);
+      ring->setBrush(Qt::NoBrush);
+      ring->setSelectable(false);
+      plotCoords(ring->position, e.kl, y);
+      if (!e.label.isEmpty()) {
+        auto* text = new QCPItemText(m_plot);
+        text->setClipAxisRect(rect);
+        text->setText(e.label);
+        text->setColor(c);
+        text->setPositionAlignment(Qt::AlignLeft | Qt::AlignBottom);
+        text->setSelectable(false);
+        plotCoords(text->position, e.kl, y);
+        text->setPadding(QMargins(10, 0, 0, 8));
+      }
     }
   }
 }

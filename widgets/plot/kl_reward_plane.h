@@ -17,6 +17,8 @@
 // warp::Figure (figure()) drawn with renderFigure, so the plane looks like the report's figures and
 // exports as PNG / PDF / SVG at a chosen size (saveFigure) or CSV (warp::write_csv).
 
+#include <optional>
+
 #include <QSize>
 #include <QString>
 #include <QStringList>
@@ -67,6 +69,11 @@ class KlRewardPlane : public QWidget {
   // The current point (ringed); an id not shown rings nothing. Does not emit currentPointChanged.
   void setCurrentId(const QString& id);
   QString currentId() const { return m_currentId; }
+  // A provisional point (a merge being evaluated: the estimate from the prompts done so far), drawn
+  // as a dashed ring with ± SE bars; not part of the series, the exports or the non-dominated set.
+  // nullopt removes it.
+  void setEstimate(const std::optional<PlanePoint>& estimate);
+  const std::optional<PlanePoint>& estimate() const { return m_estimate; }
   // The point with this id, nullptr when none is shown.
   const PlanePoint* point(const QString& id) const;
   // Where the export dialog starts (the experiment's exports/ folder).
@@ -120,6 +127,7 @@ class KlRewardPlane : public QWidget {
   void drawOverlays();
 
   QVector<PlaneSeries> m_series;
+  std::optional<PlanePoint> m_estimate;
   warp::Figure m_figure;
   double m_tau;
   YAxis m_yAxis = YAxis::Reward;

@@ -234,6 +234,19 @@ TEST(Evaluate, ProgressReportsAndCancels) {
     return true;
   });
   EXPECT_EQ(seen, (std::vector<int64_t>{0, 3, 6, 7}));
+  // Estimates after every batch but the last: the point of the rows done so far.
+  std::vector<EvalPoint> estimates;
+  const EvalResult full = ev.evaluate(sft, {}, [&](const EvalPoint& e) { estimates.push_back(e); });
+  ASSERT_EQ(estimates.size(), 2u);
+  for (size_t k = 0; k < 2; ++k) {
+    const size_t n = 3 * (k + 1);
+    EXPECT_EQ(estimates[k].prompts, static_cast<int64_t>(n));
+    double r = 0;
+    for (size_t i = 0; i < n; ++i) r += full.rows[i].reward;
+    EXPECT_DOUBLE_EQ(estimates[k].reward.mean, r / static_cast<double>(n));
+    EXPECT_EQ(estimates[k].to_json(), point_of_rows(full.rows, n).to_json());
+  }
+  EXPECT_EQ(full.point.to_json(), point_of_rows(full.rows, full.rows.size()).to_json());
   EXPECT_THROW(ev.evaluate(sft, [](const ProgressInfo& p) { return p.done < 3; }), Cancelled);
 }
 
