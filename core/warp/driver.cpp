@@ -410,6 +410,13 @@ class Driver {
       s.name = it.runs[static_cast<size_t>(m - 1)];
       s.m = m;
       classify(s);
+      // A job of an earlier driver of this run that the scheduler still has: follow it, not a second one.
+      if (s.state == Slot::State::Pending && !options_.launch) {
+        if (auto h = launcher_->reattach(s.name)) {
+          s.handle = *h;
+          s.state = Slot::State::Running;
+        }
+      }
       slots.push_back(s);
     }
     const std::string config_file = exp_.dir() + "/logs/" + wc_.name + "-rl.json";

@@ -56,6 +56,12 @@ class WorkerLauncher {
   virtual std::string state(int64_t handle) = 0;
   // Where the worker is, for messages: "pid 123", "slurm job 45_1 on node n3" ...
   virtual std::string describe(int64_t handle) = 0;
+  // On resume: a handle to this worker's job when the scheduler still has it queued or running
+  // (submitted by an earlier driver of this run), so that it is followed, not submitted twice.
+  virtual std::optional<int64_t> reattach(const std::string& worker) {
+    (void)worker;
+    return std::nullopt;
+  }
   // The worker's log file.
   std::string log_path(const std::string& worker) const { return exp_dir_ + "/logs/" + worker + ".log"; }
 
@@ -159,6 +165,8 @@ class SlurmLauncher : public WorkerLauncher {
   void kill(int64_t handle) override;
   std::string state(int64_t handle) override;
   std::string describe(int64_t handle) override;
+  // The worker's last recorded job (worker_jobs) when squeue still lists it as not ended.
+  std::optional<int64_t> reattach(const std::string& worker) override;
   const SlurmOptions& options() const;
 
   // Seconds between two queries of the scheduler (squeue ...) however often poll() is called.

@@ -510,6 +510,40 @@ std::optional<int> SlurmLauncher::poll(int64_t handle) {
   return tasks[handle].info.exit_code;
 }
 
+std::optional<int64_t> SlurmLauncher::reattach(const std::string& worker) {
+  if (!impl_->db) throw Error("slurm launcher: begin() was not called");
+  std::optional<WorkerJobRecord> last;
+  for (const auto& j : impl_->db->list_worker_jobs(context_.driver_run_id))
+    if (j.worker == worker && j.launcher == "slurm") last = j;
+  if (!last || last->exit_code) return std::nullopt;
+  const auto us = last->job_id.find('_');
+  if (us == std::string::npos) return std::nullopt;
+  const CommandOutput q = run_command({"squeue", "-h", "-r", "-j", last->job_id.substr(0, us), "-o", "%i|%T|%N"});
+  if (q.code != 0) {
+    if (q.err.find("Invalid job id") != std::string::npos) return std::nullopt;  // long gone
+    throw Error("slurm launcher: squeue failed (exit code " + std::to_string(q.code) + ") while looking for job " +
+                last->job_id + " of worker " + worker + ": " + trim(q.err) +
+                "; resume again once the controller answers (nothing was submitted twice)");
+  }
+  for (const auto& t : parse_squeue(q.out)) {
+    if (t.job_id != last->job_id || ended_state(t.state)) continue;
+    Impl::Task task;
+    task.worker = worker;
+    task.array_job = last->job_id.substr(0, us);
+    task.task = std::stoll(last->job_id.substr(us + 1));
+    task.info = t;
+    task.row_id = last->id;
+    const std::string out_dir = exp_dir_ + "/logs/slurm/";
+    // <name>-i<i>-<array>_<task>.out, as launch() names it
+    const std::string iter = worker.substr(worker.rfind("-i") + 2, worker.rfind("-r") - worker.rfind("-i") - 2);
+    task.slurm_out = out_dir + context_.driver_name + "-i" + iter + "-" + last->job_id + ".out";
+    impl_->db->update_worker_job(task.row_id, t.state, t.node, std::nullopt);
+    impl_->tasks.push_back(std::move(task));
+    return static_cast<int64_t>(impl_->tasks.size() - 1);
+  }
+  return std::nullopt;
+}
+
 void SlurmLauncher::stop(int64_t handle) {
   auto& tasks = impl_->tasks;
   if (handle < 0 || handle >= static_cast<int64_t>(tasks.size())) return;

@@ -215,3 +215,67 @@ TEST(SlurmRun, CancelledTaskStopsTheIterationNamingItThenResumeFinishes) {
   EXPECT_NE(file_tail(exp + "/logs/w-i1-r2.log", 100000).find("warp run w resumes (slurm job"), std::string::npos);
   EXPECT_TRUE(is_regular_file(exp + "/checkpoints/w-output-eta0.50.h5"));
 }
+
+// The driver killed with -9 while its tasks wait in the queue (a job holding the whole node keeps
+// them pending): `warp run --resume --launcher slurm` follows those jobs by their recorded ids and
+// submits nothing twice; the result equals the local launcher's bit for bit.
+TEST(SlurmRun, DriverKilledWhileTasksPendReattachesOnResume) {
+  ASSERT_FALSE(slurm_conf().empty());
+  ASSERT_TRUE(wait_idle()) << sh("squeue").out;
+  const Shell blocker = sh("sbatch --parsable --exclusive --job-name=warp-blocker -o /dev/null --wrap 'sleep 300'");
+  ASSERT_EQ(blocker.code, 0) << blocker.out;
+  struct Cancel {
+    std::string id;
+    ~Cancel() { sh("scancel " + id); }
+  } cancel{blocker.out};
+  for (int i = 0; i < 300 && sh("squeue -h -j " + blocker.out + " -o %T").out != "RUNNING"; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ASSERT_EQ(sh("squeue -h -j " + blocker.out + " -o %T").out, "RUNNING");
+
+  const std::string exp = copy_of("slurm-reattach");
+  Args args = run_args(exp, 4);
+  args.push_back("--launcher");
+  args.push_back("slurm");
+  WorkerProcess driver = WorkerProcess::start(WARP_EXE, args, exp + "/../run.log");
+  auto jobs_of = [&] {
+    ExperimentDb db = ExperimentDb::open_read_only(exp + "/experiment.db");
+    return db.list_worker_jobs(db.find_run("w")->id);
+  };
+  size_t submitted = 0;
+  for (int i = 0; i < 600 && submitted < 2; ++i) {
+    ASSERT_FALSE(driver.poll().has_value()) << file_tail(exp + "/../run.log");
+    if (is_regular_file(exp + "/experiment.db")) {
+      try {
+        submitted = jobs_of().size();
+      } catch (const std::exception&) {
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_EQ(submitted, 2u);
+  driver.kill();
+  driver.wait();
+  for (const auto& j : jobs_of()) EXPECT_EQ(sh("squeue -h -j " + j.job_id + " -o %T").out, "PENDING") << j.job_id;
+
+  WorkerProcess resumed = WorkerProcess::start(
+      WARP_EXE, {"run", "--exp", exp, "--name", "w", "--resume", "--launcher", "slurm"}, exp + "/../resume.log");
+  // Once the resumed driver follows the pending tasks (its progress line shows their state), free the node.
+  for (int i = 0; i < 600 && file_tail(exp + "/../resume.log", 100000).find("PENDING") == std::string::npos; ++i) {
+    ASSERT_FALSE(resumed.poll().has_value()) << file_tail(exp + "/../resume.log");
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_NE(file_tail(exp + "/../resume.log", 100000).find("PENDING"), std::string::npos);
+  sh("scancel " + blocker.out);
+  ASSERT_EQ(resumed.wait(), 0) << file_tail(exp + "/../resume.log");
+
+  const auto jobs = jobs_of();
+  ASSERT_EQ(jobs.size(), 4u);  // iteration 1's two tasks (the first driver's), iteration 2's two
+  std::map<std::string, int> per_worker;
+  for (const auto& j : jobs) {
+    ++per_worker[j.worker];
+    EXPECT_EQ(j.state, "COMPLETED") << j.job_id;
+  }
+  for (const char* w : {"w-i1-r1", "w-i1-r2", "w-i2-r1", "w-i2-r2"}) EXPECT_EQ(per_worker[w], 1) << w;
+  expect_same_finals(exp, local_ref());
+  EXPECT_EQ(fronts(exp), fronts(local_ref()));
+}
