@@ -33,7 +33,7 @@ struct LauncherContext {
   std::string warp_executable;  // the `warp` binary the workers run
   std::string driver_name;      // the driver run's name
   int64_t driver_run_id = 0;    // its row in experiment.db
-  int64_t iteration = 0;        // set by the driver before each launch()
+  int64_t iteration = 0;        // the current one: set_iteration() before each launch()
 };
 
 class WorkerLauncher {
@@ -144,8 +144,8 @@ struct CommandOutput {
 CommandOutput run_command(const std::vector<std::string>& argv);
 
 // Parsers of Slurm's command output (tested on their own): squeue -h -r -o '%i|%T|%N' lines;
-// `scontrol show job -o` lines; sacct -n -P -X -o JobID,State,ExitCode,NodeList lines. Keys of the
-// maps are "<array job id>_<task>".
+// `scontrol show job -o` lines; sacct -n -P -X -o JobID,State,ExitCode,NodeList lines. Job ids come
+// out as "<array job id>_<task>"; exit codes only for ended states.
 std::vector<SlurmTaskInfo> parse_squeue(const std::string& text);
 std::vector<SlurmTaskInfo> parse_scontrol_jobs(const std::string& text);
 std::vector<SlurmTaskInfo> parse_sacct(const std::string& text);
