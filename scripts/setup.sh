@@ -27,6 +27,7 @@ packages=(
   libhdf5-dev libsqlite3-dev libssl-dev nlohmann-json3-dev libcli11-dev libpcre2-dev libgtest-dev
   nodejs npm
   clang  # libFuzzer targets of tests/fuzz (docs/reliability.md)
+  slurmctld slurmd slurm-client munge  # the single-node Slurm cluster of the tests of label slurm (docs/slurm.md)
 )
 if [ "$gui" = ON ]; then
   packages+=(qt6-base-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools qt6-svg-dev libqcustomplot-dev libgl-dev

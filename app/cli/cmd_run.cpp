@@ -9,6 +9,11 @@
 // then the RL flags (--beta, --mu, --lr, ...). Out-of-range values are refused before anything starts
 // (exit 2), naming the option. SIGINT / SIGTERM stop the workers (they checkpoint) and end the driver
 // run "killed" (exit 130); a second signal ends the driver at once.
+//
+// --launcher local|slurm (default local): how the workers run (core/warp/launcher.h, docs/slurm.md).
+// With slurm each iteration's workers are one job array; the --slurm-* flags override the
+// experiment's "slurm" section. The launcher and its options may also be given with --resume (how
+// the workers run is not part of the run's stored settings).
 #include <unistd.h>
 
 #include <cmath>
@@ -26,6 +31,7 @@
 #include "util/json_read.h"
 #include "util/signals.h"
 #include "warp/driver.h"
+#include "warp/launcher.h"
 
 namespace {
 
@@ -37,7 +43,33 @@ struct Options {
   std::optional<double> lambda, eta, beta, mu, lr;
   std::optional<int> threads;
   std::optional<uint64_t> seed;
+  // The launcher (docs/slurm.md).
+  std::string launcher = "local";
+  std::optional<std::string> slurm_partition, slurm_account, slurm_time, slurm_mem, slurm_extra;
+  std::optional<int64_t> slurm_cpus_per_task, slurm_gpus_per_task;
 };
+
+// The launcher of --launcher with the experiment's "slurm" section under the --slurm-* flags.
+std::shared_ptr<warp::WorkerLauncher> make_launcher(const Options& o, const warp::Experiment& exp) {
+  const bool slurm_flags = o.slurm_partition || o.slurm_account || o.slurm_time || o.slurm_mem || o.slurm_extra ||
+                           o.slurm_cpus_per_task || o.slurm_gpus_per_task;
+  if (o.launcher == "local") {
+    if (slurm_flags) throw warp::BadInput("the --slurm-* options need --launcher slurm");
+    return std::make_shared<warp::LocalLauncher>();
+  }
+  if (o.launcher != "slurm")
+    throw warp::BadInput("warp: launcher (--launcher) must be local or slurm, got '" + o.launcher + "'");
+  warp::SlurmOptions so = warp::slurm_options_for(exp);
+  if (o.slurm_partition) so.partition = *o.slurm_partition;
+  if (o.slurm_account) so.account = *o.slurm_account;
+  if (o.slurm_time) so.time = *o.slurm_time;
+  if (o.slurm_mem) so.mem = *o.slurm_mem;
+  if (o.slurm_extra) so.extra = warp::split_shell_words(*o.slurm_extra, "--slurm-extra");
+  if (o.slurm_cpus_per_task) so.cpus_per_task = *o.slurm_cpus_per_task;
+  if (o.slurm_gpus_per_task) so.gpus_per_task = *o.slurm_gpus_per_task;
+  so.validate();
+  return std::make_shared<warp::SlurmLauncher>(so);
+}
 
 std::vector<double> parse_grid(const std::string& text) {
   std::vector<double> out;
@@ -108,10 +140,19 @@ void register_run(CLI::App& app) {
   cmd->add_option("--eval-prompts", o->eval_prompts, "RL and front points: evaluation prompts (0: the protocol's)");
   cmd->add_option("--ckpt-every", o->ckpt_every, "RL: steps between resumable checkpoints");
   cmd->add_option("--reward", o->reward, "RL: gold | rm:PATH | external:CMD");
+  cmd->add_option("--launcher", o->launcher, "How the workers run: local (child processes) or slurm (one job array per iteration)");
+  cmd->add_option("--slurm-partition", o->slurm_partition, "Slurm: sbatch --partition (default: the experiment's \"slurm\" section)");
+  cmd->add_option("--slurm-account", o->slurm_account, "Slurm: sbatch --account");
+  cmd->add_option("--slurm-time", o->slurm_time, "Slurm: sbatch --time per worker (minutes, HH:MM:SS, D-HH:MM, ...)");
+  cmd->add_option("--slurm-cpus-per-task", o->slurm_cpus_per_task, "Slurm: sbatch --cpus-per-task (also the workers' threads when --threads is not given)");
+  cmd->add_option("--slurm-gpus-per-task", o->slurm_gpus_per_task, "Slurm: sbatch --gpus-per-task");
+  cmd->add_option("--slurm-mem", o->slurm_mem, "Slurm: sbatch --mem per worker (e.g. 8G)");
+  cmd->add_option("--slurm-extra", o->slurm_extra, "Slurm: more sbatch arguments, as one shell-quoted string");
   cmd->callback([o] {
     auto exp = warp::Experiment::open(o->exp);
     warp::WarpDriverOptions options;
     options.warp_executable = own_executable();
+    options.launcher = make_launcher(*o, exp);
     warp::cli::ProgressLine line;
     warp::WarpResult r;
     if (o->resume) {
@@ -148,6 +189,11 @@ void register_run(CLI::App& app) {
       if (o->steps) wc.steps = *o->steps;
       if (o->parallel) wc.parallel = *o->parallel;
       if (o->threads) wc.threads = *o->threads;
+      // On Slurm "all cores" would be the cores of this (login) host: a worker gets the CPUs of its task.
+      if (o->launcher == "slurm" && wc.threads == 0) {
+        const int64_t cpus = std::static_pointer_cast<warp::SlurmLauncher>(options.launcher)->options().cpus_per_task;
+        wc.threads = static_cast<int>(cpus > 0 ? cpus : 1);
+      }
       if (o->seed) wc.seed = *o->seed;
       if (o->lambda) wc.lambda = *o->lambda;
       if (o->eta) wc.eta = *o->eta;

@@ -550,4 +550,70 @@ std::optional<CheckpointRecord> ExperimentDb::find_checkpoint_by_sha256(const st
   return read_checkpoint(*s);
 }
 
+// ---------------------------------------------------------------- worker jobs
+
+int64_t ExperimentDb::add_worker_job(const WorkerJobSpec& spec) {
+  impl_->require_writable("record a worker job");
+  if (spec.worker.empty() || spec.launcher.empty() || spec.job_id.empty())
+    throw BadInput("worker job: worker, launcher and job id must not be empty (worker '" + spec.worker +
+                   "', launcher '" + spec.launcher + "', job '" + spec.job_id + "')");
+  Transaction tx(impl_->db, TxnMode::Immediate);
+  impl_->require_run(spec.driver_run_id);
+  {
+    StatementScope q(impl_->stmt("SELECT id FROM worker_jobs WHERE launcher = ? AND job_id = ?"));
+    q->bind(1, spec.launcher).bind(2, spec.job_id);
+    if (q->step())
+      throw BadInput(file_message(path(), spec.launcher + " job " + spec.job_id + " is recorded already"));
+  }
+  const double now = unix_now();
+  StatementScope s(impl_->stmt(
+      "INSERT INTO worker_jobs(driver_run_id, worker, launcher, job_id, node, state, log_path, submitted_at, updated_at) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+  s->bind(1, spec.driver_run_id).bind(2, spec.worker).bind(3, spec.launcher).bind(4, spec.job_id).bind(5, spec.node);
+  s->bind(6, spec.state).bind(7, spec.log_path).bind(8, now).bind(9, now).run();
+  const int64_t id = impl_->db.last_insert_rowid();
+  tx.commit();
+  return id;
+}
+
+void ExperimentDb::update_worker_job(int64_t job_row_id, const std::string& state, const std::string& node,
+                                     std::optional<int> exit_code) {
+  impl_->require_writable("update a worker job");
+  Transaction tx(impl_->db, TxnMode::Immediate);
+  StatementScope s(impl_->stmt(
+      "UPDATE worker_jobs SET state = ?, node = CASE WHEN ? = '' THEN node ELSE ? END, exit_code = ?, updated_at = ? "
+      "WHERE id = ?"));
+  s->bind(1, state).bind(2, node).bind(3, node);
+  if (exit_code) s->bind(4, static_cast<int64_t>(*exit_code));
+  else s->bind(4, nullptr);
+  s->bind(5, unix_now()).bind(6, job_row_id).run();
+  if (impl_->db.changes() != 1)
+    throw BadInput(file_message(path(), "no worker job with id " + std::to_string(job_row_id)));
+  tx.commit();
+}
+
+std::vector<WorkerJobRecord> ExperimentDb::list_worker_jobs(int64_t driver_run_id) const {
+  std::vector<WorkerJobRecord> out;
+  StatementScope s(impl_->stmt(
+      "SELECT id, driver_run_id, worker, launcher, job_id, node, state, exit_code, log_path, submitted_at, updated_at "
+      "FROM worker_jobs WHERE driver_run_id = ? ORDER BY id"));
+  s->bind(1, driver_run_id);
+  while (s->step()) {
+    WorkerJobRecord r;
+    r.id = s->column_int64(0);
+    r.driver_run_id = s->column_int64(1);
+    r.worker = s->column_text(2);
+    r.launcher = s->column_text(3);
+    r.job_id = s->column_text(4);
+    r.node = s->column_text(5);
+    r.state = s->column_text(6);
+    if (auto c = s->column_opt_int64(7)) r.exit_code = static_cast<int>(*c);
+    r.log_path = s->column_text(8);
+    r.submitted_at = s->column_double(9);
+    r.updated_at = s->column_double(10);
+    out.push_back(r);
+  }
+  return out;
+}
+
 }  // namespace warp

@@ -6,6 +6,7 @@
 //   runs         one row per run: kind, status, process (pid, host, heartbeat), lineage, message
 //   metrics      (run, step, key, value, wall time); ids only grow, so viewers read "rows since id N"
 //   checkpoints  files written or imported: path, step, sha256, kind, metadata
+//   worker_jobs  scheduler (Slurm) jobs of warp run's workers: job id, node, state, exit code
 //
 // Writers batch their writes in BEGIN IMMEDIATE transactions (one per metrics batch); readers open
 // the file read-only and never block writers. Each process (and each thread) opens its own
@@ -107,6 +108,16 @@ class ExperimentDb {
   std::vector<CheckpointRecord> list_checkpoints(std::optional<int64_t> run_id = std::nullopt) const;
   // The first checkpoint registered with this digest (any case), if any.
   std::optional<CheckpointRecord> find_checkpoint_by_sha256(const std::string& sha256) const;
+
+  // --- worker jobs (schema v4): the scheduler jobs of warp run's workers
+  // BadInput when the driver run is unknown, the worker, launcher or job id empty, or the job id
+  // already recorded for this launcher.
+  int64_t add_worker_job(const WorkerJobSpec& spec);
+  // The job's last known state, node ("" keeps the recorded one) and exit code; updated_at = now.
+  void update_worker_job(int64_t job_row_id, const std::string& state, const std::string& node,
+                         std::optional<int> exit_code);
+  // A driver's worker jobs by id (submission order).
+  std::vector<WorkerJobRecord> list_worker_jobs(int64_t driver_run_id) const;
 
  private:
   struct Impl;

@@ -112,4 +112,22 @@ struct CheckpointRecord {
   std::string meta_json;
 };
 
+// A scheduler job of a `warp run` worker (table worker_jobs, schema v4).
+struct WorkerJobSpec {
+  int64_t driver_run_id = 0;
+  std::string worker;    // the worker's run name
+  std::string launcher;  // "slurm"
+  std::string job_id;    // as the scheduler names it: "<array job id>_<task>"
+  std::string node;
+  std::string state;     // the scheduler's state: PENDING, RUNNING, COMPLETED, FAILED, ...
+  std::string log_path;  // the worker's log
+};
+
+struct WorkerJobRecord : WorkerJobSpec {
+  int64_t id = 0;
+  std::optional<int> exit_code;  // once ended
+  double submitted_at = 0;
+  double updated_at = 0;
+};
+
 }  // namespace warp

@@ -127,8 +127,35 @@ Migration schema_v3() {
   return m;
 }
 
+// Schema v4: the scheduler jobs of `warp run`'s workers (warp/launcher.h, docs/slurm.md): one row
+// per submission of a worker (a resubmitted worker gets another row), its job id as the scheduler
+// names it ("<array job id>_<task>" for Slurm), the node it ran on and its last known state and exit
+// code, so the app and a resumed driver see where each worker is.
+Migration schema_v4() {
+  Migration m;
+  m.version = 4;
+  m.description = "worker_jobs (scheduler jobs of warp run's workers)";
+  m.statements = {
+      R"(CREATE TABLE worker_jobs(
+           id            INTEGER PRIMARY KEY,
+           driver_run_id INTEGER NOT NULL REFERENCES runs(id),
+           worker        TEXT NOT NULL,
+           launcher      TEXT NOT NULL,
+           job_id        TEXT NOT NULL,
+           node          TEXT NOT NULL DEFAULT '',
+           state         TEXT NOT NULL DEFAULT '',
+           exit_code     INTEGER,
+           log_path      TEXT NOT NULL DEFAULT '',
+           submitted_at  REAL NOT NULL,
+           updated_at    REAL NOT NULL,
+           UNIQUE (launcher, job_id)))",
+      "CREATE INDEX worker_jobs_by_driver ON worker_jobs(driver_run_id, worker, id)",
+  };
+  return m;
+}
+
 // Migrations in order; a new schema version is one more function appended here.
-std::vector<Migration> build_migrations() { return {schema_v1(), schema_v2(), schema_v3()}; }
+std::vector<Migration> build_migrations() { return {schema_v1(), schema_v2(), schema_v3(), schema_v4()}; }
 
 void validate_list(const std::vector<Migration>& migrations) {
   if (migrations.empty()) throw Error("schema migrations: the list is empty");

@@ -28,6 +28,7 @@
 #include "util/fsutil.h"
 #include "util/json_fields.h"
 #include "util/sha256.h"
+#include "warp/launcher.h"
 #include "warp/worker_process.h"
 #include "experiment/checkpoint_trust.h"
 #include "util/json_read.h"
@@ -145,6 +146,8 @@ class Driver {
       const unsigned hw = std::thread::hardware_concurrency();
       threads_ = std::max(1, static_cast<int>(hw));
     }
+    launcher_ = options_.launcher ? options_.launcher : std::make_shared<LocalLauncher>();
+    if (!options_.launch) launcher_->begin({exp_.dir(), options_.warp_executable, wc_.name, run_id_, 0});
   }
 
   WarpResult run() {
@@ -275,44 +278,36 @@ class Driver {
 
   std::string log_path(const std::string& worker) const { return exp_.dir() + "/logs/" + worker + ".log"; }
 
-  int64_t launch(const WorkerLaunch& wl) {
-    if (options_.launch) return options_.launch(wl);
-    const std::string log = log_path(wl.name);
-    make_dirs(parent_dir(log));
-    {
-      std::ofstream out(log, std::ios::app);
-      const std::time_t now = std::time(nullptr);
-      char when[64];
-      std::strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", std::localtime(&now));
-      out << "=== " << when << " warp run " << wc_.name << " " << (wl.resume ? "resumes" : "starts") << ":";
-      out << " " << options_.warp_executable;
-      for (const auto& a : wl.args) out << " " << a;
-      out << "\n";
+  // Starts workers together (one Slurm job array with the Slurm launcher); each slot is running
+  // once its worker started (a hook failing half-way leaves the ones started before it running).
+  void launch(const std::vector<WorkerLaunch>& batch, const std::vector<Slot*>& slots) {
+    if (options_.launch) {
+      for (size_t k = 0; k < batch.size(); ++k) {
+        slots[k]->handle = options_.launch(batch[k]);
+        slots[k]->state = Slot::State::Running;
+      }
+      return;
     }
-    WorkerProcess p = WorkerProcess::start(options_.warp_executable, wl.args, log);
-    const int64_t pid = p.pid();
-    processes_.emplace(pid, std::move(p));
-    return pid;
+    launcher_->set_iteration(iteration_);
+    const std::vector<int64_t> handles = launcher_->launch(batch);
+    for (size_t k = 0; k < batch.size(); ++k) {
+      slots[k]->handle = handles.at(k);
+      slots[k]->state = Slot::State::Running;
+    }
   }
 
   std::optional<int> poll(int64_t handle) {
     if (options_.poll) return options_.poll(handle);
-    auto it = processes_.find(handle);
-    if (it == processes_.end()) return 255;
-    auto code = it->second.poll();
-    if (code) processes_.erase(it);
-    return code;
+    return launcher_->poll(handle);
   }
 
   void stop(int64_t handle) {
     if (options_.stop) return options_.stop(handle);
-    auto it = processes_.find(handle);
-    if (it != processes_.end()) it->second.terminate();
+    launcher_->stop(handle);
   }
 
   void force_kill(int64_t handle) {
-    auto it = processes_.find(handle);
-    if (it != processes_.end()) it->second.kill();
+    if (!options_.launch) launcher_->kill(handle);
   }
 
   // How a row found in the DB is taken up: Done (finished), Adopted (its process still runs),
@@ -363,6 +358,9 @@ class Driver {
         msg += "; no output in " + log_path(s.name);
       }
     }
+    // A scheduler's task: which one, where, and its log.
+    if (!options_.launch && launcher_->kind() != "local")
+      msg += " [" + launcher_->describe(s.handle) + "; worker log: " + log_path(s.name) + "]";
     return msg;
   }
 
@@ -412,6 +410,13 @@ class Driver {
       s.name = it.runs[static_cast<size_t>(m - 1)];
       s.m = m;
       classify(s);
+      // A job of an earlier driver of this run that the scheduler still has: follow it, not a second one.
+      if (s.state == Slot::State::Pending && !options_.launch) {
+        if (auto h = launcher_->reattach(s.name)) {
+          s.handle = *h;
+          s.state = Slot::State::Running;
+        }
+      }
       slots.push_back(s);
     }
     const std::string config_file = exp_.dir() + "/logs/" + wc_.name + "-rl.json";
@@ -436,8 +441,13 @@ class Driver {
             const char* what = s.state == Slot::State::Done      ? "done"
                                : s.state == Slot::State::Pending ? "waiting"
                                                                  : nullptr;
+            // A scheduler's worker that is not running yet (or any more) shows its state: PENDING, ...
+            std::string sched;
+            if (s.state == Slot::State::Running && !options_.launch) sched = launcher_->state(s.handle);
+            if (sched == "RUNNING") sched.clear();
             detail += " r" + std::to_string(s.m) + " " +
-                      (what ? std::string(what) : std::to_string(s.step) + "/" + std::to_string(rl_.steps));
+                      (what ? std::string(what)
+                            : !sched.empty() ? sched : std::to_string(s.step) + "/" + std::to_string(rl_.steps));
           }
         }
         if (!keep_going({"train", done, wc_.runs, detail})) {
@@ -478,6 +488,8 @@ class Driver {
         // Start pending workers, at most P at a time.
         int64_t active = 0;
         for (const auto& s : slots) active += s.state == Slot::State::Running || s.state == Slot::State::Adopted;
+        std::vector<WorkerLaunch> batch;
+        std::vector<Slot*> starting;
         for (auto& s : slots) {
           if (active >= parallel_) break;
           if (s.state != Slot::State::Pending) continue;
@@ -494,9 +506,12 @@ class Driver {
             }
             wl.args = new_worker_args(s.name, s.m, init, config_file);
           }
-          s.handle = launch(wl);
-          s.state = Slot::State::Running;
+          batch.push_back(wl);
+          starting.push_back(&s);
           ++active;
+        }
+        if (!batch.empty()) {
+          launch(batch, starting);
           last_display = std::chrono::steady_clock::now() - std::chrono::seconds(10);  // show it
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(options_.poll_interval_ms));
@@ -692,7 +707,7 @@ class Driver {
   int64_t iteration_ = 0;
   std::string stage_ = "start";
   std::string last_slerp_sha_;  // SHA-256 of the current iteration's SLERP file
-  std::map<int64_t, WorkerProcess> processes_;
+  std::shared_ptr<WorkerLauncher> launcher_;
   std::chrono::steady_clock::time_point last_beat_ = std::chrono::steady_clock::now();
   WarpResult result_;
 };

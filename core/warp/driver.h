@@ -60,6 +60,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -125,6 +126,8 @@ struct WorkerLaunch {
   std::vector<std::string> args;  // the `warp` arguments (starting with "train")
 };
 
+class WorkerLauncher;  // warp/launcher.h
+
 struct WarpDriverOptions {
   std::string warp_executable;  // path of the `warp` binary (the CLI passes its own)
   // Optional, all three or none: start a worker and return a handle the driver polls every
@@ -137,6 +140,9 @@ struct WarpDriverOptions {
   int poll_interval_ms = 100;
   // Seconds to wait for stopped workers to end before SIGKILL (default launcher only).
   double stop_timeout_s = 300;
+  // How the workers run when the hooks are empty (warp/launcher.h): null = LocalLauncher (child
+  // processes); a SlurmLauncher submits them as Slurm job arrays (`warp run --launcher slurm`).
+  std::shared_ptr<WorkerLauncher> launcher;
 };
 
 // One evaluated point of a front.

@@ -81,13 +81,13 @@ TEST(ExperimentDbSchema, CreatesAndReopens) {
   int64_t run_id = 0;
   {
     ExperimentDb db = ExperimentDb::open(path);
-    EXPECT_EQ(db.schema_version(), 3);
-    EXPECT_EQ(latest_schema_version(), 3);
-    EXPECT_EQ(scalar(db.database(), "PRAGMA user_version"), 3);
+    EXPECT_EQ(db.schema_version(), 4);
+    EXPECT_EQ(latest_schema_version(), 4);
+    EXPECT_EQ(scalar(db.database(), "PRAGMA user_version"), 4);
     EXPECT_EQ(scalar(db.database(), "PRAGMA application_id"), kWarpApplicationId);
     auto names = schema_names(db.database());
     for (const char* t : {"experiments", "runs", "metrics", "metric_keys", "checkpoints", "metric_rows", "eval_points",
-                          "merge_points", "merge_points_by_inputs"})
+                          "merge_points", "merge_points_by_inputs", "worker_jobs", "worker_jobs_by_driver"})
       EXPECT_TRUE(names.count(t)) << "missing " << t;
     int64_t first = db.ensure_experiment("demo", R"({"a":1})");
     EXPECT_EQ(db.ensure_experiment("demo", "{}"), first);
@@ -95,7 +95,7 @@ TEST(ExperimentDbSchema, CreatesAndReopens) {
     db.append_metrics(run_id, {{0, "loss", 3.5}, {1, "loss", 2.5}});
   }
   ExperimentDb db = ExperimentDb::open(path);
-  EXPECT_EQ(db.schema_version(), 3);
+  EXPECT_EQ(db.schema_version(), 4);
   auto experiments = db.list_experiments();
   ASSERT_EQ(experiments.size(), 1u);
   EXPECT_EQ(experiments[0].name, "demo");
@@ -191,7 +191,7 @@ TEST(ExperimentDbSchema, V3FromAV2DatabaseKeepsRowsAndAddsMergePoints) {
                        "'a.h5', '{}', 8, 0.5, '{}', 1.0)");
   }
   ExperimentDb db = ExperimentDb::open(path);
-  EXPECT_EQ(db.schema_version(), 3);
+  EXPECT_EQ(db.schema_version(), latest());
   EXPECT_EQ(db.get_run(run_id).name, "rl-1");
   const auto series = db.read_metrics(run_id, "eval/reward");
   ASSERT_EQ(series.size(), 1u);
@@ -213,6 +213,63 @@ TEST(ExperimentDbSchema, V3FromAV2DatabaseKeepsRowsAndAddsMergePoints) {
   // Reopened read-only (the version the code expects): the rows are there.
   ExperimentDb ro = ExperimentDb::open_read_only(path);
   EXPECT_EQ(scalar(ro.database(), "SELECT count(*) FROM eval_points"), 1);
+}
+
+// A database of a build at schema v3 upgrades to v4 (worker_jobs of warp run's Slurm workers) with
+// its rows kept; jobs are recorded, updated and listed per driver; bad ones are refused.
+TEST(ExperimentDbSchema, V4FromAV3DatabaseKeepsRowsAndRecordsWorkerJobs) {
+  auto dir = test::scratch_dir("edb-v4-from-v3");
+  const std::string path = dir + "/experiment.db";
+  const std::vector<Migration> v1_v3 = {schema_migrations().at(0), schema_migrations().at(1), schema_migrations().at(2)};
+  ExperimentDbOptions o;
+  o.migrations = &v1_v3;
+  int64_t driver = 0;
+  {
+    ExperimentDb db = ExperimentDb::open(path, o);
+    ASSERT_EQ(db.schema_version(), 3);
+    EXPECT_FALSE(schema_names(db.database()).count("worker_jobs"));
+    driver = db.create_run({"w", "warp"});
+    db.append_metrics(driver, {{1, "warp/mean_omega_deg", 12.5}});
+  }
+  ExperimentDb db = ExperimentDb::open(path);
+  EXPECT_EQ(db.schema_version(), 4);
+  EXPECT_EQ(db.read_metrics(driver, "warp/mean_omega_deg").at(0).value, 12.5);
+  EXPECT_TRUE(db.list_worker_jobs(driver).empty());
+  WorkerJobSpec j;
+  j.driver_run_id = driver;
+  j.worker = "w-i1-r1";
+  j.launcher = "slurm";
+  j.job_id = "41_0";
+  j.state = "PENDING";
+  j.log_path = "/x/logs/w-i1-r1.log";
+  const int64_t a = db.add_worker_job(j);
+  j.worker = "w-i1-r2";
+  j.job_id = "41_1";
+  const int64_t b = db.add_worker_job(j);
+  db.update_worker_job(a, "RUNNING", "node7", std::nullopt);
+  db.update_worker_job(a, "COMPLETED", "", 0);  // "" keeps the node
+  db.update_worker_job(b, "FAILED", "node8", 1);
+  const auto jobs = ExperimentDb::open_read_only(path).list_worker_jobs(driver);
+  ASSERT_EQ(jobs.size(), 2u);
+  EXPECT_EQ(jobs[0].worker, "w-i1-r1");
+  EXPECT_EQ(jobs[0].job_id, "41_0");
+  EXPECT_EQ(jobs[0].node, "node7");
+  EXPECT_EQ(jobs[0].state, "COMPLETED");
+  EXPECT_EQ(jobs[0].exit_code, std::optional<int>(0));
+  EXPECT_EQ(jobs[0].log_path, "/x/logs/w-i1-r1.log");
+  EXPECT_GE(jobs[0].updated_at, jobs[0].submitted_at);
+  EXPECT_EQ(jobs[1].state, "FAILED");
+  EXPECT_EQ(jobs[1].exit_code, std::optional<int>(1));
+  // A job id twice, an unknown driver, empty fields, an unknown row: refused, nothing written.
+  EXPECT_THROW(db.add_worker_job(j), BadInput);
+  j.job_id = "42_0";
+  j.driver_run_id = driver + 100;
+  EXPECT_THROW(db.add_worker_job(j), BadInput);
+  j.driver_run_id = driver;
+  j.worker = "";
+  EXPECT_THROW(db.add_worker_job(j), BadInput);
+  EXPECT_THROW(db.update_worker_job(b + 100, "RUNNING", "", std::nullopt), BadInput);
+  EXPECT_EQ(db.list_worker_jobs(driver).size(), 2u);
 }
 
 TEST(ExperimentDbSchema, FailedMigrationLeavesPreviousVersion) {

@@ -1,0 +1,65 @@
+// The local launcher: each worker a child process of the driver (warp/worker_process.h).
+#include <ctime>
+#include <fstream>
+#include <map>
+
+#include "util/fsutil.h"
+#include "warp/launcher.h"
+#include "warp/worker_process.h"
+
+namespace warp {
+
+struct LocalLauncher::Impl {
+  std::map<int64_t, WorkerProcess> processes;
+};
+
+LocalLauncher::LocalLauncher() : impl_(std::make_unique<Impl>()) {}
+LocalLauncher::~LocalLauncher() = default;
+
+void LocalLauncher::begin(const LauncherContext& context) {
+  context_ = context;
+  exp_dir_ = context.exp_dir;
+}
+
+std::vector<int64_t> LocalLauncher::launch(const std::vector<WorkerLaunch>& workers) {
+  std::vector<int64_t> handles;
+  for (const WorkerLaunch& wl : workers) {
+    const std::string log = log_path(wl.name);
+    make_dirs(parent_dir(log));
+    {
+      std::ofstream out(log, std::ios::app);
+      const std::time_t now = std::time(nullptr);
+      char when[64];
+      std::strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", std::localtime(&now));
+      out << "=== " << when << " warp run " << context_.driver_name << " " << (wl.resume ? "resumes" : "starts") << ":";
+      out << " " << context_.warp_executable;
+      for (const auto& a : wl.args) out << " " << a;
+      out << "\n";
+    }
+    WorkerProcess p = WorkerProcess::start(context_.warp_executable, wl.args, log);
+    const int64_t pid = p.pid();
+    impl_->processes.emplace(pid, std::move(p));
+    handles.push_back(pid);
+  }
+  return handles;
+}
+
+std::optional<int> LocalLauncher::poll(int64_t handle) {
+  auto it = impl_->processes.find(handle);
+  if (it == impl_->processes.end()) return 255;
+  auto code = it->second.poll();
+  if (code) impl_->processes.erase(it);
+  return code;
+}
+
+void LocalLauncher::stop(int64_t handle) {
+  auto it = impl_->processes.find(handle);
+  if (it != impl_->processes.end()) it->second.terminate();
+}
+
+void LocalLauncher::kill(int64_t handle) {
+  auto it = impl_->processes.find(handle);
+  if (it != impl_->processes.end()) it->second.kill();
+}
+
+}  // namespace warp

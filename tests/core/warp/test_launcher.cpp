@@ -1,0 +1,163 @@
+// The Slurm launcher's parts that need no cluster (warp/launcher.h): its options (validation with
+// errors naming the field and flag, the config's "slurm" section, the sbatch arguments), the
+// --slurm-extra splitting, and the parsers of squeue / scontrol / sacct output. The launcher itself
+// runs on a real cluster in tests/slurm (label slurm).
+#include <gtest/gtest.h>
+
+#include "experiment/experiment.h"
+#include "test_support.h"
+#include "util/error.h"
+#include "util/fsutil.h"
+#include "warp/launcher.h"
+
+using namespace warp;
+
+namespace {
+
+std::string error_of(const SlurmOptions& o) {
+  try {
+    o.validate();
+  } catch (const BadInput& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST(SlurmOptions, ValidatesEachFieldNamingIt) {
+  SlurmOptions o;
+  EXPECT_EQ(error_of(o), "");
+  EXPECT_TRUE(o.sbatch_args().empty());
+  o.partition = "gpu";
+  o.account = "proj1";
+  o.time = "1-02:30:00";
+  o.cpus_per_task = 4;
+  o.gpus_per_task = 1;
+  o.mem = "16G";
+  o.extra = {"--qos=high", "--constraint=a100"};
+  EXPECT_EQ(error_of(o), "");
+  EXPECT_EQ(o.sbatch_args(), (std::vector<std::string>{"--partition=gpu", "--account=proj1", "--time=1-02:30:00",
+                                                       "--cpus-per-task=4", "--gpus-per-task=1", "--mem=16G",
+                                                       "--qos=high", "--constraint=a100"}));
+  for (const char* t : {"30", "10:00", "2:00:00", "3-12", "3-12:30", "3-12:30:15", "UNLIMITED"}) {
+    SlurmOptions ok;
+    ok.time = t;
+    EXPECT_EQ(error_of(ok), "") << t;
+  }
+  SlurmOptions bad;
+  bad.time = "2h";
+  EXPECT_EQ(error_of(bad),
+            "slurm: time (--slurm-time) must be a Slurm time limit (minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM or "
+            "D-HH:MM:SS), got '2h'");
+  bad = {};
+  bad.mem = "lots";
+  EXPECT_NE(error_of(bad).find("slurm: mem (--slurm-mem) must be a memory size"), std::string::npos);
+  bad = {};
+  bad.cpus_per_task = -1;
+  EXPECT_NE(error_of(bad).find("slurm: cpus_per_task (--slurm-cpus-per-task) must be in 0..4096"), std::string::npos);
+  bad = {};
+  bad.gpus_per_task = 65;
+  EXPECT_NE(error_of(bad).find("slurm: gpus_per_task (--slurm-gpus-per-task) must be in 0..64"), std::string::npos);
+  bad = {};
+  bad.partition = "a b";
+  EXPECT_NE(error_of(bad).find("slurm: partition (--slurm-partition)"), std::string::npos);
+  bad = {};
+  bad.extra = {""};
+  EXPECT_NE(error_of(bad).find("slurm: extra (--slurm-extra)"), std::string::npos);
+  EXPECT_THROW(SlurmLauncher{bad}, BadInput);
+}
+
+TEST(SlurmOptions, ExperimentSectionGivesDefaultsAndBadOnesNameTheField) {
+  const std::string dir = test::scratch_dir("slurm-options");
+  Experiment e = Experiment::create(dir + "/exp", "smoke");
+  EXPECT_EQ(slurm_options_for(e).to_json(), SlurmOptions().to_json());  // no section: no options
+  nlohmann::json cfg = e.config();
+  cfg["slurm"] = {{"partition", "cpu"}, {"time", "30"}, {"cpus_per_task", 2}, {"extra", {"--qos=low"}}};
+  write_file_atomic(e.config_path(), cfg.dump(2));
+  const SlurmOptions o = slurm_options_for(Experiment::open(e.dir()));
+  EXPECT_EQ(o.partition, "cpu");
+  EXPECT_EQ(o.time, "30");
+  EXPECT_EQ(o.cpus_per_task, 2);
+  EXPECT_EQ(o.extra, std::vector<std::string>{"--qos=low"});
+  auto refused = [&](const nlohmann::json& section, const std::string& expect) {
+    nlohmann::json c = e.config();
+    c["slurm"] = section;
+    write_file_atomic(e.config_path(), c.dump(2));
+    try {
+      slurm_options_for(Experiment::open(e.dir()));
+      ADD_FAILURE() << "accepted " << section.dump();
+    } catch (const BadInput& err) {
+      const std::string msg = err.what();
+      EXPECT_NE(msg.find(e.config_path() + " (slurm)"), std::string::npos) << msg;
+      EXPECT_NE(msg.find(expect), std::string::npos) << msg;
+    }
+  };
+  refused({{"cpus_per_task", "four"}}, "field 'cpus_per_task' must be an integer");
+  refused({{"partiton", "cpu"}}, "unknown field(s) 'partiton'");
+  refused({{"extra", "--qos=low"}}, "field 'extra' must be a list of strings");
+  refused({{"time", "soon"}}, "slurm: time (--slurm-time)");
+  refused(nlohmann::json::array(), "expected a JSON object");
+}
+
+TEST(SlurmOptions, ExtraSplitsLikeAShell) {
+  EXPECT_EQ(split_shell_words("--qos=high  --comment='two words' \"--x=a \\\"b\\\"\" c\\ d", "--slurm-extra"),
+            (std::vector<std::string>{"--qos=high", "--comment=two words", "--x=a \"b\"", "c d"}));
+  EXPECT_TRUE(split_shell_words("   ", "--slurm-extra").empty());
+  EXPECT_EQ(split_shell_words("''", "x"), std::vector<std::string>{""});
+  try {
+    split_shell_words("--comment='open", "--slurm-extra");
+    ADD_FAILURE();
+  } catch (const BadInput& e) {
+    EXPECT_NE(std::string(e.what()).find("--slurm-extra: unterminated '"), std::string::npos) << e.what();
+  }
+}
+
+TEST(SlurmParsers, SqueueScontrolSacctAndExitCodes) {
+  const auto q = parse_squeue("12_0|RUNNING|n3\n12_1|PENDING|\n\n13_0|COMPLETING|n4\n");
+  ASSERT_EQ(q.size(), 3u);
+  EXPECT_EQ(q[0].job_id, "12_0");
+  EXPECT_EQ(q[0].state, "RUNNING");
+  EXPECT_EQ(q[0].node, "n3");
+  EXPECT_EQ(q[1].node, "");
+  EXPECT_FALSE(q[1].exit_code);
+
+  const auto c = parse_scontrol_jobs(
+      "JobId=14 ArrayJobId=12 ArrayTaskId=1 JobName=w-i1 JobState=FAILED Reason=NonZeroExitCode ExitCode=3:0 "
+      "NodeList=n3 BatchHost=n3\n"
+      "JobId=12 ArrayJobId=12 ArrayTaskId=0 JobState=CANCELLED ExitCode=0:15 NodeList=n4\n"
+      "JobId=15 ArrayJobId=12 ArrayTaskId=2 JobState=PENDING ExitCode=0:0 NodeList=(null)\n");
+  ASSERT_EQ(c.size(), 3u);
+  EXPECT_EQ(c[0].job_id, "12_1");
+  EXPECT_EQ(c[0].state, "FAILED");
+  EXPECT_EQ(c[0].exit_code, std::optional<int>(3));
+  EXPECT_EQ(c[0].node, "n3");
+  EXPECT_EQ(c[1].job_id, "12_0");
+  EXPECT_EQ(c[1].exit_code, std::optional<int>(128 + 15));
+  EXPECT_EQ(c[2].state, "PENDING");
+  EXPECT_FALSE(c[2].exit_code);  // not ended: no exit code yet
+  EXPECT_EQ(c[2].node, "");
+
+  const auto a = parse_sacct("12_0|COMPLETED|0:0|n3\n12_1|CANCELLED by 0|0:15|n4\n12_2|PENDING|0:0|None assigned\n");
+  ASSERT_EQ(a.size(), 3u);
+  EXPECT_EQ(a[0].exit_code, std::optional<int>(0));
+  EXPECT_EQ(a[1].state, "CANCELLED");
+  EXPECT_EQ(a[1].exit_code, std::optional<int>(143));
+  EXPECT_EQ(a[2].node, "");
+  EXPECT_FALSE(a[2].exit_code);
+
+  EXPECT_EQ(parse_slurm_exit_code("2:0"), std::optional<int>(2));
+  EXPECT_EQ(parse_slurm_exit_code("0:9"), std::optional<int>(137));
+  EXPECT_FALSE(parse_slurm_exit_code("x"));
+  EXPECT_FALSE(parse_slurm_exit_code(""));
+}
+
+TEST(RunCommand, CapturesOutputsAndExitCodes) {
+  const CommandOutput r = run_command({"sh", "-c", "echo out; echo err >&2; exit 4"});
+  EXPECT_EQ(r.code, 4);
+  EXPECT_EQ(r.out, "out\n");
+  EXPECT_EQ(r.err, "err\n");
+  const CommandOutput missing = run_command({"no-such-command-warp-test"});
+  EXPECT_EQ(missing.code, 127);
+  EXPECT_NE(missing.err.find("no-such-command-warp-test"), std::string::npos);
+}

@@ -1,0 +1,281 @@
+// `warp run --launcher slurm` on the real single-node cluster (label slurm, docs/slurm.md), with the
+// smoke preset, I = 2, M = 2, one thread per worker, on the CPU:
+//   - the same final policies (every parameter bit for bit) and the same fronts as --launcher local;
+//     each iteration's workers are one job array, whose job ids, node, states and exit codes are
+//     in worker_jobs;
+//   - a task cancelled with scancel stops the iteration with a message naming the task and the
+//     worker's log; `warp run --resume --launcher slurm` then submits only that worker again, which
+//     continues its run (resume from its checkpoint is bitwise tested with the local launcher in
+//     tests/core/warp/test_warp_process.cpp), and finishes.
+#include <gtest/gtest.h>
+
+#include <torch/torch.h>
+
+#include <chrono>
+#include <map>
+#include <thread>
+
+#include "db/experiment_db.h"
+#include "experiment/experiment.h"
+#include "experiment/task_data.h"
+#include "slurm_test_support.h"
+#include "store/checkpoint_h5.h"
+#include "test_support.h"
+#include "util/fsutil.h"
+#include "warp/worker_process.h"
+
+using namespace warp;
+using namespace warp::test;
+
+namespace {
+
+using Args = std::vector<std::string>;
+
+Args run_args(const std::string& exp, int64_t steps) {
+  return {"run", "--exp", exp, "--name", "w", "--iterations", "2", "--runs", "2", "--steps", std::to_string(steps),
+          "--batch", "2", "--max-new-tokens", "8", "--ckpt-every", "2", "--eval-every", "4", "--eval-prompts", "4",
+          "--eta-grid", "0,1", "--eta", "0.5", "--threads", "1", "--reward", "gold", "--device", "cpu"};
+}
+
+struct Done {
+  int code = -1;
+  double seconds = 0;
+  std::string log;
+};
+
+Done warp_cmd(const Args& args, const std::string& log) {
+  const auto t0 = std::chrono::steady_clock::now();
+  WorkerProcess p = WorkerProcess::start(WARP_EXE, args, log);
+  Done d;
+  d.code = p.wait();
+  d.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  d.log = file_tail(log, 6000);
+  return d;
+}
+
+// The smoke experiment with its SFT policy, made once.
+const std::string& prepared() {
+  static const std::string dir = [] {
+    Experiment e = Experiment::create(scratch_dir("slurm-prepared") + "/exp", "smoke");
+    prepare_task_data(e);
+    const Done d = warp_cmd({"sft", "--exp", e.dir(), "--steps", "12", "--ckpt-every", "4", "--eval-every", "6",
+                             "--threads", "1", "--device", "cpu"},
+                            e.dir() + "/../sft.log");
+    EXPECT_EQ(d.code, 0) << d.log;
+    return e.dir();
+  }();
+  return dir;
+}
+
+std::string copy_of(const std::string& name) {
+  const std::string dir = scratch_dir(name);
+  const Shell c = sh("cp -a '" + prepared() + "' '" + dir + "/exp'");
+  EXPECT_EQ(c.code, 0) << c.out;
+  return dir + "/exp";
+}
+
+void expect_same_params(const std::string& a, const std::string& b) {
+  ASSERT_TRUE(is_regular_file(a)) << a;
+  ASSERT_TRUE(is_regular_file(b)) << b;
+  const CheckpointData ca = load_checkpoint(a), cb = load_checkpoint(b);
+  ASSERT_EQ(ca.params.size(), cb.params.size()) << a;
+  for (size_t i = 0; i < ca.params.size(); ++i) {
+    EXPECT_EQ(ca.params[i].first, cb.params[i].first) << a;
+    EXPECT_TRUE(torch::equal(ca.params[i].second, cb.params[i].second)) << a << " vs " << b << ": " << ca.params[i].first;
+  }
+}
+
+const std::vector<std::string> kFinals = {"w-i1-r1", "w-i1-r2", "w-i1-slerp", "w-i1-eta0.50", "w-i2-r1", "w-i2-r2",
+                                          "w-i2-slerp", "w-i2-eta0.00", "w-i2-eta0.50", "w-i2-eta1.00",
+                                          "w-output-eta0.00", "w-output-eta0.50", "w-output-eta1.00"};
+
+void expect_same_finals(const std::string& exp, const std::string& ref) {
+  for (const auto& f : kFinals) expect_same_params(exp + "/checkpoints/" + f + ".h5", ref + "/checkpoints/" + f + ".h5");
+}
+
+// The driver run's front and output metrics: key → (step → value).
+std::map<std::string, std::map<int64_t, double>> fronts(const std::string& exp) {
+  ExperimentDb db = ExperimentDb::open_read_only(exp + "/experiment.db");
+  const RunRecord w = *db.find_run("w");
+  std::map<std::string, std::map<int64_t, double>> out;
+  for (const auto& key : db.metric_keys(w.id))
+    for (const auto& p : db.read_metrics(w.id, key)) out[key][p.step] = p.value;
+  return out;
+}
+
+// The local launcher's run, once.
+const std::string& local_ref() {
+  static const std::string dir = [] {
+    const std::string exp = copy_of("slurm-local-ref");
+    const Done d = warp_cmd(run_args(exp, 4), exp + "/../run.log");
+    EXPECT_EQ(d.code, 0) << d.log;
+    std::printf("slurm tests: warp run --launcher local took %.1f s\n", d.seconds);
+    return exp;
+  }();
+  return dir;
+}
+
+}  // namespace
+
+TEST(SlurmRun, SameFinalsAndFrontsAsTheLocalLauncher) {
+  ASSERT_FALSE(slurm_conf().empty());
+  ASSERT_TRUE(wait_idle()) << sh("squeue").out;
+  const std::string& ref = local_ref();
+  const std::string exp = copy_of("slurm-run");
+  Args args = run_args(exp, 4);
+  args.push_back("--launcher");
+  args.push_back("slurm");
+  const Done d = warp_cmd(args, exp + "/../run.log");
+  ASSERT_EQ(d.code, 0) << d.log;
+  std::printf("slurm tests: warp run --launcher slurm took %.1f s\n", d.seconds);
+  expect_same_finals(exp, ref);
+  const auto f = fronts(exp);
+  EXPECT_EQ(f, fronts(ref));
+  EXPECT_TRUE(f.count("output/eta0.50/kl_sft")) << "no output front";
+
+  // One job array per iteration, each task one worker, recorded with its node and exit code.
+  ExperimentDb db = ExperimentDb::open_read_only(exp + "/experiment.db");
+  const auto jobs = db.list_worker_jobs(db.find_run("w")->id);
+  ASSERT_EQ(jobs.size(), 4u);
+  const std::string host = sh("hostname -s").out;
+  std::map<std::string, std::string> array_of;
+  for (const auto& j : jobs) {
+    EXPECT_EQ(j.launcher, "slurm");
+    EXPECT_EQ(j.state, "COMPLETED") << j.worker;
+    EXPECT_EQ(j.exit_code, std::optional<int>(0)) << j.worker;
+    EXPECT_EQ(j.node, host) << j.worker;
+    EXPECT_EQ(j.log_path, exp + "/logs/" + j.worker + ".log");
+    const auto us = j.job_id.find('_');
+    ASSERT_NE(us, std::string::npos) << j.job_id;
+    array_of[j.worker] = j.job_id.substr(0, us);
+    // Task r<m> of the batch is m - 1.
+    EXPECT_EQ(j.job_id.substr(us + 1), std::to_string(j.worker.back() - '1')) << j.worker;
+  }
+  EXPECT_EQ(array_of["w-i1-r1"], array_of["w-i1-r2"]);
+  EXPECT_EQ(array_of["w-i2-r1"], array_of["w-i2-r2"]);
+  EXPECT_NE(array_of["w-i1-r1"], array_of["w-i2-r1"]);
+  // The worker's log says where it ran.
+  EXPECT_NE(file_tail(exp + "/logs/w-i1-r2.log", 100000).find("(slurm job " + array_of["w-i1-r2"] + "_1 on " + host + ")"),
+            std::string::npos);
+}
+
+TEST(SlurmRun, CancelledTaskStopsTheIterationNamingItThenResumeFinishes) {
+  ASSERT_FALSE(slurm_conf().empty());
+  ASSERT_TRUE(wait_idle()) << sh("squeue").out;
+  const std::string exp = copy_of("slurm-cancel");
+  Args args = run_args(exp, 16);  // long enough a run to be cancelled while it trains
+  args.push_back("--launcher");
+  args.push_back("slurm");
+  WorkerProcess driver = WorkerProcess::start(WARP_EXE, args, exp + "/../run.log");
+  // Once worker 2 of iteration 1 is running: scancel its task.
+  std::string job;
+  for (int i = 0; i < 1200 && job.empty(); ++i) {
+    ASSERT_FALSE(driver.poll().has_value()) << file_tail(exp + "/../run.log");
+    if (is_regular_file(exp + "/experiment.db")) {
+      ExperimentDb db = ExperimentDb::open_read_only(exp + "/experiment.db");
+      auto w = db.find_run("w");
+      auto r2 = db.find_run("w-i1-r2");
+      if (w && r2 && r2->status == RunStatus::Running)
+        for (const auto& j : db.list_worker_jobs(w->id))
+          if (j.worker == "w-i1-r2") job = j.job_id;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_FALSE(job.empty()) << file_tail(exp + "/../run.log");
+  const Shell c = sh("scancel " + job);
+  ASSERT_EQ(c.code, 0) << c.out;
+  const int code = driver.wait();
+  const std::string out = file_tail(exp + "/../run.log", 20000);
+  EXPECT_NE(code, 0) << out;
+  EXPECT_NE(out.find("run w-i1-r2 failed"), std::string::npos) << out;
+  EXPECT_NE(out.find("slurm job " + job), std::string::npos) << out;
+  EXPECT_NE(out.find(exp + "/logs/w-i1-r2.log"), std::string::npos) << out;
+  {
+    ExperimentDb db = ExperimentDb::open_read_only(exp + "/experiment.db");
+    EXPECT_EQ(db.find_run("w")->status, RunStatus::Failed);
+    bool seen = false;
+    for (const auto& j : db.list_worker_jobs(db.find_run("w")->id))
+      if (j.job_id == job) {
+        seen = true;
+        EXPECT_EQ(j.state, "CANCELLED");
+      }
+    EXPECT_TRUE(seen);
+  }
+  const Done r = warp_cmd({"run", "--exp", exp, "--name", "w", "--resume", "--launcher", "slurm"}, exp + "/../resume.log");
+  ASSERT_EQ(r.code, 0) << r.log;
+  ExperimentDb db = ExperimentDb::open_read_only(exp + "/experiment.db");
+  EXPECT_EQ(db.find_run("w")->status, RunStatus::Finished);
+  EXPECT_EQ(db.find_run("w-i1-r2")->status, RunStatus::Finished);
+  // Only the cancelled worker was submitted again (a new job), and it continued its run.
+  std::map<std::string, int> submissions;
+  for (const auto& j : db.list_worker_jobs(db.find_run("w")->id)) ++submissions[j.worker];
+  EXPECT_EQ(submissions["w-i1-r2"], 2);
+  EXPECT_EQ(submissions["w-i1-r1"], 1);
+  EXPECT_EQ(submissions["w-i2-r1"], 1);
+  EXPECT_NE(file_tail(exp + "/logs/w-i1-r2.log", 100000).find("warp run w resumes (slurm job"), std::string::npos);
+  EXPECT_TRUE(is_regular_file(exp + "/checkpoints/w-output-eta0.50.h5"));
+}
+
+// The driver killed with -9 while its tasks wait in the queue (a job holding the whole node keeps
+// them pending): `warp run --resume --launcher slurm` follows those jobs by their recorded ids and
+// submits nothing twice; the result equals the local launcher's bit for bit.
+TEST(SlurmRun, DriverKilledWhileTasksPendReattachesOnResume) {
+  ASSERT_FALSE(slurm_conf().empty());
+  ASSERT_TRUE(wait_idle()) << sh("squeue").out;
+  const Shell blocker = sh("sbatch --parsable --exclusive --job-name=warp-blocker -o /dev/null --wrap 'sleep 300'");
+  ASSERT_EQ(blocker.code, 0) << blocker.out;
+  struct Cancel {
+    std::string id;
+    ~Cancel() { sh("scancel " + id); }
+  } cancel{blocker.out};
+  for (int i = 0; i < 300 && sh("squeue -h -j " + blocker.out + " -o %T").out != "RUNNING"; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ASSERT_EQ(sh("squeue -h -j " + blocker.out + " -o %T").out, "RUNNING");
+
+  const std::string exp = copy_of("slurm-reattach");
+  Args args = run_args(exp, 4);
+  args.push_back("--launcher");
+  args.push_back("slurm");
+  WorkerProcess driver = WorkerProcess::start(WARP_EXE, args, exp + "/../run.log");
+  auto jobs_of = [&] {
+    ExperimentDb db = ExperimentDb::open_read_only(exp + "/experiment.db");
+    return db.list_worker_jobs(db.find_run("w")->id);
+  };
+  size_t submitted = 0;
+  for (int i = 0; i < 600 && submitted < 2; ++i) {
+    ASSERT_FALSE(driver.poll().has_value()) << file_tail(exp + "/../run.log");
+    if (is_regular_file(exp + "/experiment.db")) {
+      try {
+        submitted = jobs_of().size();
+      } catch (const std::exception&) {
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_EQ(submitted, 2u);
+  driver.kill();
+  driver.wait();
+  for (const auto& j : jobs_of()) EXPECT_EQ(sh("squeue -h -j " + j.job_id + " -o %T").out, "PENDING") << j.job_id;
+
+  WorkerProcess resumed = WorkerProcess::start(
+      WARP_EXE, {"run", "--exp", exp, "--name", "w", "--resume", "--launcher", "slurm"}, exp + "/../resume.log");
+  // Once the resumed driver follows the pending tasks (its progress line shows their state), free the node.
+  for (int i = 0; i < 600 && file_tail(exp + "/../resume.log", 100000).find("PENDING") == std::string::npos; ++i) {
+    ASSERT_FALSE(resumed.poll().has_value()) << file_tail(exp + "/../resume.log");
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_NE(file_tail(exp + "/../resume.log", 100000).find("PENDING"), std::string::npos);
+  sh("scancel " + blocker.out);
+  ASSERT_EQ(resumed.wait(), 0) << file_tail(exp + "/../resume.log");
+
+  const auto jobs = jobs_of();
+  ASSERT_EQ(jobs.size(), 4u);  // iteration 1's two tasks (the first driver's), iteration 2's two
+  std::map<std::string, int> per_worker;
+  for (const auto& j : jobs) {
+    ++per_worker[j.worker];
+    EXPECT_EQ(j.state, "COMPLETED") << j.job_id;
+  }
+  for (const char* w : {"w-i1-r1", "w-i1-r2", "w-i2-r1", "w-i2-r2"}) EXPECT_EQ(per_worker[w], 1) << w;
+  expect_same_finals(exp, local_ref());
+  EXPECT_EQ(fronts(exp), fronts(local_ref()));
+}
