@@ -203,9 +203,10 @@ RlResult train(const Experiment& exp, const std::string& name, RlConfig c, const
                    " changed since the run started (its SHA-256 differs from the one recorded with the run)");
   GPT init = init_sha == sft_sha ? sft : load_policy(init_path, device, &mc);
   GPT policy = clone_model(init, device);
-  // The anchor: θ_ema starts at θ_init; with --anchor sft it is θ_init itself, never written (shared
-  // with the SFT model when θ_init is θ_sft, so its log-probs are computed once).
-  GPT anchor = c.anchor == "ema" ? clone_model(init, device) : init;
+  // The anchor: θ_ema starts at θ_init; with --anchor sft it is the SFT model θ_sft itself (whatever
+  // the init), with --anchor init θ_init itself; a static anchor is never written, and when it is the
+  // SFT model object its log-probs are computed once (rl_step.h).
+  GPT anchor = c.anchor == "ema" ? clone_model(init, device) : c.anchor == "sft" ? sft : init;
   const double mu = c.anchor == "ema" ? c.mu : 0.0;
 
   std::unique_ptr<Reward> reward =

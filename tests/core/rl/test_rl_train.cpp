@@ -222,26 +222,62 @@ TEST(RlTrain, RunsDifferByPromptSeedAndSamplingSeed) {
   EXPECT_NE(a.at("train/loss"), d.at("train/loss"));
 }
 
-TEST(RlTrain, SftAnchorStaysBitIdenticalToTheInit) {
-  Experiment exp = test::synthetic_experiment("rl-anchor");
+// The three anchors from an init other than θ_sft (WARP's second iteration on, or --init), so θ_init,
+// θ_sft and the EMA are three different sets of weights and each anchor shows which it is.
+class RlAnchor : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(RlAnchor, AnchorsAtTheWeightsItNamesWhenInitDiffersFromSft) {
+  const std::string anchor = GetParam();
+  Experiment exp = test::synthetic_experiment("rl-anchor-" + anchor);
   RlConfig c = tiny_config();
-  c.anchor = "sft";
+  c.anchor = anchor;
   c.steps = 4;
-  // From an init other than θ_sft, so the anchor (θ_init) and the KL-to-SFT model differ.
   const GPTConfig mc = GPTConfig::from_json(exp.config().at("model"), "smoke");
   test::write_random_policy(exp.checkpoints_dir() + "/other-init.h5", mc, 31);
   c.init = "checkpoints/other-init.h5";
-  const RlResult r = run_rl(exp, "static", c);
-  expect_same_tensors(state_group(r.state_checkpoint, "anchor."),
-                      load_gpt_params(exp.checkpoints_dir() + "/other-init.h5").params, "static anchor");
-  EXPECT_FALSE(is_regular_file(exp.checkpoints_dir() + "/static-ema.h5"));
+  const NamedTensors init_params = load_gpt_params(exp.checkpoints_dir() + "/other-init.h5").params;
+  const NamedTensors sft_params = load_gpt_params(exp.checkpoints_dir() + "/sft.h5").params;
+  const RlResult r = run_rl(exp, "anchored", c);
+  const NamedTensors anchor_params = state_group(r.state_checkpoint, "anchor.");
+  auto same = [](const NamedTensors& a, const NamedTensors& b) {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i)
+      if (a[i].first != b[i].first || !torch::equal(a[i].second, b[i].second)) return false;
+    return true;
+  };
+  ASSERT_FALSE(same(init_params, sft_params));
   auto db = ExperimentDb::open_read_only(exp.db_path());
-  auto run = db.find_run("static");
+  auto run = db.find_run("anchored");
+  ASSERT_TRUE(run.has_value());
   EXPECT_EQ(db.get_checkpoint(*run->init_checkpoint_id).path, "checkpoints/other-init.h5");
-  // KL to the anchor starts at 0 (policy = θ_init), KL to SFT does not.
-  EXPECT_EQ(db.read_metrics(run->id, "train/kl_anchor").front().value, 0.0);
-  EXPECT_NE(db.read_metrics(run->id, "train/kl_sft").front().value, 0.0);
+  const auto kl_anchor = db.read_metrics(run->id, "train/kl_anchor");
+  const auto kl_sft = db.read_metrics(run->id, "train/kl_sft");
+  ASSERT_EQ(kl_anchor.size(), kl_sft.size());
+  ASSERT_FALSE(kl_anchor.empty());
+  // The policy starts at θ_init, which is not θ_sft: the first step's KL to SFT is not 0.
+  EXPECT_NE(kl_sft.front().value, 0.0);
+  if (anchor == "sft") {
+    // The anchor is θ_sft bit for bit, whatever the init; KL to the anchor is KL to SFT at every step.
+    expect_same_tensors(anchor_params, sft_params, "sft anchor");
+    for (size_t i = 0; i < kl_anchor.size(); ++i) EXPECT_EQ(kl_anchor[i].value, kl_sft[i].value) << "step " << i;
+    EXPECT_FALSE(is_regular_file(exp.checkpoints_dir() + "/anchored-ema.h5"));
+  } else if (anchor == "init") {
+    // The anchor stays θ_init bit for bit; KL to it starts at 0 (policy = θ_init), KL to SFT does not.
+    expect_same_tensors(anchor_params, init_params, "init anchor");
+    EXPECT_EQ(kl_anchor.front().value, 0.0);
+    EXPECT_FALSE(is_regular_file(exp.checkpoints_dir() + "/anchored-ema.h5"));
+  } else {
+    // θ_ema starts at θ_init (KL to it is 0 at the first step) and moves: after 4 steps it is neither
+    // θ_init nor θ_sft, and it is the run's -ema.h5 file.
+    EXPECT_EQ(kl_anchor.front().value, 0.0);
+    EXPECT_FALSE(same(anchor_params, init_params));
+    EXPECT_FALSE(same(anchor_params, sft_params));
+    expect_same_tensors(load_gpt_params(exp.checkpoints_dir() + "/anchored-ema.h5").params, anchor_params, "ema file");
+  }
 }
+
+INSTANTIATE_TEST_SUITE_P(Anchors, RlAnchor, ::testing::Values("ema", "sft", "init"),
+                         [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
 
 TEST(RlTrain, DivergenceKeepsTheLastGoodCheckpoint) {
   Experiment exp = test::synthetic_experiment("rl-diverge");
