@@ -5,6 +5,7 @@
 #include <torch/torch.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -295,6 +296,37 @@ double mean_omega_deg(const std::vector<TensorMergeRecord>& records) {
     }
   }
   return n ? sum / static_cast<double>(n) : std::numeric_limits<double>::quiet_NaN();
+}
+
+std::vector<TensorMergeRecord> layer_angles(const std::vector<TensorMergeRecord>& tensor_records) {
+  std::vector<std::string> names;
+  std::vector<const TensorMergeRecord*> used;
+  for (const auto& r : tensor_records) {
+    if (r.delta_norms.size() < 2 || r.omega_deg.empty()) continue;
+    names.push_back(r.name);
+    used.push_back(&r);
+  }
+  std::vector<TensorMergeRecord> out;
+  for (const LayerGroup& g : layer_groups(names)) {
+    double sq1 = 0, sq2 = 0, dot = 0;
+    TensorMergeRecord rec;
+    rec.name = g.name;
+    for (size_t k : g.members) {
+      const TensorMergeRecord& r = *used[k];
+      const double n1 = r.delta_norms[0], n2 = r.delta_norms[1], w = r.omega_deg[0];
+      rec.numel += r.numel;
+      sq1 += n1 * n1;
+      sq2 += n2 * n2;
+      if (std::isfinite(w)) dot += n1 * n2 * std::cos(w * 3.14159265358979323846 / 180.0);
+    }
+    double omega = std::numeric_limits<double>::quiet_NaN();
+    if (sq1 > 0 && sq2 > 0)
+      omega = std::acos(std::clamp(dot / (std::sqrt(sq1) * std::sqrt(sq2)), -1.0, 1.0)) * 180.0 / 3.14159265358979323846;
+    rec.delta_norms = {std::sqrt(sq1), std::sqrt(sq2)};
+    rec.omega_deg = {omega};
+    out.push_back(std::move(rec));
+  }
+  return out;
 }
 
 int64_t count_fallback_tensors(const std::vector<TensorMergeRecord>& records) {

@@ -127,6 +127,14 @@ void check_same_tensors(const std::vector<TensorInfo>& ref, const std::string& r
 double mean_omega_deg(const std::vector<TensorMergeRecord>& records);
 // The same over the layer groups of a layer SLERP (their group angles).
 double mean_omega_deg(const std::vector<GroupMergeRecord>& groups);
+// The angle between δ1 and δ2 of each layer group (merge/layer_groups.h) from per-tensor records
+// (their first δ norms and first angle): ‖δ‖² = Σ‖δ_t‖², <δ1,δ2> = Σ ‖δ1_t‖‖δ2_t‖ cos Ω_t over the
+// group's tensors (a tensor with an undefined angle has a zero δ and adds nothing to the dot product).
+// This is the angle the first step of a layer SLERP takes (to the rounding of cos(arccos)), measured
+// from a per-tensor merge's records. One record per group, in the order of each group's first tensor:
+// name = the group, numel = Σ numel, delta_norms = {‖δ1‖, ‖δ2‖}, omega_deg = {Ω} (NaN when a group δ is
+// zero), no fallback flags. Records with fewer than 2 norms or no angle are skipped.
+std::vector<TensorMergeRecord> layer_angles(const std::vector<TensorMergeRecord>& tensor_records);
 int64_t count_fallback_tensors(const std::vector<TensorMergeRecord>& records);
 
 }  // namespace warp

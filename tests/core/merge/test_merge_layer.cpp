@@ -459,6 +459,38 @@ TEST(LayerMerge, FileMergeEqualsInMemoryAndRecordsTheGroups) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(LayerMerge, LayerAnglesFromPerTensorRecordsAreTheLayerSlerpsAngles) {
+  // A per-tensor merge's records give the angles a layer SLERP takes (its first fold step).
+  const GPTConfig c = test::tiny_gpt_config(40, 8);
+  const NamedTensors init = gpt_params(c, 1);
+  const std::vector<NamedTensors> models = {gpt_params(c, 2, &init), gpt_params(c, 3, &init)};
+  MergeParams tp;
+  MergeParams lp;
+  lp.granularity = MergeGranularity::Layer;
+  const MergeResult per_tensor = merge_named_tensors(tp, init, models);
+  const MergeResult per_layer = merge_named_tensors(lp, init, models);
+  const std::vector<TensorMergeRecord> got = layer_angles(per_tensor.records);
+  ASSERT_EQ(got.size(), per_layer.groups.size());
+  for (size_t k = 0; k < got.size(); ++k) {
+    const TensorMergeRecord& want = per_layer.groups[k].record;
+    EXPECT_EQ(got[k].name, want.name);
+    EXPECT_EQ(got[k].numel, want.numel);
+    EXPECT_NEAR(got[k].omega_deg[0], want.omega_deg[0], 1e-6) << want.name;
+    EXPECT_NEAR(got[k].delta_norms[0], want.delta_norms[0], 1e-12 * want.delta_norms[0]) << want.name;
+    EXPECT_NEAR(got[k].delta_norms[1], want.delta_norms[1], 1e-12 * want.delta_norms[1]) << want.name;
+  }
+  // A zero task vector in one tensor adds nothing; all zero: the angle is undefined.
+  TensorMergeRecord z;
+  z.name = "h.0.a";
+  z.numel = 3;
+  z.delta_norms = {0.0, 0.0};
+  z.omega_deg = {std::nan("")};
+  const auto zero = layer_angles({z});
+  ASSERT_EQ(zero.size(), 1u);
+  EXPECT_EQ(zero[0].name, "h.0");
+  EXPECT_TRUE(std::isnan(zero[0].omega_deg[0]));
+}
+
 TEST(LayerMerge, BadGranularityIsNamed) {
   try {
     parse_merge_granularity("block");
