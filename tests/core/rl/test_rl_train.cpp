@@ -6,6 +6,7 @@
 #include <cmath>
 #include <map>
 
+#include <sqlite3.h>
 #include <torch/torch.h>
 
 #include "db/experiment_db.h"
@@ -278,6 +279,48 @@ TEST_P(RlAnchor, AnchorsAtTheWeightsItNamesWhenInitDiffersFromSft) {
 
 INSTANTIATE_TEST_SUITE_P(Anchors, RlAnchor, ::testing::Values("ema", "sft", "init"),
                          [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
+
+// A run keeps the anchor it started with: one recorded before --anchor sft meant θ_sft (no
+// anchor_sha256 in its stored config: it anchored at θ_init) is not resumed at θ_sft; an --anchor init
+// or ema run of then resumes as before.
+TEST(RlTrain, ResumeKeepsTheAnchorTheRunStartedWith) {
+  Experiment exp = test::synthetic_experiment("rl-anchor-resume");
+  const GPTConfig mc = GPTConfig::from_json(exp.config().at("model"), "smoke");
+  test::write_random_policy(exp.checkpoints_dir() + "/other-init.h5", mc, 31);
+  auto forget_anchor = [&](const std::string& run) {  // the stored config as written before
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(exp.db_path().c_str(), &db), SQLITE_OK);
+    const std::string sql =
+        "UPDATE runs SET config_json = json_remove(config_json, '$.anchor_sha256') WHERE name = '" + run + "'";
+    EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+    EXPECT_EQ(sqlite3_changes(db), 1);
+    sqlite3_close(db);
+  };
+  for (const std::string anchor : {"sft", "init"}) {
+    RlConfig c = tiny_config();
+    c.anchor = anchor;
+    c.steps = 4;
+    c.init = "checkpoints/other-init.h5";
+    EXPECT_THROW(run_rl(exp, "old-" + anchor, c, {}, stop_at(2)), Cancelled);
+    {
+      auto db = ExperimentDb::open_read_only(exp.db_path());
+      const auto j = nlohmann::json::parse(db.find_run("old-" + anchor)->config_json);
+      EXPECT_EQ(j.at("anchor_sha256"), j.at(anchor == "sft" ? "sft_sha256" : "init_sha256")) << anchor;
+    }
+    forget_anchor("old-" + anchor);
+    if (anchor == "sft") {
+      try {
+        resume_rl(exp, "old-sft");
+        ADD_FAILURE() << "resumed at another anchor";
+      } catch (const BadInput& e) {
+        EXPECT_NE(std::string(e.what()).find("--anchor init"), std::string::npos) << e.what();
+      }
+    } else {
+      EXPECT_EQ(resume_rl(exp, "old-init").steps, 4);
+      EXPECT_EQ(ExperimentDb::open_read_only(exp.db_path()).find_run("old-init")->status, RunStatus::Finished);
+    }
+  }
+}
 
 TEST(RlTrain, DivergenceKeepsTheLastGoodCheckpoint) {
   Experiment exp = test::synthetic_experiment("rl-diverge");
