@@ -1271,8 +1271,13 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
     </message>
     <message>
         <location line="+1" />
-        <source>sft (static init)</source>
-        <translation>sft (feste Initialisierung)</translation>
+        <source>sft (static θ_sft)</source>
+        <translation>sft (feste θ_sft)</translation>
+    </message>
+    <message>
+        <location line="+1" />
+        <source>init (static θ_init)</source>
+        <translation>init (feste θ_init)</translation>
     </message>
     <message>
         <location line="+1" />

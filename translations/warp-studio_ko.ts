@@ -1271,8 +1271,13 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
     </message>
     <message>
         <location line="+1" />
-        <source>sft (static init)</source>
-        <translation>sft (고정 초기값)</translation>
+        <source>sft (static θ_sft)</source>
+        <translation>sft (고정 θ_sft)</translation>
+    </message>
+    <message>
+        <location line="+1" />
+        <source>init (static θ_init)</source>
+        <translation>init (고정 θ_init)</translation>
     </message>
     <message>
         <location line="+1" />

@@ -16,7 +16,7 @@
 namespace {
 
 struct Options {
-  std::string method, init, out;
+  std::string method, init, out, granularity;
   std::vector<std::string> models;
   std::optional<double> lambda, eta, scale, density;
   std::optional<uint64_t> seed;
@@ -52,6 +52,8 @@ void reject_unused(const Options& o, warp::MergeMethod m) {
   if (!o.density && uses_density)
     throw warp::BadInput(name + " needs --density (the fraction of each task vector kept)");
   if (o.seed && m != MergeMethod::Dare) throw warp::BadInput("--seed does not apply to " + name + " (dare only)");
+  if (!o.granularity.empty() && m != MergeMethod::Slerp)
+    throw warp::BadInput("--granularity does not apply to " + name + " (slerp only)");
 }
 
 void register_merge(CLI::App& app) {
@@ -66,6 +68,9 @@ void register_merge(CLI::App& app) {
   cmd->add_option("--scale", o->scale, "task-arithmetic/ties/dare: factor on the merged task vector (default 1)");
   cmd->add_option("--density", o->density, "ties/dare: fraction of each task vector kept, in (0, 1]");
   cmd->add_option("--seed", o->seed, "dare: seed of the drop masks (default 0)");
+  cmd->add_option("--granularity", o->granularity,
+                  "slerp: one angle per tensor, or per layer (a transformer block, the embeddings, the final norm; "
+                  "the paper's \"layer by layer\") (default tensor)");
   cmd->add_option("--threads", o->threads, "Compute threads");
   cmd->callback([o] {
     warp::MergeSpec spec;
@@ -76,6 +81,7 @@ void register_merge(CLI::App& app) {
     if (o->scale) spec.params.scale = *o->scale;
     if (o->density) spec.params.density = *o->density;
     if (o->seed) spec.params.seed = *o->seed;
+    if (!o->granularity.empty()) spec.params.granularity = warp::parse_merge_granularity(o->granularity);
     spec.init_path = o->init;
     spec.model_paths = o->models;
     // Files from anywhere: each is validated in a child process before this one opens it.
@@ -100,7 +106,9 @@ void register_merge(CLI::App& app) {
     else
       std::printf("  %lld tensors, %lld parameters", static_cast<long long>(s.tensors),
                   static_cast<long long>(s.elements));
-    if (std::isfinite(s.mean_omega_deg)) std::printf(", mean Ω(δ1,δ2) %.2f°", s.mean_omega_deg);
+    if (std::isfinite(s.mean_omega_deg))
+      std::printf(", mean Ω(δ1,δ2) %.2f°%s", s.mean_omega_deg,
+                  s.groups.empty() ? "" : (" over " + std::to_string(s.groups.size()) + " layers").c_str());
     if (spec.params.method == warp::MergeMethod::Slerp)
       std::printf(", %lld LERP fallback%s", static_cast<long long>(s.fallback_tensors),
                   s.fallback_tensors == 1 ? "" : "s");

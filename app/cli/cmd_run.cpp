@@ -36,7 +36,7 @@
 namespace {
 
 struct Options {
-  std::string exp, name, config_file, init, eta_grid, device, reward;
+  std::string exp, name, config_file, init, eta_grid, device, reward, anchor, granularity;
   bool resume = false;
   std::optional<int64_t> iterations, runs, steps, parallel, batch, max_new_tokens, eval_every, ckpt_every,
       eval_prompts;
@@ -125,6 +125,7 @@ void register_run(CLI::App& app) {
   cmd->add_option("--runs", o->runs, "RL runs per iteration M >= 2 (default: the experiment's, 2)");
   cmd->add_option("--steps", o->steps, "Steps T per RL run (default: the RL config's)");
   cmd->add_option("--lambda", o->lambda, "SLERP λ for M = 2 (default 0.5)");
+  cmd->add_option("--granularity", o->granularity, "SLERP angle per tensor or per layer (transformer block) (default tensor)");
   cmd->add_option("--eta", o->eta, "LITI η of the next θ_init (default 0.3)");
   cmd->add_option("--eta-grid", o->eta_grid, "LITI points evaluated per iteration (default 0,0.1,0.3,0.5,0.8,1)");
   cmd->add_option("--parallel", o->parallel, "RL runs at once (default: all M)");
@@ -133,6 +134,7 @@ void register_run(CLI::App& app) {
   cmd->add_option("--device", o->device, "auto, cpu, cuda or cuda:N (for the runs and the evaluations)");
   cmd->add_option("--beta", o->beta, "RL: KL-regularization strength beta");
   cmd->add_option("--mu", o->mu, "RL: EMA update rate mu");
+  cmd->add_option("--anchor", o->anchor, "RL: KL anchor of every run: ema (WARP), sft (static θ_sft) or init (static θ_init of the iteration)");
   cmd->add_option("--lr", o->lr, "RL: peak learning rate");
   cmd->add_option("--batch", o->batch, "RL: prompts per step");
   cmd->add_option("--max-new-tokens", o->max_new_tokens, "RL: completion length bound");
@@ -157,7 +159,8 @@ void register_run(CLI::App& app) {
     warp::WarpResult r;
     if (o->resume) {
       const bool others = !o->config_file.empty() || !o->init.empty() || !o->eta_grid.empty() || !o->device.empty() ||
-                          !o->reward.empty() || o->iterations || o->runs || o->steps || o->parallel || o->batch ||
+                          !o->reward.empty() || !o->anchor.empty() || !o->granularity.empty() || o->iterations ||
+                          o->runs || o->steps || o->parallel || o->batch ||
                           o->max_new_tokens || o->eval_every || o->ckpt_every || o->eval_prompts || o->lambda ||
                           o->eta || o->beta || o->mu || o->lr || o->threads || o->seed;
       if (others)
@@ -183,6 +186,7 @@ void register_run(CLI::App& app) {
       if (!o->name.empty()) wc.name = o->name;
       if (!o->init.empty()) wc.init = o->init;
       if (!o->device.empty()) wc.device = o->device;
+      if (!o->granularity.empty()) wc.granularity = o->granularity;
       if (!o->eta_grid.empty()) wc.eta_grid = parse_grid(o->eta_grid);
       if (o->iterations) wc.iterations = *o->iterations;
       if (o->runs) wc.runs = *o->runs;
@@ -200,6 +204,7 @@ void register_run(CLI::App& app) {
       wc.validate();
       if (o->beta) rl_json["beta"] = *o->beta;
       if (o->mu) rl_json["mu"] = *o->mu;
+      if (!o->anchor.empty()) rl_json["anchor"] = o->anchor;
       if (o->lr) rl_json["lr"] = *o->lr;
       if (o->batch) rl_json["batch"] = *o->batch;
       if (o->max_new_tokens) rl_json["max_new_tokens"] = *o->max_new_tokens;

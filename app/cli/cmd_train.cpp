@@ -49,7 +49,7 @@ void register_train(CLI::App& app) {
   cmd->add_option("--resume", o->resume, "Continue the stopped or crashed run NAME with its stored settings");
   cmd->add_option("--config", o->config_file, "JSON file of rl settings (over the experiment's, under the flags)");
   cmd->add_option("--init", o->init, "Init checkpoint (default checkpoints/sft.h5)");
-  cmd->add_option("--anchor", o->anchor, "KL anchor: ema (WARP) or sft (static init)");
+  cmd->add_option("--anchor", o->anchor, "KL anchor: ema (WARP, starts at the init), sft (static θ_sft, whatever the init) or init (static θ_init)");
   cmd->add_option("--beta", o->beta, "KL-regularization strength beta >= 0 (paper: 0.1)");
   cmd->add_option("--mu", o->mu, "EMA update rate mu in (0, 1] (paper: 0.01)");
   cmd->add_option("--steps", o->steps, "Optimizer steps T");

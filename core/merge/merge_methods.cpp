@@ -78,22 +78,21 @@ void check_inputs(const std::string& name, const torch::Tensor& out, const torch
   check_tensor(out, init, name, "the output");
 }
 
-// One SLERP step on raw arrays (out may be a).
-template <typename T>
-SlerpStep slerp_raw(T* out, const T* o, const T* a, const T* b, int64_t n, double lambda, const std::string& name,
-                    int number_a, int number_b) {
-  const T* x[2] = {a, b};
-  const mk::DeltaSums s = mk::delta_sums(o, x, 2, n);
-  check_finite_sums(s, name, {number_a, number_b});
+// The angle and coefficients of one SLERP step from the float64 sums ‖δa‖², ‖δb‖², <δa,δb> (of one
+// tensor, or of a group's concatenated task vectors). c receives the coefficients of δa and δb:
+// SLERP's, or LERP's (1 − λ, λ) under the guards (a zero δ; sin Ω < kSlerpMinSinOmega, i.e. Ω near 0°
+// or near 180°).
+SlerpStep slerp_coefficients(double sq_a, double sq_b, double dot, double lambda, double c[2]) {
   SlerpStep st;
-  st.norm_a = std::sqrt(s.sq[0]);
-  st.norm_b = std::sqrt(s.sq[1]);
-  double c[2] = {1.0 - lambda, lambda};  // LERP, the fallback
+  st.norm_a = std::sqrt(sq_a);
+  st.norm_b = std::sqrt(sq_b);
+  c[0] = 1.0 - lambda;  // LERP, the fallback
+  c[1] = lambda;
   if (st.norm_a == 0 || st.norm_b == 0) {
     st.omega_deg = kNaN;
     st.fallback = true;
   } else {
-    const double omega = std::acos(std::clamp(s.dot01 / (st.norm_a * st.norm_b), -1.0, 1.0));
+    const double omega = std::acos(std::clamp(dot / (st.norm_a * st.norm_b), -1.0, 1.0));
     st.omega_deg = omega * 180.0 / kPi;
     const double sin_omega = std::sin(omega);
     if (sin_omega < kSlerpMinSinOmega) {
@@ -103,8 +102,41 @@ SlerpStep slerp_raw(T* out, const T* o, const T* a, const T* b, int64_t n, doubl
       c[1] = std::sin(lambda * omega) / sin_omega;
     }
   }
+  return st;
+}
+
+// One SLERP step on raw arrays (out may be a).
+template <typename T>
+SlerpStep slerp_raw(T* out, const T* o, const T* a, const T* b, int64_t n, double lambda, const std::string& name,
+                    int number_a, int number_b) {
+  const T* x[2] = {a, b};
+  const mk::DeltaSums s = mk::delta_sums(o, x, 2, n);
+  check_finite_sums(s, name, {number_a, number_b});
+  double c[2];
+  const SlerpStep st = slerp_coefficients(s.sq[0], s.sq[1], s.dot01, lambda, c);
   mk::combine(out, o, 1.0 - c[0] - c[1], x, c, 2, n, nullptr);
   return st;
+}
+
+// The two passes of a SLERP step on one tensor of a group (float32 or float64 tensors).
+mk::DeltaSums pair_sums(const torch::Tensor& o, const torch::Tensor& a, const torch::Tensor& b) {
+  if (o.scalar_type() == torch::kFloat64) {
+    const double* x[2] = {a.data_ptr<double>(), b.data_ptr<double>()};
+    return mk::delta_sums(o.data_ptr<double>(), x, 2, o.numel());
+  }
+  const float* x[2] = {a.data_ptr<float>(), b.data_ptr<float>()};
+  return mk::delta_sums(o.data_ptr<float>(), x, 2, o.numel());
+}
+
+void pair_combine(const torch::Tensor& out, const torch::Tensor& o, const torch::Tensor& a, const torch::Tensor& b,
+                  const double c[2]) {
+  if (o.scalar_type() == torch::kFloat64) {
+    const double* x[2] = {a.data_ptr<double>(), b.data_ptr<double>()};
+    mk::combine(out.data_ptr<double>(), o.data_ptr<double>(), 1.0 - c[0] - c[1], x, c, 2, o.numel(), nullptr);
+  } else {
+    const float* x[2] = {a.data_ptr<float>(), b.data_ptr<float>()};
+    mk::combine(out.data_ptr<float>(), o.data_ptr<float>(), 1.0 - c[0] - c[1], x, c, 2, o.numel(), nullptr);
+  }
 }
 
 // measure_only: the record without the merged tensor where the record allows (every method but
@@ -237,6 +269,9 @@ void MergeParams::validate(int num_models) const {
   if (!(eta >= 0 && eta <= 1)) throw BadInput("merge: η (eta) must be in [0, 1], got " + format_number(eta));
   if (!(density > 0 && density <= 1)) throw BadInput("merge: density must be in (0, 1], got " + format_number(density));
   if (!std::isfinite(scale)) throw BadInput("merge: scale must be finite, got " + format_number(scale));
+  if (granularity == MergeGranularity::Layer && method != MergeMethod::Slerp)
+    throw BadInput("merge: granularity (--granularity) layer applies to slerp only (one angle per layer), got method " +
+                   method_s);
   const std::string got = "got " + std::to_string(num_models);
   switch (method) {
     case MergeMethod::Slerp:
@@ -259,6 +294,7 @@ nlohmann::json MergeParams::to_json() const {
     case MergeMethod::Slerp:
     case MergeMethod::Lerp:
       j["lambda"] = lambda;
+      if (granularity == MergeGranularity::Layer) j["granularity"] = merge_granularity_name(granularity);
       break;
     case MergeMethod::Liti:
       j["eta"] = eta;
@@ -353,6 +389,99 @@ torch::Tensor slerp(const torch::Tensor& init, const torch::Tensor& a, const tor
   SlerpStep st = slerp_into(out, init, a, b, lambda);
   if (step) *step = st;
   return out;
+}
+
+std::string merge_granularity_name(MergeGranularity g) { return g == MergeGranularity::Layer ? "layer" : "tensor"; }
+
+MergeGranularity parse_merge_granularity(const std::string& name) {
+  if (name == "tensor") return MergeGranularity::Tensor;
+  if (name == "layer") return MergeGranularity::Layer;
+  throw BadInput("SLERP granularity (--granularity) must be tensor or layer, got '" + name + "'");
+}
+
+nlohmann::json GroupMergeRecord::to_json() const {
+  nlohmann::json j = record.to_json();
+  j["tensors"] = tensors;
+  return j;
+}
+
+GroupMergeRecord slerp_group_into(const MergeParams& params, const std::string& group,
+                                  const std::vector<std::string>& names, const std::vector<torch::Tensor>& outs,
+                                  const std::vector<torch::Tensor>& inits,
+                                  const std::vector<std::vector<torch::Tensor>>& models,
+                                  std::vector<TensorMergeRecord>* tensor_records) {
+  const size_t K = names.size();
+  if (K == 0) throw BadInput("slerp: group '" + group + "' has no tensors");
+  if (params.method != MergeMethod::Slerp) throw BadInput("slerp_group_into: the method must be slerp");
+  if (outs.size() != K || inits.size() != K || models.size() != K)
+    throw BadInput("slerp: group '" + group + "': " + std::to_string(K) + " names but " +
+                   std::to_string(outs.size()) + " outputs, " + std::to_string(inits.size()) + " θ_init tensors and " +
+                   std::to_string(models.size()) + " model tensor lists");
+  const int M = static_cast<int>(models[0].size());
+  params.validate(M);
+  for (size_t k = 0; k < K; ++k) {
+    if (static_cast<int>(models[k].size()) != M)
+      throw BadInput(label(names[k]) + ": " + std::to_string(models[k].size()) + " models, expected " +
+                     std::to_string(M) + " (as for the group's other tensors)");
+    check_inputs(names[k], outs[k], inits[k], models[k]);
+  }
+  torch::NoGradGuard no_grad;
+  // Work tensors: float32 and float64 tensors as they are; float16 / bfloat16 through float32 copies
+  // (merged in float32, rounded once into out at the end), as merge_tensor_into does.
+  std::vector<torch::Tensor> o(K), acc(K);
+  std::vector<std::vector<torch::Tensor>> x(K);
+  for (size_t k = 0; k < K; ++k) {
+    const bool direct = inits[k].scalar_type() == torch::kFloat32 || inits[k].scalar_type() == torch::kFloat64;
+    o[k] = direct ? inits[k] : inits[k].to(torch::kFloat32);
+    for (const auto& t : models[k]) x[k].push_back(direct ? t : t.to(torch::kFloat32));
+    acc[k] = direct ? outs[k] : torch::empty(inits[k].sizes(), inits[k].options().dtype(torch::kFloat32));
+  }
+  GroupMergeRecord g;
+  g.record.name = group;
+  g.tensors = names;
+  std::vector<TensorMergeRecord> per(K);
+  for (size_t k = 0; k < K; ++k) {
+    per[k].name = names[k];
+    per[k].numel = inits[k].numel();
+    g.record.numel += per[k].numel;
+  }
+  // M = 2: one step with λ. M > 2: the left fold, acc = slerp(θ_init, acc, θ_m, 1/m) (Eq. 26), each
+  // step with one angle over the group's concatenated task vectors [δa of every tensor], [δb ...].
+  std::vector<mk::DeltaSums> sums(K);
+  for (int m = 1; m < M; ++m) {
+    const double lambda = M == 2 ? params.lambda : 1.0 / (m + 1);
+    double sq_a = 0, sq_b = 0, dot = 0;
+    for (size_t k = 0; k < K; ++k) {
+      const torch::Tensor& a = m == 1 ? x[k][0] : acc[k];
+      sums[k] = pair_sums(o[k], a, x[k][static_cast<size_t>(m)]);
+      check_finite_sums(sums[k], names[k], {m, m + 1});
+      sq_a += sums[k].sq[0];
+      sq_b += sums[k].sq[1];
+      dot += sums[k].dot01;
+    }
+    double c[2];
+    const SlerpStep st = slerp_coefficients(sq_a, sq_b, dot, lambda, c);
+    for (size_t k = 0; k < K; ++k) {
+      const torch::Tensor& a = m == 1 ? x[k][0] : acc[k];
+      pair_combine(acc[k], o[k], a, x[k][static_cast<size_t>(m)], c);
+      // The tensor's own norms and angle in this step (what per-tensor SLERP would have measured for
+      // M = 2); the coefficients used are the group's.
+      double unused[2];
+      const SlerpStep own = slerp_coefficients(sums[k].sq[0], sums[k].sq[1], sums[k].dot01, lambda, unused);
+      if (m == 1) per[k].delta_norms.push_back(own.norm_a);
+      per[k].delta_norms.push_back(own.norm_b);
+      per[k].omega_deg.push_back(own.omega_deg);
+      per[k].fallback.push_back(st.fallback);
+    }
+    if (m == 1) g.record.delta_norms.push_back(st.norm_a);
+    g.record.delta_norms.push_back(st.norm_b);
+    g.record.omega_deg.push_back(st.omega_deg);
+    g.record.fallback.push_back(st.fallback);
+  }
+  for (size_t k = 0; k < K; ++k)
+    if (!acc[k].is_same(outs[k])) outs[k].copy_(acc[k]);
+  if (tensor_records) *tensor_records = std::move(per);
+  return g;
 }
 
 int64_t ties_keep_count(int64_t numel, double density) {

@@ -9,9 +9,18 @@
 //   slerp            M >= 2. M = 2:
 //                      Ω = arccos(<δ1,δ2> / (‖δ1‖‖δ2‖))
 //                      θ = θ_init + sin((1−λ)Ω)/sin Ω · δ1 + sin(λΩ)/sin Ω · δ2
-//                    Guard: a zero δ, or sin Ω < kSlerpMinSinOmega (parallel or antiparallel) → LERP
-//                    for this tensor (recorded as a fallback).
+//                    Guards: a zero δ, or sin Ω < kSlerpMinSinOmega → LERP for this tensor (recorded
+//                    as a fallback). sin Ω is small both when the task vectors are parallel (Ω ≈ 0°)
+//                    and when they are antiparallel (Ω ≈ 180°, e.g. δ2 ≈ −c·δ1): near 180° the
+//                    SLERP weights sin((1−λ)Ω)/sin Ω and sin(λΩ)/sin Ω blow up like 1/sin Ω, so
+//                    LERP's bounded (1−λ, λ) is used there too.
 //                    M > 2 (paper App. B.3, Eq. 26): acc = θ_1; for m = 2..M acc = slerp(θ_init, acc, θ_m, 1/m).
+//                    Granularity (MergeParams::granularity): "tensor" (the default) takes Ω per
+//                    tensor as above; "layer" (the paper's "layer by layer") takes one Ω per group
+//                    of tensors (merge/layer_groups.h: a transformer block, the embeddings, the final
+//                    norm) over the group's concatenated task vectors: ‖δ‖², <δa,δb> are the float64
+//                    sums over the group's tensors, and every tensor of the group is combined with
+//                    the group's coefficients (slerp_group_into); each fold step of M > 2 likewise.
 //   lerp             M >= 2. θ_init + (1−λ)δ1 + λδ2; for M > 2 the uniform mean θ_init + Σ δ_m / M (λ unused).
 //   liti             M = 1. (1−η)·θ_init + η·θ_1.
 //   task-arithmetic  M >= 1. θ_init + scale·Σ δ_m (Ilharco et al. 2023).
@@ -36,11 +45,18 @@
 namespace warp {
 
 enum class MergeMethod { Slerp, Lerp, Liti, TaskArithmetic, Ties, Dare };
+// Where SLERP takes its angle: per tensor, or per layer (a group of tensors, merge/layer_groups.h).
+enum class MergeGranularity { Tensor, Layer };
 
 // "slerp", "lerp", "liti", "task-arithmetic", "ties", "dare"
 std::string merge_method_name(MergeMethod m);
 // Inverse of merge_method_name; BadInput listing the choices for anything else.
 MergeMethod parse_merge_method(const std::string& name);
+// "tensor", "layer"
+std::string merge_granularity_name(MergeGranularity g);
+// Inverse of merge_granularity_name; BadInput "SLERP granularity (--granularity) must be tensor or
+// layer, got '<name>'" for anything else.
+MergeGranularity parse_merge_granularity(const std::string& name);
 
 // SLERP falls back to LERP when sin Ω is below this (Ω within 0.0057° of 0° or 180°). Float32 weights
 // resolve angles only to ~1e-7 rad (their rounding noise), and 1/sin Ω > 1e4 would amplify that
@@ -56,12 +72,14 @@ struct MergeParams {
   double scale = 1.0;    // task-arithmetic / ties / dare: factor on the merged task vector
   double density = 1.0;  // ties / dare: fraction of each task vector kept, in (0, 1]
   uint64_t seed = 0;     // dare: seed of the drop masks
+  MergeGranularity granularity = MergeGranularity::Tensor;  // slerp: Ω per tensor or per layer
 
   // Throws BadInput for λ or η outside [0,1], density outside (0,1], a non-finite scale, or a
   // number of models the method does not take (slerp/lerp >= 2, liti exactly 1, ties 1..64,
-  // task-arithmetic/dare >= 1).
+  // task-arithmetic/dare >= 1), or granularity layer with another method than slerp.
   void validate(int num_models) const;
-  // {"method": ..., and the parameters this method uses}
+  // {"method": ..., and the parameters this method uses; "granularity": "layer" for a layer SLERP
+  // (absent for per tensor, the default, so keys of per-tensor merges are as before)}
   nlohmann::json to_json() const;
 };
 
@@ -76,6 +94,16 @@ struct TensorMergeRecord {
   std::vector<bool> fallback;  // slerp: whether each fold step used LERP
   bool any_fallback() const;
   // {"name", "numel", "delta_norms", "omega_deg" (null for NaN), "fallback"}
+  nlohmann::json to_json() const;
+};
+
+// What a layer SLERP (granularity "layer") measured on one group of tensors: `record` has the group's
+// name, Σ numel, and the norms / angles / fallbacks over the group's concatenated task vectors (the
+// values SLERP used); `tensors` the group's tensor names.
+struct GroupMergeRecord {
+  TensorMergeRecord record;
+  std::vector<std::string> tensors;
+  // record.to_json() + {"tensors": [...]}
   nlohmann::json to_json() const;
 };
 
@@ -104,6 +132,18 @@ TensorMergeRecord merge_tensor_into(const MergeParams& params, const std::string
 // Bitwise equal to merge_tensor_into's record for the same inputs.
 TensorMergeRecord measure_tensor(const MergeParams& params, const std::string& name, const torch::Tensor& scratch,
                                  const torch::Tensor& init, const std::vector<torch::Tensor>& models);
+// SLERP (params: method slerp, λ; granularity ignored) of one group of tensors with one angle per
+// fold step over their concatenated task vectors: for each tensor k of the group (names[k]),
+// outs[k] ← θ_init + c_a·δa_k + c_b·δb_k with the group's c_a, c_b. models[k] holds tensor k of each of
+// the M models (the same M for every k). Each tensor as for merge_tensor_into (shapes and dtypes may
+// differ between the group's tensors; float16 / bfloat16 are merged in float32 and rounded once); out
+// must not alias an input. `tensor_records` (optional) receives per tensor its own δ norms and its
+// own angle at each fold step (what it alone would measure), with the group's fallback flags.
+GroupMergeRecord slerp_group_into(const MergeParams& params, const std::string& group,
+                                  const std::vector<std::string>& names, const std::vector<torch::Tensor>& outs,
+                                  const std::vector<torch::Tensor>& inits,
+                                  const std::vector<std::vector<torch::Tensor>>& models,
+                                  std::vector<TensorMergeRecord>* tensor_records = nullptr);
 // Whether two records are bitwise the same (NaN angles included).
 bool same_record(const TensorMergeRecord& a, const TensorMergeRecord& b);
 // The same into a new tensor.

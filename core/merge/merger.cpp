@@ -5,6 +5,7 @@
 #include <torch/torch.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -16,6 +17,7 @@
 #include <memory>
 #include <sstream>
 
+#include "merge/layer_groups.h"
 #include "model/gpt_config.h"
 #include "store/checkpoint_h5.h"
 #include "util/error.h"
@@ -225,9 +227,27 @@ class Stopwatch {
   std::chrono::steady_clock::time_point t_ = std::chrono::steady_clock::now();
 };
 
-// A tensor of `info`'s shape and dtype over a buffer of at least info.nbytes bytes.
-torch::Tensor view_of(const torch::Tensor& buffer, const TensorInfo& info) {
-  return torch::from_blob(buffer.data_ptr(), info.shape, torch::TensorOptions().dtype(info.dtype));
+// A tensor of `info`'s shape and dtype over a buffer of at least offset + info.nbytes bytes.
+torch::Tensor view_of(const torch::Tensor& buffer, const TensorInfo& info, int64_t offset = 0) {
+  return torch::from_blob(static_cast<uint8_t*>(buffer.data_ptr()) + offset, info.shape,
+                          torch::TensorOptions().dtype(info.dtype));
+}
+
+// Where each tensor of a layer group lies in the group's buffers (64-byte aligned), and their size.
+int64_t group_offsets(const std::vector<TensorInfo>& infos, const LayerGroup& g, std::vector<int64_t>* offsets) {
+  int64_t at = 0;
+  offsets->clear();
+  for (size_t k : g.members) {
+    offsets->push_back(at);
+    at += (infos[k].nbytes + 63) / 64 * 64;
+  }
+  return std::max<int64_t>(at, 1);
+}
+
+std::vector<std::string> names_of(const std::vector<TensorInfo>& infos) {
+  std::vector<std::string> names;
+  for (const auto& info : infos) names.push_back(info.name);
+  return names;
 }
 
 }  // namespace
@@ -260,6 +280,12 @@ void check_same_tensors(const std::vector<TensorInfo>& ref, const std::string& r
   }
 }
 
+double mean_omega_deg(const std::vector<GroupMergeRecord>& groups) {
+  std::vector<TensorMergeRecord> records;
+  for (const auto& g : groups) records.push_back(g.record);
+  return mean_omega_deg(records);
+}
+
 double mean_omega_deg(const std::vector<TensorMergeRecord>& records) {
   double sum = 0;
   int64_t n = 0;
@@ -270,6 +296,37 @@ double mean_omega_deg(const std::vector<TensorMergeRecord>& records) {
     }
   }
   return n ? sum / static_cast<double>(n) : std::numeric_limits<double>::quiet_NaN();
+}
+
+std::vector<TensorMergeRecord> layer_angles(const std::vector<TensorMergeRecord>& tensor_records) {
+  std::vector<std::string> names;
+  std::vector<const TensorMergeRecord*> used;
+  for (const auto& r : tensor_records) {
+    if (r.delta_norms.size() < 2 || r.omega_deg.empty()) continue;
+    names.push_back(r.name);
+    used.push_back(&r);
+  }
+  std::vector<TensorMergeRecord> out;
+  for (const LayerGroup& g : layer_groups(names)) {
+    double sq1 = 0, sq2 = 0, dot = 0;
+    TensorMergeRecord rec;
+    rec.name = g.name;
+    for (size_t k : g.members) {
+      const TensorMergeRecord& r = *used[k];
+      const double n1 = r.delta_norms[0], n2 = r.delta_norms[1], w = r.omega_deg[0];
+      rec.numel += r.numel;
+      sq1 += n1 * n1;
+      sq2 += n2 * n2;
+      if (std::isfinite(w)) dot += n1 * n2 * std::cos(w * 3.14159265358979323846 / 180.0);
+    }
+    double omega = std::numeric_limits<double>::quiet_NaN();
+    if (sq1 > 0 && sq2 > 0)
+      omega = std::acos(std::clamp(dot / (std::sqrt(sq1) * std::sqrt(sq2)), -1.0, 1.0)) * 180.0 / 3.14159265358979323846;
+    rec.delta_norms = {std::sqrt(sq1), std::sqrt(sq2)};
+    rec.omega_deg = {omega};
+    out.push_back(std::move(rec));
+  }
+  return out;
 }
 
 int64_t count_fallback_tensors(const std::vector<TensorMergeRecord>& records) {
@@ -293,6 +350,36 @@ MergeResult merge_named_tensors(const MergeParams& params, const NamedTensors& i
   auto on_cpu = [](const torch::Tensor& t) { return t.to(torch::kCPU).contiguous(); };
   MergeResult result;
   const int64_t total = static_cast<int64_t>(init.size());
+  if (params.method == MergeMethod::Slerp && params.granularity == MergeGranularity::Layer) {
+    // One angle per layer group (merge/layer_groups.h); tensors and records in θ_init's order.
+    std::vector<std::string> names;
+    for (const auto& [name, t] : init) names.push_back(name);
+    result.tensors.resize(init.size());
+    result.records.resize(init.size());
+    int64_t done = 0;
+    for (const LayerGroup& g : layer_groups(names)) {
+      report(progress, {"merge", done, total, g.name});
+      std::vector<std::string> gnames;
+      std::vector<torch::Tensor> outs, inits;
+      std::vector<std::vector<torch::Tensor>> xs;
+      for (size_t k : g.members) {
+        gnames.push_back(names[k]);
+        inits.push_back(on_cpu(init[k].second));
+        outs.push_back(torch::empty(inits.back().sizes(), inits.back().options()));
+        xs.emplace_back();
+        for (const auto& map : by_name) xs.back().push_back(on_cpu(*map.at(names[k])));
+      }
+      std::vector<TensorMergeRecord> recs;
+      result.groups.push_back(slerp_group_into(params, g.name, gnames, outs, inits, xs, &recs));
+      for (size_t j = 0; j < g.members.size(); ++j) {
+        result.tensors[g.members[j]] = {names[g.members[j]], outs[j]};
+        result.records[g.members[j]] = std::move(recs[j]);
+      }
+      done += static_cast<int64_t>(g.members.size());
+    }
+    report(progress, {"merge", total, total, ""});
+    return result;
+  }
   for (int64_t i = 0; i < total; ++i) {
     const auto& [name, t] = init[static_cast<size_t>(i)];
     report(progress, {"merge", i, total, name});
@@ -342,7 +429,14 @@ MergeSummary merge_checkpoints(const MergeSpec& spec, const ProgressFn& progress
   }
   summary.bytes_read = summary.bytes_written * (M + 1);
 
-  // Buffers for the largest tensor: [0] θ_init, [1..M] the models, [M+1] the output.
+  // A layer SLERP merges one group of tensors at a time (merge/layer_groups.h): its buffers hold the
+  // largest group, so peak memory is about (M + 2) × the largest group.
+  const bool by_layer = spec.params.method == MergeMethod::Slerp && spec.params.granularity == MergeGranularity::Layer;
+  const std::vector<LayerGroup> groups = by_layer ? layer_groups(names_of(infos)) : std::vector<LayerGroup>{};
+  std::vector<int64_t> offsets;
+  for (const auto& g : groups) max_bytes = std::max(max_bytes, group_offsets(infos, g, &offsets));
+
+  // Buffers for the largest tensor (or group): [0] θ_init, [1..M] the models, [M+1] the output.
   std::vector<torch::Tensor> buffers;
   for (int k = 0; k < M + 2; ++k) buffers.push_back(torch::empty({max_bytes}, torch::kUInt8));
 
@@ -354,7 +448,39 @@ MergeSummary merge_checkpoints(const MergeSpec& spec, const ProgressFn& progress
   header.config = in.init->header().config;
   CheckpointWriter writer(spec.out_path, header);
   std::vector<torch::Tensor> xs;
-  for (int64_t i = 0; i < total; ++i) {
+  if (by_layer) summary.records.resize(infos.size());
+  int64_t group_done = 0;
+  for (const LayerGroup& g : groups) {
+    report(progress, {"merge", group_done, total, g.name});
+    Stopwatch watch;
+    group_offsets(infos, g, &offsets);
+    std::vector<std::string> gnames;
+    std::vector<torch::Tensor> outs, inits;
+    std::vector<std::vector<torch::Tensor>> gxs;
+    for (size_t j = 0; j < g.members.size(); ++j) {
+      const TensorInfo& info = infos[g.members[j]];
+      gnames.push_back(info.name);
+      inits.push_back(view_of(buffers[0], info, offsets[j]));
+      in.init->read_into(info.name, inits.back());
+      gxs.emplace_back();
+      for (int m = 0; m < M; ++m) {
+        gxs.back().push_back(view_of(buffers[static_cast<size_t>(m + 1)], info, offsets[j]));
+        in.models[static_cast<size_t>(m)]->read_into(info.name, gxs.back().back());
+      }
+      outs.push_back(view_of(buffers[static_cast<size_t>(M + 1)], info, offsets[j]));
+    }
+    summary.phases.read += watch.lap();
+    std::vector<TensorMergeRecord> recs;
+    summary.groups.push_back(slerp_group_into(spec.params, g.name, gnames, outs, inits, gxs, &recs));
+    summary.phases.merge += watch.lap();
+    for (size_t j = 0; j < g.members.size(); ++j) {
+      writer.write(gnames[j], outs[j]);
+      summary.records[g.members[j]] = std::move(recs[j]);
+    }
+    summary.phases.write += watch.lap();
+    group_done += static_cast<int64_t>(g.members.size());
+  }
+  for (int64_t i = 0; i < (by_layer ? 0 : total); ++i) {
     const TensorInfo& info = infos[static_cast<size_t>(i)];
     report(progress, {"merge", i, total, info.name});
     Stopwatch watch;
@@ -375,7 +501,7 @@ MergeSummary merge_checkpoints(const MergeSpec& spec, const ProgressFn& progress
   // Files carried along (e.g. the tokenizer a checkpoint embeds) come from θ_init, unchanged.
   for (const auto& info : in.init->tensors(TensorGroup::Files))
     writer.write(info.name, in.init->read(info.name, TensorGroup::Files), TensorGroup::Files);
-  summary.mean_omega_deg = mean_omega_deg(summary.records);
+  summary.mean_omega_deg = by_layer ? mean_omega_deg(summary.groups) : mean_omega_deg(summary.records);
   summary.fallback_tensors = count_fallback_tensors(summary.records);
 
   Stopwatch hash_watch;
@@ -407,6 +533,14 @@ MergeSummary merge_checkpoints(const MergeSpec& spec, const ProgressFn& progress
                    std::isfinite(summary.mean_omega_deg) ? nlohmann::json(summary.mean_omega_deg) : nlohmann::json()},
                   {"fallback_tensors", summary.fallback_tensors},
                   {"tensors", tensors}};
+  if (spec.params.method == MergeMethod::Slerp) {
+    summary.meta["granularity"] = merge_granularity_name(spec.params.granularity);
+    if (by_layer) {
+      nlohmann::json gj = nlohmann::json::array();
+      for (const auto& g : summary.groups) gj.push_back(g.to_json());
+      summary.meta["groups"] = gj;
+    }
+  }
   writer.set_meta(summary.meta);
   report(progress, {"merge", total, total, ""});
   Stopwatch commit_watch;

@@ -19,8 +19,15 @@
 //   "inputs": [{"role": "init", "path": "/abs/init.h5", "sha256": "..."},
 //              {"role": "model", "index": 1, "path": ..., "sha256": ...}, ...],
 //   "mean_omega_deg": 89.7, "fallback_tensors": 0,
-//   "tensors": [TensorMergeRecord::to_json() of each tensor, in θ_init's order]
+//   "tensors": [TensorMergeRecord::to_json() of each tensor, in θ_init's order],
+//   "granularity": "tensor" | "layer"                         (slerp only)
+//   "groups": [GroupMergeRecord::to_json() of each layer group] (layer slerp only: the angles used)
 // }
+// In a layer SLERP, "tensors" holds each tensor's own δ norms and angles (what per-tensor SLERP would
+// measure in the first fold step) with its group's fallback flags, "groups" the group angles SLERP
+// used, and "mean_omega_deg" is the mean over the groups. The tensors of a group are merged together
+// (read, merged, written), so peak memory is about (M + 2) × the largest group (GPT-2 small: one
+// block, ~28 MB in float32; the embeddings ~160 MB).
 // The per-tensor records are only known once every tensor has been merged: the meta attribute is
 // set after the last tensor, just before commit() (CheckpointWriter::set_meta).
 //
@@ -50,6 +57,7 @@ namespace warp {
 struct MergeResult {
   NamedTensors tensors;                    // in θ_init's order, CPU, θ_init's dtypes
   std::vector<TensorMergeRecord> records;  // one per tensor, same order
+  std::vector<GroupMergeRecord> groups;    // layer SLERP: one per layer group (else empty)
 };
 
 // Merges in memory. Every model must hold exactly θ_init's tensor names (any order), shapes and
@@ -87,6 +95,7 @@ struct MergeSummary {
   double mean_omega_deg = 0;  // see mean_omega_deg(); NaN when no angle is defined
   int64_t fallback_tensors = 0;
   std::vector<TensorMergeRecord> records;
+  std::vector<GroupMergeRecord> groups;  // layer SLERP: one per layer group (else empty)
   nlohmann::json meta;  // as written in the output's header
 };
 
@@ -116,6 +125,16 @@ void check_same_tensors(const std::vector<TensorInfo>& ref, const std::string& r
 // Mean over tensors of the first recorded angle (Ω between δ1 and δ2), skipping undefined ones; NaN
 // when there is none.
 double mean_omega_deg(const std::vector<TensorMergeRecord>& records);
+// The same over the layer groups of a layer SLERP (their group angles).
+double mean_omega_deg(const std::vector<GroupMergeRecord>& groups);
+// The angle between δ1 and δ2 of each layer group (merge/layer_groups.h) from per-tensor records
+// (their first δ norms and first angle): ‖δ‖² = Σ‖δ_t‖², <δ1,δ2> = Σ ‖δ1_t‖‖δ2_t‖ cos Ω_t over the
+// group's tensors (a tensor with an undefined angle has a zero δ and adds nothing to the dot product).
+// This is the angle the first step of a layer SLERP takes (to the rounding of cos(arccos)), measured
+// from a per-tensor merge's records. One record per group, in the order of each group's first tensor:
+// name = the group, numel = Σ numel, delta_norms = {‖δ1‖, ‖δ2‖}, omega_deg = {Ω} (NaN when a group δ is
+// zero), no fallback flags. Records with fewer than 2 norms or no angle are skipped.
+std::vector<TensorMergeRecord> layer_angles(const std::vector<TensorMergeRecord>& tensor_records);
 int64_t count_fallback_tensors(const std::vector<TensorMergeRecord>& records);
 
 }  // namespace warp

@@ -306,6 +306,23 @@ ObservationResult observation_orthogonal(const Measurements& m) {
                             "°, max " + fmt(s.max) + "°; " + buf + " within " + tol + "° of 90°)",
                         std::fabs(s.mean - 90.0) <= kOmegaToleranceDeg ? Verdict::Held : Verdict::DidNotHold});
   }
+  // The same per layer (one angle per transformer block over its tensors' concatenated task vectors,
+  // the granularity the paper's SLERP uses), when measured.
+  const AngleStats l = angle_stats(m.omega_layer_deg);
+  if (!m.omega_layer_deg.empty()) {
+    const std::string lclaim = "per-layer angle Ω (one per transformer block, embeddings, final norm): mean within " +
+                               tol + "° of 90°";
+    if (l.count == 0) {
+      r.checks.push_back(not_measured(lclaim, "no angle is defined (a task vector is zero)"));
+    } else {
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "%.0f%%", 100.0 * l.within_tolerance);
+      r.checks.push_back({lclaim,
+                          "mean Ω " + fmt(l.mean) + "° over " + std::to_string(l.count) + " layers (min " + fmt(l.min) +
+                              "°, max " + fmt(l.max) + "°; " + buf + " within " + tol + "° of 90°)",
+                          std::fabs(l.mean - 90.0) <= kOmegaToleranceDeg ? Verdict::Held : Verdict::DidNotHold});
+    }
+  }
   for (size_t i = 0; i < m.warp_omega_deg.size(); ++i) {
     const double a = m.warp_omega_deg[i];
     const std::string c = "WARP iteration " + std::to_string(i + 1) + ": mean Ω within " + tol + "° of 90°";

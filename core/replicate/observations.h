@@ -68,6 +68,7 @@ struct Measurements {
   Curve ema;                                // the EMA-anchored trajectory (the first EMA run)
   Curve slerp_lambda, lerp_lambda;          // Figure 3(c): param = λ (0 and 1 are the two runs)
   std::vector<double> omega_deg;            // per-tensor Ω (degrees; NaN: undefined) of that SLERP
+  std::vector<double> omega_layer_deg;      // per-layer Ω of the same task vectors (merge/merger.h layer_angles)
   std::vector<Curve> ema_runs;              // trajectories of the EMA runs 1..N
   std::vector<int> liti_m;                  // M of each LITI front
   std::vector<Curve> liti_fronts;           // Figure 4(a,b): LITI of the SLERP of runs 1..M, param = η

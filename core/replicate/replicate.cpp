@@ -689,11 +689,23 @@ ReplicateSummary Replicator::run() {
     nlohmann::json meta;
     const std::vector<std::string> models(finals.begin(), finals.begin() + M);
     const std::string slerp_rel = ensure_merge(sp, sft_rel_, models, slerp_file, &meta);
-    if (M == 2 && meta.is_object() && meta.contains("tensors"))
+    if (M == 2 && meta.is_object() && meta.contains("tensors")) {
+      std::vector<TensorMergeRecord> records;  // name, numel, first two δ norms and the first angle
       for (const auto& t : meta["tensors"]) {
         const auto& om = t.value("omega_deg", nlohmann::json::array());
         m_.omega_deg.push_back(om.is_array() && !om.empty() && om[0].is_number() ? om[0].get<double>() : std::nan(""));
+        const auto& dn = t.value("delta_norms", nlohmann::json::array());
+        if (!dn.is_array() || dn.size() < 2 || !dn[0].is_number() || !dn[1].is_number()) continue;
+        TensorMergeRecord rec;
+        rec.name = t.value("name", std::string());
+        rec.numel = t.value("numel", int64_t{0});
+        rec.delta_norms = {dn[0].get<double>(), dn[1].get<double>()};
+        rec.omega_deg = {m_.omega_deg.back()};
+        records.push_back(std::move(rec));
       }
+      // Ω per layer from the same records (merge/merger.h layer_angles): the angle a layer SLERP takes.
+      for (const auto& g : layer_angles(records)) m_.omega_layer_deg.push_back(g.omega_deg[0]);
+    }
     std::string runs_desc;
     for (int64_t k = 0; k < M; ++k) runs_desc += (k ? ", " : "") + plan_.ema_runs[static_cast<size_t>(k)].name;
     const std::string slerp_desc = "slerp" + (M == 2 ? " λ=" + format_grid_value(plan_.lambda) : std::string(" (fold)")) +

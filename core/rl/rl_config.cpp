@@ -13,7 +13,8 @@ void RlConfig::validate() const {
     throw BadInput(std::string("rl: ") + field + " (" + flag + ") " + rule + ", got " + got);
   };
   auto finite = [](double v) { return std::isfinite(v); };
-  if (anchor != "ema" && anchor != "sft") bad("anchor", "--anchor", "must be ema or sft", "'" + anchor + "'");
+  if (anchor != "ema" && anchor != "sft" && anchor != "init")
+    bad("anchor", "--anchor", "must be ema, sft or init", "'" + anchor + "'");
   if (!(beta >= 0) || !finite(beta)) bad("beta", "--beta", "must be >= 0", format_number(beta));
   if (!(mu > 0 && mu <= 1)) bad("mu", "--mu", "must be in (0, 1]", format_number(mu));
   if (steps <= 0) bad("steps", "--steps", "must be > 0", std::to_string(steps));

@@ -14,8 +14,11 @@
 // Field                CLI flag             default  meaning
 // init                 --init               ""       init checkpoint θ_init ("" = checkpoints/sft.h5;
 //                                                     relative paths are relative to the experiment)
-// anchor               --anchor             ema      ema: θ_ema ← (1−μ)θ_ema + μθ after each step;
-//                                                     sft: the anchor stays θ_init (bit-identical)
+// anchor               --anchor             ema      ema: θ_ema starts at θ_init, θ_ema ← (1−μ)θ_ema + μθ
+//                                                     after each step (WARP); sft: the anchor is θ_sft
+//                                                     (checkpoints/sft.h5) whatever the init, static (the
+//                                                     paper's baseline); init: the anchor stays θ_init
+//                                                     (static; = sft when θ_init is θ_sft)
 // beta                 --beta               0.1      β ≥ 0, KL-regularization strength
 // mu                   --mu                 0.01     μ ∈ (0, 1], EMA update rate
 // steps                --steps              1000     optimizer steps T > 0

@@ -127,6 +127,9 @@ int64_t init_checkpoint_id(ExperimentDb& db, const Experiment& exp, const std::s
 // What a resumed run must find again: the files it started from, and its evaluation protocol.
 struct Stored {
   std::string init_sha256, sft_sha256;
+  // SHA-256 of the weights the anchor started from; runs stored before it was recorded anchored at
+  // θ_init whatever --anchor said, so for them it is init_sha256.
+  std::string anchor_sha256;
   EvalConfig eval;
 };
 
@@ -201,11 +204,20 @@ RlResult train(const Experiment& exp, const std::string& name, RlConfig c, const
     throw BadInput("cannot resume run '" + name + "': " +
                    (stored->sft_sha256 != sft_sha ? sft_path : init_path) +
                    " changed since the run started (its SHA-256 differs from the one recorded with the run)");
+  // The weights the anchor starts from: θ_sft for --anchor sft, θ_init otherwise. A resumed run keeps
+  // the anchor it started with (a run started when --anchor sft still meant θ_init is not switched).
+  const std::string anchor_sha = c.anchor == "sft" ? sft_sha : init_sha;
+  if (stored && stored->anchor_sha256 != anchor_sha)
+    throw BadInput("cannot resume run '" + name + "': it started with its --anchor " + c.anchor +
+                   " at other weights than θ_" + (c.anchor == "sft" ? "sft" : "init") +
+                   " (a run started before --anchor sft meant θ_sft anchored at θ_init); resuming would change "
+                   "its anchor mid-run: start a new run, with --anchor init for the old behaviour");
   GPT init = init_sha == sft_sha ? sft : load_policy(init_path, device, &mc);
   GPT policy = clone_model(init, device);
-  // The anchor: θ_ema starts at θ_init; with --anchor sft it is θ_init itself, never written (shared
-  // with the SFT model when θ_init is θ_sft, so its log-probs are computed once).
-  GPT anchor = c.anchor == "ema" ? clone_model(init, device) : init;
+  // The anchor: θ_ema starts at θ_init; with --anchor sft it is the SFT model θ_sft itself (whatever
+  // the init), with --anchor init θ_init itself; a static anchor is never written, and when it is the
+  // SFT model object its log-probs are computed once (rl_step.h).
+  GPT anchor = c.anchor == "ema" ? clone_model(init, device) : c.anchor == "sft" ? sft : init;
   const double mu = c.anchor == "ema" ? c.mu : 0.0;
 
   std::unique_ptr<Reward> reward =
@@ -249,7 +261,8 @@ RlResult train(const Experiment& exp, const std::string& name, RlConfig c, const
   }
 
   nlohmann::json run_config = {{"rl", c.to_json()},       {"model", mc.to_json()},  {"eval", ec.to_json()},
-                               {"init_sha256", init_sha}, {"sft_sha256", sft_sha}};
+                               {"init_sha256", init_sha}, {"sft_sha256", sft_sha},
+                               {"anchor_sha256", anchor_sha}};
   RunSpec spec(name, kRunKind, run_config.dump());
   spec.parent_run_id = parent_id;
   spec.iteration = options.iteration;
@@ -436,6 +449,9 @@ RlResult resume_rl(const Experiment& exp, const std::string& name, const RlRunOp
     stored.eval = EvalConfig::from_json(j.at("eval"), where + " (eval)");
     stored.init_sha256 = j.at("init_sha256").get<std::string>();
     stored.sft_sha256 = j.at("sft_sha256").get<std::string>();
+    stored.anchor_sha256 = j.contains("anchor_sha256") && j.at("anchor_sha256").is_string()
+                               ? j.at("anchor_sha256").get<std::string>()
+                               : stored.init_sha256;
   }
   if (options.threads) c.threads = *options.threads;
   if (options.device) c.device = *options.device;

@@ -88,7 +88,9 @@ RlResult run_rl(const Experiment& exp, const std::string& name, const RlConfig& 
 
 // Continues run `name` from its last resumable checkpoint with its stored config and evaluation
 // protocol (from step 0 when it never wrote one). BadInput when the run does not exist, is not an
-// RL run, has finished, or its SFT or init checkpoint changed since it started.
+// RL run, has finished, or its SFT or init checkpoint changed since it started, or its anchor would
+// start from other weights than it did (the stored config's anchor_sha256: θ_sft's for --anchor sft,
+// θ_init's otherwise; a run stored without it, from before --anchor sft meant θ_sft, anchored at θ_init).
 RlResult resume_rl(const Experiment& exp, const std::string& name, const RlRunOptions& options = {},
                    const ProgressFn& progress = {});
 

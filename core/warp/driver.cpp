@@ -553,20 +553,41 @@ class Driver {
     return out;
   }
 
+  // Whether a SLERP's meta records these parameters and, for model k, the SHA-256 of model_paths[k]
+  // as it is now (a worker policy rewritten since the SLERP was written makes it stale).
+  static bool same_slerp_inputs(const nlohmann::json& meta, const MergeParams& params,
+                                const std::vector<std::string>& model_paths) {
+    nlohmann::json want = params.to_json();
+    want.erase("method");
+    if (!meta.contains("parameters") || meta.at("parameters") != want) return false;
+    if (!meta.contains("inputs") || !meta.at("inputs").is_array()) return false;
+    size_t models = 0;
+    for (const auto& in : meta.at("inputs")) {
+      if (!in.is_object() || in.value("role", std::string()) != "model") continue;
+      const auto index = in.contains("index") && in.at("index").is_number_unsigned() ? in.at("index").get<size_t>() : 0;
+      if (index < 1 || index > model_paths.size() || !in.contains("sha256") || !in.at("sha256").is_string()) return false;
+      if (!is_regular_file(model_paths[index - 1]) || sha256_file(model_paths[index - 1]) != in.at("sha256").get<std::string>())
+        return false;
+      ++models;
+    }
+    return models == model_paths.size();
+  }
+
   std::string slerp(WarpIteration& it, const std::string& init_abs, const std::string& init_sha) {
     const std::string rel = "checkpoints/" + wc_.name + "-i" + std::to_string(it.iteration) + "-slerp.h5";
     it.slerp = rel;
-    if (auto meta = still_valid(rel, init_sha, "")) {
+    MergeSpec spec;
+    spec.params.method = MergeMethod::Slerp;
+    spec.params.lambda = wc_.lambda;
+    spec.params.granularity = parse_merge_granularity(wc_.granularity);
+    spec.init_path = init_abs;
+    for (const auto& r : it.runs) spec.model_paths.push_back(exp_.checkpoints_dir() + "/" + r + ".h5");
+    spec.out_path = abs_in_experiment(exp_, rel);
+    if (auto meta = still_valid(rel, init_sha, ""); meta && same_slerp_inputs(*meta, spec.params, spec.model_paths)) {
       it.mean_omega_deg = meta_double(*meta, "mean_omega_deg");
       last_slerp_sha_ = meta->at("sha256").get<std::string>();
       return last_slerp_sha_;
     }
-    MergeSpec spec;
-    spec.params.method = MergeMethod::Slerp;
-    spec.params.lambda = wc_.lambda;
-    spec.init_path = init_abs;
-    for (const auto& r : it.runs) spec.model_paths.push_back(exp_.checkpoints_dir() + "/" + r + ".h5");
-    spec.out_path = abs_in_experiment(exp_, rel);
     const MergeSummary sum = merge_checkpoints(spec, stage_progress());
     nlohmann::json meta = sum.meta;
     const nlohmann::json lineage = lineage_meta(it, "slerp", init_sha);
@@ -761,12 +782,15 @@ void WarpConfig::validate() const {
   if (parallel < 0) bad("parallel", "--parallel", ">= 0 (0: all runs at once)", std::to_string(parallel));
   if (threads < 0) bad("threads", "--threads", ">= 0 (0: cores / parallel runs)", std::to_string(threads));
   if (device.empty()) bad("device", "--device", "auto, cpu, cuda or cuda:N", "an empty string");
+  if (granularity != "tensor" && granularity != "layer")
+    bad("granularity", "--granularity", "tensor or layer", "'" + granularity + "'");
 }
 
 nlohmann::json WarpConfig::to_json() const {
   return {{"name", name},         {"init", init},     {"iterations", iterations}, {"runs", runs},
           {"steps", steps},       {"lambda", lambda}, {"eta", eta},               {"eta_grid", eta_grid},
-          {"parallel", parallel}, {"threads", threads}, {"seed", seed},           {"device", device}};
+          {"parallel", parallel}, {"threads", threads}, {"seed", seed},           {"device", device},
+          {"granularity", granularity}};
 }
 
 void WarpConfig::update_from_json(const nlohmann::json& j, const std::string& where) {
@@ -795,6 +819,7 @@ void WarpConfig::update_from_json(const nlohmann::json& j, const std::string& wh
   f.get("threads", threads);
   f.get("seed", seed);
   f.get("device", device);
+  f.get("granularity", granularity);
   f.done();
 }
 
@@ -887,7 +912,14 @@ WarpResult run_warp(const Experiment& exp, const WarpConfig& config, const RlCon
       // and warp rm, a finished driver is reported and an unfinished one continued.
       if (run->kind == kDriverKind) {
         const nlohmann::json stored = parse_object(run->config_json, "run '" + config.name + "' (stored config)");
-        const bool same = stored.value("warp", nlohmann::json()) == config.to_json() &&
+        // (The stored WARP settings read as a config, so fields added since it was stored take their defaults.)
+        WarpConfig stored_warp;
+        try {
+          stored_warp.update_from_json(stored.value("warp", nlohmann::json()), "run '" + config.name + "' (stored warp)");
+        } catch (const BadInput&) {
+          stored_warp.name.clear();  // unreadable: not the same settings
+        }
+        const bool same = stored_warp.to_json() == config.to_json() &&
                           stored.value("rl", nlohmann::json()) == st.rl.to_json() &&
                           stored.value("eval_protocol_sha256", std::string()) == st.protocol_sha256;
         if (same) existing = run->status == RunStatus::Finished ? Existing::Finished : Existing::Unfinished;

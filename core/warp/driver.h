@@ -48,7 +48,9 @@
 // any moment continues with `resume`: finished runs are kept, killed, crashed or failed runs are
 // resumed (`warp train --resume`), a run still alive (a worker of a driver killed with -9 finishing
 // its step) is waited for, a merge / LITI file is redone only when missing, not registered, or no
-// longer the one registered (its SHA-256, or those of its inputs, changed), and evaluations come
+// longer the one registered (its SHA-256, or those of its inputs, changed: θ_init's for every file,
+// each worker policy's, as recorded in the SLERP's meta "inputs", and its λ and granularity for the
+// SLERP, the SLERP's for a LITI file), and evaluations come
 // from the cache. A diverged run fails the iteration again on resume (it would diverge again). A worker that ends failed or diverged fails the iteration: the
 // driver stops with status "failed" and Error("iteration i: run <name>-i<i>-r<m> failed: <its
 // message>"), the other workers of the iteration being stopped first (SIGTERM: they checkpoint).
@@ -93,6 +95,9 @@ namespace warp {
 // seed        --seed          1                             worker m of iteration i: seed and prompt_seed
 //                                                           derived from (seed, i, m) (util/seeds.h)
 // device      --device        "auto"                        passed to the workers
+// granularity --granularity   "tensor"                      SLERP angle per tensor, or per layer (one Ω per
+//                                                           transformer block / the embeddings / the final
+//                                                           norm, merge/layer_groups.h; the paper's)
 struct WarpConfig {
   std::string name = "warp";
   std::string init;
@@ -106,6 +111,7 @@ struct WarpConfig {
   int threads = 0;
   uint64_t seed = 1;
   std::string device = "auto";
+  std::string granularity = "tensor";
 
   // BadInput "warp: <field> (--flag) must be ..., got ..." for the first out-of-range value
   // (also: an invalid run name, an empty or unsorted-with-duplicates grid).

@@ -26,26 +26,34 @@ void MergeRecipe::validate() const {
     throw BadInput("merge recipe: λ (lambda) must be in [0, 1], got " + num(lambda));
   if (!(std::isfinite(eta) && eta >= 0.0 && eta <= 1.0))
     throw BadInput("merge recipe: η (eta) must be in [0, 1], got " + num(eta));
+  if (granularity == MergeGranularity::Layer && method != MergeMethod::Slerp)
+    throw BadInput("merge recipe: granularity layer applies to slerp only, got method " + merge_method_name(method));
   if (eta_mode != EtaMode::TowardInit && eta_mode != EtaMode::TowardSft)
     throw BadInput("merge recipe: unknown η mode " + std::to_string(static_cast<int>(eta_mode)));
 }
 
 nlohmann::json MergeRecipe::to_json() const {
-  return {{"method", merge_method_name(method)}, {"lambda", lambda}, {"eta", eta}, {"eta_mode", eta_mode_name(eta_mode)}};
+  nlohmann::json j = {
+      {"method", merge_method_name(method)}, {"lambda", lambda}, {"eta", eta}, {"eta_mode", eta_mode_name(eta_mode)}};
+  if (granularity == MergeGranularity::Layer) j["granularity"] = merge_granularity_name(granularity);
+  return j;
 }
 
 MergeRecipe MergeRecipe::from_json(const nlohmann::json& j, const std::string& where) {
   MergeRecipe r;
   JsonFields f(j, where);
-  std::string method = merge_method_name(r.method), mode = eta_mode_name(r.eta_mode);
+  std::string method = merge_method_name(r.method), mode = eta_mode_name(r.eta_mode),
+              granularity = merge_granularity_name(r.granularity);
   f.get("method", method);
   f.get("lambda", r.lambda);
   f.get("eta", r.eta);
   f.get("eta_mode", mode);
+  f.get("granularity", granularity);
   f.done();
   try {
     r.method = parse_merge_method(method);
     r.eta_mode = parse_eta_mode(mode);
+    r.granularity = parse_merge_granularity(granularity);
     r.validate();
   } catch (const BadInput& e) {
     throw BadInput(where + ": " + e.what());
@@ -54,7 +62,8 @@ MergeRecipe MergeRecipe::from_json(const nlohmann::json& j, const std::string& w
 }
 
 bool MergeRecipe::operator==(const MergeRecipe& o) const {
-  return method == o.method && lambda == o.lambda && eta == o.eta && eta_mode == o.eta_mode;
+  return method == o.method && lambda == o.lambda && eta == o.eta && eta_mode == o.eta_mode &&
+         granularity == o.granularity;
 }
 
 const char* eta_mode_name(MergeRecipe::EtaMode mode) {
@@ -88,13 +97,14 @@ nlohmann::json recipe_key_json(const MergeRecipe& recipe, const std::string& ini
                       {"eta_mode", eta_mode_name(r.eta_mode)}};
   if (model_sha256.size() == 2) j["lambda"] = r.lambda;
   if (r.eta_mode == MergeRecipe::EtaMode::TowardSft) j["sft_sha256"] = sft_sha256;
+  if (r.granularity == MergeGranularity::Layer) j["granularity"] = merge_granularity_name(r.granularity);
   return j;
 }
 
 MergeRecipe recipe_from_key_json(const nlohmann::json& key, const std::string& where) {
   if (!key.is_object()) throw BadInput(where + ": a recipe key is a JSON object, got " + key.dump());
   nlohmann::json fields = nlohmann::json::object();
-  for (const char* k : {"method", "lambda", "eta", "eta_mode"})
+  for (const char* k : {"method", "lambda", "eta", "eta_mode", "granularity"})
     if (key.contains(k)) fields[k] = key.at(k);
   for (const char* k : {"method", "eta", "eta_mode"})
     if (!fields.contains(k)) throw BadInput(where + ": the recipe key has no '" + std::string(k) + "'");

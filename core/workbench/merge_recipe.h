@@ -1,6 +1,7 @@
 #pragma once
-// A merge workbench recipe (workbench/merge_workbench.h): SLERP or LERP of the M policies with λ,
-// then LITI with η toward θ_init or toward θ_sft; and the JSON its cache key hashes.
+// A merge workbench recipe (workbench/merge_workbench.h): SLERP (angle per tensor or per layer) or
+// LERP of the M policies with λ, then LITI with η toward θ_init or toward θ_sft; and the JSON its
+// cache key hashes.
 
 #include <string>
 #include <vector>
@@ -17,10 +18,12 @@ struct MergeRecipe {
   double lambda = 0.5;                      // ∈ [0,1]; M = 2 only
   double eta = 1.0;                         // ∈ [0,1]
   EtaMode eta_mode = EtaMode::TowardInit;
+  MergeGranularity granularity = MergeGranularity::Tensor;  // slerp only: Ω per tensor or per layer
 
-  // BadInput for another method, λ or η outside [0,1] or not finite.
+  // BadInput for another method, λ or η outside [0,1] or not finite, granularity layer with lerp.
   void validate() const;
-  // {"method": "slerp", "lambda": 0.5, "eta": 0.3, "eta_mode": "toward_init"}
+  // {"method": "slerp", "lambda": 0.5, "eta": 0.3, "eta_mode": "toward_init"} (+ "granularity":
+  // "layer" for a layer SLERP; absent for per tensor, so recipes stored before it read the same)
   nlohmann::json to_json() const;
   // Fields present override the defaults above; BadInput naming `where` and the field for a wrong
   // type, an unknown method or mode, an unknown field, or a value validate() refuses.
@@ -41,7 +44,8 @@ MergeRecipe normalize_recipe(const MergeRecipe& recipe);
 
 // The JSON a recipe's cache key is the SHA-256 of (its compact dump, keys sorted):
 //   {"version": 1, "init_sha256", "model_sha256": [...] (input order), "method",
-//    "lambda" (slerp/lerp with M = 2 only), "eta", "eta_mode", "sft_sha256" (toward_sft only)}
+//    "lambda" (slerp/lerp with M = 2 only), "eta", "eta_mode", "sft_sha256" (toward_sft only),
+//    "granularity": "layer" (layer SLERP only: per-tensor keys are as before)}
 // with λ and η rounded. `recipe` is normalized here.
 nlohmann::json recipe_key_json(const MergeRecipe& recipe, const std::string& init_sha256,
                                const std::vector<std::string>& model_sha256, const std::string& sft_sha256);

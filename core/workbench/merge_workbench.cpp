@@ -99,10 +99,11 @@ struct MergeWorkbench::Impl {
   mutable std::mutex read_mutex;     // guards read_db
   std::unique_ptr<ExperimentDb> read_db;
 
-  // The last merge: (method, λ as keyed) → θ_merge, so moving η only redoes the LITI.
+  // The last merge: (method, λ as keyed, granularity) → θ_merge, so moving η only redoes the LITI.
   struct LastMerge {
     MergeMethod method = MergeMethod::Slerp;
     double lambda = 0;
+    MergeGranularity granularity = MergeGranularity::Tensor;
     NamedTensors tensors;
   };
   std::optional<LastMerge> last_merge;
@@ -115,16 +116,19 @@ struct MergeWorkbench::Impl {
     MergeParams p;
     p.method = r.method;
     if (num_models() == 2) p.lambda = r.lambda;  // M > 2: λ unused (Eq. 26 fold / uniform mean)
+    p.granularity = r.granularity;
     return p;
   }
 
   // θ_merge of a (normalized) recipe, from the last merge when its method and λ are the same.
   const NamedTensors& merged(const MergeRecipe& r, const ProgressFn& progress) {
     const MergeParams p = merge_params(r);
-    if (last_merge && last_merge->method == p.method && last_merge->lambda == p.lambda) return last_merge->tensors;
+    if (last_merge && last_merge->method == p.method && last_merge->lambda == p.lambda &&
+        last_merge->granularity == p.granularity)
+      return last_merge->tensors;
     last_merge.reset();  // its memory is free while merging
     MergeResult m = merge_named_tensors(p, init, models, progress);
-    last_merge = LastMerge{p.method, p.lambda, std::move(m.tensors)};
+    last_merge = LastMerge{p.method, p.lambda, p.granularity, std::move(m.tensors)};
     return last_merge->tensors;
   }
 

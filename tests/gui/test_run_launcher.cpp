@@ -113,7 +113,9 @@ void TestRunLauncher::trainArgs_data() {
                                      << QStringList{"--anchor", "ema", "--beta", "0", "--mu", "1"} << "";
   QTest::newRow("small beta exact") << "" << QVariant(1e-5) << none << none << QVariant(quint64(0)) << none
                                     << QStringList{"--beta", "1e-05", "--seed", "0"} << "";
-  QTest::newRow("bad anchor") << "init" << none << none << none << none << none << QStringList{"!"} << "anchor";
+  QTest::newRow("init anchor") << "init" << none << none << none << none << none
+                               << QStringList{"--anchor", "init"} << "";
+  QTest::newRow("bad anchor") << "sft-init" << none << none << none << none << none << QStringList{"!"} << "anchor";
   QTest::newRow("negative beta") << "" << QVariant(-0.5) << none << none << none << none << QStringList{"!"}
                                  << "--beta";
   QTest::newRow("mu zero") << "" << none << QVariant(0.0) << none << none << none << QStringList{"!"} << "--mu";

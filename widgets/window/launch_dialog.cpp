@@ -114,7 +114,8 @@ RlRunDialog::RlRunDialog(const QString& expDir, QWidget* parent) : RunDialog(exp
   m_anchor = new QComboBox(this);
   m_anchor->addItem(tr("(%1)").arg(placeholder(m_config, QStringLiteral("rl"), QStringLiteral("anchor"))), QString());
   m_anchor->addItem(tr("ema (WARP)"), QStringLiteral("ema"));
-  m_anchor->addItem(tr("sft (static init)"), QStringLiteral("sft"));
+  m_anchor->addItem(tr("sft (static θ_sft)"), QStringLiteral("sft"));
+  m_anchor->addItem(tr("init (static θ_init)"), QStringLiteral("init"));
   m_form->addRow(tr("&Anchor:"), m_anchor);
   m_beta = addField(tr("&β (KL strength):"), placeholder(m_config, QStringLiteral("warp"), QStringLiteral("beta")));
   m_mu = addField(tr("&μ (EMA rate):"), placeholder(m_config, QStringLiteral("warp"), QStringLiteral("mu")));

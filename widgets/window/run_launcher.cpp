@@ -47,8 +47,8 @@ QStringList trainArguments(const QString& expDir, const RlRunRequest& r) {
   requireName(r.name);
   QStringList args{QStringLiteral("train"), QStringLiteral("--exp"), expDir, QStringLiteral("--name"), r.name};
   if (!r.anchor.isEmpty()) {
-    if (r.anchor != QStringLiteral("ema") && r.anchor != QStringLiteral("sft"))
-      bad(QStringLiteral("anchor"), QStringLiteral("--anchor"), QStringLiteral("must be ema or sft"),
+    if (r.anchor != QStringLiteral("ema") && r.anchor != QStringLiteral("sft") && r.anchor != QStringLiteral("init"))
+      bad(QStringLiteral("anchor"), QStringLiteral("--anchor"), QStringLiteral("must be ema, sft or init"),
           QStringLiteral("'%1'").arg(r.anchor));
     args << QStringLiteral("--anchor") << r.anchor;
   }

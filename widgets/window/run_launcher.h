@@ -24,7 +24,7 @@ QString runNameError(const QString& name);
 // [--prompt-seed P]`.
 struct RlRunRequest {
   QString name;
-  QString anchor;                      // "ema", "sft" or empty (the experiment's)
+  QString anchor;                      // "ema", "sft", "init" or empty (the experiment's)
   std::optional<double> beta;          // >= 0
   std::optional<double> mu;            // in (0, 1]
   std::optional<qint64> steps;         // > 0

@@ -92,6 +92,20 @@ TEST_F(WarpMergeCli, MergesLikeTheLibraryAndSummarises) {
   EXPECT_EQ(cli.header.meta["tensors"], lib.header.meta["tensors"]);
   EXPECT_EQ(cli.header.meta["parameters"], lib.header.meta["parameters"]);
 
+  // --granularity layer: the library's layer SLERP, recorded in the meta.
+  const CliRun l = warp("--method slerp --init init.h5 --models a.h5 b.h5 --lambda 0.3 --granularity layer --out layer.h5");
+  ASSERT_EQ(l.status, 0) << l.err;
+  EXPECT_NE(l.out.find("(granularity \"layer\", lambda 0.3)"), std::string::npos) << l.out;
+  EXPECT_NE(l.out.find(" layers,"), std::string::npos) << l.out;
+  spec.params.granularity = MergeGranularity::Layer;
+  spec.out_path = dir + "/lib-layer.h5";
+  merge_checkpoints(spec);
+  const CheckpointData cl = load_checkpoint(dir + "/layer.h5"), ll = load_checkpoint(dir + "/lib-layer.h5");
+  for (size_t i = 0; i < cl.params.size(); ++i) EXPECT_TRUE(torch::equal(cl.params[i].second, ll.params[i].second));
+  EXPECT_EQ(cl.header.meta["granularity"], "layer");
+  EXPECT_EQ(cl.header.meta["groups"], ll.header.meta["groups"]);
+  EXPECT_EQ(cli.header.meta["granularity"], "tensor");
+
   const CliRun t = warp("--method ties --density 0.5 --scale 0.8 --init init.h5 --models a.h5 b.h5 c.h5 --out ties.h5");
   ASSERT_EQ(t.status, 0) << t.err;
   EXPECT_EQ(load_checkpoint(dir + "/ties.h5").header.meta["parameters"],
@@ -124,7 +138,11 @@ INSTANTIATE_TEST_SUITE_P(
                 "--lambda applies to 2 models"},
         BadArgs{"ties_without_density", "--method ties --init init.h5 --models a.h5 b.h5", "needs --density"},
         BadArgs{"missing_model", "--method lerp --init init.h5 --models a.h5 nope.h5", "nope.h5"},
-        BadArgs{"missing_option", "--method lerp --models a.h5 b.h5", "--init"}),
+        BadArgs{"missing_option", "--method lerp --models a.h5 b.h5", "--init"},
+        BadArgs{"bad_granularity", "--method slerp --init init.h5 --models a.h5 b.h5 --granularity block",
+                "SLERP granularity (--granularity) must be tensor or layer, got 'block'"},
+        BadArgs{"granularity_with_lerp", "--method lerp --init init.h5 --models a.h5 b.h5 --granularity layer",
+                "--granularity does not apply to lerp"}),
     [](const ::testing::TestParamInfo<BadArgs>& info) { return info.param.name; });
 
 }  // namespace

@@ -366,6 +366,53 @@ TEST(SlerpGuard, NearlyParallelAboveTheThresholdStillSlerps) {
   expect_matches_ref(s, ref_slerp2(m.init, m.xs[0], m.xs[1], 0.5).value, "0.5 degrees");
 }
 
+// The guard at both ends of [0°, 180°]: sin Ω < kSlerpMinSinOmega (1e-4: Ω within 0.0057° of 0° or of
+// 180°) falls back to LERP; just outside that, SLERP. Near 180° (antiparallel task vectors) the SLERP
+// weights sin((1−λ)Ω)/sin Ω grow like 1/sin Ω, which the guard bounds the same way as near 0°.
+struct GuardAngle {
+  std::string name;
+  double deg;
+  bool fallback;
+};
+void PrintTo(const GuardAngle& g, std::ostream* os) { *os << g.name; }
+
+class SlerpGuardAngle : public ::testing::TestWithParam<GuardAngle> {};
+
+TEST_P(SlerpGuardAngle, FallsBackExactlyWithinTheThreshold) {
+  const GuardAngle& g = GetParam();
+  const Models m = pair_at_angle(2000, g.deg * kPi / 180, 1.0, 23);
+  ASSERT_EQ(std::sin(g.deg * kPi / 180) < kSlerpMinSinOmega, g.fallback) << g.name;  // the case is on its side
+  for (double lambda : {0.3, 0.5}) {
+    SlerpStep st;
+    const torch::Tensor s = slerp(m.init, m.xs[0], m.xs[1], lambda, &st);
+    EXPECT_EQ(st.fallback, g.fallback) << g.name;
+    EXPECT_NEAR(st.omega_deg, g.deg, 1e-6) << g.name;
+    EXPECT_TRUE(torch::isfinite(s).all().item<bool>()) << g.name;
+    if (g.fallback) {
+      MergeParams lp;
+      lp.method = MergeMethod::Lerp;
+      lp.lambda = lambda;
+      EXPECT_TRUE(bitwise_equal(s, merge_tensor(lp, "w", m.init, m.xs))) << g.name << " λ " << lambda;
+    } else {
+      // SLERP's weights grow like 1/sin Ω, and so does the effect of float64 rounding in the angle
+      // (blocked sums here, a whole-tensor sum in the reference): tolerance 1e-12·max|ref| / sin Ω.
+      const torch::Tensor ref = ref_slerp2(m.init, m.xs[0], m.xs[1], lambda).value;
+      const double max_ref = ref.abs().max().item<double>();
+      EXPECT_LT((D(s) - ref).abs().max().item<double>(), 1e-12 * max_ref / std::sin(g.deg * kPi / 180)) << g.name;
+      // SLERP of equal-norm task vectors keeps the norm (LERP would shrink it to ~0 near 180°).
+      EXPECT_NEAR((D(s) - D(m.init)).norm().item<double>(), 1.0, 1e-6) << g.name;
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Guards, SlerpGuardAngle,
+                         ::testing::Values(GuardAngle{"parallel_within", 0.003, true},
+                                           GuardAngle{"parallel_outside", 0.01, false},
+                                           GuardAngle{"antiparallel_outside", 179.99, false},
+                                           GuardAngle{"antiparallel_within", 179.997, true},
+                                           GuardAngle{"antiparallel_half_degree", 179.5, false}),
+                         [](const ::testing::TestParamInfo<GuardAngle>& info) { return info.param.name; });
+
 // ---- the M > 2 fold -------------------------------------------------------------------------------------------
 
 TEST(SlerpFold, ThreeModelsEqualTheCompositionByHand) {

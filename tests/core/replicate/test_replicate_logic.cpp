@@ -202,6 +202,19 @@ TEST(Observations, OrthogonalTaskVectors) {
   EXPECT_EQ(observation_orthogonal(m).verdict, Verdict::Held);
   m.warp_omega_deg = {70};
   EXPECT_EQ(observation_orthogonal(m).verdict, Verdict::DidNotHold);
+  // Per layer as well, when measured: one more check, with its own mean.
+  m.warp_omega_deg.clear();
+  const size_t per_tensor_checks = observation_orthogonal(m).checks.size();
+  m.omega_layer_deg = {60, 70, std::nan("")};
+  r = observation_orthogonal(m);
+  ASSERT_EQ(r.checks.size(), per_tensor_checks + 1);
+  EXPECT_NE(r.checks[1].claim.find("per-layer"), std::string::npos) << r.checks[1].claim;
+  EXPECT_NE(r.checks[1].measured.find("mean Ω 65° over 2 layers"), std::string::npos) << r.checks[1].measured;
+  EXPECT_EQ(r.checks[1].verdict, Verdict::DidNotHold);
+  EXPECT_EQ(r.verdict, Verdict::DidNotHold);
+  m.omega_layer_deg = {88, 93};
+  EXPECT_EQ(observation_orthogonal(m).verdict, Verdict::Held);
+  m.omega_layer_deg.clear();
   const AngleStats s = angle_stats({80, 100, 60, std::nan("")});
   EXPECT_EQ(s.count, 3);
   EXPECT_NEAR(s.mean, 80.0, 1e-12);

@@ -227,7 +227,8 @@ TEST(RlConfig, RefusesOutOfRangeValuesNamingTheOption) {
   expect_bad({{"lr", 0.0}}, "--lr");
   expect_bad({{"warmup", -1}}, "--warmup");
   expect_bad({{"max_new_tokens", 0}}, "--max-new-tokens");
-  expect_bad({{"anchor", "init"}}, "--anchor");
+  expect_bad({{"anchor", "sft-init"}}, "--anchor");
+  expect_bad({{"anchor", "EMA"}}, "'EMA'");
   expect_bad({{"baseline", "median"}}, "--baseline");
   expect_bad({{"baseline", "rloo"}, {"batch", 1}}, "--batch");
   expect_bad({{"samples_per_prompt", 0}}, "--samples");

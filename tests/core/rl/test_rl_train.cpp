@@ -6,6 +6,7 @@
 #include <cmath>
 #include <map>
 
+#include <sqlite3.h>
 #include <torch/torch.h>
 
 #include "db/experiment_db.h"
@@ -222,25 +223,103 @@ TEST(RlTrain, RunsDifferByPromptSeedAndSamplingSeed) {
   EXPECT_NE(a.at("train/loss"), d.at("train/loss"));
 }
 
-TEST(RlTrain, SftAnchorStaysBitIdenticalToTheInit) {
-  Experiment exp = test::synthetic_experiment("rl-anchor");
+// The three anchors from an init other than θ_sft (WARP's second iteration on, or --init), so θ_init,
+// θ_sft and the EMA are three different sets of weights and each anchor shows which it is.
+class RlAnchor : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(RlAnchor, AnchorsAtTheWeightsItNamesWhenInitDiffersFromSft) {
+  const std::string anchor = GetParam();
+  Experiment exp = test::synthetic_experiment("rl-anchor-" + anchor);
   RlConfig c = tiny_config();
-  c.anchor = "sft";
+  c.anchor = anchor;
   c.steps = 4;
-  // From an init other than θ_sft, so the anchor (θ_init) and the KL-to-SFT model differ.
   const GPTConfig mc = GPTConfig::from_json(exp.config().at("model"), "smoke");
   test::write_random_policy(exp.checkpoints_dir() + "/other-init.h5", mc, 31);
   c.init = "checkpoints/other-init.h5";
-  const RlResult r = run_rl(exp, "static", c);
-  expect_same_tensors(state_group(r.state_checkpoint, "anchor."),
-                      load_gpt_params(exp.checkpoints_dir() + "/other-init.h5").params, "static anchor");
-  EXPECT_FALSE(is_regular_file(exp.checkpoints_dir() + "/static-ema.h5"));
+  const NamedTensors init_params = load_gpt_params(exp.checkpoints_dir() + "/other-init.h5").params;
+  const NamedTensors sft_params = load_gpt_params(exp.checkpoints_dir() + "/sft.h5").params;
+  const RlResult r = run_rl(exp, "anchored", c);
+  const NamedTensors anchor_params = state_group(r.state_checkpoint, "anchor.");
+  auto same = [](const NamedTensors& a, const NamedTensors& b) {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i)
+      if (a[i].first != b[i].first || !torch::equal(a[i].second, b[i].second)) return false;
+    return true;
+  };
+  ASSERT_FALSE(same(init_params, sft_params));
   auto db = ExperimentDb::open_read_only(exp.db_path());
-  auto run = db.find_run("static");
+  auto run = db.find_run("anchored");
+  ASSERT_TRUE(run.has_value());
   EXPECT_EQ(db.get_checkpoint(*run->init_checkpoint_id).path, "checkpoints/other-init.h5");
-  // KL to the anchor starts at 0 (policy = θ_init), KL to SFT does not.
-  EXPECT_EQ(db.read_metrics(run->id, "train/kl_anchor").front().value, 0.0);
-  EXPECT_NE(db.read_metrics(run->id, "train/kl_sft").front().value, 0.0);
+  const auto kl_anchor = db.read_metrics(run->id, "train/kl_anchor");
+  const auto kl_sft = db.read_metrics(run->id, "train/kl_sft");
+  ASSERT_EQ(kl_anchor.size(), kl_sft.size());
+  ASSERT_FALSE(kl_anchor.empty());
+  // The policy starts at θ_init, which is not θ_sft: the first step's KL to SFT is not 0.
+  EXPECT_NE(kl_sft.front().value, 0.0);
+  if (anchor == "sft") {
+    // The anchor is θ_sft bit for bit, whatever the init; KL to the anchor is KL to SFT at every step.
+    expect_same_tensors(anchor_params, sft_params, "sft anchor");
+    for (size_t i = 0; i < kl_anchor.size(); ++i) EXPECT_EQ(kl_anchor[i].value, kl_sft[i].value) << "step " << i;
+    EXPECT_FALSE(is_regular_file(exp.checkpoints_dir() + "/anchored-ema.h5"));
+  } else if (anchor == "init") {
+    // The anchor stays θ_init bit for bit; KL to it starts at 0 (policy = θ_init), KL to SFT does not.
+    expect_same_tensors(anchor_params, init_params, "init anchor");
+    EXPECT_EQ(kl_anchor.front().value, 0.0);
+    EXPECT_FALSE(is_regular_file(exp.checkpoints_dir() + "/anchored-ema.h5"));
+  } else {
+    // θ_ema starts at θ_init (KL to it is 0 at the first step) and moves: after 4 steps it is neither
+    // θ_init nor θ_sft, and it is the run's -ema.h5 file.
+    EXPECT_EQ(kl_anchor.front().value, 0.0);
+    EXPECT_FALSE(same(anchor_params, init_params));
+    EXPECT_FALSE(same(anchor_params, sft_params));
+    expect_same_tensors(load_gpt_params(exp.checkpoints_dir() + "/anchored-ema.h5").params, anchor_params, "ema file");
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Anchors, RlAnchor, ::testing::Values("ema", "sft", "init"),
+                         [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
+
+// A run keeps the anchor it started with: one recorded before --anchor sft meant θ_sft (no
+// anchor_sha256 in its stored config: it anchored at θ_init) is not resumed at θ_sft; an --anchor init
+// or ema run of then resumes as before.
+TEST(RlTrain, ResumeKeepsTheAnchorTheRunStartedWith) {
+  Experiment exp = test::synthetic_experiment("rl-anchor-resume");
+  const GPTConfig mc = GPTConfig::from_json(exp.config().at("model"), "smoke");
+  test::write_random_policy(exp.checkpoints_dir() + "/other-init.h5", mc, 31);
+  auto forget_anchor = [&](const std::string& run) {  // the stored config as written before
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(exp.db_path().c_str(), &db), SQLITE_OK);
+    const std::string sql =
+        "UPDATE runs SET config_json = json_remove(config_json, '$.anchor_sha256') WHERE name = '" + run + "'";
+    EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+    EXPECT_EQ(sqlite3_changes(db), 1);
+    sqlite3_close(db);
+  };
+  for (const std::string anchor : {"sft", "init"}) {
+    RlConfig c = tiny_config();
+    c.anchor = anchor;
+    c.steps = 4;
+    c.init = "checkpoints/other-init.h5";
+    EXPECT_THROW(run_rl(exp, "old-" + anchor, c, {}, stop_at(2)), Cancelled);
+    {
+      auto db = ExperimentDb::open_read_only(exp.db_path());
+      const auto j = nlohmann::json::parse(db.find_run("old-" + anchor)->config_json);
+      EXPECT_EQ(j.at("anchor_sha256"), j.at(anchor == "sft" ? "sft_sha256" : "init_sha256")) << anchor;
+    }
+    forget_anchor("old-" + anchor);
+    if (anchor == "sft") {
+      try {
+        resume_rl(exp, "old-sft");
+        ADD_FAILURE() << "resumed at another anchor";
+      } catch (const BadInput& e) {
+        EXPECT_NE(std::string(e.what()).find("--anchor init"), std::string::npos) << e.what();
+      }
+    } else {
+      EXPECT_EQ(resume_rl(exp, "old-init").steps, 4);
+      EXPECT_EQ(ExperimentDb::open_read_only(exp.db_path()).find_run("old-init")->status, RunStatus::Finished);
+    }
+  }
 }
 
 TEST(RlTrain, DivergenceKeepsTheLastGoodCheckpoint) {

@@ -13,6 +13,7 @@
 #include "db/metric_keys.h"
 #include "eval/evaluate.h"
 #include "eval/eval_config.h"
+#include "merge/merger.h"
 #include "util/sha256.h"
 #include "warp_test_support.h"
 
@@ -380,6 +381,81 @@ TEST(WarpDriver, ResumeAfterAStopBetweenStagesRedoesNoMergeAndNoRun) {
   EXPECT_THROW(run_warp(exp, other, tiny_rl(), third.options()), BadInput);
 }
 
+// A layer SLERP (one angle per layer group) is recorded as such; a resumed driver redoes a SLERP
+// whose worker policy changed since it was written (and the LITI points made from it), and keeps one
+// whose inputs are unchanged.
+TEST(WarpDriver, ResumeRedoesASlerpWhoseWorkerPolicyChanged) {
+  Experiment exp = synthetic_experiment("warp-stale");
+  WarpConfig wc = tiny_warp();
+  wc.iterations = 1;
+  wc.granularity = "layer";
+  int evals = 0;
+  const ProgressFn stop_in_eval = [&](const ProgressInfo& p) {
+    if (p.stage == "eval" && p.done == 0) ++evals;
+    return evals < 2;
+  };
+  auto regs = [&] {
+    auto db = ExperimentDb::open_read_only(exp.db_path());
+    std::map<std::string, std::pair<int64_t, std::string>> out;
+    for (const auto& c : db.list_checkpoints(db.find_run("w")->id)) out[c.path] = {c.id, c.meta_json};
+    return out;
+  };
+  const std::string slerp_rel = "checkpoints/w-i1-slerp.h5", worker2 = exp.checkpoints_dir() + "/w-i1-r2.h5";
+  {
+    InProcessWorkers workers(exp);
+    EXPECT_THROW(run_warp(exp, wc, tiny_rl(), workers.options(), stop_in_eval), Cancelled);
+  }
+  const auto first = regs();
+  ASSERT_TRUE(first.count(slerp_rel));
+  const nlohmann::json meta1 = nlohmann::json::parse(first.at(slerp_rel).second);
+  EXPECT_EQ(meta1["granularity"], "layer");
+  EXPECT_EQ(meta1["parameters"]["granularity"], "layer");
+  ASSERT_TRUE(meta1.contains("groups"));
+  double sum = 0;
+  for (const auto& g : meta1["groups"]) sum += g["omega_deg"][0].get<double>();
+  EXPECT_NEAR(meta1["mean_omega_deg"].get<double>(), sum / static_cast<double>(meta1["groups"].size()), 1e-9);
+  EXPECT_EQ(meta1["inputs"][2]["sha256"], sha256_file(worker2));
+
+  // Worker 2's policy is rewritten (other weights) after the SLERP was made from it.
+  CheckpointData w2 = load_checkpoint(worker2);
+  for (auto& [name, t] : w2.params) t = t + 0.01;
+  save_checkpoint(worker2, w2);
+  const std::string new_sha = sha256_file(worker2);
+  const std::string old_slerp_sha = sha256_file(ck(exp, slerp_rel));
+  InProcessWorkers again(exp);
+  evals = 0;
+  EXPECT_THROW(resume_warp(exp, "w", again.options(), stop_in_eval), Cancelled);
+  EXPECT_TRUE(again.launched.empty());  // the finished runs are not run again
+  const auto second = regs();
+  ASSERT_TRUE(second.count(slerp_rel));
+  EXPECT_NE(second.at(slerp_rel).first, first.at(slerp_rel).first);  // registered anew
+  const nlohmann::json meta2 = nlohmann::json::parse(second.at(slerp_rel).second);
+  EXPECT_EQ(meta2["inputs"][2]["sha256"], new_sha);
+  EXPECT_NE(sha256_file(ck(exp, slerp_rel)), old_slerp_sha);
+  // The LITI point written before from the old SLERP is redone too (its SLERP's hash changed).
+  for (const auto& [path, reg] : first)
+    if (path != slerp_rel) EXPECT_NE(second.at(path).first, reg.first) << path;
+
+  // Unchanged inputs: resuming again keeps the SLERP and the LITI files.
+  InProcessWorkers third(exp);
+  const WarpResult r = resume_warp(exp, "w", third.options());
+  EXPECT_EQ(r.status, RunStatus::Finished);
+  const auto last = regs();
+  for (const auto& [path, reg] : second) EXPECT_EQ(last.at(path).first, reg.first) << path;
+  // The SLERP is the layer SLERP of the files as they are now.
+  MergeSpec spec;
+  spec.params.granularity = MergeGranularity::Layer;
+  spec.params.lambda = wc.lambda;
+  spec.init_path = exp.checkpoints_dir() + "/sft.h5";
+  spec.model_paths = {exp.checkpoints_dir() + "/w-i1-r1.h5", worker2};
+  spec.out_path = exp.checkpoints_dir() + "/check-slerp.h5";
+  merge_checkpoints(spec);
+  const CheckpointData want = load_checkpoint(spec.out_path), got = load_checkpoint(ck(exp, slerp_rel));
+  ASSERT_EQ(want.params.size(), got.params.size());
+  for (size_t i = 0; i < want.params.size(); ++i)
+    EXPECT_TRUE(torch::equal(want.params[i].second, got.params[i].second)) << want.params[i].first;
+}
+
 // Started again with the same settings, a stopped driver continues (like warp sft and warp rm).
 TEST(WarpDriver, TheSameCommandAgainContinuesAStoppedDriver) {
   Experiment exp = synthetic_experiment("warp-again");
@@ -489,6 +565,7 @@ TEST(WarpDriver, RefusesInvalidSettingsNamingTheOption) {
   refused([](WarpConfig& c) { c.name = "bad name"; }, "name (--name)");
   refused([](WarpConfig& c) { c.name = std::string(60, 'a'); }, "name (--name)");  // workers' names too long
   refused([](WarpConfig& c) { c.device = ""; }, "device (--device)");
+  refused([](WarpConfig& c) { c.granularity = "block"; }, "granularity (--granularity) must be tensor or layer, got 'block'");
 
   WarpConfig c;
   EXPECT_THROW(c.update_from_json({{"runs", "two"}}, "f.json"), BadInput);

@@ -178,6 +178,12 @@ TEST(WarpProcess, AFailingWorkerAndRefusedOptions) {
   EXPECT_NE(file_tail(out).find("eta_grid (--eta-grid)"), std::string::npos) << file_tail(out);
   EXPECT_EQ(WEXITSTATUS(std::system((base + "--batch 0 > " + out + " 2>&1").c_str())), 2);
   EXPECT_NE(file_tail(out).find("batch (--batch)"), std::string::npos) << file_tail(out);
+  EXPECT_EQ(WEXITSTATUS(std::system((base + "--granularity block > " + out + " 2>&1").c_str())), 2);
+  EXPECT_NE(file_tail(out).find("granularity (--granularity) must be tensor or layer, got 'block'"), std::string::npos)
+      << file_tail(out);
+  EXPECT_EQ(WEXITSTATUS(std::system((base + "--anchor static > " + out + " 2>&1").c_str())), 2);
+  EXPECT_NE(file_tail(out).find("anchor (--anchor) must be ema, sft or init, got 'static'"), std::string::npos)
+      << file_tail(out);
   EXPECT_EQ(WEXITSTATUS(std::system((base + "--resume --steps 3 > " + out + " 2>&1").c_str())), 2);
   EXPECT_FALSE(row(exp, "other").has_value());
 }

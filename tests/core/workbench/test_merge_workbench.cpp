@@ -268,6 +268,19 @@ TEST(MergeWorkbench, EqualsWarpMergeThenWarpEvalBitwise) {
   s3.out_path = dir + "/lerp.h5";
   merge_checkpoints(s3);
   expect_same_tensors(l, params_of(s3.out_path), "lerp λ 0.6");
+  // A layer SLERP (one angle per layer group) is another merge, with its own key: `warp merge
+  // --granularity layer` of the same inputs.
+  MergeRecipe layer = recipe(0.3, 1.0);
+  layer.granularity = MergeGranularity::Layer;
+  EXPECT_NE(wb->recipe_key(layer), wb->recipe_key(recipe(0.3, 1.0)));
+  StageCounter lay;
+  const NamedTensors lt = wb->merged_params(layer, lay.fn());
+  EXPECT_EQ(lay.merge_passes, 2);
+  MergeSpec s4 = s1;
+  s4.params.granularity = MergeGranularity::Layer;
+  s4.out_path = dir + "/slerp-layer.h5";
+  merge_checkpoints(s4);
+  expect_same_tensors(lt, params_of(s4.out_path), "layer slerp λ 0.3");
 }
 
 // A new workbench on the same inputs finds every point stored, in order, with its recipe and rows; the
@@ -632,6 +645,22 @@ TEST(MergeRecipe, KeyJsonAndValidation) {
   msg = message_of<BadInput>([] { MergeRecipe::from_json({{"eta_mode", "sideways"}}, "recipe.json"); });
   EXPECT_MESSAGE_HAS(msg, "sideways");
   EXPECT_THROW(MergeRecipe::from_json({{"lamda", 0.5}}, "recipe.json"), BadInput);
+
+  // Granularity: absent from per-tensor recipes and keys (as before it existed), "layer" otherwise.
+  EXPECT_FALSE(recipe(0.5, 0.3).to_json().contains("granularity"));
+  MergeRecipe lr = recipe(0.5, 0.3);
+  lr.granularity = MergeGranularity::Layer;
+  const auto kl = recipe_key_json(lr, init, two, sft);
+  EXPECT_EQ(kl.at("granularity"), "layer");
+  EXPECT_NE(key_sha256(kl), key_sha256(key));
+  EXPECT_EQ(recipe_from_key_json(kl, "k"), lr);
+  EXPECT_EQ(MergeRecipe::from_json(lr.to_json(), "x"), lr);
+  EXPECT_FALSE(lr == recipe(0.5, 0.3));
+  msg = message_of<BadInput>([] { MergeRecipe::from_json({{"granularity", "block"}}, "recipe.json"); });
+  EXPECT_MESSAGE_HAS(msg, "'block'");
+  EXPECT_MESSAGE_HAS(msg, "--granularity");
+  msg = message_of<BadInput>([] { MergeRecipe::from_json({{"method", "lerp"}, {"granularity", "layer"}}, "recipe.json"); });
+  EXPECT_MESSAGE_HAS(msg, "slerp only");
 }
 
 TEST(MergeInputs, JsonRoundTripAndRefusals) {
