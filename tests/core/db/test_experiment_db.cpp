@@ -81,13 +81,13 @@ TEST(ExperimentDbSchema, CreatesAndReopens) {
   int64_t run_id = 0;
   {
     ExperimentDb db = ExperimentDb::open(path);
-    EXPECT_EQ(db.schema_version(), 3);
-    EXPECT_EQ(latest_schema_version(), 3);
-    EXPECT_EQ(scalar(db.database(), "PRAGMA user_version"), 3);
+    EXPECT_EQ(db.schema_version(), 4);
+    EXPECT_EQ(latest_schema_version(), 4);
+    EXPECT_EQ(scalar(db.database(), "PRAGMA user_version"), 4);
     EXPECT_EQ(scalar(db.database(), "PRAGMA application_id"), kWarpApplicationId);
     auto names = schema_names(db.database());
     for (const char* t : {"experiments", "runs", "metrics", "metric_keys", "checkpoints", "metric_rows", "eval_points",
-                          "merge_points", "merge_points_by_inputs"})
+                          "merge_points", "merge_points_by_inputs", "eval_values"})
       EXPECT_TRUE(names.count(t)) << "missing " << t;
     int64_t first = db.ensure_experiment("demo", R"({"a":1})");
     EXPECT_EQ(db.ensure_experiment("demo", "{}"), first);
@@ -95,7 +95,7 @@ TEST(ExperimentDbSchema, CreatesAndReopens) {
     db.append_metrics(run_id, {{0, "loss", 3.5}, {1, "loss", 2.5}});
   }
   ExperimentDb db = ExperimentDb::open(path);
-  EXPECT_EQ(db.schema_version(), 3);
+  EXPECT_EQ(db.schema_version(), 4);
   auto experiments = db.list_experiments();
   ASSERT_EQ(experiments.size(), 1u);
   EXPECT_EQ(experiments[0].name, "demo");
@@ -191,7 +191,7 @@ TEST(ExperimentDbSchema, V3FromAV2DatabaseKeepsRowsAndAddsMergePoints) {
                        "'a.h5', '{}', 8, 0.5, '{}', 1.0)");
   }
   ExperimentDb db = ExperimentDb::open(path);
-  EXPECT_EQ(db.schema_version(), 3);
+  EXPECT_EQ(db.schema_version(), latest_schema_version());
   EXPECT_EQ(db.get_run(run_id).name, "rl-1");
   const auto series = db.read_metrics(run_id, "eval/reward");
   ASSERT_EQ(series.size(), 1u);
