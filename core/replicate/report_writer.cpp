@@ -188,8 +188,9 @@ std::string render_report(const ReportInputs& in) {
        "- Observation 4 reads the per-tensor angles Ω recorded by the SLERP merge: held when their mean is within "
        "10° of 90°.\n"
        "- The WARM check compares RL against the weight average of K reward models with RL against one of them "
-       "(the same settings otherwise): the front of the gold reward, and the front of gold − r (the negated "
-       "hacking gap), each WARM above single.\n";
+       "(the same settings otherwise), at matched KL along the two RL trajectories (all their points in KL order, "
+       "interpolated the same way, over the KL range both cover): the gold reward, and gold − r (the negated "
+       "hacking gap), each higher for WARM.\n";
   return o.str();
 }
 

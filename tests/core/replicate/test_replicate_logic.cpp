@@ -335,6 +335,9 @@ TEST(Scales, KnownScalesAndValidation) {
   } catch (const BadInput& e) {
     EXPECT_NE(std::string(e.what()).find("smoke, demo, full"), std::string::npos) << e.what();
   }
+  // The WARM check: K = 2 below full, 4 at full; 0 turns it off; 1 or more than 16 is refused.
+  EXPECT_EQ(replicate_scale("smoke").warm_members, 2);
+  EXPECT_EQ(replicate_scale("full").warm_members, 4);
   auto refused = [](ReplicateScale s, const std::string& field) {
     try {
       s.validate();
@@ -368,6 +371,16 @@ TEST(Scales, KnownScalesAndValidation) {
   s = replicate_scale("smoke");
   s.sft_betas = {0.1, 0.01};
   refused(s, "sft_betas");
+  s = replicate_scale("smoke");
+  s.warm_members = 0;
+  EXPECT_NO_THROW(s.validate());
+  for (int64_t k : {1, 17, -2}) {
+    s.warm_members = k;
+    refused(s, "warm_members");
+  }
+  s = replicate_scale("smoke");
+  s.warm_rm = nlohmann::json::array();
+  refused(s, "warm_rm");
   EXPECT_EQ(format_grid_value(0.5), "0.5");
   EXPECT_EQ(format_grid_value(0.01), "0.01");
   EXPECT_EQ(format_grid_value(1.0), "1");
