@@ -258,9 +258,9 @@ double last_metric(ExperimentDb& db, int64_t run_id, const std::string& key) {
 
 }  // namespace
 
-RmResult run_rm_ensemble(const Experiment& exp, const RmConfig& c, const std::string& run_name, const ProgressFn& progress);
+static RmResult run_rm_ensemble(const Experiment& exp, const RmConfig& c, const std::string& run_name, const ProgressFn& progress);
 
-RmResult run_one_rm(const Experiment& exp, const RmConfig& c, const std::string& run_name, const std::string& pairs_path,
+static RmResult run_one_rm(const Experiment& exp, const RmConfig& c, const std::string& run_name, const std::string& pairs_path,
                     const ProgressFn& progress) {
   const auto t_start = std::chrono::steady_clock::now();
   const TaskDataPaths paths = task_data_paths(exp);
@@ -613,7 +613,7 @@ RewardModelCheckpoint average_reward_models(const std::vector<std::string>& path
   return out;
 }
 
-RmResult run_rm_ensemble(const Experiment& exp, const RmConfig& c, const std::string& run_name, const ProgressFn& progress) {
+static RmResult run_rm_ensemble(const Experiment& exp, const RmConfig& c, const std::string& run_name, const ProgressFn& progress) {
   const auto t_start = std::chrono::steady_clock::now();
   const int64_t K = c.ensemble;
   const std::string final_path = exp.checkpoints_dir() + "/" + run_name + ".h5";
