@@ -16,7 +16,7 @@ namespace {
 struct Options {
   std::string exp;
   std::string run = "rm";
-  std::optional<int64_t> pairs, steps, batch, warmup, max_new_tokens, eval_every, ckpt_every;
+  std::optional<int64_t> pairs, steps, batch, warmup, max_new_tokens, eval_every, ckpt_every, ensemble;
   std::optional<double> lr, noise_scale, temperature, heldout_fraction;
   std::optional<bool> keep_ties;
   std::optional<uint64_t> seed;
@@ -43,6 +43,9 @@ void register_rm(CLI::App& app) {
   cmd->add_option("--eval-every", o->eval_every, "Steps between held-out evaluations");
   cmd->add_option("--ckpt-every", o->ckpt_every, "Steps between resumable checkpoints");
   cmd->add_option("--seed", o->seed, "Seed of the samples, labels, head init and batch order");
+  cmd->add_option("--ensemble", o->ensemble,
+                  "WARM: train K reward models (runs <run>-m1..K, different batch orders) and write their weight "
+                  "average to checkpoints/<run>.h5 (K in 1..16)");
   cmd->add_option("--threads", o->threads, "Compute threads");
   cmd->add_option("--device", o->device, "auto, cpu, cuda or cuda:N");
   cmd->callback([o] {
@@ -64,6 +67,7 @@ void register_rm(CLI::App& app) {
     if (o->seed) j["seed"] = *o->seed;
     if (o->threads) j["threads"] = *o->threads;
     if (o->device) j["device"] = *o->device;
+    if (o->ensemble) j["ensemble"] = *o->ensemble;
     const auto config = warp::RmConfig::from_json(j, "rm options");
     warp::install_stop_handlers();
     warp::cli::ProgressLine line;
@@ -75,6 +79,8 @@ void register_rm(CLI::App& app) {
                   "%.3f); correlation with gold %.3f; %lld training / %lld held-out pairs",
                   r.pair_accuracy, r.pair_accuracy_gold, r.label_gold_agreement, r.corr_gold,
                   static_cast<long long>(r.pairs_train), static_cast<long long>(r.pairs_heldout));
+    if (config.ensemble > 1) std::cout << "WARM: the weight average of " << config.ensemble
+                                       << " reward models (pair accuracies below: the members' mean)\n";
     if (r.already_done) {
       std::cout << "rm already finished: " << r.checkpoint << "\n  " << buf << "\n";
       if (r.settings_differ)

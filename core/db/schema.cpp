@@ -154,8 +154,27 @@ Migration schema_v4() {
   return m;
 }
 
+// Schema v5: per-prompt values of evaluated points, for paired statistics (eval/eval_cache.h). An
+// evaluated checkpoint's values sit beside its cached point (eval_points.values_json, NULL for points
+// cached before v5); an RL run's trajectory points have theirs in eval_values, one row per (run, step).
+Migration schema_v5() {
+  Migration m;
+  m.version = 5;
+  m.description = "per-prompt evaluation values (eval_points.values_json, eval_values)";
+  m.statements = {
+      "ALTER TABLE eval_points ADD COLUMN values_json TEXT",
+      R"(CREATE TABLE eval_values(
+           id          INTEGER PRIMARY KEY,
+           run_id      INTEGER NOT NULL REFERENCES runs(id),
+           step        INTEGER NOT NULL,
+           values_json TEXT NOT NULL,
+           UNIQUE (run_id, step)))",
+  };
+  return m;
+}
+
 // Migrations in order; a new schema version is one more function appended here.
-std::vector<Migration> build_migrations() { return {schema_v1(), schema_v2(), schema_v3(), schema_v4()}; }
+std::vector<Migration> build_migrations() { return {schema_v1(), schema_v2(), schema_v3(), schema_v4(), schema_v5()}; }
 
 void validate_list(const std::vector<Migration>& migrations) {
   if (migrations.empty()) throw Error("schema migrations: the list is empty");

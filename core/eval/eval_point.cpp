@@ -55,4 +55,60 @@ EvalPoint EvalPoint::from_json(const nlohmann::json& j, const std::string& where
   return p;
 }
 
+const std::vector<double>& PromptValues::column(const std::string& name) const {
+  if (name == "reward") return reward;
+  if (name == "gold") return gold;
+  if (name == "kl_sft") return kl_sft;
+  if (name == "kl_sft_sampled") return kl_sft_sampled;
+  if (name == "length") return length;
+  throw BadInput("per-prompt values: no column '" + name + "'");
+}
+
+nlohmann::json PromptValues::to_json() const {
+  nlohmann::json j = {{"prompt_index", prompt_index}, {"seed", seed}};
+  const std::vector<double>* cols[] = {&reward, &gold, &kl_sft, &kl_sft_sampled, &length};
+  for (size_t f = 0; f < 5; ++f) {
+    nlohmann::json a = nlohmann::json::array();
+    for (double v : *cols[f]) a.push_back(std::isfinite(v) ? nlohmann::json(v) : nlohmann::json());
+    j[kFields[f]] = a;
+  }
+  return j;
+}
+
+PromptValues PromptValues::from_json(const nlohmann::json& j, const std::string& where) {
+  if (!j.is_object()) throw BadInput(where + ": per-prompt values must be a JSON object");
+  PromptValues v;
+  auto array = [&](const char* key) -> const nlohmann::json& {
+    if (!j.contains(key) || !j.at(key).is_array()) throw BadInput(where + ": per-prompt values lack the array '" + key + "'");
+    return j.at(key);
+  };
+  for (const auto& x : array("prompt_index")) {
+    if (!x.is_number_integer()) throw BadInput(where + ": prompt_index holds a non-integer");
+    v.prompt_index.push_back(x.get<int64_t>());
+  }
+  for (const auto& x : array("seed")) {
+    if (!x.is_number_unsigned() && !(x.is_number_integer() && x.get<int64_t>() >= 0))
+      throw BadInput(where + ": seed holds a value that is not an unsigned integer");
+    v.seed.push_back(x.get<uint64_t>());
+  }
+  if (v.seed.size() != v.prompt_index.size())
+    throw BadInput(where + ": seed has " + std::to_string(v.seed.size()) + " entries, prompt_index " +
+                   std::to_string(v.prompt_index.size()));
+  std::vector<double>* cols[] = {&v.reward, &v.gold, &v.kl_sft, &v.kl_sft_sampled, &v.length};
+  for (size_t f = 0; f < 5; ++f) {
+    for (const auto& x : array(kFields[f])) {
+      if (x.is_null())
+        cols[f]->push_back(std::nan(""));
+      else if (x.is_number())
+        cols[f]->push_back(x.get<double>());
+      else
+        throw BadInput(where + ": " + kFields[f] + " holds a value that is not a number");
+    }
+    if (cols[f]->size() != v.prompt_index.size())
+      throw BadInput(where + ": " + kFields[f] + " has " + std::to_string(cols[f]->size()) + " entries, prompt_index " +
+                     std::to_string(v.prompt_index.size()));
+  }
+  return v;
+}
+
 }  // namespace warp

@@ -36,4 +36,23 @@ struct EvalPoint {
   static EvalPoint from_json(const nlohmann::json& j, const std::string& where);
 };
 
+// The per-prompt values of one evaluated point (columns, in prompt order), kept so that two points
+// evaluated on the same prompts with the same per-prompt seeds can be compared prompt by prompt
+// (paired statistics, replicate/observations.h). prompt_index[i] and seed[i] identify row i:
+// eval/evaluate.h's i and seed_i = derive_seed(kSeedDomainEval, eval seed, {i}).
+struct PromptValues {
+  std::vector<int64_t> prompt_index;
+  std::vector<uint64_t> seed;
+  std::vector<double> reward, gold, kl_sft, kl_sft_sampled, length;
+
+  size_t size() const { return prompt_index.size(); }
+  bool empty() const { return prompt_index.empty(); }
+  // The column of a value: "reward", "gold", "kl_sft", "kl_sft_sampled", "length" (BadInput otherwise).
+  const std::vector<double>& column(const std::string& name) const;
+  // {"prompt_index": [...], "seed": [...], "reward": [...], ...}; NaN written as null.
+  nlohmann::json to_json() const;
+  // BadInput naming `where` and the field for a missing, mistyped or short column.
+  static PromptValues from_json(const nlohmann::json& j, const std::string& where);
+};
+
 }  // namespace warp

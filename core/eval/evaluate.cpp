@@ -162,6 +162,7 @@ EvalResult Evaluator::evaluate(GPT& policy, const ProgressFn& progress, const Es
   }
   report(progress, {"eval", N, N, ""});
   result.point = point_of_rows(result.rows, result.rows.size());
+  result.values = prompt_values(result.rows);
   return result;
 }
 
@@ -257,6 +258,20 @@ std::pair<nlohmann::json, std::string> eval_protocol(const Experiment& exp, cons
   return {protocol, sha256_hex(text.data(), text.size())};
 }
 
+PromptValues prompt_values(const std::vector<EvalRow>& rows) {
+  PromptValues v;
+  for (const auto& row : rows) {
+    v.prompt_index.push_back(row.prompt_index);
+    v.seed.push_back(row.seed);
+    v.reward.push_back(row.reward);
+    v.gold.push_back(row.gold);
+    v.kl_sft.push_back(row.kl_sft);
+    v.kl_sft_sampled.push_back(row.kl_sft_sampled);
+    v.length.push_back(static_cast<double>(row.length));
+  }
+  return v;
+}
+
 EvalResult evaluate_checkpoint(const Experiment& exp, const std::string& checkpoint, const EvalConfig& config_in,
                                const ProgressFn& progress) {
   EvalConfig config = config_in;
@@ -271,9 +286,14 @@ EvalResult evaluate_checkpoint(const Experiment& exp, const std::string& checkpo
 
   ExperimentDb db = ExperimentDb::open(exp.db_path());
   EvalCache cache(db);
-  if (auto hit = cache.find(ckpt_sha, protocol_sha)) {
+  // A point cached before per-prompt values were stored (schema v5) is evaluated again, once: the
+  // evaluation is deterministic, so the point is the same and its values are kept from then on.
+  auto hit = cache.find(ckpt_sha, protocol_sha);
+  auto hit_values = hit ? cache.find_values(ckpt_sha, protocol_sha) : std::nullopt;
+  if (hit && hit_values) {
     EvalResult r;
     r.point = *hit;
+    r.values = std::move(*hit_values);
     r.cached = true;
     r.protocol = protocol;
     r.protocol_sha256 = protocol_sha;
@@ -285,7 +305,7 @@ EvalResult evaluate_checkpoint(const Experiment& exp, const std::string& checkpo
   EvalResult r = evaluator.evaluate(policy, progress);
   r.protocol = protocol;
   r.protocol_sha256 = protocol_sha;
-  cache.store(ckpt_sha, protocol_sha, checkpoint, protocol.dump(), r.point);
+  cache.store(ckpt_sha, protocol_sha, checkpoint, protocol.dump(), r.point, r.values);
   return r;
 }
 

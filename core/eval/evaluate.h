@@ -22,7 +22,8 @@
 //    "reward" (spec string), "reward_sha256" (rm checkpoint hash; "" for gold and external),
 //    "sft_sha256", "tokenizer_sha256"}
 // hashed as its compact dump (keys sorted). A hit returns at once: no model is loaded, nothing is
-// sampled, the progress callback is never called.
+// sampled, the progress callback is never called. The per-prompt values are cached with the point;
+// a point cached without them (before schema v5) is evaluated again once, which gives the same point.
 
 #include <cstdint>
 #include <functional>
@@ -56,6 +57,7 @@ struct EvalRow {
 struct EvalResult {
   EvalPoint point;
   std::vector<EvalRow> rows;  // per prompt, in prompt order (empty when `cached`)
+  PromptValues values;        // the rows' numbers (also when `cached`: stored beside the point)
   bool cached = false;        // served from the DB cache
   std::string protocol_sha256;
   nlohmann::json protocol;    // what protocol_sha256 hashes (evaluate_checkpoint only)
@@ -66,6 +68,9 @@ EvalPoint point_of_rows(const std::vector<EvalRow>& rows, size_t n);
 
 // A partial point (see Evaluator::evaluate).
 using EstimateFn = std::function<void(const EvalPoint& so_far)>;
+
+// The numbers of rows, in their order (for paired statistics).
+PromptValues prompt_values(const std::vector<EvalRow>& rows);
 
 // The seed of evaluation prompt i.
 uint64_t eval_row_seed(uint64_t eval_seed, int64_t prompt_index);

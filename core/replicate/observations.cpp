@@ -7,6 +7,7 @@
 
 #include "eval/pareto.h"
 #include "replicate/replicate_config.h"
+#include "util/error.h"
 #include "util/format.h"
 
 namespace warp {
@@ -21,16 +22,32 @@ std::string se_fmt(double v) { return format_significant(v, 2); }
 
 std::string mean_se(const MeanSe& m) { return fmt(m.mean) + " ± " + se_fmt(m.se); }
 
-std::vector<ParetoPoint> to_pareto(const std::vector<MeasuredPoint>& pts) {
+std::vector<ParetoPoint> to_pareto(const std::vector<MeasuredPoint>& pts, const std::string& value) {
   std::vector<ParetoPoint> out;
   out.reserve(pts.size());
   for (size_t i = 0; i < pts.size(); ++i)
-    out.push_back({pts[i].point.kl_sft.mean, pts[i].point.reward.mean, static_cast<int64_t>(i), pts[i].label});
+    out.push_back({pts[i].point.kl_sft.mean, point_value(pts[i].point, value).mean, static_cast<int64_t>(i), pts[i].label});
   return out;
 }
 
-// Root mean square of the reward standard errors of the front points in [lo, hi] and the two around it.
-double rms_se(const std::vector<ParetoPoint>& front, const std::vector<MeasuredPoint>& pts, double lo, double hi) {
+// The interpolation weights of reward_at_kl (eval/pareto.h) on a front sorted by KL: (front index,
+// weight) pairs whose weighted values give the front's value at kl; empty where it has none.
+std::vector<std::pair<size_t, double>> front_weights(const std::vector<ParetoPoint>& front, double kl, bool clamp_right) {
+  if (front.empty() || std::isnan(kl) || kl < front.front().kl) return {};
+  if (kl > front.back().kl) {
+    if (!clamp_right) return {};
+    return {{front.size() - 1, 1.0}};
+  }
+  size_t j = 0;
+  while (front[j].kl < kl) ++j;  // first with kl >= the asked kl (exists: kl <= last.kl)
+  if (front[j].kl == kl) return {{j, 1.0}};
+  const double t = (kl - front[j - 1].kl) / (front[j].kl - front[j - 1].kl);
+  return {{j - 1, 1.0 - t}, {j, t}};
+}
+
+// Root mean square of the value standard errors of the front points in [lo, hi] and the two around it.
+double rms_se(const std::vector<ParetoPoint>& front, const std::vector<MeasuredPoint>& pts, double lo, double hi,
+              const std::string& value) {
   std::vector<size_t> use;
   for (size_t i = 0; i < front.size(); ++i) {
     const double kl = front[i].kl;
@@ -43,7 +60,7 @@ double rms_se(const std::vector<ParetoPoint>& front, const std::vector<MeasuredP
     for (size_t i = 0; i < front.size(); ++i) use.push_back(i);
   double s = 0;
   for (size_t i : use) {
-    const double se = pts[static_cast<size_t>(front[i].index)].point.reward.se;
+    const double se = point_value(pts[static_cast<size_t>(front[i].index)].point, value).se;
     s += se * se;
   }
   return use.empty() ? 0.0 : std::sqrt(s / static_cast<double>(use.size()));
@@ -64,9 +81,19 @@ std::vector<MeasuredPoint> union_points(const std::vector<Curve>& curves, size_t
 
 Check not_measured(const std::string& claim, const std::string& why) { return {claim, why, Verdict::Inconclusive}; }
 
-Check front_check(const std::string& claim, const std::vector<MeasuredPoint>& a, const std::vector<MeasuredPoint>& b) {
-  const FrontComparison c = compare_fronts(a, b);
-  return {claim, "mean reward gap " + c.describe(), c.verdict};
+Check front_check(const std::string& claim, const std::vector<MeasuredPoint>& a, const std::vector<MeasuredPoint>& b,
+                  const std::string& value = "reward") {
+  const FrontComparison c = compare_fronts(a, b, value);
+  const std::string what = value == "reward" ? "reward" : value == "gold" ? "gold reward" : value == "gold_minus_reward"
+                                                                                        ? "(gold − r)"
+                                                                                        : value;
+  return {claim, "mean " + what + " gap " + c.describe(), c.verdict};
+}
+
+std::string point_name(const MeasuredPoint& p) {
+  if (!p.run.empty()) return p.run + " " + p.label;
+  if (!p.checkpoint.empty()) return p.checkpoint;
+  return p.label;
 }
 
 ObservationResult finish(ObservationResult r) {
@@ -108,21 +135,133 @@ Verdict combine(const std::vector<Verdict>& verdicts) {
   return all_held ? Verdict::Held : Verdict::Inconclusive;
 }
 
-std::string FrontComparison::describe() const {
-  if (!gap) return "n/a (the fronts share no KL range)";
-  std::string s = signed_fmt(*gap) + " ± " + se_fmt(se) + " over KL [" + fmt(kl_lo) + ", " + fmt(kl_hi) + "]";
-  if (clamped) s += " (beyond a front's last point: its best reward)";
+MeanSe point_value(const EvalPoint& p, const std::string& value) {
+  if (value == "reward") return p.reward;
+  if (value == "gold") return p.gold;
+  if (value == "kl_sft") return p.kl_sft;
+  if (value == "gold_minus_reward")
+    return {p.gold.mean - p.reward.mean, std::sqrt(p.gold.se * p.gold.se + p.reward.se * p.reward.se)};
+  throw BadInput("observations: unknown value '" + value + "'");
+}
+
+std::vector<double> prompt_value(const PromptValues& v, const std::string& value) {
+  if (value == "gold_minus_reward") {
+    std::vector<double> out(v.size());
+    for (size_t i = 0; i < v.size(); ++i) out[i] = v.gold[i] - v.reward[i];
+    return out;
+  }
+  return v.column(value);
+}
+
+PairedStat paired_difference(const std::vector<double>& a, const std::vector<double>& b) {
+  if (a.size() != b.size() || a.empty())
+    throw BadInput("paired difference: the two value lists have " + std::to_string(a.size()) + " and " +
+                   std::to_string(b.size()) + " entries; they must be as many, and at least one");
+  std::vector<double> d(a.size());
+  for (size_t i = 0; i < a.size(); ++i) d[i] = a[i] - b[i];
+  const MeanSe m = mean_and_se(d);
+  return {m.mean, m.se, static_cast<int64_t>(d.size())};
+}
+
+std::optional<PairedStat> paired_combination(const std::vector<PointTerm>& terms, const std::string& value) {
+  if (terms.empty()) return std::nullopt;
+  for (const auto& t : terms)
+    if (!t.point || t.point->values.empty()) return std::nullopt;
+  const MeasuredPoint& first = *terms.front().point;
+  for (const auto& t : terms) {
+    const MeasuredPoint& p = *t.point;
+    if (p.point.prompts > 0 && static_cast<int64_t>(p.values.size()) != p.point.prompts)
+      throw BadInput("paired comparison: point '" + point_name(p) + "' has per-prompt values for " +
+                     std::to_string(p.values.size()) + " prompts but was evaluated on " + std::to_string(p.point.prompts));
+    if (p.values.prompt_index == first.values.prompt_index && p.values.seed == first.values.seed) continue;
+    std::string why;
+    if (p.values.size() != first.values.size()) {
+      why = std::to_string(first.values.size()) + " vs " + std::to_string(p.values.size()) + " prompts";
+    } else {
+      for (size_t i = 0; i < p.values.size(); ++i)
+        if (p.values.prompt_index[i] != first.values.prompt_index[i] || p.values.seed[i] != first.values.seed[i]) {
+          why = "row " + std::to_string(i) + ": prompt " + std::to_string(first.values.prompt_index[i]) + " seed " +
+                std::to_string(first.values.seed[i]) + " vs prompt " + std::to_string(p.values.prompt_index[i]) +
+                " seed " + std::to_string(p.values.seed[i]);
+          break;
+        }
+    }
+    throw BadInput("paired comparison: points '" + point_name(first) + "' and '" + point_name(p) +
+                   "' were evaluated on different prompts or per-prompt seeds (" + why +
+                   "); evaluate them under the same protocol (prompts, eval seed, prompt count)");
+  }
+  std::vector<double> d(first.values.size(), 0.0);
+  for (const auto& t : terms) {
+    const std::vector<double> x = prompt_value(t.point->values, value);
+    for (size_t i = 0; i < d.size(); ++i) d[i] += t.weight * x[i];
+  }
+  const MeanSe m = mean_and_se(d);
+  return PairedStat{m.mean, m.se, static_cast<int64_t>(d.size())};
+}
+
+std::string Difference::describe() const {
+  std::string s = signed_fmt(d) + " ± " + se_fmt(se);
+  if (paired)
+    s += " (paired over " + std::to_string(n) + " prompts; unpaired ± " + se_fmt(se_unpaired) + ")";
+  else
+    s += " (unpaired: per-prompt values not stored)";
   return s;
 }
 
-FrontComparison compare_fronts(const std::vector<MeasuredPoint>& a, const std::vector<MeasuredPoint>& b) {
+Difference point_difference(const std::vector<PointTerm>& terms, const std::string& value) {
+  Difference out;
+  double d = 0, var = 0;
+  for (const auto& t : terms) {
+    const MeanSe m = point_value(t.point->point, value);
+    d += t.weight * m.mean;
+    var += t.weight * t.weight * m.se * m.se;
+  }
+  out.d = d;
+  out.se_unpaired = std::sqrt(var);
+  out.se = out.se_unpaired;
+  if (auto p = paired_combination(terms, value)) {
+    out.paired = true;
+    out.n = p->n;
+    out.se = p->se;
+  }
+  out.verdict = decide(out.d, out.se);
+  return out;
+}
+
+std::string FrontComparison::describe() const {
+  if (!gap) return "n/a (no common KL range)";
+  std::string s = signed_fmt(*gap) + " ± " + se_fmt(se);
+  if (paired)
+    s += " (paired over " + std::to_string(n) + " prompts; unpaired ± " + se_fmt(se_unpaired) + ")";
+  else
+    s += " (unpaired: per-prompt values not stored)";
+  s += " over KL [" + fmt(kl_lo) + ", " + fmt(kl_hi) + "]";
+  if (clamped) s += " (beyond a front's last point: its best value)";
+  return s;
+}
+
+namespace {
+
+// Points sorted by KL (NaN dropped) without reducing them to a front.
+std::vector<ParetoPoint> kl_sorted(const std::vector<ParetoPoint>& pts) {
+  std::vector<ParetoPoint> out;
+  for (const auto& p : pts)
+    if (!std::isnan(p.kl) && !std::isnan(p.reward)) out.push_back(p);
+  std::stable_sort(out.begin(), out.end(), [](const ParetoPoint& x, const ParetoPoint& y) { return x.kl < y.kl; });
+  return out;
+}
+
+// compare_fronts (pareto) and compare_at_kl (curves through the points in KL order, no clamping).
+FrontComparison compare_impl(const std::vector<MeasuredPoint>& a, const std::vector<MeasuredPoint>& b,
+                             const std::string& value, bool pareto) {
   FrontComparison out;
-  const std::vector<ParetoPoint> fa = pareto_front(to_pareto(a));
-  const std::vector<ParetoPoint> fb = pareto_front(to_pareto(b));
+  const std::vector<ParetoPoint> fa = pareto ? pareto_front(to_pareto(a, value)) : kl_sorted(to_pareto(a, value));
+  const std::vector<ParetoPoint> fb = pareto ? pareto_front(to_pareto(b, value)) : kl_sorted(to_pareto(b, value));
   if (fa.empty() || fb.empty()) return out;
   double lo = std::max(fa.front().kl, fb.front().kl);
   double hi = std::min(fa.back().kl, fb.back().kl);
   if (!(hi - lo > 1e-9 * std::max(1.0, std::fabs(hi)))) {
+    if (!pareto) return out;  // curves: no common KL range, nothing to compare
     hi = std::max(fa.back().kl, fb.back().kl);
     out.clamped = true;
     if (hi < lo) hi = lo;
@@ -136,12 +275,56 @@ FrontComparison compare_fronts(const std::vector<MeasuredPoint>& a, const std::v
   }
   out.kl_lo = lo;
   out.kl_hi = hi;
-  out.gap = mean_reward_gap(fa, fb, kls, out.clamped);
-  if (!out.gap) return out;
-  const double sa = rms_se(fa, a, lo, hi), sb = rms_se(fb, b, lo, hi);
-  out.se = std::sqrt(sa * sa + sb * sb);
+  // The gap as a linear combination of point means: per KL where both have a value, (A's
+  // interpolation weights) − (B's), averaged over those KLs.
+  // (In first-use order, so the sums run in the same order on every run.)
+  std::vector<std::pair<const MeasuredPoint*, double>> w;
+  auto add = [&w](const MeasuredPoint* p, double t) {
+    for (auto& e : w)
+      if (e.first == p) {
+        e.second += t;
+        return;
+      }
+    w.emplace_back(p, t);
+  };
+  int64_t used = 0;
+  for (double kl : kls) {
+    const auto wa = front_weights(fa, kl, out.clamped), wb = front_weights(fb, kl, out.clamped);
+    if (wa.empty() || wb.empty()) continue;
+    ++used;
+    for (const auto& [j, t] : wa) add(&a[static_cast<size_t>(fa[j].index)], t);
+    for (const auto& [j, t] : wb) add(&b[static_cast<size_t>(fb[j].index)], -t);
+  }
+  if (used == 0) return out;
+  std::vector<PointTerm> terms;
+  double gap = 0;
+  for (const auto& [p, t] : w) {
+    terms.push_back({p, t / static_cast<double>(used)});
+    gap += terms.back().weight * point_value(p->point, value).mean;
+  }
+  out.gap = gap;
+  const double sa = rms_se(fa, a, lo, hi, value), sb = rms_se(fb, b, lo, hi, value);
+  out.se_unpaired = std::sqrt(sa * sa + sb * sb);
+  out.se = out.se_unpaired;
+  if (auto p = paired_combination(terms, value)) {
+    out.paired = true;
+    out.n = p->n;
+    out.se = p->se;
+  }
   out.verdict = decide(*out.gap, out.se);
   return out;
+}
+
+}  // namespace
+
+FrontComparison compare_fronts(const std::vector<MeasuredPoint>& a, const std::vector<MeasuredPoint>& b,
+                               const std::string& value) {
+  return compare_impl(a, b, value, true);
+}
+
+FrontComparison compare_at_kl(const std::vector<MeasuredPoint>& a, const std::vector<MeasuredPoint>& b,
+                              const std::string& value) {
+  return compare_impl(a, b, value, false);
 }
 
 ObservationResult observation_ema(const Measurements& m) {
@@ -170,23 +353,22 @@ ObservationResult observation_ema(const Measurements& m) {
   if (zero < 0) {
     r.checks.push_back(not_measured(claim0, "no β=0 run was measured"));
   } else {
-    const EvalPoint& p0 = m.sft_anchor[static_cast<size_t>(zero)].points.back().point;
-    const EvalPoint* other = &m.ema.points.back().point;
+    const MeasuredPoint* p0 = &m.sft_anchor[static_cast<size_t>(zero)].points.back();
+    const MeasuredPoint* other = &m.ema.points.back();
     std::string other_name = ema_name;
     for (size_t i = 0; i < m.sft_anchor.size(); ++i) {
       if (static_cast<int>(i) == zero || m.sft_anchor[i].points.empty()) continue;
-      const EvalPoint& q = m.sft_anchor[i].points.back().point;
-      if (q.kl_sft.mean > other->kl_sft.mean) {
-        other = &q;
+      const MeasuredPoint* q = &m.sft_anchor[i].points.back();
+      if (q->point.kl_sft.mean > other->point.kl_sft.mean) {
+        other = q;
         other_name = m.sft_anchor[i].name;
       }
     }
-    const double d = p0.kl_sft.mean - other->kl_sft.mean;
-    const double se = std::sqrt(p0.kl_sft.se * p0.kl_sft.se + other->kl_sft.se * other->kl_sft.se);
+    const Difference d = point_difference({{p0, 1.0}, {other, -1.0}}, "kl_sft");
     r.checks.push_back({claim0,
-                        "final KL " + mean_se(p0.kl_sft) + " vs " + mean_se(other->kl_sft) + " (" + other_name +
-                            ", the largest of the others): difference " + signed_fmt(d) + " ± " + se_fmt(se),
-                        decide(d, se)});
+                        "final KL " + mean_se(p0->point.kl_sft) + " vs " + mean_se(other->point.kl_sft) + " (" +
+                            other_name + ", the largest of the others): difference " + d.describe(),
+                        d.verdict});
   }
   return finish(r);
 }
@@ -214,14 +396,13 @@ ObservationResult observation_slerp_reward(const Measurements& m) {
     return finish(r);
   }
   const MeasuredPoint* end = p0->point.reward.mean >= p1->point.reward.mean ? p0 : p1;
-  const double d = mid->point.reward.mean - end->point.reward.mean;
-  const double se = std::sqrt(mid->point.reward.se * mid->point.reward.se + end->point.reward.se * end->point.reward.se);
+  const Difference d = point_difference({{mid, 1.0}, {end, -1.0}}, "reward");
   std::string measured = "reward at λ=" + format_grid_value(mid->param) + " " + mean_se(mid->point.reward) +
                          "; λ=0 " + mean_se(p0->point.reward) + ", λ=1 " + mean_se(p1->point.reward) +
-                         "; difference to the better endpoint " + signed_fmt(d) + " ± " + se_fmt(se);
+                         "; difference to the better endpoint " + d.describe();
   if (best != mid)
     measured += " (best interior: λ=" + format_grid_value(best->param) + " " + mean_se(best->point.reward) + ")";
-  r.checks.push_back({claim, measured, decide(d, se)});
+  r.checks.push_back({claim, measured, d.verdict});
   return finish(r);
 }
 
@@ -233,16 +414,15 @@ ObservationResult observation_lerp_vs_slerp(const Measurements& m) {
       "LERP has less impact on reward than SLERP but reduces the KL (it pulls the merge towards the init, "
       "the more so as the task vectors are orthogonal).";
   r.figure = "fig3c_slerp_vs_lerp";
-  double dk = 0, dr = 0, sk = 0, sr = 0;
+  // Mean over interior λ of (SLERP − LERP): the combination (1/n)·Σ_λ (x̄_slerp(λ) − x̄_lerp(λ)).
+  std::vector<PointTerm> terms_k, terms_r;
   int n = 0;
   for (const auto& s : m.slerp_lambda.points) {
     if (s.param <= 0.0 || s.param >= 1.0) continue;
     const MeasuredPoint* l = find_param(m.lerp_lambda, s.param);
     if (!l) continue;
-    dk += s.point.kl_sft.mean - l->point.kl_sft.mean;
-    dr += s.point.reward.mean - l->point.reward.mean;
-    sk += s.point.kl_sft.se * s.point.kl_sft.se + l->point.kl_sft.se * l->point.kl_sft.se;
-    sr += s.point.reward.se * s.point.reward.se + l->point.reward.se * l->point.reward.se;
+    terms_k.push_back({&s, 1.0});
+    terms_k.push_back({l, -1.0});
     ++n;
   }
   const std::string ck = "LERP has a lower KL than SLERP (mean over interior λ of KL_slerp − KL_lerp > 0)";
@@ -252,13 +432,12 @@ ObservationResult observation_lerp_vs_slerp(const Measurements& m) {
     r.checks.push_back(not_measured(cr, "no interior λ measured with both SLERP and LERP"));
     return finish(r);
   }
-  dk /= n;
-  dr /= n;
-  sk = std::sqrt(sk / n);
-  sr = std::sqrt(sr / n);
+  for (auto& t : terms_k) t.weight /= n;
+  terms_r = terms_k;
+  const Difference dk = point_difference(terms_k, "kl_sft"), dr = point_difference(terms_r, "reward");
   const std::string over = " over " + std::to_string(n) + " interior λ";
-  r.checks.push_back({ck, "KL difference " + signed_fmt(dk) + " ± " + se_fmt(sk) + over, decide(dk, sk)});
-  r.checks.push_back({cr, "reward difference " + signed_fmt(dr) + " ± " + se_fmt(sr) + over, decide(dr, sr)});
+  r.checks.push_back({ck, "KL difference " + dk.describe() + over, dk.verdict});
+  r.checks.push_back({cr, "reward difference " + dr.describe() + over, dr.verdict});
   return finish(r);
 }
 
@@ -377,6 +556,31 @@ ObservationResult observation_iterative(const Measurements& m) {
     c.measured += "; best reward " + fmt(best_a) + " vs " + fmt(best_b);
     r.checks.push_back(c);
   }
+  return finish(r);
+}
+
+ObservationResult observation_warm(const Measurements& m) {
+  ObservationResult r;
+  r.number = 7;
+  r.title = "WARM (weight-averaged reward models)";
+  r.paper_claim =
+      "Not in the WARP paper (it had no oracle): RL against the weight average of K reward models (WARM, Ramé et "
+      "al. 2024) hacks less than RL against a single reward model: at the same KL, a higher gold reward and a "
+      "smaller gap between the learned reward and the gold reward.";
+  r.figure = "warm_single_vs_average";
+  const std::string k = std::to_string(m.warm_members);
+  const std::string cg = "at matched KL, RL against the WARM RM (K=" + k + ") has a higher gold reward than against a single RM";
+  const std::string ch = "at matched KL, RL against the WARM RM has a higher gold − r (a smaller hacking gap) than against a single RM";
+  if (m.warm_single.points.empty() || m.warm_average.points.empty()) {
+    const std::string why = "not measured (no WARM runs)";
+    r.checks.push_back(not_measured(cg, why));
+    r.checks.push_back(not_measured(ch, why));
+    return finish(r);
+  }
+  const FrontComparison g = compare_at_kl(m.warm_average.points, m.warm_single.points, "gold");
+  const FrontComparison h = compare_at_kl(m.warm_average.points, m.warm_single.points, "gold_minus_reward");
+  r.checks.push_back({cg, "mean gold gap " + g.describe(), g.verdict});
+  r.checks.push_back({ch, "mean (gold − r) gap " + h.describe(), h.verdict});
   return finish(r);
 }
 

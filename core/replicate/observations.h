@@ -2,9 +2,8 @@
 // The six Observations of the WARP paper (Ramé et al. 2024, §3; reference/warp-paper-notes.txt),
 // checked on measured points: each one gets the numbers it rests on and a verdict.
 //
-// A check compares two measured quantities with standard errors (eval/eval_point.h: se = s/√n over
-// the evaluation prompts). With d the measured difference (claim direction positive) and se its
-// standard error:
+// A check compares two measured quantities. With d the measured difference (claim direction positive)
+// and se its standard error:
 //   held          d > 2·se
 //   did not hold  d < −2·se
 //   inconclusive  |d| ≤ 2·se (also: nothing to compare, e.g. fronts that share no KL range)
@@ -12,16 +11,32 @@
 // and is inconclusive otherwise. Observation 4 is an angle, not a noisy mean: held when the mean
 // angle between the task vectors is within kOmegaToleranceDeg of 90°, did not hold otherwise.
 //
-// "Front A above front B" (compare_fronts): both point sets are reduced to their Pareto fronts
-// (eval/pareto.h); over the KL range both cover, [max of the first KLs, min of the last KLs], on
-// kFrontGridPoints evenly spaced KLs, d = mean_reward_gap(A, B). When that range is empty or a single
-// KL (e.g. a run that never beat its step-0 point), the range becomes [max of the first KLs, max of
-// the last KLs] with clamp_right (a front gives its best reward beyond its last KL: "the best B reached
-// with any KL budget"). se = √(sA² + sB²) with sX the root mean square of the reward standard errors
-// of X's front points in that range (and the two around it): a conservative figure, since
-// evaluations share prompts and random numbers (their difference varies less than this says).
+// Paired statistics (the verdicts' se). Every point is evaluated on the same n prompts with the same
+// per-prompt seeds (eval/evaluate.h), and its per-prompt values are stored (MeasuredPoint::values).
+// A difference d is a fixed linear combination Σ_k w_k·x̄_k of point means (x̄_k the mean over prompts
+// of point k's value x); its per-prompt counterpart is d_i = Σ_k w_k·x_{k,i}, whose mean over the
+// prompts is d exactly, and the paired standard error is se = sd(d_1..d_n) / √n (sd with n − 1).
+// Two points: d_i = x_{A,i} − x_{B,i}. Pairing needs every point's prompt indices and seeds to be the
+// same list: otherwise BadInput (naming both points). A point without stored values (a database
+// from before schema v5) makes the check fall back to the unpaired se, saying so.
+// Beside it the unpaired figure is kept: √(Σ_k w_k²·se_k²) for point differences (the points taken
+// as independent), and for fronts the root-mean-square figure below.
+//
+// "Front A above front B" (compare_fronts): both point sets are reduced to their Pareto fronts in the
+// (KL, value) plane (eval/pareto.h; value: the reward r unless said otherwise); over the KL range
+// both cover, [max of the first KLs, min of the last KLs], on kFrontGridPoints evenly spaced KLs κ_g,
+// d = mean_g (v_A(κ_g) − v_B(κ_g)) with v_X(κ) the linear interpolation of X's front between its two
+// neighbouring front points (j, j+1) at κ: v_X(κ) = (1 − t)·x̄_j + t·x̄_{j+1}, t = (κ − KL_j) / (KL_{j+1}
+// − KL_j), KL the points' mean KLs. Matched KL: the weights t come from the mean KLs and are held
+// fixed; the same weights applied to the per-prompt values give d_i (so the paired se treats the KL
+// positions of the front points as known, and measures the noise of the values at them). When that
+// range is empty or a single KL (e.g. a run that never beat its step-0 point), the range becomes
+// [max of the first KLs, max of the last KLs] with clamp_right (a front gives its best value beyond its
+// last KL: "the best B reached with any KL budget"). Unpaired figure: √(sA² + sB²) with sX the root
+// mean square of the standard errors of X's front points in that range (and the two around it).
 
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -51,7 +66,46 @@ struct MeasuredPoint {
   std::string checkpoint;  // merged points: the file (relative to the experiment)
   std::string sha256;
   std::string lineage;     // how it was made, e.g. "slerp λ=0.5 of rep-smoke-ema-1, rep-smoke-ema-2 from sft.h5"
+  PromptValues values;     // per prompt (empty: not stored, e.g. a point cached before schema v5)
 };
+
+// A value of a point that checks compare: "reward", "gold", "kl_sft", or "gold_minus_reward" (g − r,
+// the negated hacking gap: higher is better).
+MeanSe point_value(const EvalPoint& p, const std::string& value);  // gold_minus_reward: se √(se_g² + se_r²)
+std::vector<double> prompt_value(const PromptValues& v, const std::string& value);
+
+// Paired statistic of d_i = a_i − b_i: mean and sd(d)/√n (n − 1 in the sd; se 0 for n = 1).
+// BadInput when the sizes differ or are 0.
+struct PairedStat {
+  double mean = 0;
+  double se = 0;
+  int64_t n = 0;
+};
+PairedStat paired_difference(const std::vector<double>& a, const std::vector<double>& b);
+
+// One term w·x̄ of a linear combination of point means.
+struct PointTerm {
+  const MeasuredPoint* point = nullptr;
+  double weight = 0;
+};
+// The paired statistic of Σ w_k·x_k per prompt (see the top of this file). nullopt when a point has no
+// stored values; BadInput when two points' prompt indices or seeds differ (naming them and the first
+// difference) or a point's values have another length than its prompt count.
+std::optional<PairedStat> paired_combination(const std::vector<PointTerm>& terms, const std::string& value);
+
+// A measured difference with both standard errors, decided on the paired one when there is one.
+struct Difference {
+  double d = std::numeric_limits<double>::quiet_NaN();
+  double se = 0;           // the one the verdict uses: paired when `paired`, else the unpaired one
+  double se_unpaired = 0;  // the unpaired figure, always
+  bool paired = false;
+  int64_t n = 0;           // prompts paired over
+  Verdict verdict = Verdict::Inconclusive;
+  // "+0.12 ± 0.03 (paired over 32 prompts; unpaired ± 0.05)" or "... (unpaired: per-prompt values not stored)"
+  std::string describe() const;
+};
+// d = Σ w_k·x̄_k with its paired se (when all values are stored) and the unpaired √(Σ w_k²·se_k²).
+Difference point_difference(const std::vector<PointTerm>& terms, const std::string& value);
 
 // A series of points: a run's trajectory (by step), a merge along λ, a LITI front (by η).
 struct Curve {
@@ -76,11 +130,15 @@ struct Measurements {
   std::vector<std::vector<Curve>> warp_workers;  // iteration i's worker trajectories
   std::vector<double> warp_omega_deg;       // iteration i's mean Ω
   bool reward_is_gold = false;              // r is the gold reward itself (no reward model)
+  // The WARM check (weight-averaged reward models, Ramé et al. 2024): EMA-anchored RL against one
+  // reward model and against the uniform weight average of K (that one and K − 1 more trained alike).
+  Curve warm_single, warm_average;          // trajectories; empty: not measured
+  int64_t warm_members = 0;                 // K
 };
 
 struct Check {
   std::string claim;     // "EMA front above the SFT-anchor β=0.01 front"
-  std::string measured;  // the numbers, e.g. "mean reward gap +0.12 ± 0.03 over KL [0, 1.4]"
+  std::string measured;  // the numbers, e.g. "mean reward gap +0.12 ± 0.03 (paired ...) over KL [0, 1.4]"
   Verdict verdict = Verdict::Inconclusive;
 };
 
@@ -94,14 +152,25 @@ struct ObservationResult {
 };
 
 struct FrontComparison {
-  std::optional<double> gap;  // mean reward gap A − B (nullopt: nothing to compare)
-  double se = 0;
+  std::optional<double> gap;  // mean value gap A − B (nullopt: nothing to compare)
+  double se = 0;              // the verdict's: paired when `paired`, else se_unpaired
+  double se_unpaired = 0;     // the root-mean-square figure (see the top of this file)
+  bool paired = false;
+  int64_t n = 0;              // prompts paired over
   double kl_lo = 0, kl_hi = 0;
   bool clamped = false;       // the fallback range with clamp_right was used
   Verdict verdict = Verdict::Inconclusive;
-  std::string describe() const;  // "+0.120 ± 0.030 over KL [0, 1.4]" or "no common KL range"
+  // "+0.120 ± 0.030 (paired over 32 prompts; unpaired ± 0.05) over KL [0, 1.4]" or "no common KL range"
+  std::string describe() const;
 };
-FrontComparison compare_fronts(const std::vector<MeasuredPoint>& a, const std::vector<MeasuredPoint>& b);
+// value: see point_value ("reward" by default).
+FrontComparison compare_fronts(const std::vector<MeasuredPoint>& a, const std::vector<MeasuredPoint>& b,
+                               const std::string& value = "reward");
+// The same comparison at matched KL on the curves through all the points in KL order (not their Pareto
+// fronts: for a value that is not what the runs optimize, e.g. gold − r), over the KL range both cover;
+// no clamping (no common range: nothing to compare). Used by the WARM check.
+FrontComparison compare_at_kl(const std::vector<MeasuredPoint>& a, const std::vector<MeasuredPoint>& b,
+                              const std::string& value);
 
 // The observations, in order 1..6. A part that was not measured (e.g. a single WARP iteration)
 // gives an inconclusive check saying so.
@@ -112,6 +181,11 @@ ObservationResult observation_orthogonal(const Measurements& m);     // 4
 ObservationResult observation_liti(const Measurements& m);           // 5
 ObservationResult observation_iterative(const Measurements& m);      // 6
 std::vector<ObservationResult> evaluate_observations(const Measurements& m);
+// The WARM check (numbered 7): at matched KL (compare_at_kl on the two RL trajectories), RL against the
+// weight-averaged RM reaches a higher gold reward and hacks less (a higher g − r: a smaller gap between
+// the learned reward it optimizes and the gold reward) than RL against a single RM. Inconclusive when
+// not measured.
+ObservationResult observation_warm(const Measurements& m);
 
 // Gold vs learned reward (reward hacking) over a set of curves.
 struct HackingSummary {

@@ -15,6 +15,7 @@
 
 #include "db/experiment_db.h"
 #include "db/run_name.h"
+#include "eval/eval_cache.h"
 #include "eval/evaluate.h"
 #include "merge/merger.h"
 #include "model/gpt_config.h"
@@ -53,7 +54,7 @@ ProgressFn prefixed(const ProgressFn& progress, const std::string& prefix) {
 
 // ---- trajectories from the database
 
-Curve read_trajectory(const ExperimentDb& db, const RunRecord& run, const std::string& id, const std::string& name) {
+Curve read_trajectory(ExperimentDb& db, const RunRecord& run, const std::string& id, const std::string& name) {
   Curve c;
   c.id = id;
   c.name = name;
@@ -81,6 +82,7 @@ Curve read_trajectory(const ExperimentDb& db, const RunRecord& run, const std::s
     for (const auto& [step, v] : series(std::string("eval/") + key)) (points[step].*member).mean = v;
     for (const auto& [step, v] : series(std::string("eval/") + key + "_se")) (points[step].*member).se = v;
   }
+  std::map<int64_t, PromptValues> values = read_trajectory_values(db, run.id);
   for (auto& [step, p] : points) {
     if (!reward.count(step)) continue;
     p.prompts = prompts;
@@ -90,12 +92,13 @@ Curve read_trajectory(const ExperimentDb& db, const RunRecord& run, const std::s
     mp.point = p;
     mp.run = run.name;
     mp.lineage = "trajectory point of run " + run.name;
+    if (auto v = values.find(step); v != values.end()) mp.values = std::move(v->second);
     c.points.push_back(mp);
   }
   return c;
 }
 
-double run_wall_s(const ExperimentDb& db, const RunRecord& run) {
+double run_wall_s(ExperimentDb& db, const RunRecord& run) {
   const auto e = db.read_metrics(run.id, "time/elapsed_s");
   if (!e.empty()) return e.back().value;
   if (run.started_at && run.ended_at) return *run.ended_at - *run.started_at;
@@ -128,6 +131,7 @@ class Replicator {
                            nlohmann::json* meta_out = nullptr);
   MeasuredPoint evaluate(const std::string& rel, const std::string& label, double param, const std::string& lineage);
   void ensure_warp();
+  void ensure_warm();
   std::vector<ReportFigure> write_figures(const std::string& dir);
   void render(const std::vector<ReportFigure>& figures, const std::string& dir);
   std::vector<std::pair<std::string, std::string>> setup_rows(double wall_s) const;
@@ -144,6 +148,7 @@ class Replicator {
   std::vector<ReportRun> report_runs_;
   std::vector<std::string> notes_;
   std::string sft_rel_ = "checkpoints/sft.h5";
+  std::string protocol_sha256_;  // of plan_.eval
 };
 
 Curve Replicator::ensure_run(const PlannedRun& pr) {
@@ -182,6 +187,7 @@ Curve Replicator::ensure_run(const PlannedRun& pr) {
     differs("seed", std::to_string(have.seed), std::to_string(want.seed));
     differs("prompt_seed", std::to_string(have.prompt_seed), std::to_string(want.prompt_seed));
     differs("eval_prompts", std::to_string(have.eval_prompts), std::to_string(want.eval_prompts));
+    differs("reward", have.reward, want.reward);
     if (rec->status == RunStatus::Finished || rec->status == RunStatus::Diverged) {
       source = "reused";
       ++sum_.runs_reused;
@@ -260,6 +266,7 @@ MeasuredPoint Replicator::evaluate(const std::string& rel, const std::string& la
   p.checkpoint = rel;
   p.sha256 = sha(abs);
   p.lineage = lineage;
+  p.values = r.values;
   return p;
 }
 
@@ -296,6 +303,7 @@ void Replicator::ensure_warp() {
                      std::to_string(w.config.iterations) + " iterations (status " + to_string(w.status) + ").");
   ExperimentDb db = ExperimentDb::open_read_only(exp_.db_path());
   const RunRecord drv = *db.find_run(name);
+  if (protocol_sha256_.empty()) protocol_sha256_ = eval_protocol(exp_, plan_.eval).second;
   double workers_wall = 0;
   for (const auto& it : w.iterations) {
     Curve front;
@@ -311,6 +319,12 @@ void Replicator::ensure_warp() {
       p.sha256 = fp.sha256;
       p.lineage = "WARP iteration " + std::to_string(it.iteration) + ": LITI η=" + format_grid_value(fp.eta) +
                   " from " + it.init + " towards " + it.slerp;
+      // The driver evaluated it under the same protocol (the cache holds its per-prompt values); a
+      // point cached without them is evaluated again (the same point, now with values).
+      if (auto v = EvalCache(db).find_values(fp.sha256, protocol_sha256_))
+        p.values = std::move(*v);
+      else
+        p.values = evaluate(fp.checkpoint, p.label, p.param, p.lineage).values;
       front.points.push_back(p);
     }
     m_.warp_fronts.push_back(front);
@@ -335,6 +349,33 @@ void Replicator::ensure_warp() {
                           "λ " + format_grid_value(w.config.lambda) + ", η " + format_grid_value(w.config.eta) + ", workers' wall time " +
                               format_grid_value(workers_wall) + " s",
                           to_string(drv.status), source, drv_wall});
+}
+
+void Replicator::ensure_warm() {
+  step("WARM reward models " + plan_.warm_name);
+  const RmResult rm = run_rm(exp_, plan_.warm_rm, plan_.warm_name, prefixed(progress_, plan_.warm_name + ":"));
+  if (rm.already_done && rm.settings_differ)
+    throw BadInput("replicate: the reward-model run '" + plan_.warm_name +
+                   "' exists with other settings; remove it or replicate into another experiment");
+  if (rm.already_done)
+    ++sum_.runs_reused;
+  else
+    ++sum_.runs_trained;
+  {
+    ExperimentDb db = ExperimentDb::open_read_only(exp_.db_path());
+    const RunRecord run = *db.find_run(plan_.warm_name);
+    double wall = 0;
+    for (int64_t k = 1; k <= plan_.warm_rm.ensemble; ++k)
+      if (auto m = db.find_run(plan_.warm_name + "-m" + std::to_string(k))) wall += run_wall_s(db, *m);
+    report_runs_.push_back({plan_.warm_name, "WARM: " + std::to_string(plan_.warm_rm.ensemble) + " reward models, weight-averaged",
+                            "rm steps " + std::to_string(plan_.warm_rm.steps) + ", pairs " + std::to_string(plan_.warm_rm.pairs) +
+                                ", seed " + std::to_string(plan_.warm_rm.seed) + "; members " + plan_.warm_name + "-m1.." +
+                                std::to_string(plan_.warm_rm.ensemble) + " (batch orders from seed domain rm_membr)",
+                            to_string(run.status), rm.already_done ? "reused" : "trained now", wall});
+  }
+  m_.warm_members = plan_.warm_rm.ensemble;
+  m_.warm_single = ensure_run(plan_.warm_runs.at(0));
+  m_.warm_average = ensure_run(plan_.warm_runs.at(1));
 }
 
 // ---- figures
@@ -465,6 +506,24 @@ std::vector<ReportFigure> Replicator::write_figures(const std::string& dir) {
          "Each WARP iteration's LITI front (towards its own init; KL always to θ_sft) and its workers' RL "
          "trajectories (dashed). Iteration i+1 starts from iteration i's η=" + format_grid_value(plan_.warp.eta) +
              " point (Observation 6).");
+  }
+  if (!m_.warm_single.points.empty()) {
+    Figure f;
+    f.title = "WARM: RL against one reward model vs against the weight average of " + std::to_string(m_.warm_members);
+    f.x_label = "KL(π‖π_sft)";
+    f.width = 1000;
+    FigurePanel pg{"gold reward (AFINN)", "KL(π‖π_sft)", "gold", {}};
+    FigurePanel pr{"learned reward r (each run's own RM)", "KL(π‖π_sft)", "reward r", {}};
+    for (const Curve* c : {&m_.warm_single, &m_.warm_average}) {
+      pg.series.push_back(series_of(*c, "kl", "gold", "line+markers", false));
+      pr.series.push_back(series_of(*c, "kl", "reward", "line+markers", false));
+    }
+    f.panels = {pg, pr};
+    save("warm_single_vs_average", f,
+         "EMA-anchored RL (the first EMA run's settings) against reward model 1 alone and against the uniform weight "
+         "average of the " + std::to_string(m_.warm_members) + " reward models trained alike but for their batch order "
+         "(WARM). Less hacking shows as a higher gold reward at the same KL, and a learned reward that stays closer "
+         "to the gold one (the WARM check).");
   }
   {
     Figure f;
@@ -603,6 +662,20 @@ std::vector<std::pair<std::string, std::string>> Replicator::setup_rows(double w
                                       std::to_string(plan_.eval.seed) + ", max new tokens " +
                                       std::to_string(plan_.eval.max_new_tokens) + ", every " +
                                       std::to_string(b.eval_every) + " steps");
+  rows.emplace_back("KL(π‖π_sft) measured as",
+                    "at the evaluation temperature τ=" + format_grid_value(plan_.eval.temperature) +
+                        ": per completion, the exact per-token sum Σ_t Σ_v π(v)·(log π(v) − log π_sft(v)) over the "
+                        "completion's tokens (EOS included when emitted), completions sampled from π; averaged over the "
+                        "evaluation prompts (the sampled estimate Σ_t log π(y_t)/π_sft(y_t) is in points.csv)");
+  rows.emplace_back("Standard errors",
+                    "verdicts: paired over prompts (every point uses the same prompts and per-prompt seeds): se = "
+                    "sd(d_i)/√n of the per-prompt differences d_i, fronts compared at matched KL by interpolating "
+                    "each front's per-prompt values between its two neighbouring points (weights from the mean KLs); "
+                    "beside it the unpaired figure (independent points; root mean square for fronts)");
+  if (!plan_.warm_name.empty())
+    rows.emplace_back("WARM check", std::to_string(plan_.warm_rm.ensemble) + " reward models (" + plan_.warm_name +
+                                        "), " + std::to_string(plan_.warm_rm.steps) + " steps, " +
+                                        std::to_string(plan_.warm_rm.pairs) + " pairs each; RL as EMA run 1");
   std::string seeds;
   for (const auto& r : plan_.ema_runs)
     seeds += (seeds.empty() ? "" : "; ") + std::to_string(r.config.seed) + "/" + std::to_string(r.config.prompt_seed);
@@ -640,6 +713,7 @@ ReplicateSummary Replicator::run() {
     throw BadInput("replicate: " + abs_path(exp_, sft_rel_) + " is missing (run warp sft first)");
   const int64_t n_ema = static_cast<int64_t>(plan_.ema_runs.size());
   total_stages_ = static_cast<int64_t>(plan_.sft_runs.size()) + n_ema + 1 + (n_ema - 1) + 2;  // runs, λ, fronts, WARP, report
+  if (!plan_.warm_name.empty()) total_stages_ += 1 + static_cast<int64_t>(plan_.warm_runs.size());  // RMs, RL runs
   m_.reward_is_gold = plan_.base.reward == "gold";
 
   // Figure 3(a,b) and the EMA runs.
@@ -734,10 +808,14 @@ ReplicateSummary Replicator::run() {
   // Figure 4(c): iterative WARP.
   ensure_warp();
 
+  // The WARM check.
+  if (!plan_.warm_name.empty()) ensure_warm();
+
   // Observations, figures, report.
   step("report");
   m_.sft_betas = plan_.scale.sft_betas;
   sum_.observations = evaluate_observations(m_);
+  if (!plan_.warm_name.empty()) sum_.observations.push_back(observation_warm(m_));
   make_dirs(options_.out_dir);
   const std::string fig_dir = options_.out_dir + "/figures";
   make_dirs(fig_dir);
@@ -752,6 +830,10 @@ ReplicateSummary Replicator::run() {
   all.insert(all.end(), m_.liti_fronts.begin(), m_.liti_fronts.end());
   all.insert(all.end(), m_.warp_fronts.begin(), m_.warp_fronts.end());
   for (const auto& ws : m_.warp_workers) all.insert(all.end(), ws.begin(), ws.end());
+  if (!m_.warm_single.points.empty()) {
+    all.push_back(m_.warm_single);
+    all.push_back(m_.warm_average);
+  }
   sum_.points_csv = options_.out_dir + "/points.csv";
   write_points_csv(sum_.points_csv, all);
 
@@ -831,6 +913,30 @@ ReplicatePlan plan_replication(const Experiment& exp, const ReplicateScale& scal
   p.lambda = w.lambda;
   p.lambda_grid = scale.lambda_grid;
   p.eta_grid = w.eta_grid;
+  if (scale.warm_members > 0) {
+    p.warm_name = p.prefix + "-warm";
+    nlohmann::json rj = exp.config().value("rm", nlohmann::json::object());
+    if (!rj.is_object()) throw BadInput(exp.config_path() + ": \"rm\" must be an object");
+    for (const auto& [k, v] : scale.warm_rm.items()) rj[k] = v;
+    rj["ensemble"] = scale.warm_members;
+    if (threads > 0) rj["threads"] = threads;
+    rj["device"] = base.device;
+    p.warm_rm = RmConfig::from_json(rj, exp.config_path() + " (\"rm\" with the " + scale.name + " scale's WARM settings)");
+    const std::pair<const char*, std::string> runs[] = {
+        {"warm-single", "rm:checkpoints/" + p.warm_name + "-m1.h5"}, {"warm-average", "rm:checkpoints/" + p.warm_name + ".h5"}};
+    for (const auto& [id, reward] : runs) {
+      PlannedRun r;
+      r.id = id;
+      r.name = p.prefix + "-" + r.id;
+      r.role = std::string(id) == "warm-single" ? "WARM check: one reward model (member 1)"
+                                                : "WARM check: weight average of " + std::to_string(scale.warm_members) + " reward models";
+      r.config = p.ema_runs.front().config;
+      r.config.reward = reward;
+      validate_run_name(r.name);
+      p.warm_runs.push_back(r);
+    }
+    validate_run_name(p.warm_name);
+  }
   EvalConfig ec = eval_config_for(exp);
   if (scale.eval_prompts > 0) ec.max_prompts = scale.eval_prompts;
   ec.reward = base.reward;

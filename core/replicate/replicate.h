@@ -11,6 +11,10 @@
 //                    runs' seeds)                                                      Figures 3, 4(a,b)
 //   <p>-warp         the iterative WARP driver (core/warp/driver.h), I = scale.iterations, M = 2,
 //                    T = scale.steps; workers <p>-warp-i<i>-r<m> (child `warp train` processes)  4(c)
+//   <p>-warm         WARM (scale.warm_members = K > 0): K reward models trained alike but for their batch
+//                    order (`warp rm --ensemble K`, the experiment's "rm" settings with the scale's warm_rm)
+//   <p>-warm-single, <p>-warm-average   the first EMA run's settings, reward rm:<p>-warm-m1.h5 (one
+//                    member) or rm:<p>-warm.h5 (the weight average)                  WARM check
 // where <p> = "rep-<scale>". Merged points (checkpoints/ of the experiment; file merges with
 // merge/merger.h, evaluated with evaluate_checkpoint, cached by hash):
 //   <p>-slerp-l<λ>.h5, <p>-lerp-l<λ>.h5       SLERP / LERP of ema-1, ema-2 at interior λ (λ = 0, 1: the runs)
@@ -36,6 +40,7 @@
 #include "experiment/experiment.h"
 #include "replicate/observations.h"
 #include "replicate/replicate_config.h"
+#include "reward/rm_trainer.h"
 #include "rl/rl_config.h"
 #include "util/progress.h"
 #include "warp/driver.h"
@@ -69,6 +74,13 @@ struct ReplicatePlan {
   std::vector<double> lambda_grid;   // Figure 3(c)
   std::vector<double> eta_grid;      // LITI points
   double lambda = 0.5;               // SLERP λ of the M = 2 LITI front (the "warp" section's)
+  // The WARM check (scale.warm_members > 0): the ensemble <prefix>-warm (reward/rm_trainer.h: members
+  // <prefix>-warm-m1..K, the average checkpoints/<prefix>-warm.h5), and two EMA-anchored runs with the
+  // first EMA run's settings: <prefix>-warm-single against member 1, <prefix>-warm-average against
+  // the average.
+  std::string warm_name;             // "" when no WARM check
+  RmConfig warm_rm;
+  std::vector<PlannedRun> warm_runs; // single, average
 };
 
 // The plan for an experiment at a scale (validates both; BadInput naming the problem).

@@ -50,6 +50,9 @@ void ReplicateScale::validate() const {
   if (ema_runs < 2 || ema_runs > 8) throw BadInput(where + "ema_runs must be in [2, 8], got " + std::to_string(ema_runs));
   if (iterations < 1 || iterations > 10)
     throw BadInput(where + "iterations must be in [1, 10], got " + std::to_string(iterations));
+  if (warm_members != 0 && (warm_members < 2 || warm_members > 16))
+    throw BadInput(where + "warm_members must be 0 (no WARM check) or in [2, 16], got " + std::to_string(warm_members));
+  if (!warm_rm.is_object()) throw BadInput(where + "warm_rm must be a JSON object of rm settings");
 }
 
 nlohmann::json ReplicateScale::to_json() const {
@@ -63,7 +66,9 @@ nlohmann::json ReplicateScale::to_json() const {
           {"lambda_grid", lambda_grid},
           {"eta_grid", eta_grid},
           {"ema_runs", ema_runs},
-          {"iterations", iterations}};
+          {"iterations", iterations},
+          {"warm_members", warm_members},
+          {"warm_rm", warm_rm}};
 }
 
 std::vector<std::string> replicate_scale_names() { return {"smoke", "demo", "full"}; }
@@ -79,6 +84,9 @@ ReplicateScale replicate_scale(const std::string& name) {
     s.ckpt_every = 3;
     s.lambda_grid = {0.0, 0.5, 1.0};
     s.eta_grid = {0.0, 0.3, 1.0};
+    s.warm_rm = {{"pairs", 16},     {"heldout_fraction", 0.25}, {"keep_ties", true}, {"max_new_tokens", 8},
+                 {"sample_batch", 16}, {"steps", 4},            {"batch", 4},        {"warmup", 1},
+                 {"eval_every", 2},  {"ckpt_every", 2}};
   } else if (name == "smoke") {
     s.steps = 30;
     s.batch = 8;
@@ -86,6 +94,7 @@ ReplicateScale replicate_scale(const std::string& name) {
     s.eval_prompts = 32;
     s.ckpt_every = 10;
     s.lambda_grid = {0.0, 0.5, 1.0};
+    s.warm_rm = {{"pairs", 48}, {"steps", 20}, {"eval_every", 10}, {"ckpt_every", 10}};
   } else if (name == "demo") {
     s.steps = 200;
     s.batch = 32;
@@ -101,6 +110,7 @@ ReplicateScale replicate_scale(const std::string& name) {
     s.ckpt_every = 200;
     s.lambda_grid = {0.0, 0.1, 0.25, 0.5, 0.75, 0.9, 1.0};
     s.iterations = 3;
+    s.warm_members = 4;
   } else {
     std::string known;
     for (const auto& n : replicate_scale_names()) known += (known.empty() ? "" : ", ") + n;

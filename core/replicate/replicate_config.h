@@ -10,6 +10,10 @@
 // demo     200    32         25          128   0, .25, .5, .75, 1     experiment's      4   2   (demo preset)
 // full    2000    64        100            0   0, .1, .25, .5, .75, .9, 1  experiment's 4   3   (GPU box)
 //
+// WARM check (every scale but full: K = 2 reward models; full: K = 4), RM budget over the experiment's
+// "rm" section: test 16 pairs (ties kept: a random policy writes no lexicon word) and 4 steps; smoke 48
+// pairs and 20 steps; demo and full the experiment's.
+//
 // eval_prompts 0: the experiment's evaluation protocol (all its prompts unless "eval" limits them).
 // "experiment's" η grid: the "warp" section's eta_grid (paper: 0, 0.1, 0.3, 0.5, 0.8, 1).
 // SFT-anchor baselines use β ∈ {0, 0.01, 0.1} (the paper's Figure 3) at every scale.
@@ -34,11 +38,15 @@ struct ReplicateScale {
   std::vector<double> eta_grid;            // LITI points (empty: the experiment's "warp" eta_grid)
   int64_t ema_runs = 4;                    // EMA-anchored runs (M = 2..ema_runs in Figure 4(b)); >= 2
   int64_t iterations = 2;                  // I of the iterative WARP run (Figure 4(c)); >= 1
+  // The WARM check (replicate/observations.h observation_warm): K reward models (0: no WARM check),
+  // trained with the experiment's "rm" settings overridden by `warm_rm` (RmConfig fields).
+  int64_t warm_members = 2;
+  nlohmann::json warm_rm = nlohmann::json::object();
 
   // BadInput "replicate scale <name>: <field> must be ..., got ..." for the first bad value:
   // positive steps / batch / eval_every / ckpt_every, eval_prompts >= 0, grids sorted without
   // duplicates within [0, 1] (the λ grid holding 0, 1 and an interior value), betas >= 0 and
-  // non-empty, ema_runs in [2, 8], iterations in [1, 10].
+  // non-empty, ema_runs in [2, 8], iterations in [1, 10], warm_members 0 or in [2, 16], warm_rm an object.
   void validate() const;
   nlohmann::json to_json() const;
 };

@@ -52,11 +52,14 @@ void RmConfig::validate() const {
   if (eval_every <= 0) bad("eval_every must be > 0, got " + std::to_string(eval_every));
   if (ckpt_every <= 0) bad("ckpt_every must be > 0, got " + std::to_string(ckpt_every));
   if (threads < 0) bad("threads must be >= 0, got " + std::to_string(threads));
+  if (ensemble < 1 || ensemble > kMaxRmEnsemble)
+    bad("ensemble must be in 1.." + std::to_string(kMaxRmEnsemble) + " (the number of weight-averaged reward models), got " +
+        std::to_string(ensemble));
   AdamWConfig{lr, beta1, beta2, 1e-8, weight_decay}.validate();
 }
 
 nlohmann::json RmConfig::to_json() const {
-  return {{"pairs", pairs},         {"heldout_fraction", heldout_fraction},
+  nlohmann::json j = {{"pairs", pairs},         {"heldout_fraction", heldout_fraction},
           {"noise_scale", noise_scale}, {"keep_ties", keep_ties},
           {"max_attempts_factor", max_attempts_factor},
           {"temperature", temperature}, {"top_k", top_k},
@@ -69,6 +72,10 @@ nlohmann::json RmConfig::to_json() const {
           {"grad_clip", grad_clip}, {"eval_every", eval_every},
           {"ckpt_every", ckpt_every}, {"seed", seed},
           {"threads", threads},     {"device", device}};
+  // Written only when set, so the stored settings (and identity) of single runs stay as they were.
+  if (ensemble != 1) j["ensemble"] = ensemble;
+  if (order_seed != 0) j["order_seed"] = order_seed;
+  return j;
 }
 
 RmConfig RmConfig::from_json(const nlohmann::json& j, const std::string& where) {
@@ -99,6 +106,8 @@ RmConfig RmConfig::from_json(const nlohmann::json& j, const std::string& where) 
   f.get("seed", c.seed);
   f.get("threads", c.threads);
   f.get("device", c.device);
+  f.get("ensemble", c.ensemble);
+  f.get("order_seed", c.order_seed);
   f.done();
   try {
     c.validate();
@@ -249,14 +258,14 @@ double last_metric(ExperimentDb& db, int64_t run_id, const std::string& key) {
 
 }  // namespace
 
-RmResult run_rm(const Experiment& exp, const RmConfig& c, const std::string& run_name, const ProgressFn& progress) {
-  c.validate();
-  if (const std::string error = run_name_error(run_name); !error.empty()) throw BadInput("rm: " + error);
+static RmResult run_rm_ensemble(const Experiment& exp, const RmConfig& c, const std::string& run_name, const ProgressFn& progress);
+
+static RmResult run_one_rm(const Experiment& exp, const RmConfig& c, const std::string& run_name, const std::string& pairs_path,
+                    const ProgressFn& progress) {
   const auto t_start = std::chrono::steady_clock::now();
   const TaskDataPaths paths = task_data_paths(exp);
   const std::string final_path = exp.checkpoints_dir() + "/" + run_name + ".h5";
   const std::string resume_path = exp.checkpoints_dir() + "/" + run_name + "-last.h5";
-  const std::string pairs_path = exp.dir() + "/data/" + run_name + "-pairs.json";
   const std::string init_path = c.init[0] == '/' ? c.init : exp.dir() + "/" + c.init;
   const nlohmann::json run_config = {{"rm", c.to_json()}};
 
@@ -428,7 +437,8 @@ RmResult run_rm(const Experiment& exp, const RmConfig& c, const std::string& run
     auto pair_at = [&](int64_t g) {
       const int64_t epoch = g / ntrain;
       if (epoch != perm_epoch) {
-        perm = shuffled_indices(ntrain, mix_keys({c.seed, static_cast<uint64_t>(epoch), kSeedTagRmEpoch}));
+        perm = shuffled_indices(ntrain, mix_keys({c.order_seed != 0 ? c.order_seed : c.seed, static_cast<uint64_t>(epoch),
+                                                  kSeedTagRmEpoch}));
         perm_epoch = epoch;
       }
       return perm[static_cast<size_t>(g % ntrain)];
@@ -560,6 +570,186 @@ RmResult run_rm(const Experiment& exp, const RmConfig& c, const std::string& run
     return res;
   } catch (const Cancelled&) {
     if (!ended) log.finish(RunStatus::Killed, "stopped while preparing the preference pairs");
+    throw;
+  } catch (const std::exception& e) {
+    if (!ended) log.finish(RunStatus::Failed, e.what());
+    throw;
+  }
+}
+
+RmResult run_rm(const Experiment& exp, const RmConfig& c, const std::string& run_name, const ProgressFn& progress) {
+  c.validate();
+  if (const std::string error = run_name_error(run_name); !error.empty()) throw BadInput("rm: " + error);
+  if (c.ensemble > 1) return run_rm_ensemble(exp, c, run_name, progress);
+  return run_one_rm(exp, c, run_name, exp.dir() + "/data/" + run_name + "-pairs.json", progress);
+}
+
+RewardModelCheckpoint average_reward_models(const std::vector<std::string>& paths, const ProgressFn& progress) {
+  if (paths.empty()) throw BadInput("rm average: no reward models to average");
+  RewardModelCheckpoint out = load_reward_model(paths[0]);
+  out.header.meta = nullptr;
+  NamedTensors params = out.model->checkpoint_params();
+  std::vector<torch::Tensor> sums;
+  for (const auto& [name, t] : params) sums.push_back(t.detach().to(torch::kDouble).clone());
+  for (size_t k = 1; k < paths.size(); ++k) {
+    report(progress, {"rm-average", static_cast<int64_t>(k), static_cast<int64_t>(paths.size()), paths[k]});
+    RewardModelCheckpoint m = load_reward_model(paths[k]);
+    if (!(m.config == out.config))
+      throw BadInput("rm average: " + paths[k] + " has another architecture than " + paths[0] + " (" +
+                     m.config.to_json().dump() + " vs " + out.config.to_json().dump() + ")");
+    if (m.info.tokenizer_sha256 != out.info.tokenizer_sha256 || m.info.eos_id != out.info.eos_id)
+      throw BadInput("rm average: " + paths[k] + " was trained with another tokenizer than " + paths[0]);
+    const NamedTensors other = m.model->checkpoint_params();
+    for (size_t j = 0; j < params.size(); ++j) {
+      if (other[j].first != params[j].first)  // both come from the same module layout
+        throw BadInput("rm average: " + paths[k] + ": tensor " + other[j].first + " where " + params[j].first + " was expected");
+      sums[j].add_(other[j].second.detach().to(torch::kDouble));
+    }
+  }
+  torch::NoGradGuard ng;
+  const double K = static_cast<double>(paths.size());
+  for (size_t j = 0; j < params.size(); ++j) params[j].second.copy_(sums[j].div_(K).to(torch::kFloat));
+  report(progress, {"rm-average", static_cast<int64_t>(paths.size()), static_cast<int64_t>(paths.size()), ""});
+  return out;
+}
+
+static RmResult run_rm_ensemble(const Experiment& exp, const RmConfig& c, const std::string& run_name, const ProgressFn& progress) {
+  const auto t_start = std::chrono::steady_clock::now();
+  const int64_t K = c.ensemble;
+  const std::string final_path = exp.checkpoints_dir() + "/" + run_name + ".h5";
+  const std::string pairs_path = exp.dir() + "/data/" + run_name + "-pairs.json";
+  const nlohmann::json run_config = {{"rm", c.to_json()}};
+  std::vector<std::string> member_names;
+  for (int64_t k = 1; k <= K; ++k) {
+    member_names.push_back(run_name + "-m" + std::to_string(k));
+    if (const std::string error = run_name_error(member_names.back()); !error.empty())
+      throw BadInput("rm: the ensemble's member run name: " + error);
+  }
+  auto result_from_meta = [&](const nlohmann::json& meta) {
+    RmResult r;
+    r.checkpoint = final_path;
+    r.steps = c.steps;
+    const nlohmann::json e = meta.is_object() ? meta.value("eval", nlohmann::json::object()) : nlohmann::json::object();
+    auto num = [&](const nlohmann::json& j, const char* key) {
+      return j.is_object() && j.contains(key) && j.at(key).is_number() ? j.at(key).get<double>() : std::nan("");
+    };
+    r.eval_loss = num(e, "loss");
+    r.pair_accuracy = num(e, "pair_accuracy");
+    r.pair_accuracy_gold = num(e, "pair_accuracy_gold");
+    r.corr_gold = num(e, "corr_gold");
+    r.label_gold_agreement = num(e, "label_gold_agreement");
+    r.pairs_train = static_cast<int64_t>(num(meta, "pairs_train"));
+    r.pairs_heldout = static_cast<int64_t>(num(meta, "pairs_heldout"));
+    return r;
+  };
+
+  bool resume = false;
+  {
+    ExperimentDb db = ExperimentDb::open(exp.db_path());
+    auto run = db.find_run(run_name);
+    if (run && run->kind != "rm")
+      throw BadInput("rm: the experiment already has a run '" + run_name + "' of kind " + run->kind +
+                     "; choose another run name");
+    const nlohmann::json before =
+        run ? parse_json_or_discarded(run->config_json, "rm: run '" + run_name + "' (stored config)") : nlohmann::json();
+    const nlohmann::json old_rm = before.is_object() ? before.value("rm", nlohmann::json()) : nlohmann::json();
+    if (run && run->status == RunStatus::Finished) {
+      if (!is_regular_file(final_path))
+        throw BadInput("rm: run '" + run_name + "' has finished but " + final_path +
+                       " is missing; choose another run name to train again");
+      RmResult r = result_from_meta(CheckpointReader(final_path).header().meta);
+      r.already_done = true;
+      r.settings_differ = !old_rm.is_object() || identity(old_rm) != identity(c.to_json());
+      return r;
+    }
+    if (run) {
+      if (!old_rm.is_object() || identity(old_rm) != identity(c.to_json()))
+        throw BadInput("rm: run '" + run_name + "' (status " + to_string(run->status) +
+                       ") was started with other settings: " + (old_rm.is_object() ? old_rm.dump() : "none") +
+                       "; resume it with the same settings or choose another run name");
+      resume = true;
+    }
+  }
+
+  RunSpec spec(run_name, "rm", run_config.dump());
+  RunLog log(exp.db_path(), spec, resume);
+  bool ended = false;
+  try {
+    if (resume) log.drop_metrics_after(-1);  // the members' rows are logged again below
+    std::vector<RmResult> results;
+    std::vector<std::string> member_paths;
+    nlohmann::json members = nlohmann::json::array();
+    for (int64_t k = 1; k <= K; ++k) {
+      RmConfig m = c;
+      m.ensemble = 1;
+      m.order_seed = derive_seed(kSeedDomainRmMember, c.seed, {static_cast<uint64_t>(k)});
+      const std::string& name = member_names[static_cast<size_t>(k - 1)];
+      const std::string tag = "member " + std::to_string(k) + "/" + std::to_string(K) + " (" + name + ")";
+      ProgressFn pk;
+      if (progress)
+        pk = [&progress, tag](const ProgressInfo& info) {
+          ProgressInfo p = info;
+          p.detail = tag + (info.detail.empty() ? "" : ": " + info.detail);
+          return progress(p);
+        };
+      const RmResult r = run_one_rm(exp, m, name, pairs_path, pk);
+      if (r.already_done && r.settings_differ)
+        throw BadInput("rm: the ensemble's member run '" + name + "' exists with other settings; remove it or choose "
+                       "another run name for the ensemble");
+      log.metric(k, "ensemble/members_done", static_cast<double>(k));
+      log.metric(k, "ensemble/member_pair_accuracy", r.pair_accuracy);
+      log.metric(k, "ensemble/member_pair_accuracy_gold", r.pair_accuracy_gold);
+      log.metric(k, "ensemble/member_corr_gold", r.corr_gold);
+      log.flush();
+      results.push_back(r);
+      member_paths.push_back(r.checkpoint);
+      members.push_back({{"run", name},
+                         {"checkpoint", "checkpoints/" + name + ".h5"},
+                         {"order_seed", m.order_seed},
+                         {"sha256", sha256_file(r.checkpoint)},
+                         {"eval",
+                          {{"loss", r.eval_loss},
+                           {"pair_accuracy", r.pair_accuracy},
+                           {"pair_accuracy_gold", r.pair_accuracy_gold},
+                           {"corr_gold", r.corr_gold}}}});
+    }
+    RewardModelCheckpoint avg = average_reward_models(member_paths, progress);
+    auto mean_of = [&](double RmResult::*f) {
+      double s = 0;
+      for (const auto& r : results) s += r.*f;
+      return s / static_cast<double>(results.size());
+    };
+    CheckpointHeader header = avg.header;
+    header.step = c.steps;
+    header.config["rm"] = c.to_json();
+    header.meta = {{"ensemble",
+                    {{"k", K},
+                     {"method", "uniform weight average (WARM)"},
+                     {"seed", c.seed},
+                     {"seed_domain", "rm_membr"},
+                     {"members", members}}},
+                   {"pairs_train", results.front().pairs_train},
+                   {"pairs_heldout", results.front().pairs_heldout},
+                   {"eval",
+                    {{"of", "members' mean"},
+                     {"loss", mean_of(&RmResult::eval_loss)},
+                     {"pair_accuracy", mean_of(&RmResult::pair_accuracy)},
+                     {"pair_accuracy_gold", mean_of(&RmResult::pair_accuracy_gold)},
+                     {"corr_gold", mean_of(&RmResult::corr_gold)},
+                     {"label_gold_agreement", results.front().label_gold_agreement}}}};
+    save_reward_model(final_path, avg.model, avg.info, header);
+    log.add_checkpoint(final_path, c.steps, kRewardModelKind, header.meta.dump());
+    char msg[160];
+    std::snprintf(msg, sizeof msg, "weight average of %lld reward models; members' mean held-out pair accuracy %.3f",
+                  static_cast<long long>(K), mean_of(&RmResult::pair_accuracy));
+    log.finish(RunStatus::Finished, msg);
+    ended = true;
+    RmResult res = result_from_meta(header.meta);
+    res.label_gold_agreement = results.front().label_gold_agreement;
+    res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
+    return res;
+  } catch (const Cancelled&) {
+    if (!ended) log.finish(RunStatus::Killed, "stopped while training its members");
     throw;
   } catch (const std::exception& e) {
     if (!ended) log.finish(RunStatus::Failed, e.what());

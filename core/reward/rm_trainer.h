@@ -39,17 +39,23 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "experiment/experiment.h"
 #include "reward/preference_data.h"
+#include "reward/reward_model.h"
 #include "util/progress.h"
 
 namespace warp {
 
 // The defaults are the demo's (policy n_layer 4, n_embd 128, V 4096): about 3-4 minutes on 2 CPU
 // cores, 1 to 1.6 epochs over the training pairs (more epochs overfit: the held-out loss rises).
+// The largest WARM ensemble: each member is a full reward-model run (time and disk grow with K), and
+// the WARM paper's gains saturate well before (it uses up to 6; M = 2..10 in its ablations).
+constexpr int64_t kMaxRmEnsemble = 16;
+
 struct RmConfig {
   // Data (reward/preference_data.h)
   int64_t pairs = 8000;            // preference pairs collected (training + held-out)
@@ -77,6 +83,11 @@ struct RmConfig {
   uint64_t seed = 1;               // data sampling, labels, head init, batch order
   int threads = 0;                 // compute threads (0: LibTorch's default)
   std::string device = "auto";
+  // WARM (weight-averaged reward models, Ramé et al. 2024; see run_rm): K > 1 trains K members and
+  // writes their uniform weight average. 1..kMaxRmEnsemble.
+  int64_t ensemble = 1;
+  // A member's own seed of its batch order (0: the order comes from `seed`). Set by the ensemble.
+  uint64_t order_seed = 0;
 
   void validate() const;  // BadInput naming the option
   nlohmann::json to_json() const;
@@ -106,6 +117,25 @@ struct RmResult {
 // was started with other settings (threads and device may differ).
 RmResult run_rm(const Experiment& exp, const RmConfig& config, const std::string& run_name = "rm",
                 const ProgressFn& progress = {});
+
+//
+// WARM: with config.ensemble = K > 1, run_rm trains K members, runs "<run_name>-m<k>" (k = 1..K, each
+// its own resumable rm run with checkpoints/<run_name>-m<k>.h5), from the same initialization (trunk
+// θ_sft, head drawn from `seed`) on the same preference pairs (data/<run_name>-pairs.json, made once),
+// differing in their batch order: member k's order_seed = derive_seed(kSeedDomainRmMember, seed, {k})
+// (util/seeds.h). Then it writes checkpoints/<run_name>.h5, the uniform average of the members'
+// weights (average_reward_models), whose meta records the members (docs/formats.md). The ensemble is
+// itself a run "<run_name>" of kind "rm" (its config's "rm" holds "ensemble": K): claimed while it
+// runs, so a second process is refused; stopped or crashed, it resumes: finished members are reused,
+// an unfinished one resumes, the rest are trained. RmResult's eval numbers are then the members'
+// means (the average's own quality is what `warp eval --reward rm:...` measures).
+//
+// The uniform weight average of reward-model checkpoints of one architecture and tokenizer: every
+// tensor is (Σ_k θ_k) / K, summed in float64 and rounded once to float32 (so K copies of one model
+// average to it bit for bit). The header is the first model's (config and kind); meta is left null.
+// BadInput naming the file for an unreadable model, another architecture, another tokenizer or an
+// empty list.
+RewardModelCheckpoint average_reward_models(const std::vector<std::string>& paths, const ProgressFn& progress = {});
 
 // Pearson correlation of x and y (NaN when either is constant or they have < 2 values).
 double pearson_correlation(const std::vector<double>& x, const std::vector<double>& y);

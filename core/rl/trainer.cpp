@@ -11,6 +11,7 @@
 #include "data/prompts.h"
 #include "db/experiment_db.h"
 #include "db/run_name.h"
+#include "eval/eval_cache.h"
 #include "eval/eval_config.h"
 #include "eval/evaluate.h"
 #include "experiment/checkpoint_trust.h"
@@ -301,6 +302,8 @@ RlResult train(const Experiment& exp, const std::string& name, RlConfig c, const
       log.metric(step, std::string("eval/") + key + "_se", v->se);
     }
     log.flush();
+    // The per-prompt values, for paired comparisons of points (eval/eval_cache.h, eval_values).
+    store_trajectory_values(log.db(), log.run_id(), step, r.values);
   };
 
   PromptOrder order(static_cast<int64_t>(train_ids.size()), c.prompt_seed);

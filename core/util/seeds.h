@@ -43,6 +43,7 @@ constexpr uint64_t kSeedDomainRollout = 0x726f6c6c6f757421ull;      // "rollout!
 constexpr uint64_t kSeedDomainPrompts = 0x70726f6d70747321ull;      // "prompts!": RL prompt order, epoch e
 constexpr uint64_t kSeedDomainWarpRun = 0x776172705f72756eull;      // "warp_run": WARP worker m of iteration i, its seed
 constexpr uint64_t kSeedDomainWarpPrompts = 0x776172705f707274ull;  // "warp_prt": the same worker's prompt seed
+constexpr uint64_t kSeedDomainRmMember = 0x726d5f6d656d6272ull;     // "rm_membr": WARM member k's batch-order seed
 
 // The tags of mix_keys (the reward model's preference data and trainer).
 constexpr uint64_t kSeedTagPairA = 0;            // {seed, round, prompt, A}: completion a of a pair

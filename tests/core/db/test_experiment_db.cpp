@@ -81,13 +81,14 @@ TEST(ExperimentDbSchema, CreatesAndReopens) {
   int64_t run_id = 0;
   {
     ExperimentDb db = ExperimentDb::open(path);
-    EXPECT_EQ(db.schema_version(), 4);
-    EXPECT_EQ(latest_schema_version(), 4);
-    EXPECT_EQ(scalar(db.database(), "PRAGMA user_version"), 4);
+    EXPECT_EQ(db.schema_version(), 5);
+    EXPECT_EQ(latest_schema_version(), 5);
+    EXPECT_EQ(scalar(db.database(), "PRAGMA user_version"), 5);
     EXPECT_EQ(scalar(db.database(), "PRAGMA application_id"), kWarpApplicationId);
     auto names = schema_names(db.database());
     for (const char* t : {"experiments", "runs", "metrics", "metric_keys", "checkpoints", "metric_rows", "eval_points",
-                          "merge_points", "merge_points_by_inputs", "worker_jobs", "worker_jobs_by_driver"})
+                          "merge_points", "merge_points_by_inputs", "worker_jobs", "worker_jobs_by_driver",
+                          "eval_values"})
       EXPECT_TRUE(names.count(t)) << "missing " << t;
     int64_t first = db.ensure_experiment("demo", R"({"a":1})");
     EXPECT_EQ(db.ensure_experiment("demo", "{}"), first);
@@ -95,7 +96,7 @@ TEST(ExperimentDbSchema, CreatesAndReopens) {
     db.append_metrics(run_id, {{0, "loss", 3.5}, {1, "loss", 2.5}});
   }
   ExperimentDb db = ExperimentDb::open(path);
-  EXPECT_EQ(db.schema_version(), 4);
+  EXPECT_EQ(db.schema_version(), 5);
   auto experiments = db.list_experiments();
   ASSERT_EQ(experiments.size(), 1u);
   EXPECT_EQ(experiments[0].name, "demo");
@@ -232,7 +233,7 @@ TEST(ExperimentDbSchema, V4FromAV3DatabaseKeepsRowsAndRecordsWorkerJobs) {
     db.append_metrics(driver, {{1, "warp/mean_omega_deg", 12.5}});
   }
   ExperimentDb db = ExperimentDb::open(path);
-  EXPECT_EQ(db.schema_version(), 4);
+  EXPECT_EQ(db.schema_version(), latest());
   EXPECT_EQ(db.read_metrics(driver, "warp/mean_omega_deg").at(0).value, 12.5);
   EXPECT_TRUE(db.list_worker_jobs(driver).empty());
   WorkerJobSpec j;

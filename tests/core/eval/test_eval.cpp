@@ -279,6 +279,25 @@ TEST(EvaluateCheckpoint, CachedByCheckpointAndProtocol) {
   EXPECT_EQ(calls, 0);
   EXPECT_EQ(second.point.to_json(), first.point.to_json());
   EXPECT_EQ(second.protocol_sha256, first.protocol_sha256);
+  // The per-prompt values come with the point, from the cache too (for paired statistics).
+  ASSERT_EQ(first.values.size(), 6u);
+  EXPECT_EQ(first.values.seed[2], eval_row_seed(c.seed, 2));
+  EXPECT_EQ(first.values.reward[3], first.rows[3].reward);
+  EXPECT_EQ(mean_and_se(first.values.kl_sft).mean, first.point.kl_sft.mean);
+  EXPECT_EQ(second.values.to_json(), first.values.to_json());
+  // A point cached before the values were stored (schema v5: values_json NULL) is evaluated once
+  // more, giving the same point, and then keeps its values.
+  {
+    auto db = ExperimentDb::open(exp.db_path());
+    db.database().exec("UPDATE eval_points SET values_json = NULL");
+  }
+  calls = 0;
+  const EvalResult legacy = evaluate_checkpoint(exp, policy, c, count);
+  EXPECT_FALSE(legacy.cached);
+  EXPECT_GT(calls, 0);
+  EXPECT_EQ(legacy.point.to_json(), first.point.to_json());
+  EXPECT_EQ(legacy.values.to_json(), first.values.to_json());
+  EXPECT_TRUE(evaluate_checkpoint(exp, policy, c, count).cached);
 
   // A relative path inside the experiment names the same file: same key.
   calls = 0;

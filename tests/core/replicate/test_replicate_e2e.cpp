@@ -2,13 +2,15 @@
 // policy, byte tokenizer, gold reward): a stop in the middle of a run, then the whole command (the
 // stopped run resumed), the report, figures and CSV with the expected series; then a second
 // invocation that reuses everything: no new runs, no merges, every evaluation from the cache, the
-// same verdicts.
+// same verdicts. The WARM check runs too (two tiny reward models, two RL runs), and the verdicts use
+// paired standard errors from the stored per-prompt values.
 #include <gtest/gtest.h>
 
 #include <fstream>
 #include <sstream>
 
 #include "db/experiment_db.h"
+#include "eval/eval_cache.h"
 #include "eval/synthetic_experiment.h"
 #include "replicate/replicate.h"
 #include "report/figure.h"
@@ -60,23 +62,42 @@ TEST(ReplicateE2E, RunsResumesReportsAndReuses) {
   const ReplicateSummary s1 = replicate(exp, o);
   EXPECT_EQ(s1.runs_reused, 1);   // sft-b0
   EXPECT_EQ(s1.runs_resumed, 1);  // sft-b0.01
-  EXPECT_EQ(s1.runs_trained, 1 + 4 + 1);  // sft-b0.1, ema-1..4, the WARP driver
+  EXPECT_EQ(s1.runs_trained, 1 + 4 + 1 + 1 + 2);  // sft-b0.1, ema-1..4, the WARP driver, WARM: the RMs, 2 RL runs
   EXPECT_GT(s1.merges_written, 0);
   EXPECT_FALSE(s1.figures_rendered);
   EXPECT_NE(s1.render_note.find("no-such-warp-plot"), std::string::npos) << s1.render_note;
-  ASSERT_EQ(s1.observations.size(), 6u);
+  ASSERT_EQ(s1.observations.size(), 7u);  // the six and the WARM check
+  EXPECT_EQ(s1.observations[6].number, 7);
 
   // The report.
   const std::string md = slurp(o.out_dir + "/report.md");
   for (const std::string s : {"## Summary", "## Setup", "### Runs", "## Observations", "### Observation 1: EMA anchor",
                               "### Observation 6: Iterative WARP", "Figures not rendered", "rep-test-warp-i2-r2",
-                              "reward hacking cannot be measured", "| Scale | test |"})
+                              "reward hacking cannot be measured", "| Scale | test |",
+                              "### Observation 7: WARM (weight-averaged reward models)", "paired over 4 prompts; unpaired ±",
+                              "| KL(π‖π_sft) measured as | at the evaluation temperature τ", "| Standard errors | verdicts: paired",
+                              "rep-test-warm-single", "rep-test-warm-average"})
     EXPECT_NE(md.find(s), std::string::npos) << "report.md lacks: " << s;
 
   // The figures and their series.
   for (const std::string stem : {"fig3a_reward_vs_step", "fig3b_reward_vs_kl", "fig3c_slerp_vs_lerp", "fig4a_liti_vs_rl",
-                                 "fig4b_liti_m", "fig4c_iterative", "hacking_gold_vs_reward"})
+                                 "fig4b_liti_m", "fig4c_iterative", "hacking_gold_vs_reward", "warm_single_vs_average"})
     EXPECT_TRUE(is_regular_file(o.out_dir + "/figures/" + stem + ".json")) << stem;
+  const Figure fw = Figure::read_json(o.out_dir + "/figures/warm_single_vs_average.json");
+  ASSERT_EQ(fw.panels.size(), 2u);
+  EXPECT_EQ(series_names(fw), (std::vector<std::string>{"WARM check: one reward model (member 1)",
+                                                        "WARM check: weight average of 2 reward models"}));
+  EXPECT_EQ(fw.panels[0].series[0].x.size(), 2u);
+  {
+    // The WARM reward models: two members and their average, recorded in its meta; every trajectory
+    // point's per-prompt values are stored.
+    auto db = ExperimentDb::open_read_only(exp.db_path());
+    for (const char* run : {"rep-test-warm", "rep-test-warm-m1", "rep-test-warm-m2", "rep-test-warm-single",
+                            "rep-test-warm-average"})
+      EXPECT_EQ(db.find_run(run)->status, RunStatus::Finished) << run;
+    EXPECT_TRUE(is_regular_file(exp.checkpoints_dir() + "/rep-test-warm.h5"));
+    EXPECT_EQ(read_trajectory_values(db, db.find_run("rep-test-ema-1")->id).size(), 2u);  // steps 0 and 3
+  }
   const Figure f3b = Figure::read_json(o.out_dir + "/figures/fig3b_reward_vs_kl.json");
   EXPECT_EQ(series_names(f3b), (std::vector<std::string>{"SFT anchor β=0", "SFT anchor β=0.01", "SFT anchor β=0.1",
                                                          "EMA anchor (β=0.1, μ=0.01)"}));
@@ -100,7 +121,7 @@ TEST(ReplicateE2E, RunsResumesReportsAndReuses) {
   // (the driver's η points: the grid with the chosen η) and 4 workers × 2 points.
   const std::string csv = slurp(s1.points_csv);
   for (const std::string id : {"\nsft-b0,", "\nema-4,", "\nslerp-lambda,", "\nlerp-lambda,", "\nliti-m4,", "\nwarp-i2,",
-                               "\nwarp-i2-r2,"})
+                               "\nwarp-i2-r2,", "\nwarm-single,", "\nwarm-average,"})
     EXPECT_NE(csv.find(id), std::string::npos) << id;
   const auto rows = std::count(csv.begin(), csv.end(), '\n') - 1;
   EXPECT_GE(rows, 14 + 6 + 9 + 2 * 3 + 8);
@@ -115,7 +136,7 @@ TEST(ReplicateE2E, RunsResumesReportsAndReuses) {
   const ReplicateSummary s2 = replicate(exp, o);
   EXPECT_EQ(s2.runs_trained, 0);
   EXPECT_EQ(s2.runs_resumed, 0);
-  EXPECT_EQ(s2.runs_reused, 3 + 4 + 1);
+  EXPECT_EQ(s2.runs_reused, 3 + 4 + 1 + 3);
   EXPECT_EQ(s2.merges_written, 0);
   EXPECT_EQ(s2.merges_reused, s1.merges_written + s1.merges_reused);
   EXPECT_EQ(s2.evaluations_cached, s2.evaluations);
@@ -125,7 +146,8 @@ TEST(ReplicateE2E, RunsResumesReportsAndReuses) {
     EXPECT_EQ(static_cast<int64_t>(db.list_runs().size()), runs_before);
     EXPECT_EQ(static_cast<int64_t>(db.list_checkpoints().size()), ckpts_before);
   }
-  for (size_t i = 0; i < 6; ++i) {
+  ASSERT_EQ(s2.observations.size(), s1.observations.size());
+  for (size_t i = 0; i < s1.observations.size(); ++i) {
     EXPECT_EQ(s2.observations[i].verdict, s1.observations[i].verdict) << i;
     ASSERT_EQ(s2.observations[i].checks.size(), s1.observations[i].checks.size());
     for (size_t k = 0; k < s1.observations[i].checks.size(); ++k)
@@ -188,4 +210,20 @@ TEST(ReplicatePlan, NamesSeedsAndOnlyTheBudgetOverridden) {
   EXPECT_EQ(p.eval.max_prompts, 32);
   EXPECT_EQ(p.eval.reward, "gold");
   EXPECT_EQ(p.eval.max_new_tokens, eval_config_for(exp).max_new_tokens);
+  // The WARM check: K = 2 reward models with the smoke budget, two RL runs as EMA run 1 but for the reward.
+  EXPECT_EQ(p.warm_name, "rep-smoke-warm");
+  EXPECT_EQ(p.warm_rm.ensemble, 2);
+  EXPECT_EQ(p.warm_rm.steps, 20);
+  EXPECT_EQ(p.warm_rm.pairs, 48);
+  EXPECT_EQ(p.warm_rm.threads, 2);
+  ASSERT_EQ(p.warm_runs.size(), 2u);
+  EXPECT_EQ(p.warm_runs[0].name, "rep-smoke-warm-single");
+  EXPECT_EQ(p.warm_runs[0].config.reward, "rm:checkpoints/rep-smoke-warm-m1.h5");
+  EXPECT_EQ(p.warm_runs[1].name, "rep-smoke-warm-average");
+  EXPECT_EQ(p.warm_runs[1].config.reward, "rm:checkpoints/rep-smoke-warm.h5");
+  for (const auto& r : p.warm_runs) {
+    EXPECT_EQ(r.config.anchor, "ema");
+    EXPECT_EQ(r.config.seed, p.ema_runs[0].config.seed);
+    EXPECT_EQ(r.config.prompt_seed, p.ema_runs[0].config.prompt_seed);
+  }
 }

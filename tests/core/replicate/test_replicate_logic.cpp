@@ -1,6 +1,7 @@
 // warp replicate without training: the verdict rules, front comparisons and the six observations on
 // hand-made points (numbers worked out by hand in the comments), the gold-vs-reward summary, the
-// report's text and CSV, and the scales' validation.
+// report's text and CSV, and the scales' validation; paired statistics on per-prompt values worked
+// by hand, and the WARM check.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -93,7 +94,8 @@ TEST(CompareFronts, MeanGapOverTheCommonRange) {
   EXPECT_EQ(c.kl_hi, 2.0);
   EXPECT_FALSE(c.clamped);
   EXPECT_EQ(c.verdict, Verdict::Held);
-  EXPECT_NE(c.describe().find("+0.5 ± 0.014 over KL [0, 2]"), std::string::npos) << c.describe();
+  EXPECT_NE(c.describe().find("+0.5 ± 0.014 (unpaired: per-prompt values not stored) over KL [0, 2]"), std::string::npos)
+      << c.describe();
   // Reversed: did not hold.
   c = compare_fronts(line("b", 0.5).points, line("a", 1.0).points);
   EXPECT_NEAR(*c.gap, -0.5, 1e-12);
@@ -346,6 +348,9 @@ TEST(Scales, KnownScalesAndValidation) {
   } catch (const BadInput& e) {
     EXPECT_NE(std::string(e.what()).find("smoke, demo, full"), std::string::npos) << e.what();
   }
+  // The WARM check: K = 2 below full, 4 at full; 0 turns it off; 1 or more than 16 is refused.
+  EXPECT_EQ(replicate_scale("smoke").warm_members, 2);
+  EXPECT_EQ(replicate_scale("full").warm_members, 4);
   auto refused = [](ReplicateScale s, const std::string& field) {
     try {
       s.validate();
@@ -379,8 +384,186 @@ TEST(Scales, KnownScalesAndValidation) {
   s = replicate_scale("smoke");
   s.sft_betas = {0.1, 0.01};
   refused(s, "sft_betas");
+  s = replicate_scale("smoke");
+  s.warm_members = 0;
+  EXPECT_NO_THROW(s.validate());
+  for (int64_t k : {1, 17, -2}) {
+    s.warm_members = k;
+    refused(s, "warm_members");
+  }
+  s = replicate_scale("smoke");
+  s.warm_rm = nlohmann::json::array();
+  refused(s, "warm_rm");
   EXPECT_EQ(format_grid_value(0.5), "0.5");
   EXPECT_EQ(format_grid_value(0.01), "0.01");
   EXPECT_EQ(format_grid_value(1.0), "1");
   EXPECT_EQ(format_grid_value(0.0), "0");
+}
+
+// ---------------------------------------------------------------------------------------------
+// paired statistics
+
+namespace {
+
+// A point whose per-prompt values are `reward` (gold the same, KL `kl` on every prompt), its means and
+// standard errors computed from them; prompts 0..n-1 with seeds 100 + i (or `seed0` + i).
+MeasuredPoint valued(double kl, const std::vector<double>& reward, double param = 0, uint64_t seed0 = 100,
+                     const std::vector<double>& gold = {}) {
+  MeasuredPoint p;
+  p.param = param;
+  p.label = "v" + std::to_string(static_cast<int>(param * 100));
+  const size_t n = reward.size();
+  for (size_t i = 0; i < n; ++i) {
+    p.values.prompt_index.push_back(static_cast<int64_t>(i));
+    p.values.seed.push_back(seed0 + i);
+  }
+  p.values.reward = reward;
+  p.values.gold = gold.empty() ? reward : gold;
+  p.values.kl_sft.assign(n, kl);
+  p.values.kl_sft_sampled.assign(n, kl);
+  p.values.length.assign(n, 10.0);
+  p.point.prompts = static_cast<int64_t>(n);
+  p.point.reward = mean_and_se(p.values.reward);
+  p.point.gold = mean_and_se(p.values.gold);
+  p.point.kl_sft = mean_and_se(p.values.kl_sft);
+  p.point.kl_sft_sampled = p.point.kl_sft;
+  p.point.length = {10.0, 0.0};
+  return p;
+}
+
+}  // namespace
+
+TEST(PairedStats, HandComputedStandardError) {
+  // a − b = {0.5, 1.0, 0.5, 1.0}: mean 0.75, deviations ±0.25, Σ dev² = 0.25, sd² = 0.25 / 3,
+  // sd = 0.2886751, se = sd / √4 = 0.1443376.
+  const PairedStat s = paired_difference({1, 2, 3, 4}, {0.5, 1.0, 2.5, 3.0});
+  EXPECT_EQ(s.n, 4);
+  EXPECT_NEAR(s.mean, 0.75, 1e-12);
+  EXPECT_NEAR(s.se, 0.14433756729740643, 1e-12);
+  // One prompt: se 0 (no spread to measure).
+  const PairedStat one = paired_difference({2}, {1.5});
+  EXPECT_NEAR(one.mean, 0.5, 1e-12);
+  EXPECT_EQ(one.se, 0.0);
+  EXPECT_THROW(paired_difference({1, 2}, {1}), BadInput);
+  EXPECT_THROW(paired_difference({}, {}), BadInput);
+
+  // The same through point_difference, with the unpaired figure beside it:
+  // se_a = sd{1,2,3,4}/2 = 1.2909944/2 = 0.6454972; se_b = sd{0.5,1,2.5,3}/2: mean 1.75, Σ dev² =
+  // 1.5625 + 0.5625 + 0.5625 + 1.5625 = 4.25, sd = √(4.25/3) = 1.1902381, se_b = 0.5951190;
+  // unpaired = √(0.6454972² + 0.5951190²) = √(0.4166667 + 0.3541667) = 0.8779711.
+  const MeasuredPoint a = valued(1, {1, 2, 3, 4}), b = valued(1, {0.5, 1.0, 2.5, 3.0});
+  const Difference d = point_difference({{&a, 1.0}, {&b, -1.0}}, "reward");
+  EXPECT_TRUE(d.paired);
+  EXPECT_EQ(d.n, 4);
+  EXPECT_NEAR(d.d, 0.75, 1e-12);
+  EXPECT_NEAR(d.se, 0.14433756729740643, 1e-12);
+  EXPECT_NEAR(d.se_unpaired, 0.87797114, 1e-7);
+  EXPECT_EQ(d.verdict, Verdict::Held);  // 0.75 > 2 · 0.144
+  EXPECT_NE(d.describe().find("paired over 4 prompts; unpaired ± 0.88"), std::string::npos) << d.describe();
+}
+
+TEST(PairedStats, PairedDecidesWhereUnpairedCannot) {
+  // SLERP λ=0.5 vs the better endpoint. Per prompt: mid {1, 2, 3, 4}, endpoint {0.6, 1.4, 2.6, 3.4}:
+  // d = {0.4, 0.6, 0.4, 0.6}, mean 0.5, Σ dev² = 4 · 0.01, sd = √(0.04/3) = 0.1154701, paired se =
+  // 0.0577350: 0.5 > 2 · 0.058, held. Unpaired: se_mid = 0.6454972, se_end = √(4.64/3)/2 = 0.6218253,
+  // √(0.4166667 + 0.3866667) = 0.8962886: 0.5 < 2 · 0.896, inconclusive.
+  Measurements m;
+  m.slerp_lambda = curve("slerp", {valued(2, {0.6, 1.4, 2.6, 3.4}, 0), valued(2.5, {1, 2, 3, 4}, 0.5),
+                                   valued(2, {0.5, 1.3, 2.5, 3.3}, 1)});
+  const ObservationResult r = observation_slerp_reward(m);
+  ASSERT_EQ(r.checks.size(), 1u);
+  EXPECT_EQ(r.checks[0].verdict, Verdict::Held) << r.checks[0].measured;
+  EXPECT_NE(r.checks[0].measured.find("+0.5 ± 0.058 (paired over 4 prompts; unpaired ± 0.9)"), std::string::npos)
+      << r.checks[0].measured;
+  // Without the per-prompt values the same means are inconclusive (the unpaired se decides).
+  for (auto& p : m.slerp_lambda.points) p.values = {};
+  const ObservationResult u = observation_slerp_reward(m);
+  EXPECT_EQ(u.checks[0].verdict, Verdict::Inconclusive) << u.checks[0].measured;
+  EXPECT_NE(u.checks[0].measured.find("unpaired: per-prompt values not stored"), std::string::npos) << u.checks[0].measured;
+}
+
+TEST(PairedStats, FrontsAtMatchedKl) {
+  // Fronts at KL 0 and 2. B: {0, 1, 2, 3} (mean 1.5) and {2, 3, 4, 5} (3.5); A = B + {0.2, 0.4, 0.2, 0.4}
+  // at KL 0 (mean 1.8), B + {0.2, 0.4, 0.4, 0.6} at KL 2 (mean 3.9). On the 21-point grid over [0, 2]
+  // the interpolation weight t = k/20 averages 0.5, so d_i = 0.5 · (A0 − B0)_i + 0.5 · (A2 − B2)_i =
+  // {0.2, 0.4, 0.3, 0.5}: mean 0.35 (= the gap of the means, 0.5 · 0.3 + 0.5 · 0.4), Σ dev² = 0.0225 +
+  // 0.0025 + 0.0025 + 0.0225 = 0.05, sd = √(0.05/3) = 0.1290994, paired se = 0.0645497.
+  const std::vector<MeasuredPoint> a = {valued(0, {0.2, 1.4, 2.2, 3.4}, 0), valued(2, {2.2, 3.4, 4.4, 5.6}, 1)};
+  const std::vector<MeasuredPoint> b = {valued(0, {0, 1, 2, 3}, 0), valued(2, {2, 3, 4, 5}, 1)};
+  const FrontComparison c = compare_fronts(a, b);
+  ASSERT_TRUE(c.gap);
+  EXPECT_NEAR(*c.gap, 0.35, 1e-12);
+  EXPECT_TRUE(c.paired);
+  EXPECT_EQ(c.n, 4);
+  EXPECT_NEAR(c.se, 0.06454972243679028, 1e-9);
+  EXPECT_GT(c.se_unpaired, 0.5);  // the front points' own standard errors are ~0.65
+  EXPECT_EQ(c.verdict, Verdict::Held);
+  // Unpaired alone could not decide it.
+  EXPECT_EQ(decide(*c.gap, c.se_unpaired), Verdict::Inconclusive);
+}
+
+TEST(PairedStats, MismatchedPromptSetsAreRefused) {
+  const MeasuredPoint a = valued(1, {1, 2, 3, 4});
+  MeasuredPoint b = valued(1, {1, 2, 3, 4}, 0, 200);  // the same prompts with other seeds
+  b.run = "rep-x-ema-2";
+  b.label = "step 10";
+  try {
+    point_difference({{&a, 1.0}, {&b, -1.0}}, "reward");
+    FAIL() << "accepted points evaluated with other per-prompt seeds";
+  } catch (const BadInput& e) {
+    const std::string w = e.what();
+    EXPECT_NE(w.find("different prompts or per-prompt seeds"), std::string::npos) << w;
+    EXPECT_NE(w.find("rep-x-ema-2 step 10"), std::string::npos) << w;
+    EXPECT_NE(w.find("row 0: prompt 0 seed 100 vs prompt 0 seed 200"), std::string::npos) << w;
+  }
+  const MeasuredPoint c = valued(1, {1, 2, 3});  // fewer prompts
+  try {
+    compare_fronts({a}, {c});
+    FAIL() << "accepted fronts evaluated on different prompt sets";
+  } catch (const BadInput& e) {
+    EXPECT_NE(std::string(e.what()).find("4 vs 3 prompts"), std::string::npos) << e.what();
+  }
+  // Values that do not cover the point's prompts.
+  MeasuredPoint d = valued(1, {1, 2, 3, 4});
+  d.point.prompts = 8;
+  EXPECT_THROW(point_difference({{&a, 1.0}, {&d, -1.0}}, "reward"), BadInput);
+}
+
+TEST(Observations, WarmCheck) {
+  Measurements m;
+  const ObservationResult none = observation_warm(m);
+  EXPECT_EQ(none.number, 7);
+  EXPECT_EQ(none.verdict, Verdict::Inconclusive);
+  ASSERT_EQ(none.checks.size(), 2u);
+  EXPECT_NE(none.checks[0].measured.find("not measured"), std::string::npos);
+  // Single RM: learned r {1, 2, 3, 4} + 1 above its gold at KL 1; WARM: gold 0.3 higher per prompt
+  // (± 0.1) and r closer to gold. Both fronts: KL 0 (the SFT point, equal) and KL 1.
+  m.warm_members = 2;
+  const std::vector<double> g0 = {0, 1, 2, 3};
+  m.warm_single = curve("warm-single", {valued(0, g0, 0, 100, g0), valued(1, {2, 3, 4, 5}, 1, 100, {1, 2, 3, 4})});
+  m.warm_average = curve("warm-average", {valued(0, g0, 0, 100, g0), valued(1, {1.6, 2.8, 3.6, 4.8}, 1, 100, {1.2, 2.4, 3.2, 4.4})});
+  const ObservationResult r = observation_warm(m);
+  ASSERT_EQ(r.checks.size(), 2u);
+  EXPECT_EQ(r.checks[0].verdict, Verdict::Held) << r.checks[0].measured;
+  EXPECT_EQ(r.checks[1].verdict, Verdict::Held) << r.checks[1].measured;
+  EXPECT_EQ(r.verdict, Verdict::Held);
+  EXPECT_NE(r.checks[0].measured.find("paired over 4 prompts"), std::string::npos) << r.checks[0].measured;
+  // Swapped: WARM hacks more — did not hold.
+  std::swap(m.warm_single, m.warm_average);
+  EXPECT_EQ(observation_warm(m).verdict, Verdict::DidNotHold);
+}
+
+TEST(PromptValuesJson, RoundTripAndRefusals) {
+  const MeasuredPoint a = valued(1, {1, std::nan(""), 3});
+  const PromptValues back = PromptValues::from_json(a.values.to_json(), "t");
+  EXPECT_EQ(back.prompt_index, a.values.prompt_index);
+  EXPECT_EQ(back.seed, a.values.seed);
+  EXPECT_TRUE(std::isnan(back.reward[1]));
+  EXPECT_EQ(back.reward[2], 3.0);
+  nlohmann::json j = a.values.to_json();
+  j["gold"].erase(0);
+  EXPECT_THROW(PromptValues::from_json(j, "t"), BadInput);
+  j = a.values.to_json();
+  j.erase("seed");
+  EXPECT_THROW(PromptValues::from_json(j, "t"), BadInput);
 }
