@@ -4,6 +4,14 @@ set(WARP_COMPUTE_ENV "OMP_WAIT_POLICY=PASSIVE;MALLOC_MMAP_THRESHOLD_=33554432;MA
 
 # Helpers shared by all CMakeLists of the project.
 
+# The paths every test may need, given through its environment (tests/core/test_env.h reads them)
+# rather than compile definitions, so that the tests' objects do not depend on the clone's folder
+# and a clean clone elsewhere is served from ccache. WARP_PLOT_EXE is added where warp-plot is built.
+set(WARP_TEST_PATHS "WARP_SOURCE_DIR=${PROJECT_SOURCE_DIR};WARP_BINARY_DIR=${PROJECT_BINARY_DIR};WARP_EXE=${PROJECT_BINARY_DIR}/app/warp;WARP_H5CHECK=${PROJECT_BINARY_DIR}/app/warp-h5check")
+if(WARP_BUILD_GUI)
+  list(APPEND WARP_TEST_PATHS "WARP_PLOT_EXE=${PROJECT_BINARY_DIR}/app/warp-plot")
+endif()
+
 # warp_warnings(target): the project's warning flags, the one place they are spelled.
 function(warp_warnings target)
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wno-unused-parameter)
@@ -48,8 +56,6 @@ function(warp_core_test name)
   add_executable(${name} ${T_SOURCES})
   target_link_libraries(${name} PRIVATE ${T_LIBS} GTest::gtest GTest::gtest_main)
   target_include_directories(${name} PRIVATE "${PROJECT_SOURCE_DIR}/tests/core")
-  target_compile_definitions(${name} PRIVATE
-    WARP_SOURCE_DIR="${PROJECT_SOURCE_DIR}" WARP_BINARY_DIR="${PROJECT_BINARY_DIR}")
   if(T_TORCH)
     warp_torch_target(${name})
   else()
@@ -63,7 +69,7 @@ function(warp_core_test name)
   endif()
   add_test(NAME ${name} COMMAND ${name})
   set_tests_properties(${name} PROPERTIES LABELS "${T_LABELS}" TIMEOUT ${T_TIMEOUT}
-    ENVIRONMENT "WARP_TEST_TMP=${PROJECT_BINARY_DIR}/test-tmp;OMP_NUM_THREADS=1;${WARP_COMPUTE_ENV};WARP_H5CHECK=${PROJECT_BINARY_DIR}/app/warp-h5check")
+    ENVIRONMENT "WARP_TEST_TMP=${PROJECT_BINARY_DIR}/test-tmp;OMP_NUM_THREADS=1;${WARP_COMPUTE_ENV};${WARP_TEST_PATHS}")
   if(T_TORCH)
     warp_needs_h5check(${name})  # the LibTorch tests read checkpoints; the others build without it
   endif()
@@ -85,6 +91,7 @@ function(warp_gui_test name)
   add_executable(${name} ${T_SOURCES})
   set_target_properties(${name} PROPERTIES AUTOMOC ON)
   target_link_libraries(${name} PRIVATE warp_widgets Qt6::Test ${T_LIBS})
+  target_include_directories(${name} PRIVATE "${PROJECT_SOURCE_DIR}/tests/core")  # test_env.h
   warp_warnings(${name})
   if(T_DEFINITIONS)
     target_compile_definitions(${name} PRIVATE ${T_DEFINITIONS})
@@ -97,6 +104,6 @@ function(warp_gui_test name)
   endif()
   add_test(NAME ${name} COMMAND ${name})
   set_tests_properties(${name} PROPERTIES LABELS gui TIMEOUT ${T_TIMEOUT}
-    ENVIRONMENT "QT_QPA_PLATFORM=offscreen;WARP_TEST_TMP=${PROJECT_BINARY_DIR}/test-tmp;${WARP_COMPUTE_ENV};WARP_H5CHECK=${PROJECT_BINARY_DIR}/app/warp-h5check")
+    ENVIRONMENT "QT_QPA_PLATFORM=offscreen;WARP_TEST_TMP=${PROJECT_BINARY_DIR}/test-tmp;${WARP_COMPUTE_ENV};${WARP_TEST_PATHS}")
   warp_needs_h5check(${name})
 endfunction()

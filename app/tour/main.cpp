@@ -8,6 +8,7 @@
 #include <optional>
 
 #include <QApplication>
+#include <QPushButton>
 #include <QCommandLineParser>
 #include <QDir>
 #include <QElapsedTimer>
@@ -138,8 +139,11 @@ int main(int argc, char** argv) {
   inputs.iteration = cli.value(iterationOpt).toLongLong();
   merge->openInputs(inputs);
   waitUntil([&] { return merge->isOpen(); }, 120000, "the Merge tab's inputs");
-  waitUntil([&] { return merge->referencePoint().has_value() && merge->currentPoint().has_value(); }, 600000,
-            "θ_sft and the first merged point");
+  // Opening the inputs evaluates θ_sft (the reference) but no merged point: the user asks for the
+  // one the controls show with Evaluate, as here.
+  waitUntil([&] { return merge->referencePoint().has_value(); }, 600000, "θ_sft's reference point");
+  merge->evaluateButton()->click();
+  waitUntil([&] { return merge->currentPoint().has_value(); }, 600000, "the first merged point");
   for (int eta : {16, 12, 8, 5, 3}) {
     merge->etaSlider()->setValue(eta);
     waitUntil([&] { return merge->currentPoint() && std::lround(merge->currentPoint()->recipe.eta / 0.05) == eta; }, 600000,

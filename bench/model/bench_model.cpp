@@ -40,6 +40,7 @@
 #include "model/gpt.h"
 #include "util/compute_env.h"
 #include "model/sampler.h"
+#include "../bench_paths.h"
 
 using namespace warp;
 
@@ -118,7 +119,7 @@ class Peer {
       ::close(in[1]);
       ::close(out[0]);
       ::close(out[1]);
-      const std::string script = WARP_SOURCE_DIR "/bench/model/peer_model.py", threads = std::to_string(a.threads);
+      const std::string script = warp::bench::executable_dir() + "/peer_model.py", threads = std::to_string(a.threads);
       ::execl(a.python.c_str(), a.python.c_str(), script.c_str(), "--serve", "--threads", threads.c_str(),
               static_cast<char*>(nullptr));
       std::perror(("bench_model: cannot run " + a.python).c_str());
@@ -129,7 +130,7 @@ class Peer {
     to_ = ::fdopen(in[1], "w");
     from_ = ::fdopen(out[0], "r");
     ok_ = to_ && from_ && read_line() == "ready";
-    if (!ok_) std::cerr << "bench_model: the Python peer did not start (" WARP_SOURCE_DIR "/bench/model/peer_model.py)\n";
+    if (!ok_) std::cerr << "bench_model: the Python peer did not start (" << warp::bench::executable_dir() << "/peer_model.py)\n";
   }
   ~Peer() {
     if (to_) {

@@ -40,6 +40,7 @@
 #include "store/gpt_checkpoint.h"
 #include "train/adamw.h"
 #include "util/compute_env.h"
+#include "../bench_paths.h"
 
 using namespace warp;
 
@@ -127,7 +128,7 @@ std::string loadavg() {
 
 // One round of the peer: stage -> seconds per step (empty on failure, reason on stderr).
 std::map<std::string, std::vector<double>> run_peer(const Args& a) {
-  const std::string cmd = a.python + " '" WARP_SOURCE_DIR "/bench/rl/peer_rl_step.py' --json --threads " +
+  const std::string cmd = a.python + " '" + warp::bench::executable_dir() + "/peer_rl_step.py' --json --threads " +
                           std::to_string(a.threads) + " --warmup " + std::to_string(a.warmup) + " --reps " +
                           std::to_string(a.reps);
   FILE* p = ::popen(cmd.c_str(), "r");

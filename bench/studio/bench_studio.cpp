@@ -13,7 +13,7 @@
 // (cached); (3) a continuous drag, 20 positions 16 ms apart on another λ (uncached, superseding),
 // until the last point lands. Phase 1 is repeated without the two runs for comparison.
 //
-//   bench_studio [--exp DIR] [--positions N] [--no-load]
+//   bench_studio [--exp DIR [--driver NAME]] [--positions N] [--no-load]
 // With --exp it works on a copy of DIR whose merge cache is emptied. Without --exp it builds the experiment in a temporary folder with the `warp` CLI (about a minute:
 // init --preset demo, 30 SFT steps, a small reward model, one WARP iteration of 4 RL steps): the
 // latency depends on the sizes, not on how well the policies are trained.
@@ -42,8 +42,14 @@
 #include "merge/merge_session.h"
 #include "util/compute_env.h"
 #include "window/main_window.h"
+#include "../bench_paths.h"
 
 namespace {
+
+// The `warp` CLI of the same build: <build>/app/warp, two folders up from <build>/bench/studio.
+QString warpCli() {
+  return QDir::cleanPath(QString::fromStdString(warp::bench::executable_dir()) + QStringLiteral("/../../app/warp"));
+}
 
 // Gaps between ticks of a 1 ms precise timer on the GUI thread: a long gap is a stall.
 class StallMonitor : public QObject {
@@ -104,7 +110,7 @@ void warp(const QStringList& args) {
   t.start();
   QProcess p;
   p.setProcessChannelMode(QProcess::MergedChannels);
-  p.start(QStringLiteral(WARP_CLI), args);
+  p.start(warpCli(), args);
   if (!p.waitForFinished(30 * 60 * 1000) || p.exitStatus() != QProcess::NormalExit || p.exitCode() != 0)
     die(QStringLiteral("warp %1 failed:\n%2").arg(args.join(u' '), QString::fromLocal8Bit(p.readAll())));
   std::printf("  setup: warp %-8s %6.1f s\n", qPrintable(args.first()), double(t.elapsed()) / 1000);
@@ -230,12 +236,14 @@ int main(int argc, char** argv) {
   QCommandLineParser cli;
   cli.setApplicationDescription(QStringLiteral("GUI-thread stalls and slider-to-point latency of the Merge tab"));
   cli.addHelpOption();
-  QCommandLineOption expOpt(QStringLiteral("exp"), QStringLiteral("Experiment with a finished WARP driver 'w'"),
+  QCommandLineOption expOpt(QStringLiteral("exp"), QStringLiteral("Experiment with a finished WARP driver (see --driver)"),
                             QStringLiteral("DIR"));
+  QCommandLineOption driverOpt(QStringLiteral("driver"), QStringLiteral("The WARP driver of --exp whose iteration 1 is merged (default w)"),
+                               QStringLiteral("NAME"), QStringLiteral("w"));
   QCommandLineOption positionsOpt(QStringLiteral("positions"), QStringLiteral("η positions per phase (default 20)"),
                                   QStringLiteral("N"), QStringLiteral("20"));
   QCommandLineOption noLoadOpt(QStringLiteral("no-load"), QStringLiteral("Without the two background warp train runs"));
-  cli.addOptions({expOpt, positionsOpt, noLoadOpt});
+  cli.addOptions({expOpt, driverOpt, positionsOpt, noLoadOpt});
   cli.process(app);
   const int n = std::clamp(cli.value(positionsOpt).toInt(), 2, 20);
 
@@ -256,7 +264,7 @@ int main(int argc, char** argv) {
   }
 
   MainWindow window;
-  window.setWarpExecutable(QStringLiteral(WARP_CLI));
+  window.setWarpExecutable(warpCli());
   window.resize(1400, 900);
   window.show();
   window.loadExperiment(dir);
@@ -266,10 +274,11 @@ int main(int argc, char** argv) {
 
   MergeInputSpec inputs;
   inputs.source = MergeInputSpec::Source::Iteration;
-  inputs.driver = QStringLiteral("w");
+  inputs.driver = cli.value(driverOpt);
   inputs.iteration = 1;
   panel->openInputs(inputs);
-  if (!waitUntil([&] { return panel->isOpen(); }, 120000)) die(QStringLiteral("the Merge tab did not open iteration w/1"));
+  if (!waitUntil([&] { return panel->isOpen(); }, 120000))
+    die(QStringLiteral("the Merge tab did not open iteration %1/1").arg(inputs.driver));
   if (!waitUntil([&] { return panel->referencePoint().has_value(); }, 600000))
     die(QStringLiteral("no θ_sft reference point within 600 s"));
   panel->requestCurrentPoint();  // the recipe the controls show (λ 0.5, η 1), the walks' start
@@ -285,7 +294,7 @@ int main(int argc, char** argv) {
       auto* p = new QProcess(&app);
       p->setStandardOutputFile(QProcess::nullDevice());
       p->setStandardErrorFile(QProcess::nullDevice());
-      p->start(QStringLiteral(WARP_CLI),
+      p->start(warpCli(),
                {QStringLiteral("train"), QStringLiteral("--exp"), dir, QStringLiteral("--name"),
                 QStringLiteral("load-%1-%2").arg(QCoreApplication::applicationPid()).arg(r),
                 QStringLiteral("--steps"), QStringLiteral("100000"), QStringLiteral("--eval-every"), QStringLiteral("5"),

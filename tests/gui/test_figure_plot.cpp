@@ -17,6 +17,7 @@
 
 #include <qcustomplot.h>
 
+#include "test_env.h"
 #include "plot/figure_plot.h"
 #include "report/figure.h"
 #include "util/error.h"
@@ -27,7 +28,9 @@ namespace {
 
 const double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-QString dataFile(const char* name) { return QStringLiteral(WARP_GUI_TEST_DATA "/") + QLatin1String(name); }
+// tests/gui/data of the source tree (WARP_SOURCE_DIR, set by CTest: tests/core/test_env.h).
+QString dataDir() { return QString::fromStdString(warp::test::env_path("WARP_SOURCE_DIR")) + QStringLiteral("/tests/gui/data"); }
+QString dataFile(const char* name) { return dataDir() + QLatin1Char('/') + QLatin1String(name); }
 
 warp::Figure readData(const char* name) { return warp::Figure::read_json(dataFile(name).toStdString()); }
 
@@ -95,6 +98,7 @@ class TestFigurePlot : public QObject {
   void autoRanges_data();
   void autoRanges();
   void labelsStayInsideTheirPanel();
+  void labelsNeverOverlap();
   void renderReplacesThePreviousFigure();
   void savePngHasTheScaledSize_data();
   void savePngHasTheScaledSize();
@@ -346,6 +350,59 @@ void TestFigurePlot::labelsStayInsideTheirPanel() {
   QVERIFY2(x.upper > xMax + 0.05 * (xMax - 0.0) + 1.0, qPrintable(QString::number(x.upper)));
 }
 
+// The boxes of the visible point labels of `plot`.
+QVector<QRectF> visibleLabelBoxes(QCustomPlot& plot) {
+  QVector<QRectF> boxes;
+  for (int i = 0; i < plot.itemCount(); ++i)
+    if (auto* text = qobject_cast<QCPItemText*>(plot.item(i)); text && text->visible())
+      boxes.push_back(QRectF(text->topLeft->pixelPosition(), text->bottomRight->pixelPosition()).normalized());
+  return boxes;
+}
+
+void TestFigurePlot::labelsNeverOverlap() {
+  // Ten series through the same middle point, each labelling it (as the η = 0.3 points of several
+  // fronts can nearly coincide): four places around the point, so exactly four labels are shown,
+  // each in its own place, and the six others are hidden.
+  std::vector<warp::FigureSeries> s;
+  for (int k = 0; k < 10; ++k) {
+    s.push_back(series({0, 5, 10}, {0, 5, 10}, "s" + std::to_string(k)));
+    s.back().labels = {"", "η=0.30 of s" + std::to_string(k), ""};
+  }
+  warp::Figure f = onePanel(std::move(s));
+  f.legend = "none";
+  QCustomPlot plot;
+  plot.resize(f.width, f.height);
+  renderFigure(f, &plot);
+  QCOMPARE(plot.itemCount(), 10);
+  auto check = [&](int expectVisible) {
+    const QVector<QRectF> boxes = visibleLabelBoxes(plot);
+    QCOMPARE(int(boxes.size()), expectVisible);
+    QCOMPARE(visiblePointLabels(&plot), expectVisible);
+    for (int a = 0; a < boxes.size(); ++a)
+      for (int b = a + 1; b < boxes.size(); ++b) QVERIFY2(!boxes[a].intersects(boxes[b]), qPrintable(QStringLiteral("%1 %2").arg(a).arg(b)));
+  };
+  check(4);
+  // The later series first: s9 keeps the default place (right of and above the point).
+  auto* last = qobject_cast<QCPItemText*>(plot.item(9));
+  QVERIFY(last->visible());
+  QCOMPARE(last->positionAlignment(), Qt::AlignLeft | Qt::AlignBottom);
+  QVERIFY(!qobject_cast<QCPItemText*>(plot.item(0))->visible());
+
+  // Two labels on points far apart both keep their default place.
+  warp::Figure apart = onePanel({series({0, 10}, {0, 10})});
+  apart.panels[0].series[0].labels = {"a", "b"};
+  renderFigure(apart, &plot);
+  check(2);
+  for (int i = 0; i < 2; ++i)
+    QCOMPARE(qobject_cast<QCPItemText*>(plot.item(i))->positionAlignment(), Qt::AlignLeft | Qt::AlignBottom);
+
+  // After a resize (the widget in the app) the labels are placed again at the new size.
+  renderFigure(f, &plot);
+  plot.resize(f.width / 2, f.height / 2);
+  plot.replot();
+  check(4);
+}
+
 void TestFigurePlot::renderReplacesThePreviousFigure() {
   QCustomPlot plot;
   renderFigure(readData("fronts.json"), &plot);
@@ -533,7 +590,7 @@ void TestFigurePlot::warpPlotTool() {
   }
   for (QString& a : args) {
     a.replace(QStringLiteral("$DIR"), dir.path());
-    a.replace(QStringLiteral("$DATA"), QStringLiteral(WARP_GUI_TEST_DATA));
+    a.replace(QStringLiteral("$DATA"), dataDir());
   }
   QProcess process;
   QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
@@ -541,7 +598,7 @@ void TestFigurePlot::warpPlotTool() {
   env.remove(QStringLiteral("DISPLAY"));
   env.remove(QStringLiteral("WAYLAND_DISPLAY"));
   process.setProcessEnvironment(env);
-  process.start(QStringLiteral(WARP_PLOT_EXECUTABLE), args);
+  process.start(QString::fromStdString(warp::test::env_path("WARP_PLOT_EXE")), args);
   QVERIFY(process.waitForFinished(60000));
   const QString err = QString::fromUtf8(process.readAllStandardError());
   const QString out = QString::fromUtf8(process.readAllStandardOutput());

@@ -21,6 +21,7 @@
 
 #include <functional>
 
+#include "test_env.h"
 #include "window/main_window.h"
 #include "window/run_launcher.h"
 #include "models/run_list_model.h"
@@ -28,17 +29,16 @@
 #include "db/liveness.h"
 #include "util/error.h"
 
-#ifndef WARP_EXECUTABLE
-#error "WARP_EXECUTABLE must name the warp CLI"
-#endif
-
 namespace {
+
+// The built `warp` CLI (WARP_EXE, set by CTest: tests/core/test_env.h).
+QString warpExe() { return QString::fromStdString(warp::test::env_path("WARP_EXE")); }
 
 // Runs `warp args` to the end; fails the test on a non-zero exit.
 bool runWarp(const QStringList& args, int timeoutMs = 120000) {
   QProcess p;
   p.setProcessChannelMode(QProcess::MergedChannels);
-  p.start(QStringLiteral(WARP_EXECUTABLE), args);
+  p.start(warpExe(), args);
   if (!p.waitForFinished(timeoutMs)) {
     qWarning() << "warp" << args << "did not finish";
     p.kill();
@@ -116,7 +116,7 @@ void TestRunControl::startStopResume() {
   request.name = QString::fromStdString(name);
   request.steps = 200;
   request.seed = 3;
-  const qint64 pid = launchWarp(QStringLiteral(WARP_EXECUTABLE), m_dir, trainArguments(m_dir, request), request.name);
+  const qint64 pid = launchWarp(warpExe(), m_dir, trainArguments(m_dir, request), request.name);
   QVERIFY(pid > 0);
 
   // Running, with its process recorded and a metric logged (its stop handlers are installed).
@@ -142,7 +142,7 @@ void TestRunControl::startStopResume() {
   QVERIFY(runActions(killed, thisHostName()).canResume);
   QVERIFY(QFile::exists(m_dir + QStringLiteral("/checkpoints/gui-1-state.h5")));
 
-  launchWarp(QStringLiteral(WARP_EXECUTABLE), m_dir, resumeArguments(m_dir, request.name, "train"), request.name);
+  launchWarp(warpExe(), m_dir, resumeArguments(m_dir, request.name, "train"), request.name);
   QVERIFY2(waitFor([&] { return findRun(m_dir, name)->status == warp::RunStatus::Finished; }, 60000),
            qPrintable(tailOfFile(runLogPath(m_dir, request.name))));
   QVERIFY(QFile::exists(m_dir + QStringLiteral("/checkpoints/gui-1.h5")));
@@ -168,7 +168,7 @@ void TestRunControl::refusedStartShowsLog() {
   QStandardPaths::setTestModeEnabled(true);
   MainWindow window;
   window.loadExperiment(m_dir);
-  window.setWarpExecutable(QStringLiteral(WARP_EXECUTABLE));
+  window.setWarpExecutable(warpExe());
   window.setStartCheckDelay(1500);
   RlRunRequest request;
   request.name = QStringLiteral("gui-1");  // the run of startStopResume
@@ -186,7 +186,7 @@ void TestRunControl::workerStopStopsItsDriver() {
   const QStringList args{QStringLiteral("run"), QStringLiteral("--exp"), m_dir, QStringLiteral("--name"), QStringLiteral("drv"),
                          QStringLiteral("--iterations"), QStringLiteral("1"), QStringLiteral("--runs"), QStringLiteral("2"),
                          QStringLiteral("--steps"), QStringLiteral("400"), QStringLiteral("--threads"), QStringLiteral("1")};
-  QVERIFY(launchWarp(QStringLiteral(WARP_EXECUTABLE), m_dir, args, QStringLiteral("drv")) > 0);
+  QVERIFY(launchWarp(warpExe(), m_dir, args, QStringLiteral("drv")) > 0);
   auto running = [&](const std::string& name) {
     auto r = findRun(m_dir, name);
     return r && r->status == warp::RunStatus::Running && r->pid;
@@ -196,7 +196,7 @@ void TestRunControl::workerStopStopsItsDriver() {
 
   MainWindow window;
   window.loadExperiment(m_dir);
-  window.setWarpExecutable(QStringLiteral(WARP_EXECUTABLE));
+  window.setWarpExecutable(warpExe());
   QStringList questions;
   bool answer = false;
   window.setConfirmHandler([&](const QString&, const QString& text) {
@@ -261,7 +261,7 @@ void TestRunControl::resumeAsksBeforeAnExternalReward() {
   }
   MainWindow window;
   window.loadExperiment(m_dir);
-  window.setWarpExecutable(QStringLiteral(WARP_EXECUTABLE));
+  window.setWarpExecutable(warpExe());
   QStringList questions;
   window.setConfirmHandler([&](const QString&, const QString& text) {
     questions << text;

@@ -9,6 +9,7 @@
 #include <QStandardPaths>
 #include <QTest>
 
+#include "test_env.h"
 #include "window/main_window.h"
 #include "window/translations.h"
 
@@ -97,15 +98,15 @@ void TestTranslations::menusTranslated() {
 
 void TestTranslations::nothingUnfinished_data() {
   QTest::addColumn<QString>("ts");
-  QTest::newRow("de") << QStringLiteral(WARP_TRANSLATIONS_DIR "/warp-studio_de.ts");
-  QTest::newRow("ko") << QStringLiteral(WARP_TRANSLATIONS_DIR "/warp-studio_ko.ts");
+  QTest::newRow("de") << QString::fromStdString(warp::test::env_path("WARP_SOURCE_DIR")) + QStringLiteral("/translations/warp-studio_de.ts");
+  QTest::newRow("ko") << QString::fromStdString(warp::test::env_path("WARP_SOURCE_DIR")) + QStringLiteral("/translations/warp-studio_ko.ts");
 }
 
 void TestTranslations::nothingUnfinished() {
   QFETCH(QString, ts);
   // lrelease's own statistics: "Generated N translation(s) (N finished and 0 unfinished)".
   QProcess p;
-  p.start(QStringLiteral(WARP_LRELEASE), {ts, QStringLiteral("-qm"), QStringLiteral("/dev/null")});
+  p.start(QString::fromStdString(warp::test::env_path("WARP_LRELEASE")), {ts, QStringLiteral("-qm"), QStringLiteral("/dev/null")});
   QVERIFY(p.waitForFinished(60000));
   QCOMPARE(p.exitCode(), 0);
   const QString out = QString::fromUtf8(p.readAllStandardOutput() + p.readAllStandardError());

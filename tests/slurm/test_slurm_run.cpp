@@ -23,6 +23,7 @@
 #include "test_support.h"
 #include "util/fsutil.h"
 #include "warp/worker_process.h"
+#include "test_env.h"
 
 using namespace warp;
 using namespace warp::test;
@@ -45,7 +46,7 @@ struct Done {
 
 Done warp_cmd(const Args& args, const std::string& log) {
   const auto t0 = std::chrono::steady_clock::now();
-  WorkerProcess p = WorkerProcess::start(WARP_EXE, args, log);
+  WorkerProcess p = WorkerProcess::start(warp::test::env_path("WARP_EXE"), args, log);
   Done d;
   d.code = p.wait();
   d.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -166,7 +167,7 @@ TEST(SlurmRun, CancelledTaskStopsTheIterationNamingItThenResumeFinishes) {
   Args args = run_args(exp, 16);  // long enough a run to be cancelled while it trains
   args.push_back("--launcher");
   args.push_back("slurm");
-  WorkerProcess driver = WorkerProcess::start(WARP_EXE, args, exp + "/../run.log");
+  WorkerProcess driver = WorkerProcess::start(warp::test::env_path("WARP_EXE"), args, exp + "/../run.log");
   // Once worker 2 of iteration 1 is running: scancel its task.
   std::string job;
   for (int i = 0; i < 1200 && job.empty(); ++i) {
@@ -236,7 +237,7 @@ TEST(SlurmRun, DriverKilledWhileTasksPendReattachesOnResume) {
   Args args = run_args(exp, 4);
   args.push_back("--launcher");
   args.push_back("slurm");
-  WorkerProcess driver = WorkerProcess::start(WARP_EXE, args, exp + "/../run.log");
+  WorkerProcess driver = WorkerProcess::start(warp::test::env_path("WARP_EXE"), args, exp + "/../run.log");
   auto jobs_of = [&] {
     ExperimentDb db = ExperimentDb::open_read_only(exp + "/experiment.db");
     return db.list_worker_jobs(db.find_run("w")->id);
@@ -258,7 +259,7 @@ TEST(SlurmRun, DriverKilledWhileTasksPendReattachesOnResume) {
   for (const auto& j : jobs_of()) EXPECT_EQ(sh("squeue -h -j " + j.job_id + " -o %T").out, "PENDING") << j.job_id;
 
   WorkerProcess resumed = WorkerProcess::start(
-      WARP_EXE, {"run", "--exp", exp, "--name", "w", "--resume", "--launcher", "slurm"}, exp + "/../resume.log");
+      warp::test::env_path("WARP_EXE"), {"run", "--exp", exp, "--name", "w", "--resume", "--launcher", "slurm"}, exp + "/../resume.log");
   // Once the resumed driver follows the pending tasks (its progress line shows their state), free the node.
   for (int i = 0; i < 600 && file_tail(exp + "/../resume.log", 100000).find("PENDING") == std::string::npos; ++i) {
     ASSERT_FALSE(resumed.poll().has_value()) << file_tail(exp + "/../resume.log");

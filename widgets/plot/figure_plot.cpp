@@ -136,6 +136,28 @@ QCPScatterStyle scatterStyle(const warp::FigureSeries& s, const QColor& color) {
   return QCPScatterStyle(shape, QPen(color, 1.0), QBrush(color), shape == QCPScatterStyle::ssDisc ? kMarkerSize - 1 : kMarkerSize);
 }
 
+// The four places a point label may take around its point, in order of preference: right above
+// (the default the ranges are fitted for), right below, left above, left below.
+struct LabelPlace {
+  Qt::Alignment alignment;
+  QMargins padding;
+};
+constexpr int kLabelPlaces = 4;
+const LabelPlace& labelPlace(int i) {
+  static const LabelPlace places[kLabelPlaces] = {
+      {Qt::AlignLeft | Qt::AlignBottom, QMargins(6, 0, 0, 4)},
+      {Qt::AlignLeft | Qt::AlignTop, QMargins(6, 4, 0, 0)},
+      {Qt::AlignRight | Qt::AlignBottom, QMargins(0, 0, 6, 4)},
+      {Qt::AlignRight | Qt::AlignTop, QMargins(0, 4, 6, 0)},
+  };
+  return places[i];
+}
+
+void placeLabel(QCPItemText* text, int place) {
+  text->setPositionAlignment(labelPlace(place).alignment);
+  text->setPadding(labelPlace(place).padding);
+}
+
 // Draws one panel's series into `rect`, adding named ones to `legend` (may be null).
 void drawSeries(QCustomPlot* plot, QCPAxisRect* rect, QCPLegend* legend, const warp::Figure& figure,
                 const warp::FigurePanel& panel) {
@@ -202,8 +224,8 @@ void drawSeries(QCustomPlot* plot, QCPAxisRect* rect, QCPLegend* legend, const w
       text->position->setAxes(xAxis, yAxis);
       text->position->setType(QCPItemPosition::ptPlotCoords);
       text->position->setCoords(xs[k], ys[k]);
-      text->setPositionAlignment(Qt::AlignLeft | Qt::AlignBottom);
-      text->setPadding(QMargins(6, 0, 0, 4));
+      text->setProperty("warpPointLabel", true);
+      placeLabel(text, 0);
       text->setText(qs(s.labels[k]));
       text->setFont(plotFont(kPointLabelPx));
       text->setColor(color.darker(125));
@@ -279,7 +301,50 @@ bool fitLabels(QCustomPlot* plot, const QHash<QCPAxis*, QCPRange>& fitted) {
   return changed;
 }
 
+
+// Point labels must not cover one another (close points of several fronts, e.g. η = 0.3 of two
+// iterations): each label, the later series first (drawn on top: the output front before the
+// iteration fronts), takes the first of the four places whose box lies inside its panel and meets no
+// label placed before it; a label with no free place is hidden (the point's tooltip still names it).
+// Needs the layout of the plot's current size; run after every layout (afterLayout).
+void declutterLabels(QCustomPlot* plot) {
+  for (QCPAxisRect* rect : plot->axisRects()) {
+    const QRectF area = QRectF(rect->rect()).adjusted(-1, -1, 1, 1);
+    QVector<QRectF> taken;
+    for (int i = plot->itemCount() - 1; i >= 0; --i) {
+      auto* text = qobject_cast<QCPItemText*>(plot->item(i));
+      if (!text || text->clipAxisRect() != rect || !text->property("warpPointLabel").toBool()) continue;
+      if (!area.contains(text->position->pixelPosition())) {  // outside the range shown: nothing to place
+        text->setVisible(false);
+        continue;
+      }
+      int chosen = -1;
+      for (int place = 0; place < kLabelPlaces && chosen < 0; ++place) {
+        placeLabel(text, place);
+        const QRectF box = QRectF(text->topLeft->pixelPosition(), text->bottomRight->pixelPosition()).normalized();
+        bool free = area.contains(box) || place == 0;  // the default place may touch the border (fitLabels)
+        for (const QRectF& other : taken) free = free && !box.intersects(other);
+        if (free) {
+          chosen = place;
+          taken.push_back(box);
+        }
+      }
+      if (chosen < 0) placeLabel(text, 0);
+      text->setVisible(chosen >= 0);
+    }
+  }
+}
+
 }  // namespace
+
+int visiblePointLabels(const QCustomPlot* plot) {
+  int n = 0;
+  for (int i = 0; i < plot->itemCount(); ++i) {
+    auto* text = qobject_cast<QCPItemText*>(plot->item(i));
+    if (text && text->property("warpPointLabel").toBool() && text->visible()) ++n;
+  }
+  return n;
+}
 
 void renderFigure(const warp::Figure& figure, QCustomPlot* plot) {
   figure.validate();
@@ -358,6 +423,12 @@ void renderFigure(const warp::Figure& figure, QCustomPlot* plot) {
   for (QCPAxisRect* rect : plot->axisRects())
     for (QCPAxis* axis : rect->axes()) fitted.insert(axis, axis->range());
   for (int pass = 0; pass < 3 && plot->itemCount() > 0 && fitLabels(plot, fitted); ++pass) plot->replot();
+  // Then keep the labels apart, now and after every later layout (a resized widget).
+  if (!plot->property("warpDeclutter").toBool()) {
+    plot->setProperty("warpDeclutter", true);
+    QObject::connect(plot, &QCustomPlot::afterLayout, plot, [plot] { declutterLabels(plot); });
+  }
+  plot->replot();
 }
 
 void saveFigure(const warp::Figure& figure, const QString& path, double scale) {

@@ -14,7 +14,9 @@
 // powers of ten (so ticks are labelled). A single value v spans [v − 0.1|v|, v + 0.1|v|] ([−1, 1]
 // for 0; [v/2, 2v] on a log axis); no data gives [0, 1] ([1, 10] on a log axis). Point labels sit
 // right of and above their points; the upper ends of the ranges then grow (at most doubling the
-// span) until every label lies inside its panel at the plot's size when rendered.
+// span) until every label lies inside its panel at the plot's size when rendered. Labels never
+// cover one another: after every layout each one, later series first, takes the first free place
+// of right-above, right-below, left-above, left-below, and is hidden when none is free.
 
 #include <QString>
 
@@ -27,6 +29,9 @@ struct Figure;
 // Replaces what `plot` shows by `figure` (layout, plottables, items) and replots. Throws
 // warp::BadInput when the figure is not valid (Figure::validate).
 void renderFigure(const warp::Figure& figure, QCustomPlot* plot);
+
+// How many point labels of `plot` (drawn by renderFigure) are shown now.
+int visiblePointLabels(const QCustomPlot* plot);
 
 // Renders `figure` headless into `path`, the format chosen by the suffix (.png, .pdf, .svg; any
 // case). PNG: figure.width × figure.height pixels times `scale` (fonts and lines scale too); PDF

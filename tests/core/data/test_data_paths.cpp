@@ -12,6 +12,7 @@
 #include "test_support.h"
 #include "util/error.h"
 #include "util/fsutil.h"
+#include "test_env.h"
 
 using namespace warp;
 
@@ -43,7 +44,7 @@ TEST(DataPaths, DirectoryAndMissingFiles) {
 
 TEST(DataPaths, PinsAgreeWithFetchScript) {
   // scripts/fetch-data.sh pins "name version sha512-..." per package; data_paths.cpp must match.
-  const std::string script = read_file_text(std::string(WARP_SOURCE_DIR) + "/scripts/fetch-data.sh");
+  const std::string script = read_file_text(warp::test::env_path("WARP_SOURCE_DIR") + "/scripts/fetch-data.sh");
   std::regex entry("\"([a-z0-9-]+) ([0-9.]+) sha512-[A-Za-z0-9+/=]{88}\"");
   std::vector<std::pair<std::string, std::string>> pinned;
   for (std::sregex_iterator it(script.begin(), script.end(), entry), end; it != end; ++it)

@@ -38,6 +38,7 @@
 #include "util/error.h"
 #include "util/fsutil.h"
 #include "warp/worker_process.h"
+#include "test_env.h"
 
 using namespace warp;
 
@@ -102,7 +103,7 @@ struct Done {
 // WARP_FAULT_EXE runs the suite against another build of `warp` (e.g. an older one, to see it fail).
 std::string warp_exe() {
   const char* v = std::getenv("WARP_FAULT_EXE");
-  return v && *v ? std::string(v) : std::string(WARP_EXE);
+  return v && *v ? std::string(v) : warp::test::env_path("WARP_EXE");
 }
 
 WorkerProcess start(const Args& args, const std::string& log) { return WorkerProcess::start(warp_exe(), args, log); }

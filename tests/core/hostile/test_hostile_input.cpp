@@ -24,6 +24,7 @@
 #include "util/error.h"
 #include "util/fsutil.h"
 #include "util/sha256.h"
+#include "test_env.h"
 
 using namespace warp;
 
@@ -115,7 +116,7 @@ class HostileInput : public ::testing::Test {
     save_checkpoint(path, d);
   }
   CliRun warp(const std::string& args, const std::string& env = "") const {
-    const std::string cmd = "cd '" + dir + "' && " + env + " '" WARP_CLI_PATH "' " + args +
+    const std::string cmd = "cd '" + dir + "' && " + env + " '" + warp::test::env_path("WARP_EXE") + "' " + args +
                             " > stdout.txt 2> stderr.txt";
     CliRun r;
     const int raw = std::system(cmd.c_str());

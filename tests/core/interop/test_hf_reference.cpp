@@ -15,6 +15,7 @@
 #include "test_support.h"
 #include "tiny_gpt.h"
 #include "util/fsutil.h"
+#include "test_env.h"
 
 using namespace warp;
 
@@ -67,7 +68,7 @@ TEST(HfReference, LogitsMatchIndependentPythonForward) {
     ids[1][t] = (cfg.vocab_size - 1 - t * 5 % cfg.vocab_size);
   }
   write_file_atomic(dir + "/ids.json", nlohmann::json(ids).dump());
-  const std::string script = std::string(WARP_SOURCE_DIR) + "/tests/reference/gpt2_reference.py";
+  const std::string script = warp::test::env_path("WARP_SOURCE_DIR") + "/tests/reference/gpt2_reference.py";
   const std::string cmd = "/usr/bin/python3 '" + script + "' --model '" + dir + "/model' --ids '" + dir +
                           "/ids.json' --out '" + dir + "/logits.f32'";
   ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;

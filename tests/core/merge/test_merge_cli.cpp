@@ -16,6 +16,7 @@
 #include "store/checkpoint_h5.h"
 #include "test_support.h"
 #include "util/fsutil.h"
+#include "test_env.h"
 
 using namespace warp;
 
@@ -60,7 +61,7 @@ class WarpMergeCli : public ::testing::Test {
   }
   CliRun warp(const std::string& args) const {
     const std::string cmd =
-        std::string("cd '") + dir + "' && '" WARP_CLI_PATH "' merge " + args + " > stdout.txt 2> stderr.txt";
+        std::string("cd '") + dir + "' && '" + warp::test::env_path("WARP_EXE") + "' merge " + args + " > stdout.txt 2> stderr.txt";
     CliRun r;
     const int raw = std::system(cmd.c_str());
     r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;

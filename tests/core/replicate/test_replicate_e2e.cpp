@@ -16,6 +16,7 @@
 #include "report/figure.h"
 #include "util/error.h"
 #include "util/fsutil.h"
+#include "test_env.h"
 
 using namespace warp;
 
@@ -42,7 +43,7 @@ TEST(ReplicateE2E, RunsResumesReportsAndReuses) {
   o.scale = "test";
   o.out_dir = parent_dir(exp.dir()) + "/report";
   o.threads = 1;
-  o.warp_executable = std::string(WARP_BINARY_DIR) + "/app/warp";
+  o.warp_executable = warp::test::env_path("WARP_EXE");
   o.plot_executable = parent_dir(exp.dir()) + "/no-such-warp-plot";
   ASSERT_TRUE(is_regular_file(o.warp_executable)) << o.warp_executable;
 
@@ -161,7 +162,7 @@ TEST(ReplicateE2E, RefusesWhatItCannotDo) {
   ReplicateOptions o;
   o.scale = "tiny";
   o.out_dir = parent_dir(exp.dir()) + "/report";
-  o.warp_executable = std::string(WARP_BINARY_DIR) + "/app/warp";
+  o.warp_executable = warp::test::env_path("WARP_EXE");
   EXPECT_THROW(replicate(exp, o), BadInput);  // unknown scale
   o.scale = "test";
   o.out_dir.clear();

@@ -27,6 +27,7 @@
 #include "tokenizer/pretokenizer.h"
 #include "util/error.h"
 #include "util/fsutil.h"
+#include "test_env.h"
 
 using namespace warp;
 
@@ -202,7 +203,7 @@ TEST_F(Gpt2Parity, MatchesNpmEncoder) {
   const auto dir = test::scratch_dir("tok-parity");
   const std::string in = dir + "/texts.json", out = dir + "/ids.json";
   write_file_atomic(in, nlohmann::json(texts).dump(-1, ' ', true));
-  const std::string cmd = shell_quote(node) + " " + shell_quote(std::string(WARP_SOURCE_DIR) + "/tests/reference/gpt2_encode.js") +
+  const std::string cmd = shell_quote(node) + " " + shell_quote(warp::test::env_path("WARP_SOURCE_DIR") + "/tests/reference/gpt2_encode.js") +
                           " " + shell_quote(pkg) + " " + shell_quote(in) + " " + shell_quote(out);
   const int rc = std::system(cmd.c_str());
   ASSERT_TRUE(WIFEXITED(rc) && WEXITSTATUS(rc) == 0) << "reference encoder failed: " << cmd;

@@ -16,6 +16,7 @@
 #include "util/sha256.h"
 #include "warp/worker_process.h"
 #include "warp_test_support.h"
+#include "test_env.h"
 
 using namespace warp;
 using namespace warp::test;
@@ -53,7 +54,7 @@ void expect_same_finals(const Experiment& exp) {
 
 WarpDriverOptions real_workers() {
   WarpDriverOptions o;
-  o.warp_executable = WARP_EXE;
+  o.warp_executable = warp::test::env_path("WARP_EXE");
   o.poll_interval_ms = 20;
   return o;
 }
@@ -126,7 +127,7 @@ TEST(WarpProcess, CommandKilledWithMinus9AndResumedFromTheCommandLine) {
   const nlohmann::json cfg = {{"warp", process_warp().to_json()}, {"rl", process_rl().to_json()}};
   write_file_atomic(exp.dir() + "/run.json", cfg.dump());
   WorkerProcess driver = WorkerProcess::start(
-      WARP_EXE, {"run", "--exp", exp.dir(), "--config", exp.dir() + "/run.json"}, exp.dir() + "/driver.log");
+      warp::test::env_path("WARP_EXE"), {"run", "--exp", exp.dir(), "--config", exp.dir() + "/run.json"}, exp.dir() + "/driver.log");
   // Once run 2 of iteration 1 is going: kill -9 the driver and the worker (everything at once; the
   // driver first, so it cannot record anything).
   std::optional<RunRecord> w;
@@ -145,7 +146,7 @@ TEST(WarpProcess, CommandKilledWithMinus9AndResumedFromTheCommandLine) {
   for (int i = 0; i < 500 && pid_alive(*w->pid); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   EXPECT_EQ(row(exp, "w")->status, RunStatus::Running);  // as left: nobody could say otherwise
 
-  const std::string cmd = shell_quote(WARP_EXE) + " run --exp " + shell_quote(exp.dir()) + " --resume --name w > " +
+  const std::string cmd = shell_quote(warp::test::env_path("WARP_EXE")) + " run --exp " + shell_quote(exp.dir()) + " --resume --name w > " +
                           shell_quote(exp.dir() + "/resume.log") + " 2>&1";
   ASSERT_EQ(std::system(cmd.c_str()), 0) << file_tail(exp.dir() + "/resume.log");
   EXPECT_EQ(row(exp, "w")->status, RunStatus::Finished);
@@ -170,7 +171,7 @@ TEST(WarpProcess, AFailingWorkerAndRefusedOptions) {
   EXPECT_EQ(row(exp, "w")->status, RunStatus::Failed);
 
   // The command refuses out-of-range options before anything starts, naming the option (exit 2).
-  const std::string base = shell_quote(WARP_EXE) + " run --exp " + shell_quote(exp.dir()) + " --name other ";
+  const std::string base = shell_quote(warp::test::env_path("WARP_EXE")) + " run --exp " + shell_quote(exp.dir()) + " --name other ";
   const std::string out = exp.dir() + "/refused.log";
   EXPECT_EQ(WEXITSTATUS(std::system((base + "--lambda 1.5 > " + out + " 2>&1").c_str())), 2);
   EXPECT_NE(file_tail(out).find("lambda (--lambda)"), std::string::npos) << file_tail(out);
