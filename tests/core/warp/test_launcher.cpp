@@ -12,6 +12,7 @@
 #include "util/error.h"
 #include "util/fsutil.h"
 #include "warp/launcher.h"
+#include "warp/worker_process.h"
 
 using namespace warp;
 
@@ -233,4 +234,28 @@ TEST(LocalLauncherGpus, EachWorkerProcessGetsItsDevice) {
   ::unsetenv("CUDA_VISIBLE_DEVICES");
   const std::string log = read_file_text(dir + "/logs/p-i1-r1.log");
   EXPECT_NE(log.find("given CUDA_VISIBLE_DEVICES=[7]"), std::string::npos) << log;
+}
+
+// `warp run` refuses misused --gpus and --submit-driver before anything starts (exit 2), naming
+// the value or the option.
+TEST(LocalLauncherGpus, WarpRunRefusesMisuseNamingIt) {
+  const std::string dir = test::scratch_dir("gpus-cli");
+  Experiment e = Experiment::create(dir + "/exp", "smoke");
+  auto refused = [&](std::vector<std::string> args, const std::string& expect) {
+    args.insert(args.begin(), {"run", "--exp", e.dir()});
+    const std::string log = dir + "/out.log";
+    ::unlink(log.c_str());
+    WorkerProcess p = WorkerProcess::start(WARP_EXE, args, log);
+    EXPECT_EQ(p.wait(), 2) << args.back();
+    const std::string out = read_file_text(log);
+    EXPECT_NE(out.find(expect), std::string::npos) << out;
+  };
+  refused({"--gpus", "0,,1"}, "warp: gpus (--gpus) must be a comma-separated list of CUDA device indices (e.g. 0,1) or "
+                               "GPU UUIDs, got '0,,1' (an empty item)");
+  refused({"--gpus", "x"}, "got 'x' ('x')");
+  refused({"--gpus", "0,1", "--launcher", "slurm"}, "with --launcher slurm a worker's GPUs come from --slurm-gpus-per-task");
+  refused({"--gpus", "0,1", "--device", "cpu"}, "use --device auto or cuda, not 'cpu'");
+  refused({"--gpus", "0,1", "--device", "cuda:1"}, "not 'cuda:1'");
+  refused({"--submit-driver"}, "--submit-driver submits the driver as a Slurm job: it needs --launcher slurm");
+  refused({"--launcher", "slurm", "--slurm-signal-before", "-5"}, "slurm: signal_before (--slurm-signal-before) must be in 0..65535");
 }
