@@ -13,11 +13,15 @@
 // --launcher local|slurm (default local): how the workers run (core/warp/launcher.h, docs/slurm.md).
 // With slurm each iteration's workers are one job array; the --slurm-* flags override the
 // experiment's "slurm" section. The launcher and its options may also be given with --resume (how
-// the workers run is not part of the run's stored settings).
+// the workers run is not part of the run's stored settings). --gpus 0,1,... (local launcher) puts
+// worker m on device gpus[(m-1) mod n] through CUDA_VISIBLE_DEVICES. --submit-driver (with slurm)
+// checks everything, then submits this same command without the flag as a batch job and prints its id.
 #include <unistd.h>
 
 #include <cmath>
 #include <cstdio>
+#include <fstream>
+#include <iterator>
 #include <iostream>
 #include <optional>
 #include <sstream>
@@ -38,6 +42,7 @@ namespace {
 struct Options {
   std::string exp, name, config_file, init, eta_grid, device, reward, anchor, granularity;
   bool resume = false;
+  bool submit_driver = false;  // --submit-driver: sbatch this command (without the flag) and end
   std::optional<int64_t> iterations, runs, steps, parallel, batch, max_new_tokens, eval_every, ckpt_every,
       eval_prompts;
   std::optional<double> lambda, eta, beta, mu, lr;
@@ -45,18 +50,22 @@ struct Options {
   std::optional<uint64_t> seed;
   // The launcher (docs/slurm.md).
   std::string launcher = "local";
+  std::optional<std::string> gpus;  // --gpus 0,1,...: local launcher, CUDA_VISIBLE_DEVICES per worker
   std::optional<std::string> slurm_partition, slurm_account, slurm_time, slurm_mem, slurm_extra;
-  std::optional<int64_t> slurm_cpus_per_task, slurm_gpus_per_task;
+  std::optional<int64_t> slurm_cpus_per_task, slurm_gpus_per_task, slurm_signal_before;
 };
 
 // The launcher of --launcher with the experiment's "slurm" section under the --slurm-* flags.
 std::shared_ptr<warp::WorkerLauncher> make_launcher(const Options& o, const warp::Experiment& exp) {
   const bool slurm_flags = o.slurm_partition || o.slurm_account || o.slurm_time || o.slurm_mem || o.slurm_extra ||
-                           o.slurm_cpus_per_task || o.slurm_gpus_per_task;
+                           o.slurm_cpus_per_task || o.slurm_gpus_per_task || o.slurm_signal_before;
   if (o.launcher == "local") {
     if (slurm_flags) throw warp::BadInput("the --slurm-* options need --launcher slurm");
-    return std::make_shared<warp::LocalLauncher>();
+    return std::make_shared<warp::LocalLauncher>(o.gpus ? warp::parse_gpu_list(*o.gpus) : std::vector<std::string>{});
   }
+  if (o.gpus && o.launcher == "slurm")
+    throw warp::BadInput("--gpus places the workers of --launcher local; with --launcher slurm a worker's GPUs come "
+                         "from --slurm-gpus-per-task");
   if (o.launcher != "slurm")
     throw warp::BadInput("warp: launcher (--launcher) must be local or slurm, got '" + o.launcher + "'");
   warp::SlurmOptions so = warp::slurm_options_for(exp);
@@ -67,8 +76,42 @@ std::shared_ptr<warp::WorkerLauncher> make_launcher(const Options& o, const warp
   if (o.slurm_extra) so.extra = warp::split_shell_words(*o.slurm_extra, "--slurm-extra");
   if (o.slurm_cpus_per_task) so.cpus_per_task = *o.slurm_cpus_per_task;
   if (o.slurm_gpus_per_task) so.gpus_per_task = *o.slurm_gpus_per_task;
+  if (o.slurm_signal_before) so.signal_before = *o.slurm_signal_before;
   so.validate();
   return std::make_shared<warp::SlurmLauncher>(so);
+}
+
+// This process's arguments after argv[0] (from /proc/self/cmdline), without --submit-driver.
+std::vector<std::string> own_args_without_submit() {
+  // Read to its end (a /proc file reports size 0).
+  std::ifstream in("/proc/self/cmdline", std::ios::binary);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (text.empty()) throw warp::Error("--submit-driver: cannot read this command's arguments (/proc/self/cmdline)");
+  std::vector<std::string> args;
+  size_t from = 0;
+  while (from < text.size()) {
+    const size_t end = text.find('\0', from);
+    args.push_back(text.substr(from, end == std::string::npos ? std::string::npos : end - from));
+    if (end == std::string::npos) break;
+    from = end + 1;
+  }
+  std::vector<std::string> out;
+  for (size_t i = 1; i < args.size(); ++i)
+    if (args[i] != "--submit-driver") out.push_back(args[i]);
+  return out;
+}
+
+std::string own_executable();
+
+// --submit-driver: the driver as a Slurm batch job; prints its id.
+void submit_driver(const warp::Experiment& exp, const std::string& name,
+                   const warp::WorkerLauncher& launcher) {
+  const auto& slurm = static_cast<const warp::SlurmLauncher&>(launcher);
+  const std::string job =
+      warp::submit_driver_job(exp.dir(), name, own_executable(), own_args_without_submit(), slurm.options());
+  std::cout << "submitted the driver of warp run " << name << " as Slurm job " << job << "; its output: " << exp.dir()
+            << "/logs/slurm/" << name << "-driver-" << job << ".out\n"
+            << job << "\n";
 }
 
 std::vector<double> parse_grid(const std::string& text) {
@@ -143,18 +186,29 @@ void register_run(CLI::App& app) {
   cmd->add_option("--ckpt-every", o->ckpt_every, "RL: steps between resumable checkpoints");
   cmd->add_option("--reward", o->reward, "RL: gold | rm:PATH | external:CMD");
   cmd->add_option("--launcher", o->launcher, "How the workers run: local (child processes) or slurm (one job array per iteration)");
+  cmd->add_flag("--submit-driver", o->submit_driver,
+                "With --launcher slurm: submit this driver itself as a Slurm batch job (the same command without "
+                "this flag), print its job id and end");
+  cmd->add_option("--gpus", o->gpus,
+                  "Local launcher: worker m gets CUDA_VISIBLE_DEVICES = the ((m-1) mod n)-th of these devices "
+                  "(e.g. 0,1; --device auto or cuda)");
   cmd->add_option("--slurm-partition", o->slurm_partition, "Slurm: sbatch --partition (default: the experiment's \"slurm\" section)");
   cmd->add_option("--slurm-account", o->slurm_account, "Slurm: sbatch --account");
   cmd->add_option("--slurm-time", o->slurm_time, "Slurm: sbatch --time per worker (minutes, HH:MM:SS, D-HH:MM, ...)");
   cmd->add_option("--slurm-cpus-per-task", o->slurm_cpus_per_task, "Slurm: sbatch --cpus-per-task (also the workers' threads when --threads is not given)");
   cmd->add_option("--slurm-gpus-per-task", o->slurm_gpus_per_task, "Slurm: sbatch --gpus-per-task");
   cmd->add_option("--slurm-mem", o->slurm_mem, "Slurm: sbatch --mem per worker (e.g. 8G)");
+  cmd->add_option("--slurm-signal-before", o->slurm_signal_before,
+                  "Slurm: seconds before the time limit the worker gets SIGTERM and checkpoints (sbatch "
+                  "--signal=B:TERM@S; default 120, 0: none); workers are always submitted --requeue");
   cmd->add_option("--slurm-extra", o->slurm_extra, "Slurm: more sbatch arguments, as one shell-quoted string");
   cmd->callback([o] {
     auto exp = warp::Experiment::open(o->exp);
     warp::WarpDriverOptions options;
     options.warp_executable = own_executable();
     options.launcher = make_launcher(*o, exp);
+    if (o->submit_driver && o->launcher != "slurm")
+      throw warp::BadInput("--submit-driver submits the driver as a Slurm job: it needs --launcher slurm");
     warp::cli::ProgressLine line;
     warp::WarpResult r;
     if (o->resume) {
@@ -165,6 +219,7 @@ void register_run(CLI::App& app) {
                           o->eta || o->beta || o->mu || o->lr || o->threads || o->seed;
       if (others)
         throw warp::BadInput("--resume continues a driver run with its stored settings: only --name may be given with it");
+      if (o->submit_driver) return submit_driver(exp, o->name.empty() ? std::string("warp") : o->name, *options.launcher);
       warp::install_stop_handlers();
       r = warp::resume_warp(exp, o->name.empty() ? std::string("warp") : o->name, options, line.callback());
     } else {
@@ -198,6 +253,9 @@ void register_run(CLI::App& app) {
         const int64_t cpus = std::static_pointer_cast<warp::SlurmLauncher>(options.launcher)->options().cpus_per_task;
         wc.threads = static_cast<int>(cpus > 0 ? cpus : 1);
       }
+      if (o->gpus && !(wc.device == "auto" || wc.device == "cuda" || wc.device == "cuda:0"))
+        throw warp::BadInput("--gpus gives each worker one device, which it sees as cuda:0: use --device auto or cuda, "
+                             "not '" + wc.device + "'");
       if (o->seed) wc.seed = *o->seed;
       if (o->lambda) wc.lambda = *o->lambda;
       if (o->eta) wc.eta = *o->eta;
@@ -214,6 +272,7 @@ void register_run(CLI::App& app) {
       if (!o->reward.empty()) rl_json["reward"] = o->reward;
       const std::string where = o->config_file.empty() ? "run options" : o->config_file + " + run options";
       const warp::RlConfig rl = warp::RlConfig::from_json(rl_json, where, warp::rl_config_for(exp));
+      if (o->submit_driver) return submit_driver(exp, wc.name, *options.launcher);  // everything checked
       warp::install_stop_handlers();
       r = warp::run_warp(exp, wc, rl, options, line.callback());
     }

@@ -1,5 +1,7 @@
 // warp train --exp DIR --name NAME [options]: an EMA-anchored, KL-regularized REINFORCE run
 // (core/rl/trainer.h). warp train --exp DIR --resume NAME continues a stopped or crashed run.
+// warp train --name NAME --or-resume ... continues run NAME when it exists already (a Slurm task
+// started again after a requeue runs the same command line, docs/slurm.md), else starts it.
 //
 // Settings: the defaults of core/rl/rl_config.h, then the experiment's "warp" (beta, mu,
 // temperature) and "rl" sections, then --config FILE, then the flags. Out-of-range values are
@@ -8,6 +10,7 @@
 #include <optional>
 
 #include "commands.h"
+#include "db/experiment_db.h"
 #include "db/run_name.h"
 #include "experiment/experiment.h"
 #include "progress_line.h"
@@ -28,6 +31,7 @@ struct Options {
   std::optional<int> threads;
   std::optional<int64_t> iteration;
   std::string parent_run;
+  bool or_resume = false;
 };
 
 nlohmann::json read_config_file(const std::string& path) {
@@ -47,6 +51,9 @@ void register_train(CLI::App& app) {
   cmd->add_option("--exp", o->exp, "Experiment folder")->required();
   cmd->add_option("--name", o->name, "Name of the new run (its checkpoints: checkpoints/NAME.h5)");
   cmd->add_option("--resume", o->resume, "Continue the stopped or crashed run NAME with its stored settings");
+  cmd->add_flag("--or-resume", o->or_resume,
+                "With --name: when run NAME exists already (a requeued Slurm task), continue it with its stored "
+                "settings (only --threads and --device apply) instead of refusing");
   cmd->add_option("--config", o->config_file, "JSON file of rl settings (over the experiment's, under the flags)");
   cmd->add_option("--init", o->init, "Init checkpoint (default checkpoints/sft.h5)");
   cmd->add_option("--anchor", o->anchor, "KL anchor: ema (WARP, starts at the init), sft (static θ_sft, whatever the init) or init (static θ_init)");
@@ -80,6 +87,8 @@ void register_train(CLI::App& app) {
     if (!o->parent_run.empty()) ro.parent_run = o->parent_run;
     warp::RlResult r;
     warp::cli::ProgressLine line;
+    if (!o->resume.empty() && o->or_resume)
+      throw warp::BadInput("--or-resume goes with --name NAME (it continues NAME when that run exists), not with --resume");
     if (!o->resume.empty()) {
       const bool others = !o->name.empty() || !o->config_file.empty() || !o->init.empty() || !o->anchor.empty() ||
                           !o->baseline.empty() || !o->reward.empty() || o->beta || o->mu || o->lr || o->temperature ||
@@ -96,6 +105,22 @@ void register_train(CLI::App& app) {
     } else {
       if (o->name.empty()) throw warp::BadInput("--name is required (or --resume NAME to continue a run)");
       warp::validate_run_name(o->name);
+    }
+    if (o->resume.empty() && o->or_resume) {
+      // The run exists: this is an attempt after the first (a requeued Slurm task); continue it.
+      bool exists = false;
+      if (warp::is_regular_file(exp.db_path()))
+        exists = warp::ExperimentDb::open_read_only(exp.db_path()).find_run(o->name).has_value();
+      if (exists) {
+        std::cout << "warp train: run " << o->name << " exists: continuing it (--or-resume)" << std::endl;
+        o->resume = o->name;
+        if (o->threads) ro.threads = *o->threads;
+        if (!o->device.empty()) ro.device = o->device;
+        warp::install_stop_handlers();
+        r = warp::resume_rl(exp, o->resume, ro, line.callback());
+      }
+    }
+    if (o->resume.empty()) {
       const warp::RlConfig base = warp::rl_config_for(exp);
       nlohmann::json j = nlohmann::json::object();
       if (!o->config_file.empty()) j = read_config_file(o->config_file);

@@ -173,8 +173,27 @@ Migration schema_v5() {
   return m;
 }
 
+// Schema v6: how far the importer of worker journals got in each journal (db/journal.h,
+// docs/formats.md "Worker journals"): updated in the same transaction as the rows it imported, so an
+// import killed at any moment loses and duplicates nothing.
+Migration schema_v6() {
+  Migration m;
+  m.version = 6;
+  m.description = "journal_imports (worker journals imported into the database)";
+  m.statements = {
+      R"(CREATE TABLE journal_imports(
+           journal     TEXT PRIMARY KEY,
+           byte_offset INTEGER NOT NULL,
+           seq         INTEGER NOT NULL,
+           updated_at  REAL NOT NULL))",
+  };
+  return m;
+}
+
 // Migrations in order; a new schema version is one more function appended here.
-std::vector<Migration> build_migrations() { return {schema_v1(), schema_v2(), schema_v3(), schema_v4(), schema_v5()}; }
+std::vector<Migration> build_migrations() {
+  return {schema_v1(), schema_v2(), schema_v3(), schema_v4(), schema_v5(), schema_v6()};
+}
 
 void validate_list(const std::vector<Migration>& migrations) {
   if (migrations.empty()) throw Error("schema migrations: the list is empty");

@@ -496,6 +496,7 @@ class Driver {
           WorkerLaunch wl;
           wl.name = s.name;
           wl.resume = s.resume;
+          wl.index = s.m - 1;
           if (s.resume) {
             wl.args = resume_worker_args(s.name);
           } else {

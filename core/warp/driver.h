@@ -129,6 +129,7 @@ WarpConfig warp_config_for(const Experiment& exp);
 struct WorkerLaunch {
   std::string name;               // <name>-i<i>-r<m>
   bool resume = false;            // continue an existing killed / crashed run
+  int64_t index = 0;              // m - 1: the worker's place in its iteration (LocalLauncher --gpus)
   std::vector<std::string> args;  // the `warp` arguments (starting with "train")
 };
 

@@ -69,10 +69,13 @@ class WorkerLauncher {
   std::string exp_dir_;
 };
 
-// Child processes of the driver (the launcher `warp run` always had).
+// Child processes of the driver (the launcher `warp run` always had). With gpus (`warp run --gpus
+// 0,1,...`), worker m of an iteration (WorkerLaunch::index = m - 1) runs with
+// CUDA_VISIBLE_DEVICES=gpus[(m - 1) mod n], so it sees that one device as cuda:0 (its --device auto
+// or cuda picks it); the log's header line names it.
 class LocalLauncher : public WorkerLauncher {
  public:
-  LocalLauncher();
+  explicit LocalLauncher(std::vector<std::string> gpus = {});
   ~LocalLauncher() override;
   std::string kind() const override { return "local"; }
   void begin(const LauncherContext& context) override;
@@ -84,11 +87,18 @@ class LocalLauncher : public WorkerLauncher {
   std::string state(int64_t) override { return ""; }
   std::string describe(int64_t handle) override { return "pid " + std::to_string(handle); }
 
+  const std::vector<std::string>& gpus() const { return gpus_; }
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
   LauncherContext context_;
+  std::vector<std::string> gpus_;
 };
+
+// `warp run --gpus`: a comma-separated list of CUDA device indices (0,1,...) or GPU UUIDs (GPU-...,
+// MIG-...), repeats allowed (two workers on one device: 0,0,1,1). BadInput naming the value.
+std::vector<std::string> parse_gpu_list(const std::string& text);
 
 // The sbatch options of the Slurm launcher. Defaults from the experiment config's "slurm" section,
 // then `warp run --slurm-*` flags. Empty / 0 = not passed (the cluster's default).
@@ -101,6 +111,9 @@ class LocalLauncher : public WorkerLauncher {
 // gpus_per_task  --slurm-gpus-per-task    --gpus-per-task
 // mem            --slurm-mem              --mem            (a number with an optional K, M, G or T suffix)
 // extra          --slurm-extra            passed to sbatch as they are (a list; one shell-like string on the CLI)
+// signal_before  --slurm-signal-before    --signal=B:TERM@<s> (seconds before the time limit the worker gets
+//                                         SIGTERM and checkpoints; 0: no signal). Always passed: --requeue
+//                                         (a preempted or requeued task starts again and continues its run).
 struct SlurmOptions {
   std::string partition;
   std::string account;
@@ -109,6 +122,7 @@ struct SlurmOptions {
   int64_t gpus_per_task = 0;
   std::string mem;
   std::vector<std::string> extra;
+  int64_t signal_before = 120;
 
   // BadInput "slurm: <field> (--slurm-<flag>) must be ..., got ..." for the first bad value.
   void validate() const;
@@ -151,6 +165,15 @@ std::vector<SlurmTaskInfo> parse_scontrol_jobs(const std::string& text);
 std::vector<SlurmTaskInfo> parse_sacct(const std::string& text);
 // "2:0" → 2, "0:15" → 143 (128 + signal).
 std::optional<int> parse_slurm_exit_code(const std::string& text);
+
+// `warp run --launcher slurm --submit-driver`: submits the driver itself as a batch job running
+// `warp_executable driver_args...` (the same `warp run` command without --submit-driver), from the
+// current folder, with the options' partition and account and --requeue (a requeued driver runs
+// the same command again, which continues its run). Output: <exp>/logs/slurm/<name>-driver-%j.out;
+// the script <exp>/logs/slurm/<name>-driver-<k>.sh is kept. Returns the job id; Error naming the
+// sbatch command and what it said when the submission fails.
+std::string submit_driver_job(const std::string& exp_dir, const std::string& name, const std::string& warp_executable,
+                              const std::vector<std::string>& driver_args, const SlurmOptions& options);
 
 class SlurmLauncher : public WorkerLauncher {
  public:

@@ -56,13 +56,16 @@ void SlurmOptions::validate() const {
   static const std::regex mem_re(R"(^\d+[KMGTkmgt]?$)");
   if (!mem.empty() && !std::regex_match(mem, mem_re))
     bad("mem", "a memory size: a number with an optional K, M, G or T suffix (e.g. 8G)", quoted(mem));
+  if (signal_before < 0 || signal_before > 65535)
+    bad("signal_before", "in 0..65535 seconds (0: no signal before the time limit)", std::to_string(signal_before));
   for (const auto& e : extra)
     if (e.empty()) bad("extra", "a list of non-empty sbatch arguments", "an empty argument");
 }
 
 nlohmann::json SlurmOptions::to_json() const {
   return {{"partition", partition}, {"account", account},           {"time", time}, {"cpus_per_task", cpus_per_task},
-          {"gpus_per_task", gpus_per_task}, {"mem", mem}, {"extra", extra}};
+          {"gpus_per_task", gpus_per_task}, {"mem", mem}, {"extra", extra},
+          {"signal_before", signal_before}};
 }
 
 void SlurmOptions::update_from_json(const nlohmann::json& j, const std::string& where) {
@@ -86,11 +89,16 @@ void SlurmOptions::update_from_json(const nlohmann::json& j, const std::string& 
   f.get("cpus_per_task", cpus_per_task);
   f.get("gpus_per_task", gpus_per_task);
   f.get("mem", mem);
+  f.get("signal_before", signal_before);
   f.done();
 }
 
 std::vector<std::string> SlurmOptions::sbatch_args() const {
-  std::vector<std::string> a;
+  // Requeueable: a preempted task (or one requeued with scontrol requeue, or after a node failure)
+  // starts its script again, which continues the worker's run from its checkpoint. The signal before
+  // the time limit goes to the batch shell, i.e. the worker (the script execs it).
+  std::vector<std::string> a = {"--requeue"};
+  if (signal_before > 0) a.push_back("--signal=B:TERM@" + std::to_string(signal_before));
   if (!partition.empty()) a.push_back("--partition=" + partition);
   if (!account.empty()) a.push_back("--account=" + account);
   if (!time.empty()) a.push_back("--time=" + time);
@@ -393,10 +401,14 @@ std::vector<int64_t> SlurmLauncher::launch(const std::vector<WorkerLaunch>& work
       << "    what=" << (wl.resume ? "resumes" : "starts") << "\n"
       << "    set --";
     for (const auto& a : wl.args) s << " " << sh_word(a);
+    // A requeued task (preemption, scontrol requeue, node failure) runs this script again: a new
+    // worker's run exists by then, so its command continues it (warp train --or-resume).
+    if (!wl.resume) s << "\n    [ \"${SLURM_RESTART_COUNT:-0}\" -gt 0 ] && set -- \"$@\" --or-resume";
     s << " ;;\n";
   }
   s << "  *) echo \"warp run: no worker for array task '${SLURM_ARRAY_TASK_ID:-}'\" >&2; exit 2 ;;\n"
     << "esac\n"
+    << "[ \"${SLURM_RESTART_COUNT:-0}\" -gt 0 ] && what=\"resumes after requeue $SLURM_RESTART_COUNT\"\n"
     << "mkdir -p \"$(dirname \"$log\")\"\n"
     << "echo \"=== $(date '+%Y-%m-%d %H:%M:%S') warp run " << context_.driver_name
     << " $what (slurm job ${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID} on $(hostname -s)): \"" << sh_word(context_.warp_executable)
@@ -449,6 +461,38 @@ void add_by_id(const std::vector<SlurmTaskInfo>& infos, std::map<std::string, Sl
 }
 
 }  // namespace
+
+std::string submit_driver_job(const std::string& exp_dir, const std::string& name, const std::string& warp_executable,
+                              const std::vector<std::string>& driver_args, const SlurmOptions& options) {
+  options.validate();
+  const std::string slurm_dir = exp_dir + "/logs/slurm";
+  make_dirs(slurm_dir);
+  std::string script_path;
+  for (int k = 1;; ++k) {
+    script_path = slurm_dir + "/" + name + "-driver-" + std::to_string(k) + ".sh";
+    if (!is_regular_file(script_path)) break;
+  }
+  std::ostringstream s;
+  s << "#!/bin/bash\n"
+    << "# warp run " << name << ": the driver as a Slurm job (warp run --submit-driver, docs/slurm.md)\n"
+    << "exec " << sh_word(warp_executable);
+  for (const auto& a : driver_args) s << " " << sh_word(a);
+  s << "\n";
+  write_file_atomic(script_path, s.str());
+  std::vector<std::string> argv = {"sbatch", "--parsable", "--job-name=" + name + "-driver",
+                                   "--output=" + slurm_dir + "/" + name + "-driver-%j.out", "--requeue"};
+  if (!options.partition.empty()) argv.push_back("--partition=" + options.partition);
+  if (!options.account.empty()) argv.push_back("--account=" + options.account);
+  argv.push_back(script_path);
+  const CommandOutput r = run_command(argv);
+  std::string job;
+  const auto out_lines = lines_of(r.out);
+  if (!out_lines.empty()) job = out_lines.back().substr(0, out_lines.back().find(';'));
+  if (r.code != 0 || job.empty() || job.find_first_not_of("0123456789") != std::string::npos)
+    throw Error("warp run --submit-driver: " + shown(argv) + " failed (exit code " + std::to_string(r.code) + "): " +
+                trim(r.err + "\n" + r.out));
+  return job;
+}
 
 std::optional<int> SlurmLauncher::poll(int64_t handle) {
   auto& tasks = impl_->tasks;

@@ -13,6 +13,8 @@
 #include "util/error.h"
 #include "util/fsutil.h"
 
+extern char** environ;
+
 namespace warp {
 
 namespace {
@@ -26,7 +28,7 @@ int exit_code_of(int status) {
 }  // namespace
 
 WorkerProcess WorkerProcess::start(const std::string& executable, const std::vector<std::string>& args,
-                                   const std::string& log_path) {
+                                   const std::string& log_path, const std::vector<std::string>& env) {
   if (::access(executable.c_str(), X_OK) != 0)
     throw Error("cannot start worker: " + executable + " is not an executable file (" + std::strerror(errno) + ")");
   make_dirs(parent_dir(log_path));
@@ -40,6 +42,19 @@ WorkerProcess WorkerProcess::start(const std::string& executable, const std::vec
   std::vector<char*> argv;
   for (auto& a : argv_storage) argv.push_back(a.data());
   argv.push_back(nullptr);
+  // The environment: ours, with env's names replaced.
+  std::vector<std::string> env_storage;
+  for (char** e = environ; e && *e; ++e) {
+    const std::string entry = *e;
+    const std::string name = entry.substr(0, entry.find('='));
+    bool replaced = false;
+    for (const auto& x : env) replaced = replaced || x.substr(0, x.find('=')) == name;
+    if (!replaced) env_storage.push_back(entry);
+  }
+  env_storage.insert(env_storage.end(), env.begin(), env.end());
+  std::vector<char*> envp;
+  for (auto& e : env_storage) envp.push_back(e.data());
+  envp.push_back(nullptr);
   const pid_t parent = ::getpid();
 
   const pid_t pid = ::fork();
@@ -62,8 +77,8 @@ WorkerProcess WorkerProcess::start(const std::string& executable, const std::vec
     if (null_fd >= 0) ::dup2(null_fd, 0);
     ::dup2(log_fd, 1);
     ::dup2(log_fd, 2);
-    ::execv(argv[0], argv.data());
-    const char msg[] = "warp driver: execv of the worker failed\n";
+    ::execve(argv[0], argv.data(), envp.data());
+    const char msg[] = "warp driver: execve of the worker failed\n";
     if (::write(2, msg, sizeof msg - 1) < 0) {}
     ::_exit(127);
   }

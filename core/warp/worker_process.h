@@ -21,10 +21,11 @@ namespace warp {
 
 class WorkerProcess {
  public:
-  // Starts `executable args...` with its output appended to log_path (created with its folder).
+  // Starts `executable args...` with its output appended to log_path (created with its folder), in
+  // this process's environment with the "NAME=value" entries of `env` set (replacing those names).
   // Throws Error naming the executable or the log file when it cannot be started.
   static WorkerProcess start(const std::string& executable, const std::vector<std::string>& args,
-                             const std::string& log_path);
+                             const std::string& log_path, const std::vector<std::string>& env = {});
 
   WorkerProcess() = default;
   WorkerProcess(WorkerProcess&& other) noexcept;

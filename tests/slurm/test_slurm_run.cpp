@@ -6,12 +6,16 @@
 //   - a task cancelled with scancel stops the iteration with a message naming the task and the
 //     worker's log; `warp run --resume --launcher slurm` then submits only that worker again, which
 //     continues its run (resume from its checkpoint is bitwise tested with the local launcher in
-//     tests/core/warp/test_warp_process.cpp), and finishes.
+//     tests/core/warp/test_warp_process.cpp), and finishes;
+//   - a task requeued with `scontrol requeue` while it trains (what preemption does) checkpoints on
+//     SIGTERM, runs again as the same task and continues from that checkpoint, not from step 0; the
+//     driver keeps following it and ends with the local launcher's policies bit for bit.
 #include <gtest/gtest.h>
 
 #include <torch/torch.h>
 
 #include <chrono>
+#include <ctime>
 #include <map>
 #include <thread>
 
@@ -32,8 +36,8 @@ namespace {
 
 using Args = std::vector<std::string>;
 
-Args run_args(const std::string& exp, int64_t steps) {
-  return {"run", "--exp", exp, "--name", "w", "--iterations", "2", "--runs", "2", "--steps", std::to_string(steps),
+Args run_args(const std::string& exp, int64_t steps, int64_t iterations = 2) {
+  return {"run", "--exp", exp, "--name", "w", "--iterations", std::to_string(iterations), "--runs", "2", "--steps", std::to_string(steps),
           "--batch", "2", "--max-new-tokens", "8", "--ckpt-every", "2", "--eval-every", "4", "--eval-prompts", "4",
           "--eta-grid", "0,1", "--eta", "0.5", "--threads", "1", "--reward", "gold", "--device", "cpu"};
 }
@@ -277,6 +281,119 @@ TEST(SlurmRun, DriverKilledWhileTasksPendReattachesOnResume) {
     EXPECT_EQ(j.state, "COMPLETED") << j.job_id;
   }
   for (const char* w : {"w-i1-r1", "w-i1-r2", "w-i2-r1", "w-i2-r2"}) EXPECT_EQ(per_worker[w], 1) << w;
+  expect_same_finals(exp, local_ref());
+  EXPECT_EQ(fronts(exp), fronts(local_ref()));
+}
+
+// Preemption: `scontrol requeue` of a running task (Slurm sends SIGTERM, the worker checkpoints and
+// ends "killed", the task goes back to the queue and starts again with SLURM_RESTART_COUNT = 1). The
+// driver does not take the first attempt's end for a failure; the second attempt continues the run
+// from its checkpoint (its metric rows up to that step keep the first attempt's wall times), and the
+// policies equal an uninterrupted local run's bit for bit.
+TEST(SlurmRun, RequeuedTaskContinuesFromItsCheckpoint) {
+  ASSERT_FALSE(slurm_conf().empty());
+  ASSERT_TRUE(wait_idle()) << sh("squeue").out;
+  const int64_t steps = 16;
+  const std::string ref = copy_of("slurm-requeue-ref");
+  const Done l = warp_cmd(run_args(ref, steps, 1), ref + "/../run.log");
+  ASSERT_EQ(l.code, 0) << l.log;
+
+  const std::string exp = copy_of("slurm-requeue");
+  Args args = run_args(exp, steps, 1);
+  args.push_back("--launcher");
+  args.push_back("slurm");
+  WorkerProcess driver = WorkerProcess::start(WARP_EXE, args, exp + "/../run.log");
+  // Once worker 2 has written a resumable checkpoint and trains on: requeue its task.
+  std::string job;
+  int64_t ckpt_step = 0;
+  for (int i = 0; i < 2400 && job.empty(); ++i) {
+    ASSERT_FALSE(driver.poll().has_value()) << file_tail(exp + "/../run.log");
+    if (is_regular_file(exp + "/experiment.db")) {
+      try {
+        ExperimentDb db = ExperimentDb::open_read_only(exp + "/experiment.db");
+        auto w = db.find_run("w");
+        auto r2 = db.find_run("w-i1-r2");
+        if (w && r2 && r2->status == RunStatus::Running) {
+          int64_t state_step = 0;
+          for (const auto& c : db.list_checkpoints(r2->id))
+            if (c.kind == "rl-resume") state_step = std::max(state_step, c.step);
+          const auto pts = db.read_metrics(r2->id, "train/reward");
+          if (state_step >= 2 && !pts.empty() && pts.back().step > state_step && pts.back().step < steps - 4) {
+            ckpt_step = state_step;
+            for (const auto& j : db.list_worker_jobs(w->id))
+              if (j.worker == "w-i1-r2") job = j.job_id;
+          }
+        }
+      } catch (const std::exception&) {
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  ASSERT_FALSE(job.empty()) << file_tail(exp + "/../run.log");
+  const double requeued_at = static_cast<double>(std::time(nullptr));
+  const Shell q = sh("scontrol requeue " + job);
+  ASSERT_EQ(q.code, 0) << q.out;
+  // Slurm holds a requeued job back for its credential lifetime (cred_expire, 120 s by default,
+  // Reason=BeginTime): once it pends again, let it start now.
+  bool pending = false;
+  for (int i = 0; i < 600 && !pending; ++i) {
+    pending = sh("squeue -h -j " + job + " -o %T").out == "PENDING";
+    if (!pending) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  if (pending) sh("scontrol update JobId=" + job + " StartTime=now");
+  const int code = driver.wait();
+  const std::string out = file_tail(exp + "/../run.log", 20000);
+  ASSERT_EQ(code, 0) << out;
+  EXPECT_EQ(out.find("failed"), std::string::npos) << out;
+
+  ExperimentDb db = ExperimentDb::open_read_only(exp + "/experiment.db");
+  const RunRecord r2 = *db.find_run("w-i1-r2");
+  EXPECT_EQ(r2.status, RunStatus::Finished);
+  // The same task, started twice: one submission, Slurm counts one restart.
+  const auto jobs = db.list_worker_jobs(db.find_run("w")->id);
+  ASSERT_EQ(jobs.size(), 2u);
+  for (const auto& j : jobs) EXPECT_EQ(j.state, "COMPLETED") << j.job_id;
+  EXPECT_NE(sh("scontrol show job -o " + job).out.find("Restarts=1"), std::string::npos)
+      << sh("scontrol show job -o " + job).out;
+  const std::string log = file_tail(exp + "/logs/w-i1-r2.log", 200000);
+  EXPECT_NE(log.find("warp run w resumes after requeue 1 (slurm job " + job), std::string::npos) << log;
+  EXPECT_NE(log.find("run w-i1-r2 exists: continuing it (--or-resume)"), std::string::npos) << log;
+  // Continued from the checkpoint: the first attempt's rows up to its step are kept (written before
+  // the requeue), every step is there once, the later ones written by the second attempt.
+  const auto pts = db.read_metrics(r2.id, "train/reward");
+  ASSERT_EQ(pts.size(), static_cast<size_t>(steps)) << "steps logged once each";
+  for (size_t k = 0; k < pts.size(); ++k) EXPECT_EQ(pts[k].step, static_cast<int64_t>(k + 1));
+  EXPECT_LE(pts[static_cast<size_t>(ckpt_step - 1)].wall_time, requeued_at + 1) << "step " << ckpt_step << " was redone";
+  EXPECT_GE(pts.back().wall_time, requeued_at);
+  for (const char* f : {"w-i1-r1", "w-i1-r2", "w-i1-slerp", "w-i1-eta0.00", "w-i1-eta0.50", "w-i1-eta1.00"})
+    expect_same_params(exp + "/checkpoints/" + f + ".h5", ref + "/checkpoints/" + f + ".h5");
+  EXPECT_EQ(fronts(exp), fronts(ref));
+}
+
+// `--submit-driver`: the driver itself runs as a batch job (the same command without the flag); the
+// command prints the job id and ends; the job's driver submits the workers and ends with the local
+// launcher's policies and fronts.
+TEST(SlurmRun, SubmitDriverRunsTheDriverAsAJob) {
+  ASSERT_FALSE(slurm_conf().empty());
+  ASSERT_TRUE(wait_idle()) << sh("squeue").out;
+  const std::string exp = copy_of("slurm-submit");
+  Args args = run_args(exp, 4);
+  args.insert(args.end(), {"--launcher", "slurm", "--submit-driver"});
+  const Done d = warp_cmd(args, exp + "/../submit.log");
+  ASSERT_EQ(d.code, 0) << d.log;
+  const std::string job = d.log.substr(d.log.rfind('\n') + 1);
+  ASSERT_FALSE(job.empty());
+  ASSERT_EQ(job.find_first_not_of("0123456789"), std::string::npos) << d.log;
+  EXPECT_NE(d.log.find("as Slurm job " + job), std::string::npos) << d.log;
+  for (int i = 0; i < 3000 && !sh("squeue -h -j " + job + " -o %T").out.empty(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  const std::string out = file_tail(exp + "/logs/slurm/w-driver-" + job + ".out", 20000);
+  EXPECT_NE(sh("scontrol show job -o " + job).out.find("JobState=COMPLETED"), std::string::npos) << out;
+  ASSERT_NE(out.find("warp run w finished"), std::string::npos) << out;
+  ExperimentDb db = ExperimentDb::open_read_only(exp + "/experiment.db");
+  ASSERT_TRUE(db.find_run("w"));
+  EXPECT_EQ(db.find_run("w")->status, RunStatus::Finished);
+  EXPECT_EQ(db.list_worker_jobs(db.find_run("w")->id).size(), 4u);
   expect_same_finals(exp, local_ref());
   EXPECT_EQ(fronts(exp), fronts(local_ref()));
 }

@@ -81,14 +81,14 @@ TEST(ExperimentDbSchema, CreatesAndReopens) {
   int64_t run_id = 0;
   {
     ExperimentDb db = ExperimentDb::open(path);
-    EXPECT_EQ(db.schema_version(), 5);
-    EXPECT_EQ(latest_schema_version(), 5);
-    EXPECT_EQ(scalar(db.database(), "PRAGMA user_version"), 5);
+    EXPECT_EQ(db.schema_version(), 6);
+    EXPECT_EQ(latest_schema_version(), 6);
+    EXPECT_EQ(scalar(db.database(), "PRAGMA user_version"), 6);
     EXPECT_EQ(scalar(db.database(), "PRAGMA application_id"), kWarpApplicationId);
     auto names = schema_names(db.database());
     for (const char* t : {"experiments", "runs", "metrics", "metric_keys", "checkpoints", "metric_rows", "eval_points",
                           "merge_points", "merge_points_by_inputs", "worker_jobs", "worker_jobs_by_driver",
-                          "eval_values"})
+                          "eval_values", "journal_imports"})
       EXPECT_TRUE(names.count(t)) << "missing " << t;
     int64_t first = db.ensure_experiment("demo", R"({"a":1})");
     EXPECT_EQ(db.ensure_experiment("demo", "{}"), first);
@@ -96,7 +96,7 @@ TEST(ExperimentDbSchema, CreatesAndReopens) {
     db.append_metrics(run_id, {{0, "loss", 3.5}, {1, "loss", 2.5}});
   }
   ExperimentDb db = ExperimentDb::open(path);
-  EXPECT_EQ(db.schema_version(), 5);
+  EXPECT_EQ(db.schema_version(), 6);
   auto experiments = db.list_experiments();
   ASSERT_EQ(experiments.size(), 1u);
   EXPECT_EQ(experiments[0].name, "demo");

@@ -4,11 +4,15 @@
 // runs on a real cluster in tests/slurm (label slurm).
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "experiment/experiment.h"
 #include "test_support.h"
 #include "util/error.h"
 #include "util/fsutil.h"
 #include "warp/launcher.h"
+#include "warp/worker_process.h"
 
 using namespace warp;
 
@@ -28,7 +32,8 @@ std::string error_of(const SlurmOptions& o) {
 TEST(SlurmOptions, ValidatesEachFieldNamingIt) {
   SlurmOptions o;
   EXPECT_EQ(error_of(o), "");
-  EXPECT_TRUE(o.sbatch_args().empty());
+  // Always requeueable, with SIGTERM to the worker 120 s before the time limit (preemption, docs/slurm.md).
+  EXPECT_EQ(o.sbatch_args(), (std::vector<std::string>{"--requeue", "--signal=B:TERM@120"}));
   o.partition = "gpu";
   o.account = "proj1";
   o.time = "1-02:30:00";
@@ -37,7 +42,8 @@ TEST(SlurmOptions, ValidatesEachFieldNamingIt) {
   o.mem = "16G";
   o.extra = {"--qos=high", "--constraint=a100"};
   EXPECT_EQ(error_of(o), "");
-  EXPECT_EQ(o.sbatch_args(), (std::vector<std::string>{"--partition=gpu", "--account=proj1", "--time=1-02:30:00",
+  o.signal_before = 600;
+  EXPECT_EQ(o.sbatch_args(), (std::vector<std::string>{"--requeue", "--signal=B:TERM@600", "--partition=gpu", "--account=proj1", "--time=1-02:30:00",
                                                        "--cpus-per-task=4", "--gpus-per-task=1", "--mem=16G",
                                                        "--qos=high", "--constraint=a100"}));
   for (const char* t : {"30", "10:00", "2:00:00", "3-12", "3-12:30", "3-12:30:15", "UNLIMITED"}) {
@@ -62,6 +68,12 @@ TEST(SlurmOptions, ValidatesEachFieldNamingIt) {
   bad = {};
   bad.partition = "a b";
   EXPECT_NE(error_of(bad).find("slurm: partition (--slurm-partition)"), std::string::npos);
+  bad = {};
+  bad.signal_before = -1;
+  EXPECT_NE(error_of(bad).find("slurm: signal_before (--slurm-signal-before) must be in 0..65535"), std::string::npos);
+  bad.signal_before = 0;
+  EXPECT_EQ(error_of(bad), "");
+  EXPECT_EQ(bad.sbatch_args(), std::vector<std::string>{"--requeue"});  // no signal asked for
   bad = {};
   bad.extra = {""};
   EXPECT_NE(error_of(bad).find("slurm: extra (--slurm-extra)"), std::string::npos);
@@ -160,4 +172,90 @@ TEST(RunCommand, CapturesOutputsAndExitCodes) {
   const CommandOutput missing = run_command({"no-such-command-warp-test"});
   EXPECT_EQ(missing.code, 127);
   EXPECT_NE(missing.err.find("no-such-command-warp-test"), std::string::npos);
+}
+
+// `warp run --gpus`: the list is validated naming the value, and each worker process really gets
+// CUDA_VISIBLE_DEVICES = gpus[m - 1 mod n] (a stand-in worker prints the variable it was given).
+TEST(LocalLauncherGpus, ListIsValidatedNamingTheValue) {
+  EXPECT_EQ(parse_gpu_list("0,1"), (std::vector<std::string>{"0", "1"}));
+  EXPECT_EQ(parse_gpu_list("3"), std::vector<std::string>{"3"});
+  EXPECT_EQ(parse_gpu_list("0,0,1,1").size(), 4u);
+  EXPECT_EQ(parse_gpu_list("GPU-8a4f5e3c-1b2d-4c1e-9f00-0123456789ab,MIG-1/2/3").size(), 2u);
+  for (const char* bad : {"", "0,", ",1", "0,,1", "a", "0;1", "-1", "0 1", "1.5", "cuda:0"}) {
+    try {
+      parse_gpu_list(bad);
+      ADD_FAILURE() << "accepted '" << bad << "'";
+    } catch (const BadInput& e) {
+      const std::string msg = e.what();
+      EXPECT_NE(msg.find("warp: gpus (--gpus) must be a comma-separated list"), std::string::npos) << msg;
+      EXPECT_NE(msg.find(std::string("got '") + bad + "'"), std::string::npos) << msg;
+    }
+  }
+  EXPECT_THROW(LocalLauncher({"0", "x"}), BadInput);
+}
+
+TEST(LocalLauncherGpus, EachWorkerProcessGetsItsDevice) {
+  const std::string dir = test::scratch_dir("local-gpus");
+  const std::string worker = dir + "/fake-warp.sh";
+  write_file_atomic(worker, "#!/bin/sh\necho \"given CUDA_VISIBLE_DEVICES=[${CUDA_VISIBLE_DEVICES-unset}]\"\n");
+  ASSERT_EQ(::chmod(worker.c_str(), 0755), 0);
+  auto run = [&](LocalLauncher& l, const std::string& name, int n) {
+    l.begin({dir, worker, name, 1, 1});
+    std::vector<WorkerLaunch> batch;
+    for (int k = 0; k < n; ++k) {
+      WorkerLaunch wl;
+      wl.name = name + "-i1-r" + std::to_string(k + 1);
+      wl.index = k;
+      wl.args = {"train"};
+      batch.push_back(wl);
+    }
+    for (int64_t h : l.launch(batch)) {
+      std::optional<int> code;
+      for (int i = 0; i < 500 && !code; ++i) {
+        code = l.poll(h);
+        if (!code) ::usleep(10000);
+      }
+      EXPECT_EQ(code, std::optional<int>(0));
+    }
+  };
+  ::unsetenv("CUDA_VISIBLE_DEVICES");
+  LocalLauncher placed({"2", "5"});
+  run(placed, "g", 3);
+  const char* expect[] = {"2", "5", "2"};
+  for (int k = 0; k < 3; ++k) {
+    const std::string log = read_file_text(dir + "/logs/g-i1-r" + std::to_string(k + 1) + ".log");
+    EXPECT_NE(log.find(std::string("given CUDA_VISIBLE_DEVICES=[") + expect[k] + "]"), std::string::npos) << log;
+    EXPECT_NE(log.find(std::string("starts: CUDA_VISIBLE_DEVICES=") + expect[k] + " "), std::string::npos) << log;
+  }
+  // Without --gpus the workers inherit the driver's environment as it is.
+  ::setenv("CUDA_VISIBLE_DEVICES", "7", 1);
+  LocalLauncher plain;
+  run(plain, "p", 1);
+  ::unsetenv("CUDA_VISIBLE_DEVICES");
+  const std::string log = read_file_text(dir + "/logs/p-i1-r1.log");
+  EXPECT_NE(log.find("given CUDA_VISIBLE_DEVICES=[7]"), std::string::npos) << log;
+}
+
+// `warp run` refuses misused --gpus and --submit-driver before anything starts (exit 2), naming
+// the value or the option.
+TEST(LocalLauncherGpus, WarpRunRefusesMisuseNamingIt) {
+  const std::string dir = test::scratch_dir("gpus-cli");
+  Experiment e = Experiment::create(dir + "/exp", "smoke");
+  auto refused = [&](std::vector<std::string> args, const std::string& expect) {
+    args.insert(args.begin(), {"run", "--exp", e.dir()});
+    const std::string log = dir + "/out.log";
+    ::unlink(log.c_str());
+    WorkerProcess p = WorkerProcess::start(WARP_EXE, args, log);
+    EXPECT_EQ(p.wait(), 2) << args.back();
+    const std::string out = read_file_text(log);
+    EXPECT_NE(out.find(expect), std::string::npos) << out;
+  };
+  refused({"--gpus", "0,,1"}, "warp: gpus (--gpus) must be a comma-separated list of CUDA device indices (e.g. 0,1) or "
+                               "GPU UUIDs, got '0,,1' (an empty item)");
+  refused({"--gpus", "x"}, "got 'x' ('x')");
+  refused({"--gpus", "0,1", "--launcher", "slurm"}, "with --launcher slurm a worker's GPUs come from --slurm-gpus-per-task");
+  refused({"--gpus", "0,1", "--device", "cpu"}, "use --device auto or cuda, not 'cpu'");
+  refused({"--gpus", "0,1", "--device", "cuda:1"}, "not 'cuda:1'");
+  refused({"--submit-driver"}, "--submit-driver submits the driver as a Slurm job: it needs --launcher slurm");
+  refused({"--launcher", "slurm", "--slurm-signal-before", "-5"}, "slurm: signal_before (--slurm-signal-before) must be in 0..65535");
 }
