@@ -173,8 +173,26 @@ Migration schema_v5() {
   return m;
 }
 
+// Schema v6: people's notes and tags on runs (ExperimentDb::set_run_notes), written by the desktop
+// app, never by the runs: one row per run, the tags a JSON array of strings in the order given.
+Migration schema_v6() {
+  Migration m;
+  m.version = 6;
+  m.description = "run_notes (notes and tags on runs)";
+  m.statements = {
+      R"(CREATE TABLE run_notes(
+           run_id     INTEGER PRIMARY KEY REFERENCES runs(id),
+           note       TEXT NOT NULL DEFAULT '',
+           tags_json  TEXT NOT NULL DEFAULT '[]',
+           updated_at REAL NOT NULL))",
+  };
+  return m;
+}
+
 // Migrations in order; a new schema version is one more function appended here.
-std::vector<Migration> build_migrations() { return {schema_v1(), schema_v2(), schema_v3(), schema_v4(), schema_v5()}; }
+std::vector<Migration> build_migrations() {
+  return {schema_v1(), schema_v2(), schema_v3(), schema_v4(), schema_v5(), schema_v6()};
+}
 
 void validate_list(const std::vector<Migration>& migrations) {
   if (migrations.empty()) throw Error("schema migrations: the list is empty");
