@@ -1063,7 +1063,7 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
     <message>
         <location line="+2"/>
         <source>&amp;Log y</source>
-        <translation>&amp;Log. y</translation>
+        <translation>Log. &amp;y</translation>
     </message>
     <message>
         <location line="+1"/>
