@@ -616,4 +616,83 @@ std::vector<WorkerJobRecord> ExperimentDb::list_worker_jobs(int64_t driver_run_i
   return out;
 }
 
+// ---------------------------------------------------------------- notes and tags
+
+namespace {
+
+RunNotes read_notes(Statement& s, const std::string& db_path) {
+  RunNotes n;
+  n.run_id = s.column_int64(0);
+  n.note = s.column_text(1);
+  const std::string tags = s.column_text(2);
+  n.updated_at = s.column_double(3);
+  const nlohmann::json j = nlohmann::json::parse(tags, nullptr, /*allow_exceptions=*/false);
+  bool ok = j.is_array();
+  if (ok)
+    for (const nlohmann::json& t : j) ok = ok && t.is_string();
+  if (!ok)
+    throw BadInput(file_message(db_path, "run_notes.tags_json of run " + std::to_string(n.run_id) +
+                                             " is not a JSON array of strings: '" + tags.substr(0, 80) + "'"));
+  for (const nlohmann::json& t : j) n.tags.push_back(t.get<std::string>());
+  return n;
+}
+
+}  // namespace
+
+void ExperimentDb::set_run_notes(int64_t run_id, const std::string& note, const std::vector<std::string>& tags) {
+  impl_->require_writable("write a run's notes");
+  if (note.size() > kMaxRunNoteBytes)
+    throw BadInput(file_message(path(), "note of run " + std::to_string(run_id) + ": " + std::to_string(note.size()) +
+                                            " bytes, at most " + std::to_string(kMaxRunNoteBytes)));
+  const std::vector<std::string> clean = normalize_run_tags(tags);
+  Transaction tx(impl_->db, TxnMode::Immediate);
+  impl_->require_run(run_id);
+  if (note.empty() && clean.empty()) {
+    StatementScope d(impl_->stmt("DELETE FROM run_notes WHERE run_id = ?"));
+    d->bind(1, run_id).run();
+  } else {
+    StatementScope s(impl_->stmt(
+        "INSERT INTO run_notes(run_id, note, tags_json, updated_at) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT(run_id) DO UPDATE SET note = excluded.note, tags_json = excluded.tags_json, "
+        "updated_at = excluded.updated_at"));
+    s->bind(1, run_id).bind(2, note).bind(3, nlohmann::json(clean).dump()).bind(4, unix_now()).run();
+  }
+  tx.commit();
+}
+
+RunNotes ExperimentDb::get_run_notes(int64_t run_id) const {
+  impl_->require_run(run_id);
+  StatementScope s(impl_->stmt("SELECT run_id, note, tags_json, updated_at FROM run_notes WHERE run_id = ?"));
+  s->bind(1, run_id);
+  if (!s->step()) {
+    RunNotes empty;
+    empty.run_id = run_id;
+    return empty;
+  }
+  return read_notes(*s, path());
+}
+
+std::vector<RunNotes> ExperimentDb::list_run_notes() const {
+  std::vector<RunNotes> out;
+  StatementScope s(impl_->stmt("SELECT run_id, note, tags_json, updated_at FROM run_notes ORDER BY run_id"));
+  while (s->step()) out.push_back(read_notes(*s, path()));
+  return out;
+}
+
+int ExperimentDb::upgrade_if_older(const std::string& path) {
+  int version = 0;
+  int64_t app = 0;
+  {
+    Database probe(path, OpenMode::ReadOnly);
+    version = read_schema_version(probe);
+    Statement s(probe, "PRAGMA application_id");
+    app = s.step() ? s.column_int64(0) : 0;
+  }
+  // Only our own files (schema v1 sets the application id): another program's database that
+  // happens to carry a small user_version is never written to.
+  if (app != kWarpApplicationId) return 0;
+  if (version < 1 || version >= latest_schema_version()) return version;
+  return ExperimentDb::open(path).schema_version();
+}
+
 }  // namespace warp

@@ -7,6 +7,7 @@
 //   metrics      (run, step, key, value, wall time); ids only grow, so viewers read "rows since id N"
 //   checkpoints  files written or imported: path, step, sha256, kind, metadata
 //   worker_jobs  scheduler (Slurm) jobs of warp run's workers: job id, node, state, exit code
+//   run_notes    people's notes and tags on runs (the desktop app writes them)
 //
 // Writers batch their writes in BEGIN IMMEDIATE transactions (one per metrics batch); readers open
 // the file read-only and never block writers. Each process (and each thread) opens its own
@@ -118,6 +119,23 @@ class ExperimentDb {
                          std::optional<int> exit_code);
   // A driver's worker jobs by id (submission order).
   std::vector<WorkerJobRecord> list_worker_jobs(int64_t driver_run_id) const;
+
+  // --- notes and tags on runs (schema v6)
+  // Replaces the run's note and tags (tags through normalize_run_tags); an empty note with no tags
+  // deletes the row. BadInput when the run is unknown, the note is over kMaxRunNoteBytes or a tag is
+  // refused; nothing is written then.
+  void set_run_notes(int64_t run_id, const std::string& note, const std::vector<std::string>& tags);
+  // The run's note and tags; empty (updated_at 0) when none were written. BadInput when the run is
+  // unknown or the stored tags are not a JSON array of strings (naming the run and the column).
+  RunNotes get_run_notes(int64_t run_id) const;
+  // Every run's notes that were written, by run id (BadInput as get_run_notes).
+  std::vector<RunNotes> list_run_notes() const;
+
+  // Opens the file once for writing to migrate it when its schema is older than this program's
+  // (1 <= version < latest); returns the version it is at afterwards, 0 for a file that is not
+  // (yet) an experiment database (no WARP application_id), which is left untouched. Read-only viewers call it before
+  // opening: they refuse an older schema.
+  static int upgrade_if_older(const std::string& path);
 
  private:
   struct Impl;

@@ -22,7 +22,7 @@
 // the byte offset and the seq, and imports nothing past it.
 //
 // Import (import_journal): in one BEGIN IMMEDIATE transaction per batch, it reads the journal's
-// imported offset and seq from journal_imports (schema v6), applies the next complete records and
+// imported offset and seq from journal_imports (schema v7), applies the next complete records and
 // stores the new offset and seq, then commits. The rows and the offset commit together, so an
 // importer killed at any moment (even -9) and started again imports every record exactly once; two
 // importers at once serialize on the write lock and never import a record twice.

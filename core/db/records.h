@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace warp {
 
@@ -129,5 +130,24 @@ struct WorkerJobRecord : WorkerJobSpec {
   double submitted_at = 0;
   double updated_at = 0;
 };
+
+// A run's note and tags (schema v6, table run_notes): written by people (the desktop app's Notes
+// and tags dialog), never by the run itself. One row per run at most.
+struct RunNotes {
+  int64_t run_id = 0;
+  std::string note;               // free text, at most kMaxRunNoteBytes
+  std::vector<std::string> tags;  // in the order given, each once
+  double updated_at = 0;          // unix seconds of the last change; 0: never written
+};
+
+constexpr size_t kMaxRunNoteBytes = 65536;
+constexpr size_t kMaxRunTagBytes = 64;
+
+// The tags as stored: each trimmed of blanks; BadInput naming the tag when one is empty, longer
+// than kMaxRunTagBytes, or holds a comma or a control character; exact duplicates dropped (the
+// first kept).
+std::vector<std::string> normalize_run_tags(const std::vector<std::string>& tags);
+// Tags typed as text: split at commas, empty pieces dropped, then normalize_run_tags.
+std::vector<std::string> parse_run_tags(const std::string& text);
 
 }  // namespace warp

@@ -173,12 +173,28 @@ Migration schema_v5() {
   return m;
 }
 
-// Schema v6: how far the importer of worker journals got in each journal (db/journal.h,
-// docs/formats.md "Worker journals"): updated in the same transaction as the rows it imported, so an
-// import killed at any moment loses and duplicates nothing.
+// Schema v6: people's notes and tags on runs (ExperimentDb::set_run_notes), written by the desktop
+// app, never by the runs: one row per run, the tags a JSON array of strings in the order given.
 Migration schema_v6() {
   Migration m;
   m.version = 6;
+  m.description = "run_notes (notes and tags on runs)";
+  m.statements = {
+      R"(CREATE TABLE run_notes(
+           run_id     INTEGER PRIMARY KEY REFERENCES runs(id),
+           note       TEXT NOT NULL DEFAULT '',
+           tags_json  TEXT NOT NULL DEFAULT '[]',
+           updated_at REAL NOT NULL))",
+  };
+  return m;
+}
+
+// Schema v7: how far the importer of worker journals got in each journal (db/journal.h,
+// docs/formats.md "Worker journals"): updated in the same transaction as the rows it imported, so an
+// import killed at any moment loses and duplicates nothing.
+Migration schema_v7() {
+  Migration m;
+  m.version = 7;
   m.description = "journal_imports (worker journals imported into the database)";
   m.statements = {
       R"(CREATE TABLE journal_imports(
@@ -192,7 +208,7 @@ Migration schema_v6() {
 
 // Migrations in order; a new schema version is one more function appended here.
 std::vector<Migration> build_migrations() {
-  return {schema_v1(), schema_v2(), schema_v3(), schema_v4(), schema_v5(), schema_v6()};
+  return {schema_v1(), schema_v2(), schema_v3(), schema_v4(), schema_v5(), schema_v6(), schema_v7()};
 }
 
 void validate_list(const std::vector<Migration>& migrations) {

@@ -1,8 +1,13 @@
 // MetricsPanel fed by a MetricsFollower over a real database: one graph per selected run holding
 // exactly the run's series for each plot's key, the key picker listing the runs' keys, and
 // coalesced replots (a burst of 1000 rows, polled one by one, replots a handful of times).
+#include <QCheckBox>
 #include <QComboBox>
+#include <tuple>
+
 #include <QElapsedTimer>
+#include <QLabel>
+#include <QMouseEvent>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -26,6 +31,19 @@ QVector<double> valuesOf(QCPGraph* g) {
   return out;
 }
 
+// Rows with explicit wall times: (step, value, wall time).
+void appendTimed(warp::ExperimentDb& db, int64_t run, const std::string& key,
+                 const std::vector<std::tuple<int64_t, double, double>>& points) {
+  std::vector<warp::MetricRow> rows;
+  for (const auto& [step, value, wall] : points) rows.emplace_back(step, key, value, wall);
+  db.append_metrics(run, rows);
+}
+
+void setStartedAt(warp::ExperimentDb& db, int64_t run, double t) {
+  warp::Statement s(db.database(), "UPDATE runs SET started_at = ? WHERE id = ?");
+  s.bind(1, t).bind(2, run).run();
+}
+
 int plotIndex(const MetricsPanel& panel, const QString& key) {
   for (int i = 0; i < panel.plotCount(); ++i)
     if (panel.plotKey(i) == key) return i;
@@ -42,6 +60,10 @@ class TestMetricsPanel : public QObject {
   void graphsHoldTheSeries();
   void keyPicker();
   void replotsCoalesced();
+  void wallTimeAxis();
+  void logScaleSkipsNonPositive();
+  void tracerText();
+  void tracerFollowsMouse();
 };
 
 void TestMetricsPanel::graphsHoldTheSeries_data() {
@@ -163,6 +185,161 @@ void TestMetricsPanel::replotsCoalesced() {
            qPrintable(QStringLiteral("%1 replots in %2 ms").arg(replots.count()).arg(ms)));
   QCOMPARE(reward->graph(0)->data()->size(), 1000);
   QCOMPARE(reward->graph(0)->data()->at(999)->value, 1.0);
+}
+
+void TestMetricsPanel::wallTimeAxis() {
+  QTemporaryDir tmp;
+  const QString dir = guitest::makeExperimentFolder(tmp);
+  warp::ExperimentDb db = warp::ExperimentDb::open(guitest::dbPath(dir));
+  const int64_t a = guitest::createLiveRun(db, "a");
+  const int64_t b = guitest::createLiveRun(db, "b");
+  setStartedAt(db, a, 1000.0);
+  appendTimed(db, a, "train/reward", {{0, 1.0, 1010.0}, {5, 2.0, 1025.5}, {9, 3.0, 1100.0}});
+  // b's rows arrive first for another key: its origin without a start is its earliest row, any key.
+  appendTimed(db, b, "train/gold", {{0, 0.0, 1990.0}});
+  appendTimed(db, b, "train/reward", {{0, 4.0, 2000.0}, {1, 5.0, 2060.0}});
+  MetricsFollower follower;
+  follower.open(QString::fromStdString(guitest::dbPath(dir)));
+  follower.poll();
+  MetricsPanel panel;
+  panel.resize(900, 600);
+  panel.setFollower(&follower);
+  // a with the database's start, b without one (NaN): b's origin is its first metric's wall time.
+  panel.setRuns({RunRef{a, "a", "train", 1000.0}, RunRef{b, "b", "train"}});
+  const int p = plotIndex(panel, "train/reward");
+  QCustomPlot* plot = panel.plot(p);
+  QTRY_COMPARE(keysOf(plot->graph(0)), (QVector<double>{0, 5, 9}));
+  // The combo switches the axis: x = each row's wall time minus the run's start.
+  panel.xAxisPicker()->setCurrentIndex(1);
+  QCOMPARE(panel.xAxis(), MetricsPanel::XAxis::WallTime);
+  QTRY_COMPARE(keysOf(plot->graph(0)), (QVector<double>{10.0, 25.5, 100.0}));
+  QCOMPARE(valuesOf(plot->graph(0)), (QVector<double>{1.0, 2.0, 3.0}));
+  QCOMPARE(keysOf(plot->graph(1)), (QVector<double>{10.0, 70.0}));
+  QVERIFY(qSharedPointerDynamicCast<QCPAxisTickerTime>(plot->xAxis->ticker()));
+  QVERIFY(plot->xAxis->label().contains("h:mm:ss"));
+  const MetricSeries* s = follower.series(a, "train/reward");
+  QVERIFY(s);
+  QCOMPARE(MetricsPanel::xValues(*s, MetricsPanel::XAxis::WallTime, 1000.0), (QVector<double>{10.0, 25.5, 100.0}));
+  QCOMPARE(MetricsPanel::xValues(*s, MetricsPanel::XAxis::Step, 1000.0), (QVector<double>{0, 5, 9}));
+  // Back to steps.
+  panel.setXAxis(MetricsPanel::XAxis::Step);
+  QCOMPARE(panel.xAxisPicker()->currentIndex(), 0);
+  QTRY_COMPARE(keysOf(plot->graph(0)), (QVector<double>{0, 5, 9}));
+  QVERIFY(!qSharedPointerDynamicCast<QCPAxisTickerTime>(plot->xAxis->ticker()));
+}
+
+void TestMetricsPanel::logScaleSkipsNonPositive() {
+  QTemporaryDir tmp;
+  const QString dir = guitest::makeExperimentFolder(tmp);
+  warp::ExperimentDb db = warp::ExperimentDb::open(guitest::dbPath(dir));
+  const int64_t a = guitest::createLiveRun(db, "a");
+  guitest::appendSeries(db, a, "train/kl_sft", {{0, -1.0}, {1, 0.0}, {2, 0.5}, {3, 2.0}});
+  MetricsFollower follower;
+  follower.open(QString::fromStdString(guitest::dbPath(dir)));
+  follower.poll();
+  MetricsPanel panel;
+  panel.resize(900, 600);
+  panel.setFollower(&follower);
+  panel.setRuns({RunRef{a, "a", "train"}});
+  const int p = plotIndex(panel, "train/kl_sft");
+  QCustomPlot* plot = panel.plot(p);
+  QTRY_COMPARE(keysOf(plot->graph(0)).size(), 4);
+  panel.logYCheck()->setChecked(true);
+  QVERIFY(panel.logY());
+  QTRY_COMPARE(keysOf(plot->graph(0)), (QVector<double>{2, 3}));
+  QCOMPARE(valuesOf(plot->graph(0)), (QVector<double>{0.5, 2.0}));
+  QCOMPARE(plot->yAxis->scaleType(), QCPAxis::stLogarithmic);
+  QVERIFY(plot->yAxis->range().lower > 0);
+  QVERIFY(plot->yAxis->range().contains(0.5) && plot->yAxis->range().contains(2.0));
+  QCOMPARE(panel.skippedNonPositive(p), 2);
+  QVERIFY2(plot->toolTip().contains("2 values") && plot->toolTip().contains("train/kl_sft"), qPrintable(plot->toolTip()));
+  QVERIFY(!panel.logNote()->isHidden());
+  QCOMPARE(panel.logNote()->text(), QStringLiteral("2 values ≤ 0 not drawn"));
+  // With smoothing over all raw values: s = (-1, -1/3, 1/7, 17/15); the non-positive ones left out.
+  panel.setSmoothing(0.5);
+  QCOMPARE(plot->graphCount(), 2);
+  QTRY_COMPARE(keysOf(plot->graph(1)), (QVector<double>{2, 3}));
+  QCOMPARE(valuesOf(plot->graph(1)).size(), 2);
+  QVERIFY(std::abs(valuesOf(plot->graph(1))[0] - 1.0 / 7.0) < 1e-12);
+  QVERIFY(std::abs(valuesOf(plot->graph(1))[1] - 17.0 / 15.0) < 1e-12);
+  // All of it non-positive: nothing drawn, no crash.
+  const int64_t b = guitest::createLiveRun(db, "b");
+  guitest::appendSeries(db, b, "train/kl_sft", {{0, -3.0}, {1, 0.0}});
+  follower.poll();
+  panel.setRuns({RunRef{b, "b", "train"}});
+  QTRY_COMPARE(panel.skippedNonPositive(p), 2);
+  QVERIFY(plot->graph(0)->data()->isEmpty());
+  // Linear again: every point back, nothing skipped, the note gone.
+  panel.setLogY(false);
+  QVERIFY(!panel.logYCheck()->isChecked());
+  QTRY_COMPARE(keysOf(plot->graph(0)), (QVector<double>{0, 1}));
+  QCOMPARE(panel.skippedNonPositive(p), 0);
+  QCOMPARE(plot->yAxis->scaleType(), QCPAxis::stLinear);
+  QVERIFY(panel.logNote()->isHidden());
+  QVERIFY(plot->toolTip().isEmpty());
+}
+
+void TestMetricsPanel::tracerText() {
+  QTemporaryDir tmp;
+  const QString dir = guitest::makeExperimentFolder(tmp);
+  warp::ExperimentDb db = warp::ExperimentDb::open(guitest::dbPath(dir));
+  const int64_t a = guitest::createLiveRun(db, "a");
+  const int64_t b = guitest::createLiveRun(db, "b");
+  setStartedAt(db, a, 100.0);
+  setStartedAt(db, b, 100.0);
+  appendTimed(db, a, "train/reward", {{0, 1.0, 100.0}, {10, 2.0, 125.0}, {20, 3.0, 3825.0}});
+  appendTimed(db, b, "train/reward", {{0, 5.0, 101.0}, {10, 6.0, 131.0}});
+  MetricsFollower follower;
+  follower.open(QString::fromStdString(guitest::dbPath(dir)));
+  follower.poll();
+  MetricsPanel panel;
+  panel.setFollower(&follower);
+  panel.setRuns({RunRef{a, "a", "train", 100.0}, RunRef{b, "b", "train", 100.0}});
+  const int p = plotIndex(panel, "train/reward");
+  QCOMPARE(panel.tracerText(p, 11.0), QStringLiteral("step 10\na: 2\nb: 6"));
+  // Past b's last point: b's nearest point is named with its own step.
+  QCOMPARE(panel.tracerText(p, 19.0), QStringLiteral("step 20\na: 3\nb: 6 · step 10"));
+  // Smoothed (w = 0.5) first, raw in parentheses: a at step 10 is (0.25 + 1) / 0.75 = 1.6667.
+  panel.setSmoothing(0.5);
+  QCOMPARE(panel.tracerText(p, 10.0), QStringLiteral("step 10\na: 1.6667 (raw 2)\nb: 5.6667 (raw 6)"));
+  panel.setSmoothing(0.0);
+  // Wall time: seconds since the start as h:mm:ss.
+  panel.setXAxis(MetricsPanel::XAxis::WallTime);
+  QCOMPARE(panel.tracerText(p, 3700.0), QStringLiteral("time 1:02:05\na: 3\nb: 6 · time 0:00:31"));
+  QCOMPARE(panel.tracerText(p, 24.0), QStringLiteral("time 0:00:25\na: 2\nb: 6 · time 0:00:31"));
+  // A plot whose key no run has: no text.
+  QVERIFY(panel.tracerText(plotIndex(panel, "train/gold"), 10.0).isEmpty());
+}
+
+void TestMetricsPanel::tracerFollowsMouse() {
+  QTemporaryDir tmp;
+  const QString dir = guitest::makeExperimentFolder(tmp);
+  warp::ExperimentDb db = warp::ExperimentDb::open(guitest::dbPath(dir));
+  const int64_t a = guitest::createLiveRun(db, "a");
+  guitest::appendSeries(db, a, "train/reward", {{0, 1.0}, {10, 2.0}, {20, 3.0}});
+  MetricsFollower follower;
+  follower.open(QString::fromStdString(guitest::dbPath(dir)));
+  follower.poll();
+  MetricsPanel panel;
+  panel.resize(900, 600);
+  panel.setFollower(&follower);
+  panel.setRuns({RunRef{a, "a", "train"}});
+  panel.show();
+  QVERIFY(QTest::qWaitForWindowExposed(&panel));
+  const int p = plotIndex(panel, "train/reward");
+  QCustomPlot* plot = panel.plot(p);
+  QTRY_COMPARE(keysOf(plot->graph(0)).size(), 3);
+  QVERIFY(!panel.tracerLabel(p)->visible());
+  const int replotsBefore = panel.replotCount();
+  const QPointF at(plot->xAxis->coordToPixel(9.0), plot->axisRect()->center().y());
+  QMouseEvent move(QEvent::MouseMove, at, plot->mapToGlobal(at), Qt::NoButton, Qt::NoButton, Qt::NoModifier);
+  QApplication::sendEvent(plot, &move);
+  QVERIFY(panel.tracerLabel(p)->visible());
+  QCOMPARE(panel.tracerLabel(p)->text(), QStringLiteral("step 10\na: 2"));
+  QCOMPARE(panel.replotCount(), replotsBefore);  // the overlay only, not a data replot
+  QEvent leave(QEvent::Leave);
+  QApplication::sendEvent(plot, &leave);
+  QVERIFY(!panel.tracerLabel(p)->visible());
 }
 
 QTEST_MAIN(TestMetricsPanel)

@@ -209,7 +209,7 @@ void TestRunControl::workerStopStopsItsDriver() {
     for (int row = 0; row < model->rowCount(); ++row) {
       if (model->run(row).name == name) {
         window.runView()->selectionModel()->select(
-            model->index(row, 0), QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+            window.runView()->model()->index(row, 0), QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
         return true;
       }
     }
@@ -273,7 +273,7 @@ void TestRunControl::resumeAsksBeforeAnExternalReward() {
   for (int r = 0; r < model->rowCount(); ++r)
     if (model->run(r).name == "ext-1") row = r;
   QVERIFY(row >= 0);
-  window.runView()->selectionModel()->select(model->index(row, 0),
+  window.runView()->selectionModel()->select(window.runView()->model()->index(row, 0),
                                              QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
   QVERIFY(window.resumeAction()->isEnabled());
   window.resumeSelected();

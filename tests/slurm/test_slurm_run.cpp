@@ -302,7 +302,7 @@ TEST(SlurmRun, RequeuedTaskContinuesFromItsCheckpoint) {
   Args args = run_args(exp, steps, 1);
   args.push_back("--launcher");
   args.push_back("slurm");
-  WorkerProcess driver = WorkerProcess::start(WARP_EXE, args, exp + "/../run.log");
+  WorkerProcess driver = WorkerProcess::start(warp::test::env_path("WARP_EXE"), args, exp + "/../run.log");
   // Once worker 2 has written a resumable checkpoint and trains on: requeue its task.
   std::string job;
   int64_t ckpt_step = 0;

@@ -23,6 +23,7 @@ void MetricsFollower::close() {
   m_db.reset();
   m_series.clear();
   m_lastStep.clear();
+  m_firstWall.clear();
   m_lastId = 0;
   m_rowsRead = 0;
 }
@@ -58,6 +59,12 @@ std::optional<qint64> MetricsFollower::lastStep(qint64 runId) const {
   return it->second;
 }
 
+std::optional<double> MetricsFollower::firstWallTime(qint64 runId) const {
+  auto it = m_firstWall.find(runId);
+  if (it == m_firstWall.end()) return std::nullopt;
+  return it->second;
+}
+
 void MetricsFollower::poll() {
   if (!m_db) return;
   std::set<MetricSeriesKey> changed;
@@ -82,6 +89,8 @@ void MetricsFollower::poll() {
         s.wallTimes.append(r.wall_time);
         auto [it, inserted] = m_lastStep.emplace(r.run_id, r.step);
         if (!inserted) it->second = std::max(it->second, static_cast<qint64>(r.step));
+        auto [w, first] = m_firstWall.emplace(r.run_id, r.wall_time);
+        if (!first) w->second = std::min(w->second, r.wall_time);
         changed.insert(std::move(key));
         m_lastId = std::max<qint64>(m_lastId, r.id);
       }

@@ -70,6 +70,9 @@ class MetricsFollower : public QObject {
   QStringList keys(qint64 runId) const;
   // The largest step a run has logged (any key), none before its first metric.
   std::optional<qint64> lastStep(qint64 runId) const;
+  // The earliest wall time (unix seconds) of the run's rows read so far, any key; none before its
+  // first metric. The wall-time axis's origin for a run whose start the database lacks.
+  std::optional<double> firstWallTime(qint64 runId) const;
   // Id of the last row read (0 before any).
   qint64 lastId() const { return m_lastId; }
   // Rows read since open().
@@ -89,6 +92,7 @@ class MetricsFollower : public QObject {
   std::unique_ptr<warp::ExperimentDb> m_db;
   std::map<MetricSeriesKey, MetricSeries> m_series;
   std::map<qint64, qint64> m_lastStep;
+  std::map<qint64, double> m_firstWall;
   qint64 m_lastId = 0;
   qint64 m_rowsRead = 0;
   int m_maxRowsPerPoll = 100000;

@@ -3,11 +3,13 @@
 #include <algorithm>
 #include <cmath>
 #include <exception>
+#include <utility>
 
 #include <QBrush>
 #include <QColor>
 #include <QDateTime>
 #include <QFont>
+#include <QStringList>
 
 #include <nlohmann/json.hpp>
 
@@ -73,6 +75,8 @@ void RunListModel::open(const QString& dbPath) {
   beginResetModel();
   m_db = std::move(db);
   m_runs = std::move(runs);
+  m_notes.clear();
+  m_notes = readNotes();
   endResetModel();
   emit refreshed();
 }
@@ -81,6 +85,7 @@ void RunListModel::close() {
   beginResetModel();
   m_db.reset();
   m_runs.clear();
+  m_notes.clear();
   endResetModel();
 }
 
@@ -114,6 +119,23 @@ int RunListModel::rowOfRun(qint64 runId) const {
   return -1;
 }
 
+const warp::RunNotes& RunListModel::notes(qint64 runId) const {
+  static const warp::RunNotes kNone;
+  auto it = m_notes.find(runId);
+  return it == m_notes.end() ? kNone : it->second;
+}
+
+std::map<qint64, warp::RunNotes> RunListModel::readNotes() {
+  std::map<qint64, warp::RunNotes> out;
+  try {
+    for (warp::RunNotes& n : m_db->list_run_notes()) out.emplace(n.run_id, std::move(n));
+  } catch (const std::exception& e) {
+    emit readFailed(QString::fromUtf8(e.what()));
+    return m_notes;
+  }
+  return out;
+}
+
 int RunListModel::countWithStatus(warp::RunStatus status) const {
   int n = 0;
   for (const warp::RunRecord& r : m_runs) n += r.status == status;
@@ -129,6 +151,15 @@ void RunListModel::refresh() {
     emit readFailed(QString::fromUtf8(e.what()));
     return;
   }
+  // The notes first: rows inserted below are read by views at once.
+  const std::map<qint64, warp::RunNotes> oldNotes = std::exchange(m_notes, readNotes());
+  auto notesDiffer = [&](qint64 id) {
+    auto a = oldNotes.find(id);
+    auto b = m_notes.find(id);
+    const bool hasA = a != oldNotes.end(), hasB = b != m_notes.end();
+    if (hasA != hasB) return true;
+    return hasA && (a->second.note != b->second.note || a->second.tags != b->second.tags);
+  };
   // Both lists are by id: walk them together. Rows of runs gone from the database are removed,
   // rows of the same run updated cell by cell, new runs inserted where their id sorts.
   size_t row = 0, k = 0;
@@ -153,6 +184,10 @@ void RunListModel::refresh() {
         if (!differs(m_runs[row], fresh[k], c)) continue;
         if (firstChanged < 0) firstChanged = c;
         lastChanged = c;
+      }
+      if (notesDiffer(fresh[k].id)) {  // the tags cell, and the note in the name's tooltip
+        firstChanged = Name;
+        lastChanged = std::max(lastChanged, static_cast<int>(Tags));
       }
       m_runs[row] = std::move(fresh[k]);
       if (firstChanged >= 0) {
@@ -201,6 +236,12 @@ QVariant RunListModel::displayData(const warp::RunRecord& r, int column) const {
       if (std::isnan(end) && r.heartbeat_at) end = *r.heartbeat_at;
       return std::isnan(end) ? QVariant() : QVariant(formatDuration(end - *r.started_at));
     }
+    case Tags: {
+      const warp::RunNotes& n = notes(r.id);
+      QStringList tags;
+      for (const std::string& t : n.tags) tags << QString::fromStdString(t);
+      return tags.isEmpty() ? QVariant() : QVariant(tags.join(QStringLiteral(", ")));
+    }
     case Message:
       if (r.presumed_crashed && r.message.empty())
         return tr("process gone (pid %1), no heartbeat for over %2 s")
@@ -239,6 +280,8 @@ QVariant RunListModel::data(const QModelIndex& index, int role) const {
   switch (role) {
     case Qt::DisplayRole: return displayData(r, index.column());
     case Qt::ToolTipRole:
+      if ((index.column() == Name || index.column() == Tags) && !notes(r.id).note.empty())
+        return QString::fromStdString(notes(r.id).note);
       if (index.column() == Started && r.started_at)
         return QDateTime::fromMSecsSinceEpoch(static_cast<qint64>(*r.started_at * 1000.0))
             .toString(QStringLiteral("yyyy-MM-dd hh:mm:ss t"));
@@ -266,6 +309,12 @@ QVariant RunListModel::data(const QModelIndex& index, int role) const {
       return QVariant();
     case RunIdRole: return static_cast<qlonglong>(r.id);
     case StatusRole: return QString::fromLatin1(warp::to_string(r.status));
+    case TagsRole: {
+      QStringList tags;
+      for (const std::string& t : notes(r.id).tags) tags << QString::fromStdString(t);
+      return tags;
+    }
+    case NoteRole: return QString::fromStdString(notes(r.id).note);
   }
   return QVariant();
 }
@@ -281,6 +330,7 @@ QVariant RunListModel::headerData(int section, Qt::Orientation orientation, int 
     case Progress: return tr("Progress");
     case Started: return tr("Started");
     case Elapsed: return tr("Elapsed");
+    case Tags: return tr("Tags");
     case Message: return tr("Message");
   }
   return QVariant();

@@ -10,9 +10,11 @@
 // MetricsFollower when one is set), progress (step / total steps of the run's stored settings with
 // the percentage, and while running the estimated time left, as the CLI's progress line: "15/30 50%
 // ETA 0:00:12"; for sft, rm and train runs), started (local time), elapsed (h:mm:ss; to now while
-// running), message.
+// running), tags (the run's tags, comma-separated; schema v6 run_notes, read with the runs each
+// refresh; the note is the name's and the tags' tooltip), message.
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -32,9 +34,10 @@ class RunListModel : public QAbstractTableModel {
   Q_OBJECT
 
  public:
-  enum Column { Name, Kind, Status, Iteration, Step, Progress, Started, Elapsed, Message, ColumnCount };
-  // Extra data roles: the run id (qint64) and the status text ("running", "crashed", ...).
-  enum Role { RunIdRole = Qt::UserRole + 1, StatusRole };
+  enum Column { Name, Kind, Status, Iteration, Step, Progress, Started, Elapsed, Tags, Message, ColumnCount };
+  // Extra data roles: the run id (qint64), the status text ("running", "crashed", ...), the tags
+  // (QStringList) and the note (QString).
+  enum Role { RunIdRole = Qt::UserRole + 1, StatusRole, TagsRole, NoteRole };
 
   explicit RunListModel(QObject* parent = nullptr);
   ~RunListModel() override;
@@ -55,6 +58,8 @@ class RunListModel : public QAbstractTableModel {
   void setMetricsFollower(MetricsFollower* follower);
 
   const warp::RunRecord& run(int row) const { return m_runs.at(static_cast<size_t>(row)); }
+  // The run's note and tags as last read (empty when none were written).
+  const warp::RunNotes& notes(qint64 runId) const;
   // The run's total steps from its stored settings (config_json: "sft", "rm" or "rl" .steps by
   // kind); 0 when the kind has none or the settings do not say.
   static qint64 totalSteps(const warp::RunRecord& run);
@@ -82,9 +87,13 @@ class RunListModel : public QAbstractTableModel {
  private:
   QVariant displayData(const warp::RunRecord& run, int column) const;
   void stepsChanged();
+  // Every run's notes from m_db; on a read failure (a stored tags_json that is not an array of
+  // strings, the database busy) `readFailed` and the notes read before.
+  std::map<qint64, warp::RunNotes> readNotes();
 
   std::unique_ptr<warp::ExperimentDb> m_db;
   std::vector<warp::RunRecord> m_runs;  // by id
+  std::map<qint64, warp::RunNotes> m_notes;
   double m_staleAfter;
   QPointer<MetricsFollower> m_follower;
   QTimer m_timer;

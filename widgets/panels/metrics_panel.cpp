@@ -2,11 +2,15 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
+#include <QCheckBox>
 #include <QComboBox>
+#include <QEvent>
 #include <QGridLayout>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QMouseEvent>
 #include <QSignalBlocker>
 #include <QSlider>
 #include <QVBoxLayout>
@@ -74,8 +78,28 @@ QCustomPlot* makePlot(QWidget* parent) {
   }
   plot->xAxis->setLabel(QObject::tr("step"));
   plot->axisRect()->setupFullAxesBox(false);
+  // The tracer's items live on QCustomPlot's buffered "overlay" layer: following the mouse redraws only it.
+  plot->layer(QStringLiteral("overlay"))->setMode(QCPLayer::lmBuffered);
+  plot->setMouseTracking(true);
   return plot;
 }
+
+// Index of the value of `xs` nearest to x (the first of equals); -1 for none.
+int nearestIndex(const QVector<double>& xs, double x) {
+  int best = -1;
+  double bestDist = 0;
+  for (int i = 0; i < xs.size(); ++i) {
+    const double d = std::abs(xs[i] - x);
+    if (!std::isfinite(d)) continue;
+    if (best < 0 || d < bestDist) {
+      best = i;
+      bestDist = d;
+    }
+  }
+  return best;
+}
+
+QString formatValue(double v) { return QString::number(v, 'g', 5); }
 
 }  // namespace
 
@@ -103,10 +127,30 @@ MetricsPanel::MetricsPanel(QWidget* parent) : QWidget(parent) {
     label->setBuddy(m_smoothingSlider);
     m_smoothingValue = new QLabel(QStringLiteral("0.00"), this);
     m_smoothingValue->setMinimumWidth(m_smoothingValue->fontMetrics().horizontalAdvance(QStringLiteral("0.000")));
+    // The x axis (step or wall time) and the log scale of the y axes.
+    auto* xLabel = new QLabel(tr("&X axis:"), this);
+    m_xAxisPicker = new QComboBox(this);
+    m_xAxisPicker->addItem(tr("Step"));
+    m_xAxisPicker->addItem(tr("Wall time"));
+    m_xAxisPicker->setToolTip(tr("Plot against the step or the wall time since each run's start (h:mm:ss)"));
+    xLabel->setBuddy(m_xAxisPicker);
+    m_logYCheck = new QCheckBox(tr("&Log y"), this);
+    m_logYCheck->setToolTip(tr("Logarithmic y axes; values ≤ 0 cannot be drawn on them and are left out"));
+    m_logNote = new QLabel(this);
+    m_logNote->setStyleSheet(QStringLiteral("color: #d55e00;"));
+    m_logNote->hide();
+    top->addWidget(xLabel);
+    top->addWidget(m_xAxisPicker);
+    top->addWidget(m_logYCheck);
+    top->addWidget(m_logNote);
+    top->addSpacing(12);
     top->addWidget(label);
     top->addWidget(m_smoothingSlider);
     top->addWidget(m_smoothingValue);
     outer->addLayout(top);
+    connect(m_xAxisPicker, &QComboBox::currentIndexChanged, this,
+            [this](int i) { setXAxis(i == 1 ? XAxis::WallTime : XAxis::Step); });
+    connect(m_logYCheck, &QCheckBox::toggled, this, &MetricsPanel::setLogY);
     connect(m_smoothingSlider, &QSlider::valueChanged, this, [this](int v) {
       const double w = v / 100.0;
       if (w == m_smoothing) return;
@@ -160,6 +204,17 @@ MetricsPanel::MetricsPanel(QWidget* parent) : QWidget(parent) {
       m_plots.last().key = key;
       m_dirty.insert(m_plots.size() - 1);
       scheduleFlush();
+    });
+  }
+
+  for (int p = 0; p < m_plots.size(); ++p) {
+    QCustomPlot* plot = m_plots[p].plot;
+    plot->installEventFilter(this);  // Leave hides the tracer
+    connect(plot, &QCustomPlot::mouseMove, this, [this, p, plot](QMouseEvent* e) {
+      if (plot->axisRect()->rect().contains(e->pos()))
+        showTracer(p, plot->xAxis->pixelToCoord(e->pos().x()));
+      else
+        hideTracer(p);
     });
   }
 
@@ -238,6 +293,7 @@ void MetricsPanel::rebuildGraphs() {
   m_legend->setVisible(!m_runs.isEmpty());
   for (int p = 0; p < m_plots.size(); ++p) {
     QCustomPlot* plot = m_plots[p].plot;
+    plot->clearItems();  // the tracer, tied to the graphs
     plot->clearGraphs();
     const bool smooth = m_smoothing > 0.0;
     for (int r = 0; r < m_runs.size(); ++r) {
@@ -255,6 +311,45 @@ void MetricsPanel::rebuildGraphs() {
         graph->setPen(QPen(QColor(QString::fromStdString(warp::palette_color(r))), 1.6));
         graph->setAdaptiveSampling(true);
       }
+    }
+    {
+      // The tracer: a vertical line, a dot on each run's (smoothed) curve, the label; hidden until
+      // the mouse comes.
+      PlotSlot& slot = m_plots[p];
+      QCPLayer* overlay = plot->layer(QStringLiteral("overlay"));
+      slot.tracerLine = new QCPItemStraightLine(plot);
+      slot.tracerLine->setLayer(overlay);
+      slot.tracerLine->setPen(QPen(palette().color(QPalette::Mid), 0, Qt::DashLine));
+      slot.tracerLine->point1->setTypeY(QCPItemPosition::ptAxisRectRatio);
+      slot.tracerLine->point2->setTypeY(QCPItemPosition::ptAxisRectRatio);
+      slot.tracerLine->setVisible(false);
+      slot.tracerDots.clear();
+      for (int r = 0; r < m_runs.size(); ++r) {
+        auto* dot = new QCPItemTracer(plot);
+        dot->setLayer(overlay);
+        dot->setInterpolating(false);  // its graph is set while shown (an idle tracer reads no data)
+        dot->setStyle(QCPItemTracer::tsCircle);
+        dot->setSize(6);
+        const QColor colour(QString::fromStdString(warp::palette_color(r)));
+        dot->setPen(QPen(colour, 1.2));
+        dot->setBrush(colour);
+        dot->setVisible(false);
+        slot.tracerDots.append(dot);
+      }
+      slot.tracerLabel = new QCPItemText(plot);
+      slot.tracerLabel->setLayer(overlay);
+      slot.tracerLabel->position->setType(QCPItemPosition::ptAxisRectRatio);
+      slot.tracerLabel->setTextAlignment(Qt::AlignLeft);
+      slot.tracerLabel->setPadding(QMargins(4, 2, 4, 2));
+      slot.tracerLabel->setColor(palette().color(QPalette::ToolTipText));
+      QColor bg = palette().color(QPalette::ToolTipBase);
+      bg.setAlpha(225);
+      slot.tracerLabel->setBrush(bg);
+      slot.tracerLabel->setPen(QPen(palette().color(QPalette::Mid), 0));
+      QFont small = plot->font();
+      small.setPointSizeF(8.0);
+      slot.tracerLabel->setFont(small);
+      slot.tracerLabel->setVisible(false);
     }
     m_dirty.insert(p);
   }
@@ -303,25 +398,238 @@ void MetricsPanel::fillPlot(PlotSlot& slot) {
   bool any = false;
   const int n = static_cast<int>(m_runs.size());
   const bool smooth = m_smoothing > 0.0 && plot->graphCount() == 2 * n;
+  slot.skipped = 0;
   for (int r = 0; r < n && r < plot->graphCount(); ++r) {
     const MetricSeries* s = m_follower ? m_follower->series(m_runs[r].id, slot.key) : nullptr;
-    if (s) {
-      plot->graph(r)->setData(s->steps, s->values, true);
-      if (smooth) plot->graph(n + r)->setData(s->steps, debiasedEma(s->values, m_smoothing), true);
-      any = any || !s->steps.isEmpty();
-    } else {
+    if (!s) {
       plot->graph(r)->data()->clear();
       if (smooth) plot->graph(n + r)->data()->clear();
+      continue;
     }
+    const QVector<double> xs = xValues(*s, m_xAxis, runStart(m_runs[r]));
+    // Steps come sorted; wall times almost always, but a clock set back must not scramble a curve.
+    const bool sorted = m_xAxis == XAxis::Step;
+    QVector<double> smoothed;
+    if (smooth) smoothed = debiasedEma(s->values, m_smoothing);  // over every raw value, as drawn linear
+    if (!m_logY) {
+      plot->graph(r)->setData(xs, s->values, sorted);
+      if (smooth) plot->graph(n + r)->setData(xs, smoothed, sorted);
+    } else {
+      // Log scale: values <= 0 have no place; leave them out (NaN stays a gap) and count them.
+      QVector<double> rx, ry, sx, sy;
+      for (int i = 0; i < xs.size(); ++i) {
+        const double v = s->values[i];
+        if (v <= 0) {
+          ++slot.skipped;
+        } else {
+          rx.append(xs[i]);
+          ry.append(v);
+        }
+        if (smooth && !(smoothed[i] <= 0)) {
+          sx.append(xs[i]);
+          sy.append(smoothed[i]);
+        }
+      }
+      plot->graph(r)->setData(rx, ry, sorted);
+      if (smooth) plot->graph(n + r)->setData(sx, sy, sorted);
+    }
+    any = any || !plot->graph(r)->data()->isEmpty();
   }
+  applyAxes(slot);
   if (any) {
     plot->rescaleAxes();
-    // A little room around the curves, as in the report's figures.
+    // A little room around the curves, as in the report's figures (in decades on the log scale).
     QCPRange y = plot->yAxis->range();
-    const double pad = y.size() > 0 ? 0.05 * y.size() : (y.center() != 0 ? 0.1 * std::abs(y.center()) : 1.0);
-    plot->yAxis->setRange(y.lower - pad, y.upper + pad);
+    if (m_logY && y.lower > 0) {
+      const double span = std::log10(y.upper / y.lower);
+      const double pad = span > 0 ? 0.05 * span : 0.5;
+      plot->yAxis->setRange(y.lower / std::pow(10.0, pad), y.upper * std::pow(10.0, pad));
+    } else if (!m_logY) {
+      const double pad = y.size() > 0 ? 0.05 * y.size() : (y.center() != 0 ? 0.1 * std::abs(y.center()) : 1.0);
+      plot->yAxis->setRange(y.lower - pad, y.upper + pad);
+    }
   }
   plot->yAxis->setLabel(slot.key);
+  plot->setToolTip(slot.skipped > 0 ? tr("Log scale: %1 values ≤ 0 of %2 are not drawn").arg(slot.skipped).arg(slot.key)
+                                    : QString());
+  // A tracer on show follows the new data.
+  if (slot.tracerLabel && slot.tracerLabel->visible()) {
+    for (int p = 0; p < m_plots.size(); ++p)
+      if (&m_plots[p] == &slot) showTracer(p, slot.tracerX);
+  }
+}
+
+void MetricsPanel::applyAxes(PlotSlot& slot) {
+  QCustomPlot* plot = slot.plot;
+  const bool wall = m_xAxis == XAxis::WallTime;
+  if (wall != static_cast<bool>(qSharedPointerDynamicCast<QCPAxisTickerTime>(plot->xAxis->ticker()))) {
+    if (wall) {
+      auto ticker = QSharedPointer<QCPAxisTickerTime>::create();
+      ticker->setTimeFormat(QStringLiteral("%h:%m:%s"));
+      plot->xAxis->setTicker(ticker);
+      plot->xAxis->setLabel(tr("wall time since start (h:mm:ss)"));
+    } else {
+      plot->xAxis->setTicker(QSharedPointer<QCPAxisTicker>::create());
+      plot->xAxis->setLabel(QObject::tr("step"));
+    }
+  }
+  const QCPAxis::ScaleType scale = m_logY ? QCPAxis::stLogarithmic : QCPAxis::stLinear;
+  if (plot->yAxis->scaleType() != scale) {
+    plot->yAxis->setScaleType(scale);
+    if (m_logY)
+      plot->yAxis->setTicker(QSharedPointer<QCPAxisTickerLog>::create());
+    else
+      plot->yAxis->setTicker(QSharedPointer<QCPAxisTicker>::create());
+  }
+}
+
+QVector<double> MetricsPanel::xValues(const MetricSeries& series, XAxis axis, double runStart) {
+  if (axis == XAxis::Step) return series.steps;
+  QVector<double> out;
+  out.reserve(series.wallTimes.size());
+  for (double t : series.wallTimes) out.append(t - runStart);
+  return out;
+}
+
+double MetricsPanel::runStart(const RunRef& run) const {
+  if (std::isfinite(run.startedAt)) return run.startedAt;
+  if (m_follower)
+    if (std::optional<double> first = m_follower->firstWallTime(run.id)) return *first;
+  return std::numeric_limits<double>::quiet_NaN();
+}
+
+void MetricsPanel::setXAxis(XAxis axis) {
+  if (axis == m_xAxis) return;
+  m_xAxis = axis;
+  {
+    const QSignalBlocker block(m_xAxisPicker);
+    m_xAxisPicker->setCurrentIndex(axis == XAxis::WallTime ? 1 : 0);
+  }
+  for (int p = 0; p < m_plots.size(); ++p) {
+    hideTracer(p);
+    m_dirty.insert(p);
+  }
+  scheduleFlush();
+}
+
+void MetricsPanel::setLogY(bool on) {
+  if (on == m_logY) return;
+  m_logY = on;
+  {
+    const QSignalBlocker block(m_logYCheck);
+    m_logYCheck->setChecked(on);
+  }
+  for (int p = 0; p < m_plots.size(); ++p) m_dirty.insert(p);
+  scheduleFlush();
+}
+
+void MetricsPanel::updateLogNote() {
+  int skipped = 0;
+  for (const PlotSlot& slot : m_plots) skipped += slot.skipped;
+  m_logNote->setVisible(m_logY && skipped > 0);
+  m_logNote->setText(tr("%1 values ≤ 0 not drawn").arg(skipped));
+  m_logNote->setToolTip(tr("The logarithmic scale cannot show values ≤ 0; hover a plot to see how many of its values are left out"));
+}
+
+QString MetricsPanel::formatX(double x) const {
+  if (m_xAxis == XAxis::Step) return tr("step %1").arg(static_cast<qlonglong>(std::llround(x)));
+  const qint64 s = static_cast<qint64>(std::llround(x));
+  const qint64 a = std::abs(s);
+  return tr("time %1").arg(QStringLiteral("%1%2:%3:%4")
+                               .arg(s < 0 ? QStringLiteral("-") : QString())
+                               .arg(a / 3600)
+                               .arg((a / 60) % 60, 2, 10, QLatin1Char('0'))
+                               .arg(a % 60, 2, 10, QLatin1Char('0')));
+}
+
+QString MetricsPanel::tracerText(int plot, double x) const {
+  if (!m_follower || plot < 0 || plot >= m_plots.size()) return QString();
+  const QString& key = m_plots.at(plot).key;
+  const bool smooth = m_smoothing > 0.0;
+  QString header;
+  double headerX = 0;
+  QStringList lines;
+  for (const RunRef& run : m_runs) {
+    const MetricSeries* s = m_follower->series(run.id, key);
+    if (!s || s->values.isEmpty()) continue;
+    const QVector<double> xs = xValues(*s, m_xAxis, runStart(run));
+    const int i = nearestIndex(xs, x);
+    if (i < 0) continue;
+    if (header.isEmpty()) {
+      headerX = xs[i];
+      header = formatX(xs[i]);
+    }
+    QString line = run.name + QStringLiteral(": ");
+    if (smooth)
+      line += tr("%1 (raw %2)").arg(formatValue(debiasedEma(s->values, m_smoothing)[i]), formatValue(s->values[i]));
+    else
+      line += formatValue(s->values[i]);
+    if (xs[i] != headerX) line += QStringLiteral(" · ") + formatX(xs[i]);
+    lines << line;
+  }
+  if (header.isEmpty()) return QString();
+  return header + QLatin1Char('\n') + lines.join(QLatin1Char('\n'));
+}
+
+void MetricsPanel::showTracer(int p, double x) {
+  PlotSlot& slot = m_plots[p];
+  if (!slot.tracerLabel) return;
+  slot.tracerX = x;
+  const QString text = tracerText(p, x);
+  if (text.isEmpty()) {
+    hideTracer(p);
+    return;
+  }
+  // The line at the nearest point's x (the header's), the label on the side away from the mouse.
+  double snapped = x;
+  for (const RunRef& run : m_runs) {
+    const MetricSeries* s = m_follower ? m_follower->series(run.id, slot.key) : nullptr;
+    if (!s || s->values.isEmpty()) continue;
+    const QVector<double> xs = xValues(*s, m_xAxis, runStart(run));
+    const int i = nearestIndex(xs, x);
+    if (i >= 0) {
+      snapped = xs[i];
+      break;
+    }
+  }
+  slot.tracerLine->point1->setCoords(snapped, 0);
+  slot.tracerLine->point2->setCoords(snapped, 1);
+  slot.tracerLine->setVisible(true);
+  const int n = static_cast<int>(m_runs.size());
+  const bool smooth = slot.plot->graphCount() == 2 * n && n > 0;
+  for (int r = 0; r < slot.tracerDots.size(); ++r) {
+    QCPItemTracer* dot = slot.tracerDots[r];
+    QCPGraph* graph = r < slot.plot->graphCount() ? slot.plot->graph(smooth ? n + r : r) : nullptr;
+    const bool has = graph && !graph->data()->isEmpty();
+    dot->setGraph(has ? graph : nullptr);
+    dot->setGraphKey(x);
+    dot->setVisible(has);
+  }
+  const bool left = slot.plot->xAxis->coordToPixel(snapped) > slot.plot->axisRect()->center().x();
+  slot.tracerLabel->setPositionAlignment(Qt::AlignTop | (left ? Qt::AlignLeft : Qt::AlignRight));
+  slot.tracerLabel->position->setCoords(left ? 0.02 : 0.98, 0.03);
+  slot.tracerLabel->setText(text);
+  slot.tracerLabel->setVisible(true);
+  slot.plot->layer(QStringLiteral("overlay"))->replot();
+}
+
+void MetricsPanel::hideTracer(int p) {
+  PlotSlot& slot = m_plots[p];
+  if (!slot.tracerLabel || !slot.tracerLabel->visible()) return;
+  slot.tracerLabel->setVisible(false);
+  slot.tracerLine->setVisible(false);
+  for (QCPItemTracer* dot : slot.tracerDots) {
+    dot->setVisible(false);
+    dot->setGraph(nullptr);
+  }
+  slot.plot->layer(QStringLiteral("overlay"))->replot();
+}
+
+bool MetricsPanel::eventFilter(QObject* watched, QEvent* event) {
+  if (event->type() == QEvent::Leave)
+    for (int p = 0; p < m_plots.size(); ++p)
+      if (m_plots[p].plot == watched) hideTracer(p);
+  return QWidget::eventFilter(watched, event);
 }
 
 void MetricsPanel::flush() {
@@ -329,5 +637,6 @@ void MetricsPanel::flush() {
   for (int p : m_dirty) fillPlot(m_plots[p]);
   for (int p : m_dirty) m_plots[p].plot->replot();
   m_dirty.clear();
+  updateLogNote();
   ++m_replotCount;
 }

@@ -4,10 +4,13 @@
 // (train/gold), KL to the anchor (train/kl_anchor), KL to the SFT policy (train/kl_sft), the
 // evaluation reward on the fixed prompts (eval/reward). An SFT run: training and held-out loss,
 // held-out perplexity, throughput (tokens/s), learning rate. A reward-model run: training loss and
-// pair accuracy, held-out loss and pair accuracy (learned and gold labels). Each against the step, one graph per run
-// (Okabe-Ito palette by selection order). Data come from a MetricsFollower; graphs are refilled
+// pair accuracy, held-out loss and pair accuracy (learned and gold labels). Each against the step
+// or the wall time since the run's start (XAxis), one graph per run (Okabe-Ito palette by selection
+// order), the y axis linear or logarithmic. Data come from a MetricsFollower; graphs are refilled
 // and replotted at most once per replot interval (40 ms, DESIGN §6) whatever the number of rows
-// that arrived, never once per point.
+// that arrived, never once per point. Moving the mouse over a plot shows a tracer: a vertical line
+// at the nearest point, a dot on each run's curve and a label with the step (or time) and each
+// run's value there, smoothed and raw (only the plot's overlay layer is redrawn for it).
 
 #include <QHash>
 #include <QSet>
@@ -19,9 +22,13 @@
 #include "models/metrics_follower.h"
 #include "models/run_ref.h"
 
+class QCheckBox;
 class QComboBox;
 class QSlider;
 class QCustomPlot;
+class QCPItemStraightLine;
+class QCPItemText;
+class QCPItemTracer;
 class QLabel;
 
 class MetricsPanel : public QWidget {
@@ -51,6 +58,37 @@ class MetricsPanel : public QWidget {
   double smoothing() const { return m_smoothing; }
   QSlider* smoothingSlider() const { return m_smoothingSlider; }
 
+  // The x axis of every plot: the step, or the wall time since the run's start in seconds (shown
+  // as h:mm:ss): each metric row's wall_time minus the run's started_at (runs table), or minus the
+  // run's earliest metric wall time when the database has no start. The X axis combo sets it too.
+  enum class XAxis { Step, WallTime };
+  void setXAxis(XAxis axis);
+  XAxis xAxis() const { return m_xAxis; }
+  QComboBox* xAxisPicker() const { return m_xAxisPicker; }
+  // The x values of `series` on `axis`: its steps, or its rows' wall times minus `runStart`.
+  static QVector<double> xValues(const MetricSeries& series, XAxis axis, double runStart);
+  // The wall-time origin of `run` (see setXAxis); NaN when neither is known yet.
+  double runStart(const RunRef& run) const;
+
+  // Logarithmic y axes (the Log y check box). Values <= 0 have no place on them: they are left out
+  // of the drawn curves (raw and smoothed separately; smoothing runs over all raw values first) and
+  // counted: skippedNonPositive(i) for plot i, said in the plot's tooltip and beside the check box.
+  void setLogY(bool on);
+  bool logY() const { return m_logY; }
+  QCheckBox* logYCheck() const { return m_logYCheck; }
+  int skippedNonPositive(int plot) const { return m_plots.at(plot).skipped; }
+  QLabel* logNote() const { return m_logNote; }
+
+  // The tracer's text for plot `plot` at x coordinate `x` (step, or seconds since the start): the
+  // nearest point's x (of the first run with data), then one line per selected run with data: its
+  // value at its nearest point, smoothed first with the raw value in parentheses when smoothing is
+  // on, and the run's own x when it differs. Empty when no run has data in that plot.
+  QString tracerText(int plot, double x) const;
+  // Shows / hides plot `plot`'s tracer as the mouse does (x in axis coordinates).
+  void showTracer(int plot, double x);
+  void hideTracer(int plot);
+  QCPItemText* tracerLabel(int plot) const { return m_plots.at(plot).tracerLabel; }
+
  signals:
   // The user moved the smoothing slider (not emitted by setSmoothing).
   void smoothingChanged(double weight);
@@ -72,6 +110,9 @@ class MetricsPanel : public QWidget {
   // Replots done since construction (all plots of one flush count once).
   int replotCount() const { return m_replotCount; }
 
+ protected:
+  bool eventFilter(QObject* watched, QEvent* event) override;
+
  private slots:
   void onAppended(const QVector<MetricSeriesKey>& changed, int rows);
   void flush();
@@ -81,9 +122,18 @@ class MetricsPanel : public QWidget {
     QString key;
     QCustomPlot* plot = nullptr;
     QLabel* title = nullptr;  // null for the picker's plot
+    int skipped = 0;          // values <= 0 left out on the log scale
+    // The tracer (on the plot's "overlay" layer; recreated with the graphs).
+    QCPItemStraightLine* tracerLine = nullptr;
+    QCPItemText* tracerLabel = nullptr;
+    QVector<QCPItemTracer*> tracerDots;
+    double tracerX = 0;
   };
   void rebuildGraphs();
   void fillPlot(PlotSlot& slot);
+  void applyAxes(PlotSlot& slot);
+  void updateLogNote();
+  QString formatX(double x) const;
   void updateKeyPicker();
   void scheduleFlush();
 
@@ -91,11 +141,16 @@ class MetricsPanel : public QWidget {
   RunRefList m_runs;
   PlotSet m_set = PlotSet::Rl;
   double m_smoothing = 0.0;
+  XAxis m_xAxis = XAxis::Step;
+  bool m_logY = false;
   QVector<PlotSlot> m_plots;
   QSet<int> m_dirty;  // plots to refill at the next flush
   QComboBox* m_keyPicker = nullptr;
   QSlider* m_smoothingSlider = nullptr;
   QLabel* m_smoothingValue = nullptr;
+  QComboBox* m_xAxisPicker = nullptr;
+  QCheckBox* m_logYCheck = nullptr;
+  QLabel* m_logNote = nullptr;
   QLabel* m_hint = nullptr;
   QLabel* m_legend = nullptr;  // run names in their colours
   QTimer m_flushTimer;

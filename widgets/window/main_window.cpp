@@ -3,19 +3,23 @@
 #include <algorithm>
 #include <exception>
 #include <fstream>
+#include <limits>
 #include <memory>
 
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
+#include <QComboBox>
 #include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QHBoxLayout>
 #include <QHeaderView>
 #include <QIcon>
 #include <QItemSelectionModel>
 #include <QKeySequence>
 #include <QLabel>
+#include <QLineEdit>
 #include <QLocale>
 #include <QMenu>
 #include <QMenuBar>
@@ -27,6 +31,7 @@
 #include <QTabWidget>
 #include <QTableView>
 #include <QTimer>
+#include <QVBoxLayout>
 
 #include <nlohmann/json.hpp>
 
@@ -35,12 +40,15 @@
 #include "window/launch_dialog.h"
 #include "window/preferences_dialog.h"
 #include "window/run_launcher.h"
+#include "window/run_notes_dialog.h"
+#include "db/experiment_db.h"
 #include "db/liveness.h"
 #include "db/records.h"
 #include "eval/eval_config.h"
 #include "experiment/experiment.h"
 #include "merge/merge_panel.h"
 #include "models/metrics_follower.h"
+#include "models/run_filter_proxy.h"
 #include "models/run_list_model.h"
 #include "panels/metrics_panel.h"
 #include "panels/log_tail_panel.h"
@@ -69,8 +77,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   m_follower = new MetricsFollower(this);
   m_runModel->setMetricsFollower(m_follower);
 
+  m_runFilter = new RunFilterProxy(this);
+  m_runFilter->setSourceModel(m_runModel);
   m_runView = new QTableView(this);
-  m_runView->setModel(m_runModel);
+  m_runView->setModel(m_runFilter);
   m_runView->setSelectionBehavior(QAbstractItemView::SelectRows);
   m_runView->setSelectionMode(QAbstractItemView::ExtendedSelection);
   m_runView->verticalHeader()->hide();
@@ -87,6 +97,41 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   m_runView->setColumnWidth(RunListModel::Progress, 150);
   m_runView->setColumnWidth(RunListModel::Started, 105);
   m_runView->setColumnWidth(RunListModel::Elapsed, 65);
+  m_runView->setColumnWidth(RunListModel::Tags, 90);
+  // Above the list: the text and status filters (models/run_filter_proxy.h).
+  auto* runPane = new QWidget(this);
+  {
+    auto* layout = new QVBoxLayout(runPane);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(2);
+    auto* filters = new QHBoxLayout;
+    m_filterEdit = new QLineEdit(runPane);
+    m_filterEdit->setObjectName(QStringLiteral("runFilter"));
+    m_filterEdit->setPlaceholderText(tr("Filter runs: name, kind, tag, note"));
+    m_filterEdit->setToolTip(tr("Runs whose name, kind, tags or note contain every word typed (any case)"));
+    m_filterEdit->setClearButtonEnabled(true);
+    m_statusFilter = new QComboBox(runPane);
+    m_statusFilter->setObjectName(QStringLiteral("statusFilter"));
+    for (int f = 0; f < RunFilterProxy::kStatusFilterCount; ++f)
+      m_statusFilter->addItem(RunFilterProxy::label(static_cast<RunFilterProxy::StatusFilter>(f)));
+    m_statusFilter->setToolTip(tr("Show the runs of one status only"));
+    filters->addWidget(m_filterEdit, 1);
+    filters->addWidget(m_statusFilter);
+    layout->addLayout(filters);
+    layout->addWidget(m_runView, 1);
+    // Filtering is not picking runs by hand: runs it hides leave the selection, but the window
+    // keeps adding runs that start (those the filter shows).
+    connect(m_filterEdit, &QLineEdit::textChanged, this, [this](const QString& text) {
+      m_selectingForUser = true;
+      m_runFilter->setFilterText(text);
+      m_selectingForUser = false;
+    });
+    connect(m_statusFilter, &QComboBox::currentIndexChanged, this, [this](int i) {
+      m_selectingForUser = true;
+      m_runFilter->setStatusFilter(static_cast<RunFilterProxy::StatusFilter>(i));
+      m_selectingForUser = false;
+    });
+  }
 
   m_metricsPanel = new MetricsPanel(this);
   m_metricsPanel->setFollower(m_follower);
@@ -102,7 +147,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   m_tabs->addTab(m_logPanel, tr("Log"));
 
   m_splitter = new QSplitter(Qt::Horizontal, this);
-  m_splitter->addWidget(m_runView);
+  m_splitter->addWidget(runPane);
   m_splitter->addWidget(m_tabs);
   m_splitter->setStretchFactor(0, 0);
   m_splitter->setStretchFactor(1, 1);
@@ -135,6 +180,14 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   m_stop->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Period));
   m_resume = runs->addAction(actionIcon("resume"), tr("&Resume selected"), this, &MainWindow::resumeSelected);
   m_resume->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R));
+  runs->addSeparator();
+  m_notes = runs->addAction(tr("Notes and &tags…"), this, &MainWindow::editRunNotes);
+  m_notes->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+  QAction* find = runs->addAction(tr("&Filter runs"), this, [this] {
+    m_filterEdit->setFocus(Qt::ShortcutFocusReason);
+    m_filterEdit->selectAll();
+  });
+  find->setShortcut(QKeySequence::Find);
   QMenu* settingsMenu = menuBar()->addMenu(tr("&Settings"));
   QAction* prefs = settingsMenu->addAction(actionIcon("preferences"), tr("&Preferences…"), this, &MainWindow::showPreferences);
   prefs->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Comma));
@@ -208,6 +261,13 @@ void MainWindow::loadExperiment(const QString& dir) {
   const QString db = abs + QStringLiteral("/experiment.db");
   if (!QFileInfo::exists(db)) throw warp::BadInput(where(db) + ": missing; the experiment has no database");
 
+  // An experiment of an earlier version (older schema): upgraded once, as any `warp` command would
+  // do, so the read-only connections below accept it; where that fails (a read-only folder) the
+  // probe below says what is wrong.
+  try {
+    warp::ExperimentDb::upgrade_if_older(db.toStdString());
+  } catch (const std::exception&) {
+  }
   // Open both connections before replacing anything, so a failure leaves the current view as is.
   RunListModel probe;
   probe.open(db);  // throws BadInput for a foreign or newer database
@@ -264,11 +324,12 @@ RunRefList MainWindow::selectedRuns() const {
   RunRefList runs;
   const QModelIndexList rows = m_runView->selectionModel()->selectedRows();
   QList<int> sorted;
-  for (const QModelIndex& i : rows) sorted << i.row();
+  for (const QModelIndex& i : rows) sorted << m_runFilter->mapToSource(i).row();
   std::sort(sorted.begin(), sorted.end());
   for (int row : sorted) {
     const warp::RunRecord& r = m_runModel->run(row);
-    runs.append(RunRef{r.id, QString::fromStdString(r.name), QString::fromStdString(r.kind)});
+    runs.append(RunRef{r.id, QString::fromStdString(r.name), QString::fromStdString(r.kind),
+                       r.started_at ? *r.started_at : std::numeric_limits<double>::quiet_NaN()});
   }
   return runs;
 }
@@ -277,7 +338,8 @@ RunRefList MainWindow::allRuns() const {
   RunRefList runs;
   for (int row = 0; row < m_runModel->rowCount(); ++row) {
     const warp::RunRecord& r = m_runModel->run(row);
-    runs.append(RunRef{r.id, QString::fromStdString(r.name), QString::fromStdString(r.kind)});
+    runs.append(RunRef{r.id, QString::fromStdString(r.name), QString::fromStdString(r.kind),
+                       r.started_at ? *r.started_at : std::numeric_limits<double>::quiet_NaN()});
   }
   return runs;
 }
@@ -295,6 +357,7 @@ void MainWindow::selectInitialRuns() {
       break;
     }
   }
+  selection = m_runFilter->mapSelectionFromSource(selection);  // runs the filter hides stay out
   if (!selection.isEmpty()) {
     m_selectingForUser = true;
     m_runView->selectionModel()->select(selection, QItemSelectionModel::ClearAndSelect);
@@ -309,8 +372,10 @@ void MainWindow::addNewRunningRuns() {
   QItemSelectionModel* sel = m_runView->selectionModel();
   for (int row = 0; row < m_runModel->rowCount(); ++row) {
     const warp::RunRecord& r = m_runModel->run(row);
-    if (r.status != warp::RunStatus::Running || sel->isRowSelected(row, QModelIndex())) continue;
-    add.select(m_runModel->index(row, 0), m_runModel->index(row, RunListModel::ColumnCount - 1));
+    const QModelIndex shown = m_runFilter->mapFromSource(m_runModel->index(row, 0));
+    if (r.status != warp::RunStatus::Running || !shown.isValid() || sel->isRowSelected(shown.row(), QModelIndex()))
+      continue;
+    add.select(shown, shown.siblingAtColumn(RunListModel::ColumnCount - 1));
   }
   if (add.isEmpty()) return;
   m_selectingForUser = true;
@@ -417,7 +482,7 @@ void MainWindow::setThisHost(const QString& host) {
 std::vector<warp::RunRecord> MainWindow::selectedRecords() const {
   std::vector<warp::RunRecord> records;
   QList<int> rows;
-  for (const QModelIndex& i : m_runView->selectionModel()->selectedRows()) rows << i.row();
+  for (const QModelIndex& i : m_runView->selectionModel()->selectedRows()) rows << m_runFilter->mapToSource(i).row();
   std::sort(rows.begin(), rows.end());
   for (int row : rows) records.push_back(m_runModel->run(row));
   return records;
@@ -446,6 +511,17 @@ void MainWindow::updateRunActions() {
   m_resume->setEnabled(canResume);
   m_stop->setToolTip(canStop ? tr("Send SIGTERM: the run checkpoints and ends killed (resumable)") : stopTip);
   m_resume->setToolTip(canResume ? tr("Continue from the last resumable checkpoint") : resumeTip);
+  m_notes->setEnabled(selected.size() == 1);
+  m_notes->setToolTip(selected.size() == 1 ? tr("Edit the selected run's note and tags (stored in the experiment database)")
+                                           : tr("Select one run to edit its note and tags"));
+}
+
+void MainWindow::editRunNotes() {
+  const std::vector<warp::RunRecord> selected = selectedRecords();
+  if (selected.size() != 1 || m_dir.isEmpty()) return;
+  RunNotesDialog dialog(m_dir + QStringLiteral("/experiment.db"), selected.front().id,
+                        QString::fromStdString(selected.front().name), this);
+  if (dialog.exec() == QDialog::Accepted) m_runModel->refresh();  // the tags show at once
 }
 
 void MainWindow::showRunMenu(const QPoint& pos) {
@@ -454,6 +530,7 @@ void MainWindow::showRunMenu(const QPoint& pos) {
   menu.setToolTipsVisible(true);
   menu.addAction(m_stop);
   menu.addAction(m_resume);
+  menu.addAction(m_notes);
   menu.addSeparator();
   menu.addAction(m_newRlRun);
   menu.addAction(m_runWarp);

@@ -22,7 +22,9 @@ namespace warp {
 struct RunRecord;
 }
 
+class QComboBox;
 class QLabel;
+class QLineEdit;
 class QSplitter;
 class QTabWidget;
 class QTableView;
@@ -31,6 +33,7 @@ class MergePanel;
 class MetricsFollower;
 class MetricsPanel;
 class ParetoPanel;
+class RunFilterProxy;
 class RunListModel;
 
 class MainWindow : public QMainWindow {
@@ -50,6 +53,13 @@ class MainWindow : public QMainWindow {
   QString experimentDir() const { return m_dir; }
 
   RunListModel* runListModel() const { return m_runModel; }
+  // The run list's filters (models/run_filter_proxy.h): the view shows m_runFilter over the model,
+  // so the view's selection is in proxy rows (mapToSource for the model's).
+  RunFilterProxy* runFilter() const { return m_runFilter; }
+  QLineEdit* runFilterEdit() const { return m_filterEdit; }
+  QComboBox* statusFilterBox() const { return m_statusFilter; }
+  // Runs > Notes and tags… (window/run_notes_dialog.h) for the one selected run.
+  QAction* notesAction() const { return m_notes; }
   MetricsFollower* metricsFollower() const { return m_follower; }
   QTableView* runView() const { return m_runView; }
   QTabWidget* tabs() const { return m_tabs; }
@@ -99,6 +109,8 @@ class MainWindow : public QMainWindow {
   void stopSelected();
   // Runs > Resume selected: `warp train --resume` / `warp run --resume` for each resumable run.
   void resumeSelected();
+  // Runs > Notes and tags…: the dialog for the selected run; saved notes show at once.
+  void editRunNotes();
   // Settings > Preferences… (window/preferences_dialog.h) and Help > About WARP Studio.
   void showPreferences();
   void showAbout();
@@ -144,6 +156,10 @@ class MainWindow : public QMainWindow {
   QAction* m_runWarp = nullptr;
   QAction* m_stop = nullptr;
   QAction* m_resume = nullptr;
+  QAction* m_notes = nullptr;
+  RunFilterProxy* m_runFilter = nullptr;
+  QLineEdit* m_filterEdit = nullptr;
+  QComboBox* m_statusFilter = nullptr;
   QMenu* m_recentMenu = nullptr;
   QString m_warpExe;
   QString m_thisHost;

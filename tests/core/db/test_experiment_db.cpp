@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <fstream>
 #include <limits>
 #include <set>
 
@@ -81,14 +82,14 @@ TEST(ExperimentDbSchema, CreatesAndReopens) {
   int64_t run_id = 0;
   {
     ExperimentDb db = ExperimentDb::open(path);
-    EXPECT_EQ(db.schema_version(), 6);
-    EXPECT_EQ(latest_schema_version(), 6);
-    EXPECT_EQ(scalar(db.database(), "PRAGMA user_version"), 6);
+    EXPECT_EQ(db.schema_version(), 7);
+    EXPECT_EQ(latest_schema_version(), 7);
+    EXPECT_EQ(scalar(db.database(), "PRAGMA user_version"), 7);
     EXPECT_EQ(scalar(db.database(), "PRAGMA application_id"), kWarpApplicationId);
     auto names = schema_names(db.database());
     for (const char* t : {"experiments", "runs", "metrics", "metric_keys", "checkpoints", "metric_rows", "eval_points",
                           "merge_points", "merge_points_by_inputs", "worker_jobs", "worker_jobs_by_driver",
-                          "eval_values", "journal_imports"})
+                          "eval_values", "run_notes", "journal_imports"})
       EXPECT_TRUE(names.count(t)) << "missing " << t;
     int64_t first = db.ensure_experiment("demo", R"({"a":1})");
     EXPECT_EQ(db.ensure_experiment("demo", "{}"), first);
@@ -96,7 +97,7 @@ TEST(ExperimentDbSchema, CreatesAndReopens) {
     db.append_metrics(run_id, {{0, "loss", 3.5}, {1, "loss", 2.5}});
   }
   ExperimentDb db = ExperimentDb::open(path);
-  EXPECT_EQ(db.schema_version(), 6);
+  EXPECT_EQ(db.schema_version(), 7);
   auto experiments = db.list_experiments();
   ASSERT_EQ(experiments.size(), 1u);
   EXPECT_EQ(experiments[0].name, "demo");
@@ -271,6 +272,106 @@ TEST(ExperimentDbSchema, V4FromAV3DatabaseKeepsRowsAndRecordsWorkerJobs) {
   EXPECT_THROW(db.add_worker_job(j), BadInput);
   EXPECT_THROW(db.update_worker_job(b + 100, "RUNNING", "", std::nullopt), BadInput);
   EXPECT_EQ(db.list_worker_jobs(driver).size(), 2u);
+}
+
+// A database of a build at schema v5 upgrades to the latest (v6 run_notes, v7 journal_imports) with its rows kept; notes and tags
+// round-trip, are replaced, cleared, seen by read-only readers; bad ones are refused, nothing written.
+TEST(ExperimentDbSchema, V6FromAV5DatabaseKeepsRowsAndStoresRunNotes) {
+  auto dir = test::scratch_dir("edb-v6-from-v5");
+  const std::string path = dir + "/experiment.db";
+  const std::vector<Migration> v1_v5(schema_migrations().begin(), schema_migrations().begin() + 5);
+  ASSERT_EQ(v1_v5.back().version, 5);
+  ExperimentDbOptions o;
+  o.migrations = &v1_v5;
+  int64_t a = 0, b = 0;
+  {
+    ExperimentDb db = ExperimentDb::open(path, o);
+    ASSERT_EQ(db.schema_version(), 5);
+    EXPECT_FALSE(schema_names(db.database()).count("run_notes"));
+    a = db.create_run({"ema-1", "train"});
+    b = db.create_run({"ema-2", "train"});
+    db.append_metrics(a, {{3, "train/reward", 0.25}});
+  }
+  // A read-only viewer refuses the older file until upgrade_if_older migrates it.
+  EXPECT_THROW(ExperimentDb::open_read_only(path), BadInput);
+  EXPECT_EQ(ExperimentDb::upgrade_if_older(path), 7);
+  EXPECT_EQ(ExperimentDb::upgrade_if_older(path), 7);  // at the latest: nothing to do
+  ExperimentDb db = ExperimentDb::open(path);
+  EXPECT_EQ(db.schema_version(), latest());
+  EXPECT_EQ(db.read_metrics(a, "train/reward").at(0).value, 0.25);
+  EXPECT_TRUE(db.list_run_notes().empty());
+  RunNotes none = db.get_run_notes(a);
+  EXPECT_EQ(none.run_id, a);
+  EXPECT_EQ(none.note, "");
+  EXPECT_TRUE(none.tags.empty());
+  EXPECT_EQ(none.updated_at, 0.0);
+
+  const double before = unix_now();
+  db.set_run_notes(a, "β = 0.1 diverged after step 40\nsecond line", {" baseline ", "β-sweep", "baseline"});
+  db.set_run_notes(b, "", {"한국어", "Größe"});
+  RunNotes na = ExperimentDb::open_read_only(path).get_run_notes(a);
+  EXPECT_EQ(na.note, "β = 0.1 diverged after step 40\nsecond line");
+  EXPECT_EQ(na.tags, (std::vector<std::string>{"baseline", "β-sweep"}));  // trimmed, each once, in order
+  EXPECT_GE(na.updated_at, before);
+  std::vector<RunNotes> all = ExperimentDb::open_read_only(path).list_run_notes();
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].run_id, a);
+  EXPECT_EQ(all[1].run_id, b);
+  EXPECT_EQ(all[1].tags, (std::vector<std::string>{"한국어", "Größe"}));
+  EXPECT_EQ(scalar(db.database(), "SELECT count(*) FROM run_notes WHERE tags_json = '[\"baseline\",\"β-sweep\"]'"), 1);
+  // Replaced, not appended.
+  db.set_run_notes(a, "kept", {});
+  EXPECT_EQ(db.get_run_notes(a).note, "kept");
+  EXPECT_TRUE(db.get_run_notes(a).tags.empty());
+  // Empty note and no tags: the row goes.
+  db.set_run_notes(b, "", {});
+  EXPECT_EQ(scalar(db.database(), "SELECT count(*) FROM run_notes WHERE run_id = " + std::to_string(b)), 0);
+
+  // Refused, naming what is wrong; the stored notes stay.
+  EXPECT_NE(message_of<BadInput>([&] { db.set_run_notes(a + 100, "x", {}); }).find("no run with id"), std::string::npos);
+  EXPECT_NE(message_of<BadInput>([&] { db.set_run_notes(a, "x", {"a,b"}); }).find("'a,b'"), std::string::npos);
+  EXPECT_NE(message_of<BadInput>([&] { db.set_run_notes(a, "x", {"  "}); }).find("empty"), std::string::npos);
+  EXPECT_NE(message_of<BadInput>([&] { db.set_run_notes(a, "x", {std::string(65, 't')}); }).find("at most 64"),
+            std::string::npos);
+  EXPECT_NE(message_of<BadInput>([&] { db.set_run_notes(a, "x", {"tab\there"}); }).find("control character"),
+            std::string::npos);
+  EXPECT_NE(message_of<BadInput>([&] { db.set_run_notes(a, std::string(kMaxRunNoteBytes + 1, 'n'), {}); })
+                .find("at most 65536"),
+            std::string::npos);
+  EXPECT_THROW(db.get_run_notes(a + 100), BadInput);
+  EXPECT_EQ(db.get_run_notes(a).note, "kept");
+  // Read-only connections cannot write.
+  EXPECT_THROW(ExperimentDb::open_read_only(path).set_run_notes(a, "x", {}), Error);
+
+  // Stored tags that are not a JSON array of strings (a hand-edited file): named, not guessed.
+  db.database().exec("UPDATE run_notes SET tags_json = '[1, 2]' WHERE run_id = " + std::to_string(a));
+  const std::string msg = message_of<BadInput>([&] { db.list_run_notes(); });
+  EXPECT_NE(msg.find("run_notes.tags_json of run " + std::to_string(a)), std::string::npos) << msg;
+  EXPECT_NE(msg.find(path), std::string::npos) << msg;
+  EXPECT_THROW(db.get_run_notes(a), BadInput);
+}
+
+TEST(ExperimentDbSchema, UpgradeIfOlderLeavesOtherFilesAlone) {
+  auto dir = test::scratch_dir("edb-upgrade-other");
+  // An empty file is not an experiment database yet: left as it is (0 bytes).
+  const std::string empty = dir + "/empty.db";
+  { std::ofstream(empty).flush(); }
+  EXPECT_EQ(ExperimentDb::upgrade_if_older(empty), 0);
+  struct stat st {};
+  ASSERT_EQ(::stat(empty.c_str(), &st), 0);
+  EXPECT_EQ(st.st_size, 0);
+  // A database at the latest version is only read.
+  const std::string current = dir + "/current.db";
+  ExperimentDb::open(current);
+  EXPECT_EQ(ExperimentDb::upgrade_if_older(current), latest());
+}
+
+TEST(ExperimentDbRuns, TagsTypedAsText) {
+  EXPECT_EQ(parse_run_tags(" baseline, β-sweep ,,baseline, "), (std::vector<std::string>{"baseline", "β-sweep"}));
+  EXPECT_TRUE(parse_run_tags("").empty());
+  EXPECT_TRUE(parse_run_tags(" , ,").empty());
+  EXPECT_THROW(parse_run_tags("ok, " + std::string(65, 'x')), BadInput);
+  EXPECT_THROW(parse_run_tags("bell\a"), BadInput);
 }
 
 TEST(ExperimentDbSchema, FailedMigrationLeavesPreviousVersion) {

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "experiment/experiment.h"
+#include "test_env.h"
 #include "test_support.h"
 #include "util/error.h"
 #include "util/fsutil.h"
@@ -245,7 +246,7 @@ TEST(LocalLauncherGpus, WarpRunRefusesMisuseNamingIt) {
     args.insert(args.begin(), {"run", "--exp", e.dir()});
     const std::string log = dir + "/out.log";
     ::unlink(log.c_str());
-    WorkerProcess p = WorkerProcess::start(WARP_EXE, args, log);
+    WorkerProcess p = WorkerProcess::start(warp::test::env_path("WARP_EXE"), args, log);
     EXPECT_EQ(p.wait(), 2) << args.back();
     const std::string out = read_file_text(log);
     EXPECT_NE(out.find(expect), std::string::npos) << out;
