@@ -10,9 +10,11 @@
 // MetricsFollower when one is set), progress (step / total steps of the run's stored settings with
 // the percentage, and while running the estimated time left, as the CLI's progress line: "15/30 50%
 // ETA 0:00:12"; for sft, rm and train runs), started (local time), elapsed (h:mm:ss; to now while
-// running), message.
+// running), message, scheduler (a WARP worker's Slurm job from table worker_jobs: "RUNNING · job
+// 45_1 · n3"; a driver's: its workers' latest jobs counted by state, "slurm: 1 PENDING, 1 RUNNING").
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -32,7 +34,7 @@ class RunListModel : public QAbstractTableModel {
   Q_OBJECT
 
  public:
-  enum Column { Name, Kind, Status, Iteration, Step, Progress, Started, Elapsed, Message, ColumnCount };
+  enum Column { Name, Kind, Status, Iteration, Step, Progress, Started, Elapsed, Message, Scheduler, ColumnCount };
   // Extra data roles: the run id (qint64) and the status text ("running", "crashed", ...).
   enum Role { RunIdRole = Qt::UserRole + 1, StatusRole };
 
@@ -62,6 +64,10 @@ class RunListModel : public QAbstractTableModel {
   static QString progressText(const warp::RunRecord& run, std::optional<qint64> step, double now);
   // Row of the run, -1 when not shown.
   int rowOfRun(qint64 runId) const;
+  // The last scheduler job recorded for a WARP worker run (worker_jobs of its driver), if any.
+  std::optional<warp::WorkerJobRecord> workerJob(const warp::RunRecord& run) const;
+  // The scheduler jobs recorded for a driver run, in submission order (empty for local workers).
+  std::vector<warp::WorkerJobRecord> driverJobs(qint64 driverRunId) const;
   // Number of runs shown with this status (crashed includes those presumed crashed).
   int countWithStatus(warp::RunStatus status) const;
 
@@ -81,10 +87,13 @@ class RunListModel : public QAbstractTableModel {
 
  private:
   QVariant displayData(const warp::RunRecord& run, int column) const;
+  QString schedulerText(const warp::RunRecord& run) const;
+  std::map<qint64, std::vector<warp::WorkerJobRecord>> readJobs(const std::vector<warp::RunRecord>& runs) const;
   void stepsChanged();
 
   std::unique_ptr<warp::ExperimentDb> m_db;
   std::vector<warp::RunRecord> m_runs;  // by id
+  std::map<qint64, std::vector<warp::WorkerJobRecord>> m_jobs;  // worker_jobs by driver run id
   double m_staleAfter;
   QPointer<MetricsFollower> m_follower;
   QTimer m_timer;
