@@ -149,6 +149,248 @@
     </message>
 </context>
 <context>
+    <name>LaunchOption</name>
+    <message>
+        <location filename="../widgets/window/run_launcher.cpp" line="+138"/>
+        <location line="+30"/>
+        <source>&amp;Init checkpoint:</source>
+        <translation>&amp;Start-Checkpoint:</translation>
+    </message>
+    <message>
+        <location line="-29"/>
+        <location line="+30"/>
+        <source>Settings &amp;file (JSON):</source>
+        <translation>Einstellungs&amp;datei (JSON):</translation>
+    </message>
+    <message>
+        <location line="-29"/>
+        <location line="+30"/>
+        <source>S&amp;eed:</source>
+        <translation>S&amp;eed:</translation>
+    </message>
+    <message>
+        <location line="-29"/>
+        <source>&amp;Prompt seed:</source>
+        <translation>&amp;Prompt-Seed:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location line="+37"/>
+        <source>&amp;Anchor:</source>
+        <translation>&amp;Anker:</translation>
+    </message>
+    <message>
+        <location line="-36"/>
+        <location line="+37"/>
+        <source>&amp;β (KL strength):</source>
+        <translation>&amp;β (KL-Stärke):</translation>
+    </message>
+    <message>
+        <location line="-36"/>
+        <location line="+37"/>
+        <source>&amp;μ (EMA rate):</source>
+        <translation>&amp;μ (EMA-Rate):</translation>
+    </message>
+    <message>
+        <location line="-36"/>
+        <source>&amp;Steps:</source>
+        <translation>&amp;Schritte:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location line="+37"/>
+        <source>B&amp;atch (prompts per step):</source>
+        <translation>B&amp;atch (Prompts je Schritt):</translation>
+    </message>
+    <message>
+        <location line="-36"/>
+        <source>Samples per &amp;prompt:</source>
+        <translation>Stichproben je &amp;Prompt:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location line="+34"/>
+        <source>&amp;Learning rate:</source>
+        <translation>&amp;Lernrate:</translation>
+    </message>
+    <message>
+        <location line="-33"/>
+        <source>&amp;Warmup steps:</source>
+        <translation>&amp;Aufwärmschritte:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Weight decay:</source>
+        <translation>&amp;Gewichtsabnahme:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Gradient clip (0: off):</source>
+        <translation>&amp;Gradientenbegrenzung (0: aus):</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Temperature τ:</source>
+        <translation>&amp;Temperatur τ:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location line="+31"/>
+        <source>Max &amp;new tokens:</source>
+        <translation>Max. &amp;neue Tokens:</translation>
+    </message>
+    <message>
+        <location line="-30"/>
+        <source>Base&amp;line:</source>
+        <translation>Base&amp;line:</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <location line="+29"/>
+        <source>&amp;Reward:</source>
+        <translation>&amp;Belohnung:</translation>
+    </message>
+    <message>
+        <location line="-28"/>
+        <location line="+29"/>
+        <source>&amp;Evaluate every (steps):</source>
+        <translation>&amp;Auswerten alle (Schritte):</translation>
+    </message>
+    <message>
+        <location line="-28"/>
+        <location line="+29"/>
+        <source>Evaluation &amp;prompts (0: protocol's):</source>
+        <translation>Auswertungs-&amp;Prompts (0: laut Protokoll):</translation>
+    </message>
+    <message>
+        <location line="-28"/>
+        <location line="+29"/>
+        <source>&amp;Checkpoint every (steps):</source>
+        <translation>&amp;Checkpoint alle (Schritte):</translation>
+    </message>
+    <message>
+        <location line="-28"/>
+        <source>&amp;Threads:</source>
+        <translation>&amp;Threads:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location line="+30"/>
+        <source>&amp;Device:</source>
+        <translation>&amp;Gerät:</translation>
+    </message>
+    <message>
+        <location line="-20"/>
+        <source>&amp;Iterations I:</source>
+        <translation>&amp;Iterationen I:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Runs M per iteration:</source>
+        <translation>&amp;Läufe M je Iteration:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Steps T per run (0: RL's):</source>
+        <translation>&amp;Schritte T je Lauf (0: aus RL):</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>SLERP &amp;λ:</source>
+        <translation>SLERP-&amp;λ:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>SLERP &amp;granularity:</source>
+        <translation>SLERP-&amp;Granularität:</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>LITI &amp;η of the next init:</source>
+        <translation>LITI-&amp;η der nächsten Initialisierung:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>η &amp;grid (comma-separated):</source>
+        <translation>η-&amp;Raster (kommagetrennt):</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Runs in &amp;parallel (0: all):</source>
+        <translation>&amp;Parallele Läufe (0: alle):</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Threads per run:</source>
+        <translation>&amp;Threads je Lauf:</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Launcher:</source>
+        <translation>&amp;Starter:</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Slurm partition:</source>
+        <translation>Slurm-Partition:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Slurm account:</source>
+        <translation>Slurm-Konto:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Slurm time limit:</source>
+        <translation>Slurm-Zeitlimit:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Slurm CPUs per task:</source>
+        <translation>Slurm-CPUs je Task:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Slurm GPUs per task:</source>
+        <translation>Slurm-GPUs je Task:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Slurm memory:</source>
+        <translation>Slurm-Speicher:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>More sbatch arguments:</source>
+        <translation>Weitere sbatch-Argumente:</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Run</source>
+        <translation>Lauf</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>RL</source>
+        <translation>RL</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>WARP</source>
+        <translation>WARP</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Evaluation</source>
+        <translation>Auswertung</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Resources</source>
+        <translation>Ressourcen</translation>
+    </message>
+</context>
+<context>
     <name>LogTailPanel</name>
     <message>
         <location filename="../widgets/panels/log_tail_panel.cpp" line="+39"/>
@@ -257,6 +499,11 @@
         <location line="+2"/>
         <source>&amp;Resume selected</source>
         <translation>Auswahl &amp;fortsetzen</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Duplicate with changes…</source>
+        <translation>Mit Änderungen &amp;duplizieren…</translation>
     </message>
     <message>
         <location line="+3"/>
@@ -401,7 +648,17 @@
         <translation>%1: %2</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+6"/>
+        <source>Open the run's launch dialog filled with its settings, under a new name</source>
+        <translation>Den Startdialog des Laufs mit seinen Einstellungen unter einem neuen Namen öffnen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Select one train or warp run to duplicate it</source>
+        <translation>Einen train- oder warp-Lauf auswählen, um ihn zu duplizieren</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>Send SIGTERM: the run checkpoints and ends killed (resumable)</source>
         <translation>SIGTERM senden: der Lauf schreibt einen Checkpoint und endet als abgebrochen (fortsetzbar)</translation>
     </message>
@@ -421,7 +678,7 @@
         <translation>Einen Lauf auswählen, um seine Notiz und Tags zu bearbeiten</translation>
     </message>
     <message>
-        <location line="+32"/>
+        <location line="+33"/>
         <source>Started %1 (pid %2); output in %3</source>
         <translation>%1 gestartet (PID %2); Ausgabe in %3</translation>
     </message>
@@ -440,13 +697,19 @@
 %3</translation>
     </message>
     <message>
-        <location line="+19"/>
-        <location line="+12"/>
+        <location line="+18"/>
+        <location line="+11"/>
+        <location line="+25"/>
         <source>Cannot start the run</source>
         <translation>Der Lauf kann nicht gestartet werden</translation>
     </message>
     <message>
-        <location line="+30"/>
+        <location line="-14"/>
+        <source>Duplicate %1 with changes</source>
+        <translation>%1 mit Änderungen duplizieren</translation>
+    </message>
+    <message>
+        <location line="+44"/>
         <source>Stop the WARP driver?</source>
         <translation>Den WARP-Treiber anhalten?</translation>
     </message>
@@ -488,7 +751,7 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
 Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 fortsetzen?</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+14"/>
         <source>Cannot resume</source>
         <translation>Fortsetzen nicht möglich</translation>
     </message>
@@ -1327,17 +1590,6 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
         <translation>Schritt</translation>
     </message>
     <message>
-        <location filename="../widgets/window/launch_dialog.cpp" line="+27"/>
-        <location line="+1"/>
-        <source>experiment: %1</source>
-        <translation>Experiment: %1</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>experiment default</source>
-        <translation>Vorgabe des Experiments</translation>
-    </message>
-    <message>
         <location filename="../app/studio/main.cpp" line="+92"/>
         <source>Cannot create the demo experiment</source>
         <translation>Das Demo-Experiment kann nicht angelegt werden</translation>
@@ -1346,75 +1598,20 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
 <context>
     <name>RlRunDialog</name>
     <message>
-        <location filename="../widgets/window/launch_dialog.cpp" line="+83"/>
+        <location filename="../widgets/window/launch_dialog.cpp" line="+265"/>
         <source>New RL run</source>
         <translation>Neuer RL-Lauf</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>&amp;Name:</source>
-        <translation>&amp;Name:</translation>
-    </message>
-    <message>
-        <location line="+0"/>
         <source>e.g. ema-1</source>
         <translation>z. B. ema-1</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>(%1)</source>
-        <translation>(%1)</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>ema (WARP)</source>
-        <translation>ema (WARP)</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>sft (static θ_sft)</source>
-        <translation>sft (feste θ_sft)</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>init (static θ_init)</source>
-        <translation>init (feste θ_init)</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>&amp;Anchor:</source>
-        <translation>&amp;Anker:</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>&amp;β (KL strength):</source>
-        <translation>&amp;β (KL-Stärke):</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>&amp;μ (EMA rate):</source>
-        <translation>&amp;μ (EMA-Rate):</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>&amp;Steps:</source>
-        <translation>&amp;Schritte:</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>S&amp;eed:</source>
-        <translation>S&amp;eed:</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>&amp;Prompt seed:</source>
-        <translation>&amp;Prompt-Seed:</translation>
     </message>
 </context>
 <context>
     <name>RunActions</name>
     <message>
-        <location filename="../widgets/window/run_launcher.cpp" line="+155"/>
+        <location filename="../widgets/window/run_launcher.cpp" line="+193"/>
         <source>The run is %1, not running</source>
         <translation>Der Lauf ist %1, er läuft nicht</translation>
     </message>
@@ -1452,7 +1649,17 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
 <context>
     <name>RunDialog</name>
     <message>
-        <location filename="../widgets/window/launch_dialog.cpp" line="-46"/>
+        <location filename="../widgets/window/launch_dialog.cpp" line="-157"/>
+        <source>&amp;Name:</source>
+        <translation>&amp;Name:</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>default (%1)</source>
+        <translation>Standard (%1)</translation>
+    </message>
+    <message>
+        <location line="+32"/>
         <source>Start</source>
         <translation>Starten</translation>
     </message>
@@ -1460,6 +1667,31 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
         <location line="+4"/>
         <source>Empty fields take the experiment's settings (config.json).</source>
         <translation>Leere Felder übernehmen die Einstellungen des Experiments (config.json).</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>none</source>
+        <translation>keine</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>rm:checkpoints/rm.h5 if it exists, else gold</source>
+        <translation>rm:checkpoints/rm.h5, falls vorhanden, sonst gold</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>default: none</source>
+        <translation>Standard: keiner</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>experiment: %1</source>
+        <translation>Experiment: %1</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>default: %1</source>
+        <translation>Standard: %1</translation>
     </message>
 </context>
 <context>
@@ -1498,12 +1730,17 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
 <context>
     <name>RunListModel</name>
     <message>
-        <location filename="../widgets/models/run_list_model.cpp" line="+247"/>
+        <location filename="../widgets/models/run_list_model.cpp" line="+246"/>
+        <source>job %1</source>
+        <translation>Job %1</translation>
+    </message>
+    <message>
+        <location line="+62"/>
         <source>process gone (pid %1), no heartbeat for over %2 s</source>
         <translation>Prozess verschwunden (PID %1), seit über %2 s kein Lebenszeichen</translation>
     </message>
     <message>
-        <location line="+25"/>
+        <location line="+29"/>
         <source> ETA %1</source>
         <translation> Rest %1</translation>
     </message>
@@ -1561,6 +1798,11 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
         <location line="+1"/>
         <source>Message</source>
         <translation>Meldung</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Scheduler</source>
+        <translation>Scheduler</translation>
     </message>
 </context>
 <context>
@@ -1675,34 +1917,9 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
 <context>
     <name>WarpRunDialog</name>
     <message>
-        <location filename="../widgets/window/launch_dialog.cpp" line="+61"/>
+        <location filename="../widgets/window/launch_dialog.cpp" line="+94"/>
         <source>Run WARP</source>
         <translation>WARP ausführen</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>&amp;Name:</source>
-        <translation>&amp;Name:</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>&amp;Iterations I:</source>
-        <translation>&amp;Iterationen I:</translation>
-    </message>
-    <message>
-        <location line="+0"/>
-        <source>default: 2</source>
-        <translation>Vorgabe: 2</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>&amp;Runs M per iteration:</source>
-        <translation>&amp;Läufe M je Iteration:</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>&amp;Steps T per run:</source>
-        <translation>&amp;Schritte T je Lauf:</translation>
     </message>
 </context>
 </TS>

@@ -149,6 +149,248 @@
     </message>
 </context>
 <context>
+    <name>LaunchOption</name>
+    <message>
+        <location filename="../widgets/window/run_launcher.cpp" line="+138"/>
+        <location line="+30"/>
+        <source>&amp;Init checkpoint:</source>
+        <translation>초기 체크포인트(&amp;I):</translation>
+    </message>
+    <message>
+        <location line="-29"/>
+        <location line="+30"/>
+        <source>Settings &amp;file (JSON):</source>
+        <translation>설정 파일(JSON)(&amp;F):</translation>
+    </message>
+    <message>
+        <location line="-29"/>
+        <location line="+30"/>
+        <source>S&amp;eed:</source>
+        <translation>시드(&amp;E):</translation>
+    </message>
+    <message>
+        <location line="-29"/>
+        <source>&amp;Prompt seed:</source>
+        <translation>프롬프트 시드(&amp;P):</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location line="+37"/>
+        <source>&amp;Anchor:</source>
+        <translation>앵커(&amp;A):</translation>
+    </message>
+    <message>
+        <location line="-36"/>
+        <location line="+37"/>
+        <source>&amp;β (KL strength):</source>
+        <translation>β(KL 강도)(&amp;B):</translation>
+    </message>
+    <message>
+        <location line="-36"/>
+        <location line="+37"/>
+        <source>&amp;μ (EMA rate):</source>
+        <translation>μ(EMA 비율)(&amp;M):</translation>
+    </message>
+    <message>
+        <location line="-36"/>
+        <source>&amp;Steps:</source>
+        <translation>단계 수(&amp;S):</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location line="+37"/>
+        <source>B&amp;atch (prompts per step):</source>
+        <translation>배치(단계당 프롬프트 수)(&amp;A):</translation>
+    </message>
+    <message>
+        <location line="-36"/>
+        <source>Samples per &amp;prompt:</source>
+        <translation>프롬프트당 샘플 수(&amp;P):</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location line="+34"/>
+        <source>&amp;Learning rate:</source>
+        <translation>학습률(&amp;L):</translation>
+    </message>
+    <message>
+        <location line="-33"/>
+        <source>&amp;Warmup steps:</source>
+        <translation>워밍업 단계 수(&amp;W):</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Weight decay:</source>
+        <translation>가중치 감쇠(&amp;W):</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Gradient clip (0: off):</source>
+        <translation>그래디언트 클리핑(0: 끔)(&amp;G):</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Temperature τ:</source>
+        <translation>온도 τ(&amp;T):</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location line="+31"/>
+        <source>Max &amp;new tokens:</source>
+        <translation>최대 새 토큰 수(&amp;N):</translation>
+    </message>
+    <message>
+        <location line="-30"/>
+        <source>Base&amp;line:</source>
+        <translation>기준선(&amp;L):</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <location line="+29"/>
+        <source>&amp;Reward:</source>
+        <translation>보상(&amp;R):</translation>
+    </message>
+    <message>
+        <location line="-28"/>
+        <location line="+29"/>
+        <source>&amp;Evaluate every (steps):</source>
+        <translation>평가 간격(단계)(&amp;E):</translation>
+    </message>
+    <message>
+        <location line="-28"/>
+        <location line="+29"/>
+        <source>Evaluation &amp;prompts (0: protocol's):</source>
+        <translation>평가 프롬프트 수(0: 프로토콜 값)(&amp;P):</translation>
+    </message>
+    <message>
+        <location line="-28"/>
+        <location line="+29"/>
+        <source>&amp;Checkpoint every (steps):</source>
+        <translation>체크포인트 간격(단계)(&amp;C):</translation>
+    </message>
+    <message>
+        <location line="-28"/>
+        <source>&amp;Threads:</source>
+        <translation>스레드 수(&amp;T):</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location line="+30"/>
+        <source>&amp;Device:</source>
+        <translation>장치(&amp;D):</translation>
+    </message>
+    <message>
+        <location line="-20"/>
+        <source>&amp;Iterations I:</source>
+        <translation>반복 횟수 I(&amp;I):</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Runs M per iteration:</source>
+        <translation>반복당 실행 수 M(&amp;R):</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Steps T per run (0: RL's):</source>
+        <translation>실행당 단계 수 T(0: RL 값)(&amp;S):</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>SLERP &amp;λ:</source>
+        <translation>SLERP λ(&amp;L):</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>SLERP &amp;granularity:</source>
+        <translation>SLERP 단위(&amp;G):</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>LITI &amp;η of the next init:</source>
+        <translation>다음 초기값의 LITI η(&amp;H):</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>η &amp;grid (comma-separated):</source>
+        <translation>η 격자(쉼표로 구분)(&amp;G):</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Runs in &amp;parallel (0: all):</source>
+        <translation>병렬 실행 수(0: 전부)(&amp;P):</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Threads per run:</source>
+        <translation>실행당 스레드 수(&amp;T):</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Launcher:</source>
+        <translation>실행기(&amp;L):</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Slurm partition:</source>
+        <translation>Slurm 파티션:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Slurm account:</source>
+        <translation>Slurm 계정:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Slurm time limit:</source>
+        <translation>Slurm 시간 제한:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Slurm CPUs per task:</source>
+        <translation>Slurm 태스크당 CPU 수:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Slurm GPUs per task:</source>
+        <translation>Slurm 태스크당 GPU 수:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Slurm memory:</source>
+        <translation>Slurm 메모리:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>More sbatch arguments:</source>
+        <translation>추가 sbatch 인수:</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Run</source>
+        <translation>실행</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>RL</source>
+        <translation>RL</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>WARP</source>
+        <translation>WARP</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Evaluation</source>
+        <translation>평가</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Resources</source>
+        <translation>자원</translation>
+    </message>
+</context>
+<context>
     <name>LogTailPanel</name>
     <message>
         <location filename="../widgets/panels/log_tail_panel.cpp" line="+39"/>
@@ -257,6 +499,11 @@
         <location line="+2"/>
         <source>&amp;Resume selected</source>
         <translation>선택 항목 재개(&amp;R)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Duplicate with changes…</source>
+        <translation>변경하여 복제(&amp;D)…</translation>
     </message>
     <message>
         <location line="+3"/>
@@ -401,7 +648,17 @@
         <translation>%1: %2</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+6"/>
+        <source>Open the run's launch dialog filled with its settings, under a new name</source>
+        <translation>실행의 시작 대화 상자를 그 설정으로 채워 새 이름으로 엽니다</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Select one train or warp run to duplicate it</source>
+        <translation>복제하려면 train 또는 warp 실행 하나를 선택하세요</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>Send SIGTERM: the run checkpoints and ends killed (resumable)</source>
         <translation>SIGTERM 보내기: 실행이 체크포인트를 저장하고 종료됨 상태로 끝납니다(재개 가능)</translation>
     </message>
@@ -421,7 +678,7 @@
         <translation>메모와 태그를 편집할 실행을 하나 선택하십시오</translation>
     </message>
     <message>
-        <location line="+32"/>
+        <location line="+33"/>
         <source>Started %1 (pid %2); output in %3</source>
         <translation>%1 시작됨(pid %2), 출력: %3</translation>
     </message>
@@ -440,13 +697,19 @@
 %3</translation>
     </message>
     <message>
-        <location line="+19"/>
-        <location line="+12"/>
+        <location line="+18"/>
+        <location line="+11"/>
+        <location line="+25"/>
         <source>Cannot start the run</source>
         <translation>실행을 시작할 수 없습니다</translation>
     </message>
     <message>
-        <location line="+30"/>
+        <location line="-14"/>
+        <source>Duplicate %1 with changes</source>
+        <translation>%1 변경하여 복제</translation>
+    </message>
+    <message>
+        <location line="+44"/>
         <source>Stop the WARP driver?</source>
         <translation>WARP 드라이버를 중지할까요?</translation>
     </message>
@@ -488,7 +751,7 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
 이 실험의 출처를 신뢰할 때만 실행하세요. %1을(를) 재개할까요?</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+14"/>
         <source>Cannot resume</source>
         <translation>재개할 수 없습니다</translation>
     </message>
@@ -1327,17 +1590,6 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
         <translation>단계</translation>
     </message>
     <message>
-        <location filename="../widgets/window/launch_dialog.cpp" line="+27"/>
-        <location line="+1"/>
-        <source>experiment: %1</source>
-        <translation>실험: %1</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>experiment default</source>
-        <translation>실험 기본값</translation>
-    </message>
-    <message>
         <location filename="../app/studio/main.cpp" line="+92"/>
         <source>Cannot create the demo experiment</source>
         <translation>데모 실험을 만들 수 없습니다</translation>
@@ -1346,75 +1598,20 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
 <context>
     <name>RlRunDialog</name>
     <message>
-        <location filename="../widgets/window/launch_dialog.cpp" line="+83"/>
+        <location filename="../widgets/window/launch_dialog.cpp" line="+265"/>
         <source>New RL run</source>
         <translation>새 RL 실행</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>&amp;Name:</source>
-        <translation>이름(&amp;N):</translation>
-    </message>
-    <message>
-        <location line="+0"/>
         <source>e.g. ema-1</source>
         <translation>예: ema-1</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>(%1)</source>
-        <translation>(%1)</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>ema (WARP)</source>
-        <translation>ema (WARP)</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>sft (static θ_sft)</source>
-        <translation>sft (고정 θ_sft)</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>init (static θ_init)</source>
-        <translation>init (고정 θ_init)</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>&amp;Anchor:</source>
-        <translation>앵커(&amp;A):</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>&amp;β (KL strength):</source>
-        <translation>β(KL 강도)(&amp;B):</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>&amp;μ (EMA rate):</source>
-        <translation>μ(EMA 비율)(&amp;M):</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>&amp;Steps:</source>
-        <translation>단계 수(&amp;S):</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>S&amp;eed:</source>
-        <translation>시드(&amp;E):</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>&amp;Prompt seed:</source>
-        <translation>프롬프트 시드(&amp;P):</translation>
     </message>
 </context>
 <context>
     <name>RunActions</name>
     <message>
-        <location filename="../widgets/window/run_launcher.cpp" line="+155"/>
+        <location filename="../widgets/window/run_launcher.cpp" line="+193"/>
         <source>The run is %1, not running</source>
         <translation>실행 상태가 %1이며 실행 중이 아닙니다</translation>
     </message>
@@ -1452,7 +1649,17 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
 <context>
     <name>RunDialog</name>
     <message>
-        <location filename="../widgets/window/launch_dialog.cpp" line="-46"/>
+        <location filename="../widgets/window/launch_dialog.cpp" line="-157"/>
+        <source>&amp;Name:</source>
+        <translation>이름(&amp;N):</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>default (%1)</source>
+        <translation>기본값 (%1)</translation>
+    </message>
+    <message>
+        <location line="+32"/>
         <source>Start</source>
         <translation>시작</translation>
     </message>
@@ -1460,6 +1667,31 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
         <location line="+4"/>
         <source>Empty fields take the experiment's settings (config.json).</source>
         <translation>빈 칸은 실험 설정(config.json)을 따릅니다.</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>none</source>
+        <translation>없음</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>rm:checkpoints/rm.h5 if it exists, else gold</source>
+        <translation>rm:checkpoints/rm.h5가 있으면 그것, 없으면 gold</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>default: none</source>
+        <translation>기본값: 없음</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>experiment: %1</source>
+        <translation>실험: %1</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>default: %1</source>
+        <translation>기본값: %1</translation>
     </message>
 </context>
 <context>
@@ -1498,12 +1730,17 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
 <context>
     <name>RunListModel</name>
     <message>
-        <location filename="../widgets/models/run_list_model.cpp" line="+247"/>
+        <location filename="../widgets/models/run_list_model.cpp" line="+246"/>
+        <source>job %1</source>
+        <translation>작업 %1</translation>
+    </message>
+    <message>
+        <location line="+62"/>
         <source>process gone (pid %1), no heartbeat for over %2 s</source>
         <translation>프로세스 없음(pid %1), %2초 넘게 하트비트 없음</translation>
     </message>
     <message>
-        <location line="+25"/>
+        <location line="+29"/>
         <source> ETA %1</source>
         <translation> 남은 시간 %1</translation>
     </message>
@@ -1561,6 +1798,11 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
         <location line="+1"/>
         <source>Message</source>
         <translation>메시지</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Scheduler</source>
+        <translation>스케줄러</translation>
     </message>
 </context>
 <context>
@@ -1675,34 +1917,9 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
 <context>
     <name>WarpRunDialog</name>
     <message>
-        <location filename="../widgets/window/launch_dialog.cpp" line="+61"/>
+        <location filename="../widgets/window/launch_dialog.cpp" line="+94"/>
         <source>Run WARP</source>
         <translation>WARP 실행</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>&amp;Name:</source>
-        <translation>이름(&amp;N):</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>&amp;Iterations I:</source>
-        <translation>반복 횟수 I(&amp;I):</translation>
-    </message>
-    <message>
-        <location line="+0"/>
-        <source>default: 2</source>
-        <translation>기본값: 2</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>&amp;Runs M per iteration:</source>
-        <translation>반복당 실행 수 M(&amp;R):</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>&amp;Steps T per run:</source>
-        <translation>실행당 단계 수 T(&amp;S):</translation>
     </message>
 </context>
 </TS>

@@ -24,6 +24,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "config/slurm_options.h"
 #include "warp/driver.h"
 
 namespace warp {
@@ -100,46 +101,10 @@ class LocalLauncher : public WorkerLauncher {
 // MIG-...), repeats allowed (two workers on one device: 0,0,1,1). BadInput naming the value.
 std::vector<std::string> parse_gpu_list(const std::string& text);
 
-// The sbatch options of the Slurm launcher. Defaults from the experiment config's "slurm" section,
-// then `warp run --slurm-*` flags. Empty / 0 = not passed (the cluster's default).
-//
-// Field          CLI flag                 sbatch option
-// partition      --slurm-partition        --partition
-// account        --slurm-account          --account
-// time           --slurm-time             --time           (minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS)
-// cpus_per_task  --slurm-cpus-per-task    --cpus-per-task  (also the workers' --threads when warp run's threads is 0)
-// gpus_per_task  --slurm-gpus-per-task    --gpus-per-task
-// mem            --slurm-mem              --mem            (a number with an optional K, M, G or T suffix)
-// extra          --slurm-extra            passed to sbatch as they are (a list; one shell-like string on the CLI)
-// signal_before  --slurm-signal-before    --signal=B:TERM@<s> (seconds before the time limit the worker gets
-//                                         SIGTERM and checkpoints; 0: no signal). Always passed: --requeue
-//                                         (a preempted or requeued task starts again and continues its run).
-struct SlurmOptions {
-  std::string partition;
-  std::string account;
-  std::string time;
-  int64_t cpus_per_task = 0;
-  int64_t gpus_per_task = 0;
-  std::string mem;
-  std::vector<std::string> extra;
-  int64_t signal_before = 120;
-
-  // BadInput "slurm: <field> (--slurm-<flag>) must be ..., got ..." for the first bad value.
-  void validate() const;
-  nlohmann::json to_json() const;
-  // Fields present in j override these; BadInput naming `where` and the field for a wrong type or an
-  // unknown field.
-  void update_from_json(const nlohmann::json& j, const std::string& where);
-  // The sbatch arguments these options add (without --array, --parsable, --output, the script).
-  std::vector<std::string> sbatch_args() const;
-};
+// SlurmOptions, split_shell_words: config/slurm_options.h.
 
 // The experiment's Slurm defaults: its config.json "slurm" section (validated).
 SlurmOptions slurm_options_for(const Experiment& exp);
-
-// Splits --slurm-extra's text into arguments the way a shell would (single and double quotes,
-// backslash escapes; no expansions). BadInput for an unterminated quote.
-std::vector<std::string> split_shell_words(const std::string& text, const std::string& where);
 
 // A Slurm job array's task: "<array job id>_<task>".
 struct SlurmTaskInfo {

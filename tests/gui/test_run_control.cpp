@@ -112,11 +112,9 @@ void TestRunControl::initTestCase() {
 
 void TestRunControl::startStopResume() {
   const std::string name = "gui-1";
-  RlRunRequest request;
-  request.name = QString::fromStdString(name);
-  request.steps = 200;
-  request.seed = 3;
-  const qint64 pid = launchWarp(warpExe(), m_dir, trainArguments(m_dir, request), request.name);
+  const QString runName = QString::fromStdString(name);
+  const LaunchValues values{{QStringLiteral("--steps"), QStringLiteral("200")}, {QStringLiteral("--seed"), QStringLiteral("3")}};
+  const qint64 pid = launchWarp(warpExe(), m_dir, trainArguments(m_dir, runName, values), runName);
   QVERIFY(pid > 0);
 
   // Running, with its process recorded and a metric logged (its stop handlers are installed).
@@ -128,7 +126,7 @@ void TestRunControl::startStopResume() {
                  return !db.metric_keys(r->id).empty();
                },
                20000),
-           qPrintable(tailOfFile(runLogPath(m_dir, request.name))));
+           qPrintable(tailOfFile(runLogPath(m_dir, runName))));
   warp::RunRecord running = *findRun(m_dir, name);
   QCOMPARE(*running.pid, pid);  // the detached process is the run itself
   QCOMPARE(QString::fromStdString(running.host), thisHostName());
@@ -136,19 +134,19 @@ void TestRunControl::startStopResume() {
 
   stopRun(running, thisHostName());
   QVERIFY2(waitFor([&] { return findRun(m_dir, name)->status == warp::RunStatus::Killed; }, 20000),
-           qPrintable(tailOfFile(runLogPath(m_dir, request.name))));
+           qPrintable(tailOfFile(runLogPath(m_dir, runName))));
   const warp::RunRecord killed = *findRun(m_dir, name);
   QVERIFY(!runActions(killed, thisHostName()).canStop);
   QVERIFY(runActions(killed, thisHostName()).canResume);
   QVERIFY(QFile::exists(m_dir + QStringLiteral("/checkpoints/gui-1-state.h5")));
 
-  launchWarp(warpExe(), m_dir, resumeArguments(m_dir, request.name, "train"), request.name);
+  launchWarp(warpExe(), m_dir, resumeArguments(m_dir, runName, "train"), runName);
   QVERIFY2(waitFor([&] { return findRun(m_dir, name)->status == warp::RunStatus::Finished; }, 60000),
-           qPrintable(tailOfFile(runLogPath(m_dir, request.name))));
+           qPrintable(tailOfFile(runLogPath(m_dir, runName))));
   QVERIFY(QFile::exists(m_dir + QStringLiteral("/checkpoints/gui-1.h5")));
   QVERIFY(!runActions(*findRun(m_dir, name), thisHostName()).canResume);
 
-  QFile log(runLogPath(m_dir, request.name));
+  QFile log(runLogPath(m_dir, runName));
   QVERIFY(log.open(QIODevice::ReadOnly));
   const QString text = QString::fromUtf8(log.readAll());
   QCOMPARE(text.count(QStringLiteral("=== warp-studio started: warp ")), 2);
@@ -170,9 +168,8 @@ void TestRunControl::refusedStartShowsLog() {
   window.loadExperiment(m_dir);
   window.setWarpExecutable(warpExe());
   window.setStartCheckDelay(1500);
-  RlRunRequest request;
-  request.name = QStringLiteral("gui-1");  // the run of startStopResume
-  window.startRun(trainArguments(m_dir, request), QStringLiteral("gui-1-again"), request.name);
+  const QString runName = QStringLiteral("gui-1");  // the run of startStopResume
+  window.startRun(trainArguments(m_dir, runName, {}), QStringLiteral("gui-1-again"), runName);
   QMessageBox* box = nullptr;
   QTRY_VERIFY_WITH_TIMEOUT((box = window.findChild<QMessageBox*>(QStringLiteral("startFailedBox"))) != nullptr, 15000);
   const QString boxText = box->text();

@@ -1,7 +1,8 @@
-// Starting and stopping runs from warp-studio (window/run_launcher.h, window/launch_dialog.h): the exact
-// `warp` argument lists built from the dialogs' fields, the run-name rule (core's), values out of
-// range refused naming the field, the dialogs keeping themselves open on a wrong field, and the
-// enabled state of Stop / Resume for running, killed, crashed, finished and other-host runs.
+// Starting and stopping runs from warp-studio (window/run_launcher.h, window/main_window.h): the
+// run-name rule (core's), resume arguments, the enabled state of Stop / Resume for running, killed,
+// crashed, finished and other-host runs, Duplicate with changes from the window, and Slurm workers:
+// their job state in the run list (worker_jobs of a real database) and Stop through scancel. The
+// dialogs' own tests: test_launch_dialogs.cpp.
 #include <QComboBox>
 #include <QLineEdit>
 #include <QStandardPaths>
@@ -10,21 +11,78 @@
 #include <QtTest>
 
 #include <QAction>
+#include <QSignalSpy>
 
 #include "window/launch_dialog.h"
 #include "window/main_window.h"
 #include "window/run_launcher.h"
 #include "gui_fixture.h"
 #include "models/run_list_model.h"
+#include "db/experiment_db.h"
 #include "util/error.h"
 
 namespace {
 const QString kExp = QStringLiteral("/x/exp");
 
-template <class T>
-std::optional<T> opt(const QVariant& v) {
-  if (!v.isValid()) return std::nullopt;
-  return v.value<T>();
+// A WARP driver with two Slurm workers in a real experiment database: drv-i1-r1 running on node n3
+// (job 45_0), drv-i1-r2 pending (job 45_1), recorded through core's API as the Slurm launcher does.
+struct SlurmRuns {
+  int64_t driver = 0, r1 = 0, r2 = 0, job1 = 0, job2 = 0;
+};
+SlurmRuns addSlurmRuns(warp::ExperimentDb& db) {
+  SlurmRuns s;
+  s.driver = db.create_run(warp::RunSpec("drv", "warp"));
+  for (int m = 1; m <= 2; ++m) {
+    warp::RunSpec spec("drv-i1-r" + std::to_string(m), "train");
+    spec.parent_run_id = s.driver;
+    spec.iteration = 1;
+    (m == 1 ? s.r1 : s.r2) = db.create_run(spec);
+  }
+  db.set_run_status(s.r1, warp::RunStatus::Running);
+  db.set_run_process(s.r1, 777, "n3");
+  warp::WorkerJobSpec job;
+  job.driver_run_id = s.driver;
+  job.launcher = "slurm";
+  job.worker = "drv-i1-r1";
+  job.job_id = "45_0";
+  job.node = "n3";
+  job.state = "RUNNING";
+  job.log_path = "logs/drv-i1-r1.log";
+  s.job1 = db.add_worker_job(job);
+  job.worker = "drv-i1-r2";
+  job.job_id = "45_1";
+  job.node = "";
+  job.state = "PENDING";
+  job.log_path = "logs/drv-i1-r2.log";
+  s.job2 = db.add_worker_job(job);
+  return s;
+}
+
+int rowOf(const RunListModel& model, const QString& name) {
+  for (int row = 0; row < model.rowCount(); ++row)
+    if (QString::fromStdString(model.run(row).name) == name) return row;
+  return -1;
+}
+
+// A `scancel` first in PATH that records its arguments in `record` and exits with `code` (saying
+// `said` on stderr): the real one needs a Slurm controller (the slurm label's fixture has one).
+QString fakeScancel(const QTemporaryDir& tmp, const QString& record, int code, const QString& said = QString()) {
+  const QString bin = tmp.path() + QStringLiteral("/bin");
+  QDir().mkpath(bin);
+  QFile f(bin + QStringLiteral("/scancel"));
+  f.open(QIODevice::WriteOnly | QIODevice::Truncate);
+  f.write(QStringLiteral("#!/bin/sh\necho \"$*\" >> '%1'\n%2exit %3\n")
+              .arg(record, said.isEmpty() ? QString() : QStringLiteral("echo '%1' >&2\n").arg(said))
+              .arg(code)
+              .toUtf8());
+  f.close();
+  f.setPermissions(QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
+  return bin;
+}
+
+QString readText(const QString& path) {
+  QFile f(path);
+  return f.open(QIODevice::ReadOnly) ? QString::fromUtf8(f.readAll()) : QString();
 }
 }  // namespace
 
@@ -35,17 +93,13 @@ class TestRunLauncher : public QObject {
   void initTestCase();
   void runNames_data();
   void runNames();
-  void trainArgs_data();
-  void trainArgs();
-  void warpArgs_data();
-  void warpArgs();
   void resumeArgs();
-  void parseFields();
   void logTail();
-  void rlDialog();
-  void warpDialog();
   void actionsOfRuns();
   void windowActions();
+  void windowDuplicate();
+  void slurmWorkers();
+  void stopSlurmWorker();
 
  private:
   QTemporaryDir m_tmp;
@@ -81,144 +135,27 @@ void TestRunLauncher::runNames() {
   QFETCH(QString, name);
   QFETCH(bool, valid);
   QCOMPARE(runNameError(name).isEmpty(), valid);
-  RlRunRequest r;
-  r.name = name;
   if (valid) {
-    QCOMPARE(trainArguments(kExp, r).at(4), name);
+    QCOMPARE(trainArguments(kExp, name, {}).at(4), name);
   } else {
-    QVERIFY_THROWS_EXCEPTION(warp::BadInput, trainArguments(kExp, r));
-    WarpRunRequest w;
-    w.name = name;
-    QVERIFY_THROWS_EXCEPTION(warp::BadInput, warpRunArguments(kExp, w));
+    QVERIFY_THROWS_EXCEPTION(warp::BadInput, trainArguments(kExp, name, {}));
+    QVERIFY_THROWS_EXCEPTION(warp::BadInput, warpRunArguments(kExp, name, {}));
   }
-}
-
-void TestRunLauncher::trainArgs_data() {
-  QTest::addColumn<QString>("anchor");
-  QTest::addColumn<QVariant>("beta");
-  QTest::addColumn<QVariant>("mu");
-  QTest::addColumn<QVariant>("steps");
-  QTest::addColumn<QVariant>("seed");
-  QTest::addColumn<QVariant>("promptSeed");
-  QTest::addColumn<QStringList>("expected");  // after "train --exp /x/exp --name r"; empty first = refused
-  QTest::addColumn<QString>("errorField");
-  const QVariant none;
-  QTest::newRow("defaults only") << "" << none << none << none << none << none << QStringList{} << "";
-  QTest::newRow("all set") << "sft" << QVariant(0.1) << QVariant(0.01) << QVariant(qint64(200))
-                           << QVariant(quint64(7)) << QVariant(quint64(18446744073709551615ULL))
-                           << QStringList{"--anchor", "sft", "--beta", "0.1", "--mu", "0.01", "--steps", "200",
-                                          "--seed", "7", "--prompt-seed", "18446744073709551615"}
-                           << "";
-  QTest::newRow("ema, beta 0, mu 1") << "ema" << QVariant(0.0) << QVariant(1.0) << none << none << none
-                                     << QStringList{"--anchor", "ema", "--beta", "0", "--mu", "1"} << "";
-  QTest::newRow("small beta exact") << "" << QVariant(1e-5) << none << none << QVariant(quint64(0)) << none
-                                    << QStringList{"--beta", "1e-05", "--seed", "0"} << "";
-  QTest::newRow("init anchor") << "init" << none << none << none << none << none
-                               << QStringList{"--anchor", "init"} << "";
-  QTest::newRow("bad anchor") << "sft-init" << none << none << none << none << none << QStringList{"!"} << "anchor";
-  QTest::newRow("negative beta") << "" << QVariant(-0.5) << none << none << none << none << QStringList{"!"}
-                                 << "--beta";
-  QTest::newRow("mu zero") << "" << none << QVariant(0.0) << none << none << none << QStringList{"!"} << "--mu";
-  QTest::newRow("mu above 1") << "" << none << QVariant(1.5) << none << none << none << QStringList{"!"} << "--mu";
-  QTest::newRow("zero steps") << "" << none << none << QVariant(qint64(0)) << none << none << QStringList{"!"}
-                              << "--steps";
-}
-
-void TestRunLauncher::trainArgs() {
-  QFETCH(QString, anchor);
-  QFETCH(QVariant, beta);
-  QFETCH(QVariant, mu);
-  QFETCH(QVariant, steps);
-  QFETCH(QVariant, seed);
-  QFETCH(QVariant, promptSeed);
-  QFETCH(QStringList, expected);
-  QFETCH(QString, errorField);
-  RlRunRequest r;
-  r.name = QStringLiteral("r");
-  r.anchor = anchor;
-  r.beta = opt<double>(beta);
-  r.mu = opt<double>(mu);
-  r.steps = opt<qint64>(steps);
-  r.seed = opt<quint64>(seed);
-  r.promptSeed = opt<quint64>(promptSeed);
-  if (!errorField.isEmpty()) {
-    try {
-      trainArguments(kExp, r);
-      QFAIL("expected BadInput");
-    } catch (const warp::BadInput& e) {
-      QVERIFY2(QString::fromUtf8(e.what()).contains(errorField), e.what());
-    }
-    return;
-  }
-  QCOMPARE(trainArguments(kExp, r), QStringList({"train", "--exp", "/x/exp", "--name", "r"}) + expected);
-}
-
-void TestRunLauncher::warpArgs_data() {
-  QTest::addColumn<QString>("name");
-  QTest::addColumn<QVariant>("iterations");
-  QTest::addColumn<QVariant>("runs");
-  QTest::addColumn<QVariant>("steps");
-  QTest::addColumn<QStringList>("expected");
-  QTest::addColumn<QString>("errorField");
-  const QVariant none;
-  QTest::newRow("defaults") << "warp" << none << none << none << QStringList{"run", "--exp", "/x/exp", "--name", "warp"}
-                            << "";
-  QTest::newRow("all set") << "w2" << QVariant(qint64(3)) << QVariant(qint64(4)) << QVariant(qint64(50))
-                           << QStringList{"run", "--exp", "/x/exp", "--name", "w2", "--iterations", "3", "--runs", "4",
-                                          "--steps", "50"}
-                           << "";
-  QTest::newRow("iterations 0") << "warp" << QVariant(qint64(0)) << none << none << QStringList{} << "--iterations";
-  QTest::newRow("runs 1") << "warp" << none << QVariant(qint64(1)) << none << QStringList{} << "--runs";
-  QTest::newRow("steps -3") << "warp" << none << none << QVariant(qint64(-3)) << QStringList{} << "--steps";
-  QTest::newRow("bad name") << "w/1" << none << none << none << QStringList{} << "name";
-}
-
-void TestRunLauncher::warpArgs() {
-  QFETCH(QString, name);
-  QFETCH(QVariant, iterations);
-  QFETCH(QVariant, runs);
-  QFETCH(QVariant, steps);
-  QFETCH(QStringList, expected);
-  QFETCH(QString, errorField);
-  WarpRunRequest r;
-  r.name = name;
-  r.iterations = opt<qint64>(iterations);
-  r.runs = opt<qint64>(runs);
-  r.steps = opt<qint64>(steps);
-  if (!errorField.isEmpty()) {
-    try {
-      warpRunArguments(kExp, r);
-      QFAIL("expected BadInput");
-    } catch (const warp::BadInput& e) {
-      QVERIFY2(QString::fromUtf8(e.what()).contains(errorField), e.what());
-    }
-    return;
-  }
-  QCOMPARE(warpRunArguments(kExp, r), expected);
 }
 
 void TestRunLauncher::resumeArgs() {
   QCOMPARE(resumeArguments(kExp, "ema-1", "train"), QStringList({"train", "--exp", "/x/exp", "--resume", "ema-1"}));
   QCOMPARE(resumeArguments(kExp, "warp", "warp"), QStringList({"run", "--exp", "/x/exp", "--resume", "--name", "warp"}));
+  // A driver whose workers ran on Slurm resumes on Slurm (the launcher is not stored with the run).
+  QCOMPARE(resumeArguments(kExp, "warp", "warp", "slurm"),
+           QStringList({"run", "--exp", "/x/exp", "--resume", "--name", "warp", "--launcher", "slurm"}));
+  warp::WorkerJobRecord job;
+  job.launcher = "slurm";
+  QCOMPARE(driverLauncher({}), QString());
+  QCOMPARE(driverLauncher({job}), QStringLiteral("slurm"));
   QVERIFY_THROWS_EXCEPTION(warp::BadInput, resumeArguments(kExp, "sft", "sft"));
   QVERIFY_THROWS_EXCEPTION(warp::BadInput, resumeArguments(QString(), "ema-1", "train"));
   QCOMPARE(runLogPath(kExp, "ema-1"), QStringLiteral("/x/exp/logs/ema-1.log"));
-}
-
-void TestRunLauncher::parseFields() {
-  QCOMPARE(parseOptionalDouble("  ", "β"), std::nullopt);
-  QCOMPARE(parseOptionalDouble(" 0.25 ", "β"), std::optional<double>(0.25));
-  QCOMPARE(parseOptionalDouble("1e-3", "β"), std::optional<double>(0.001));
-  QCOMPARE(parseOptionalInt("-4", "steps"), std::optional<qint64>(-4));
-  QCOMPARE(parseOptionalUInt("42", "seed"), std::optional<quint64>(42));
-  try {
-    parseOptionalDouble("abc", "β");
-    QFAIL("expected BadInput");
-  } catch (const warp::BadInput& e) {
-    QCOMPARE(QString::fromUtf8(e.what()), QStringLiteral("β: 'abc' is not a number"));
-  }
-  QVERIFY_THROWS_EXCEPTION(warp::BadInput, parseOptionalInt("2.5", "steps"));
-  QVERIFY_THROWS_EXCEPTION(warp::BadInput, parseOptionalUInt("-1", "seed"));
 }
 
 void TestRunLauncher::logTail() {
@@ -230,59 +167,6 @@ void TestRunLauncher::logTail() {
   QCOMPARE(tailOfFile(path, 2), QStringLiteral("step 2/9\nwarp: run name 'x' already exists"));
   QCOMPARE(tailOfFile(path, 10), QStringLiteral("one\ntwo\nstep 2/9\nwarp: run name 'x' already exists"));
   QCOMPARE(tailOfFile(m_tmp.path() + QStringLiteral("/missing.log")), QString());
-}
-
-void TestRunLauncher::rlDialog() {
-  const QString dir = guitest::makeExperimentFolder(m_tmp, QStringLiteral("dlg"));
-  {
-    QFile config(dir + QStringLiteral("/config.json"));
-    QVERIFY(config.open(QIODevice::WriteOnly));
-    config.write(R"({"format": "warp-experiment", "version": 1, "warp": {"beta": 0.1, "mu": 0.01},
-                    "rl": {"steps": 10}})");
-  }
-  RlRunDialog d(dir);
-  // Placeholders show the experiment's values; empty fields pass nothing.
-  QCOMPARE(d.betaEdit()->placeholderText(), QStringLiteral("experiment: 0.1"));
-  QCOMPARE(d.muEdit()->placeholderText(), QStringLiteral("experiment: 0.01"));
-  QCOMPARE(d.stepsEdit()->placeholderText(), QStringLiteral("experiment: 10"));
-  // No name: refused, the dialog stays open with the message.
-  d.accept();
-  QCOMPARE(d.result(), int(QDialog::Rejected));
-  QVERIFY2(d.errorText().contains(QStringLiteral("name")), qPrintable(d.errorText()));
-  d.nameEdit()->setText(QStringLiteral("ema-1"));
-  d.muEdit()->setText(QStringLiteral("2"));
-  d.accept();
-  QCOMPARE(d.result(), int(QDialog::Rejected));
-  QVERIFY2(d.errorText().contains(QStringLiteral("--mu")), qPrintable(d.errorText()));
-  d.muEdit()->setText(QStringLiteral("0.05"));
-  d.anchorCombo()->setCurrentIndex(d.anchorCombo()->findData(QStringLiteral("sft")));
-  d.stepsEdit()->setText(QStringLiteral("30"));
-  d.promptSeedEdit()->setText(QStringLiteral("3"));
-  QCOMPARE(d.arguments(), QStringList({"train", "--exp", dir, "--name", "ema-1", "--anchor", "sft", "--mu", "0.05",
-                                       "--steps", "30", "--prompt-seed", "3"}));
-  d.accept();
-  QCOMPARE(d.result(), int(QDialog::Accepted));
-  QVERIFY(d.errorText().isEmpty());
-}
-
-void TestRunLauncher::warpDialog() {
-  const QString dir = guitest::makeExperimentFolder(m_tmp, QStringLiteral("dlg2"));
-  WarpRunDialog d(dir);
-  QCOMPARE(d.arguments(), QStringList({"run", "--exp", dir, "--name", "warp"}));
-  d.runsEdit()->setText(QStringLiteral("1"));
-  d.accept();
-  QCOMPARE(d.result(), int(QDialog::Rejected));
-  QVERIFY2(d.errorText().contains(QStringLiteral("--runs")), qPrintable(d.errorText()));
-  d.runsEdit()->setText(QStringLiteral("x"));
-  d.accept();
-  QVERIFY2(d.errorText().contains(QStringLiteral("runs M: 'x'")), qPrintable(d.errorText()));
-  d.runsEdit()->setText(QStringLiteral("3"));
-  d.iterationsEdit()->setText(QStringLiteral("2"));
-  d.stepsEdit()->setText(QStringLiteral("20"));
-  QCOMPARE(d.arguments(), QStringList({"run", "--exp", dir, "--name", "warp", "--iterations", "2", "--runs", "3",
-                                       "--steps", "20"}));
-  d.accept();
-  QCOMPARE(d.result(), int(QDialog::Accepted));
 }
 
 void TestRunLauncher::actionsOfRuns() {
@@ -377,6 +261,135 @@ void TestRunLauncher::windowActions() {
   w.runView()->clearSelection();
   QVERIFY(!w.stopAction()->isEnabled());
   QVERIFY(!w.resumeAction()->isEnabled());
+}
+
+void TestRunLauncher::windowDuplicate() {
+  const QString dir = guitest::makeExperimentFolder(m_tmp, QStringLiteral("dup"));
+  warp::ExperimentDb db = warp::ExperimentDb::open(guitest::dbPath(dir));
+  // The settings as `warp train` records them (runs.config_json, "rl").
+  const int64_t id = db.create_run(warp::RunSpec("ema-1", "train", R"({"rl": {"init": "checkpoints/x.h5",
+      "anchor": "sft", "beta": 0.1, "mu": 0.02, "steps": 40, "batch": 8, "samples_per_prompt": 2, "lr": 3e-05,
+      "warmup": 5, "weight_decay": 0.0, "beta1": 0.9, "beta2": 0.999, "grad_clip": 1.0, "temperature": 0.8,
+      "max_new_tokens": 16, "baseline": "rloo", "seed": 11, "prompt_seed": 12, "eval_every": 20,
+      "eval_prompts": 8, "ckpt_every": 40, "reward": "gold", "threads": 2, "device": "cpu"}})"));
+  db.set_run_status(id, warp::RunStatus::Running);
+  db.set_run_status(id, warp::RunStatus::Finished);
+  db.create_run(warp::RunSpec("ema-2", "train"));
+  db.create_run(warp::RunSpec("sft", "sft"));
+
+  MainWindow w;
+  w.loadExperiment(dir);
+  auto select = [&](const QString& name) {
+    w.runView()->clearSelection();
+    w.runView()->selectRow(rowOf(*w.runListModel(), name));
+  };
+  select("sft");
+  QVERIFY(!w.duplicateAction()->isEnabled());
+  select("ema-1");
+  QVERIFY(w.duplicateAction()->isEnabled());
+  QCOMPARE(w.duplicateAction()->shortcut(), QKeySequence(Qt::CTRL | Qt::Key_D));
+  std::unique_ptr<RunDialog> d = w.duplicateDialog(w.selectedRecords().at(0));
+  QCOMPARE(d->runName(), QStringLiteral("ema-3"));  // ema-2 is taken
+  QCOMPARE(d->combo("--anchor")->currentData().toString(), QStringLiteral("sft"));
+  d->lineEdit("--steps")->setText(QStringLiteral("80"));  // the one change
+  // Hand-written: the original's every setting, steps changed, under the new name.
+  QCOMPARE(d->arguments(),
+           QStringList({"train", "--exp", dir, "--name", "ema-3", "--init", "checkpoints/x.h5", "--seed", "11",
+                        "--prompt-seed", "12", "--anchor", "sft", "--beta", "0.1", "--mu", "0.02", "--steps", "80",
+                        "--batch", "8", "--samples", "2", "--lr", "3e-05", "--warmup", "5", "--weight-decay", "0",
+                        "--grad-clip", "1", "--temperature", "0.8", "--max-new-tokens", "16", "--baseline", "rloo",
+                        "--reward", "gold", "--eval-every", "20", "--eval-prompts", "8", "--ckpt-every", "40",
+                        "--threads", "2", "--device", "cpu"}));
+  // Unchanged, the duplicate reproduces the original: the settings core reads from these arguments
+  // equal the recorded ones (but the name).
+  d->lineEdit("--steps")->setText(QStringLiteral("40"));
+  const LaunchValues again = d->values();
+  QCOMPARE(again, launchValuesOfRun(w.selectedRecords().at(0)));
+  QVERIFY_THROWS_EXCEPTION(warp::BadInput, w.duplicateDialog(w.runListModel()->run(rowOf(*w.runListModel(), "sft"))));
+}
+
+void TestRunLauncher::slurmWorkers() {
+  const QString dir = guitest::makeExperimentFolder(m_tmp, QStringLiteral("slurm"));
+  warp::ExperimentDb db = warp::ExperimentDb::open(guitest::dbPath(dir));
+  const SlurmRuns s = addSlurmRuns(db);
+  RunListModel model;
+  model.open(QString::fromStdString(guitest::dbPath(dir)));
+  QCOMPARE(model.headerData(RunListModel::Scheduler, Qt::Horizontal).toString(), QStringLiteral("Scheduler"));
+  const int drv = rowOf(model, "drv"), r1 = rowOf(model, "drv-i1-r1"), r2 = rowOf(model, "drv-i1-r2");
+  QVERIFY(drv >= 0 && r1 >= 0 && r2 >= 0);
+  auto cell = [&](int row) { return model.data(model.index(row, RunListModel::Scheduler)).toString(); };
+  QCOMPARE(cell(r1), QStringLiteral("RUNNING · job 45_0 · n3"));
+  QCOMPARE(cell(r2), QStringLiteral("PENDING · job 45_1"));
+  QCOMPARE(cell(drv), QStringLiteral("slurm: 1 PENDING, 1 RUNNING"));
+  QCOMPARE(model.workerJob(model.run(r1))->job_id, std::string("45_0"));
+  QVERIFY(!model.workerJob(model.run(drv)));
+  QCOMPARE(driverLauncher(model.driverJobs(s.driver)), QStringLiteral("slurm"));
+
+  // A Slurm worker runs on a node, not this host: Stop is still offered (scancel reaches it)
+  // while its job lives, not once it ended.
+  const QString here = thisHostName();
+  QVERIFY(!runActions(model.run(r1), here).canStop);  // without its job: another host's run
+  QVERIFY(runActions(model.run(r1), here, model.workerJob(model.run(r1))).canStop);
+  QVERIFY(runActions(model.run(r2), here, model.workerJob(model.run(r2))).canStop);  // pending: leaves the queue
+
+  // The driver polls Slurm and records the new state: the cell follows at the next refresh.
+  QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+  db.update_worker_job(s.job1, "COMPLETED", "", 0);
+  model.refresh();
+  QCOMPARE(cell(r1), QStringLiteral("COMPLETED · job 45_0 · n3"));
+  QCOMPARE(cell(drv), QStringLiteral("slurm: 1 COMPLETED, 1 PENDING"));
+  bool schedulerChanged = false;
+  for (const auto& args : changed)
+    if (args.at(0).toModelIndex().column() <= RunListModel::Scheduler &&
+        args.at(1).toModelIndex().column() >= RunListModel::Scheduler && args.at(0).toModelIndex().row() == r1)
+      schedulerChanged = true;
+  QVERIFY(schedulerChanged);
+  QVERIFY(!runActions(model.run(r1), here, model.workerJob(model.run(r1))).canStop);
+  // A resubmitted worker (resume): its latest job is shown.
+  warp::WorkerJobSpec again;
+  again.driver_run_id = s.driver;
+  again.launcher = "slurm";
+  again.worker = "drv-i1-r1";
+  again.job_id = "46_0";
+  again.state = "PENDING";
+  db.add_worker_job(again);
+  model.refresh();
+  QCOMPARE(cell(r1), QStringLiteral("PENDING · job 46_0"));
+}
+
+void TestRunLauncher::stopSlurmWorker() {
+  const QString dir = guitest::makeExperimentFolder(m_tmp, QStringLiteral("scancel"));
+  warp::ExperimentDb db = warp::ExperimentDb::open(guitest::dbPath(dir));
+  addSlurmRuns(db);
+  const QString record = m_tmp.path() + QStringLiteral("/scancel-args.txt");
+  const QByteArray path = qgetenv("PATH");
+  qputenv("PATH", (fakeScancel(m_tmp, record, 0) + QStringLiteral(":")).toUtf8() + path);
+  MainWindow w;
+  w.loadExperiment(dir);
+  const QString here = thisHostName();
+  const RunListModel& model = *w.runListModel();
+  const warp::RunRecord r1 = model.run(rowOf(model, "drv-i1-r1")), r2 = model.run(rowOf(model, "drv-i1-r2"));
+  // Core's rule (config/slurm_options.h), the one the driver's launcher uses.
+  QCOMPARE(slurmStopCommand(*model.workerJob(r1)), QStringList({"scancel", "--batch", "--signal=TERM", "45_0"}));
+  QCOMPARE(slurmStopCommand(*model.workerJob(r2)), QStringList({"scancel", "45_1"}));
+  stopRun(r2, here, model.workerJob(r2));
+  QCOMPARE(readText(record), QStringLiteral("45_1\n"));
+  // From the window: the selected worker (its driver has no process to stop instead).
+  w.runView()->clearSelection();
+  w.runView()->selectRow(rowOf(model, "drv-i1-r1"));
+  QVERIFY(w.stopAction()->isEnabled());
+  w.stopSelected();
+  QCOMPARE(readText(record), QStringLiteral("45_1\n--batch --signal=TERM 45_0\n"));
+  // scancel refusing: an error with what it said.
+  fakeScancel(m_tmp, record, 1, QStringLiteral("scancel: error: Kill job error on job id 45_0: Invalid job id"));
+  try {
+    stopRun(r1, here, model.workerJob(r1));
+    QFAIL("expected warp::Error");
+  } catch (const warp::Error& e) {
+    QVERIFY2(QString::fromUtf8(e.what()).contains(QStringLiteral("Invalid job id")), e.what());
+    QVERIFY2(QString::fromUtf8(e.what()).contains(QStringLiteral("45_0")), e.what());
+  }
+  qputenv("PATH", path);
 }
 
 QTEST_MAIN(TestRunLauncher)

@@ -77,6 +77,7 @@ void RunListModel::open(const QString& dbPath) {
   m_runs = std::move(runs);
   m_notes.clear();
   m_notes = readNotes();
+  m_jobs = readJobs(m_runs);
   endResetModel();
   emit refreshed();
 }
@@ -86,6 +87,7 @@ void RunListModel::close() {
   m_db.reset();
   m_runs.clear();
   m_notes.clear();
+  m_jobs.clear();
   endResetModel();
 }
 
@@ -160,6 +162,8 @@ void RunListModel::refresh() {
     if (hasA != hasB) return true;
     return hasA && (a->second.note != b->second.note || a->second.tags != b->second.tags);
   };
+  std::map<qint64, QString> schedulerBefore;
+  for (const warp::RunRecord& r : m_runs) schedulerBefore[r.id] = schedulerText(r);
   // Both lists are by id: walk them together. Rows of runs gone from the database are removed,
   // rows of the same run updated cell by cell, new runs inserted where their id sorts.
   size_t row = 0, k = 0;
@@ -198,7 +202,64 @@ void RunListModel::refresh() {
       ++k;
     }
   }
+  m_jobs = readJobs(m_runs);
+  for (size_t i = 0; i < m_runs.size(); ++i) {
+    const auto before = schedulerBefore.find(m_runs[i].id);
+    if (before != schedulerBefore.end() && before->second != schedulerText(m_runs[i]))
+      emit dataChanged(index(static_cast<int>(i), Scheduler), index(static_cast<int>(i), Scheduler));
+  }
   emit refreshed();
+}
+
+std::map<qint64, std::vector<warp::WorkerJobRecord>> RunListModel::readJobs(const std::vector<warp::RunRecord>& runs) const {
+  std::map<qint64, std::vector<warp::WorkerJobRecord>> jobs;
+  if (!m_db) return jobs;
+  for (const warp::RunRecord& r : runs) {
+    if (r.kind != "warp") continue;
+    try {
+      std::vector<warp::WorkerJobRecord> list = m_db->list_worker_jobs(r.id);
+      if (!list.empty()) jobs[r.id] = std::move(list);
+    } catch (const std::exception&) {
+      // A database before schema v4 has no worker jobs: nothing to show.
+    }
+  }
+  return jobs;
+}
+
+std::optional<warp::WorkerJobRecord> RunListModel::workerJob(const warp::RunRecord& run) const {
+  if (!run.parent_run_id) return std::nullopt;
+  const auto it = m_jobs.find(*run.parent_run_id);
+  if (it == m_jobs.end()) return std::nullopt;
+  std::optional<warp::WorkerJobRecord> last;
+  for (const warp::WorkerJobRecord& j : it->second)
+    if (j.worker == run.name) last = j;  // by id: the latest submission wins
+  return last;
+}
+
+std::vector<warp::WorkerJobRecord> RunListModel::driverJobs(qint64 driverRunId) const {
+  const auto it = m_jobs.find(driverRunId);
+  return it == m_jobs.end() ? std::vector<warp::WorkerJobRecord>() : it->second;
+}
+
+QString RunListModel::schedulerText(const warp::RunRecord& run) const {
+  if (const auto job = workerJob(run)) {
+    QString text = QStringLiteral("%1 · %2").arg(QString::fromStdString(job->state), tr("job %1").arg(QString::fromStdString(job->job_id)));
+    if (!job->node.empty()) text += QStringLiteral(" · ") + QString::fromStdString(job->node);
+    return text;
+  }
+  const auto it = m_jobs.find(run.id);
+  if (it == m_jobs.end()) return QString();
+  std::map<std::string, const warp::WorkerJobRecord*> latest;  // per worker
+  std::string launcher;
+  for (const warp::WorkerJobRecord& j : it->second) {
+    latest[j.worker] = &j;
+    launcher = j.launcher;
+  }
+  std::map<std::string, int> byState;
+  for (const auto& [worker, j] : latest) ++byState[j->state];
+  QStringList parts;
+  for (const auto& [state, n] : byState) parts << QStringLiteral("%1 %2").arg(n).arg(QString::fromStdString(state));
+  return QStringLiteral("%1: %2").arg(QString::fromStdString(launcher), parts.join(QStringLiteral(", ")));
 }
 
 int RunListModel::rowCount(const QModelIndex& parent) const {
@@ -248,6 +309,10 @@ QVariant RunListModel::displayData(const warp::RunRecord& r, int column) const {
             .arg(r.pid ? QString::number(*r.pid) : QStringLiteral("?"))
             .arg(m_staleAfter);
       return QString::fromStdString(r.message);
+    case Scheduler: {
+      const QString text = schedulerText(r);
+      return text.isEmpty() ? QVariant() : QVariant(text);
+    }
   }
   return QVariant();
 }
@@ -332,6 +397,7 @@ QVariant RunListModel::headerData(int section, Qt::Orientation orientation, int 
     case Elapsed: return tr("Elapsed");
     case Tags: return tr("Tags");
     case Message: return tr("Message");
+    case Scheduler: return tr("Scheduler");
   }
   return QVariant();
 }

@@ -11,7 +11,9 @@
 // the percentage, and while running the estimated time left, as the CLI's progress line: "15/30 50%
 // ETA 0:00:12"; for sft, rm and train runs), started (local time), elapsed (h:mm:ss; to now while
 // running), tags (the run's tags, comma-separated; schema v6 run_notes, read with the runs each
-// refresh; the note is the name's and the tags' tooltip), message.
+// refresh; the note is the name's and the tags' tooltip), message,
+// scheduler (a WARP worker's Slurm job from table worker_jobs: "RUNNING · job
+// 45_1 · n3"; a driver's: its workers' latest jobs counted by state, "slurm: 1 PENDING, 1 RUNNING").
 
 #include <cstdint>
 #include <map>
@@ -34,7 +36,7 @@ class RunListModel : public QAbstractTableModel {
   Q_OBJECT
 
  public:
-  enum Column { Name, Kind, Status, Iteration, Step, Progress, Started, Elapsed, Tags, Message, ColumnCount };
+  enum Column { Name, Kind, Status, Iteration, Step, Progress, Started, Elapsed, Tags, Message, Scheduler, ColumnCount };
   // Extra data roles: the run id (qint64), the status text ("running", "crashed", ...), the tags
   // (QStringList) and the note (QString).
   enum Role { RunIdRole = Qt::UserRole + 1, StatusRole, TagsRole, NoteRole };
@@ -67,6 +69,10 @@ class RunListModel : public QAbstractTableModel {
   static QString progressText(const warp::RunRecord& run, std::optional<qint64> step, double now);
   // Row of the run, -1 when not shown.
   int rowOfRun(qint64 runId) const;
+  // The last scheduler job recorded for a WARP worker run (worker_jobs of its driver), if any.
+  std::optional<warp::WorkerJobRecord> workerJob(const warp::RunRecord& run) const;
+  // The scheduler jobs recorded for a driver run, in submission order (empty for local workers).
+  std::vector<warp::WorkerJobRecord> driverJobs(qint64 driverRunId) const;
   // Number of runs shown with this status (crashed includes those presumed crashed).
   int countWithStatus(warp::RunStatus status) const;
 
@@ -86,6 +92,8 @@ class RunListModel : public QAbstractTableModel {
 
  private:
   QVariant displayData(const warp::RunRecord& run, int column) const;
+  QString schedulerText(const warp::RunRecord& run) const;
+  std::map<qint64, std::vector<warp::WorkerJobRecord>> readJobs(const std::vector<warp::RunRecord>& runs) const;
   void stepsChanged();
   // Every run's notes from m_db; on a read failure (a stored tags_json that is not an array of
   // strings, the database busy) `readFailed` and the notes read before.
@@ -94,6 +102,7 @@ class RunListModel : public QAbstractTableModel {
   std::unique_ptr<warp::ExperimentDb> m_db;
   std::vector<warp::RunRecord> m_runs;  // by id
   std::map<qint64, warp::RunNotes> m_notes;
+  std::map<qint64, std::vector<warp::WorkerJobRecord>> m_jobs;  // worker_jobs by driver run id
   double m_staleAfter;
   QPointer<MetricsFollower> m_follower;
   QTimer m_timer;

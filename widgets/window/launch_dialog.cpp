@@ -3,60 +3,79 @@
 #include <exception>
 
 #include <QComboBox>
+#include <QCoreApplication>
 #include <QDialogButtonBox>
 #include <QFile>
 #include <QFormLayout>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QLabel>
 #include <QLineEdit>
 #include <QLocale>
 #include <QPushButton>
+#include <QTabWidget>
 #include <QVBoxLayout>
 
-#include "util/error.h"
+#include <nlohmann/json.hpp>
+
+#include "config/rl_config.h"
+#include "config/slurm_options.h"
+#include "config/warp_config.h"
 
 namespace {
 
-[[noreturn]] void notA(const QString& field, const QString& text, const char* what) {
-  throw warp::BadInput(QStringLiteral("%1: '%2' is not %3").arg(field, text, QLatin1String(what)).toStdString());
+QJsonObject toQt(const nlohmann::json& j) { return QJsonDocument::fromJson(QByteArray::fromStdString(j.dump())).object(); }
+
+// The settings empty fields take, read by core as the CLI reads them; a section config.json gets
+// wrong shows core's defaults here (Start then reports what is wrong with the file).
+QJsonObject effectiveSettings(const QString& expDir) {
+  const std::string path = (expDir + QStringLiteral("/config.json")).toStdString();
+  QFile f(QString::fromStdString(path));
+  nlohmann::json cfg = nlohmann::json::object();
+  if (f.open(QIODevice::ReadOnly)) {
+    cfg = nlohmann::json::parse(f.readAll().toStdString(), nullptr, false);
+    if (cfg.is_discarded() || !cfg.is_object()) cfg = nlohmann::json::object();
+  }
+  QJsonObject out;
+  try {
+    out[QStringLiteral("rl")] = toQt(warp::rl_config_from_experiment_json(cfg, path).to_json());
+  } catch (const std::exception&) {
+    out[QStringLiteral("rl")] = toQt(warp::RlConfig{}.to_json());
+  }
+  try {
+    out[QStringLiteral("warp")] = toQt(warp::warp_config_from_experiment_json(cfg, path).to_json());
+  } catch (const std::exception&) {
+    out[QStringLiteral("warp")] = toQt(warp::WarpConfig{}.to_json());
+  }
+  try {
+    out[QStringLiteral("slurm")] = toQt(warp::slurm_options_from_experiment_json(cfg, path).to_json());
+  } catch (const std::exception&) {
+    out[QStringLiteral("slurm")] = toQt(warp::SlurmOptions{}.to_json());
+  }
+  return out;
 }
 
-// "experiment: <value>" for the key of the section, else "experiment default".
-QString placeholder(const QJsonObject& config, const QString& section, const QString& key) {
-  const QJsonValue v = config.value(section).toObject().value(key);
-  if (v.isDouble()) return QObject::tr("experiment: %1").arg(QString::number(v.toDouble(), 'g', QLocale::FloatingPointShortest));
-  if (v.isString()) return QObject::tr("experiment: %1").arg(v.toString());
-  return QObject::tr("experiment default");
+QString sectionOf(const LaunchOption& o) {
+  switch (o.target) {
+    case LaunchOption::Rl: return QStringLiteral("rl");
+    case LaunchOption::Warp: return QStringLiteral("warp");
+    case LaunchOption::Slurm: return QStringLiteral("slurm");
+    default: return QString();
+  }
+}
+
+QString valueText(const QJsonValue& v, const QString& separator) {
+  if (v.isDouble()) return QString::number(v.toDouble(), 'g', QLocale::FloatingPointShortest);
+  if (v.isString()) return v.toString();
+  if (v.isArray()) {
+    QStringList items;
+    for (const QJsonValue& e : v.toArray()) items << valueText(e, separator);
+    return items.join(separator);
+  }
+  return QString();
 }
 
 }  // namespace
-
-std::optional<double> parseOptionalDouble(const QString& text, const QString& field) {
-  const QString t = text.trimmed();
-  if (t.isEmpty()) return std::nullopt;
-  bool ok = false;
-  const double v = t.toDouble(&ok);  // C locale: "0.1", "1e-3"
-  if (!ok) notA(field, t, "a number");
-  return v;
-}
-
-std::optional<qint64> parseOptionalInt(const QString& text, const QString& field) {
-  const QString t = text.trimmed();
-  if (t.isEmpty()) return std::nullopt;
-  bool ok = false;
-  const qint64 v = t.toLongLong(&ok);
-  if (!ok) notA(field, t, "a whole number");
-  return v;
-}
-
-std::optional<quint64> parseOptionalUInt(const QString& text, const QString& field) {
-  const QString t = text.trimmed();
-  if (t.isEmpty()) return std::nullopt;
-  bool ok = false;
-  const quint64 v = t.toULongLong(&ok);
-  if (!ok || t.startsWith(QLatin1Char('-'))) notA(field, t, "a non-negative whole number");
-  return v;
-}
 
 QJsonObject readExperimentConfig(const QString& expDir) {
   QFile f(expDir + QStringLiteral("/config.json"));
@@ -66,11 +85,61 @@ QJsonObject readExperimentConfig(const QString& expDir) {
 
 // ---------------------------------------------------------------------------------------------
 
-RunDialog::RunDialog(const QString& expDir, const QString& title, QWidget* parent)
-    : QDialog(parent), m_expDir(expDir), m_config(readExperimentConfig(expDir)) {
+RunDialog::RunDialog(const QString& expDir, const QString& command, const QList<LaunchOption>& options,
+                     const QString& title, QWidget* parent)
+    : QDialog(parent),
+      m_expDir(expDir),
+      m_command(command),
+      m_options(options),
+      m_config(readExperimentConfig(expDir)),
+      m_effective(effectiveSettings(expDir)) {
   setWindowTitle(title);
-  m_form = new QFormLayout;
+  m_tabs = new QTabWidget(this);
+  QMap<int, QFormLayout*> forms;
+  auto formOf = [&](LaunchOption::Group group) {
+    if (!forms.contains(group)) {
+      auto* page = new QWidget(m_tabs);
+      auto* form = new QFormLayout(page);
+      m_tabs->addTab(page, launchGroupTitle(group));
+      forms.insert(group, form);
+    }
+    return forms.value(group);
+  };
+  m_name = new QLineEdit(this);
+  formOf(LaunchOption::RunGroup)->addRow(tr("&Name:"), m_name);
+  for (const LaunchOption& o : m_options) {
+    QWidget* w = nullptr;
+    const QString placeholder = placeholderOf(o);
+    if (o.kind == LaunchOption::Choice) {
+      auto* c = new QComboBox(this);
+      c->addItem(tr("default (%1)").arg(placeholder), QString());
+      for (const QString& choice : o.choices) c->addItem(choice, choice);
+      w = c;
+    } else if (!o.choices.isEmpty()) {  // suggestions: an editable list
+      auto* c = new QComboBox(this);
+      c->setEditable(true);
+      c->setInsertPolicy(QComboBox::NoInsert);
+      c->addItems(o.choices);
+      c->setCurrentIndex(-1);
+      c->lineEdit()->setPlaceholderText(placeholder);
+      w = c;
+    } else {
+      auto* e = new QLineEdit(this);
+      e->setPlaceholderText(placeholder);
+      w = e;
+    }
+    w->setObjectName(o.flag);
+    w->setToolTip(o.flag);
+    formOf(o.group)->addRow(QCoreApplication::translate("LaunchOption", o.label), w);
+    m_fields.insert(o.flag, w);
+  }
+  if (QComboBox* launcher = combo(QStringLiteral("--launcher"))) {
+    connect(launcher, &QComboBox::currentIndexChanged, this, &RunDialog::updateLauncherFields);
+    updateLauncherFields();
+  }
+
   m_error = new QLabel(this);
+  m_error->setObjectName(QStringLiteral("launchError"));
   m_error->setWordWrap(true);
   m_error->setStyleSheet(QStringLiteral("color: #b00020;"));
   m_error->hide();
@@ -80,16 +149,85 @@ RunDialog::RunDialog(const QString& expDir, const QString& title, QWidget* paren
   connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
   auto* layout = new QVBoxLayout(this);
   layout->addWidget(new QLabel(tr("Empty fields take the experiment's settings (config.json)."), this));
-  layout->addLayout(m_form);
+  layout->addWidget(m_tabs);
   layout->addWidget(m_error);
   layout->addWidget(buttons);
 }
 
-QLineEdit* RunDialog::addField(const QString& label, const QString& placeholderText) {
-  auto* e = new QLineEdit(this);
-  e->setPlaceholderText(placeholderText);
-  m_form->addRow(label, e);
-  return e;
+QString RunDialog::placeholderOf(const LaunchOption& o) const {
+  if (o.target == LaunchOption::ConfigFile) return tr("none");
+  if (o.target == LaunchOption::Launcher) return QStringLiteral("local");
+  const QString section = sectionOf(o);
+  const QString text = valueText(m_effective.value(section).toObject().value(o.key),
+                                 o.flag == QStringLiteral("--slurm-extra") ? QStringLiteral(" ") : QStringLiteral(","));
+  // Where the value comes from: config.json's section (beta, mu and temperature of the RL settings
+  // also from its "warp" section), else core's default.
+  bool fromConfig = m_config.value(section).toObject().contains(o.key);
+  if (o.target == LaunchOption::Rl && !fromConfig &&
+      (o.key == QStringLiteral("beta") || o.key == QStringLiteral("mu") || o.key == QStringLiteral("temperature")))
+    fromConfig = m_config.value(QStringLiteral("warp")).toObject().contains(o.key);
+  QString shown = text;
+  if (text.isEmpty()) {
+    if (o.key == QStringLiteral("init")) shown = QStringLiteral("checkpoints/sft.h5");
+    else if (o.key == QStringLiteral("reward")) shown = tr("rm:checkpoints/rm.h5 if it exists, else gold");
+    else return tr("default: none");
+  }
+  if (o.kind == LaunchOption::Choice) return shown;
+  return fromConfig ? tr("experiment: %1").arg(shown) : tr("default: %1").arg(shown);
+}
+
+void RunDialog::updateLauncherFields() {
+  QComboBox* launcher = combo(QStringLiteral("--launcher"));
+  const bool slurm = launcher && launcher->currentData().toString() == QStringLiteral("slurm");
+  for (const LaunchOption& o : m_options)
+    if (o.target == LaunchOption::Slurm) m_fields.value(o.flag)->setEnabled(slurm);
+}
+
+QLineEdit* RunDialog::lineEdit(const QString& flag) const { return qobject_cast<QLineEdit*>(m_fields.value(flag)); }
+
+QComboBox* RunDialog::combo(const QString& flag) const { return qobject_cast<QComboBox*>(m_fields.value(flag)); }
+
+QString RunDialog::fieldText(const LaunchOption& o) const {
+  QWidget* w = m_fields.value(o.flag);
+  if (auto* e = qobject_cast<QLineEdit*>(w)) return e->text().trimmed();
+  if (auto* c = qobject_cast<QComboBox*>(w)) return c->isEditable() ? c->currentText().trimmed() : c->currentData().toString();
+  return QString();
+}
+
+QString RunDialog::runName() const { return m_name->text().trimmed(); }
+
+void RunDialog::setRunName(const QString& name) { m_name->setText(name); }
+
+LaunchValues RunDialog::values() const {
+  LaunchValues v;
+  for (const LaunchOption& o : m_options) {
+    const QString text = fieldText(o);
+    if (!text.isEmpty()) v.insert(o.flag, text);
+  }
+  return v;
+}
+
+void RunDialog::setValues(const LaunchValues& values) {
+  for (const LaunchOption& o : m_options) {
+    const QString text = values.value(o.flag);
+    QWidget* w = m_fields.value(o.flag);
+    if (auto* e = qobject_cast<QLineEdit*>(w)) {
+      e->setText(text);
+    } else if (auto* c = qobject_cast<QComboBox*>(w)) {
+      if (c->isEditable()) {
+        c->setCurrentIndex(-1);
+        c->setEditText(text);
+      } else {
+        const int i = c->findData(text);
+        c->setCurrentIndex(i >= 0 ? i : 0);
+      }
+    }
+  }
+}
+
+QStringList RunDialog::arguments() const {
+  return m_command == QStringLiteral("train") ? trainArguments(m_expDir, runName(), values())
+                                              : warpRunArguments(m_expDir, runName(), values());
 }
 
 QString RunDialog::errorText() const { return !m_error->isHidden() ? m_error->text() : QString(); }
@@ -98,8 +236,22 @@ void RunDialog::accept() {
   try {
     arguments();
   } catch (const std::exception& e) {
-    m_error->setText(QString::fromUtf8(e.what()));
+    const QString message = QString::fromUtf8(e.what());
+    m_error->setText(message);
     m_error->show();
+    // Show and focus the field core's message names ("... (--beta) must be ...").
+    QWidget* target = nullptr;
+    for (const LaunchOption& o : m_options)
+      if (message.contains(QStringLiteral("(%1)").arg(o.flag))) {
+        target = m_fields.value(o.flag);
+        break;
+      }
+    if (!target && message.contains(QStringLiteral("name"))) target = m_name;
+    if (target) {
+      for (int i = 0; i < m_tabs->count(); ++i)
+        if (m_tabs->widget(i)->isAncestorOf(target)) m_tabs->setCurrentIndex(i);
+      target->setFocus();
+    }
     return;
   }
   m_error->clear();
@@ -109,52 +261,12 @@ void RunDialog::accept() {
 
 // ---------------------------------------------------------------------------------------------
 
-RlRunDialog::RlRunDialog(const QString& expDir, QWidget* parent) : RunDialog(expDir, tr("New RL run"), parent) {
-  m_name = addField(tr("&Name:"), tr("e.g. ema-1"));
-  m_anchor = new QComboBox(this);
-  m_anchor->addItem(tr("(%1)").arg(placeholder(m_config, QStringLiteral("rl"), QStringLiteral("anchor"))), QString());
-  m_anchor->addItem(tr("ema (WARP)"), QStringLiteral("ema"));
-  m_anchor->addItem(tr("sft (static θ_sft)"), QStringLiteral("sft"));
-  m_anchor->addItem(tr("init (static θ_init)"), QStringLiteral("init"));
-  m_form->addRow(tr("&Anchor:"), m_anchor);
-  m_beta = addField(tr("&β (KL strength):"), placeholder(m_config, QStringLiteral("warp"), QStringLiteral("beta")));
-  m_mu = addField(tr("&μ (EMA rate):"), placeholder(m_config, QStringLiteral("warp"), QStringLiteral("mu")));
-  m_steps = addField(tr("&Steps:"), placeholder(m_config, QStringLiteral("rl"), QStringLiteral("steps")));
-  m_seed = addField(tr("S&eed:"), placeholder(m_config, QStringLiteral("rl"), QStringLiteral("seed")));
-  m_promptSeed = addField(tr("&Prompt seed:"), placeholder(m_config, QStringLiteral("rl"), QStringLiteral("prompt_seed")));
+RlRunDialog::RlRunDialog(const QString& expDir, QWidget* parent)
+    : RunDialog(expDir, QStringLiteral("train"), trainOptions(), tr("New RL run"), parent) {
+  nameEdit()->setPlaceholderText(tr("e.g. ema-1"));
 }
 
-RlRunRequest RlRunDialog::request() const {
-  RlRunRequest r;
-  r.name = m_name->text().trimmed();
-  r.anchor = m_anchor->currentData().toString();
-  r.beta = parseOptionalDouble(m_beta->text(), QStringLiteral("β"));
-  r.mu = parseOptionalDouble(m_mu->text(), QStringLiteral("μ"));
-  r.steps = parseOptionalInt(m_steps->text(), QStringLiteral("steps"));
-  r.seed = parseOptionalUInt(m_seed->text(), QStringLiteral("seed"));
-  r.promptSeed = parseOptionalUInt(m_promptSeed->text(), QStringLiteral("prompt seed"));
-  return r;
+WarpRunDialog::WarpRunDialog(const QString& expDir, QWidget* parent)
+    : RunDialog(expDir, QStringLiteral("run"), warpRunOptions(), tr("Run WARP"), parent) {
+  setRunName(QStringLiteral("warp"));
 }
-
-QStringList RlRunDialog::arguments() const { return trainArguments(m_expDir, request()); }
-
-// ---------------------------------------------------------------------------------------------
-
-WarpRunDialog::WarpRunDialog(const QString& expDir, QWidget* parent) : RunDialog(expDir, tr("Run WARP"), parent) {
-  m_name = addField(tr("&Name:"), QString());
-  m_name->setText(QStringLiteral("warp"));
-  m_iterations = addField(tr("&Iterations I:"), tr("default: 2"));
-  m_runs = addField(tr("&Runs M per iteration:"), placeholder(m_config, QStringLiteral("warp"), QStringLiteral("runs")));
-  m_steps = addField(tr("&Steps T per run:"), placeholder(m_config, QStringLiteral("rl"), QStringLiteral("steps")));
-}
-
-WarpRunRequest WarpRunDialog::request() const {
-  WarpRunRequest r;
-  r.name = m_name->text().trimmed();
-  r.iterations = parseOptionalInt(m_iterations->text(), QStringLiteral("iterations"));
-  r.runs = parseOptionalInt(m_runs->text(), QStringLiteral("runs M"));
-  r.steps = parseOptionalInt(m_steps->text(), QStringLiteral("steps"));
-  return r;
-}
-
-QStringList WarpRunDialog::arguments() const { return warpRunArguments(m_expDir, request()); }

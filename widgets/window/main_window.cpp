@@ -180,6 +180,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   m_stop->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Period));
   m_resume = runs->addAction(actionIcon("resume"), tr("&Resume selected"), this, &MainWindow::resumeSelected);
   m_resume->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R));
+  m_duplicate = runs->addAction(tr("&Duplicate with changes…"), this, &MainWindow::duplicateSelected);
+  m_duplicate->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_D));
   runs->addSeparator();
   m_notes = runs->addAction(tr("Notes and &tags…"), this, &MainWindow::editRunNotes);
   m_notes->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
@@ -500,7 +502,7 @@ void MainWindow::updateRunActions() {
   QString stopTip = tr("Select running runs of this host to stop them");
   QString resumeTip = tr("Select killed or crashed runs to resume them");
   for (const warp::RunRecord& r : selected) {
-    const RunActions a = runActions(r, m_thisHost);
+    const RunActions a = runActions(r, m_thisHost, m_runModel->workerJob(r));
     const QString name = QString::fromStdString(r.name);
     if (a.canStop) canStop = true;
     else if (selected.size() == 1) stopTip = tr("%1: %2").arg(name, a.stopTip);
@@ -509,6 +511,10 @@ void MainWindow::updateRunActions() {
   }
   m_stop->setEnabled(canStop);
   m_resume->setEnabled(canResume);
+  const bool canDuplicate = selected.size() == 1 && (selected[0].kind == "train" || selected[0].kind == "warp");
+  m_duplicate->setEnabled(canDuplicate);
+  m_duplicate->setToolTip(canDuplicate ? tr("Open the run's launch dialog filled with its settings, under a new name")
+                                       : tr("Select one train or warp run to duplicate it"));
   m_stop->setToolTip(canStop ? tr("Send SIGTERM: the run checkpoints and ends killed (resumable)") : stopTip);
   m_resume->setToolTip(canResume ? tr("Continue from the last resumable checkpoint") : resumeTip);
   m_notes->setEnabled(selected.size() == 1);
@@ -530,6 +536,7 @@ void MainWindow::showRunMenu(const QPoint& pos) {
   menu.setToolTipsVisible(true);
   menu.addAction(m_stop);
   menu.addAction(m_resume);
+  menu.addAction(m_duplicate);
   menu.addAction(m_notes);
   menu.addSeparator();
   menu.addAction(m_newRlRun);
@@ -587,8 +594,7 @@ void MainWindow::newRlRun() {
   RlRunDialog dialog(m_dir, this);
   if (dialog.exec() != QDialog::Accepted) return;
   try {
-    const RlRunRequest r = dialog.request();
-    startRun(trainArguments(m_dir, r), r.name, r.name);
+    startRun(dialog.arguments(), dialog.runName(), dialog.runName());
   } catch (const std::exception& e) {
     QMessageBox::critical(this, tr("Cannot start the run"), QString::fromUtf8(e.what()));
   }
@@ -599,8 +605,32 @@ void MainWindow::newWarpRun() {
   WarpRunDialog dialog(m_dir, this);
   if (dialog.exec() != QDialog::Accepted) return;
   try {
-    const WarpRunRequest r = dialog.request();
-    startRun(warpRunArguments(m_dir, r), r.name, r.name);
+    startRun(dialog.arguments(), dialog.runName(), dialog.runName());
+  } catch (const std::exception& e) {
+    QMessageBox::critical(this, tr("Cannot start the run"), QString::fromUtf8(e.what()));
+  }
+}
+
+std::unique_ptr<RunDialog> MainWindow::duplicateDialog(const warp::RunRecord& run) {
+  const LaunchValues values = launchValuesOfRun(run);  // BadInput for another kind
+  QStringList taken;
+  for (int row = 0; row < m_runModel->rowCount(); ++row) taken << QString::fromStdString(m_runModel->run(row).name);
+  std::unique_ptr<RunDialog> dialog;
+  if (run.kind == "warp") dialog = std::make_unique<WarpRunDialog>(m_dir, this);
+  else dialog = std::make_unique<RlRunDialog>(m_dir, this);
+  dialog->setWindowTitle(tr("Duplicate %1 with changes").arg(QString::fromStdString(run.name)));
+  dialog->setValues(values);
+  dialog->setRunName(suggestDuplicateName(QString::fromStdString(run.name), taken));
+  return dialog;
+}
+
+void MainWindow::duplicateSelected() {
+  const std::vector<warp::RunRecord> selected = selectedRecords();
+  if (m_dir.isEmpty() || selected.size() != 1) return;
+  try {
+    std::unique_ptr<RunDialog> dialog = duplicateDialog(selected[0]);
+    if (dialog->exec() != QDialog::Accepted) return;
+    startRun(dialog->arguments(), dialog->runName(), dialog->runName());
   } catch (const std::exception& e) {
     QMessageBox::critical(this, tr("Cannot start the run"), QString::fromUtf8(e.what()));
   }
@@ -628,7 +658,7 @@ void MainWindow::stopSelected() {
     targets.push_back(r);
   };
   for (const warp::RunRecord& r : selectedRecords()) {
-    if (!runActions(r, m_thisHost).canStop) continue;
+    if (!runActions(r, m_thisHost, m_runModel->workerJob(r)).canStop) continue;
     const std::optional<warp::RunRecord> driver = r.kind == "train" && r.parent_run_id ? runRecord(*r.parent_run_id) : std::nullopt;
     if (driver && driver->kind == "warp" && runActions(*driver, m_thisHost).canStop) {
       const QString worker = QString::fromStdString(r.name), name = QString::fromStdString(driver->name);
@@ -645,7 +675,7 @@ void MainWindow::stopSelected() {
   QStringList stopped, errors;
   for (const warp::RunRecord& r : targets) {
     try {
-      stopRun(r, m_thisHost);
+      stopRun(r, m_thisHost, m_runModel->workerJob(r));  // scancel for a live Slurm worker
       stopped << QString::fromStdString(r.name);
     } catch (const std::exception& e) {
       errors << QString::fromUtf8(e.what());
@@ -674,7 +704,9 @@ void MainWindow::resumeSelected() {
                           commands.join(QLatin1Char('\n')))))
       continue;
     try {
-      startRun(resumeArguments(m_dir, name, QString::fromStdString(r.kind)), name, name);
+      // A driver whose workers ran on Slurm resumes on Slurm (the launcher is not stored with it).
+      startRun(resumeArguments(m_dir, name, QString::fromStdString(r.kind), driverLauncher(m_runModel->driverJobs(r.id))),
+               name, name);
     } catch (const std::exception& e) {
       errors << QString::fromUtf8(e.what());
     }

@@ -11,12 +11,14 @@
 #include <QString>
 #include <QStringList>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <vector>
 
 #include "models/run_ref.h"
 
 class QAction;
+class RunDialog;
 class QMenu;
 namespace warp {
 struct RunRecord;
@@ -76,6 +78,11 @@ class MainWindow : public QMainWindow {
   QAction* runWarpAction() const { return m_runWarp; }
   QAction* stopAction() const { return m_stop; }
   QAction* resumeAction() const { return m_resume; }
+  // Runs > Duplicate with changes… (one selected train or warp run).
+  QAction* duplicateAction() const { return m_duplicate; }
+  // The launch dialog of `run`'s kind filled with its recorded settings (launchValuesOfRun) and a
+  // free name (suggestDuplicateName); BadInput for a run that cannot be duplicated.
+  std::unique_ptr<RunDialog> duplicateDialog(const warp::RunRecord& run);
   // File > Open Recent (rebuilt from the settings each time it opens, window/app_settings.h).
   QMenu* recentMenu() const { return m_recentMenu; }
   void rebuildRecentMenu();
@@ -107,6 +114,8 @@ class MainWindow : public QMainWindow {
   void newWarpRun();
   // Runs > Stop selected: SIGTERM to each selected run that may be stopped.
   void stopSelected();
+  // Runs > Duplicate with changes…: the dialog of duplicateDialog(), then startRun.
+  void duplicateSelected();
   // Runs > Resume selected: `warp train --resume` / `warp run --resume` for each resumable run.
   void resumeSelected();
   // Runs > Notes and tags…: the dialog for the selected run; saved notes show at once.
@@ -160,6 +169,7 @@ class MainWindow : public QMainWindow {
   RunFilterProxy* m_runFilter = nullptr;
   QLineEdit* m_filterEdit = nullptr;
   QComboBox* m_statusFilter = nullptr;
+  QAction* m_duplicate = nullptr;
   QMenu* m_recentMenu = nullptr;
   QString m_warpExe;
   QString m_thisHost;

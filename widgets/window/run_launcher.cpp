@@ -15,25 +15,116 @@
 #include <QLocale>
 #include <QProcess>
 
+#include <nlohmann/json.hpp>
+
+#include "config/rl_config.h"
+#include "config/slurm_options.h"
+#include "config/warp_config.h"
 #include "db/liveness.h"
 #include "db/run_name.h"
 #include "util/error.h"
+#include "util/fsutil.h"
+#include "util/json_read.h"
 
 namespace {
 
 QString num(double v) { return QString::number(v, 'g', QLocale::FloatingPointShortest); }
 
-[[noreturn]] void bad(const QString& field, const QString& flag, const QString& rule, const QString& got) {
-  throw warp::BadInput(QStringLiteral("%1 (%2) %3, got %4").arg(field, flag, rule, got).toStdString());
-}
-
-void requireName(const QString& name) {
-  const QString error = runNameError(name);
-  if (!error.isEmpty()) throw warp::BadInput(QStringLiteral("name: %1").arg(error).toStdString());
-}
-
 void requireExp(const QString& expDir) {
   if (expDir.isEmpty()) throw warp::BadInput("no experiment open: open one first (File > Open Experiment…)");
+}
+
+using O = LaunchOption;
+
+// The options `warp train` and `warp run` share, as each declares them.
+O opt(const char* flag, const char* key, O::Kind kind, O::Target target, O::Group group, const char* label,
+      QStringList choices = {}) {
+  return O{QString::fromLatin1(flag), QString::fromLatin1(key), kind, target, group, label, std::move(choices)};
+}
+
+const QStringList kAnchors{QStringLiteral("ema"), QStringLiteral("sft"), QStringLiteral("init")};
+const QStringList kRewards{QStringLiteral("gold"), QStringLiteral("rm:checkpoints/rm.h5"), QStringLiteral("external:")};
+const QStringList kDevices{QStringLiteral("auto"), QStringLiteral("cpu"), QStringLiteral("cuda"), QStringLiteral("cuda:0")};
+
+// Parses `text` (trimmed, non-empty) as the option's kind into `out` (JSON); BadInput naming it.
+nlohmann::json parseValue(const LaunchOption& o, const QString& text) {
+  auto notA = [&](const char* what) -> nlohmann::json {
+    const QString field = o.key.isEmpty() ? o.flag.mid(2) : o.key;
+    throw warp::BadInput(QStringLiteral("%1 (%2): '%3' is not %4").arg(field, o.flag, text, QLatin1String(what)).toStdString());
+  };
+  bool ok = false;
+  switch (o.kind) {
+    case O::Real: {
+      const double v = text.toDouble(&ok);  // C locale: "0.1", "1e-3"
+      if (!ok) return notA("a number");
+      return v;
+    }
+    case O::Whole: {
+      const qint64 v = text.toLongLong(&ok);
+      if (!ok) return notA("a whole number");
+      return v;
+    }
+    case O::Count: {
+      const quint64 v = text.toULongLong(&ok);
+      if (!ok || text.startsWith(QLatin1Char('-'))) return notA("a non-negative whole number");
+      return v;
+    }
+    case O::Choice:
+      // Core checks the settings' choices (anchor, baseline, granularity); the launcher is the CLI's.
+      if (o.target == O::Launcher && !o.choices.contains(text)) {
+        const QString field = o.key.isEmpty() ? o.flag.mid(2) : o.key;
+        throw warp::BadInput(QStringLiteral("%1 (%2) must be %3, got '%4'")
+                                 .arg(field, o.flag, o.choices.join(QStringLiteral(", ")), text)
+                                 .toStdString());
+      }
+      return text.toStdString();
+    case O::Text: break;
+  }
+  return text.toStdString();
+}
+
+// The text a parsed value is passed as.
+QString argumentText(const nlohmann::json& v) {
+  if (v.is_number_float()) return num(v.get<double>());
+  if (v.is_number_unsigned()) return QString::number(v.get<quint64>());
+  if (v.is_number_integer()) return QString::number(v.get<qint64>());
+  return QString::fromStdString(v.get<std::string>());
+}
+
+// The experiment's config.json as read by core ({} when there is none; BadInput when it is not JSON).
+nlohmann::json experimentJson(const QString& expDir, std::string& path) {
+  path = (expDir + QStringLiteral("/config.json")).toStdString();
+  QFile f(QString::fromStdString(path));
+  if (!f.exists()) return nlohmann::json::object();
+  const std::string text = warp::read_file_text(path);
+  nlohmann::json j = warp::parse_json_or_discarded(text, path);
+  if (j.is_discarded() || !j.is_object()) throw warp::BadInput(path + ": not a JSON object");
+  return j;
+}
+
+struct Parsed {
+  QStringList args;
+  nlohmann::json rl = nlohmann::json::object(), warp = nlohmann::json::object(), slurm = nlohmann::json::object();
+  QString launcher, etaGrid, slurmExtra;
+};
+
+// The options' values parsed, in table order; the slurm ones only with --launcher slurm.
+Parsed parseValues(const QList<LaunchOption>& options, const LaunchValues& values) {
+  Parsed p;
+  p.launcher = values.value(QStringLiteral("--launcher")).trimmed();
+  for (const LaunchOption& o : options) {
+    const QString text = values.value(o.flag).trimmed();
+    if (text.isEmpty()) continue;
+    if (o.target == O::Slurm && p.launcher != QStringLiteral("slurm")) continue;
+    nlohmann::json v = parseValue(o, text);
+    if (o.flag == QStringLiteral("--eta-grid")) p.etaGrid = text;
+    else if (o.flag == QStringLiteral("--slurm-extra")) p.slurmExtra = text;
+    else if (o.target == O::Rl) p.rl[o.key.toStdString()] = v;
+    else if (o.target == O::Warp) p.warp[o.key.toStdString()] = v;
+    else if (o.target == O::Slurm) p.slurm[o.key.toStdString()] = v;
+    p.args << o.flag << argumentText(v);
+  }
+  return p;
 }
 
 }  // namespace
@@ -42,69 +133,201 @@ QString runNameError(const QString& name) {
   return QString::fromStdString(warp::run_name_error(name.toStdString()));
 }
 
-QStringList trainArguments(const QString& expDir, const RlRunRequest& r) {
-  requireExp(expDir);
-  requireName(r.name);
-  QStringList args{QStringLiteral("train"), QStringLiteral("--exp"), expDir, QStringLiteral("--name"), r.name};
-  if (!r.anchor.isEmpty()) {
-    if (r.anchor != QStringLiteral("ema") && r.anchor != QStringLiteral("sft") && r.anchor != QStringLiteral("init"))
-      bad(QStringLiteral("anchor"), QStringLiteral("--anchor"), QStringLiteral("must be ema, sft or init"),
-          QStringLiteral("'%1'").arg(r.anchor));
-    args << QStringLiteral("--anchor") << r.anchor;
-  }
-  if (r.beta) {
-    if (!std::isfinite(*r.beta) || *r.beta < 0)
-      bad(QStringLiteral("β"), QStringLiteral("--beta"), QStringLiteral("must be >= 0"), num(*r.beta));
-    args << QStringLiteral("--beta") << num(*r.beta);
-  }
-  if (r.mu) {
-    if (!(*r.mu > 0 && *r.mu <= 1))
-      bad(QStringLiteral("μ"), QStringLiteral("--mu"), QStringLiteral("must be in (0, 1]"), num(*r.mu));
-    args << QStringLiteral("--mu") << num(*r.mu);
-  }
-  if (r.steps) {
-    if (*r.steps <= 0)
-      bad(QStringLiteral("steps"), QStringLiteral("--steps"), QStringLiteral("must be > 0"), QString::number(*r.steps));
-    args << QStringLiteral("--steps") << QString::number(*r.steps);
-  }
-  if (r.seed) args << QStringLiteral("--seed") << QString::number(*r.seed);
-  if (r.promptSeed) args << QStringLiteral("--prompt-seed") << QString::number(*r.promptSeed);
-  return args;
+const QList<LaunchOption>& trainOptions() {
+  static const QList<LaunchOption> options{
+      opt("--init", "init", O::Text, O::Rl, O::RunGroup, QT_TRANSLATE_NOOP("LaunchOption", "&Init checkpoint:")),
+      opt("--config", "", O::Text, O::ConfigFile, O::RunGroup, QT_TRANSLATE_NOOP("LaunchOption", "Settings &file (JSON):")),
+      opt("--seed", "seed", O::Count, O::Rl, O::RunGroup, QT_TRANSLATE_NOOP("LaunchOption", "S&eed:")),
+      opt("--prompt-seed", "prompt_seed", O::Count, O::Rl, O::RunGroup, QT_TRANSLATE_NOOP("LaunchOption", "&Prompt seed:")),
+      opt("--anchor", "anchor", O::Choice, O::Rl, O::RlGroup, QT_TRANSLATE_NOOP("LaunchOption", "&Anchor:"), kAnchors),
+      opt("--beta", "beta", O::Real, O::Rl, O::RlGroup, QT_TRANSLATE_NOOP("LaunchOption", "&β (KL strength):")),
+      opt("--mu", "mu", O::Real, O::Rl, O::RlGroup, QT_TRANSLATE_NOOP("LaunchOption", "&μ (EMA rate):")),
+      opt("--steps", "steps", O::Whole, O::Rl, O::RlGroup, QT_TRANSLATE_NOOP("LaunchOption", "&Steps:")),
+      opt("--batch", "batch", O::Whole, O::Rl, O::RlGroup, QT_TRANSLATE_NOOP("LaunchOption", "B&atch (prompts per step):")),
+      opt("--samples", "samples_per_prompt", O::Whole, O::Rl, O::RlGroup, QT_TRANSLATE_NOOP("LaunchOption", "Samples per &prompt:")),
+      opt("--lr", "lr", O::Real, O::Rl, O::RlGroup, QT_TRANSLATE_NOOP("LaunchOption", "&Learning rate:")),
+      opt("--warmup", "warmup", O::Whole, O::Rl, O::RlGroup, QT_TRANSLATE_NOOP("LaunchOption", "&Warmup steps:")),
+      opt("--weight-decay", "weight_decay", O::Real, O::Rl, O::RlGroup, QT_TRANSLATE_NOOP("LaunchOption", "&Weight decay:")),
+      opt("--grad-clip", "grad_clip", O::Real, O::Rl, O::RlGroup, QT_TRANSLATE_NOOP("LaunchOption", "&Gradient clip (0: off):")),
+      opt("--temperature", "temperature", O::Real, O::Rl, O::RlGroup, QT_TRANSLATE_NOOP("LaunchOption", "&Temperature τ:")),
+      opt("--max-new-tokens", "max_new_tokens", O::Whole, O::Rl, O::RlGroup, QT_TRANSLATE_NOOP("LaunchOption", "Max &new tokens:")),
+      opt("--baseline", "baseline", O::Choice, O::Rl, O::RlGroup, QT_TRANSLATE_NOOP("LaunchOption", "Base&line:"),
+          {QStringLiteral("mean"), QStringLiteral("rloo")}),
+      opt("--reward", "reward", O::Text, O::Rl, O::RlGroup, QT_TRANSLATE_NOOP("LaunchOption", "&Reward:"), kRewards),
+      opt("--eval-every", "eval_every", O::Whole, O::Rl, O::EvaluationGroup, QT_TRANSLATE_NOOP("LaunchOption", "&Evaluate every (steps):")),
+      opt("--eval-prompts", "eval_prompts", O::Whole, O::Rl, O::EvaluationGroup, QT_TRANSLATE_NOOP("LaunchOption", "Evaluation &prompts (0: protocol's):")),
+      opt("--ckpt-every", "ckpt_every", O::Whole, O::Rl, O::EvaluationGroup, QT_TRANSLATE_NOOP("LaunchOption", "&Checkpoint every (steps):")),
+      opt("--threads", "threads", O::Whole, O::Rl, O::ResourcesGroup, QT_TRANSLATE_NOOP("LaunchOption", "&Threads:")),
+      opt("--device", "device", O::Text, O::Rl, O::ResourcesGroup, QT_TRANSLATE_NOOP("LaunchOption", "&Device:"), kDevices),
+  };
+  return options;
 }
 
-QStringList warpRunArguments(const QString& expDir, const WarpRunRequest& r) {
-  requireExp(expDir);
-  requireName(r.name);
-  QStringList args{QStringLiteral("run"), QStringLiteral("--exp"), expDir, QStringLiteral("--name"), r.name};
-  if (r.iterations) {
-    if (*r.iterations < 1)
-      bad(QStringLiteral("iterations"), QStringLiteral("--iterations"), QStringLiteral("must be >= 1"),
-          QString::number(*r.iterations));
-    args << QStringLiteral("--iterations") << QString::number(*r.iterations);
-  }
-  if (r.runs) {
-    if (*r.runs < 2)
-      bad(QStringLiteral("runs M"), QStringLiteral("--runs"), QStringLiteral("must be >= 2"), QString::number(*r.runs));
-    args << QStringLiteral("--runs") << QString::number(*r.runs);
-  }
-  if (r.steps) {
-    if (*r.steps <= 0)
-      bad(QStringLiteral("steps"), QStringLiteral("--steps"), QStringLiteral("must be > 0"), QString::number(*r.steps));
-    args << QStringLiteral("--steps") << QString::number(*r.steps);
-  }
-  return args;
+const QList<LaunchOption>& warpRunOptions() {
+  static const QList<LaunchOption> options{
+      opt("--init", "init", O::Text, O::Warp, O::RunGroup, QT_TRANSLATE_NOOP("LaunchOption", "&Init checkpoint:")),
+      opt("--config", "", O::Text, O::ConfigFile, O::RunGroup, QT_TRANSLATE_NOOP("LaunchOption", "Settings &file (JSON):")),
+      opt("--seed", "seed", O::Count, O::Warp, O::RunGroup, QT_TRANSLATE_NOOP("LaunchOption", "S&eed:")),
+      opt("--iterations", "iterations", O::Whole, O::Warp, O::WarpGroup, QT_TRANSLATE_NOOP("LaunchOption", "&Iterations I:")),
+      opt("--runs", "runs", O::Whole, O::Warp, O::WarpGroup, QT_TRANSLATE_NOOP("LaunchOption", "&Runs M per iteration:")),
+      opt("--steps", "steps", O::Whole, O::Warp, O::WarpGroup, QT_TRANSLATE_NOOP("LaunchOption", "&Steps T per run (0: RL's):")),
+      opt("--lambda", "lambda", O::Real, O::Warp, O::WarpGroup, QT_TRANSLATE_NOOP("LaunchOption", "SLERP &λ:")),
+      opt("--granularity", "granularity", O::Choice, O::Warp, O::WarpGroup, QT_TRANSLATE_NOOP("LaunchOption", "SLERP &granularity:"),
+          {QStringLiteral("tensor"), QStringLiteral("layer")}),
+      opt("--eta", "eta", O::Real, O::Warp, O::WarpGroup, QT_TRANSLATE_NOOP("LaunchOption", "LITI &η of the next init:")),
+      opt("--eta-grid", "eta_grid", O::Text, O::Warp, O::WarpGroup, QT_TRANSLATE_NOOP("LaunchOption", "η &grid (comma-separated):")),
+      opt("--anchor", "anchor", O::Choice, O::Rl, O::RlGroup, QT_TRANSLATE_NOOP("LaunchOption", "&Anchor:"), kAnchors),
+      opt("--beta", "beta", O::Real, O::Rl, O::RlGroup, QT_TRANSLATE_NOOP("LaunchOption", "&β (KL strength):")),
+      opt("--mu", "mu", O::Real, O::Rl, O::RlGroup, QT_TRANSLATE_NOOP("LaunchOption", "&μ (EMA rate):")),
+      opt("--lr", "lr", O::Real, O::Rl, O::RlGroup, QT_TRANSLATE_NOOP("LaunchOption", "&Learning rate:")),
+      opt("--batch", "batch", O::Whole, O::Rl, O::RlGroup, QT_TRANSLATE_NOOP("LaunchOption", "B&atch (prompts per step):")),
+      opt("--max-new-tokens", "max_new_tokens", O::Whole, O::Rl, O::RlGroup, QT_TRANSLATE_NOOP("LaunchOption", "Max &new tokens:")),
+      opt("--reward", "reward", O::Text, O::Rl, O::RlGroup, QT_TRANSLATE_NOOP("LaunchOption", "&Reward:"), kRewards),
+      opt("--eval-every", "eval_every", O::Whole, O::Rl, O::EvaluationGroup, QT_TRANSLATE_NOOP("LaunchOption", "&Evaluate every (steps):")),
+      opt("--eval-prompts", "eval_prompts", O::Whole, O::Rl, O::EvaluationGroup, QT_TRANSLATE_NOOP("LaunchOption", "Evaluation &prompts (0: protocol's):")),
+      opt("--ckpt-every", "ckpt_every", O::Whole, O::Rl, O::EvaluationGroup, QT_TRANSLATE_NOOP("LaunchOption", "&Checkpoint every (steps):")),
+      opt("--parallel", "parallel", O::Whole, O::Warp, O::ResourcesGroup, QT_TRANSLATE_NOOP("LaunchOption", "Runs in &parallel (0: all):")),
+      opt("--threads", "threads", O::Whole, O::Warp, O::ResourcesGroup, QT_TRANSLATE_NOOP("LaunchOption", "&Threads per run:")),
+      opt("--device", "device", O::Text, O::Warp, O::ResourcesGroup, QT_TRANSLATE_NOOP("LaunchOption", "&Device:"), kDevices),
+      opt("--launcher", "", O::Choice, O::Launcher, O::ResourcesGroup, QT_TRANSLATE_NOOP("LaunchOption", "&Launcher:"),
+          {QStringLiteral("local"), QStringLiteral("slurm")}),
+      opt("--slurm-partition", "partition", O::Text, O::Slurm, O::ResourcesGroup, QT_TRANSLATE_NOOP("LaunchOption", "Slurm partition:")),
+      opt("--slurm-account", "account", O::Text, O::Slurm, O::ResourcesGroup, QT_TRANSLATE_NOOP("LaunchOption", "Slurm account:")),
+      opt("--slurm-time", "time", O::Text, O::Slurm, O::ResourcesGroup, QT_TRANSLATE_NOOP("LaunchOption", "Slurm time limit:")),
+      opt("--slurm-cpus-per-task", "cpus_per_task", O::Whole, O::Slurm, O::ResourcesGroup, QT_TRANSLATE_NOOP("LaunchOption", "Slurm CPUs per task:")),
+      opt("--slurm-gpus-per-task", "gpus_per_task", O::Whole, O::Slurm, O::ResourcesGroup, QT_TRANSLATE_NOOP("LaunchOption", "Slurm GPUs per task:")),
+      opt("--slurm-mem", "mem", O::Text, O::Slurm, O::ResourcesGroup, QT_TRANSLATE_NOOP("LaunchOption", "Slurm memory:")),
+      opt("--slurm-extra", "extra", O::Text, O::Slurm, O::ResourcesGroup, QT_TRANSLATE_NOOP("LaunchOption", "More sbatch arguments:")),
+  };
+  return options;
 }
 
-QStringList resumeArguments(const QString& expDir, const QString& name, const QString& kind) {
+QString launchGroupTitle(LaunchOption::Group group) {
+  switch (group) {
+    case O::RunGroup: return QCoreApplication::translate("LaunchOption", "Run");
+    case O::RlGroup: return QCoreApplication::translate("LaunchOption", "RL");
+    case O::WarpGroup: return QCoreApplication::translate("LaunchOption", "WARP");
+    case O::EvaluationGroup: return QCoreApplication::translate("LaunchOption", "Evaluation");
+    case O::ResourcesGroup: return QCoreApplication::translate("LaunchOption", "Resources");
+  }
+  return QString();
+}
+
+QStringList trainArguments(const QString& expDir, const QString& name, const LaunchValues& values) {
   requireExp(expDir);
-  requireName(name);
+  warp::validate_run_name(name.toStdString());
+  const Parsed p = parseValues(trainOptions(), values);
+  std::string path;
+  const nlohmann::json cfg = experimentJson(expDir, path);
+  // What `warp train` does with these flags (app/cli/cmd_train.cpp), without a --config file.
+  warp::RlConfig::from_json(p.rl, "train options", warp::rl_config_from_experiment_json(cfg, path));
+  return QStringList{QStringLiteral("train"), QStringLiteral("--exp"), expDir, QStringLiteral("--name"), name} + p.args;
+}
+
+QStringList warpRunArguments(const QString& expDir, const QString& name, const LaunchValues& values) {
+  requireExp(expDir);
+  const Parsed p = parseValues(warpRunOptions(), values);
+  std::string path;
+  const nlohmann::json cfg = experimentJson(expDir, path);
+  // What `warp run` does with these flags (app/cli/cmd_run.cpp), without a --config file.
+  warp::WarpConfig wc = warp::warp_config_from_experiment_json(cfg, path);
+  nlohmann::json w = p.warp;
+  w["name"] = name.toStdString();
+  if (!p.etaGrid.isEmpty()) {
+    nlohmann::json grid = nlohmann::json::array();
+    for (const QString& item : p.etaGrid.split(QLatin1Char(','))) {
+      bool ok = false;
+      const double v = item.trimmed().toDouble(&ok);
+      if (!ok)
+        throw warp::BadInput(
+            QStringLiteral("warp: eta_grid (--eta-grid) must be a comma-separated list of numbers, got '%1'")
+                .arg(p.etaGrid)
+                .toStdString());
+      grid.push_back(v);
+    }
+    w["eta_grid"] = grid;
+  }
+  wc.update_from_json(w, "run options");
+  wc.validate();
+  warp::RlConfig::from_json(p.rl, "run options", warp::rl_config_from_experiment_json(cfg, path));
+  if (p.launcher == QStringLiteral("slurm")) {
+    warp::SlurmOptions so = warp::slurm_options_from_experiment_json(cfg, path);
+    so.update_from_json(p.slurm, "run options");
+    if (!p.slurmExtra.isEmpty()) so.extra = warp::split_shell_words(p.slurmExtra.toStdString(), "--slurm-extra");
+    so.validate();
+  }
+  return QStringList{QStringLiteral("run"), QStringLiteral("--exp"), expDir, QStringLiteral("--name"), name} + p.args;
+}
+
+LaunchValues launchValuesOfRun(const warp::RunRecord& run) {
+  const QString name = QString::fromStdString(run.name);
+  if (run.kind != "train" && run.kind != "warp")
+    throw warp::BadInput(QStringLiteral("run '%1' is of kind '%2': only train and warp runs can be duplicated")
+                             .arg(name, QString::fromStdString(run.kind))
+                             .toStdString());
+  const nlohmann::json j = nlohmann::json::parse(run.config_json, nullptr, false);
+  if (j.is_discarded() || !j.is_object() || !j.contains("rl") || !j.at("rl").is_object() ||
+      (run.kind == "warp" && (!j.contains("warp") || !j.at("warp").is_object())))
+    throw warp::BadInput(QStringLiteral("run '%1': its stored settings cannot be read").arg(name).toStdString());
+  LaunchValues values;
+  const QList<LaunchOption>& options = run.kind == "train" ? trainOptions() : warpRunOptions();
+  for (const LaunchOption& o : options) {
+    const char* section = o.target == O::Rl ? "rl" : o.target == O::Warp ? "warp" : nullptr;
+    if (!section || o.key.isEmpty()) continue;
+    const nlohmann::json& s = j.at(section);
+    const std::string key = o.key.toStdString();
+    if (!s.contains(key)) continue;
+    const nlohmann::json& v = s.at(key);
+    QString text;
+    if (v.is_array()) {
+      QStringList items;
+      for (const auto& e : v)
+        if (e.is_number()) items << num(e.get<double>());
+      text = items.join(QLatin1Char(','));
+    } else if (v.is_number() || v.is_string()) {
+      text = argumentText(v);
+    }
+    if (!text.isEmpty()) values.insert(o.flag, text);
+  }
+  return values;
+}
+
+QString suggestDuplicateName(const QString& name, const QStringList& taken) {
+  QString base = name;
+  qint64 n = 2;
+  const int dash = name.lastIndexOf(QLatin1Char('-'));
+  bool ok = false;
+  const qint64 tail = dash > 0 ? name.mid(dash + 1).toLongLong(&ok) : 0;
+  if (ok && tail >= 0 && !name.mid(dash + 1).startsWith(QLatin1Char('+'))) {
+    base = name.left(dash);
+    n = tail + 1;
+  }
+  for (;; ++n) {
+    QString candidate = QStringLiteral("%1-%2").arg(base).arg(n);
+    if (candidate.size() > 64) candidate = QStringLiteral("%1-%2").arg(base.left(64 - 1 - QString::number(n).size())).arg(n);
+    if (!taken.contains(candidate) && runNameError(candidate).isEmpty()) return candidate;
+  }
+}
+
+QStringList resumeArguments(const QString& expDir, const QString& name, const QString& kind, const QString& launcher) {
+  requireExp(expDir);
+  warp::validate_run_name(name.toStdString());
   if (kind == QStringLiteral("train"))
     return {QStringLiteral("train"), QStringLiteral("--exp"), expDir, QStringLiteral("--resume"), name};
-  if (kind == QStringLiteral("warp"))
-    return {QStringLiteral("run"), QStringLiteral("--exp"), expDir, QStringLiteral("--resume"), QStringLiteral("--name"),
-            name};
+  if (kind == QStringLiteral("warp")) {
+    QStringList args{QStringLiteral("run"), QStringLiteral("--exp"), expDir, QStringLiteral("--resume"),
+                     QStringLiteral("--name"), name};
+    if (launcher == QStringLiteral("slurm")) args << QStringLiteral("--launcher") << launcher;
+    return args;
+  }
   throw warp::BadInput(
       QStringLiteral("run '%1' is of kind '%2': only train and warp runs can be resumed").arg(name, kind).toStdString());
+}
+
+QString driverLauncher(const std::vector<warp::WorkerJobRecord>& jobs) {
+  for (const auto& j : jobs)
+    if (j.launcher == "slurm") return QStringLiteral("slurm");
+  return QString();
 }
 
 QString defaultWarpExecutable() { return QCoreApplication::applicationDirPath() + QStringLiteral("/warp"); }
@@ -147,11 +370,37 @@ qint64 launchWarp(const QString& warpExe, const QString& expDir, const QStringLi
 
 QString thisHostName() { return QString::fromStdString(warp::this_host()); }
 
-RunActions runActions(const warp::RunRecord& run, const QString& thisHost) {
+bool slurmStateEnded(const QString& state) {
+  // squeue's states of jobs that are still queued or held by Slurm (ended ones leave squeue).
+  static const QStringList live{QStringLiteral("PENDING"),    QStringLiteral("RUNNING"),   QStringLiteral("REQUEUED"),
+                                QStringLiteral("REQUEUE_HOLD"), QStringLiteral("REQUEUE_FED"), QStringLiteral("RESIZING"),
+                                QStringLiteral("SUSPENDED"),  QStringLiteral("CONFIGURING"), QStringLiteral("COMPLETING"),
+                                QStringLiteral("STOPPED"),    QStringLiteral("SIGNALING"), QStringLiteral("STAGE_OUT")};
+  return !state.isEmpty() && !live.contains(state);
+}
+
+namespace {
+
+bool liveSlurmJob(const std::optional<warp::WorkerJobRecord>& job) {
+  return job && job->launcher == "slurm" && !job->job_id.empty() && !job->exit_code &&
+         !slurmStateEnded(QString::fromStdString(job->state));
+}
+
+}  // namespace
+
+QStringList slurmStopCommand(const warp::WorkerJobRecord& job) {
+  QStringList argv;
+  for (const std::string& a : warp::slurm_stop_command(job.job_id, job.state)) argv << QString::fromStdString(a);
+  return argv;
+}
+
+RunActions runActions(const warp::RunRecord& run, const QString& thisHost, const std::optional<warp::WorkerJobRecord>& job) {
   RunActions a;
   const QString host = QString::fromStdString(run.host);
   const bool otherHost = !host.isEmpty() && host != thisHost;
-  if (run.status != warp::RunStatus::Running)
+  if (liveSlurmJob(job))  // wherever it runs: scancel reaches it
+    a.canStop = true;
+  else if (run.status != warp::RunStatus::Running)
     a.stopTip = QCoreApplication::translate("RunActions", "The run is %1, not running").arg(QString::fromLatin1(warp::to_string(run.status)));
   else if (otherHost)
     a.stopTip = QCoreApplication::translate("RunActions", "The run is on host %1; stop it there").arg(host);
@@ -175,10 +424,25 @@ RunActions runActions(const warp::RunRecord& run, const QString& thisHost) {
   return a;
 }
 
-void stopRun(const warp::RunRecord& run, const QString& thisHost) {
-  const RunActions a = runActions(run, thisHost);
+void stopRun(const warp::RunRecord& run, const QString& thisHost, const std::optional<warp::WorkerJobRecord>& job) {
+  const RunActions a = runActions(run, thisHost, job);
   const QString name = QString::fromStdString(run.name);
   if (!a.canStop) throw warp::BadInput(QStringLiteral("cannot stop run '%1': %2").arg(name, a.stopTip).toStdString());
+  if (liveSlurmJob(job)) {
+    const QStringList argv = slurmStopCommand(*job);
+    QProcess p;
+    p.setStandardInputFile(QProcess::nullDevice());
+    p.start(argv.first(), argv.mid(1));
+    const bool ended = p.waitForStarted(10000) && p.waitForFinished(30000);
+    if (!ended || p.exitStatus() != QProcess::NormalExit || p.exitCode() != 0) {
+      const QString said = QString::fromLocal8Bit(p.readAllStandardError()).trimmed();
+      throw warp::Error(QStringLiteral("cannot stop run '%1' (Slurm job %2): %3 failed: %4")
+                            .arg(name, QString::fromStdString(job->job_id), argv.join(QLatin1Char(' ')),
+                                 !said.isEmpty() ? said : ended ? QStringLiteral("exit code %1").arg(p.exitCode()) : p.errorString())
+                            .toStdString());
+    }
+    return;
+  }
   const std::string refused = warp::signal_run_process(run, SIGTERM);
   if (!refused.empty())
     throw warp::Error(QStringLiteral("cannot stop run '%1': %2").arg(name, QString::fromStdString(refused)).toStdString());

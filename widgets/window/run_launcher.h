@@ -5,48 +5,81 @@
 // (the run writes its resumable checkpoint and ends "killed"). The runs write the experiment
 // database; the window follows them by reading it, as for runs started from a terminal.
 //
-// The argument builders are pure functions: they check what the user typed (the same rules as the
-// CLI, so a mistake is reported before any process starts) and throw warp::BadInput naming the
-// field; an unset optional means "the experiment's default" and adds no option.
+// The argument builders are pure functions: they check what the user typed with core's own rules
+// (core/config, Torch-free: a mistake is reported before any process starts, in the CLI's words)
+// and throw warp::BadInput naming the field; an empty field means "the experiment's" and adds no
+// option.
 
 #include <optional>
+#include <vector>
 
+#include <QList>
+#include <QMap>
 #include <QString>
 #include <QStringList>
 
 #include "db/records.h"
 
-// Empty when `name` is a valid run name (core's rule: 1-64 characters of A-Z a-z 0-9 _ . -,
-// starting with a letter or digit, not ending in -state or -ema), else why not.
+// Empty when `name` is a valid run name (core's rule, db/run_name.h: 1-64 characters of
+// A-Z a-z 0-9 _ . -, starting with a letter or digit, not ending in -state or -ema), else why not.
 QString runNameError(const QString& name);
 
-// `warp train --exp DIR --name NAME [--anchor A] [--beta B] [--mu U] [--steps T] [--seed S]
-// [--prompt-seed P]`.
-struct RlRunRequest {
-  QString name;
-  QString anchor;                      // "ema", "sft", "init" or empty (the experiment's)
-  std::optional<double> beta;          // >= 0
-  std::optional<double> mu;            // in (0, 1]
-  std::optional<qint64> steps;         // > 0
-  std::optional<quint64> seed;
-  std::optional<quint64> promptSeed;
+// One option of `warp train` or `warp run` as a launch dialog shows it. Every option of the two
+// commands is listed (app/cli/cmd_train.cpp, cmd_run.cpp) except --exp, --name, --resume and the
+// lineage options the driver passes to its workers (--iteration, --parent-run).
+struct LaunchOption {
+  enum Kind { Text, Real, Whole, Count, Choice };  // Whole: an integer; Count: a non-negative one (seeds)
+  // Which of core's settings (core/config) the value is checked by and stored in.
+  enum Target { Rl, Warp, Slurm, Launcher, ConfigFile };
+  enum Group { RunGroup, RlGroup, WarpGroup, EvaluationGroup, ResourcesGroup };
+  QString flag;         // "--beta"
+  QString key;          // its field in the target's JSON ("beta"); "" for Launcher / ConfigFile
+  Kind kind = Text;
+  Target target = Rl;
+  Group group = RunGroup;
+  const char* label = "";  // source text (LaunchOption context), translated where shown
+  QStringList choices;     // Choice: the accepted values; Text: suggestions (an editable list)
 };
+const QList<LaunchOption>& trainOptions();
+const QList<LaunchOption>& warpRunOptions();
+// The translated title of a group ("Run", "RL", "WARP", "Evaluation", "Resources").
+QString launchGroupTitle(LaunchOption::Group group);
 
-// `warp run --exp DIR --name NAME [--iterations I] [--runs M] [--steps T]`.
-struct WarpRunRequest {
-  QString name = QStringLiteral("warp");
-  std::optional<qint64> iterations;    // >= 1
-  std::optional<qint64> runs;          // >= 2
-  std::optional<qint64> steps;         // > 0
-};
+// What a launch form holds: option flag → the text typed (empty texts mean "the experiment's").
+using LaunchValues = QMap<QString, QString>;
 
-// The arguments of the `warp` executable (without the program itself). BadInput naming the field
-// (e.g. "β (--beta) must be >= 0, got -1") for an invalid name or value.
-QStringList trainArguments(const QString& expDir, const RlRunRequest& request);
-QStringList warpRunArguments(const QString& expDir, const WarpRunRequest& request);
+// The arguments of the `warp` executable (without the program itself):
+//   warp train --exp DIR --name NAME [--flag value]...   (trainOptions() order)
+//   warp run   --exp DIR --name NAME [--flag value]...   (warpRunOptions() order)
+// Only non-empty values are passed, numbers as parsed ("1e-3" → "0.001"); the --slurm-* options
+// only with --launcher slurm. Every value is checked first by core's own rules over the experiment's
+// settings (its config.json in expDir when readable): RlConfig::from_json, WarpConfig::validate,
+// SlurmOptions::validate and validate_run_name (core/config, db/run_name.h), so the app refuses
+// exactly what the CLI would; warp::BadInput carries core's message, which names the field and its
+// flag ("train options: rl: beta (--beta) must be >= 0, got -1"). A text that is not a number
+// where one is expected: "beta (--beta): 'abc' is not a number". Not checked here: the contents of
+// a --config file (the CLI reads it).
+QStringList trainArguments(const QString& expDir, const QString& name, const LaunchValues& values);
+QStringList warpRunArguments(const QString& expDir, const QString& name, const LaunchValues& values);
+
+// "Duplicate with changes…": the form values that reproduce `run` (kind "train": every field of its
+// stored "rl" settings that `warp train` takes; kind "warp": the stored "warp" settings and the "rl"
+// ones `warp run` takes), from its config_json as recorded. BadInput for another kind or a config
+// that cannot be read.
+LaunchValues launchValuesOfRun(const warp::RunRecord& run);
+// A free name for a copy of `name`: "ema-1" → "ema-2", "warp" → "warp-2", the first of -2, -3, ...
+// (after the number `name` ends with) not in `taken`, and a valid run name.
+QString suggestDuplicateName(const QString& name, const QStringList& taken);
+
 // Resuming run `name` of kind "train" (`warp train --exp DIR --resume NAME`) or "warp"
-// (`warp run --exp DIR --resume --name NAME`); BadInput for another kind.
-QStringList resumeArguments(const QString& expDir, const QString& name, const QString& kind);
+// (`warp run --exp DIR --resume --name NAME`, with `--launcher slurm` when `launcher` is "slurm": how
+// the workers run is not part of a driver's stored settings, docs/slurm.md); BadInput for another
+// kind.
+QStringList resumeArguments(const QString& expDir, const QString& name, const QString& kind,
+                            const QString& launcher = QString());
+// The launcher a WARP driver's workers ran with: "slurm" when worker_jobs records Slurm jobs of it,
+// else "" (local).
+QString driverLauncher(const std::vector<warp::WorkerJobRecord>& jobs);
 
 // The `warp` executable beside the running one (build/app/warp, or the install's bin/warp).
 QString defaultWarpExecutable();
@@ -67,15 +100,25 @@ struct RunActions {
   QString stopTip;     // why Stop is disabled (empty when enabled)
   QString resumeTip;   // why Resume is disabled (empty when enabled)
 };
-// Stop: a running run of this host with a pid. Resume: a killed or crashed run of kind "train"
+// Stop: a running run of this host with a pid, or a WARP worker whose Slurm job (`job`, its last
+// worker_jobs row) has not ended, wherever it runs. Resume: a killed or crashed run of kind "train"
 // (not a WARP worker: its driver resumes it) or "warp", of this host (or with no host recorded).
-RunActions runActions(const warp::RunRecord& run, const QString& thisHost);
+RunActions runActions(const warp::RunRecord& run, const QString& thisHost,
+                      const std::optional<warp::WorkerJobRecord>& job = std::nullopt);
 // This machine's host name, as the runs record it.
 QString thisHostName();
 
-// Sends SIGTERM to the run's process. warp::BadInput when runActions() does not allow Stop,
-// warp::Error when the signal cannot be sent.
-void stopRun(const warp::RunRecord& run, const QString& thisHost);
+// Whether a Slurm state is one of a job that has ended (COMPLETED, FAILED, CANCELLED, TIMEOUT, ...).
+bool slurmStateEnded(const QString& state);
+// The `scancel` command that stops a Slurm worker: core's rule (config/slurm_options.h,
+// slurm_stop_command), the one the driver's Slurm launcher uses.
+QStringList slurmStopCommand(const warp::WorkerJobRecord& job);
+// Stops the run: with a live Slurm `job`, runs slurmStopCommand (`scancel` from PATH; the worker
+// checkpoints and ends killed, a pending one leaves the queue); else sends SIGTERM to the run's
+// process. warp::BadInput when runActions() does not allow Stop, warp::Error when the signal cannot
+// be sent or scancel fails (its message).
+void stopRun(const warp::RunRecord& run, const QString& thisHost,
+             const std::optional<warp::WorkerJobRecord>& job = std::nullopt);
 
 // The `external:` reward commands a run's stored config (RunRecord::config_json) names, in the
 // order found ("external:" prefix removed): what resuming it would run through /bin/sh. A config
