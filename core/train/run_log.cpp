@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <exception>
+#include <filesystem>
 #include <vector>
 
 #include "util/error.h"
@@ -40,6 +41,29 @@ void make_reserve(const std::string& path) {
   if (done < zeros.size()) ::unlink(path.c_str());
 }
 
+// Reserves of `run_id` left by earlier holders of the run (a process that died before it could remove
+// its own, e.g. a worker ended by its driver's death before its stop handler was installed). Called
+// right after the run was claimed: claiming proves that no earlier holder is alive, so each is stale,
+// whatever its pid. (Opening the experiment removes them too, but only once their process is gone,
+// which a resume started while the old process was still exiting cannot wait for.)
+void remove_stale_reserves(const std::string& db_path, int64_t run_id) {
+  namespace fs = std::filesystem;
+  const fs::path db(db_path);
+  const std::string prefix = db.filename().string() + "-reserve.tmp-", suffix = "-" + std::to_string(run_id);
+  const std::string mine = reserve_path(db_path, run_id);
+  std::error_code ec;
+  for (fs::directory_iterator it(db.parent_path().empty() ? fs::path(".") : db.parent_path(), ec), end; !ec && it != end;
+       it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.size() <= prefix.size() + suffix.size() || name.compare(0, prefix.size(), prefix) != 0 ||
+        name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0 || it->path().string() == mine)
+      continue;
+    const std::string pid = name.substr(prefix.size(), name.size() - prefix.size() - suffix.size());
+    if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    ::unlink(it->path().c_str());
+  }
+}
+
 }  // namespace
 
 RunLog::RunLog(const std::string& db_path, const RunSpec& spec, bool resume)
@@ -53,6 +77,7 @@ RunLog::RunLog(const std::string& db_path, const RunSpec& spec, bool resume)
     // started together exactly one gets here; the other is refused naming the holder).
     run_id_ = existing->id;
     db_.claim_run(run_id_, "resumed");
+    remove_stale_reserves(db_.path(), run_id_);
   } else {
     if (existing)
       throw BadInput("a run named '" + spec.name + "' already exists (status " + to_string(existing->status) +

@@ -3,6 +3,8 @@
 // run whose rows could not all be written is never recorded as finished. The full database is real
 // SQLite: PRAGMA max_page_count stops the file from growing, as a full disk does, while updates of
 // existing pages (the run's status row) still fit.
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include "db/experiment_db.h"
@@ -68,4 +70,30 @@ TEST(RunLog, DropMetricsAfterAStep) {
   EXPECT_EQ(again.db().read_metrics(again.run_id(), "train/loss").size(), 5u);
   again.drop_metrics_after(-1);
   EXPECT_EQ(again.db().count_metrics(again.run_id()), 0);
+}
+
+// A holder of the run that died before removing its reserve (a worker ended by its driver's death
+// before its stop handler was installed) left "experiment.db-reserve.tmp-<pid>-<run id>". Claiming the
+// run proves that holder gone, so the resume removes that file at once, whatever the pid (a resume
+// started while the old process was still exiting saw it alive when the experiment was opened), and
+// leaves the reserves of other runs and other files alone; it makes its own.
+TEST(RunLog, ResumeRemovesTheReservesOfEarlierHoldersOfTheRun) {
+  const std::string dir = test::scratch_dir("run-log-reserve");
+  const std::string db_path = dir + "/experiment.db";
+  int64_t id = 0;
+  {
+    RunLog log(db_path, RunSpec("r", "train", "{}"), false);
+    id = log.run_id();
+  }  // killed: still "running"; this process may claim it again
+  const std::string stale = db_path + "-reserve.tmp-" + std::to_string(::getppid()) + "-" + std::to_string(id);
+  const std::string other_run = db_path + "-reserve.tmp-12345-" + std::to_string(id + 1);
+  const std::string not_ours = db_path + "-reserve.tmp-abc-" + std::to_string(id);
+  for (const std::string& f : {stale, other_run, not_ours}) write_file_atomic(f, "x");
+  RunLog again(db_path, RunSpec("r", "train", "{}"), true);
+  EXPECT_FALSE(is_regular_file(stale));
+  EXPECT_TRUE(is_regular_file(other_run));
+  EXPECT_TRUE(is_regular_file(not_ours));
+  EXPECT_TRUE(is_regular_file(db_path + "-reserve.tmp-" + std::to_string(::getpid()) + "-" + std::to_string(id)));
+  again.finish(RunStatus::Finished, "");
+  EXPECT_FALSE(is_regular_file(db_path + "-reserve.tmp-" + std::to_string(::getpid()) + "-" + std::to_string(id)));
 }
