@@ -141,6 +141,20 @@ std::string shown(const std::vector<std::string>& argv) {
   return s;
 }
 
+// Runs `argv` (an `sbatch --parsable ...` command) and returns the job id it printed: "<job id>" or
+// "<job id>;<cluster>" on the last line. Error "<what>: <command> failed (exit code N): <output>"
+// when sbatch fails or prints no job id.
+std::string submit_parsable(const std::vector<std::string>& argv, const std::string& what) {
+  const CommandOutput r = run_command(argv);
+  std::string job;
+  const auto out_lines = lines_of(r.out);
+  if (!out_lines.empty()) job = out_lines.back().substr(0, out_lines.back().find(';'));
+  if (r.code != 0 || job.empty() || job.find_first_not_of("0123456789") != std::string::npos)
+    throw Error(what + ": " + shown(argv) + " failed (exit code " + std::to_string(r.code) + "): " +
+                trim(r.err + "\n" + r.out));
+  return job;
+}
+
 bool ended_state(const std::string& state) {
   return !(state.empty() || state == "PENDING" || state == "RUNNING" || state == "CONFIGURING" ||
            state == "COMPLETING" || state == "SUSPENDED" || state == "REQUEUED" || state == "REQUEUE_HOLD" ||
@@ -303,14 +317,7 @@ std::vector<int64_t> SlurmLauncher::launch(const std::vector<WorkerLaunch>& work
                                    "--chdir=" + exp_dir_};
   for (const auto& a : impl_->options.sbatch_args()) argv.push_back(a);
   argv.push_back(script_path);
-  const CommandOutput r = run_command(argv);
-  // --parsable: "<job id>" or "<job id>;<cluster>" on the last line.
-  std::string job;
-  const auto out_lines = lines_of(r.out);
-  if (!out_lines.empty()) job = out_lines.back().substr(0, out_lines.back().find(';'));
-  if (r.code != 0 || job.empty() || job.find_first_not_of("0123456789") != std::string::npos)
-    throw Error("slurm launcher: " + shown(argv) + " failed (exit code " + std::to_string(r.code) + "): " +
-                trim(r.err + "\n" + r.out));
+  const std::string job = submit_parsable(argv, "slurm launcher");
 
   std::vector<int64_t> handles;
   for (size_t k = 0; k < workers.size(); ++k) {
@@ -366,14 +373,7 @@ std::string submit_driver_job(const std::string& exp_dir, const std::string& nam
   if (!options.partition.empty()) argv.push_back("--partition=" + options.partition);
   if (!options.account.empty()) argv.push_back("--account=" + options.account);
   argv.push_back(script_path);
-  const CommandOutput r = run_command(argv);
-  std::string job;
-  const auto out_lines = lines_of(r.out);
-  if (!out_lines.empty()) job = out_lines.back().substr(0, out_lines.back().find(';'));
-  if (r.code != 0 || job.empty() || job.find_first_not_of("0123456789") != std::string::npos)
-    throw Error("warp run --submit-driver: " + shown(argv) + " failed (exit code " + std::to_string(r.code) + "): " +
-                trim(r.err + "\n" + r.out));
-  return job;
+  return submit_parsable(argv, "warp run --submit-driver");
 }
 
 std::optional<int> SlurmLauncher::poll(int64_t handle) {
