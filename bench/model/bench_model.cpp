@@ -17,7 +17,13 @@
 // util/compute_env.h (OMP_WAIT_POLICY=PASSIVE, glibc's malloc thresholds) as `warp` does; the peer
 // inherits them.
 //
+// GPU (docs/gpu.md, scripts/gpu-check.sh): `--device cuda --size gpt2-small` measures GPT-2 small
+// (n_layer=12, n_head=12, n_embd=768, n_ctx=1024, vocab 50257; 124M parameters) on the GPU, the
+// train figure then at batch 8 x 1024 tokens; both sides wait for the device (synchronize) before a
+// run's clock stops. The peer runs on the same device.
+//
 // Usage: bench_model [--threads N] [--warmup N] [--reps N] [--no-peer] [--keep-env] [--python PATH]
+//                    [--device cpu|cuda|cuda:N] [--size demo|gpt2-small]
 
 #include <signal.h>
 #include <sys/wait.h>
@@ -35,8 +41,10 @@
 #include <string>
 #include <vector>
 
+#include <torch/cuda.h>
 #include <torch/torch.h>
 
+#include "model/device.h"
 #include "model/gpt.h"
 #include "util/compute_env.h"
 #include "model/sampler.h"
@@ -53,6 +61,8 @@ struct Args {
   bool peer = true;
   bool keep_env = false;
   std::string python = "/usr/bin/python3";
+  std::string device = "cpu";
+  std::string size = "demo";
 };
 
 Args parse_args(int argc, char** argv) {
@@ -81,8 +91,16 @@ Args parse_args(int argc, char** argv) {
     else if (s == "--no-peer") a.peer = false;
     else if (s == "--keep-env") a.keep_env = true;
     else if (s == "--python") a.python = value();
-    else if (s == "--help" || s == "-h") {
-      std::cout << "usage: bench_model [--threads N] [--warmup N] [--reps N] [--no-peer] [--keep-env] [--python PATH]\n";
+    else if (s == "--device") a.device = value();
+    else if (s == "--size") {
+      a.size = value();
+      if (a.size != "demo" && a.size != "gpt2-small") {
+        std::cerr << "bench_model: --size must be demo or gpt2-small, got '" << a.size << "'\n";
+        std::exit(2);
+      }
+    } else if (s == "--help" || s == "-h") {
+      std::cout << "usage: bench_model [--threads N] [--warmup N] [--reps N] [--no-peer] [--keep-env] [--python PATH] "
+                   "[--device cpu|cuda|cuda:N] [--size demo|gpt2-small]\n";
       std::exit(0);
     } else {
       std::cerr << "bench_model: unknown argument '" << s << "'\n";
@@ -121,7 +139,7 @@ class Peer {
       ::close(out[1]);
       const std::string script = warp::bench::executable_dir() + "/peer_model.py", threads = std::to_string(a.threads);
       ::execl(a.python.c_str(), a.python.c_str(), script.c_str(), "--serve", "--threads", threads.c_str(),
-              static_cast<char*>(nullptr));
+              "--device", a.device.c_str(), "--size", a.size.c_str(), static_cast<char*>(nullptr));
       std::perror(("bench_model: cannot run " + a.python).c_str());
       ::_exit(127);
     }
@@ -188,31 +206,44 @@ int main(int argc, char** argv) {
   if (!args.keep_env) ensure_compute_env(argv);
   ::signal(SIGPIPE, SIG_IGN);
   torch::set_num_threads(args.threads);
-  const torch::Device cpu(torch::kCPU);
+  torch::Device device(torch::kCPU);
+  try {
+    device = parse_device(args.device);
+  } catch (const std::exception& e) {
+    std::cerr << "bench_model: " << e.what() << "\n";
+    return 2;
+  }
+  const bool gpt2_small = args.size == "gpt2-small";
+  // A run on the device ends when the device has finished its work, not when the kernels are queued.
+  auto sync = [&] {
+    if (device.is_cuda()) torch::cuda::synchronize();
+  };
 
-  GPTConfig cfg;  // the demo policy config
-  cfg.n_layer = 4;
-  cfg.n_head = 4;
-  cfg.n_embd = 128;
-  cfg.n_ctx = 128;
-  cfg.vocab_size = 4096;
+  GPTConfig cfg;  // the demo policy config, or GPT-2 small
+  cfg.n_layer = gpt2_small ? 12 : 4;
+  cfg.n_head = gpt2_small ? 12 : 4;
+  cfg.n_embd = gpt2_small ? 768 : 128;
+  cfg.n_ctx = gpt2_small ? 1024 : 128;
+  cfg.vocab_size = gpt2_small ? 50257 : 4096;
   const char* wait = std::getenv("OMP_WAIT_POLICY");
   std::printf(
-      "bench_model: demo policy config n_layer=%lld n_head=%lld n_embd=%lld n_ctx=%lld vocab_size=%lld "
-      "(%lld parameters), float32, CPU\n"
+      "bench_model: %s config n_layer=%lld n_head=%lld n_embd=%lld n_ctx=%lld vocab_size=%lld "
+      "(%lld parameters), float32, %s\n"
       "threads %d (engine and peer), OMP_WAIT_POLICY=%s; per side %d warm-up + %d runs, alternating with the "
       "peer, median; load average at start %s\n",
-      (long long)cfg.n_layer, (long long)cfg.n_head, (long long)cfg.n_embd, (long long)cfg.n_ctx,
-      (long long)cfg.vocab_size, (long long)cfg.num_params(), args.threads, wait ? wait : "(unset)", args.warmup,
-      args.reps, loadavg().c_str());
+      gpt2_small ? "GPT-2 small" : "demo policy", (long long)cfg.n_layer, (long long)cfg.n_head,
+      (long long)cfg.n_embd, (long long)cfg.n_ctx, (long long)cfg.vocab_size, (long long)cfg.num_params(),
+      device.str().c_str(), args.threads, wait ? wait : "(unset)", args.warmup, args.reps, loadavg().c_str());
   std::fflush(stdout);
 
-  // train: batch 16 x 128 tokens, next-token cross-entropy, AdamW, forward + backward + step.
-  const int64_t B = 16, T = 128, V = cfg.vocab_size;
+  // train: batch 16 x 128 tokens (GPT-2 small: 8 x 1024), next-token cross-entropy, AdamW,
+  // forward + backward + step.
+  const int64_t B = gpt2_small ? 8 : 16, T = gpt2_small ? 1024 : 128, V = cfg.vocab_size;
   torch::manual_seed(0);
-  auto data = torch::randint(V, {B, T + 1}, torch::kLong);
+  auto data = torch::randint(V, {B, T + 1}, torch::kLong).to(device);
   auto inputs = data.narrow(1, 0, T).contiguous(), targets = data.narrow(1, 1, T).contiguous();
   GPT train_model(cfg, 0);
+  train_model->to(device);
   torch::optim::AdamW opt(train_model->parameters(),
                           torch::optim::AdamWOptions(3e-4).betas({0.9, 0.95}).weight_decay(0.1));
   train_model->train();
@@ -222,11 +253,13 @@ int main(int argc, char** argv) {
     for (auto& p : train_model->parameters()) p.mutable_grad() = torch::Tensor();  // = set_to_none
     loss.backward();
     opt.step();
+    sync();
   };
 
   // kv / recompute: batch 64, prompt 8, 48 new tokens, temperature 0.9.
   const int64_t SB = 64, SP = 8, K = 48;
   GPT model(cfg, 0);
+  model->to(device);
   model->eval();
   std::vector<std::vector<int64_t>> prompts;
   std::vector<uint64_t> seeds;
@@ -248,11 +281,20 @@ int main(int argc, char** argv) {
     std::vector<double> engine, peer;
   };
   std::vector<Figure> figures{
-      {"train", "train step tokens/s (16x128, AdamW)", double(B * T), train_step, {}, {}},
-      {"kv", "sample tokens/s, KV cache (64 x 8+48)", double(SB * K), [&] { sample(model, prompts, seeds, kv_opt, cpu); },
+      {"train", "train step tokens/s (" + std::to_string(B) + "x" + std::to_string(T) + ", AdamW)", double(B * T),
+       train_step, {}, {}},
+      {"kv", "sample tokens/s, KV cache (64 x 8+48)", double(SB * K),
+       [&] {
+         sample(model, prompts, seeds, kv_opt, device);
+         sync();
+       },
        {}, {}},
       {"recompute", "sample tokens/s, recompute (64 x 8+48)", double(SB * K),
-       [&] { sample(model, prompts, seeds, re_opt, cpu); }, {}, {}}};
+       [&] {
+         sample(model, prompts, seeds, re_opt, device);
+         sync();
+       },
+       {}, {}}};
 
   std::unique_ptr<Peer> peer;
   if (args.peer) peer = std::make_unique<Peer>(args);

@@ -21,7 +21,10 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-CONFIG = dict(n_layer=4, n_head=4, n_embd=128, n_ctx=128, vocab_size=4096)
+CONFIGS = {
+    "demo": dict(n_layer=4, n_head=4, n_embd=128, n_ctx=128, vocab_size=4096),
+    "gpt2-small": dict(n_layer=12, n_head=12, n_embd=768, n_ctx=1024, vocab_size=50257),
+}
 
 
 class Block(nn.Module):
@@ -78,14 +81,14 @@ class GPT(nn.Module):
         x = self.wte(idx) + self.wpe(pos)
         bias = None
         if T > 1:  # causal mask over the new tokens (all earlier cached slots are visible)
-            bias = torch.full((T, L + T), float("-inf")).triu(L + 1).view(1, 1, T, L + T)
+            bias = torch.full((T, L + T), float("-inf"), device=idx.device).triu(L + 1).view(1, 1, T, L + T)
         for i, block in enumerate(self.h):
             x = block(x, bias, caches[i] if caches is not None else None, L)
         return self.ln_f(x)
 
     def forward(self, idx):
         B, T = idx.shape
-        return self.hidden(idx, torch.arange(T)) @ self.wte.weight.t()
+        return self.hidden(idx, torch.arange(T, device=idx.device)) @ self.wte.weight.t()
 
 
 def uniforms(seed, K):
@@ -106,14 +109,18 @@ def sample_step(logits, u, temperature):
 def generate(model, prompts, u, new_tokens, temperature, use_cache):
     B, P = prompts.shape
     cfg = model.cfg
+    dev = prompts.device
     toks, lps = [], []
     if use_cache:
         hs = cfg["n_embd"] // cfg["n_head"]
         caches = [
-            (torch.zeros(B, cfg["n_head"], P + new_tokens, hs), torch.zeros(B, cfg["n_head"], P + new_tokens, hs))
+            (
+                torch.zeros(B, cfg["n_head"], P + new_tokens, hs, device=dev),
+                torch.zeros(B, cfg["n_head"], P + new_tokens, hs, device=dev),
+            )
             for _ in range(cfg["n_layer"])
         ]
-        h = model.hidden(prompts, torch.arange(P), caches, 0)
+        h = model.hidden(prompts, torch.arange(P, device=dev), caches, 0)
         logits = h[:, -1] @ model.wte.weight.t()
         for k in range(new_tokens):
             tok, lp = sample_step(logits, u[:, k], temperature)
@@ -121,13 +128,13 @@ def generate(model, prompts, u, new_tokens, temperature, use_cache):
             lps.append(lp)
             if k + 1 == new_tokens:
                 break
-            h = model.hidden(tok.unsqueeze(1), torch.tensor([P + k]), caches, P + k)
+            h = model.hidden(tok.unsqueeze(1), torch.tensor([P + k], device=dev), caches, P + k)
             logits = h[:, -1] @ model.wte.weight.t()
     else:
-        seq = torch.cat([prompts, torch.zeros(B, new_tokens, dtype=torch.long)], 1)
+        seq = torch.cat([prompts, torch.zeros(B, new_tokens, dtype=torch.long, device=dev)], 1)
         for k in range(new_tokens):
             n = P + k
-            h = model.hidden(seq[:, :n], torch.arange(n))
+            h = model.hidden(seq[:, :n], torch.arange(n, device=dev))
             logits = h[:, -1] @ model.wte.weight.t()
             tok, lp = sample_step(logits, u[:, k], temperature)
             toks.append(tok)
@@ -148,37 +155,46 @@ def timed(fn, warmup, reps):
     return times
 
 
-# Figures: name -> tokens per run.
-TRAIN_B, TRAIN_T = 16, 128
+# Train batch (rows x tokens) per size; sampling: 64 prompts of 8 tokens, 48 new tokens.
+TRAIN_BT = {"demo": (16, 128), "gpt2-small": (8, 1024)}
 SAMPLE_B, SAMPLE_P, SAMPLE_K = 64, 8, 48
-FIGURES = {
-    "train": TRAIN_B * TRAIN_T,
-    "kv": SAMPLE_B * SAMPLE_K,
-    "recompute": SAMPLE_B * SAMPLE_K,
-}
+
+
+def figures_of(size):
+    """Figure name -> tokens per run."""
+    B, T = TRAIN_BT[size]
+    return {"train": B * T, "kv": SAMPLE_B * SAMPLE_K, "recompute": SAMPLE_B * SAMPLE_K}
 
 
 class Figures:
-    """The three figures, each runnable once (fresh models, GPT-2 init, seed 0)."""
+    """The three figures, each runnable once (fresh models, GPT-2 init, seed 0). On a GPU each run
+    ends when the device has finished (synchronize), as the engine's does."""
 
-    def __init__(self):
+    def __init__(self, size="demo", device="cpu"):
         torch.manual_seed(0)
-        V = CONFIG["vocab_size"]
+        config = CONFIGS[size]
+        self.device = torch.device(device)
+        self.train_b, self.train_t = TRAIN_BT[size]
+        V = config["vocab_size"]
         self.V = V
-        self.train_model = GPT(**CONFIG)
-        self.data = torch.randint(V, (TRAIN_B, TRAIN_T + 1))
+        self.train_model = GPT(**config).to(self.device)
+        self.data = torch.randint(V, (self.train_b, self.train_t + 1)).to(self.device)
         self.opt = torch.optim.AdamW(self.train_model.parameters(), lr=3e-4, betas=(0.9, 0.95), weight_decay=0.1)
         self.train_model.train()
-        self.model = GPT(**CONFIG)
+        self.model = GPT(**config).to(self.device)
         self.model.eval()
-        self.prompts = torch.randint(V, (SAMPLE_B, SAMPLE_P))
+        self.prompts = torch.randint(V, (SAMPLE_B, SAMPLE_P)).to(self.device)
         # Per-row seeded uniforms in (0, 1] (numpy's MT19937: the same amount of work as the
         # engine's std::mt19937_64 draw, not the same numbers).
-        self.u = torch.from_numpy(np.stack([uniforms(1000 + b, SAMPLE_K) for b in range(SAMPLE_B)]))
+        self.u = torch.from_numpy(np.stack([uniforms(1000 + b, SAMPLE_K) for b in range(SAMPLE_B)])).to(self.device)
+
+    def sync(self):
+        if self.device.type == "cuda":
+            torch.cuda.synchronize(self.device)
 
     def run(self, figure):
         if figure == "train":
-            T, V = TRAIN_T, self.V
+            T, V = self.train_t, self.V
             logits = self.train_model(self.data[:, :T])
             loss = F.cross_entropy(logits.reshape(-1, V), self.data[:, 1:].reshape(-1))
             self.opt.zero_grad(set_to_none=True)
@@ -186,6 +202,7 @@ class Figures:
             self.opt.step()
         else:
             generate(self.model, self.prompts, self.u, SAMPLE_K, 0.9, figure == "kv")
+        self.sync()
 
     def seconds(self, figure):
         t0 = time.perf_counter()
@@ -193,7 +210,7 @@ class Figures:
         return time.perf_counter() - t0
 
 
-def serve(figs):
+def serve(figs, figures):
     """Line protocol for bench_model: reads a figure name per line, runs it once, prints the
     seconds it took; 'quit' or end of input stops."""
     print("ready", flush=True)
@@ -201,7 +218,7 @@ def serve(figs):
         name = line.strip()
         if name == "quit":
             break
-        if name not in FIGURES:
+        if name not in figures:
             print(f"error unknown figure '{name}'", flush=True)
             continue
         print(f"{figs.seconds(name):.9f}", flush=True)
@@ -212,28 +229,32 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--warmup", type=int, default=1)
     ap.add_argument("--reps", type=int, default=5)
-    ap.add_argument("--figure", choices=["all"] + list(FIGURES), default="all")
+    ap.add_argument("--figure", choices=["all", "train", "kv", "recompute"], default="all")
+    ap.add_argument("--size", choices=list(CONFIGS), default="demo")
+    ap.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     ap.add_argument("--serve", action="store_true", help="run figures on request (used by bench_model)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    figs = Figures()
+    figs = Figures(args.size, args.device)
+    figures = figures_of(args.size)
     if args.serve:
-        serve(figs)
+        serve(figs, figures)
         return
-    names = list(FIGURES) if args.figure == "all" else [args.figure]
-    result = {"config": CONFIG, "threads": args.threads, "torch": torch.__version__, "figures": {}}
+    names = list(figures) if args.figure == "all" else [args.figure]
+    result = {"config": CONFIGS[args.size], "device": args.device, "threads": args.threads,
+              "torch": torch.__version__, "figures": {}}
     for f in names:
         times = timed(lambda: figs.run(f), args.warmup, args.reps)
         result["figures"][f] = {
-            "tokens": FIGURES[f],
+            "tokens": figures[f],
             "times_s": times,
-            "tokens_per_s": FIGURES[f] / statistics.median(times),
+            "tokens_per_s": figures[f] / statistics.median(times),
         }
     if args.json:
         print(json.dumps(result))
     else:
-        print(f"python peer, config {CONFIG}, threads {args.threads}, median of {args.reps}")
+        print(f"python peer, config {CONFIGS[args.size]}, {args.device}, threads {args.threads}, median of {args.reps}")
         for f, r in result["figures"].items():
             print(f"  {f:10s} {r['tokens_per_s']:12.1f} tokens/s")
 

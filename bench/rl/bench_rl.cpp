@@ -17,12 +17,18 @@
 // util/compute_env.h (OMP_WAIT_POLICY=PASSIVE, glibc's malloc thresholds) as `warp` does; the peer
 // inherits them.
 //
+// GPU (docs/gpu.md, scripts/gpu-check.sh): `--device cuda --size gpt2-small` runs the step with
+// GPT-2 small (n_layer=12, n_head=12, n_embd=768, n_ctx=1024, vocab 50257; 124M parameters, three
+// copies) on the GPU, the peer likewise. There kernels run asynchronously: a step's total is timed
+// here up to a device synchronize, and the stage figures are launch times.
+//
 // Usage: bench_rl [--threads N] [--warmup N] [--reps N] [--rounds N] [--no-peer] [--keep-env]
-//                 [--python PATH]
+//                 [--python PATH] [--device cpu|cuda|cuda:N] [--size demo|gpt2-small]
 
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -32,8 +38,10 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+#include <torch/cuda.h>
 #include <torch/torch.h>
 
+#include "model/device.h"
 #include "model/gpt.h"
 #include "reward/reward.h"
 #include "rl/rl_step.h"
@@ -54,6 +62,8 @@ struct Args {
   bool peer = true;
   bool keep_env = false;
   std::string python = "/usr/bin/python3";
+  std::string device = "cpu";
+  std::string size = "demo";
 };
 
 [[noreturn]] void usage_error(const std::string& what) {
@@ -83,9 +93,13 @@ Args parse_args(int argc, char** argv) {
     else if (s == "--no-peer") a.peer = false;
     else if (s == "--keep-env") a.keep_env = true;
     else if (s == "--python") a.python = value();
-    else if (s == "--help" || s == "-h") {
+    else if (s == "--device") a.device = value();
+    else if (s == "--size") {
+      a.size = value();
+      if (a.size != "demo" && a.size != "gpt2-small") usage_error("--size must be demo or gpt2-small, got '" + a.size + "'");
+    } else if (s == "--help" || s == "-h") {
       std::cout << "usage: bench_rl [--threads N] [--warmup N] [--reps N] [--rounds N] [--no-peer] [--keep-env] "
-                   "[--python PATH]\n";
+                   "[--python PATH] [--device cpu|cuda|cuda:N] [--size demo|gpt2-small]\n";
       std::exit(0);
     } else {
       usage_error("unknown argument '" + s + "'");
@@ -100,7 +114,7 @@ class LowHalfReward : public Reward {
   explicit LowHalfReward(int64_t vocab) : half_(vocab / 2) {}
   std::vector<double> score(const RewardBatch& b) override {
     auto hits = b.completion_tokens.lt(half_).logical_and(b.completion_mask).sum(1).to(torch::kDouble);
-    auto r = (hits / b.completion_mask.sum(1).clamp_min(1).to(torch::kDouble)).contiguous();
+    auto r = (hits / b.completion_mask.sum(1).clamp_min(1).to(torch::kDouble)).to(torch::kCPU).contiguous();
     return std::vector<double>(r.data_ptr<double>(), r.data_ptr<double>() + r.numel());
   }
   using Reward::score;
@@ -130,7 +144,7 @@ std::string loadavg() {
 std::map<std::string, std::vector<double>> run_peer(const Args& a) {
   const std::string cmd = a.python + " '" + warp::bench::executable_dir() + "/peer_rl_step.py' --json --threads " +
                           std::to_string(a.threads) + " --warmup " + std::to_string(a.warmup) + " --reps " +
-                          std::to_string(a.reps);
+                          std::to_string(a.reps) + " --device '" + a.device + "' --size " + a.size;
   FILE* p = ::popen(cmd.c_str(), "r");
   if (!p) {
     std::cerr << "bench_rl: cannot start the peer: " << cmd << "\n";
@@ -162,28 +176,38 @@ int main(int argc, char** argv) {
   const Args args = parse_args(argc, argv);
   if (!args.keep_env) warp::ensure_compute_env(argv);
   torch::set_num_threads(args.threads);
-  const torch::Device cpu(torch::kCPU);
+  torch::Device device(torch::kCPU);
+  try {
+    device = parse_device(args.device);
+  } catch (const std::exception& e) {
+    usage_error(e.what());
+  }
+  const bool gpt2_small = args.size == "gpt2-small";
 
-  GPTConfig cfg;  // the demo policy
-  cfg.n_layer = 4;
-  cfg.n_head = 4;
-  cfg.n_embd = 128;
-  cfg.n_ctx = 128;
-  cfg.vocab_size = 4096;
+  GPTConfig cfg;  // the demo policy, or GPT-2 small
+  cfg.n_layer = gpt2_small ? 12 : 4;
+  cfg.n_head = gpt2_small ? 12 : 4;
+  cfg.n_embd = gpt2_small ? 768 : 128;
+  cfg.n_ctx = gpt2_small ? 1024 : 128;
+  cfg.vocab_size = gpt2_small ? 50257 : 4096;
   const int64_t B = 32, P = 8, K = 32;
   const char* wait = std::getenv("OMP_WAIT_POLICY");
   std::printf(
-      "bench_rl: one RL step, demo policy n_layer=%lld n_head=%lld n_embd=%lld n_ctx=%lld vocab=%lld (%lld "
-      "parameters), float32, CPU\n"
+      "bench_rl: one RL step, %s n_layer=%lld n_head=%lld n_embd=%lld n_ctx=%lld vocab=%lld (%lld "
+      "parameters), float32, %s\n"
       "batch %lld prompts of 2..%lld tokens, %lld new tokens, tau 0.9, beta 0.1, mu 0.01, AdamW, clip 1.0; "
       "threads %d (engine and peer), OMP_WAIT_POLICY=%s; %d rounds x (warm-up %d + %d steps) per side, median; "
       "load average at start %s\n",
-      (long long)cfg.n_layer, (long long)cfg.n_head, (long long)cfg.n_embd, (long long)cfg.n_ctx,
-      (long long)cfg.vocab_size, (long long)cfg.num_params(), (long long)B, (long long)P, (long long)K, args.threads,
+      gpt2_small ? "GPT-2 small" : "demo policy", (long long)cfg.n_layer, (long long)cfg.n_head,
+      (long long)cfg.n_embd, (long long)cfg.n_ctx, (long long)cfg.vocab_size, (long long)cfg.num_params(),
+      device.str().c_str(), (long long)B, (long long)P, (long long)K, args.threads,
       wait ? wait : "(unset)", args.rounds, args.warmup, args.reps, loadavg().c_str());
   std::fflush(stdout);
 
   GPT policy(cfg, 0), anchor(cfg, 0), sft(cfg, 0);  // same seed: identical weights
+  policy->to(device);
+  anchor->to(device);
+  sft->to(device);
   AdamW opt(named_params(*policy), AdamWConfig{1e-4, 0.9, 0.999, 1e-8, 0.0});
   LowHalfReward reward(cfg.vocab_size);
   RlStepOptions o;
@@ -192,7 +216,7 @@ int main(int argc, char** argv) {
   o.max_new_tokens = K;
   o.grad_clip = 1.0;
   o.eos_id = 0;
-  RlStep step(policy, anchor, sft, opt, reward, nullptr, nullptr, o, cpu);
+  RlStep step(policy, anchor, sft, opt, reward, nullptr, nullptr, o, device);
   torch::manual_seed(0);
   auto ids = torch::randint(1, cfg.vocab_size, {B, P}, torch::kLong);
   std::vector<std::vector<int64_t>> prompts;
@@ -209,10 +233,14 @@ int main(int argc, char** argv) {
     for (int i = 0; i < args.warmup + args.reps; ++i) {
       std::vector<uint64_t> seeds;
       for (int64_t b = 0; b < B; ++b) seeds.push_back(seed++);
+      const auto t0 = std::chrono::steady_clock::now();
       const RlStepStats st = step.run(prompts, {}, seeds, 1e-4, 0.01);
+      if (device.is_cuda()) torch::cuda::synchronize();
+      const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       if (i < args.warmup) continue;
       const auto& t = st.times;
-      const double v[] = {t.sample, t.reward, t.anchor, t.sft, t.policy, t.optimizer, t.ema, t.total};
+      // On a GPU the step's own total stops before its last kernels have run: use the synchronized wall time.
+      const double v[] = {t.sample, t.reward, t.anchor, t.sft, t.policy, t.optimizer, t.ema, device.is_cuda() ? wall : t.total};
       for (size_t s = 0; s < kStages.size(); ++s) engine[kStages[s]].push_back(v[s]);
     }
     if (args.peer) {

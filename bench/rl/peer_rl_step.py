@@ -18,6 +18,10 @@ H heads, hs head size (C / H).
 
 Prints a table, or with --json one JSON object {"stages": {name: [seconds per step]}} that
 bench_rl reads.
+
+--size gpt2-small --device cuda: GPT-2 small (124M parameters) on the GPU, as bench_rl measures it
+there; the step's clock stops once the device has finished (synchronize). On a GPU the stage times
+are launch times (kernels run asynchronously) and only the total is exact, as in the engine's.
 """
 
 import argparse
@@ -81,12 +85,13 @@ class GPT(nn.Module):
         # idx, pos [B, T]; key_mask [B, Lk] bool over all keys; causal over the T new tokens
         B, T = idx.shape
         Lk = key_mask.shape[1]
-        causal = torch.ones(T, Lk, dtype=torch.bool).tril(Lk - T)  # [T, Lk]
+        dev = idx.device
+        causal = torch.ones(T, Lk, dtype=torch.bool, device=dev).tril(Lk - T)  # [T, Lk]
         allowed = causal.unsqueeze(0) & key_mask.unsqueeze(1)  # [B, T, Lk]
-        diag = torch.zeros(T, Lk, dtype=torch.bool)
-        diag[torch.arange(T), torch.arange(Lk - T, Lk)] = True  # a padding query sees itself
+        diag = torch.zeros(T, Lk, dtype=torch.bool, device=dev)
+        diag[torch.arange(T, device=dev), torch.arange(Lk - T, Lk, device=dev)] = True  # a padding query sees itself
         allowed = allowed | diag.unsqueeze(0)
-        bias = torch.zeros(B, 1, T, Lk).masked_fill(~allowed.unsqueeze(1), float("-inf"))
+        bias = torch.zeros(B, 1, T, Lk, device=dev).masked_fill(~allowed.unsqueeze(1), float("-inf"))
         x = self.wte(idx) + self.wpe(pos)
         for i, blk in enumerate(self.h):
             x = blk(x, bias, None if caches is None else caches[i], L)
@@ -101,13 +106,15 @@ def sample(model, prompt, pmask, K, tau, eos_id, generator):
     # prompt, pmask [B, P] (left-padded) -> tokens [B, K], mask [B, K] (true up to and including EOS)
     B, P = prompt.shape
     H, C = model.n_head, model.n_embd
-    caches = [(torch.empty(B, H, P + K, C // H), torch.empty(B, H, P + K, C // H)) for _ in model.h]
+    dev = prompt.device
+    caches = [(torch.empty(B, H, P + K, C // H, device=dev), torch.empty(B, H, P + K, C // H, device=dev))
+              for _ in model.h]
     pos0 = (pmask.long().cumsum(1) - 1).clamp_min(0)
     n = pmask.sum(1)  # [B]
-    key_mask = torch.cat([pmask, torch.ones(B, K, dtype=torch.bool)], 1)  # [B, P+K]
+    key_mask = torch.cat([pmask, torch.ones(B, K, dtype=torch.bool, device=dev)], 1)  # [B, P+K]
     h = model.hidden(prompt, pos0, key_mask[:, :P], caches, 0)
     logits = model.logits(h[:, -1])
-    done = torch.zeros(B, dtype=torch.bool)
+    done = torch.zeros(B, dtype=torch.bool, device=dev)
     toks, masks = [], []
     for k in range(K):
         probs = torch.softmax(logits / tau, -1)
@@ -129,7 +136,7 @@ def completion_log_softmax(model, prompt, pmask, tokens, tau):
     B, P = prompt.shape
     K = tokens.shape[1]
     seq = torch.cat([prompt, tokens[:, :-1]], 1)
-    mask = torch.cat([pmask, torch.ones(B, K - 1, dtype=torch.bool)], 1)
+    mask = torch.cat([pmask, torch.ones(B, K - 1, dtype=torch.bool, device=prompt.device)], 1)
     pos = (mask.long().cumsum(1) - 1).clamp_min(0)
     h = model.hidden(seq, pos, mask)[:, P - 1:]  # [B, K, C]
     return torch.log_softmax(model.logits(h) / tau, -1)
@@ -144,15 +151,21 @@ def main():
     ap.add_argument("--prompt-len", type=int, default=8)
     ap.add_argument("--max-new-tokens", type=int, default=32)
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--size", choices=["demo", "gpt2-small"], default="demo")
+    ap.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
-    cfg = dict(n_layer=4, n_head=4, n_embd=128, n_ctx=128, vocab_size=4096)
+    dev = torch.device(a.device)
+    if a.size == "gpt2-small":
+        cfg = dict(n_layer=12, n_head=12, n_embd=768, n_ctx=1024, vocab_size=50257)
+    else:
+        cfg = dict(n_layer=4, n_head=4, n_embd=128, n_ctx=128, vocab_size=4096)
     V = cfg["vocab_size"]
     tau, beta, mu, lr, eos_id = 0.9, 0.1, 0.01, 1e-4, 0
-    policy = GPT(**cfg).eval()
-    anchor = GPT(**cfg).eval()
-    sft = GPT(**cfg).eval()
+    policy = GPT(**cfg).to(dev).eval()
+    anchor = GPT(**cfg).to(dev).eval()
+    sft = GPT(**cfg).to(dev).eval()
     anchor.load_state_dict(policy.state_dict())
     sft.load_state_dict(policy.state_dict())
     for p in list(anchor.parameters()) + list(sft.parameters()):
@@ -163,8 +176,9 @@ def main():
     lens = torch.arange(B) % (P - 1) + 2
     prompt = torch.randint(1, V, (B, P))
     pmask = torch.arange(P).unsqueeze(0) >= (P - lens).unsqueeze(1)
-    prompt = prompt.masked_fill(~pmask, 0)
-    gen = torch.Generator().manual_seed(1)
+    prompt = prompt.masked_fill(~pmask, 0).to(dev)
+    pmask = pmask.to(dev)
+    gen = torch.Generator(device=dev).manual_seed(1)
     ema_params = list(anchor.parameters())
     pol_params = list(policy.parameters())
 
@@ -202,6 +216,8 @@ def main():
         with torch.no_grad():
             torch._foreach_mul_(ema_params, 1.0 - mu)
             torch._foreach_add_(ema_params, pol_params, alpha=mu)
+        if dev.type == "cuda":
+            torch.cuda.synchronize(dev)
         t.append(time.perf_counter())
         if record:
             names = ["sample", "reward", "anchor", "sft", "policy", "optimizer", "ema"]

@@ -45,7 +45,7 @@ EvalPoint EvalPoint::from_json(const nlohmann::json& j, const std::string& where
   p.prompts = j.at("prompts").get<int64_t>();
   MeanSe* v[] = {&p.reward, &p.gold, &p.kl_sft, &p.kl_sft_sampled, &p.length};
   for (size_t i = 0; i < 5; ++i) {
-    for (const std::string key : {std::string(kFields[i]), std::string(kFields[i]) + "_se"}) {
+    for (const std::string& key : {std::string(kFields[i]), std::string(kFields[i]) + "_se"}) {
       if (!j.contains(key) || !j.at(key).is_number())
         throw BadInput(where + ": field '" + key + "' is missing or not a number");
     }
