@@ -10,9 +10,9 @@ builddir="${WARP_BUILD_DIR:-build}"
 # The boundary: core, the CLI and the core tests must build without Qt (-DWARP_BUILD_GUI=OFF), as on
 # a GPU server. A second build folder with the same ccache settings as setup.sh, so its objects are
 # cache hits of the first build and this costs about the links and a configure. Core and the CLI
-# only: the core test executables carry the build folder's absolute path in a definition, so in a
-# second folder each would be compiled again (minutes each on 2 cores); they link no Qt in $builddir
-# either (GoogleTest over core's libraries), where they run. WARP_NOGUI_CHECK=0 skips it.
+# only: the core tests link no Qt in $builddir either (GoogleTest over core's libraries), where they
+# run, and linking ~80 LibTorch executables a second time would cost minutes. WARP_NOGUI_CHECK=0
+# skips it.
 if [ "${WARP_NOGUI_CHECK:-1}" != 0 ]; then
   nogui="${WARP_NOGUI_BUILD_DIR:-build-nogui}"
   export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/warp-studio/ccache}"
@@ -38,7 +38,8 @@ if [ "${WARP_SANITIZE_CHECK:-1}" != 0 ]; then
       -DWARP_PCH=OFF -DWARP_SANITIZE=address,undefined >/dev/null
   fi
   san_tests=(test_util test_run_name test_data_corpus test_data_prompts test_data_paths test_figure
-             test_reward_lexicon test_bpe test_bpe_train test_token_file test_gpt2_parity)
+             test_reward_lexicon test_bpe test_bpe_train test_token_file test_gpt2_parity
+             test_config test_db test_signal_run test_journal)
   cmake --build "$san" -j "${WARP_JOBS:-$(nproc)}" --target "${san_tests[@]}"
   regex="^($(IFS='|'; echo "${san_tests[*]}"))\$"
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
