@@ -316,6 +316,9 @@ TEST(Journal, RunLogRecordsARunThatTheImporterCreates) {
     EXPECT_EQ(v.kind, "train");
     EXPECT_EQ(v.config_json, spec.config_json);
     EXPECT_EQ(v.status, std::optional<RunStatus>(RunStatus::Running));
+    // One writer per run: a second process (or a second resume here) is refused while this one runs.
+    const std::string second = error_of([&] { JournalRunLog other(dir, spec, /*resume=*/true); });
+    EXPECT_NE(second.find("w.wj: another process is writing this journal"), std::string::npos) << second;
     for (int64_t step = 1; step <= 4; ++step) {
       log.metric(step, "train/reward", 0.25 * static_cast<double>(step));
       log.metric(step, "train/loss", step == 3 ? NAN : 1.0);
