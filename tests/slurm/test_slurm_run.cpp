@@ -174,7 +174,7 @@ const std::string& local_ref() {
 }
 
 // Long enough runs (I = 1) to act on a worker while it trains; the local launcher's run, once.
-constexpr int64_t kLongSteps = 16;
+constexpr int64_t kLongSteps = 32;
 const std::string& local_ref_long() {
   static const std::string dir = [] {
     const std::string exp = copy_of("slurm-local-ref-long");
@@ -377,27 +377,27 @@ TEST(SlurmRun, RequeuedTaskContinuesFromItsCheckpoint) {
   int64_t ckpt_step = 0;
   for (int i = 0; i < 2400 && job.empty(); ++i) {
     ASSERT_FALSE(driver.poll().has_value()) << file_tail(exp + "/../run.log");
-    if (is_regular_file(exp + "/experiment.db")) {
-      try {
-        ExperimentDb db = ExperimentDb::open_read_only(exp + "/experiment.db");
-        auto w = db.find_run("w");
-        auto r2 = db.find_run("w-i1-r2");
-        if (w && r2 && r2->status == RunStatus::Running) {
-          int64_t state_step = 0;
-          for (const auto& c : db.list_checkpoints(r2->id))
-            if (c.kind == "rl-resume") state_step = std::max(state_step, c.step);
-          const auto pts = db.read_metrics(r2->id, "train/reward");
-          // (Its rows come in through the driver's imports of its journal, with its checkpoint records.)
-          if (state_step >= 2 && state_step < steps - 4 && !pts.empty() && pts.back().step >= state_step) {
-            ckpt_step = state_step;
-            for (const auto& j : db.list_worker_jobs(w->id))
-              if (j.worker == "w-i1-r2") job = j.job_id;
-          }
-        }
-      } catch (const std::exception&) {
+    // Watched in the worker's journal, as it writes it (the database has it after the driver's
+    // next import, up to 0.5 s later: too late for a window this short).
+    try {
+      int64_t state_step = 0, last_step = 0;
+      bool ended = false;
+      for (const auto& r : read_journal(exp + "/journals/w-i1-r2.wj", 0, 1, 1000000)) {
+        const std::string t = r.body.at("t").get<std::string>();
+        if (t == "checkpoint" && r.body.at("kind") == "rl-resume") state_step = r.body.at("step").get<int64_t>();
+        if (t == "metrics")
+          for (const auto& row : r.body.at("rows")) last_step = std::max(last_step, row[0].get<int64_t>());
+        if (t == "status" && r.body.at("status") != "running") ended = true;
       }
+      if (!ended && state_step >= 2 && state_step < steps - 4 && last_step >= state_step) {
+        ckpt_step = state_step;
+        ExperimentDb db = ExperimentDb::open_read_only(exp + "/experiment.db");
+        for (const auto& j : db.list_worker_jobs(db.find_run("w")->id))
+          if (j.worker == "w-i1-r2") job = j.job_id;
+      }
+    } catch (const std::exception&) {
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    if (job.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   ASSERT_FALSE(job.empty()) << file_tail(exp + "/../run.log");
   const double requeued_at = static_cast<double>(std::time(nullptr));
