@@ -25,6 +25,7 @@
 #include <iostream>
 #include <optional>
 #include <sstream>
+#include <type_traits>
 
 #include "commands.h"
 #include "experiment/experiment.h"
@@ -103,12 +104,32 @@ std::vector<std::string> own_args_without_submit() {
 
 std::string own_executable();
 
+// What a requeued driver job runs: `warp run --resume` takes only --name and the launcher options.
+std::vector<std::string> resume_args(const Options& o, const std::string& name) {
+  std::vector<std::string> a = {"run", "--exp", o.exp, "--resume", "--name", name, "--launcher", o.launcher};
+  const auto add = [&a](const char* flag, const auto& v) {
+    if (!v) return;
+    a.push_back(flag);
+    if constexpr (std::is_same_v<std::decay_t<decltype(*v)>, std::string>) a.push_back(*v);
+    else a.push_back(std::to_string(*v));
+  };
+  add("--slurm-partition", o.slurm_partition);
+  add("--slurm-account", o.slurm_account);
+  add("--slurm-time", o.slurm_time);
+  add("--slurm-mem", o.slurm_mem);
+  add("--slurm-extra", o.slurm_extra);
+  add("--slurm-cpus-per-task", o.slurm_cpus_per_task);
+  add("--slurm-gpus-per-task", o.slurm_gpus_per_task);
+  add("--slurm-signal-before", o.slurm_signal_before);
+  return a;
+}
+
 // --submit-driver: the driver as a Slurm batch job; prints its id.
-void submit_driver(const warp::Experiment& exp, const std::string& name,
+void submit_driver(const Options& o, const warp::Experiment& exp, const std::string& name,
                    const warp::WorkerLauncher& launcher) {
   const auto& slurm = static_cast<const warp::SlurmLauncher&>(launcher);
-  const std::string job =
-      warp::submit_driver_job(exp.dir(), name, own_executable(), own_args_without_submit(), slurm.options());
+  const std::string job = warp::submit_driver_job(exp.dir(), name, own_executable(), own_args_without_submit(),
+                                                 resume_args(o, name), slurm.options());
   std::cout << "submitted the driver of warp run " << name << " as Slurm job " << job << "; its output: " << exp.dir()
             << "/logs/slurm/" << name << "-driver-" << job << ".out\n"
             << job << "\n";
@@ -219,7 +240,7 @@ void register_run(CLI::App& app) {
                           o->eta || o->beta || o->mu || o->lr || o->threads || o->seed;
       if (others)
         throw warp::BadInput("--resume continues a driver run with its stored settings: only --name may be given with it");
-      if (o->submit_driver) return submit_driver(exp, o->name.empty() ? std::string("warp") : o->name, *options.launcher);
+      if (o->submit_driver) return submit_driver(*o, exp, o->name.empty() ? std::string("warp") : o->name, *options.launcher);
       warp::install_stop_handlers();
       r = warp::resume_warp(exp, o->name.empty() ? std::string("warp") : o->name, options, line.callback());
     } else {
@@ -272,7 +293,7 @@ void register_run(CLI::App& app) {
       if (!o->reward.empty()) rl_json["reward"] = o->reward;
       const std::string where = o->config_file.empty() ? "run options" : o->config_file + " + run options";
       const warp::RlConfig rl = warp::RlConfig::from_json(rl_json, where, warp::rl_config_for(exp));
-      if (o->submit_driver) return submit_driver(exp, wc.name, *options.launcher);  // everything checked
+      if (o->submit_driver) return submit_driver(*o, exp, wc.name, *options.launcher);  // everything checked
       warp::install_stop_handlers();
       r = warp::run_warp(exp, wc, rl, options, line.callback());
     }

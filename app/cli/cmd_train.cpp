@@ -2,6 +2,8 @@
 // (core/rl/trainer.h). warp train --exp DIR --resume NAME continues a stopped or crashed run.
 // warp train --name NAME --or-resume ... continues run NAME when it exists already (a Slurm task
 // started again after a requeue runs the same command line, docs/slurm.md), else starts it.
+// --record journal: the run is recorded in <exp>/journals/<name>.wj, never in experiment.db, which
+// it only reads (core/db/journal.h; the Slurm launcher's workers on other hosts, docs/slurm.md).
 //
 // Settings: the defaults of core/rl/rl_config.h, then the experiment's "warp" (beta, mu,
 // temperature) and "rl" sections, then --config FILE, then the flags. Out-of-range values are
@@ -11,6 +13,7 @@
 
 #include "commands.h"
 #include "db/experiment_db.h"
+#include "db/journal.h"
 #include "db/run_name.h"
 #include "experiment/experiment.h"
 #include "progress_line.h"
@@ -32,6 +35,7 @@ struct Options {
   std::optional<int64_t> iteration;
   std::string parent_run;
   bool or_resume = false;
+  std::string record = "db";  // --record db|journal
 };
 
 nlohmann::json read_config_file(const std::string& path) {
@@ -54,6 +58,9 @@ void register_train(CLI::App& app) {
   cmd->add_flag("--or-resume", o->or_resume,
                 "With --name: when run NAME exists already (a requeued Slurm task), continue it with its stored "
                 "settings (only --threads and --device apply) instead of refusing");
+  cmd->add_option("--record", o->record,
+                  "Where the run records its metrics, heartbeats and status: db (experiment.db, default) or journal "
+                  "(<exp>/journals/NAME.wj, imported by warp run's driver: workers on other hosts)");
   cmd->add_option("--config", o->config_file, "JSON file of rl settings (over the experiment's, under the flags)");
   cmd->add_option("--init", o->init, "Init checkpoint (default checkpoints/sft.h5)");
   cmd->add_option("--anchor", o->anchor, "KL anchor: ema (WARP, starts at the init), sft (static θ_sft, whatever the init) or init (static θ_init)");
@@ -85,6 +92,9 @@ void register_train(CLI::App& app) {
     warp::RlRunOptions ro;
     if (o->iteration) ro.iteration = o->iteration;
     if (!o->parent_run.empty()) ro.parent_run = o->parent_run;
+    if (o->record != "db" && o->record != "journal")
+      throw warp::BadInput("warp train: --record must be db or journal, got '" + o->record + "'");
+    ro.journal = o->record == "journal";
     warp::RlResult r;
     warp::cli::ProgressLine line;
     if (!o->resume.empty() && o->or_resume)
@@ -111,6 +121,9 @@ void register_train(CLI::App& app) {
       bool exists = false;
       if (warp::is_regular_file(exp.db_path()))
         exists = warp::ExperimentDb::open_read_only(exp.db_path()).find_run(o->name).has_value();
+      // A journaled run that the driver has not imported yet exists in its journal.
+      if (!exists && ro.journal)
+        exists = warp::read_journal_run(warp::journal_path_for(exp.dir(), o->name)).has_records;
       if (exists) {
         std::cout << "warp train: run " << o->name << " exists: continuing it (--or-resume)" << std::endl;
         o->resume = o->name;

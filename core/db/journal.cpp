@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -9,9 +10,11 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <chrono>
 #include <ctime>
 #include <map>
 
+#include "db/liveness.h"
 #include "util/error.h"
 #include "util/fsutil.h"
 #include "util/sha256.h"
@@ -114,8 +117,26 @@ JournalWriter::JournalWriter(std::string path) : path_(std::move(path)) {
   make_dirs(parent_dir(path_));
   fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd_ < 0) throw Error(file_message(path_, std::string("cannot open the journal: ") + std::strerror(errno)));
+  // One writer at a time: the lock lives as long as this descriptor (or its process).
+  while (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+    if (errno == EINTR) continue;
+    const int err = errno;
+    ::close(fd_);
+    fd_ = -1;
+    if (err == EWOULDBLOCK)
+      throw BadInput(file_message(path_, "another process is writing this journal (its lock is held): one writer "
+                                         "per run; is the run still going (another job, a requeued task)?"));
+    throw Error(file_message(path_, std::string("cannot lock the journal: ") + std::strerror(err)));
+  }
   // The complete records; whatever follows the last newline is a torn line of a killed writer.
   int64_t end = 0;
+  struct CloseOnThrow {
+    int& fd;
+    bool armed = true;
+    ~CloseOnThrow() {
+      if (armed && fd >= 0) ::close(fd);
+    }
+  } guard{fd_};
   for (;;) {
     const auto recs = read_journal(path_, end, seq_ + 1, 100000);
     if (recs.empty()) break;
@@ -130,6 +151,7 @@ JournalWriter::JournalWriter(std::string path) : path_(std::move(path)) {
     ::fdatasync(fd_);
   }
   if (::lseek(fd_, 0, SEEK_END) < 0) throw Error(file_message(path_, std::string("cannot seek: ") + std::strerror(errno)));
+  guard.armed = false;
 }
 
 JournalWriter::~JournalWriter() {
@@ -193,9 +215,65 @@ struct Applier {
 
   static double number(const nlohmann::json& j) { return j.is_number() ? j.get<double>() : NAN; }
 
+  static std::string str(const nlohmann::json& b, const char* key) {
+    return b.contains(key) && b.at(key).is_string() ? b.at(key).get<std::string>() : std::string();
+  }
+
+  // A "create" record: the run's row (status queued until its status record), its init checkpoint.
+  void create(const JournalRecord& r) {
+    const auto& b = r.body;
+    if (!b.contains("run") || !b.at("run").is_string() || b.at("run").get<std::string>().empty()) bad(r, "no run name");
+    const std::string name = b.at("run").get<std::string>();
+    {
+      Statement s(db, "SELECT id FROM runs WHERE name = ?1");
+      s.bind(1, name);
+      if (s.step()) bad(r, "creates run '" + name + "', which " + db.path() + " has already");
+    }
+    const std::string kind = str(b, "kind"), config = str(b, "config");
+    if (kind.empty()) bad(r, "create without a kind");
+    const auto cj = nlohmann::json::parse(config, nullptr, false);
+    if (cj.is_discarded() || !cj.is_object()) bad(r, "create: config is not the text of a JSON object");
+    std::optional<int64_t> parent, init, iteration;
+    if (b.contains("parent") && !b.at("parent").is_null()) {
+      if (!b.at("parent").is_string()) bad(r, "create: parent must be a run name");
+      Statement s(db, "SELECT id FROM runs WHERE name = ?1");
+      s.bind(1, b.at("parent").get<std::string>());
+      if (!s.step()) bad(r, "create: parent run '" + b.at("parent").get<std::string>() + "' is not in " + db.path());
+      parent = s.column_int64(0);
+    }
+    if (b.contains("iteration") && !b.at("iteration").is_null()) {
+      if (!b.at("iteration").is_number_integer()) bad(r, "create: iteration must be an integer");
+      iteration = b.at("iteration").get<int64_t>();
+    }
+    const double at = number(b.value("at", nlohmann::json(static_cast<double>(std::time(nullptr)))));
+    const std::string sha = str(b, "init_sha256");
+    if (!sha.empty()) {
+      if (sha.size() != 64 || sha.find_first_not_of("0123456789abcdef") != std::string::npos)
+        bad(r, "create: init_sha256 is not 64 lower-case hex digits");
+      Statement s(db, "SELECT id FROM checkpoints WHERE sha256 = ?1 ORDER BY id LIMIT 1");
+      s.bind(1, sha);
+      if (s.step()) {
+        init = s.column_int64(0);
+      } else {
+        if (str(b, "init_path").empty()) bad(r, "create: init_sha256 without init_path");
+        Statement ins(db,
+                      "INSERT INTO checkpoints(run_id, path, step, sha256, kind, created_at, meta_json) "
+                      "VALUES (NULL, ?1, 0, ?2, 'import', ?3, '{}')");
+        ins.bind(1, str(b, "init_path")).bind(2, sha).bind(3, at).run();
+        init = db.last_insert_rowid();
+      }
+    }
+    Statement ins(db,
+                  "INSERT INTO runs(name, kind, status, config_json, host, proc_start, created_at, parent_run_id, "
+                  "init_checkpoint_id, iteration) VALUES (?1, ?2, 'queued', ?3, '', '', ?4, ?5, ?6, ?7)");
+    ins.bind(1, name).bind(2, kind).bind(3, config).bind(4, at).bind(5, parent).bind(6, init).bind(7, iteration).run();
+    runs[name] = db.last_insert_rowid();
+  }
+
   void apply(const JournalRecord& r) {
     const auto& b = r.body;
     const std::string type = b.contains("t") && b.at("t").is_string() ? b.at("t").get<std::string>() : "";
+    if (type == "create") return create(r);
     const int64_t run = run_id(r);
     if (type == "metrics") {
       if (!b.contains("rows") || !b.at("rows").is_array()) bad(r, "metrics without rows");
@@ -211,12 +289,37 @@ struct Applier {
         ++metric_rows;
       }
     } else if (type == "heartbeat") {
-      Statement s(db, "UPDATE runs SET heartbeat_at = ?1, host = ?2, pid = ?3 WHERE id = ?4");
+      // As ExperimentDb::heartbeat: a run a liveness check marked crashed comes back to running.
+      Statement s(db,
+                  "UPDATE runs SET heartbeat_at = ?1, host = ?2, pid = ?3, proc_start = ?4, "
+                  "message = CASE WHEN status = 'crashed' THEN '' ELSE message END, "
+                  "ended_at = CASE WHEN status = 'crashed' THEN NULL ELSE ended_at END, "
+                  "status = CASE WHEN status = 'crashed' THEN 'running' ELSE status END WHERE id = ?5");
       s.bind(1, number(b.value("at", nlohmann::json(static_cast<double>(std::time(nullptr))))))
           .bind(2, b.value("host", std::string()))
           .bind(3, b.value("pid", int64_t{0}))
-          .bind(4, run)
+          .bind(4, str(b, "identity"))
+          .bind(5, run)
           .run();
+    } else if (type == "checkpoint") {
+      const std::string path = str(b, "path"), kind = str(b, "kind"), sha = str(b, "sha256");
+      if (path.empty() || kind.empty()) bad(r, "checkpoint without a path or kind");
+      if (sha.size() != 64 || sha.find_first_not_of("0123456789abcdef") != std::string::npos)
+        bad(r, "checkpoint: sha256 is not 64 lower-case hex digits");
+      const std::string meta = b.contains("meta") && b.at("meta").is_string() ? b.at("meta").get<std::string>() : "{}";
+      if (nlohmann::json::parse(meta, nullptr, false).is_discarded()) bad(r, "checkpoint: meta is not JSON text");
+      Statement s(db,
+                  "INSERT INTO checkpoints(run_id, path, step, sha256, kind, created_at, meta_json) "
+                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+      s.bind(1, run).bind(2, path);
+      s.bind(3, b.contains("step") && b.at("step").is_number_integer() ? b.at("step").get<int64_t>() : int64_t{0});
+      s.bind(4, sha).bind(5, kind).bind(6, number(b.value("at", nlohmann::json(static_cast<double>(std::time(nullptr))))));
+      s.bind(7, meta).run();
+    } else if (type == "eval_values") {
+      if (!b.contains("step") || !b.at("step").is_number_integer() || !b.contains("values") || !b.at("values").is_object())
+        bad(r, "eval_values without an integer step and a values object");
+      Statement s(db, "INSERT OR REPLACE INTO eval_values(run_id, step, values_json) VALUES (?1, ?2, ?3)");
+      s.bind(1, run).bind(2, b.at("step").get<int64_t>()).bind(3, b.at("values").dump()).run();
     } else if (type == "status") {
       RunStatus st;
       try {
@@ -305,6 +408,146 @@ JournalImport import_journals(ExperimentDb& db, const std::string& dir, size_t b
     total.metric_rows += one.metric_rows;
   }
   return total;
+}
+
+
+// ---------------------------------------------------------------- a run's own view, its writer
+
+JournalRunView read_journal_run(const std::string& path) {
+  JournalRunView v;
+  int64_t offset = 0, seq = 0;
+  for (;;) {
+    const auto recs = read_journal(path, offset, seq + 1, 10000);
+    if (recs.empty()) return v;
+    for (const auto& r : recs) {
+      v.has_records = true;
+      const auto& b = r.body;
+      const std::string t = b.value("t", std::string());
+      if (t == "create") {
+        v.created = true;
+        v.kind = b.value("kind", std::string());
+        v.config_json = b.value("config", std::string());
+      } else if (t == "status") {
+        try {
+          v.status = parse_run_status(b.value("status", std::string()));
+        } catch (const std::exception& e) {
+          throw BadInput(file_message(path, "record " + std::to_string(r.seq) + ": " + e.what()));
+        }
+        v.message = b.value("message", std::string());
+      }
+    }
+    offset = recs.back().end_offset;
+    seq = recs.back().seq;
+  }
+}
+
+std::string journal_path_for(const std::string& exp_dir, const std::string& name) {
+  return exp_dir + "/journals/" + name + ".wj";
+}
+
+namespace {
+
+double steady_seconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+double wall_now() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+JournalRunLog::JournalRunLog(const std::string& exp_dir, const JournalRunSpec& spec, bool resume)
+    : exp_dir_(exp_dir), name_(spec.name), writer_(journal_path_for(exp_dir, spec.name)), last_flush_(steady_seconds()) {
+  // Decided under the journal's lock: of two writers of the run only this one gets here.
+  const JournalRunView view = read_journal_run(writer_.path());
+  if (!resume && view.has_records)
+    throw BadInput(file_message(writer_.path(), "run '" + spec.name + "' has a journal already: use --resume to "
+                                                "continue it or choose another --name"));
+  if (resume && view.status == RunStatus::Finished)
+    throw BadInput("cannot resume run '" + spec.name + "': it has already finished (" + writer_.path() + ")");
+  if (!resume) {
+    nlohmann::json c = {{"t", "create"},          {"run", spec.name},
+                        {"kind", spec.kind},      {"config", spec.config_json},
+                        {"parent", nullptr},      {"iteration", nullptr},
+                        {"init_path", spec.init_path}, {"init_sha256", spec.init_sha256},
+                        {"at", wall_now()}};
+    if (spec.parent) c["parent"] = *spec.parent;
+    if (spec.iteration) c["iteration"] = *spec.iteration;
+    writer_.append(c);
+  }
+  writer_.append({{"t", "status"},
+                  {"run", name_},
+                  {"status", "running"},
+                  {"message", resume ? "resumed" : ""},
+                  {"at", wall_now()}});
+  heartbeat();
+  writer_.sync();
+}
+
+void JournalRunLog::heartbeat() {
+  writer_.append({{"t", "heartbeat"},
+                  {"run", name_},
+                  {"at", wall_now()},
+                  {"host", this_host()},
+                  {"pid", static_cast<int64_t>(::getpid())},
+                  {"identity", process_start_token(::getpid())}});
+}
+
+void JournalRunLog::metric(int64_t step, const std::string& key, double value) {
+  nlohmann::json v = std::isfinite(value) ? nlohmann::json(value) : nlohmann::json(nullptr);
+  pending_.push_back(nlohmann::json::array({step, key, v, wall_now()}));
+}
+
+void JournalRunLog::tick(double flush_seconds) {
+  if (steady_seconds() - last_flush_ >= flush_seconds) flush();
+}
+
+void JournalRunLog::flush() {
+  if (!pending_.empty()) {
+    writer_.append({{"t", "metrics"}, {"run", name_}, {"rows", pending_}});
+    pending_ = nlohmann::json::array();
+  }
+  heartbeat();
+  writer_.sync();
+  last_flush_ = steady_seconds();
+}
+
+void JournalRunLog::add_checkpoint(const std::string& path, int64_t step, const std::string& kind,
+                                   const std::string& meta_json) {
+  const std::string root = exp_dir_ + "/";
+  writer_.append({{"t", "checkpoint"},
+                  {"run", name_},
+                  {"path", path.rfind(root, 0) == 0 ? path.substr(root.size()) : path},
+                  {"step", step},
+                  {"sha256", sha256_file(path)},
+                  {"kind", kind},
+                  {"meta", meta_json},
+                  {"at", wall_now()}});
+  writer_.sync();
+}
+
+void JournalRunLog::drop_metrics_after(int64_t step) {
+  writer_.append({{"t", "drop_after"}, {"run", name_}, {"step", step}});
+  writer_.sync();
+}
+
+void JournalRunLog::eval_values(int64_t step, const nlohmann::json& values) {
+  writer_.append({{"t", "eval_values"}, {"run", name_}, {"step", step}, {"values", values}});
+}
+
+void JournalRunLog::finish(RunStatus status, const std::string& message) {
+  std::string text = message;
+  try {
+    flush();
+  } catch (const std::exception& e) {
+    if (status == RunStatus::Finished) throw;
+    text += (text.empty() ? "" : "; ") + std::to_string(pending_.size()) + " buffered metric rows could not be written (" +
+            e.what() + ")";
+    pending_ = nlohmann::json::array();
+  }
+  writer_.append({{"t", "status"}, {"run", name_}, {"status", to_string(status)}, {"message", text}, {"at", wall_now()}});
+  writer_.sync();
 }
 
 }  // namespace warp

@@ -15,6 +15,13 @@
 //          {"t":"heartbeat","run":R,"at":unix s,"host":H,"pid":P}
 //          {"t":"status","run":R,"status":"running"|"finished"|...,"message":M,"at":unix s}
 //          {"t":"drop_after","run":R,"step":S}   delete R's metric rows of steps after S (a resume)
+//          {"t":"create","run":R,"kind":K,"config":C,"parent":P,"iteration":I,"init_path":F,
+//           "init_sha256":H,"at":unix s}   a new run (status queued; C is the config's JSON text, P
+//           the parent run's name or null, I an integer or null; F/H its init checkpoint, registered
+//           as kind "import" when the database does not know H)
+//          {"t":"checkpoint","run":R,"path":F,"step":S,"sha256":H,"kind":K,"meta":M,"at":unix s}
+//          {"t":"eval_values","run":R,"step":S,"values":{...}}   a trajectory point's per-prompt values
+// (heartbeat may carry "identity", the process's start identity of db/liveness.h.)
 //
 // Only complete lines count: a last line without its newline (a writer killed mid-write) is not
 // read, and a writer that opens the journal again cuts it off before appending. A complete line
@@ -28,6 +35,7 @@
 // importers at once serialize on the write lock and never import a record twice.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -53,11 +61,14 @@ std::vector<JournalRecord> read_journal(const std::string& path, int64_t offset,
 // The line of a record (with its newline).
 std::string journal_line(int64_t seq, const nlohmann::json& body);
 
-// Appends records to one journal; one writer per journal at a time (the process running the run).
+// Appends records to one journal; one writer per journal at a time (the process running the run),
+// enforced with an exclusive flock(2) on the file held while the writer lives (released when the
+// process ends, kill -9 included; over NFS Linux maps it to a POSIX lock that other hosts see).
 class JournalWriter {
  public:
-  // Opens (creating it and its folder) the journal: a torn last line is cut off; seq continues
-  // after the last complete record. Error naming the file when it cannot be opened or is corrupt.
+  // Opens (creating it and its folder) the journal and locks it: a torn last line is cut off; seq
+  // continues after the last complete record. BadInput naming the file when another writer (of this
+  // or any process) holds it; Error when it cannot be opened or is corrupt.
   explicit JournalWriter(std::string path);
   ~JournalWriter();
   JournalWriter(const JournalWriter&) = delete;
@@ -90,5 +101,61 @@ JournalImport import_journal(ExperimentDb& db, const std::string& path, size_t b
 
 // import_journal for every <dir>/*.wj (sorted by name); nothing when dir does not exist.
 JournalImport import_journals(ExperimentDb& db, const std::string& dir, size_t batch_records = 2000);
+
+// What a journal says about its run (a worker reading its own run before the importer has run):
+// whether it has records, whether it created the run (and with what), its last status.
+struct JournalRunView {
+  bool has_records = false;
+  bool created = false;
+  std::string kind, config_json;
+  std::optional<RunStatus> status;  // of the last status record
+  std::string message;
+};
+// Every complete record of the journal at path (none when missing); Error when corrupt.
+JournalRunView read_journal_run(const std::string& path);
+
+// The journal of run `name` in experiment folder exp_dir: <exp_dir>/journals/<name>.wj.
+std::string journal_path_for(const std::string& exp_dir, const std::string& name);
+
+// What a new run records in its "create" record.
+struct JournalRunSpec {
+  std::string name, kind, config_json;
+  std::optional<std::string> parent;   // the parent run's name
+  std::optional<int64_t> iteration;
+  std::string init_path, init_sha256;  // "" when the run has no init checkpoint
+};
+
+// RunLog's counterpart for a run recorded in its journal (`warp train --record journal`, the workers
+// of the Slurm launcher): the same calls append records instead of writing experiment.db, which it
+// never opens. Holds the journal's lock (one writer per run) for its lifetime.
+class JournalRunLog {
+ public:
+  // New run: refused (BadInput) when the journal has records already. Resume: refused when the
+  // journal's last status is finished. Then a status "running" record ("started" / "resumed") and
+  // a heartbeat. exp_dir: checkpoint paths inside it are recorded relative to it.
+  JournalRunLog(const std::string& exp_dir, const JournalRunSpec& spec, bool resume);
+
+  void metric(int64_t step, const std::string& key, double value);
+  // Appends buffered metrics when at least flush_seconds passed since the last append; heartbeat.
+  void tick(double flush_seconds = 1.0);
+  // Appends buffered metrics and a heartbeat, then fdatasync (the records survive a crash).
+  void flush();
+  // Hashes the file and appends a checkpoint record (path relative to exp_dir when inside it).
+  void add_checkpoint(const std::string& path, int64_t step, const std::string& kind,
+                      const std::string& meta_json = "{}");
+  // A drop_after record (step -1: all of the run's rows).
+  void drop_metrics_after(int64_t step);
+  void eval_values(int64_t step, const nlohmann::json& values);
+  // Flushes, appends the final status and syncs.
+  void finish(RunStatus status, const std::string& message = "");
+  const std::string& path() const { return writer_.path(); }
+
+ private:
+  void heartbeat();
+  std::string exp_dir_, name_;
+  JournalWriter writer_;
+  nlohmann::json pending_ = nlohmann::json::array();
+  double last_flush_ = 0;  // steady seconds
+};
 
 }  // namespace warp

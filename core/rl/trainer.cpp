@@ -10,6 +10,7 @@
 
 #include "data/prompts.h"
 #include "db/experiment_db.h"
+#include "db/journal.h"
 #include "db/run_name.h"
 #include "eval/eval_cache.h"
 #include "eval/eval_config.h"
@@ -125,6 +126,64 @@ int64_t init_checkpoint_id(ExperimentDb& db, const Experiment& exp, const std::s
   return db.add_checkpoint(spec);
 }
 
+// Where a run records itself: experiment.db (RunLog) or its journal (JournalRunLog, db/journal.h).
+struct Recorder {
+  std::optional<RunLog> db;
+  std::optional<JournalRunLog> journal;
+
+  void metric(int64_t step, const std::string& key, double value) {
+    if (db) db->metric(step, key, value);
+    else journal->metric(step, key, value);
+  }
+  void flush() {
+    if (db) db->flush();
+    else journal->flush();
+  }
+  void tick() {
+    if (db) db->tick();
+    else journal->tick();
+  }
+  void add_checkpoint(const std::string& path, int64_t step, const std::string& kind, const std::string& meta = "{}") {
+    if (db) db->add_checkpoint(path, step, kind, meta);
+    else journal->add_checkpoint(path, step, kind, meta);
+  }
+  void drop_metrics_after(int64_t step) {
+    if (db) db->drop_metrics_after(step);
+    else journal->drop_metrics_after(step);
+  }
+  void trajectory_values(int64_t step, const PromptValues& values) {
+    if (db) store_trajectory_values(db->db(), db->run_id(), step, values);
+    else journal->eval_values(step, values.to_json());
+  }
+  void finish(RunStatus status, const std::string& message) {
+    if (db) db->finish(status, message);
+    else journal->finish(status, message);
+  }
+};
+
+// The run as a journal-recording process sees it: experiment.db's row (read-only), with the status
+// of its journal's last status record when that is newer than the importer's last pass; a run the
+// importer has not seen yet comes from the journal's create record alone.
+std::optional<RunRecord> find_run_journaled(const Experiment& exp, const std::string& name) {
+  std::optional<RunRecord> run;
+  if (is_regular_file(exp.db_path())) run = ExperimentDb::open_read_only(exp.db_path()).find_run(name);
+  const JournalRunView v = read_journal_run(journal_path_for(exp.dir(), name));
+  if (!run && v.created) {
+    RunRecord r;
+    r.name = name;
+    r.kind = v.kind;
+    r.config_json = v.config_json;
+    r.status = RunStatus::Queued;
+    run = r;
+  }
+  // (A run finished in the database, by a later process writing it directly, stays finished.)
+  if (run && v.status && run->status != RunStatus::Finished) {
+    run->status = *v.status;
+    run->message = v.message;
+  }
+  return run;
+}
+
 // What a resumed run must find again: the files it started from, and its evaluation protocol.
 struct Stored {
   std::string init_sha256, sft_sha256;
@@ -154,8 +213,9 @@ RlResult train(const Experiment& exp, const std::string& name, RlConfig c, const
   // Refuse early what the run log would refuse later.
   std::optional<int64_t> parent_id;
   {
-    ExperimentDb db = ExperimentDb::open(exp.db_path());
-    auto run = db.find_run(name);
+    // A journaled run only reads the database (and its journal, for what was not imported yet).
+    ExperimentDb db = options.journal ? ExperimentDb::open_read_only(exp.db_path()) : ExperimentDb::open(exp.db_path());
+    auto run = options.journal ? find_run_journaled(exp, name) : db.find_run(name);
     if (!resume && run)
       throw BadInput("a run named '" + name + "' already exists (status " + to_string(run->status) +
                      "); use --resume to continue it or choose another --name");
@@ -267,16 +327,33 @@ RlResult train(const Experiment& exp, const std::string& name, RlConfig c, const
   RunSpec spec(name, kRunKind, run_config.dump());
   spec.parent_run_id = parent_id;
   spec.iteration = options.iteration;
-  std::optional<RunLog> log_holder;
-  {
-    ExperimentDb db = ExperimentDb::open(exp.db_path());
-    spec.init_checkpoint_id = init_checkpoint_id(db, exp, init_path, init_sha);
+  Recorder log;
+  // The init checkpoint's id for the policy's meta (a journaled run's importer registers the init
+  // when the database does not know it yet; the meta then has null).
+  nlohmann::json init_ckpt_id = nullptr;
+  if (options.journal) {
+    if (auto rec = ExperimentDb::open_read_only(exp.db_path()).find_checkpoint_by_sha256(init_sha))
+      init_ckpt_id = rec->id;
+    JournalRunSpec js;
+    js.name = name;
+    js.kind = kRunKind;
+    js.config_json = spec.config_json;
+    js.parent = options.parent_run;
+    js.iteration = options.iteration;
+    const std::string root = exp.dir() + "/";
+    js.init_path = init_path.rfind(root, 0) == 0 ? init_path.substr(root.size()) : init_path;
+    js.init_sha256 = init_sha;
+    log.journal.emplace(exp.dir(), js, resume);
+  } else {
+    {
+      ExperimentDb db = ExperimentDb::open(exp.db_path());
+      spec.init_checkpoint_id = init_checkpoint_id(db, exp, init_path, init_sha);
+    }
+    log.db.emplace(exp.db_path(), spec, resume);
+    init_ckpt_id = *spec.init_checkpoint_id;
   }
-  log_holder.emplace(exp.db_path(), spec, resume);
-  RunLog& log = *log_holder;
   // Metrics past the state we continue from are logged again (all of them without a state file).
   if (resume) log.drop_metrics_after(have_state ? start : -1);
-  const int64_t init_ckpt_id = *spec.init_checkpoint_id;
 
   const auto t0 = std::chrono::steady_clock::now();
   auto elapsed = [&] {
@@ -303,7 +380,7 @@ RlResult train(const Experiment& exp, const std::string& name, RlConfig c, const
     }
     log.flush();
     // The per-prompt values, for paired comparisons of points (eval/eval_cache.h, eval_values).
-    store_trajectory_values(log.db(), log.run_id(), step, r.values);
+    log.trajectory_values(step, r.values);
   };
 
   PromptOrder order(static_cast<int64_t>(train_ids.size()), c.prompt_seed);
@@ -436,8 +513,8 @@ RlResult resume_rl(const Experiment& exp, const std::string& name, const RlRunOp
   RlConfig c;
   Stored stored;
   {
-    ExperimentDb db = ExperimentDb::open(exp.db_path());
-    auto run = db.find_run(name);
+    std::optional<RunRecord> run =
+        options.journal ? find_run_journaled(exp, name) : ExperimentDb::open(exp.db_path()).find_run(name);
     if (!run) throw BadInput("cannot resume run '" + name + "': no such run in " + exp.db_path());
     if (run->kind != kRunKind)
       throw BadInput("cannot resume run '" + name + "': it is a " + run->kind + " run, not an RL (train) run");

@@ -40,7 +40,7 @@
 // resumable checkpoint and status "killed", then Cancelled is thrown. NaN/Inf in the loss, the
 // gradient or the weights: status "diverged", Error thrown, <name>-state.h5 keeps the last good
 // state. A run killed with -9 on this host can be resumed at once (its process is checked; runs
-// of other hosts wait for their heartbeat to go stale). A run resumed after kill -9 drops the metrics logged after its last checkpoint (they are
+// of other hosts wait for their heartbeat to go stale; with a journal, its lock decides). A run resumed after kill -9 drops the metrics logged after its last checkpoint (they are
 // logged again, identically, as the steps rerun).
 //
 // Run names follow db/run_name.h (validate_run_name, included here for the commands that name runs).
@@ -68,6 +68,10 @@ struct RlRunOptions {
   // Resume only: replace the stored threads / device (they do not change the results on a CPU).
   std::optional<int> threads;
   std::optional<std::string> device;
+  // Record the run in its journal <exp>/journals/<name>.wj instead of experiment.db, which is then
+  // only read (db/journal.h; `warp train --record journal`, the Slurm launcher's workers): the
+  // driver imports it. One writer per run: the journal's lock refuses a second one.
+  bool journal = false;
   // Tests and tools: build the rewards here instead of from the spec (make_gold null: r is taken
   // as the gold reward too).
   std::function<std::unique_ptr<Reward>()> make_reward;

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "db/experiment_db.h"
+#include "db/journal.h"
 #include "db/liveness.h"
 #include "db/metric_keys.h"
 #include "eval/eval_cache.h"
@@ -40,6 +41,7 @@ namespace {
 constexpr const char* kDriverKind = "warp";
 constexpr const char* kWorkerKind = "train";
 constexpr double kHeartbeatSeconds = 2.0;
+constexpr double kImportSeconds = 0.5;
 
 std::string abs_in_experiment(const Experiment& exp, const std::string& path) {
   return !path.empty() && path[0] == '/' ? path : exp.dir() + "/" + path;
@@ -142,6 +144,7 @@ class Driver {
     }
     launcher_ = options_.launcher ? options_.launcher : std::make_shared<LocalLauncher>();
     if (!options_.launch) launcher_->begin({exp_.dir(), options_.warp_executable, wc_.name, run_id_, 0});
+    import_journals_now(true);  // what workers recorded while no driver was there
   }
 
   WarpResult run() {
@@ -211,9 +214,25 @@ class Driver {
     int64_t step = 0;         // last train step seen in the DB (progress display)
   };
 
+  // Imports what the workers' journals (<exp>/journals/*.wj, db/journal.h) hold that experiment.db
+  // does not yet: at most every kImportSeconds unless forced (before a worker's row is read to
+  // decide how it ended, and when the workers are done). Idempotent, so a driver killed at any
+  // moment and resumed neither loses nor doubles a row.
+  void import_journals_now(bool force = false) {
+    const auto now = std::chrono::steady_clock::now();
+    if (!force && std::chrono::duration<double>(now - last_import_).count() < kImportSeconds) return;
+    last_import_ = now;
+    import_journals(db_, exp_.dir() + "/journals");
+  }
+
   void end(RunStatus status, const std::string& msg) {
     result_.status = status;
     result_.message = msg;
+    try {
+      import_journals_now(true);
+    } catch (const std::exception&) {
+      // A corrupt journal: its error is the one on its way (or the next resume reports it).
+    }
     try {
       db_.set_run_status(run_id_, status, msg);
     } catch (const std::exception&) {
@@ -388,6 +407,7 @@ class Driver {
       }
       if (!any) return;
       beat();
+      import_journals_now();
       if (!killed && std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() > options_.stop_timeout_s) {
         for (auto& s : slots)
           if (s.state == Slot::State::Running) force_kill(s.handle);
@@ -398,6 +418,7 @@ class Driver {
   }
 
   void train_runs(WarpIteration& it, const std::string& init) {
+    import_journals_now(true);
     std::vector<Slot> slots;
     for (int64_t m = 1; m <= wc_.runs; ++m) {
       Slot s;
@@ -448,13 +469,18 @@ class Driver {
           stop_all(slots);
           throw Cancelled();
         }
-        if (done == wc_.runs) break;
+        if (done == wc_.runs) {
+          import_journals_now(true);  // the last records of the workers (all of them there once they ended)
+          break;
+        }
+        import_journals_now();
 
         // Ended workers.
         for (auto& s : slots) {
           if (s.state == Slot::State::Running) {
             const auto code = poll(s.handle);
             if (!code) continue;
+            import_journals_now(true);  // how it ended, when it recorded that in its journal
             auto row = db_.find_run(s.name);
             if (row && row->status == RunStatus::Finished) {
               s.state = Slot::State::Done;
@@ -725,6 +751,7 @@ class Driver {
   std::string last_slerp_sha_;  // SHA-256 of the current iteration's SLERP file
   std::shared_ptr<WorkerLauncher> launcher_;
   std::chrono::steady_clock::time_point last_beat_ = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point last_import_{};
   WarpResult result_;
 };
 

@@ -25,7 +25,10 @@
 // Database: the driver is a run of kind "warp" named <name> (status, pid, heartbeat like every run;
 // config_json = {"warp": WarpConfig, "rl": the RlConfig every worker starts from (reward resolved),
 // "eval": the EvalConfig of the front points, "eval_protocol_sha256": its protocol hash}); the workers
-// are runs of kind "train" with parent_run_id = the driver and iteration = i; the merge and LITI
+// are runs of kind "train" with parent_run_id = the driver and iteration = i (workers that record
+// their runs in journals, the Slurm launcher's `warp train --record journal`, are imported into the
+// database by the driver: at most every 0.5 s while it follows them, at once when one ended, when it
+// starts or resumes and when it ends; db/journal.h); the merge and LITI
 // checkpoints are registered with run_id = the driver and meta
 //   {"iteration": i, "stage": "slerp" | "liti", "eta": η (liti), "runs": [worker names],
 //    "init": θ_init path, "init_sha256": ..., + the merger's meta for "slerp"};

@@ -7,7 +7,9 @@
 //   slurm  (SlurmLauncher)  the workers a batch starts together are one Slurm job array
 //                           (`sbatch --parsable --array=0-(n-1)`), task k running the same
 //                           `warp train` command the local launcher runs for the batch's k-th
-//                           worker, its output appended to the same log; followed with squeue,
+//                           worker plus `--record journal` (it records its run in its journal,
+//                           which the driver imports: db/journal.h), its output appended to the
+//                           same log; followed with squeue,
 //                           then `scontrol show job`, then sacct; stopped with scancel
 //                           (docs/slurm.md)
 //
@@ -133,12 +135,14 @@ std::optional<int> parse_slurm_exit_code(const std::string& text);
 
 // `warp run --launcher slurm --submit-driver`: submits the driver itself as a batch job running
 // `warp_executable driver_args...` (the same `warp run` command without --submit-driver), from the
-// current folder, with the options' partition and account and --requeue (a requeued driver runs
-// the same command again, which continues its run). Output: <exp>/logs/slurm/<name>-driver-%j.out;
-// the script <exp>/logs/slurm/<name>-driver-<k>.sh is kept. Returns the job id; Error naming the
-// sbatch command and what it said when the submission fails.
+// current folder, with the options' partition and account and --requeue. A requeued driver job
+// (SLURM_RESTART_COUNT > 0) runs `warp_executable resume_args...` instead (`warp run --resume
+// --name <name>` with the launcher options), which continues the run the first attempt started.
+// Output: <exp>/logs/slurm/<name>-driver-%j.out; the script <exp>/logs/slurm/<name>-driver-<k>.sh is
+// kept. Returns the job id; Error naming the sbatch command and what it said when the submission fails.
 std::string submit_driver_job(const std::string& exp_dir, const std::string& name, const std::string& warp_executable,
-                              const std::vector<std::string>& driver_args, const SlurmOptions& options);
+                              const std::vector<std::string>& driver_args, const std::vector<std::string>& resume_args,
+                              const SlurmOptions& options);
 
 class SlurmLauncher : public WorkerLauncher {
  public:

@@ -297,6 +297,9 @@ std::vector<int64_t> SlurmLauncher::launch(const std::vector<WorkerLaunch>& work
       << "    what=" << (wl.resume ? "resumes" : "starts") << "\n"
       << "    set --";
     for (const auto& a : wl.args) s << " " << sh_word(a);
+    // A task may run on another host than the experiment's: it records its run in its journal
+    // (docs/formats.md, "Worker journals"), never in experiment.db; the driver imports it.
+    s << " " << sh_word("--record") << " " << sh_word("journal");
     // A requeued task (preemption, scontrol requeue, node failure) runs this script again: a new
     // worker's run exists by then, so its command continues it (warp train --or-resume).
     if (!wl.resume) s << "\n    [ \"${SLURM_RESTART_COUNT:-0}\" -gt 0 ] && set -- \"$@\" --or-resume";
@@ -352,7 +355,8 @@ void add_by_id(const std::vector<SlurmTaskInfo>& infos, std::map<std::string, Sl
 }  // namespace
 
 std::string submit_driver_job(const std::string& exp_dir, const std::string& name, const std::string& warp_executable,
-                              const std::vector<std::string>& driver_args, const SlurmOptions& options) {
+                              const std::vector<std::string>& driver_args, const std::vector<std::string>& resume_args,
+                              const SlurmOptions& options) {
   options.validate();
   const std::string slurm_dir = exp_dir + "/logs/slurm";
   make_dirs(slurm_dir);
@@ -364,6 +368,14 @@ std::string submit_driver_job(const std::string& exp_dir, const std::string& nam
   std::ostringstream s;
   s << "#!/bin/bash\n"
     << "# warp run " << name << ": the driver as a Slurm job (warp run --submit-driver, docs/slurm.md)\n"
+    << "# A requeued driver job (preemption, scontrol requeue, node failure) continues the run the first\n"
+    << "# attempt started (the same command again would find its name taken).\n"
+    << "if [ \"${SLURM_RESTART_COUNT:-0}\" -gt 0 ]; then\n"
+    << "  echo \"=== $(date '+%Y-%m-%d %H:%M:%S') warp run " << name
+    << ": driver job requeued ($SLURM_RESTART_COUNT): continuing with --resume\"\n"
+    << "  exec " << sh_word(warp_executable);
+  for (const auto& a : resume_args) s << " " << sh_word(a);
+  s << "\nfi\n"
     << "exec " << sh_word(warp_executable);
   for (const auto& a : driver_args) s << " " << sh_word(a);
   s << "\n";

@@ -9,7 +9,13 @@
 //     tests/core/warp/test_warp_process.cpp), and finishes;
 //   - a task requeued with `scontrol requeue` while it trains (what preemption does) checkpoints on
 //     SIGTERM, runs again as the same task and continues from that checkpoint, not from step 0; the
-//     driver keeps following it and ends with the local launcher's policies bit for bit.
+//     driver keeps following it and ends with the local launcher's policies bit for bit;
+//   - the workers record their runs in their journals (<exp>/journals/<worker>.wj, `warp train
+//     --record journal`), never in experiment.db: every metric row of a worker's journal is in the
+//     database exactly once after the driver ends, also when the driver (the importer) was killed
+//     with -9 while it imported them and then resumed;
+//   - a driver submitted with --submit-driver and requeued (scontrol requeue) continues its run
+//     (warp run --resume) and finishes it, submitting no worker while an earlier job of it lives.
 #include <gtest/gtest.h>
 
 #include <torch/torch.h>
@@ -17,9 +23,12 @@
 #include <chrono>
 #include <ctime>
 #include <map>
+#include <set>
+#include <tuple>
 #include <thread>
 
 #include "db/experiment_db.h"
+#include "db/journal.h"
 #include "experiment/experiment.h"
 #include "experiment/task_data.h"
 #include "slurm_test_support.h"
@@ -108,6 +117,50 @@ std::map<std::string, std::map<int64_t, double>> fronts(const std::string& exp) 
   return out;
 }
 
+// A worker recorded its run in its journal only, and the driver imported all of it exactly once:
+// the (step, key, wall time) of every metric row its journal holds (less those a resume's drop_after
+// removed) are the worker's rows in experiment.db, each once; the import reached the journal's last
+// record. (A worker that also wrote the database would have each row twice; one that did not journal
+// its metrics would have none in its journal.)
+void expect_journal_imported(const std::string& exp, const std::string& worker) {
+  const std::string path = exp + "/journals/" + worker + ".wj";
+  ASSERT_TRUE(is_regular_file(path)) << path;
+  using Row = std::tuple<int64_t, std::string, double>;
+  std::multiset<Row> journal;
+  const auto records = read_journal(path, 0, 1, 1000000);
+  ASSERT_FALSE(records.empty()) << path;
+  bool created = false;
+  for (const auto& r : records) {
+    const std::string t = r.body.at("t").get<std::string>();
+    ASSERT_EQ(r.body.at("run").get<std::string>(), worker) << path;
+    if (t == "create") created = true;
+    if (t == "metrics")
+      for (const auto& row : r.body.at("rows"))
+        journal.emplace(row[0].get<int64_t>(), row[1].get<std::string>(), row[3].get<double>());
+    if (t == "drop_after") {
+      const int64_t after = r.body.at("step").get<int64_t>();
+      for (auto it = journal.begin(); it != journal.end();) it = std::get<0>(*it) > after ? journal.erase(it) : std::next(it);
+    }
+  }
+  EXPECT_TRUE(created) << path << ": the worker's run was created through its journal";
+  ExperimentDb db = ExperimentDb::open_read_only(exp + "/experiment.db");
+  const auto run = db.find_run(worker);
+  ASSERT_TRUE(run) << worker;
+  std::multiset<Row> rows;
+  for (const auto& key : db.metric_keys(run->id))
+    for (const auto& p : db.read_metrics(run->id, key)) rows.emplace(p.step, key, p.wall_time);
+  EXPECT_GT(rows.size(), 0u) << worker;
+  EXPECT_EQ(rows.size(), journal.size()) << worker << ": rows in experiment.db vs in its journal";
+  EXPECT_TRUE(rows == journal) << worker << ": the database's rows are not the journal's";
+  std::set<Row> distinct(rows.begin(), rows.end());
+  EXPECT_EQ(distinct.size(), rows.size()) << worker << ": duplicate rows";
+  Statement q(db.database(), "SELECT seq FROM journal_imports WHERE journal = ?1");
+  q.bind(1, worker + ".wj");
+  ASSERT_TRUE(q.step()) << worker << ": never imported";
+  EXPECT_EQ(q.column_int64(0), records.back().seq) << worker << ": not imported to its end";
+  EXPECT_EQ(run->status, RunStatus::Finished) << worker;
+}
+
 // The local launcher's run, once.
 const std::string& local_ref() {
   static const std::string dir = [] {
@@ -119,6 +172,20 @@ const std::string& local_ref() {
   }();
   return dir;
 }
+
+// Long enough runs (I = 1) to act on a worker while it trains; the local launcher's run, once.
+constexpr int64_t kLongSteps = 32;
+const std::string& local_ref_long() {
+  static const std::string dir = [] {
+    const std::string exp = copy_of("slurm-local-ref-long");
+    const Done d = warp_cmd(run_args(exp, kLongSteps, 1), exp + "/../run.log");
+    EXPECT_EQ(d.code, 0) << d.log;
+    return exp;
+  }();
+  return dir;
+}
+
+const std::vector<std::string> kLongFinals = {"w-i1-r1", "w-i1-r2", "w-i1-slerp", "w-i1-eta0.00", "w-i1-eta0.50", "w-i1-eta1.00"};
 
 }  // namespace
 
@@ -159,6 +226,10 @@ TEST(SlurmRun, SameFinalsAndFrontsAsTheLocalLauncher) {
   EXPECT_EQ(array_of["w-i1-r1"], array_of["w-i1-r2"]);
   EXPECT_EQ(array_of["w-i2-r1"], array_of["w-i2-r2"]);
   EXPECT_NE(array_of["w-i1-r1"], array_of["w-i2-r1"]);
+  // The workers recorded their runs in their journals, imported by the driver; the local launcher's
+  // workers wrote experiment.db themselves (no journals).
+  for (const char* w : {"w-i1-r1", "w-i1-r2", "w-i2-r1", "w-i2-r2"}) expect_journal_imported(exp, w);
+  EXPECT_FALSE(is_directory(ref + "/journals"));
   // The worker's log says where it ran.
   EXPECT_NE(file_tail(exp + "/logs/w-i1-r2.log", 100000).find("(slurm job " + array_of["w-i1-r2"] + "_1 on " + host + ")"),
             std::string::npos);
@@ -293,10 +364,8 @@ TEST(SlurmRun, DriverKilledWhileTasksPendReattachesOnResume) {
 TEST(SlurmRun, RequeuedTaskContinuesFromItsCheckpoint) {
   ASSERT_FALSE(slurm_conf().empty());
   ASSERT_TRUE(wait_idle()) << sh("squeue").out;
-  const int64_t steps = 16;
-  const std::string ref = copy_of("slurm-requeue-ref");
-  const Done l = warp_cmd(run_args(ref, steps, 1), ref + "/../run.log");
-  ASSERT_EQ(l.code, 0) << l.log;
+  const int64_t steps = kLongSteps;
+  const std::string& ref = local_ref_long();
 
   const std::string exp = copy_of("slurm-requeue");
   Args args = run_args(exp, steps, 1);
@@ -308,26 +377,27 @@ TEST(SlurmRun, RequeuedTaskContinuesFromItsCheckpoint) {
   int64_t ckpt_step = 0;
   for (int i = 0; i < 2400 && job.empty(); ++i) {
     ASSERT_FALSE(driver.poll().has_value()) << file_tail(exp + "/../run.log");
-    if (is_regular_file(exp + "/experiment.db")) {
-      try {
-        ExperimentDb db = ExperimentDb::open_read_only(exp + "/experiment.db");
-        auto w = db.find_run("w");
-        auto r2 = db.find_run("w-i1-r2");
-        if (w && r2 && r2->status == RunStatus::Running) {
-          int64_t state_step = 0;
-          for (const auto& c : db.list_checkpoints(r2->id))
-            if (c.kind == "rl-resume") state_step = std::max(state_step, c.step);
-          const auto pts = db.read_metrics(r2->id, "train/reward");
-          if (state_step >= 2 && !pts.empty() && pts.back().step > state_step && pts.back().step < steps - 4) {
-            ckpt_step = state_step;
-            for (const auto& j : db.list_worker_jobs(w->id))
-              if (j.worker == "w-i1-r2") job = j.job_id;
-          }
-        }
-      } catch (const std::exception&) {
+    // Watched in the worker's journal, as it writes it (the database has it after the driver's
+    // next import, up to 0.5 s later: too late for a window this short).
+    try {
+      int64_t state_step = 0, last_step = 0;
+      bool ended = false;
+      for (const auto& r : read_journal(exp + "/journals/w-i1-r2.wj", 0, 1, 1000000)) {
+        const std::string t = r.body.at("t").get<std::string>();
+        if (t == "checkpoint" && r.body.at("kind") == "rl-resume") state_step = r.body.at("step").get<int64_t>();
+        if (t == "metrics")
+          for (const auto& row : r.body.at("rows")) last_step = std::max(last_step, row[0].get<int64_t>());
+        if (t == "status" && r.body.at("status") != "running") ended = true;
       }
+      if (!ended && state_step >= 2 && state_step < steps - 4 && last_step >= state_step) {
+        ckpt_step = state_step;
+        ExperimentDb db = ExperimentDb::open_read_only(exp + "/experiment.db");
+        for (const auto& j : db.list_worker_jobs(db.find_run("w")->id))
+          if (j.worker == "w-i1-r2") job = j.job_id;
+      }
+    } catch (const std::exception&) {
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    if (job.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   ASSERT_FALSE(job.empty()) << file_tail(exp + "/../run.log");
   const double requeued_at = static_cast<double>(std::time(nullptr));
@@ -365,8 +435,7 @@ TEST(SlurmRun, RequeuedTaskContinuesFromItsCheckpoint) {
   for (size_t k = 0; k < pts.size(); ++k) EXPECT_EQ(pts[k].step, static_cast<int64_t>(k + 1));
   EXPECT_LE(pts[static_cast<size_t>(ckpt_step - 1)].wall_time, requeued_at + 1) << "step " << ckpt_step << " was redone";
   EXPECT_GE(pts.back().wall_time, requeued_at);
-  for (const char* f : {"w-i1-r1", "w-i1-r2", "w-i1-slerp", "w-i1-eta0.00", "w-i1-eta0.50", "w-i1-eta1.00"})
-    expect_same_params(exp + "/checkpoints/" + f + ".h5", ref + "/checkpoints/" + f + ".h5");
+  for (const auto& f : kLongFinals) expect_same_params(exp + "/checkpoints/" + f + ".h5", ref + "/checkpoints/" + f + ".h5");
   EXPECT_EQ(fronts(exp), fronts(ref));
 }
 
@@ -396,4 +465,128 @@ TEST(SlurmRun, SubmitDriverRunsTheDriverAsAJob) {
   EXPECT_EQ(db.list_worker_jobs(db.find_run("w")->id).size(), 4u);
   expect_same_finals(exp, local_ref());
   EXPECT_EQ(fronts(exp), fronts(local_ref()));
+}
+
+// The importer (the driver) killed with -9 while it imports its workers' journals, their tasks still
+// training: the resumed driver imports the rest (the workers went on meanwhile) and every row is in
+// the database once; nothing was submitted twice and the results equal the local launcher's.
+TEST(SlurmRun, ImporterKilled9MidRunLosesAndDuplicatesNoRow) {
+  ASSERT_FALSE(slurm_conf().empty());
+  ASSERT_TRUE(wait_idle()) << sh("squeue").out;
+  const std::string& ref = local_ref_long();
+  const std::string exp = copy_of("slurm-import-kill");
+  Args args = run_args(exp, kLongSteps, 1);
+  args.push_back("--launcher");
+  args.push_back("slurm");
+  WorkerProcess driver = WorkerProcess::start(warp::test::env_path("WARP_EXE"), args, exp + "/../run.log");
+  // Once the driver has imported training rows of a worker that still trains.
+  bool importing = false;
+  for (int i = 0; i < 3000 && !importing; ++i) {
+    ASSERT_FALSE(driver.poll().has_value()) << file_tail(exp + "/../run.log");
+    if (is_regular_file(exp + "/experiment.db")) {
+      try {
+        ExperimentDb db = ExperimentDb::open_read_only(exp + "/experiment.db");
+        for (const char* w : {"w-i1-r1", "w-i1-r2"}) {
+          auto r = db.find_run(w);
+          if (!r || r->status != RunStatus::Running) continue;
+          const auto pts = db.read_metrics(r->id, "train/reward");
+          importing = importing || (!pts.empty() && pts.back().step < kLongSteps - 2);
+        }
+      } catch (const std::exception&) {
+      }
+    }
+    if (!importing) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_TRUE(importing) << file_tail(exp + "/../run.log");
+  driver.kill();
+  driver.wait();
+  const Done r = warp_cmd({"run", "--exp", exp, "--name", "w", "--resume", "--launcher", "slurm"}, exp + "/../resume.log");
+  ASSERT_EQ(r.code, 0) << r.log;
+  for (const char* w : {"w-i1-r1", "w-i1-r2"}) expect_journal_imported(exp, w);
+  ExperimentDb db = ExperimentDb::open_read_only(exp + "/experiment.db");
+  std::map<std::string, int> per_worker;
+  for (const auto& j : db.list_worker_jobs(db.find_run("w")->id)) ++per_worker[j.worker];
+  for (const char* w : {"w-i1-r1", "w-i1-r2"}) EXPECT_EQ(per_worker[w], 1) << w;
+  for (const auto& f : kLongFinals) expect_same_params(exp + "/checkpoints/" + f + ".h5", ref + "/checkpoints/" + f + ".h5");
+  EXPECT_EQ(fronts(exp), fronts(ref));
+}
+
+// A driver submitted with --submit-driver and requeued (scontrol requeue: what preemption or a node
+// failure does to it) runs again as `warp run --resume` (with its stored settings, though the
+// experiment's config changed meanwhile) and finishes its run: all iterations, every
+// worker finished with each step once, and no worker submitted while an earlier job of it was alive.
+TEST(SlurmRun, RequeuedDriverJobResumesItsRun) {
+  ASSERT_FALSE(slurm_conf().empty());
+  ASSERT_TRUE(wait_idle()) << sh("squeue").out;
+  const int64_t steps = kLongSteps;
+  const std::string exp = copy_of("slurm-driver-requeue");
+  Args args = run_args(exp, steps, 1);
+  args.insert(args.end(), {"--launcher", "slurm", "--submit-driver"});
+  const Done d = warp_cmd(args, exp + "/../submit.log");
+  ASSERT_EQ(d.code, 0) << d.log;
+  const std::string job = d.log.substr(d.log.rfind('\n') + 1);
+  ASSERT_EQ(job.find_first_not_of("0123456789"), std::string::npos) << d.log;
+  // Once its workers train (rows imported): requeue the driver's job.
+  bool training = false;
+  for (int i = 0; i < 3000 && !training; ++i) {
+    if (is_regular_file(exp + "/experiment.db")) {
+      try {
+        ExperimentDb db = ExperimentDb::open_read_only(exp + "/experiment.db");
+        auto r1 = db.find_run("w-i1-r1");
+        training = r1 && r1->status == RunStatus::Running && !db.read_metrics(r1->id, "train/reward").empty();
+      } catch (const std::exception&) {
+      }
+    }
+    if (!training) std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  ASSERT_TRUE(training) << sh("scontrol show job -o " + job).out;
+  const Shell q = sh("scontrol requeue " + job);
+  ASSERT_EQ(q.code, 0) << q.out;
+  // Held back after a requeue (Reason=BeginTime, see RequeuedTaskContinuesFromItsCheckpoint): start it now.
+  bool pending = false;
+  for (int i = 0; i < 1200 && !pending; ++i) {
+    pending = sh("squeue -h -j " + job + " -o %T").out == "PENDING";
+    if (!pending) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(pending) << sh("scontrol show job -o " + job).out;
+  // Meanwhile the experiment's settings changed (someone tunes the next run): the same command again
+  // would now describe another run and be refused ("already exists ... with other settings"); the
+  // requeued job continues this one with its stored settings.
+  {
+    nlohmann::json config = nlohmann::json::parse(read_file_text(exp + "/config.json"));
+    config["rl"]["lr"] = 2 * config["rl"].value("lr", 1e-3);
+    write_file_atomic(exp + "/config.json", config.dump(2) + "\n");
+  }
+  sh("scontrol update JobId=" + job + " StartTime=now");
+  for (int i = 0; i < 3000 && !sh("squeue -h -j " + job + " -o %T").out.empty(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  const std::string show = sh("scontrol show job -o " + job).out;
+  const std::string out = file_tail(exp + "/logs/slurm/w-driver-" + job + ".out", 20000);
+  EXPECT_NE(show.find("Restarts=1"), std::string::npos) << show;
+  EXPECT_NE(show.find("JobState=COMPLETED"), std::string::npos) << show << "\n" << out;
+  EXPECT_NE(out.find("driver job requeued (1): continuing with --resume"), std::string::npos) << out;
+  ASSERT_NE(out.find("warp run w finished"), std::string::npos) << out;
+  ExperimentDb db = ExperimentDb::open_read_only(exp + "/experiment.db");
+  EXPECT_EQ(db.find_run("w")->status, RunStatus::Finished);
+  EXPECT_TRUE(is_regular_file(exp + "/checkpoints/w-i1-slerp.h5"));
+  std::map<std::string, std::vector<WorkerJobRecord>> jobs;
+  for (const auto& j : db.list_worker_jobs(db.find_run("w")->id)) jobs[j.worker].push_back(j);
+  for (const char* w : {"w-i1-r1", "w-i1-r2"}) {
+    ASSERT_FALSE(jobs[w].empty()) << w;
+    EXPECT_LE(jobs[w].size(), 2u) << w;
+    EXPECT_EQ(jobs[w].back().state, "COMPLETED") << w;
+    // Each job of a worker ended before the next one was submitted.
+    for (size_t k = 1; k < jobs[w].size(); ++k)
+      EXPECT_LE(jobs[w][k - 1].updated_at, jobs[w][k].submitted_at) << w << ": two jobs at once";
+    const RunRecord run = *db.find_run(w);
+    EXPECT_EQ(run.status, RunStatus::Finished) << w;
+    const auto pts = db.read_metrics(run.id, "train/reward");
+    ASSERT_EQ(pts.size(), static_cast<size_t>(steps)) << w << ": every step once";
+    for (size_t k = 0; k < pts.size(); ++k) EXPECT_EQ(pts[k].step, static_cast<int64_t>(k + 1)) << w;
+    expect_journal_imported(exp, w);
+  }
+  // Stopped by the first driver (SIGTERM: checkpoint), continued by the second: bit for bit.
+  for (const auto& f : kLongFinals)
+    expect_same_params(exp + "/checkpoints/" + f + ".h5", local_ref_long() + "/checkpoints/" + f + ".h5");
+  EXPECT_EQ(fronts(exp), fronts(local_ref_long()));
 }

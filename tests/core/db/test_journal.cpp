@@ -12,6 +12,7 @@
 #include <cmath>
 #include <fstream>
 #include <functional>
+#include <memory>
 #include <random>
 #include <thread>
 
@@ -20,6 +21,8 @@
 #include "test_support.h"
 #include "util/error.h"
 #include "util/fsutil.h"
+#include "util/sha256.h"
+#include "db/liveness.h"
 
 using namespace warp;
 
@@ -117,7 +120,8 @@ TEST(Journal, ImportIsIncrementalAndIdempotent) {
   ExperimentDb db = ExperimentDb::open(dir + "/experiment.db");
   const int64_t run = db.create_run({"w-i1-r1", "train"});
   const std::string path = dir + "/journals/w-i1-r1.wj";
-  JournalWriter w(path);
+  auto w_holder = std::make_unique<JournalWriter>(path);
+  JournalWriter& w = *w_holder;
   w.append({{"t", "status"}, {"run", "w-i1-r1"}, {"status", "running"}, {"message", ""}, {"at", 100.0}});
   for (int64_t s = 1; s <= 5; ++s) w.append(metrics_record("w-i1-r1", s));
   w.append({{"t", "heartbeat"}, {"run", "w-i1-r1"}, {"at", 123.5}, {"host", "node7"}, {"pid", 4242}});
@@ -144,7 +148,8 @@ TEST(Journal, ImportIsIncrementalAndIdempotent) {
   append_raw(path, next.substr(10));
   EXPECT_EQ(import_journal(db, path).records, 1);
   EXPECT_EQ(db.count_metrics(run), 12);
-  // A resume drops the rows past its state, the run ends.
+  // A resume drops the rows past its state, the run ends (its writer, once the first one is gone).
+  w_holder.reset();
   JournalWriter w2(path);
   w2.append({{"t", "drop_after"}, {"run", "w-i1-r1"}, {"step", 4}});
   w2.append({{"t", "status"}, {"run", "w-i1-r1"}, {"status", "finished"}, {"message", "done"}, {"at", 200.0}});
@@ -251,4 +256,152 @@ TEST(JournalFault, ImporterAndWriterKilled9LoseAndDuplicateNothing) {
   EXPECT_EQ(scalar(db, "SELECT seq FROM journal_imports WHERE journal = 'r.wj'"), records);
   EXPECT_EQ(scalar(db, "SELECT byte_offset FROM journal_imports WHERE journal = 'r.wj'"),
             static_cast<int64_t>(read_file_text(path).size()));
+}
+
+// One writer per journal: a second writer, of this process or of another, is refused while the
+// first holds it; the lock goes with the first writer (or its process).
+TEST(Journal, ASecondWriterIsRefused) {
+  const std::string dir = test::scratch_dir("journal-lock");
+  const std::string path = dir + "/journals/r.wj";
+  auto first = std::make_unique<JournalWriter>(path);
+  first->append({{"t", "heartbeat"}, {"run", "r"}});
+  const std::string msg = error_of([&] { JournalWriter second(path); });
+  EXPECT_NE(msg.find("r.wj: another process is writing this journal"), std::string::npos) << msg;
+  EXPECT_THROW(JournalWriter again(path), BadInput);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    try {
+      JournalWriter other(path);
+      ::_exit(0);
+    } catch (const BadInput&) {
+      ::_exit(7);
+    } catch (...) {
+      ::_exit(3);
+    }
+  }
+  int st = 0;
+  ::waitpid(pid, &st, 0);
+  EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 7) << "status " << st;
+  first.reset();
+  JournalWriter next(path);
+  EXPECT_EQ(next.last_seq(), 1);
+}
+
+// JournalRunLog (a worker recording its run in its journal) and the import of every record type
+// it writes: the run's row with its lineage and init checkpoint, metrics, checkpoints, per-prompt
+// values, heartbeats with the process identity, status; a resume's drop_after.
+TEST(Journal, RunLogRecordsARunThatTheImporterCreates) {
+  const std::string dir = test::scratch_dir("journal-runlog");
+  ExperimentDb db = ExperimentDb::open(dir + "/experiment.db");
+  const int64_t driver = db.create_run({"drv", "warp"});
+  make_dirs(dir + "/checkpoints");
+  write_file_atomic(dir + "/checkpoints/init.h5", "init weights");
+  write_file_atomic(dir + "/checkpoints/w-state.h5", "state");
+  const std::string init_sha = sha256_file(dir + "/checkpoints/init.h5");
+  JournalRunSpec spec;
+  spec.name = "w";
+  spec.kind = "train";
+  spec.config_json = R"({"rl":{"steps":4}})";
+  spec.parent = "drv";
+  spec.iteration = 1;
+  spec.init_path = "checkpoints/init.h5";
+  spec.init_sha256 = init_sha;
+  {
+    JournalRunLog log(dir, spec, /*resume=*/false);
+    EXPECT_EQ(log.path(), dir + "/journals/w.wj");
+    // The run is not in the database until imported, but its journal says it exists.
+    EXPECT_FALSE(db.find_run("w"));
+    const JournalRunView v = read_journal_run(log.path());
+    EXPECT_TRUE(v.created);
+    EXPECT_EQ(v.kind, "train");
+    EXPECT_EQ(v.config_json, spec.config_json);
+    EXPECT_EQ(v.status, std::optional<RunStatus>(RunStatus::Running));
+    // One writer per run: a second process (or a second resume here) is refused while this one runs.
+    const std::string second = error_of([&] { JournalRunLog other(dir, spec, /*resume=*/true); });
+    EXPECT_NE(second.find("w.wj: another process is writing this journal"), std::string::npos) << second;
+    for (int64_t step = 1; step <= 4; ++step) {
+      log.metric(step, "train/reward", 0.25 * static_cast<double>(step));
+      log.metric(step, "train/loss", step == 3 ? NAN : 1.0);
+    }
+    log.flush();
+    log.add_checkpoint(dir + "/checkpoints/w-state.h5", 4, "rl-resume");
+    log.eval_values(4, {{"reward", {1.0, 2.0}}});
+    // Imported while the run goes on.
+    EXPECT_EQ(import_journals(db, dir + "/journals").metric_rows, 8);
+    const RunRecord r = db.find_run("w").value();
+    EXPECT_EQ(r.status, RunStatus::Running);
+    EXPECT_EQ(r.parent_run_id, std::optional<int64_t>(driver));
+    EXPECT_EQ(r.iteration, std::optional<int64_t>(1));
+    EXPECT_EQ(r.config_json, spec.config_json);
+    EXPECT_EQ(r.pid, std::optional<int64_t>(::getpid()));
+    EXPECT_EQ(r.host, this_host());
+    EXPECT_TRUE(is_alive(r, 0.0));  // pid + start identity: alive now, dead once the process is
+    ASSERT_TRUE(r.init_checkpoint_id);
+    const CheckpointRecord init = db.get_checkpoint(*r.init_checkpoint_id);
+    EXPECT_EQ(init.kind, "import");
+    EXPECT_EQ(init.path, "checkpoints/init.h5");
+    EXPECT_EQ(init.sha256, init_sha);
+    log.finish(RunStatus::Finished, "done");
+  }
+  import_journals(db, dir + "/journals");
+  const int64_t run = db.find_run("w").value().id;
+  EXPECT_EQ(db.get_run(run).status, RunStatus::Finished);
+  EXPECT_EQ(db.get_run(run).message, "done");
+  EXPECT_EQ(db.count_metrics(run), 8);
+  EXPECT_TRUE(std::isnan(db.read_metrics(run, "train/loss")[2].value));
+  const auto ckpts = db.list_checkpoints(run);
+  ASSERT_EQ(ckpts.size(), 1u);
+  EXPECT_EQ(ckpts[0].path, "checkpoints/w-state.h5");
+  EXPECT_EQ(ckpts[0].step, 4);
+  EXPECT_EQ(ckpts[0].kind, "rl-resume");
+  EXPECT_EQ(scalar(db, "SELECT count(*) FROM eval_values WHERE run_id = " + std::to_string(run) + " AND step = 4"), 1);
+  // Finished: neither resumed nor started again under that name.
+  EXPECT_NE(error_of([&] { JournalRunLog again(dir, spec, true); }).find("already finished"), std::string::npos);
+  EXPECT_NE(error_of([&] { JournalRunLog again(dir, spec, false); }).find("has a journal already"), std::string::npos);
+  // A second journal creating a run the database has is refused by the importer, naming both.
+  JournalRunSpec other = spec;
+  other.name = "x";
+  { JournalRunLog x(dir, other, false); }
+  std::rename((dir + "/journals/x.wj").c_str(), (dir + "/journals/y.wj").c_str());
+  {
+    // y.wj's records name run x: create it under x, then a copy creating x again.
+    import_journal(db, dir + "/journals/y.wj");
+    std::ifstream in(dir + "/journals/y.wj");
+    std::string first;
+    std::getline(in, first);
+    append_raw(dir + "/journals/z.wj", first + "\n");
+  }
+  const std::string msg = error_of([&] { import_journal(db, dir + "/journals/z.wj"); });
+  EXPECT_NE(msg.find("z.wj: record 1: creates run 'x', which"), std::string::npos) << msg;
+}
+
+TEST(Journal, AResumedRunDropsTheRowsPastItsState) {
+  const std::string dir = test::scratch_dir("journal-resume");
+  ExperimentDb db = ExperimentDb::open(dir + "/experiment.db");
+  JournalRunSpec spec;
+  spec.name = "w";
+  spec.kind = "train";
+  spec.config_json = "{}";
+  {
+    JournalRunLog log(dir, spec, false);
+    for (int64_t step = 1; step <= 6; ++step) log.metric(step, "k", 1.0);
+    log.flush();
+    // killed here: no status record
+  }
+  import_journals(db, dir + "/journals");
+  const int64_t run = db.find_run("w").value().id;
+  EXPECT_EQ(db.count_metrics(run), 6);
+  {
+    JournalRunLog log(dir, spec, true);
+    log.drop_metrics_after(4);
+    log.metric(5, "k", 2.0);
+    log.finish(RunStatus::Finished, "");
+  }
+  import_journals(db, dir + "/journals");
+  const auto pts = db.read_metrics(run, "k");
+  ASSERT_EQ(pts.size(), 5u);
+  EXPECT_EQ(pts.back().step, 5);
+  EXPECT_EQ(pts.back().value, 2.0);
+  EXPECT_EQ(db.get_run(run).status, RunStatus::Finished);
+  EXPECT_EQ(db.get_run(run).message, "");
 }

@@ -5,11 +5,13 @@
 
 #include <cmath>
 #include <map>
+#include <set>
 
 #include <sqlite3.h>
 #include <torch/torch.h>
 
 #include "db/experiment_db.h"
+#include "db/journal.h"
 #include "eval/synthetic_experiment.h"
 #include "rl/rl_config.h"
 #include "rl/trainer.h"
@@ -205,6 +207,66 @@ TEST(RlTrain, StoppedAndResumedRunsAreBitIdenticalToTheUninterruptedRun) {
     auto db = ExperimentDb::open_read_only(exp.db_path());
     EXPECT_EQ(db.find_run(run)->status, RunStatus::Finished) << run;
   }
+}
+
+// --record journal (the Slurm workers): the run, crashed after a checkpoint and resumed, writes
+// nothing to experiment.db; imported, its journal gives the rows, checkpoints and status of the
+// same run recorded in the database directly, and the same weights.
+TEST(RlTrain, JournaledRunWritesNoDatabaseRowsAndImportsToTheSameRun) {
+  Experiment exp = test::synthetic_experiment("rl-journal");
+  const RlConfig c = tiny_config();
+  run_rl(exp, "straight", c);
+  auto counts = [&] {
+    auto db = ExperimentDb::open_read_only(exp.db_path());
+    std::vector<int64_t> n;
+    for (const char* t : {"runs", "metrics", "checkpoints", "eval_values", "metric_keys"}) {
+      Statement s(db.database(), std::string("SELECT count(*) || '/' || coalesce(max(rowid), 0) FROM ") + t);
+      s.step();
+      n.push_back(std::hash<std::string>{}(s.column_text(0)));
+    }
+    return n;
+  };
+  const auto before = counts();
+  RlRunOptions ro;
+  ro.journal = true;
+  ProgressFn crash = [](const ProgressInfo& p) {
+    if (p.stage == "rl" && p.detail.empty() && p.done == 5) throw std::runtime_error("simulated crash");
+    return true;
+  };
+  EXPECT_THROW(run_rl(exp, "j", c, ro, crash), std::runtime_error);
+  EXPECT_THROW(run_rl(exp, "j", c, ro), BadInput);  // exists (in its journal) though not imported
+  int64_t first = -1;
+  resume_rl(exp, "j", ro, first_step(first));
+  EXPECT_EQ(first, 3);  // from the checkpoint at step 3, the rows of steps 4 and 5 dropped
+  EXPECT_EQ(counts(), before) << "the journaled run wrote experiment.db";
+  EXPECT_FALSE(ExperimentDb::open_read_only(exp.db_path()).find_run("j"));
+  EXPECT_THROW(resume_rl(exp, "j", ro), BadInput);  // finished (its journal says so)
+
+  {
+    ExperimentDb db = ExperimentDb::open(exp.db_path());
+    import_journals(db, exp.dir() + "/journals");
+  }
+  EXPECT_EQ(metrics_of(exp, "j"), metrics_of(exp, "straight"));
+  expect_same_tensors(load_gpt_params(exp.checkpoints_dir() + "/j.h5").params,
+                      load_gpt_params(exp.checkpoints_dir() + "/straight.h5").params, "journaled policy");
+  auto db = ExperimentDb::open_read_only(exp.db_path());
+  const RunRecord j = *db.find_run("j"), straight = *db.find_run("straight");
+  EXPECT_EQ(j.status, RunStatus::Finished);
+  EXPECT_EQ(j.kind, "train");
+  EXPECT_EQ(j.init_checkpoint_id, straight.init_checkpoint_id);
+  std::multiset<std::pair<std::string, int64_t>> kinds_j, kinds_s;
+  for (const auto& k : db.list_checkpoints(j.id)) kinds_j.emplace(k.kind, k.step);
+  for (const auto& k : db.list_checkpoints(straight.id)) kinds_s.emplace(k.kind, k.step);
+  kinds_j.erase({"rl-resume", 5});  // the stop of the crashed attempt: none (it crashed), both have the periodic ones
+  EXPECT_EQ(kinds_j, kinds_s);
+  auto values = [&](int64_t run) {
+    Statement s(db.database(), "SELECT group_concat(step || ':' || values_json, '|') FROM (SELECT * FROM eval_values "
+                               "WHERE run_id = ?1 ORDER BY step)");
+    s.bind(1, run);
+    s.step();
+    return s.column_text(0);
+  };
+  EXPECT_EQ(values(j.id), values(straight.id));
 }
 
 TEST(RlTrain, RunsDifferByPromptSeedAndSamplingSeed) {

@@ -260,3 +260,15 @@ TEST(LocalLauncherGpus, WarpRunRefusesMisuseNamingIt) {
   refused({"--submit-driver"}, "--submit-driver submits the driver as a Slurm job: it needs --launcher slurm");
   refused({"--launcher", "slurm", "--slurm-signal-before", "-5"}, "slurm: signal_before (--slurm-signal-before) must be in 0..65535");
 }
+
+// `warp train --record` is db or journal; anything else is refused before anything starts, naming it.
+TEST(WorkerJournal, WarpTrainRefusesAnUnknownRecord) {
+  const std::string dir = test::scratch_dir("record-cli");
+  Experiment e = Experiment::create(dir + "/exp", "smoke");
+  const std::string log = dir + "/out.log";
+  WorkerProcess p = WorkerProcess::start(warp::test::env_path("WARP_EXE"),
+                                         {"train", "--exp", e.dir(), "--name", "t", "--record", "sqlite"}, log);
+  EXPECT_EQ(p.wait(), 2);
+  const std::string out = read_file_text(log);
+  EXPECT_NE(out.find("--record must be db or journal, got 'sqlite'"), std::string::npos) << out;
+}
