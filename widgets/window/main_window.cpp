@@ -622,7 +622,11 @@ void MainWindow::newWarpRun() {
 }
 
 std::unique_ptr<RunDialog> MainWindow::duplicateDialog(const warp::RunRecord& run) {
-  const LaunchValues values = launchValuesOfRun(run);  // BadInput for another kind
+  LaunchValues values = launchValuesOfRun(run);  // BadInput for another kind
+  // The settings the form has no field for, where today's config.json differs from the run's: a
+  // settings file beside the fields (exports/<run>-settings.json), shown in the form.
+  const QString rest = writeUnflaggedSettings(m_dir, run);
+  if (!rest.isEmpty()) values.insert(QStringLiteral("--config"), rest);
   QStringList taken;
   for (int row = 0; row < m_runModel->rowCount(); ++row) taken << QString::fromStdString(m_runModel->run(row).name);
   std::unique_ptr<RunDialog> dialog;
