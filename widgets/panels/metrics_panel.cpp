@@ -318,7 +318,7 @@ void MetricsPanel::rebuildGraphs() {
       QCPGraph* graph = plot->addGraph();
       graph->setName(m_runs[r].name);
       QColor colour = m_theme.series(r);
-      if (smooth) colour.setAlphaF(0.25);  // the raw curve, faint behind the smoothed one
+      if (smooth) colour.setAlphaF(m_theme.dark ? 0.35 : 0.25);  // the raw curve, faint behind the smoothed one
       graph->setPen(QPen(colour, smooth ? 1.0 : 1.6));
       graph->setAdaptiveSampling(true);
     }

@@ -84,6 +84,13 @@ PlotTheme PlotTheme::fromPalette(const QPalette& palette) {
 QColor PlotTheme::readable(const QColor& c, double minContrast) const {
   QColor out = c;
   const QColor opaque(c.red(), c.green(), c.blue());
+  // A grey lost in the background (Okabe-Ito's black on a dark one) becomes the ink, as black is on
+  // white, rather than a dim grey; a coloured one keeps its hue (mixed below).
+  if (opaque.hsvSaturationF() < 0.15 && contrastRatio(opaque, background) < 1.5) {
+    out = ink;
+    out.setAlpha(c.alpha());
+    return out;
+  }
   for (int step = 1; step <= 20 && contrastRatio(QColor(out.red(), out.green(), out.blue()), background) < minContrast; ++step)
     out = mix(opaque, ink, 0.05 * step);
   out.setAlpha(c.alpha());
@@ -121,6 +128,11 @@ void applyPlotTheme(QCustomPlot* plot, const PlotTheme& theme) {
       QPen sub = axis->grid()->subGridPen();
       sub.setColor(theme.grid);
       axis->grid()->setSubGridPen(sub);
+      QPen zero = axis->grid()->zeroLinePen();
+      if (zero.style() != Qt::NoPen) {
+        zero.setColor(mix(theme.grid, theme.ink, 0.3));  // a little above the grid, not glaring
+        axis->grid()->setZeroLinePen(zero);
+      }
     }
   }
   auto styleLegend = [&theme](QCPLegend* legend) {

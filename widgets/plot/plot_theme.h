@@ -44,7 +44,8 @@ struct PlotTheme {
   static PlotTheme fromPalette(const QPalette& palette);
 
   // `c` as drawn on this background: unchanged when its contrast is at least `minContrast`, else
-  // mixed toward the ink in steps of 5 % until it is (alpha kept).
+  // mixed toward the ink in steps of 5 % until it is (alpha kept); a grey nearly as dark (light) as
+  // the background, such as black on a dark one, becomes the ink.
   QColor readable(const QColor& c, double minContrast = kMinSeriesContrast) const;
   // Series colour i: warp::palette_color(i), readable on this background.
   QColor series(int index) const;
@@ -56,6 +57,7 @@ QColor windowTextColor(const QPalette& palette, const QColor& c);
 // The style sheet of an error label in `palette` ("color: #rrggbb;").
 QString errorStyleSheet(const QPalette& palette);
 
-// Styles every axis rect, axis, grid, legend and text element of `plot` with `theme` (background
-// included); the series' colours are the caller's. Does not replot.
+// Styles every axis rect, axis, grid (its zero line a little above the grid), legend and text
+// element of `plot` with `theme` (background included); the series' colours are the caller's.
+// Does not replot.
 void applyPlotTheme(QCustomPlot* plot, const PlotTheme& theme);
