@@ -106,8 +106,8 @@ class TestPalette : public QObject {
   }
 
   void seriesReadableOnBoth() {
-    // Every series colour: at least 3:1 on both backgrounds. On white Okabe-Ito's yellow moves, on
-    // the dark one its blue and black; the others stay as they are.
+    // Every series colour: at least 3:1 on both backgrounds; the ones that have it stay as they are.
+    // Files keep Okabe-Ito exactly (document()).
     for (const PlotTheme& theme : {PlotTheme::light(), PlotTheme::darkTheme()}) {
       for (int i = 0; i < 8; ++i) {
         const QColor c = theme.series(i);
@@ -119,6 +119,8 @@ class TestPalette : public QObject {
     QCOMPARE(PlotTheme::darkTheme().series(1), QColor(0xd5, 0x5e, 0x00));
     QCOMPARE(PlotTheme::darkTheme().series(6), PlotTheme::darkTheme().ink);  // black on black: the ink
     QVERIFY(PlotTheme::light().series(7) != QColor(0xf0, 0xe4, 0x42));  // yellow on white: darkened
+    QCOMPARE(PlotTheme::document().series(7), QColor(0xf0, 0xe4, 0x42));  // but not in files
+    QCOMPARE(PlotTheme::document().series(5), QColor(0x56, 0xb4, 0xe9));
   }
 
   void plotsDarkUnderADarkPalette() {

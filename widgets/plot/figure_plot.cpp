@@ -15,7 +15,6 @@
 
 namespace {
 
-
 // Pixel sizes at 1x (a 640 px wide figure ≈ matplotlib's 6.4 in at 100 dpi).
 constexpr int kTitlePx = 16, kPanelTitlePx = 14, kAxisLabelPx = 14, kTickPx = 12, kLegendPx = 12, kPointLabelPx = 11;
 constexpr double kLineWidth = 2.0, kMarkerSize = 7.0, kErrorBarWidth = 1.4, kWhiskerWidth = 7.0;
@@ -446,7 +445,7 @@ void saveFigure(const warp::Figure& figure, const QString& path, double scale) {
   const int w = figure.width, h = figure.height;
   QCustomPlot plot;
   plot.resize(w, h);
-  renderFigure(figure, &plot, PlotTheme::light());  // files: always the light look (plot_theme.h)
+  renderFigure(figure, &plot, PlotTheme::document());  // files: light, colours as given (plot_theme.h)
 
   warp::AtomicFile file(where);
   const QString temp = QString::fromStdString(file.temp_path());

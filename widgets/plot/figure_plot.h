@@ -3,9 +3,10 @@
 // in the desktop app (renderFigure into a QCustomPlot widget) and headless into files (saveFigure,
 // used by `warp-plot`, which `warp replicate` calls).
 //
-// Look: the theme's background (white for files; on screen the palette's, plot/plot_theme.h), a box
-// around each panel, light grid, outward ticks, DejaVu Sans (or the
-// system sans-serif), Okabe-Ito palette (warp::palette_color) by series index within its panel.
+// Look: the theme's background (files: white; on screen: the palette's, plot/plot_theme.h), a box
+// around each panel, light grid, outward ticks, DejaVu Sans (or the system sans-serif), Okabe-Ito
+// palette (warp::palette_color; on screen made readable on the background) by series index within
+// its panel.
 // Layout: the figure title on top, then the panels in a row (each with its own title, axis labels,
 // ranges and legend); the panels' plot areas are aligned top and bottom.
 //

@@ -49,6 +49,12 @@ PlotTheme PlotTheme::light() {
   return t;
 }
 
+PlotTheme PlotTheme::document() {
+  PlotTheme t = light();
+  t.adjust = false;
+  return t;
+}
+
 PlotTheme PlotTheme::darkTheme() {
   PlotTheme t;
   t.dark = true;
@@ -83,6 +89,7 @@ PlotTheme PlotTheme::fromPalette(const QPalette& palette) {
 
 QColor PlotTheme::readable(const QColor& c, double minContrast) const {
   QColor out = c;
+  if (!adjust) return out;
   const QColor opaque(c.red(), c.green(), c.blue());
   // A grey lost in the background (Okabe-Ito's black on a dark one) becomes the ink, as black is on
   // white, rather than a dim grey; a coloured one keeps its hue (mixed below).

@@ -5,11 +5,13 @@
 // series keep the Okabe-Ito order of warp::palette_color (the report's figures, the run colours of
 // the Metrics tab); a colour too close to the background is mixed toward the ink until it reaches
 // kMinSeriesContrast (WCAG's 3:1 for graphics), texts drawn in a series colour kMinTextContrast
-// (4.5:1). On white only Okabe-Ito's yellow moves; on a dark background its blue and black do. A
-// colour a figure names itself (FigureSeries::color) is kept on white and adjusted only on dark.
+// (4.5:1). On white Okabe-Ito's orange, sky blue and yellow get a little darker; on a dark
+// background its blue gets lighter and its black becomes the ink. A colour a figure names itself
+// (FigureSeries::color) is kept on white and adjusted only on dark.
 //
-// Files written by saveFigure (warp-plot, exports) always use PlotTheme::light(): documents are
-// printed and pasted on white pages whatever the screen looks like.
+// Files written by saveFigure (warp-plot, exports) always use PlotTheme::document(): the light look
+// with the figure's colours exactly as given (Okabe-Ito unchanged), since documents are printed and
+// pasted on white pages whatever the screen looks like, and keep the report's colours.
 
 #include <QColor>
 #include <QString>
@@ -35,10 +37,13 @@ struct PlotTheme {
   QColor legendBrush;   // the legend box (slightly transparent)
   QColor legendBorder;
   QColor muted;         // overlays that should recede (the non-dominated step line, mean lines)
+  bool adjust = true;   // readable() moves colours; false: colours are drawn as given (document())
 
   // The fixed looks: white with near-black ink; near-black (#1e1f22) with light grey ink.
   static PlotTheme light();
   static PlotTheme darkTheme();
+  // light() for files: no colour is moved.
+  static PlotTheme document();
   // From a palette: its Base colour as background and its Text colour as ink when they contrast
   // at least kMinTextContrast, else the fixed look of the palette's lightness.
   static PlotTheme fromPalette(const QPalette& palette);
