@@ -78,7 +78,7 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  applyAppearance(mode);
+  if (mode != QLatin1String("system")) applyAppearance(mode);  // "system": the platform's own, untouched
   int quitAfterMs = -1;
   if (parser.isSet(quitAfter)) {
     bool ok = false;

@@ -1,7 +1,7 @@
-// warp-studio-tour OUTDIR EXPERIMENT_DIR [--driver NAME] [--appearance light|dark]: takes the screenshots of docs/screenshots/
-// with the real desktop app. It builds the same MainWindow as warp-studio, opens the experiment,
-// walks the tabs as a person would (Runs + Metrics, Pareto, the Merge tab mid-drag, its samples)
-// and at each stop runs `import -window root` (ImageMagick) on the X display it is shown on, so
+// warp-studio-tour OUTDIR EXPERIMENT_DIR [--driver NAME] [--appearance light|dark]: takes the
+// screenshots of docs/screenshots/ with the real desktop app. It builds the same MainWindow as
+// warp-studio, opens the experiment, walks the tabs as a person would (Runs + Metrics, Pareto, the
+// Merge tab mid-drag, its samples) and at each stop runs `import -window root` (ImageMagick) on the X display it is shown on, so
 // the pictures are what the screen shows. Run it under Xvfb: scripts/screenshots.sh does, once in
 // each look (--appearance dark names the pictures NAME-dark.png).
 // Not installed; a documentation tool of the build tree.
@@ -106,7 +106,8 @@ int main(int argc, char** argv) {
   cli.addOptions({driverOpt, iterationOpt, appearanceOpt});
   cli.process(app);
   const QString look = cli.value(appearanceOpt);
-  if (look != QLatin1String("light") && look != QLatin1String("dark")) die(QStringLiteral("--appearance: light or dark, got '%1'").arg(look));
+  if (look != QLatin1String("light") && look != QLatin1String("dark"))
+    die(QStringLiteral("--appearance: light or dark, got '%1'").arg(look));
   applyAppearance(look);
   const QString suffix = look == QLatin1String("dark") ? QStringLiteral("-dark.png") : QStringLiteral(".png");
   if (cli.positionalArguments().size() != 2) cli.showHelp(2);

@@ -207,10 +207,15 @@ void TestAppSettings::preferencesDialogWrites() {
   d.languageBox()->setCurrentIndex(d.languageBox()->findData(QStringLiteral("de")));
   d.threadsBox()->setValue(4);
   d.smoothingBox()->setValue(0.9);
+  QCOMPARE(d.appearanceBox()->currentData().toString(), QStringLiteral("system"));
+  d.appearanceBox()->setCurrentIndex(d.appearanceBox()->findData(QStringLiteral("dark")));
   d.apply();
   QCOMPARE(a.language(), QStringLiteral("de"));
   QCOMPARE(a.threadsPerRun(), 4);
   QCOMPARE(a.plotSmoothing(), 0.9);
+  QCOMPARE(a.appearance(), QStringLiteral("dark"));
+  PreferencesDialog again(a);  // opens with what is stored
+  QCOMPARE(again.appearanceBox()->currentData().toString(), QStringLiteral("dark"));
 }
 
 void TestAppSettings::openRecentMenu() {
