@@ -1,9 +1,9 @@
 // warp-studio-tour OUTDIR EXPERIMENT_DIR [--driver NAME] [--appearance light|dark]: takes the
 // screenshots of docs/screenshots/ with the real desktop app. It builds the same MainWindow as
 // warp-studio, opens the experiment, walks the tabs as a person would (Runs + Metrics, Pareto, the
-// Merge tab mid-drag, its samples) and at each stop runs `import -window root` (ImageMagick) on the X display it is shown on, so
-// the pictures are what the screen shows. Run it under Xvfb: scripts/screenshots.sh does, once in
-// each look (--appearance dark names the pictures NAME-dark.png).
+// Merge tab mid-drag, its samples) and at each stop runs `import -window root` (ImageMagick) on the
+// X display it is shown on, so the pictures are what the screen shows. Run it under Xvfb:
+// scripts/screenshots.sh does, once in each look (--appearance dark names them NAME-dark.png).
 // Not installed; a documentation tool of the build tree.
 #include <cstdio>
 #include <optional>
