@@ -5,7 +5,8 @@
 # Makes the demo experiment first when it is not there or not finished (scripts/run.sh without
 # the app: about 20 minutes on 2 cores, each step skipped when done), then drives build/app/
 # warp-studio-tour (the same MainWindow as warp-studio) on a virtual 1600x1000 screen; each picture
-# is `import -window root` of that screen. Environment: WARP_DEMO_DIR as scripts/run.sh.
+# is `import -window root` of that screen, once in the light look (NAME.png) and once in the dark one
+# (NAME-dark.png). Environment: WARP_DEMO_DIR as scripts/run.sh.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
@@ -18,6 +19,8 @@ command -v import >/dev/null || { echo "screenshots: ImageMagick's import is mis
 mkdir -p "$out"
 export OMP_WAIT_POLICY=PASSIVE
 unset QT_QPA_PLATFORM   # the xcb platform on the Xvfb display, as on a desktop
-xvfb-run -a -s "-screen 0 1600x1000x24" "$tour" "$out" "$exp" --driver warp --iteration 2
+for look in light dark; do
+  xvfb-run -a -s "-screen 0 1600x1000x24" "$tour" "$out" "$exp" --driver warp --iteration 2 --appearance "$look"
+done
 echo "screenshots: written to $out"
 ls -l "$out"

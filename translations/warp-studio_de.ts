@@ -42,7 +42,7 @@
 <context>
     <name>KlRewardPlane</name>
     <message>
-        <location filename="../widgets/plot/kl_reward_plane.cpp" line="+54"/>
+        <location filename="../widgets/plot/kl_reward_plane.cpp" line="+55"/>
         <source>Image size</source>
         <translation>Bildgröße</translation>
     </message>
@@ -114,7 +114,7 @@
     </message>
     <message>
         <location line="+4"/>
-        <source>RL trajectories (eval/*), WARP fronts per iteration (front/eta&lt;η&gt;/*), Algorithm 1's output front (output/eta&lt;η&gt;/*) and merged points, on the fixed evaluation prompts.</source>
+        <source>RL trajectories (eval/*), WARP fronts per iteration (front/eta&lt;η&gt;/*), Algorithm 1&apos;s output front (output/eta&lt;η&gt;/*) and merged points, on the fixed evaluation prompts.</source>
         <translation>RL-Trajektorien (eval/*), WARP-Fronten je Iteration (front/eta&lt;η&gt;/*), die Ausgabefront von Algorithmus 1 (output/eta&lt;η&gt;/*) und zusammengeführte Punkte, auf den festen Bewertungs-Prompts.</translation>
     </message>
     <message>
@@ -133,7 +133,7 @@
         <translation>KL zu θ_sft: %1</translation>
     </message>
     <message>
-        <location line="+167"/>
+        <location line="+176"/>
         <source>Export the KL-reward plane</source>
         <translation>KL-Belohnungs-Ebene exportieren</translation>
     </message>
@@ -259,7 +259,7 @@
     <message>
         <location line="-28"/>
         <location line="+29"/>
-        <source>Evaluation &amp;prompts (0: protocol's):</source>
+        <source>Evaluation &amp;prompts (0: protocol&apos;s):</source>
         <translation>Auswertungs-&amp;Prompts (0: laut Protokoll):</translation>
     </message>
     <message>
@@ -291,7 +291,7 @@
     </message>
     <message>
         <location line="+1"/>
-        <source>&amp;Steps T per run (0: RL's):</source>
+        <source>&amp;Steps T per run (0: RL&apos;s):</source>
         <translation>&amp;Schritte T je Lauf (0: aus RL):</translation>
     </message>
     <message>
@@ -411,7 +411,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../widgets/window/main_window.cpp" line="+74"/>
+        <location filename="../widgets/window/main_window.cpp" line="+75"/>
         <source>WARP Studio</source>
         <translation>WARP Studio</translation>
     </message>
@@ -542,17 +542,17 @@
     </message>
     <message>
         <location line="+4"/>
-        <location line="+290"/>
+        <location line="+299"/>
         <source>No experiment open</source>
         <translation>Kein Experiment geöffnet</translation>
     </message>
     <message>
-        <location line="-265"/>
+        <location line="-274"/>
         <source>Reading the database failed (retrying): %1</source>
         <translation>Lesen der Datenbank fehlgeschlagen (neuer Versuch folgt): %1</translation>
     </message>
     <message>
-        <location line="+61"/>
+        <location line="+68"/>
         <source>Reading the evaluation settings failed: %1</source>
         <translation>Lesen der Bewertungseinstellungen fehlgeschlagen: %1</translation>
     </message>
@@ -622,7 +622,7 @@
         <translation>Menü &amp;leeren</translation>
     </message>
     <message>
-        <location line="+36"/>
+        <location line="+38"/>
         <source>Start a `warp train` run in this experiment</source>
         <translation>Einen `warp train`-Lauf in diesem Experiment starten</translation>
     </message>
@@ -649,7 +649,7 @@
     </message>
     <message>
         <location line="+6"/>
-        <source>Open the run's launch dialog filled with its settings, under a new name</source>
+        <source>Open the run&apos;s launch dialog filled with its settings, under a new name</source>
         <translation>Den Startdialog des Laufs mit seinen Einstellungen unter einem neuen Namen öffnen</translation>
     </message>
     <message>
@@ -669,7 +669,7 @@
     </message>
     <message>
         <location line="+2"/>
-        <source>Edit the selected run's note and tags (stored in the experiment database)</source>
+        <source>Edit the selected run&apos;s note and tags (stored in the experiment database)</source>
         <translation>Notiz und Tags des ausgewählten Laufs bearbeiten (in der Experimentdatenbank gespeichert)</translation>
     </message>
     <message>
@@ -699,7 +699,7 @@
     <message>
         <location line="+18"/>
         <location line="+11"/>
-        <location line="+25"/>
+        <location line="+29"/>
         <source>Cannot start the run</source>
         <translation>Der Lauf kann nicht gestartet werden</translation>
     </message>
@@ -715,7 +715,7 @@
     </message>
     <message>
         <location line="+1"/>
-        <source>%1 is one of the runs of WARP driver %2. Stopped alone it would end the driver's iteration as failed.
+        <source>%1 is one of the runs of WARP driver %2. Stopped alone it would end the driver&apos;s iteration as failed.
 
 Stop the driver %2 instead? Each of its runs writes a checkpoint and ends; Resume on %2 continues from there.</source>
         <translation>%1 ist einer der Läufe des WARP-Treibers %2. Allein angehalten, würde er die Iteration des Treibers als fehlgeschlagen beenden.
@@ -739,7 +739,7 @@ Stattdessen den Treiber %2 anhalten? Jeder seiner Läufe schreibt einen Checkpoi
     </message>
     <message>
         <location line="+1"/>
-        <source>Resuming %1 runs this reward command from the experiment's database (the run was recorded on host %2):
+        <source>Resuming %1 runs this reward command from the experiment&apos;s database (the run was recorded on host %2):
 
 %3
 
@@ -759,7 +759,7 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
 <context>
     <name>MergePanel</name>
     <message>
-        <location filename="../widgets/merge/merge_panel.cpp" line="+81"/>
+        <location filename="../widgets/merge/merge_panel.cpp" line="+82"/>
         <source>Inputs</source>
         <translation>Eingaben</translation>
     </message>
@@ -780,7 +780,7 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
     </message>
     <message>
         <location line="+1"/>
-        <source>What to merge: the M policies of a WARP driver's iteration with its θ_init, finished train runs that started from one init, or files from disk</source>
+        <source>What to merge: the M policies of a WARP driver&apos;s iteration with its θ_init, finished train runs that started from one init, or files from disk</source>
         <translation>Was zusammengeführt wird: die M Policies einer Iteration eines WARP-Treibers mit ihrem θ_init, beendete Trainingsläufe mit gemeinsamer Initialisierung oder Dateien von der Festplatte</translation>
     </message>
     <message>
@@ -830,7 +830,7 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
     </message>
     <message>
         <location line="+1"/>
-        <source>Read the experiment's iterations and finished runs again</source>
+        <source>Read the experiment&apos;s iterations and finished runs again</source>
         <translation>Die Iterationen und beendeten Läufe des Experiments neu einlesen</translation>
     </message>
     <message>
@@ -927,7 +927,7 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
     </message>
     <message>
         <location line="+1"/>
-        <source>Write the current recipe's policy as a warp checkpoint (.h5)</source>
+        <source>Write the current recipe&apos;s policy as a warp checkpoint (.h5)</source>
         <translation>Die Policy des aktuellen Rezepts als warp-Checkpoint (.h5) schreiben</translation>
     </message>
     <message>
@@ -937,7 +937,7 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
     </message>
     <message>
         <location line="+1"/>
-        <source>Write the current recipe's policy as a Hugging Face GPT-2 folder (model.safetensors, config.json, tokenizer)</source>
+        <source>Write the current recipe&apos;s policy as a Hugging Face GPT-2 folder (model.safetensors, config.json, tokenizer)</source>
         <translation>Die Policy des aktuellen Rezepts als Hugging-Face-GPT-2-Ordner schreiben (model.safetensors, config.json, Tokenizer)</translation>
     </message>
     <message>
@@ -1087,12 +1087,12 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
     </message>
     <message>
         <location line="+2"/>
-        <source>, beside θ_sft's for the same prompts and seeds</source>
+        <source>, beside θ_sft&apos;s for the same prompts and seeds</source>
         <translation>, neben denen von θ_sft für dieselben Prompts und Seeds</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source> (θ_sft's column follows once it is evaluated)</source>
+        <source> (θ_sft&apos;s column follows once it is evaluated)</source>
         <translation> (die Spalte von θ_sft folgt, sobald es bewertet ist)</translation>
     </message>
     <message>
@@ -1320,7 +1320,7 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
     </message>
     <message>
         <location line="+1"/>
-        <source>Plot against the step or the wall time since each run's start (h:mm:ss)</source>
+        <source>Plot against the step or the wall time since each run&apos;s start (h:mm:ss)</source>
         <translation>Über dem Schritt oder der verstrichenen Zeit seit dem Start jedes Laufs (h:mm:ss) zeichnen</translation>
     </message>
     <message>
@@ -1334,7 +1334,7 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
         <translation>Logarithmische y-Achsen; Werte ≤ 0 lassen sich darauf nicht zeichnen und werden ausgelassen</translation>
     </message>
     <message>
-        <location line="+50"/>
+        <location line="+54"/>
         <source>Metric:</source>
         <translation>Metrik:</translation>
     </message>
@@ -1344,7 +1344,7 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
         <translation>Jeder Metrikschlüssel, den die ausgewählten Läufe geschrieben haben</translation>
     </message>
     <message>
-        <location line="+260"/>
+        <location line="+274"/>
         <source>Log scale: %1 values ≤ 0 of %2 are not drawn</source>
         <translation>Log. Skala: %1 Werte ≤ 0 von %2 werden nicht gezeichnet</translation>
     </message>
@@ -1382,7 +1382,7 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
 <context>
     <name>OmegaChart</name>
     <message>
-        <location filename="../widgets/merge/omega_chart.cpp" line="+39"/>
+        <location filename="../widgets/merge/omega_chart.cpp" line="+42"/>
         <source>layer %1</source>
         <translation>Schicht %1</translation>
     </message>
@@ -1422,17 +1422,17 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
         <translation>Ω zwischen den Aufgabenvektoren δ1 und δ2 je Tensor (%1 Tensoren): Mittel %2°, %3 mit LERP-Ersatz</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+19"/>
         <source>Ω (degrees)</source>
         <translation>Ω (Grad)</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>tensor (θ_init's order), by layer</source>
+        <source>tensor (θ_init&apos;s order), by layer</source>
         <translation>Tensor (Reihenfolge von θ_init), nach Schicht</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+9"/>
         <source>Ω per tensor</source>
         <translation>Ω je Tensor</translation>
     </message>
@@ -1504,7 +1504,7 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
     </message>
     <message>
         <location line="+43"/>
-        <source>WARP driver %1: Algorithm 1's output after iteration %2</source>
+        <source>WARP driver %1: Algorithm 1&apos;s output after iteration %2</source>
         <translation>WARP-Treiber %1: Ausgabe von Algorithmus 1 nach Iteration %2</translation>
     </message>
     <message>
@@ -1519,7 +1519,7 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
     </message>
     <message>
         <location line="+1"/>
-        <source>SLERP of the iteration's runs, then LITI η %1 toward its θ_init</source>
+        <source>SLERP of the iteration&apos;s runs, then LITI η %1 toward its θ_init</source>
         <translation>SLERP der Läufe der Iteration, dann LITI η %1 in Richtung ihres θ_init</translation>
     </message>
     <message>
@@ -1546,8 +1546,28 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
         <translation>Systemvorgabe (%1)</translation>
     </message>
     <message>
-        <location line="+6"/>
-        <source>warp's default (all %1 cores)</source>
+        <location line="+5"/>
+        <source>System</source>
+        <translation>System</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Light</source>
+        <translation>Hell</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Dark</source>
+        <translation>Dunkel</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Follow the desktop&apos;s light or dark palette, or force one; plots follow</source>
+        <translation>Der hellen oder dunklen Palette des Desktops folgen oder eine erzwingen; die Diagramme folgen</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>warp&apos;s default (all %1 cores)</source>
         <translation>Vorgabe von warp (alle %1 Kerne)</translation>
     </message>
     <message>
@@ -1572,6 +1592,11 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
     </message>
     <message>
         <location line="+1"/>
+        <source>&amp;Appearance:</source>
+        <translation>&amp;Erscheinungsbild:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>&amp;Threads per run:</source>
         <translation>&amp;Threads je Lauf:</translation>
     </message>
@@ -1584,13 +1609,13 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
 <context>
     <name>QObject</name>
     <message>
-        <location filename="../widgets/panels/metrics_panel.cpp" line="-485"/>
-        <location line="+394"/>
+        <location filename="../widgets/panels/metrics_panel.cpp" line="-503"/>
+        <location line="+412"/>
         <source>step</source>
         <translation>Schritt</translation>
     </message>
     <message>
-        <location filename="../app/studio/main.cpp" line="+92"/>
+        <location filename="../app/studio/main.cpp" line="+109"/>
         <source>Cannot create the demo experiment</source>
         <translation>Das Demo-Experiment kann nicht angelegt werden</translation>
     </message>
@@ -1598,7 +1623,7 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
 <context>
     <name>RlRunDialog</name>
     <message>
-        <location filename="../widgets/window/launch_dialog.cpp" line="+265"/>
+        <location filename="../widgets/window/launch_dialog.cpp" line="+266"/>
         <source>New RL run</source>
         <translation>Neuer RL-Lauf</translation>
     </message>
@@ -1611,7 +1636,7 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
 <context>
     <name>RunActions</name>
     <message>
-        <location filename="../widgets/window/run_launcher.cpp" line="+193"/>
+        <location filename="../widgets/window/run_launcher.cpp" line="+233"/>
         <source>The run is %1, not running</source>
         <translation>Der Lauf ist %1, er läuft nicht</translation>
     </message>
@@ -1665,7 +1690,7 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
     </message>
     <message>
         <location line="+4"/>
-        <source>Empty fields take the experiment's settings (config.json).</source>
+        <source>Empty fields take the experiment&apos;s settings (config.json).</source>
         <translation>Leere Felder übernehmen die Einstellungen des Experiments (config.json).</translation>
     </message>
     <message>
@@ -1730,7 +1755,7 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
 <context>
     <name>RunListModel</name>
     <message>
-        <location filename="../widgets/models/run_list_model.cpp" line="+246"/>
+        <location filename="../widgets/models/run_list_model.cpp" line="+249"/>
         <source>job %1</source>
         <translation>Job %1</translation>
     </message>
@@ -1750,7 +1775,7 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
         <translation>PID %1 auf %2</translation>
     </message>
     <message>
-        <location line="+33"/>
+        <location line="+36"/>
         <source>Name</source>
         <translation>Name</translation>
     </message>
@@ -1808,7 +1833,7 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
 <context>
     <name>RunNotesDialog</name>
     <message>
-        <location filename="../widgets/window/run_notes_dialog.cpp" line="+20"/>
+        <location filename="../widgets/window/run_notes_dialog.cpp" line="+21"/>
         <source>Notes and tags of %1</source>
         <translation>Notizen und Tags von %1</translation>
     </message>

@@ -42,7 +42,7 @@
 <context>
     <name>KlRewardPlane</name>
     <message>
-        <location filename="../widgets/plot/kl_reward_plane.cpp" line="+54"/>
+        <location filename="../widgets/plot/kl_reward_plane.cpp" line="+55"/>
         <source>Image size</source>
         <translation>이미지 크기</translation>
     </message>
@@ -114,7 +114,7 @@
     </message>
     <message>
         <location line="+4"/>
-        <source>RL trajectories (eval/*), WARP fronts per iteration (front/eta&lt;η&gt;/*), Algorithm 1's output front (output/eta&lt;η&gt;/*) and merged points, on the fixed evaluation prompts.</source>
+        <source>RL trajectories (eval/*), WARP fronts per iteration (front/eta&lt;η&gt;/*), Algorithm 1&apos;s output front (output/eta&lt;η&gt;/*) and merged points, on the fixed evaluation prompts.</source>
         <translation>고정된 평가 프롬프트에서의 RL 궤적(eval/*), 반복별 WARP 프런트(front/eta&lt;η&gt;/*), 알고리즘 1의 출력 프런트(output/eta&lt;η&gt;/*) 및 병합된 점.</translation>
     </message>
     <message>
@@ -133,7 +133,7 @@
         <translation>θ_sft에 대한 KL: %1</translation>
     </message>
     <message>
-        <location line="+167"/>
+        <location line="+176"/>
         <source>Export the KL-reward plane</source>
         <translation>KL-보상 평면 내보내기</translation>
     </message>
@@ -259,7 +259,7 @@
     <message>
         <location line="-28"/>
         <location line="+29"/>
-        <source>Evaluation &amp;prompts (0: protocol's):</source>
+        <source>Evaluation &amp;prompts (0: protocol&apos;s):</source>
         <translation>평가 프롬프트 수(0: 프로토콜 값)(&amp;P):</translation>
     </message>
     <message>
@@ -291,7 +291,7 @@
     </message>
     <message>
         <location line="+1"/>
-        <source>&amp;Steps T per run (0: RL's):</source>
+        <source>&amp;Steps T per run (0: RL&apos;s):</source>
         <translation>실행당 단계 수 T(0: RL 값)(&amp;S):</translation>
     </message>
     <message>
@@ -411,7 +411,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../widgets/window/main_window.cpp" line="+74"/>
+        <location filename="../widgets/window/main_window.cpp" line="+75"/>
         <source>WARP Studio</source>
         <translation>WARP Studio</translation>
     </message>
@@ -542,17 +542,17 @@
     </message>
     <message>
         <location line="+4"/>
-        <location line="+290"/>
+        <location line="+299"/>
         <source>No experiment open</source>
         <translation>열린 실험 없음</translation>
     </message>
     <message>
-        <location line="-265"/>
+        <location line="-274"/>
         <source>Reading the database failed (retrying): %1</source>
         <translation>데이터베이스 읽기 실패(다시 시도 중): %1</translation>
     </message>
     <message>
-        <location line="+61"/>
+        <location line="+68"/>
         <source>Reading the evaluation settings failed: %1</source>
         <translation>평가 설정 읽기 실패: %1</translation>
     </message>
@@ -622,7 +622,7 @@
         <translation>메뉴 비우기(&amp;C)</translation>
     </message>
     <message>
-        <location line="+36"/>
+        <location line="+38"/>
         <source>Start a `warp train` run in this experiment</source>
         <translation>이 실험에서 `warp train` 실행을 시작합니다</translation>
     </message>
@@ -649,7 +649,7 @@
     </message>
     <message>
         <location line="+6"/>
-        <source>Open the run's launch dialog filled with its settings, under a new name</source>
+        <source>Open the run&apos;s launch dialog filled with its settings, under a new name</source>
         <translation>실행의 시작 대화 상자를 그 설정으로 채워 새 이름으로 엽니다</translation>
     </message>
     <message>
@@ -669,7 +669,7 @@
     </message>
     <message>
         <location line="+2"/>
-        <source>Edit the selected run's note and tags (stored in the experiment database)</source>
+        <source>Edit the selected run&apos;s note and tags (stored in the experiment database)</source>
         <translation>선택한 실행의 메모와 태그 편집 (실험 데이터베이스에 저장)</translation>
     </message>
     <message>
@@ -699,7 +699,7 @@
     <message>
         <location line="+18"/>
         <location line="+11"/>
-        <location line="+25"/>
+        <location line="+29"/>
         <source>Cannot start the run</source>
         <translation>실행을 시작할 수 없습니다</translation>
     </message>
@@ -715,7 +715,7 @@
     </message>
     <message>
         <location line="+1"/>
-        <source>%1 is one of the runs of WARP driver %2. Stopped alone it would end the driver's iteration as failed.
+        <source>%1 is one of the runs of WARP driver %2. Stopped alone it would end the driver&apos;s iteration as failed.
 
 Stop the driver %2 instead? Each of its runs writes a checkpoint and ends; Resume on %2 continues from there.</source>
         <translation>%1은(는) WARP 드라이버 %2의 실행 중 하나입니다. 이것만 중지하면 드라이버의 반복이 실패로 끝납니다.
@@ -739,7 +739,7 @@ Stop the driver %2 instead? Each of its runs writes a checkpoint and ends; Resum
     </message>
     <message>
         <location line="+1"/>
-        <source>Resuming %1 runs this reward command from the experiment's database (the run was recorded on host %2):
+        <source>Resuming %1 runs this reward command from the experiment&apos;s database (the run was recorded on host %2):
 
 %3
 
@@ -759,7 +759,7 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
 <context>
     <name>MergePanel</name>
     <message>
-        <location filename="../widgets/merge/merge_panel.cpp" line="+81"/>
+        <location filename="../widgets/merge/merge_panel.cpp" line="+82"/>
         <source>Inputs</source>
         <translation>입력</translation>
     </message>
@@ -780,7 +780,7 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
     </message>
     <message>
         <location line="+1"/>
-        <source>What to merge: the M policies of a WARP driver's iteration with its θ_init, finished train runs that started from one init, or files from disk</source>
+        <source>What to merge: the M policies of a WARP driver&apos;s iteration with its θ_init, finished train runs that started from one init, or files from disk</source>
         <translation>병합할 대상: WARP 드라이버 반복의 M개 정책과 그 θ_init, 같은 초기값에서 시작해 완료된 학습 실행, 또는 디스크의 파일</translation>
     </message>
     <message>
@@ -830,7 +830,7 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
     </message>
     <message>
         <location line="+1"/>
-        <source>Read the experiment's iterations and finished runs again</source>
+        <source>Read the experiment&apos;s iterations and finished runs again</source>
         <translation>실험의 반복과 완료된 실행을 다시 읽습니다</translation>
     </message>
     <message>
@@ -927,7 +927,7 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
     </message>
     <message>
         <location line="+1"/>
-        <source>Write the current recipe's policy as a warp checkpoint (.h5)</source>
+        <source>Write the current recipe&apos;s policy as a warp checkpoint (.h5)</source>
         <translation>현재 레시피의 정책을 warp 체크포인트(.h5)로 저장합니다</translation>
     </message>
     <message>
@@ -937,7 +937,7 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
     </message>
     <message>
         <location line="+1"/>
-        <source>Write the current recipe's policy as a Hugging Face GPT-2 folder (model.safetensors, config.json, tokenizer)</source>
+        <source>Write the current recipe&apos;s policy as a Hugging Face GPT-2 folder (model.safetensors, config.json, tokenizer)</source>
         <translation>현재 레시피의 정책을 Hugging Face GPT-2 폴더(model.safetensors, config.json, 토크나이저)로 저장합니다</translation>
     </message>
     <message>
@@ -1087,12 +1087,12 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
     </message>
     <message>
         <location line="+2"/>
-        <source>, beside θ_sft's for the same prompts and seeds</source>
+        <source>, beside θ_sft&apos;s for the same prompts and seeds</source>
         <translation>, 같은 프롬프트와 시드의 θ_sft 샘플과 나란히</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source> (θ_sft's column follows once it is evaluated)</source>
+        <source> (θ_sft&apos;s column follows once it is evaluated)</source>
         <translation> (θ_sft 열은 평가가 끝나면 표시됩니다)</translation>
     </message>
     <message>
@@ -1320,7 +1320,7 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
     </message>
     <message>
         <location line="+1"/>
-        <source>Plot against the step or the wall time since each run's start (h:mm:ss)</source>
+        <source>Plot against the step or the wall time since each run&apos;s start (h:mm:ss)</source>
         <translation>스텝 또는 각 실행 시작 이후 경과 시간(h:mm:ss)에 대해 그리기</translation>
     </message>
     <message>
@@ -1334,7 +1334,7 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
         <translation>로그 y축: 0 이하의 값은 그릴 수 없으므로 생략됩니다</translation>
     </message>
     <message>
-        <location line="+50"/>
+        <location line="+54"/>
         <source>Metric:</source>
         <translation>지표:</translation>
     </message>
@@ -1344,7 +1344,7 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
         <translation>선택한 실행이 기록한 모든 지표 키</translation>
     </message>
     <message>
-        <location line="+260"/>
+        <location line="+274"/>
         <source>Log scale: %1 values ≤ 0 of %2 are not drawn</source>
         <translation>로그 척도: %2의 0 이하 값 %1개는 그리지 않습니다</translation>
     </message>
@@ -1382,7 +1382,7 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
 <context>
     <name>OmegaChart</name>
     <message>
-        <location filename="../widgets/merge/omega_chart.cpp" line="+39"/>
+        <location filename="../widgets/merge/omega_chart.cpp" line="+42"/>
         <source>layer %1</source>
         <translation>레이어 %1</translation>
     </message>
@@ -1422,17 +1422,17 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
         <translation>텐서별 작업 벡터 δ1과 δ2 사이의 Ω(텐서 %1개): 평균 %2°, LERP 대체 %3개</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+19"/>
         <source>Ω (degrees)</source>
         <translation>Ω (도)</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>tensor (θ_init's order), by layer</source>
+        <source>tensor (θ_init&apos;s order), by layer</source>
         <translation>텐서(θ_init 순서), 레이어별</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+9"/>
         <source>Ω per tensor</source>
         <translation>텐서별 Ω</translation>
     </message>
@@ -1504,7 +1504,7 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
     </message>
     <message>
         <location line="+43"/>
-        <source>WARP driver %1: Algorithm 1's output after iteration %2</source>
+        <source>WARP driver %1: Algorithm 1&apos;s output after iteration %2</source>
         <translation>WARP 드라이버 %1: 반복 %2 이후 알고리즘 1의 출력</translation>
     </message>
     <message>
@@ -1519,7 +1519,7 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
     </message>
     <message>
         <location line="+1"/>
-        <source>SLERP of the iteration's runs, then LITI η %1 toward its θ_init</source>
+        <source>SLERP of the iteration&apos;s runs, then LITI η %1 toward its θ_init</source>
         <translation>반복의 실행들을 SLERP한 뒤 그 θ_init 방향 LITI η %1</translation>
     </message>
     <message>
@@ -1546,8 +1546,28 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
         <translation>시스템 기본값(%1)</translation>
     </message>
     <message>
-        <location line="+6"/>
-        <source>warp's default (all %1 cores)</source>
+        <location line="+5"/>
+        <source>System</source>
+        <translation>시스템</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Light</source>
+        <translation>밝게</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Dark</source>
+        <translation>어둡게</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Follow the desktop&apos;s light or dark palette, or force one; plots follow</source>
+        <translation>데스크톱의 밝은/어두운 팔레트를 따르거나 하나로 고정합니다. 그래프도 따라갑니다</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>warp&apos;s default (all %1 cores)</source>
         <translation>warp 기본값(코어 %1개 모두)</translation>
     </message>
     <message>
@@ -1572,6 +1592,11 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
     </message>
     <message>
         <location line="+1"/>
+        <source>&amp;Appearance:</source>
+        <translation>모양(&amp;A):</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>&amp;Threads per run:</source>
         <translation>실행당 스레드(&amp;T):</translation>
     </message>
@@ -1584,13 +1609,13 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
 <context>
     <name>QObject</name>
     <message>
-        <location filename="../widgets/panels/metrics_panel.cpp" line="-485"/>
-        <location line="+394"/>
+        <location filename="../widgets/panels/metrics_panel.cpp" line="-503"/>
+        <location line="+412"/>
         <source>step</source>
         <translation>단계</translation>
     </message>
     <message>
-        <location filename="../app/studio/main.cpp" line="+92"/>
+        <location filename="../app/studio/main.cpp" line="+109"/>
         <source>Cannot create the demo experiment</source>
         <translation>데모 실험을 만들 수 없습니다</translation>
     </message>
@@ -1598,7 +1623,7 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
 <context>
     <name>RlRunDialog</name>
     <message>
-        <location filename="../widgets/window/launch_dialog.cpp" line="+265"/>
+        <location filename="../widgets/window/launch_dialog.cpp" line="+266"/>
         <source>New RL run</source>
         <translation>새 RL 실행</translation>
     </message>
@@ -1611,7 +1636,7 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
 <context>
     <name>RunActions</name>
     <message>
-        <location filename="../widgets/window/run_launcher.cpp" line="+193"/>
+        <location filename="../widgets/window/run_launcher.cpp" line="+233"/>
         <source>The run is %1, not running</source>
         <translation>실행 상태가 %1이며 실행 중이 아닙니다</translation>
     </message>
@@ -1665,7 +1690,7 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
     </message>
     <message>
         <location line="+4"/>
-        <source>Empty fields take the experiment's settings (config.json).</source>
+        <source>Empty fields take the experiment&apos;s settings (config.json).</source>
         <translation>빈 칸은 실험 설정(config.json)을 따릅니다.</translation>
     </message>
     <message>
@@ -1730,7 +1755,7 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
 <context>
     <name>RunListModel</name>
     <message>
-        <location filename="../widgets/models/run_list_model.cpp" line="+246"/>
+        <location filename="../widgets/models/run_list_model.cpp" line="+249"/>
         <source>job %1</source>
         <translation>작업 %1</translation>
     </message>
@@ -1750,7 +1775,7 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
         <translation>%2의 pid %1</translation>
     </message>
     <message>
-        <location line="+33"/>
+        <location line="+36"/>
         <source>Name</source>
         <translation>이름</translation>
     </message>
@@ -1808,7 +1833,7 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
 <context>
     <name>RunNotesDialog</name>
     <message>
-        <location filename="../widgets/window/run_notes_dialog.cpp" line="+20"/>
+        <location filename="../widgets/window/run_notes_dialog.cpp" line="+21"/>
         <source>Notes and tags of %1</source>
         <translation>%1의 메모와 태그</translation>
     </message>

@@ -1,8 +1,10 @@
 // warp-studio [EXPERIMENT_DIR]: the desktop workbench (DESIGN §1). Opens the given experiment, else
 // the one open last (settings), else the embedded demo experiment ~/warp-experiments/demo, created
 // on first start with the "demo" preset. The interface language follows the system locale unless
-// the settings name one (window/translations.h). Runs are separate processes (`warp train`, `warp run`); the window follows them by
-// reading the experiment database, and closing it stops nothing.
+// the settings name one (window/translations.h); the look follows the desktop's light or dark palette
+// unless the settings or --appearance force one (window/appearance.h). Runs are separate processes
+// (`warp train`, `warp run`); the window follows them by reading the experiment database, and
+// closing it stops nothing.
 #include <cstdio>
 #include <exception>
 
@@ -15,6 +17,7 @@
 #include <QTimer>
 
 #include "window/app_settings.h"
+#include "window/appearance.h"
 #include "window/main_window.h"
 #include "window/translations.h"
 #include "experiment/experiment.h"
@@ -61,7 +64,21 @@ int main(int argc, char** argv) {
                                      QStringLiteral("Close the window after SECONDS seconds (smoke tests)."),
                                      QStringLiteral("SECONDS"));
   parser.addOption(quitAfter);
+  // The light or dark look for this start only (screenshots, tests); the setting otherwise.
+  const QCommandLineOption appearance(QStringLiteral("appearance"),
+                                      QStringLiteral("system, light or dark for this session (default: the setting)."),
+                                      QStringLiteral("MODE"));
+  parser.addOption(appearance);
   parser.process(app);
+  QString mode = settings.appearance();
+  if (parser.isSet(appearance)) {
+    mode = parser.value(appearance);
+    if (!appearanceModes().contains(mode)) {
+      std::fprintf(stderr, "warp-studio: --appearance: expected system, light or dark, got '%s'\n", qPrintable(mode));
+      return 2;
+    }
+  }
+  if (mode != QLatin1String("system")) applyAppearance(mode);  // "system": the platform's own, untouched
   int quitAfterMs = -1;
   if (parser.isSet(quitAfter)) {
     bool ok = false;

@@ -1,8 +1,9 @@
-// warp-studio-tour OUTDIR EXPERIMENT_DIR [--driver NAME]: takes the screenshots of docs/screenshots/
-// with the real desktop app. It builds the same MainWindow as warp-studio, opens the experiment,
-// walks the tabs as a person would (Runs + Metrics, Pareto, the Merge tab mid-drag, its samples)
-// and at each stop runs `import -window root` (ImageMagick) on the X display it is shown on, so
-// the pictures are what the screen shows. Run it under Xvfb: scripts/screenshots.sh does.
+// warp-studio-tour OUTDIR EXPERIMENT_DIR [--driver NAME] [--appearance light|dark]: takes the
+// screenshots of docs/screenshots/ with the real desktop app. It builds the same MainWindow as
+// warp-studio, opens the experiment, walks the tabs as a person would (Runs + Metrics, Pareto, the
+// Merge tab mid-drag, its samples) and at each stop runs `import -window root` (ImageMagick) on the
+// X display it is shown on, so the pictures are what the screen shows. Run it under Xvfb:
+// scripts/screenshots.sh does, once in each look (--appearance dark names them NAME-dark.png).
 // Not installed; a documentation tool of the build tree.
 #include <cstdio>
 #include <optional>
@@ -28,6 +29,7 @@
 #include "panels/metrics_panel.h"
 #include "panels/pareto_panel.h"
 #include "util/compute_env.h"
+#include "window/appearance.h"
 #include "window/main_window.h"
 
 namespace {
@@ -98,8 +100,16 @@ int main(int argc, char** argv) {
                                QStringLiteral("NAME"), QStringLiteral("warp"));
   QCommandLineOption iterationOpt(QStringLiteral("iteration"), QStringLiteral("the iteration merged (default 1)"),
                                   QStringLiteral("I"), QStringLiteral("1"));
-  cli.addOptions({driverOpt, iterationOpt});
+  QCommandLineOption appearanceOpt(QStringLiteral("appearance"),
+                                   QStringLiteral("light (default) or dark; dark pictures are named NAME-dark.png"),
+                                   QStringLiteral("MODE"), QStringLiteral("light"));
+  cli.addOptions({driverOpt, iterationOpt, appearanceOpt});
   cli.process(app);
+  const QString look = cli.value(appearanceOpt);
+  if (look != QLatin1String("light") && look != QLatin1String("dark"))
+    die(QStringLiteral("--appearance: light or dark, got '%1'").arg(look));
+  applyAppearance(look);
+  const QString suffix = look == QLatin1String("dark") ? QStringLiteral("-dark.png") : QStringLiteral(".png");
   if (cli.positionalArguments().size() != 2) cli.showHelp(2);
   const QString out = QDir(cli.positionalArguments()[0]).absolutePath();
   const QString dir = QDir(cli.positionalArguments()[1]).absolutePath();
@@ -121,13 +131,13 @@ int main(int argc, char** argv) {
   waitUntil([&] { return window.runView()->model()->rowCount() > 0; }, 10000, "the run list");
   selectRuns(window, driver + QStringLiteral("-i"));
   tabs->setCurrentWidget(window.metricsPanel());
-  shoot(out, QStringLiteral("runs-metrics.png"));
+  shoot(out, QStringLiteral("runs-metrics") + suffix);
 
   // 2. Pareto: trajectories, each iteration's LITI front and Algorithm 1's output front (the
   // driver's run selected with its workers).
   selectRuns(window, driver);
   tabs->setCurrentWidget(window.paretoPanel());
-  shoot(out, QStringLiteral("pareto.png"));
+  shoot(out, QStringLiteral("pareto") + suffix);
 
   // 3. Merge: the iteration's θ_init and M policies; a few η points evaluated, then a move of the
   // slider caught while the worker computes the new point (the busy label names it).
@@ -170,7 +180,7 @@ int main(int argc, char** argv) {
   if (!found) die(QStringLiteral("every grid point of these inputs is evaluated already; nothing to catch mid-drag"));
   merge->setRecipe(next);
   waitUntil([&] { return !merge->busyLabel()->text().isEmpty(); }, 10000, "the worker to start");
-  shoot(out, QStringLiteral("merge-drag.png"));
+  shoot(out, QStringLiteral("merge-drag") + suffix);
   waitUntil([&] { return merge->currentPoint() && merge->currentPoint()->recipe == next; }, 600000, "the dragged point");
 
   // 4. Samples: the current point's completions beside θ_sft's for the same prompts and seeds,
@@ -179,6 +189,6 @@ int main(int argc, char** argv) {
   for (QSplitter* split : merge->findChildren<QSplitter*>()) {
     if (split->orientation() == Qt::Vertical) split->setSizes({split->height() / 3, split->height() * 2 / 3});
   }
-  shoot(out, QStringLiteral("samples.png"));
+  shoot(out, QStringLiteral("samples") + suffix);
   return 0;
 }

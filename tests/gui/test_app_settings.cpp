@@ -8,6 +8,7 @@
 #include <QAction>
 #include <QApplication>
 #include <QDir>
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QSpinBox>
@@ -60,6 +61,7 @@ class TestAppSettings : public QObject {
   void progressOfRunningRuns();
   void logTailFollowsAGrowingFile();
   void smoothedCurvesInThePanel();
+  void axisChoicesRestoredOnStart();
 
  private:
   QTemporaryDir m_tmp;
@@ -87,6 +89,9 @@ void TestAppSettings::defaultsWhenEmpty() {
   QCOMPARE(a.language(), QString());
   QCOMPARE(a.threadsPerRun(), 0);
   QCOMPARE(a.plotSmoothing(), AppSettings::kDefaultSmoothing);
+  QCOMPARE(a.plotXAxis(), QStringLiteral("step"));
+  QCOMPARE(a.plotLogY(), false);
+  QCOMPARE(a.appearance(), QStringLiteral("system"));
 }
 
 void TestAppSettings::roundTrip() {
@@ -100,6 +105,9 @@ void TestAppSettings::roundTrip() {
     a.setLanguage(QStringLiteral("ko"));
     a.setThreadsPerRun(3);
     a.setPlotSmoothing(0.85);
+    a.setPlotXAxis(QStringLiteral("wall"));
+    a.setPlotLogY(true);
+    a.setAppearance(QStringLiteral("dark"));
     a.sync();
   }
   QSettings s(ini(), QSettings::IniFormat);  // a fresh reader of the same file
@@ -111,12 +119,16 @@ void TestAppSettings::roundTrip() {
   QCOMPARE(a.language(), QStringLiteral("ko"));
   QCOMPARE(a.threadsPerRun(), 3);
   QCOMPARE(a.plotSmoothing(), 0.85);
+  QCOMPARE(a.plotXAxis(), QStringLiteral("wall"));
+  QCOMPARE(a.plotLogY(), true);
+  QCOMPARE(a.appearance(), QStringLiteral("dark"));
 }
 
 void TestAppSettings::badValuesReadAsDefaults() {
   QFile f(ini());
   QVERIFY(f.open(QIODevice::WriteOnly));
-  f.write("[General]\nlanguage=fr\nrecentExperiments=\n[runs]\nthreadsPerRun=-3\n[plot]\nsmoothing=7\n");
+  f.write("[General]\nlanguage=fr\nrecentExperiments=\nappearance=purple\n[runs]\nthreadsPerRun=-3\n"
+          "[plot]\nsmoothing=7\nxAxis=epoch\nlogY=maybe\n");
   f.close();
   {
     QSettings s(ini(), QSettings::IniFormat);
@@ -124,6 +136,9 @@ void TestAppSettings::badValuesReadAsDefaults() {
     QCOMPARE(a.language(), QString());  // not a language of translations/: the system's
     QCOMPARE(a.threadsPerRun(), 0);
     QCOMPARE(a.plotSmoothing(), AppSettings::kDefaultSmoothing);
+    QCOMPARE(a.plotXAxis(), QStringLiteral("step"));
+    QCOMPARE(a.plotLogY(), false);
+    QCOMPARE(a.appearance(), QStringLiteral("system"));
     QVERIFY(a.recentExperiments().isEmpty());
   }
   QSettings s(ini(), QSettings::IniFormat);
@@ -150,10 +165,13 @@ void TestAppSettings::everyKeyIsListed() {
   a.setLanguage(QStringLiteral("de"));
   a.setThreadsPerRun(2);
   a.setPlotSmoothing(0.1);
+  a.setPlotXAxis(QStringLiteral("wall"));
+  a.setPlotLogY(true);
+  a.setAppearance(QStringLiteral("light"));
   a.sync();
   QStringList listed;
   for (const SettingKeyInfo& k : AppSettings::keys()) listed << QString::fromLatin1(k.name);
-  QCOMPARE(listed.size(), 7);
+  QCOMPARE(listed.size(), 10);
   for (const QString& key : s.allKeys()) QVERIFY2(listed.contains(key), qPrintable(key + QStringLiteral(" is not in keys()")));
   QCOMPARE(s.allKeys().size(), listed.size());
 }
@@ -189,10 +207,15 @@ void TestAppSettings::preferencesDialogWrites() {
   d.languageBox()->setCurrentIndex(d.languageBox()->findData(QStringLiteral("de")));
   d.threadsBox()->setValue(4);
   d.smoothingBox()->setValue(0.9);
+  QCOMPARE(d.appearanceBox()->currentData().toString(), QStringLiteral("system"));
+  d.appearanceBox()->setCurrentIndex(d.appearanceBox()->findData(QStringLiteral("dark")));
   d.apply();
   QCOMPARE(a.language(), QStringLiteral("de"));
   QCOMPARE(a.threadsPerRun(), 4);
   QCOMPARE(a.plotSmoothing(), 0.9);
+  QCOMPARE(a.appearance(), QStringLiteral("dark"));
+  PreferencesDialog again(a);  // opens with what is stored
+  QCOMPARE(again.appearanceBox()->currentData().toString(), QStringLiteral("dark"));
 }
 
 void TestAppSettings::openRecentMenu() {
@@ -356,6 +379,38 @@ void TestAppSettings::smoothingHandComputed() {
   QVERIFY(std::isnan(n[1]));
   QVERIFY(qAbs(n[2] - (0.25 * 2.0 + 0.5 * 4.0) / 0.75) < 1e-12);
   QCOMPARE(debiasedEma({1.0, 5.0}, 0.0), (QVector<double>{1.0, 5.0}));
+}
+
+void TestAppSettings::axisChoicesRestoredOnStart() {
+  // The Metrics tab's x axis and Log y: the user's choice is stored, and a new window (the next
+  // start) shows it again.
+  {
+    MainWindow window;
+    MetricsPanel* panel = window.metricsPanel();
+    QCOMPARE(panel->xAxis(), MetricsPanel::XAxis::Step);
+    QCOMPARE(panel->logY(), false);
+    panel->xAxisPicker()->setCurrentIndex(1);
+    panel->logYCheck()->setChecked(true);
+    QCOMPARE(panel->xAxis(), MetricsPanel::XAxis::WallTime);
+  }
+  QCOMPARE(AppSettings().plotXAxis(), QStringLiteral("wall"));
+  QCOMPARE(AppSettings().plotLogY(), true);
+  {
+    MainWindow window;
+    MetricsPanel* panel = window.metricsPanel();
+    QCOMPARE(panel->xAxis(), MetricsPanel::XAxis::WallTime);
+    QCOMPARE(panel->logY(), true);
+    QCOMPARE(panel->xAxisPicker()->currentIndex(), 1);
+    QVERIFY(panel->logYCheck()->isChecked());
+    // Back to step and linear: stored too.
+    panel->xAxisPicker()->setCurrentIndex(0);
+    panel->logYCheck()->setChecked(false);
+  }
+  QCOMPARE(AppSettings().plotXAxis(), QStringLiteral("step"));
+  QCOMPARE(AppSettings().plotLogY(), false);
+  MainWindow window;
+  QCOMPARE(window.metricsPanel()->xAxis(), MetricsPanel::XAxis::Step);
+  QCOMPARE(window.metricsPanel()->logY(), false);
 }
 
 void TestAppSettings::smoothedCurvesInThePanel() {

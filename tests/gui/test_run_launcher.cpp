@@ -13,6 +13,8 @@
 #include <QAction>
 #include <QSignalSpy>
 
+#include <nlohmann/json.hpp>
+
 #include "window/launch_dialog.h"
 #include "window/main_window.h"
 #include "window/run_launcher.h"
@@ -20,6 +22,8 @@
 #include "models/run_list_model.h"
 #include "db/experiment_db.h"
 #include "util/error.h"
+#include "util/fsutil.h"
+#include "config/rl_config.h"
 
 namespace {
 const QString kExp = QStringLiteral("/x/exp");
@@ -98,6 +102,7 @@ class TestRunLauncher : public QObject {
   void actionsOfRuns();
   void windowActions();
   void windowDuplicate();
+  void duplicateKeepsUnflaggedSettings();
   void slurmWorkers();
   void stopSlurmWorker();
 
@@ -305,7 +310,78 @@ void TestRunLauncher::windowDuplicate() {
   d->lineEdit("--steps")->setText(QStringLiteral("40"));
   const LaunchValues again = d->values();
   QCOMPARE(again, launchValuesOfRun(w.selectedRecords().at(0)));
+  // The experiment's config gives the settings without a field (the Adam betas) as the run had
+  // them: no settings file.
+  QVERIFY(d->lineEdit("--config")->text().isEmpty());
+  QVERIFY(!QFile::exists(dir + QStringLiteral("/exports/ema-1-settings.json")));
   QVERIFY_THROWS_EXCEPTION(warp::BadInput, w.duplicateDialog(w.runListModel()->run(rowOf(*w.runListModel(), "sft"))));
+}
+
+void TestRunLauncher::duplicateKeepsUnflaggedSettings() {
+  // The runs were started with the defaults; since then config.json changed settings that `warp
+  // run` (and for the Adam betas `warp train`) has no flag for. The duplicate must run with its
+  // original's values: they travel in a settings file (--config) that the dialog shows.
+  const QString dir = guitest::makeExperimentFolder(m_tmp, QStringLiteral("dup-unflagged"));
+  {
+    QFile config(dir + QStringLiteral("/config.json"));
+    QVERIFY(config.open(QIODevice::WriteOnly | QIODevice::Truncate));
+    config.write(R"({"format": "warp-experiment", "version": 1, "preset": "test",
+        "rl": {"warmup": 3, "beta2": 0.95, "grad_clip": 0.5, "lr": 2e-05}})");
+  }
+  const std::string rl = R"("rl": {"init": "", "anchor": "ema", "beta": 0.1, "mu": 0.01, "steps": 20, "batch": 8,
+      "samples_per_prompt": 1, "lr": 1e-05, "warmup": 10, "weight_decay": 0.0, "beta1": 0.9, "beta2": 0.999,
+      "grad_clip": 1.0, "temperature": 0.9, "max_new_tokens": 24, "baseline": "rloo", "seed": 1, "prompt_seed": 1,
+      "eval_every": 10, "eval_prompts": 16, "ckpt_every": 100, "reward": "gold", "threads": 1, "device": "cpu"})";
+  warp::ExperimentDb db = warp::ExperimentDb::open(guitest::dbPath(dir));
+  db.create_run(warp::RunSpec("ema-1", "train", "{" + rl + "}"));
+  db.create_run(warp::RunSpec("warp", "warp", R"({"warp": {"name": "warp", "init": "", "iterations": 2, "runs": 2,
+      "steps": 20, "lambda": 0.5, "eta": 0.3, "eta_grid": [0.0, 1.0], "parallel": 0, "threads": 1, "seed": 4,
+      "device": "cpu", "granularity": "tensor"}, )" + rl + R"(, "eval": {}, "eval_protocol_sha256": "x"})"));
+  MainWindow w;
+  w.loadExperiment(dir);
+  auto record = [&](const QString& name) { return w.runListModel()->run(rowOf(*w.runListModel(), name)); };
+  auto fileOf = [](const QString& path) {
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? nlohmann::json::parse(f.readAll().toStdString(), nullptr, false)
+                                       : nlohmann::json();
+  };
+
+  // warp train: only the Adam betas lack a flag; beta2 differs from today's config, beta1 not.
+  std::unique_ptr<RunDialog> t = w.duplicateDialog(record("ema-1"));
+  const QString trainFile = dir + QStringLiteral("/exports/ema-1-settings.json");
+  QCOMPARE(t->lineEdit("--config")->text(), trainFile);
+  QCOMPARE(fileOf(trainFile), nlohmann::json::parse(R"({"rl": {"beta2": 0.999}})"));
+  QCOMPARE(t->lineEdit("--warmup")->text(), QStringLiteral("10"));  // a field: the run's, not today's 3
+  const QStringList targs = t->arguments();
+  QCOMPARE(targs.at(targs.indexOf(QStringLiteral("--config")) + 1), trainFile);
+
+  // warp run: the RL settings without a flag that today's config gives otherwise (warmup, beta2,
+  // grad_clip), the baseline (rloo, today's default mean); not lr (a field) nor the run's name.
+  std::unique_ptr<RunDialog> d = w.duplicateDialog(record("warp"));
+  const QString warpFile = dir + QStringLiteral("/exports/warp-settings.json");
+  QCOMPARE(d->lineEdit("--config")->text(), warpFile);
+  QCOMPARE(fileOf(warpFile), nlohmann::json::parse(R"({"rl": {"steps": 20, "warmup": 10, "beta2": 0.999,
+      "grad_clip": 1.0, "baseline": "rloo", "threads": 1, "device": "cpu"}})"));
+  QCOMPARE(d->lineEdit("--lr")->text(), QStringLiteral("1e-05"));
+  const QStringList wargs = d->arguments();
+  QCOMPARE(wargs.at(wargs.indexOf(QStringLiteral("--config")) + 1), warpFile);
+
+  // Every stored RL setting reaches the copy: as a flag of the form, in the file, or as today's
+  // config gives it.
+  const nlohmann::json stored = nlohmann::json::parse("{" + rl + "}").at("rl");
+  const nlohmann::json file = fileOf(warpFile).at("rl");
+  const std::string configPath = (dir + QStringLiteral("/config.json")).toStdString();
+  const nlohmann::json today =
+      warp::rl_config_from_experiment_json(nlohmann::json::parse(warp::read_file_text(configPath)), configPath).to_json();
+  const LaunchValues values = d->values();
+  for (auto it = stored.begin(); it != stored.end(); ++it) {
+    QString flag;
+    for (const LaunchOption& o : warpRunOptions())
+      if (o.target == LaunchOption::Rl && o.key.toStdString() == it.key()) flag = o.flag;
+    const bool viaFlag = !flag.isEmpty() && !values.value(flag).isEmpty();
+    const bool viaFile = file.contains(it.key()) && file.at(it.key()) == it.value();
+    QVERIFY2(viaFlag || viaFile || today.at(it.key()) == it.value(), it.key().c_str());
+  }
 }
 
 void TestRunLauncher::slurmWorkers() {

@@ -34,6 +34,7 @@
 #include "models/metrics_follower.h"
 #include "models/plane_metrics.h"
 #include "plot/kl_reward_plane.h"
+#include "plot/plot_theme.h"
 
 namespace {
 
@@ -704,7 +705,7 @@ void MergePanel::onPlaneCurrentChanged(const QString& id) {
 
 void MergePanel::showMessage(const QString& text, bool error) {
   m_message->setText(text);
-  m_message->setStyleSheet(error ? QStringLiteral("color: #b00020;") : QStringLiteral("color: #444;"));
+  m_message->setStyleSheet(error ? errorStyleSheet(palette()) : QString());  // the palette's text colour otherwise
 }
 
 void MergePanel::updateControls() {

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <limits>
 
+#include <QEvent>
 #include <QLabel>
 #include <QMouseEvent>
 #include <QRegularExpression>
@@ -10,6 +11,8 @@
 #include <QVBoxLayout>
 
 #include <qcustomplot.h>
+
+#include "plot/plot_theme.h"
 
 namespace {
 
@@ -92,7 +95,14 @@ QString OmegaChart::summary() const {
       .arg(fallbacks);
 }
 
+void OmegaChart::changeEvent(QEvent* event) {
+  QWidget::changeEvent(event);
+  if (event->type() == QEvent::PaletteChange || event->type() == QEvent::ApplicationPaletteChange) redraw();  // light ↔ dark
+}
+
 void OmegaChart::redraw() {
+  const PlotTheme theme = PlotTheme::fromPalette(palette());
+  applyPlotTheme(m_plot, theme);
   m_plot->clearPlottables();
   m_plot->clearItems();
   m_summary->setText(summary());
@@ -106,12 +116,13 @@ void OmegaChart::redraw() {
   for (int k = 0; k < 2; ++k) {
     shade[k] = m_plot->addGraph();
     shade[k]->setLineStyle(QCPGraph::lsNone);
-    shade[k]->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, kShades[k], kShades[k], 6));
+    const QColor c = theme.readable(kShades[k]);
+    shade[k]->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, c, c, 6));
     shade[k]->setName(tr("Ω per tensor"));
   }
   QCPGraph* fallback = m_plot->addGraph();
   fallback->setLineStyle(QCPGraph::lsNone);
-  fallback->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCross, QPen(kFallback, 2), Qt::NoBrush, 8));
+  fallback->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCross, QPen(theme.readable(kFallback), 2), Qt::NoBrush, 8));
   fallback->setName(tr("LERP fallback"));
 
   QSharedPointer<QCPAxisTickerText> ticker(new QCPAxisTickerText);
@@ -139,7 +150,7 @@ void OmegaChart::redraw() {
 
   if (std::isfinite(m_mean)) {
     auto* mean = new QCPItemStraightLine(m_plot);
-    QPen pen(QColor(60, 60, 60), 1.2);
+    QPen pen(theme.muted, 1.2);
     pen.setStyle(Qt::DashLine);
     mean->setPen(pen);
     mean->point1->setCoords(0, m_mean);
@@ -149,6 +160,7 @@ void OmegaChart::redraw() {
     label->position->setCoords(0.99, 0.02);
     label->setPositionAlignment(Qt::AlignRight | Qt::AlignTop);
     label->setText(tr("mean Ω %1°").arg(QString::number(m_mean, 'f', 2)));
+    label->setColor(theme.ink);
   }
   m_plot->replot();
 }

@@ -52,6 +52,9 @@ class OmegaChart : public QWidget {
  private Q_SLOTS:
   void onMouseMove(QMouseEvent* event);
 
+ protected:
+  void changeEvent(QEvent* event) override;
+
  private:
   void redraw();
   double plottedY(int index) const;

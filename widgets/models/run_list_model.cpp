@@ -7,6 +7,8 @@
 
 #include <QBrush>
 #include <QColor>
+#include <QGuiApplication>
+#include <QPalette>
 #include <QDateTime>
 #include <QFont>
 #include <QStringList>
@@ -16,6 +18,7 @@
 #include "db/experiment_db.h"
 #include "db/liveness.h"
 #include "models/metrics_follower.h"
+#include "plot/plot_theme.h"
 
 namespace {
 
@@ -359,7 +362,10 @@ QVariant RunListModel::data(const QModelIndex& index, int role) const {
       }
       return QVariant();
     case Qt::ForegroundRole:
-      if (index.column() == Status) return QBrush(statusColor(r.status));
+      // Readable on the list's background in the light and the dark palette (plot/plot_theme.h).
+      if (index.column() == Status)
+        return QBrush(PlotTheme::fromPalette(QGuiApplication::palette())
+                          .readable(statusColor(r.status), PlotTheme::kMinTextContrast));
       return QVariant();
     case Qt::FontRole:
       if (index.column() == Status && r.status == warp::RunStatus::Running) {

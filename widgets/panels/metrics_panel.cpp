@@ -72,7 +72,7 @@ QCustomPlot* makePlot(QWidget* parent) {
   for (QCPAxis* axis : {plot->xAxis, plot->yAxis}) {
     axis->setTickLabelFont(small);
     axis->setLabelFont(small);
-    axis->grid()->setPen(QPen(QColor(225, 225, 225), 0));
+    axis->grid()->setPen(QPen(QColor(225, 225, 225), 0));  // its colour: MetricsPanel::applyTheme
     axis->setTickLengthIn(0);
     axis->setTickLengthOut(4);
   }
@@ -109,7 +109,7 @@ MetricsPanel::MetricsPanel(QWidget* parent) : QWidget(parent) {
   m_hint = new QLabel(tr("Select runs in the list to plot their metrics (Ctrl+click for several)."), this);
   m_hint->setWordWrap(true);
   m_hint->setTextInteractionFlags(Qt::TextSelectableByMouse);
-  m_hint->setStyleSheet(QStringLiteral("color: #666;"));
+  m_hint->setForegroundRole(QPalette::PlaceholderText);  // greyed, in the light and the dark palette
   outer->addWidget(m_hint);
   m_legend = new QLabel(this);
   m_legend->setWordWrap(true);
@@ -137,7 +137,6 @@ MetricsPanel::MetricsPanel(QWidget* parent) : QWidget(parent) {
     m_logYCheck = new QCheckBox(tr("&Log y"), this);
     m_logYCheck->setToolTip(tr("Logarithmic y axes; values ≤ 0 cannot be drawn on them and are left out"));
     m_logNote = new QLabel(this);
-    m_logNote->setStyleSheet(QStringLiteral("color: #d55e00;"));
     m_logNote->hide();
     top->addWidget(xLabel);
     top->addWidget(m_xAxisPicker);
@@ -148,9 +147,14 @@ MetricsPanel::MetricsPanel(QWidget* parent) : QWidget(parent) {
     top->addWidget(m_smoothingSlider);
     top->addWidget(m_smoothingValue);
     outer->addLayout(top);
-    connect(m_xAxisPicker, &QComboBox::currentIndexChanged, this,
-            [this](int i) { setXAxis(i == 1 ? XAxis::WallTime : XAxis::Step); });
-    connect(m_logYCheck, &QCheckBox::toggled, this, &MetricsPanel::setLogY);
+    connect(m_xAxisPicker, &QComboBox::currentIndexChanged, this, [this](int i) {
+      setXAxis(i == 1 ? XAxis::WallTime : XAxis::Step);
+      emit xAxisChanged(m_xAxis);
+    });
+    connect(m_logYCheck, &QCheckBox::toggled, this, [this](bool on) {
+      setLogY(on);
+      emit logYChanged(on);
+    });
     connect(m_smoothingSlider, &QSlider::valueChanged, this, [this](int v) {
       const double w = v / 100.0;
       if (w == m_smoothing) return;
@@ -221,7 +225,21 @@ MetricsPanel::MetricsPanel(QWidget* parent) : QWidget(parent) {
   m_flushTimer.setSingleShot(true);
   m_flushTimer.setInterval(kReplotIntervalMs);
   connect(&m_flushTimer, &QTimer::timeout, this, &MetricsPanel::flush);
-  rebuildGraphs();
+  applyTheme();
+}
+
+void MetricsPanel::changeEvent(QEvent* event) {
+  QWidget::changeEvent(event);
+  // The system (or the Appearance setting) switched between light and dark: recolour every plot.
+  if (event->type() == QEvent::PaletteChange || event->type() == QEvent::ApplicationPaletteChange) applyTheme();
+}
+
+void MetricsPanel::applyTheme() {
+  m_theme = PlotTheme::fromPalette(palette());
+  for (PlotSlot& slot : m_plots) applyPlotTheme(slot.plot, m_theme);
+  m_logNote->setStyleSheet(
+      QStringLiteral("color: %1;").arg(m_theme.readable(QColor(0xd5, 0x5e, 0x00), PlotTheme::kMinTextContrast).name()));
+  rebuildGraphs();  // the run colours, the tracer's, and a replot
 }
 
 void MetricsPanel::setFollower(MetricsFollower* follower) {
@@ -288,7 +306,7 @@ void MetricsPanel::rebuildGraphs() {
   QStringList entries;
   for (int r = 0; r < m_runs.size(); ++r)
     entries << QStringLiteral("<span style=\"color:%1; font-size:large;\">&#9632;</span>&nbsp;%2")
-                   .arg(QString::fromStdString(warp::palette_color(r)), m_runs[r].name.toHtmlEscaped());
+                   .arg(m_theme.series(r).name(), m_runs[r].name.toHtmlEscaped());
   m_legend->setText(entries.join(QStringLiteral("&nbsp;&nbsp;&nbsp; ")));
   m_legend->setVisible(!m_runs.isEmpty());
   for (int p = 0; p < m_plots.size(); ++p) {
@@ -299,8 +317,8 @@ void MetricsPanel::rebuildGraphs() {
     for (int r = 0; r < m_runs.size(); ++r) {
       QCPGraph* graph = plot->addGraph();
       graph->setName(m_runs[r].name);
-      QColor colour(QString::fromStdString(warp::palette_color(r)));
-      if (smooth) colour.setAlphaF(0.25);  // the raw curve, faint behind the smoothed one
+      QColor colour = m_theme.series(r);
+      if (smooth) colour.setAlphaF(m_theme.dark ? 0.35 : 0.25);  // the raw curve, faint behind the smoothed one
       graph->setPen(QPen(colour, smooth ? 1.0 : 1.6));
       graph->setAdaptiveSampling(true);
     }
@@ -308,7 +326,7 @@ void MetricsPanel::rebuildGraphs() {
       for (int r = 0; r < m_runs.size(); ++r) {
         QCPGraph* graph = plot->addGraph();
         graph->setName(m_runs[r].name);
-        graph->setPen(QPen(QColor(QString::fromStdString(warp::palette_color(r))), 1.6));
+        graph->setPen(QPen(m_theme.series(r), 1.6));
         graph->setAdaptiveSampling(true);
       }
     }
@@ -319,7 +337,7 @@ void MetricsPanel::rebuildGraphs() {
       QCPLayer* overlay = plot->layer(QStringLiteral("overlay"));
       slot.tracerLine = new QCPItemStraightLine(plot);
       slot.tracerLine->setLayer(overlay);
-      slot.tracerLine->setPen(QPen(palette().color(QPalette::Mid), 0, Qt::DashLine));
+      slot.tracerLine->setPen(QPen(m_theme.muted, 0, Qt::DashLine));
       slot.tracerLine->point1->setTypeY(QCPItemPosition::ptAxisRectRatio);
       slot.tracerLine->point2->setTypeY(QCPItemPosition::ptAxisRectRatio);
       slot.tracerLine->setVisible(false);
@@ -330,7 +348,7 @@ void MetricsPanel::rebuildGraphs() {
         dot->setInterpolating(false);  // its graph is set while shown (an idle tracer reads no data)
         dot->setStyle(QCPItemTracer::tsCircle);
         dot->setSize(6);
-        const QColor colour(QString::fromStdString(warp::palette_color(r)));
+        const QColor colour = m_theme.series(r);
         dot->setPen(QPen(colour, 1.2));
         dot->setBrush(colour);
         dot->setVisible(false);
@@ -345,7 +363,7 @@ void MetricsPanel::rebuildGraphs() {
       QColor bg = palette().color(QPalette::ToolTipBase);
       bg.setAlpha(225);
       slot.tracerLabel->setBrush(bg);
-      slot.tracerLabel->setPen(QPen(palette().color(QPalette::Mid), 0));
+      slot.tracerLabel->setPen(QPen(m_theme.legendBorder, 0));
       QFont small = plot->font();
       small.setPointSizeF(8.0);
       slot.tracerLabel->setFont(small);

@@ -6,8 +6,9 @@
 // held-out perplexity, throughput (tokens/s), learning rate. A reward-model run: training loss and
 // pair accuracy, held-out loss and pair accuracy (learned and gold labels). Each against the step
 // or the wall time since the run's start (XAxis), one graph per run (Okabe-Ito palette by selection
-// order), the y axis linear or logarithmic. Data come from a MetricsFollower; graphs are refilled
-// and replotted at most once per replot interval (40 ms, DESIGN §6) whatever the number of rows
+// order, made readable on the palette's light or dark background: plot/plot_theme.h), the y axis
+// linear or logarithmic. Data come from a MetricsFollower; graphs are refilled and replotted at
+// most once per replot interval (40 ms, DESIGN §6) whatever the number of rows
 // that arrived, never once per point. Moving the mouse over a plot shows a tracer: a vertical line
 // at the nearest point, a dot on each run's curve and a label with the step (or time) and each
 // run's value there, smoothed and raw (only the plot's overlay layer is redrawn for it).
@@ -21,6 +22,7 @@
 
 #include "models/metrics_follower.h"
 #include "models/run_ref.h"
+#include "plot/plot_theme.h"
 
 class QCheckBox;
 class QComboBox;
@@ -92,6 +94,10 @@ class MetricsPanel : public QWidget {
  signals:
   // The user moved the smoothing slider (not emitted by setSmoothing).
   void smoothingChanged(double weight);
+  // The user picked another x axis / toggled Log y (not emitted by setXAxis / setLogY); the main
+  // window stores them in the settings (plot/xAxis, plot/logY).
+  void xAxisChanged(MetricsPanel::XAxis axis);
+  void logYChanged(bool on);
 
  public:
 
@@ -106,12 +112,16 @@ class MetricsPanel : public QWidget {
   // Shows `key` in the last plot (added to the picker if not listed yet).
   void setCustomKey(const QString& key);
 
+  // The plots' colours: the panel's palette (light or dark), re-read when it changes.
+  const PlotTheme& theme() const { return m_theme; }
+
   static constexpr int kReplotIntervalMs = 40;
   // Replots done since construction (all plots of one flush count once).
   int replotCount() const { return m_replotCount; }
 
  protected:
   bool eventFilter(QObject* watched, QEvent* event) override;
+  void changeEvent(QEvent* event) override;
 
  private slots:
   void onAppended(const QVector<MetricSeriesKey>& changed, int rows);
@@ -129,6 +139,7 @@ class MetricsPanel : public QWidget {
     QVector<QCPItemTracer*> tracerDots;
     double tracerX = 0;
   };
+  void applyTheme();
   void rebuildGraphs();
   void fillPlot(PlotSlot& slot);
   void applyAxes(PlotSlot& slot);
@@ -143,6 +154,7 @@ class MetricsPanel : public QWidget {
   double m_smoothing = 0.0;
   XAxis m_xAxis = XAxis::Step;
   bool m_logY = false;
+  PlotTheme m_theme = PlotTheme::light();
   QVector<PlotSlot> m_plots;
   QSet<int> m_dirty;  // plots to refill at the next flush
   QComboBox* m_keyPicker = nullptr;

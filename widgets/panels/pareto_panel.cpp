@@ -14,7 +14,7 @@ ParetoPanel::ParetoPanel(QWidget* parent) : QWidget(parent) {
   layout->setContentsMargins(4, 4, 4, 4);
   m_summary = new QLabel(this);
   m_summary->setWordWrap(true);
-  m_summary->setStyleSheet(QStringLiteral("color: #444;"));
+  // The palette's text colour: readable in the light and the dark look.
   layout->addWidget(m_summary);
   m_plane = new KlRewardPlane(this);
   layout->addWidget(m_plane, 1);

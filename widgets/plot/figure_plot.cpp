@@ -15,10 +15,6 @@
 
 namespace {
 
-const QColor kInk(0x22, 0x22, 0x22);
-const QColor kGrid(0xe3, 0xe3, 0xe3);
-const QColor kLegendBorder(0xcc, 0xcc, 0xcc);
-
 // Pixel sizes at 1x (a 640 px wide figure ≈ matplotlib's 6.4 in at 100 dpi).
 constexpr int kTitlePx = 16, kPanelTitlePx = 14, kAxisLabelPx = 14, kTickPx = 12, kLegendPx = 12, kPointLabelPx = 11;
 constexpr double kLineWidth = 2.0, kMarkerSize = 7.0, kErrorBarWidth = 1.4, kWhiskerWidth = 7.0;
@@ -78,8 +74,8 @@ QCPRange fitRange(const Extent& e, bool log) {
   return QCPRange(e.lo - kMargin * span, e.hi + kMargin * span);
 }
 
-void styleAxis(QCPAxis* axis, bool log, bool primary) {
-  const QPen ink(kInk, 1.0);
+void styleAxis(QCPAxis* axis, bool log, bool primary, const PlotTheme& theme) {
+  const QPen ink(theme.ink, 1.0);
   axis->setBasePen(ink);
   axis->setTickPen(ink);
   axis->setSubTickPen(ink);
@@ -89,13 +85,13 @@ void styleAxis(QCPAxis* axis, bool log, bool primary) {
   axis->setSubTicks(primary && log);
   axis->setTickLabels(primary);
   axis->setTickLabelFont(plotFont(kTickPx));
-  axis->setTickLabelColor(kInk);
+  axis->setTickLabelColor(theme.ink);
   axis->setTickLabelPadding(4);
   axis->setLabelFont(plotFont(kAxisLabelPx));
-  axis->setLabelColor(kInk);
+  axis->setLabelColor(theme.ink);
   axis->setLabelPadding(6);
   axis->grid()->setVisible(primary);
-  axis->grid()->setPen(QPen(kGrid, 1.0));
+  axis->grid()->setPen(QPen(theme.grid, 1.0));
   axis->grid()->setZeroLinePen(Qt::NoPen);
   axis->grid()->setSubGridVisible(false);
   if (log) {
@@ -160,12 +156,15 @@ void placeLabel(QCPItemText* text, int place) {
 
 // Draws one panel's series into `rect`, adding named ones to `legend` (may be null).
 void drawSeries(QCustomPlot* plot, QCPAxisRect* rect, QCPLegend* legend, const warp::Figure& figure,
-                const warp::FigurePanel& panel) {
+                const warp::FigurePanel& panel, const PlotTheme& theme) {
   QCPAxis* xAxis = rect->axis(QCPAxis::atBottom);
   QCPAxis* yAxis = rect->axis(QCPAxis::atLeft);
   for (size_t i = 0; i < panel.series.size(); ++i) {
     const warp::FigureSeries& s = panel.series[i];
-    const QColor color(qs(s.color.empty() ? warp::palette_color(static_cast<int>(i)) : s.color));
+    // The palette's colour moved away from the background where too close to it (plot_theme.h); a
+    // colour the figure names is kept as given on the light background (documents), adjusted on a dark one.
+    const QColor color = s.color.empty() ? theme.series(static_cast<int>(i))
+                                         : (theme.dark ? theme.readable(QColor(qs(s.color))) : QColor(qs(s.color)));
     const int n = static_cast<int>(s.x.size());
     const double nan = std::numeric_limits<double>::quiet_NaN();
     QVector<double> xs(n), ys(n);
@@ -228,7 +227,7 @@ void drawSeries(QCustomPlot* plot, QCPAxisRect* rect, QCPLegend* legend, const w
       placeLabel(text, 0);
       text->setText(qs(s.labels[k]));
       text->setFont(plotFont(kPointLabelPx));
-      text->setColor(color.darker(125));
+      text->setColor(theme.readable(theme.dark ? color.lighter(115) : color.darker(125), PlotTheme::kMinTextContrast));
     }
   }
 }
@@ -346,13 +345,13 @@ int visiblePointLabels(const QCustomPlot* plot) {
   return n;
 }
 
-void renderFigure(const warp::Figure& figure, QCustomPlot* plot) {
+void renderFigure(const warp::Figure& figure, QCustomPlot* plot, const PlotTheme& theme) {
   figure.validate();
   plot->clearItems();
   plot->clearPlottables();
   plot->plotLayout()->clear();  // deletes the axis rects, their axes and legends
   plot->setAutoAddPlottableToLegend(false);
-  plot->setBackground(Qt::white);
+  plot->setBackground(theme.background);
   plot->setAntialiasedElements(QCP::aePlottables | QCP::aeItems | QCP::aeScatters | QCP::aeFills |
                                QCP::aeLegendItems | QCP::aeOther);
   plot->setNotAntialiasedElements(QCP::aeAxes | QCP::aeGrid | QCP::aeSubGrid | QCP::aeLegend | QCP::aeZeroLine);
@@ -362,7 +361,7 @@ void renderFigure(const warp::Figure& figure, QCustomPlot* plot) {
   int row = 0;
   if (!figure.title.empty()) {
     auto* title = new QCPTextElement(plot, qs(figure.title), plotFont(kTitlePx, true));
-    title->setTextColor(kInk);
+    title->setTextColor(theme.ink);
     title->setMargins(QMargins(0, 8, 0, 0));
     root->addElement(row++, 0, title);
   }
@@ -380,7 +379,7 @@ void renderFigure(const warp::Figure& figure, QCustomPlot* plot) {
     const int col = static_cast<int>(p);
     if (panelTitles) {
       auto* title = new QCPTextElement(plot, qs(panel.title), plotFont(kPanelTitlePx));
-      title->setTextColor(kInk);
+      title->setTextColor(theme.ink);
       title->setMargins(QMargins(0, 6, 0, 0));
       grid->addElement(0, col, title);
     }
@@ -392,7 +391,7 @@ void renderFigure(const warp::Figure& figure, QCustomPlot* plot) {
     for (QCPAxis* axis : rect->axes()) {
       const bool horizontal = axis->orientation() == Qt::Horizontal;
       const bool primary = axis->axisType() == QCPAxis::atBottom || axis->axisType() == QCPAxis::atLeft;
-      styleAxis(axis, horizontal ? figure.x_log : figure.y_log, primary);
+      styleAxis(axis, horizontal ? figure.x_log : figure.y_log, primary, theme);
     }
     rect->axis(QCPAxis::atBottom)->setLabel(qs(panel.x_label.empty() ? figure.x_label : panel.x_label));
     rect->axis(QCPAxis::atLeft)->setLabel(qs(panel.y_label.empty() ? figure.y_label : panel.y_label));
@@ -405,16 +404,16 @@ void renderFigure(const warp::Figure& figure, QCustomPlot* plot) {
       rect->insetLayout()->addElement(legend, legendAlignment(figure.legend));
       legend->setLayer(QStringLiteral("legend"));
       legend->setFont(plotFont(kLegendPx));
-      legend->setTextColor(kInk);
-      legend->setBrush(QColor(255, 255, 255, 225));
-      legend->setBorderPen(QPen(kLegendBorder, 1.0));
+      legend->setTextColor(theme.ink);
+      legend->setBrush(theme.legendBrush);
+      legend->setBorderPen(QPen(theme.legendBorder, 1.0));
       legend->setIconSize(26, 12);
       legend->setIconTextPadding(6);
       legend->setRowSpacing(0);
       legend->setMargins(QMargins(7, 5, 9, 6));
       rect->insetLayout()->setMargins(QMargins(8, 8, 8, 8));
     }
-    drawSeries(plot, rect, legend, figure, panel);
+    drawSeries(plot, rect, legend, figure, panel, theme);
     fitAxes(rect, figure, panel);
   }
   plot->replot();
@@ -446,7 +445,7 @@ void saveFigure(const warp::Figure& figure, const QString& path, double scale) {
   const int w = figure.width, h = figure.height;
   QCustomPlot plot;
   plot.resize(w, h);
-  renderFigure(figure, &plot);
+  renderFigure(figure, &plot, PlotTheme::document());  // files: light, colours as given (plot_theme.h)
 
   warp::AtomicFile file(where);
   const QString temp = QString::fromStdString(file.temp_path());

@@ -3,8 +3,10 @@
 // in the desktop app (renderFigure into a QCustomPlot widget) and headless into files (saveFigure,
 // used by `warp-plot`, which `warp replicate` calls).
 //
-// Look: white background, a box around each panel, light grid, outward ticks, DejaVu Sans (or the
-// system sans-serif), Okabe-Ito palette (warp::palette_color) by series index within its panel.
+// Look: the theme's background (files: white; on screen: the palette's, plot/plot_theme.h), a box
+// around each panel, light grid, outward ticks, DejaVu Sans (or the system sans-serif), Okabe-Ito
+// palette (warp::palette_color; on screen made readable on the background) by series index within
+// its panel.
 // Layout: the figure title on top, then the panels in a row (each with its own title, axis labels,
 // ranges and legend); the panels' plot areas are aligned top and bottom.
 //
@@ -20,15 +22,18 @@
 
 #include <QString>
 
+#include "plot/plot_theme.h"
+
 class QCustomPlot;
 
 namespace warp {
 struct Figure;
 }
 
-// Replaces what `plot` shows by `figure` (layout, plottables, items) and replots. Throws
-// warp::BadInput when the figure is not valid (Figure::validate).
-void renderFigure(const warp::Figure& figure, QCustomPlot* plot);
+// Replaces what `plot` shows by `figure` (layout, plottables, items) in the colours of `theme`
+// (series colours made readable on its background) and replots. Throws warp::BadInput when the
+// figure is not valid (Figure::validate).
+void renderFigure(const warp::Figure& figure, QCustomPlot* plot, const PlotTheme& theme = PlotTheme::light());
 
 // How many point labels of `plot` (drawn by renderFigure) are shown now.
 int visiblePointLabels(const QCustomPlot* plot);

@@ -9,6 +9,7 @@
 #include <QDialog>
 #include <QDialogButtonBox>
 #include <QDir>
+#include <QEvent>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFormLayout>
@@ -281,9 +282,17 @@ QPoint KlRewardPlane::pixelOf(const QString& id) const {
                 qRound(rect->axis(QCPAxis::atLeft)->coordToPixel(py)));
 }
 
+void KlRewardPlane::changeEvent(QEvent* event) {
+  QWidget::changeEvent(event);
+  // The system switched between light and dark (or the Appearance setting did): redraw in its colours.
+  if (event->type() == QEvent::PaletteChange || event->type() == QEvent::ApplicationPaletteChange) redraw();
+}
+
+PlotTheme KlRewardPlane::theme() const { return PlotTheme::fromPalette(palette()); }
+
 void KlRewardPlane::redraw() {
   m_figure = buildFigure(m_series, m_yAxis, m_tau);
-  renderFigure(m_figure, m_plot);
+  renderFigure(m_figure, m_plot, theme());
   drawOverlays();
   m_plot->replot();
   ++m_redrawCount;
@@ -301,8 +310,9 @@ void KlRewardPlane::drawOverlays() {
     position->setCoords(x, y);
   };
   // The non-dominated set as a step line: the best y reachable within a KL budget.
+  const PlotTheme look = theme();
   const QVector<PlanePoint> front = nonDominated();
-  QPen stepPen(QColor(90, 90, 90, 170), 1.4);
+  QPen stepPen(look.muted, 1.4);
   stepPen.setStyle(Qt::DotLine);
   auto segment = [&](double x0, double y0, double x1, double y1) {
     auto* line = new QCPItemLine(m_plot);
@@ -325,7 +335,7 @@ void KlRewardPlane::drawOverlays() {
       ring->setClipAxisRect(rect);
       ring->setStyle(QCPItemTracer::tsCircle);
       ring->setSize(16);
-      ring->setPen(QPen(QColor(0, 0, 0), 2.2));
+      ring->setPen(QPen(look.ink, 2.2));
       ring->setBrush(Qt::NoBrush);
       ring->setSelectable(false);
       plotCoords(ring->position, current->kl, y);
@@ -336,7 +346,7 @@ void KlRewardPlane::drawOverlays() {
     const PlanePoint& e = *m_estimate;
     const double y = yOf(e, m_yAxis), ySe = m_yAxis == YAxis::Gold ? e.goldSe : e.rewardSe;
     if (std::isfinite(e.kl) && std::isfinite(y)) {
-      const QColor c(214, 120, 0);
+      const QColor c = look.readable(QColor(214, 120, 0), PlotTheme::kMinTextContrast);
       QPen bar(c, 1.4);
       auto line = [&](double x0, double y0, double x1, double y1) {
         auto* l = new QCPItemLine(m_plot);

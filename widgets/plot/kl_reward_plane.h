@@ -25,6 +25,7 @@
 #include <QVector>
 #include <QWidget>
 
+#include "plot/plot_theme.h"
 #include "report/figure.h"
 
 class QComboBox;
@@ -109,6 +110,9 @@ class KlRewardPlane : public QWidget {
   QComboBox* yAxisPicker() const { return m_yPicker; }
   QPushButton* exportButton() const { return m_exportButton; }
   int redrawCount() const { return m_redrawCount; }
+  // The colours drawn on screen: the widget's palette (light or dark, plot/plot_theme.h); the
+  // exports are always light.
+  PlotTheme theme() const;
 
  public Q_SLOTS:
   void redraw();
@@ -122,6 +126,9 @@ class KlRewardPlane : public QWidget {
   void onMouseMove(QMouseEvent* event);
   void onMouseRelease(QMouseEvent* event);
   void onExportClicked();
+
+ protected:
+  void changeEvent(QEvent* event) override;
 
  private:
   void drawOverlays();

@@ -17,6 +17,9 @@ constexpr const char* kRecent = "recentExperiments";
 constexpr const char* kLanguage = "language";
 constexpr const char* kThreads = "runs/threadsPerRun";
 constexpr const char* kSmoothing = "plot/smoothing";
+constexpr const char* kXAxis = "plot/xAxis";
+constexpr const char* kLogY = "plot/logY";
+constexpr const char* kAppearance = "appearance";
 
 QString normalized(const QString& dir) { return QDir::cleanPath(QFileInfo(dir).absoluteFilePath()); }
 
@@ -37,6 +40,9 @@ const QList<SettingKeyInfo>& AppSettings::keys() {
       {kLanguage, QString(), "the interface language: empty follows the system locale, else en, de or ko"},
       {kThreads, 0, "--threads of runs started from the app (0: warp's default, all cores)"},
       {kSmoothing, AppSettings::kDefaultSmoothing, "the EMA smoothing weight of the metric curves, 0 to 0.999 (0: raw)"},
+      {kXAxis, QStringLiteral("step"), "the Metrics tab's x axis: step, or wall (the wall time since each run's start)"},
+      {kLogY, false, "the Metrics tab's logarithmic y axes (Log y)"},
+      {kAppearance, QStringLiteral("system"), "light or dark look: system (the desktop's palette), light or dark"},
   };
   return k;
 }
@@ -110,6 +116,30 @@ double AppSettings::plotSmoothing() const {
 }
 void AppSettings::setPlotSmoothing(double w) {
   m_s->setValue(QLatin1String(kSmoothing), std::isfinite(w) && w >= 0.0 && w <= kMaxSmoothing ? w : kDefaultSmoothing);
+}
+
+QString AppSettings::plotXAxis() const {
+  return value(kXAxis).toString() == QLatin1String("wall") ? QStringLiteral("wall") : QStringLiteral("step");
+}
+void AppSettings::setPlotXAxis(const QString& axis) {
+  m_s->setValue(QLatin1String(kXAxis), axis == QLatin1String("wall") ? QStringLiteral("wall") : QStringLiteral("step"));
+}
+
+bool AppSettings::plotLogY() const {
+  // QSettings' INI files read a bool back as the text "true" / "false".
+  const QVariant v = value(kLogY);
+  const QString text = v.toString();
+  return text == QLatin1String("true") || text == QLatin1String("1");
+}
+void AppSettings::setPlotLogY(bool on) { m_s->setValue(QLatin1String(kLogY), on); }
+
+QString AppSettings::appearance() const {
+  const QString mode = value(kAppearance).toString();
+  return mode == QLatin1String("light") || mode == QLatin1String("dark") ? mode : QStringLiteral("system");
+}
+void AppSettings::setAppearance(const QString& mode) {
+  m_s->setValue(QLatin1String(kAppearance),
+                mode == QLatin1String("light") || mode == QLatin1String("dark") ? mode : QStringLiteral("system"));
 }
 
 void AppSettings::sync() { m_s->sync(); }

@@ -59,6 +59,17 @@ class AppSettings {
   // The curves' EMA smoothing weight in [0, kMaxSmoothing]; 0 draws the raw curve.
   double plotSmoothing() const;
   void setPlotSmoothing(double w);
+  // The Metrics tab's x axis: "step" or "wall" (the wall time since each run's start); any other
+  // stored text reads as "step".
+  QString plotXAxis() const;
+  void setPlotXAxis(const QString& axis);
+  // The Metrics tab's logarithmic y axes (Log y).
+  bool plotLogY() const;
+  void setPlotLogY(bool on);
+  // The light or dark look: "system" follows the desktop's palette, "light" and "dark" force one
+  // (window/appearance.h); any other stored text reads as "system".
+  QString appearance() const;
+  void setAppearance(const QString& mode);
 
   void sync();
 

@@ -21,6 +21,7 @@
 #include "config/rl_config.h"
 #include "config/slurm_options.h"
 #include "config/warp_config.h"
+#include "plot/plot_theme.h"
 
 namespace {
 
@@ -141,7 +142,7 @@ RunDialog::RunDialog(const QString& expDir, const QString& command, const QList<
   m_error = new QLabel(this);
   m_error->setObjectName(QStringLiteral("launchError"));
   m_error->setWordWrap(true);
-  m_error->setStyleSheet(QStringLiteral("color: #b00020;"));
+  m_error->setStyleSheet(errorStyleSheet(palette()));  // readable in light and dark
   m_error->hide();
   auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
   buttons->button(QDialogButtonBox::Ok)->setText(tr("Start"));

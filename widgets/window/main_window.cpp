@@ -37,6 +37,7 @@
 
 #include "window/about_dialog.h"
 #include "window/app_settings.h"
+#include "window/appearance.h"
 #include "window/launch_dialog.h"
 #include "window/preferences_dialog.h"
 #include "window/run_launcher.h"
@@ -235,6 +236,13 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   const AppSettings settings;
   m_metricsPanel->setSmoothing(settings.plotSmoothing());
   connect(m_metricsPanel, &MetricsPanel::smoothingChanged, this, [](double w) { AppSettings().setPlotSmoothing(w); });
+  m_metricsPanel->setXAxis(settings.plotXAxis() == QLatin1String("wall") ? MetricsPanel::XAxis::WallTime
+                                                                          : MetricsPanel::XAxis::Step);
+  m_metricsPanel->setLogY(settings.plotLogY());
+  connect(m_metricsPanel, &MetricsPanel::xAxisChanged, this, [](MetricsPanel::XAxis axis) {
+    AppSettings().setPlotXAxis(axis == MetricsPanel::XAxis::WallTime ? QStringLiteral("wall") : QStringLiteral("step"));
+  });
+  connect(m_metricsPanel, &MetricsPanel::logYChanged, this, [](bool on) { AppSettings().setPlotLogY(on); });
   if (!restoreGeometry(settings.windowGeometry())) resize(1400, 860);
   m_splitter->restoreState(settings.splitterState());
   updateStatus();
@@ -466,7 +474,9 @@ void MainWindow::rebuildRecentMenu() {
 void MainWindow::showPreferences() {
   AppSettings settings;
   PreferencesDialog dialog(settings, this);
-  if (dialog.exec() == QDialog::Accepted) m_metricsPanel->setSmoothing(settings.plotSmoothing());
+  if (dialog.exec() != QDialog::Accepted) return;
+  m_metricsPanel->setSmoothing(settings.plotSmoothing());
+  applyAppearance(settings.appearance());  // at once: the plots recolour on the palette change
 }
 
 void MainWindow::showAbout() {
@@ -612,7 +622,11 @@ void MainWindow::newWarpRun() {
 }
 
 std::unique_ptr<RunDialog> MainWindow::duplicateDialog(const warp::RunRecord& run) {
-  const LaunchValues values = launchValuesOfRun(run);  // BadInput for another kind
+  LaunchValues values = launchValuesOfRun(run);  // BadInput for another kind
+  // The settings the form has no field for, where today's config.json differs from the run's: a
+  // settings file beside the fields (exports/<run>-settings.json), shown in the form.
+  const QString rest = writeUnflaggedSettings(m_dir, run);
+  if (!rest.isEmpty()) values.insert(QStringLiteral("--config"), rest);
   QStringList taken;
   for (int row = 0; row < m_runModel->rowCount(); ++row) taken << QString::fromStdString(m_runModel->run(row).name);
   std::unique_ptr<RunDialog> dialog;

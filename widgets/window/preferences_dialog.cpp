@@ -19,6 +19,13 @@ PreferencesDialog::PreferencesDialog(AppSettings& settings, QWidget* parent) : Q
   for (const QString& code : availableLanguages()) m_language->addItem(languageName(code), code);
   m_language->setCurrentIndex(std::max(0, m_language->findData(settings.language())));
 
+  m_appearance = new QComboBox(this);
+  m_appearance->addItem(tr("System"), QStringLiteral("system"));
+  m_appearance->addItem(tr("Light"), QStringLiteral("light"));
+  m_appearance->addItem(tr("Dark"), QStringLiteral("dark"));
+  m_appearance->setCurrentIndex(std::max(0, m_appearance->findData(settings.appearance())));
+  m_appearance->setToolTip(tr("Follow the desktop's light or dark palette, or force one; plots follow"));
+
   m_threads = new QSpinBox(this);
   m_threads->setRange(0, AppSettings::kMaxThreads);
   m_threads->setSpecialValueText(tr("warp's default (all %1 cores)").arg(QThread::idealThreadCount()));
@@ -35,6 +42,7 @@ PreferencesDialog::PreferencesDialog(AppSettings& settings, QWidget* parent) : Q
   auto* form = new QFormLayout;
   form->addRow(tr("&Language:"), m_language);
   form->addRow(QString(), new QLabel(tr("The language changes at the next start."), this));
+  form->addRow(tr("&Appearance:"), m_appearance);
   form->addRow(tr("&Threads per run:"), m_threads);
   form->addRow(tr("Curve &smoothing:"), m_smoothing);
   auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
@@ -50,6 +58,7 @@ PreferencesDialog::PreferencesDialog(AppSettings& settings, QWidget* parent) : Q
 
 void PreferencesDialog::apply() {
   m_settings.setLanguage(m_language->currentData().toString());
+  m_settings.setAppearance(m_appearance->currentData().toString());
   m_settings.setThreadsPerRun(m_threads->value());
   m_settings.setPlotSmoothing(m_smoothing->value());
   m_settings.sync();

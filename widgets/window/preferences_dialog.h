@@ -1,6 +1,7 @@
 #pragma once
-// Settings > Preferences…: the interface language (applies at the next start), the threads of runs
-// started from the app, and the smoothing of the metric curves. Reads and writes AppSettings.
+// Settings > Preferences…: the interface language (applies at the next start), the appearance
+// (system, light or dark; the main window applies it at once, window/appearance.h), the threads of
+// runs started from the app, and the smoothing of the metric curves. Reads and writes AppSettings.
 
 #include <QDialog>
 
@@ -17,12 +18,14 @@ class PreferencesDialog : public QDialog {
   void apply();
 
   QComboBox* languageBox() const { return m_language; }
+  QComboBox* appearanceBox() const { return m_appearance; }
   QSpinBox* threadsBox() const { return m_threads; }
   QDoubleSpinBox* smoothingBox() const { return m_smoothing; }
 
  private:
   AppSettings& m_settings;
   QComboBox* m_language;
+  QComboBox* m_appearance;
   QSpinBox* m_threads;
   QDoubleSpinBox* m_smoothing;
 };

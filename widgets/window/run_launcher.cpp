@@ -292,6 +292,46 @@ LaunchValues launchValuesOfRun(const warp::RunRecord& run) {
   return values;
 }
 
+QByteArray unflaggedSettingsOfRun(const QString& expDir, const warp::RunRecord& run) {
+  launchValuesOfRun(run);  // the same refusals: another kind, stored settings that cannot be read
+  const nlohmann::json stored = nlohmann::json::parse(run.config_json, nullptr, false);
+  std::string path;
+  const nlohmann::json cfg = experimentJson(expDir, path);
+  // What a new run would get today without any flag: the experiment's settings (core's readers).
+  const nlohmann::json today = {
+      {"rl", warp::rl_config_from_experiment_json(cfg, path).to_json()},
+      {"warp", run.kind == "warp" ? warp::warp_config_from_experiment_json(cfg, path).to_json() : nlohmann::json::object()}};
+  const QList<LaunchOption>& options = run.kind == "train" ? trainOptions() : warpRunOptions();
+  nlohmann::json out = nlohmann::json::object();
+  for (const char* section : {"warp", "rl"}) {
+    if (run.kind == "train" && std::string(section) == "warp") continue;
+    const O::Target target = std::string(section) == "rl" ? O::Rl : O::Warp;
+    nlohmann::json part = nlohmann::json::object();
+    for (auto it = stored.at(section).begin(); it != stored.at(section).end(); ++it) {
+      bool onForm = false;
+      for (const LaunchOption& o : options) onForm = onForm || (o.target == target && o.key.toStdString() == it.key());
+      // The name is the new run's (--name); a field the form shows is passed as its flag.
+      if (onForm || (target == O::Warp && it.key() == "name")) continue;
+      const nlohmann::json& now = today.at(section);
+      if (!now.contains(it.key()) || now.at(it.key()) != it.value()) part[it.key()] = it.value();
+    }
+    if (!part.empty()) out[section] = part;
+  }
+  if (out.empty()) return QByteArray();
+  return QByteArray::fromStdString(out.dump(2) + "\n");
+}
+
+QString writeUnflaggedSettings(const QString& expDir, const warp::RunRecord& run) {
+  const QByteArray text = unflaggedSettingsOfRun(expDir, run);
+  if (text.isEmpty()) return QString();
+  const QString dir = expDir + QStringLiteral("/exports");
+  if (!QDir().mkpath(dir))
+    throw warp::Error(warp::file_message(dir.toStdString(), "cannot create the folder"));
+  const QString path = dir + QStringLiteral("/%1-settings.json").arg(QString::fromStdString(run.name));
+  warp::write_file_atomic(path.toStdString(), text.toStdString());
+  return path;
+}
+
 QString suggestDuplicateName(const QString& name, const QStringList& taken) {
   QString base = name;
   qint64 n = 2;

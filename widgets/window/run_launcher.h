@@ -16,6 +16,7 @@
 #include <QList>
 #include <QMap>
 #include <QString>
+#include <QByteArray>
 #include <QStringList>
 
 #include "db/records.h"
@@ -67,6 +68,18 @@ QStringList warpRunArguments(const QString& expDir, const QString& name, const L
 // ones `warp run` takes), from its config_json as recorded. BadInput for another kind or a config
 // that cannot be read.
 LaunchValues launchValuesOfRun(const warp::RunRecord& run);
+// "Duplicate with changes…", the rest: the settings `run` was started with that its launch form has
+// no field for (warp train: the Adam betas; warp run: most RL settings, e.g. warmup, betas,
+// grad_clip, baseline) and that the experiment's config.json in `expDir` now gives differently, so
+// that a duplicate runs with the settings of its original, not with today's config. As the JSON of
+// a --config file: {"rl": {...}} for a train run, {"warp": {...}, "rl": {...}} for a driver (parts
+// without a difference left out); empty when today's config gives them all as the run had them.
+// BadInput as launchValuesOfRun, or naming config.json when it cannot be read.
+QByteArray unflaggedSettingsOfRun(const QString& expDir, const warp::RunRecord& run);
+// Writes unflaggedSettingsOfRun to <exp>/exports/<run>-settings.json (atomically) and returns its
+// path, which the duplicate's dialog shows as its settings file (--config); "" when there is
+// nothing to write (no file then). warp::Error naming the file when it cannot be written.
+QString writeUnflaggedSettings(const QString& expDir, const warp::RunRecord& run);
 // A free name for a copy of `name`: "ema-1" → "ema-2", "warp" → "warp-2", the first of -2, -3, ...
 // (after the number `name` ends with) not in `taken`, and a valid run name.
 QString suggestDuplicateName(const QString& name, const QStringList& taken);

@@ -14,6 +14,7 @@
 #include <QVBoxLayout>
 
 #include "db/experiment_db.h"
+#include "plot/plot_theme.h"
 
 RunNotesDialog::RunNotesDialog(const QString& dbPath, qint64 runId, const QString& runName, QWidget* parent)
     : QDialog(parent), m_dbPath(dbPath), m_runId(runId) {
@@ -31,7 +32,7 @@ RunNotesDialog::RunNotesDialog(const QString& dbPath, qint64 runId, const QStrin
   m_error = new QLabel(this);
   m_error->setWordWrap(true);
   m_error->setTextInteractionFlags(Qt::TextSelectableByMouse);
-  m_error->setStyleSheet(QStringLiteral("color: #c0392b;"));
+  m_error->setStyleSheet(errorStyleSheet(palette()));  // readable in light and dark
   m_error->hide();
   layout->addWidget(m_error);
   auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
