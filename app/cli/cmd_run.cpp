@@ -34,6 +34,7 @@
 #include "util/error.h"
 #include "util/fsutil.h"
 #include "util/json_read.h"
+#include "util/self_exe.h"
 #include "util/signals.h"
 #include "warp/driver.h"
 #include "warp/launcher.h"
@@ -129,11 +130,9 @@ std::vector<double> parse_grid(const std::string& text) {
 }
 
 std::string own_executable() {
-  char buf[4096];
-  const ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
-  if (n <= 0) throw warp::Error("cannot find the warp executable (/proc/self/exe) to start the workers with");
-  buf[n] = '\0';
-  return buf;
+  std::string exe = warp::self_executable();
+  if (exe.empty()) throw warp::Error("cannot find the warp executable (/proc/self/exe) to start the workers with");
+  return exe;
 }
 
 void print_result(const warp::WarpResult& r) {
