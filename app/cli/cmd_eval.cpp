@@ -3,13 +3,13 @@
 // random numbers; cached in the experiment database, so asking twice costs nothing.
 #include <cstdio>
 #include <iostream>
-#include <optional>
 
 #include "commands.h"
 #include "eval/eval_config.h"
 #include "eval/evaluate.h"
 #include "experiment/checkpoint_trust.h"
 #include "experiment/experiment.h"
+#include "json_options.h"
 #include "progress_line.h"
 #include "util/fsutil.h"
 #include "util/signals.h"
@@ -17,12 +17,8 @@
 namespace {
 
 struct Options {
-  std::string exp, ckpt, reward, device;
+  std::string exp, ckpt;
   bool json = false;
-  std::optional<uint64_t> seed;
-  std::optional<double> temperature;
-  std::optional<int64_t> max_new_tokens, max_prompts, batch;
-  std::optional<int> threads;
 };
 
 void register_eval(CLI::App& app) {
@@ -31,27 +27,18 @@ void register_eval(CLI::App& app) {
   cmd->add_option("--exp", o->exp, "Experiment folder")->required();
   cmd->add_option("--ckpt", o->ckpt, "Policy checkpoint (.h5)")->required();
   cmd->add_flag("--json", o->json, "Print the result as one JSON object");
-  cmd->add_option("--reward", o->reward,
-                  "gold | rm:PATH | external:CMD (default: rm:checkpoints/rm.h5 when it exists, else gold)");
-  cmd->add_option("--seed", o->seed, "Evaluation seed (common random numbers)");
-  cmd->add_option("--temperature", o->temperature, "Sampling temperature (default: the experiment's)");
-  cmd->add_option("--max-new-tokens", o->max_new_tokens, "Completion length bound");
-  cmd->add_option("--max-prompts", o->max_prompts, "Evaluate the first N evaluation prompts (0: all)");
-  cmd->add_option("--batch", o->batch, "Prompts per forward pass (speed only)");
-  cmd->add_option("--device", o->device, "auto, cpu, cuda or cuda:N");
-  cmd->add_option("--threads", o->threads, "Compute threads");
-  cmd->callback([o] {
+  // Each option below sets the field of the eval settings (eval/eval_config.h) it is named after.
+  auto f = std::make_shared<warp::cli::JsonOptions>(cmd);
+  f->add<std::string>("--reward", "reward",
+                      "gold | rm:PATH | external:CMD (default: rm:checkpoints/rm.h5 when it exists, else gold)");
+  f->add<double>("--temperature", "temperature", "Sampling temperature (default: the experiment's)");
+  f->add<int64_t>("--max-new-tokens", "max_new_tokens", "Completion length bound");
+  f->add<int64_t>("--max-prompts", "max_prompts", "Evaluate the first N evaluation prompts (0: all)");
+  f->add<int64_t>("--batch", "batch", "Prompts per forward pass (speed only)");
+  warp::cli::add_run_settings(*f, {"Evaluation seed (common random numbers)"});
+  cmd->callback([o, f] {
     auto exp = warp::Experiment::open(o->exp);
-    nlohmann::json j = nlohmann::json::object();
-    if (!o->reward.empty()) j["reward"] = o->reward;
-    if (!o->device.empty()) j["device"] = o->device;
-    if (o->seed) j["seed"] = *o->seed;
-    if (o->temperature) j["temperature"] = *o->temperature;
-    if (o->max_new_tokens) j["max_new_tokens"] = *o->max_new_tokens;
-    if (o->max_prompts) j["max_prompts"] = *o->max_prompts;
-    if (o->batch) j["batch"] = *o->batch;
-    if (o->threads) j["threads"] = *o->threads;
-    const auto config = warp::EvalConfig::from_json(j, "eval options", warp::eval_config_for(exp));
+    const auto config = warp::EvalConfig::from_json(f->given(), "eval options", warp::eval_config_for(exp));
     {
       // As evaluate_checkpoint resolves it; a file the experiment did not record is validated out of
       // process first.

@@ -4,9 +4,6 @@
 //
 // Rerunning the same command reuses finished runs, resumes stopped ones and takes evaluations from
 // the cache; Ctrl-C stops the current run cleanly (resumable).
-#include <unistd.h>
-
-#include <climits>
 #include <iostream>
 
 #include "commands.h"
@@ -14,6 +11,7 @@
 #include "progress_line.h"
 #include "replicate/replicate.h"
 #include "util/error.h"
+#include "util/self_exe.h"
 #include "util/signals.h"
 
 namespace {
@@ -25,10 +23,9 @@ struct Options {
 };
 
 std::string self_executable() {
-  char buf[PATH_MAX];
-  const ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
-  if (n <= 0) throw warp::Error("cannot find the path of the warp executable (/proc/self/exe)");
-  return std::string(buf, static_cast<size_t>(n));
+  std::string exe = warp::self_executable();
+  if (exe.empty()) throw warp::Error("cannot find the path of the warp executable (/proc/self/exe)");
+  return exe;
 }
 
 void register_replicate(CLI::App& app) {

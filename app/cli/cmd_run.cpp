@@ -29,11 +29,13 @@
 
 #include "commands.h"
 #include "experiment/experiment.h"
+#include "json_options.h"
 #include "progress_line.h"
 #include "rl/rl_config.h"
 #include "util/error.h"
 #include "util/fsutil.h"
 #include "util/json_read.h"
+#include "util/self_exe.h"
 #include "util/signals.h"
 #include "warp/driver.h"
 #include "warp/launcher.h"
@@ -41,12 +43,11 @@
 namespace {
 
 struct Options {
-  std::string exp, name, config_file, init, eta_grid, device, reward, anchor, granularity;
+  std::string exp, name, config_file, init, eta_grid, device, granularity;
   bool resume = false;
   bool submit_driver = false;  // --submit-driver: sbatch this command (without the flag) and end
-  std::optional<int64_t> iterations, runs, steps, parallel, batch, max_new_tokens, eval_every, ckpt_every,
-      eval_prompts;
-  std::optional<double> lambda, eta, beta, mu, lr;
+  std::optional<int64_t> iterations, runs, steps, parallel;
+  std::optional<double> lambda, eta;
   std::optional<int> threads;
   std::optional<uint64_t> seed;
   // The launcher (docs/slurm.md).
@@ -150,11 +151,9 @@ std::vector<double> parse_grid(const std::string& text) {
 }
 
 std::string own_executable() {
-  char buf[4096];
-  const ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
-  if (n <= 0) throw warp::Error("cannot find the warp executable (/proc/self/exe) to start the workers with");
-  buf[n] = '\0';
-  return buf;
+  std::string exe = warp::self_executable();
+  if (exe.empty()) throw warp::Error("cannot find the warp executable (/proc/self/exe) to start the workers with");
+  return exe;
 }
 
 void print_result(const warp::WarpResult& r) {
@@ -196,16 +195,18 @@ void register_run(CLI::App& app) {
   cmd->add_option("--threads", o->threads, "Compute threads per RL run (default: all cores, measured fastest even with runs in parallel)");
   cmd->add_option("--seed", o->seed, "Base seed of the runs' seeds and prompt orders (default 1)");
   cmd->add_option("--device", o->device, "auto, cpu, cuda or cuda:N (for the runs and the evaluations)");
-  cmd->add_option("--beta", o->beta, "RL: KL-regularization strength beta");
-  cmd->add_option("--mu", o->mu, "RL: EMA update rate mu");
-  cmd->add_option("--anchor", o->anchor, "RL: KL anchor of every run: ema (WARP), sft (static θ_sft) or init (static θ_init of the iteration)");
-  cmd->add_option("--lr", o->lr, "RL: peak learning rate");
-  cmd->add_option("--batch", o->batch, "RL: prompts per step");
-  cmd->add_option("--max-new-tokens", o->max_new_tokens, "RL: completion length bound");
-  cmd->add_option("--eval-every", o->eval_every, "RL: steps between trajectory points");
-  cmd->add_option("--eval-prompts", o->eval_prompts, "RL and front points: evaluation prompts (0: the protocol's)");
-  cmd->add_option("--ckpt-every", o->ckpt_every, "RL: steps between resumable checkpoints");
-  cmd->add_option("--reward", o->reward, "RL: gold | rm:PATH | external:CMD");
+  // The RL settings every worker starts from: each sets the RlConfig field it is named after.
+  auto rl = std::make_shared<warp::cli::JsonOptions>(cmd);
+  rl->add<double>("--beta", "beta", "RL: KL-regularization strength beta");
+  rl->add<double>("--mu", "mu", "RL: EMA update rate mu");
+  rl->add<std::string>("--anchor", "anchor", "RL: KL anchor of every run: ema (WARP), sft (static θ_sft) or init (static θ_init of the iteration)");
+  rl->add<double>("--lr", "lr", "RL: peak learning rate");
+  rl->add<int64_t>("--batch", "batch", "RL: prompts per step");
+  rl->add<int64_t>("--max-new-tokens", "max_new_tokens", "RL: completion length bound");
+  rl->add<int64_t>("--eval-every", "eval_every", "RL: steps between trajectory points");
+  rl->add<int64_t>("--eval-prompts", "eval_prompts", "RL and front points: evaluation prompts (0: the protocol's)");
+  rl->add<int64_t>("--ckpt-every", "ckpt_every", "RL: steps between resumable checkpoints");
+  rl->add<std::string>("--reward", "reward", "RL: gold | rm:PATH | external:CMD");
   cmd->add_option("--launcher", o->launcher, "How the workers run: local (child processes) or slurm (one job array per iteration)");
   cmd->add_flag("--submit-driver", o->submit_driver,
                 "With --launcher slurm: submit this driver itself as a Slurm batch job (the same command without "
@@ -223,7 +224,7 @@ void register_run(CLI::App& app) {
                   "Slurm: seconds before the time limit the worker gets SIGTERM and checkpoints (sbatch "
                   "--signal=B:TERM@S; default 120, 0: none); workers are always submitted --requeue");
   cmd->add_option("--slurm-extra", o->slurm_extra, "Slurm: more sbatch arguments, as one shell-quoted string");
-  cmd->callback([o] {
+  cmd->callback([o, rl] {
     auto exp = warp::Experiment::open(o->exp);
     warp::WarpDriverOptions options;
     options.warp_executable = own_executable();
@@ -234,10 +235,8 @@ void register_run(CLI::App& app) {
     warp::WarpResult r;
     if (o->resume) {
       const bool others = !o->config_file.empty() || !o->init.empty() || !o->eta_grid.empty() || !o->device.empty() ||
-                          !o->reward.empty() || !o->anchor.empty() || !o->granularity.empty() || o->iterations ||
-                          o->runs || o->steps || o->parallel || o->batch ||
-                          o->max_new_tokens || o->eval_every || o->ckpt_every || o->eval_prompts || o->lambda ||
-                          o->eta || o->beta || o->mu || o->lr || o->threads || o->seed;
+                          !o->granularity.empty() || o->iterations || o->runs || o->steps || o->parallel ||
+                          o->lambda || o->eta || o->threads || o->seed || rl->any_given_except();
       if (others)
         throw warp::BadInput("--resume continues a driver run with its stored settings: only --name may be given with it");
       if (o->submit_driver) return submit_driver(*o, exp, o->name.empty() ? std::string("warp") : o->name, *options.launcher);
@@ -281,16 +280,7 @@ void register_run(CLI::App& app) {
       if (o->lambda) wc.lambda = *o->lambda;
       if (o->eta) wc.eta = *o->eta;
       wc.validate();
-      if (o->beta) rl_json["beta"] = *o->beta;
-      if (o->mu) rl_json["mu"] = *o->mu;
-      if (!o->anchor.empty()) rl_json["anchor"] = o->anchor;
-      if (o->lr) rl_json["lr"] = *o->lr;
-      if (o->batch) rl_json["batch"] = *o->batch;
-      if (o->max_new_tokens) rl_json["max_new_tokens"] = *o->max_new_tokens;
-      if (o->eval_every) rl_json["eval_every"] = *o->eval_every;
-      if (o->eval_prompts) rl_json["eval_prompts"] = *o->eval_prompts;
-      if (o->ckpt_every) rl_json["ckpt_every"] = *o->ckpt_every;
-      if (!o->reward.empty()) rl_json["reward"] = o->reward;
+      rl->apply(rl_json);
       const std::string where = o->config_file.empty() ? "run options" : o->config_file + " + run options";
       const warp::RlConfig rl = warp::RlConfig::from_json(rl_json, where, warp::rl_config_for(exp));
       if (o->submit_driver) return submit_driver(*o, exp, wc.name, *options.launcher);  // everything checked

@@ -4,53 +4,31 @@
 
 #include <cstdio>
 #include <iostream>
-#include <optional>
 
 #include "commands.h"
 #include "experiment/experiment.h"
 #include "experiment/task_data.h"
+#include "json_options.h"
 #include "progress_line.h"
 #include "train/sft.h"
 #include "util/signals.h"
 
 namespace {
 
-struct Options {
-  std::string exp;
-  std::optional<int64_t> steps, batch, seq_len, warmup, eval_every, ckpt_every;
-  std::optional<double> lr;
-  std::optional<uint64_t> seed;
-  std::optional<int> threads;
-  std::optional<std::string> device;
-};
-
 void register_sft(CLI::App& app) {
   auto* cmd = app.add_subcommand("sft", "Prepare the task data and pretrain the SFT policy on the corpus");
-  auto o = std::make_shared<Options>();
-  cmd->add_option("--exp", o->exp, "Experiment folder")->required();
-  cmd->add_option("--steps", o->steps, "Optimizer steps");
-  cmd->add_option("--batch", o->batch, "Windows per step");
-  cmd->add_option("--seq-len", o->seq_len, "Tokens per window");
-  cmd->add_option("--lr", o->lr, "Peak learning rate");
-  cmd->add_option("--warmup", o->warmup, "Warmup steps");
-  cmd->add_option("--eval-every", o->eval_every, "Steps between held-out evaluations");
-  cmd->add_option("--ckpt-every", o->ckpt_every, "Steps between resumable checkpoints");
-  cmd->add_option("--seed", o->seed, "Seed of the init and the batch order");
-  cmd->add_option("--threads", o->threads, "Compute threads");
-  cmd->add_option("--device", o->device, "auto, cpu, cuda or cuda:N");
-  cmd->callback([o] {
-    auto exp = warp::Experiment::open(o->exp);
+  auto exp_dir = std::make_shared<std::string>();
+  cmd->add_option("--exp", *exp_dir, "Experiment folder")->required();
+  // Each option sets the field of the experiment's "sft" section it is named after.
+  auto o = std::make_shared<warp::cli::JsonOptions>(cmd);
+  o->add<int64_t>("--steps", "steps", "Optimizer steps");
+  o->add<int64_t>("--batch", "batch", "Windows per step");
+  o->add<int64_t>("--seq-len", "seq_len", "Tokens per window");
+  warp::cli::add_train_settings(*o, {{"Seed of the init and the batch order"}});
+  cmd->callback([o, exp_dir] {
+    auto exp = warp::Experiment::open(*exp_dir);
     nlohmann::json j = exp.config().value("sft", nlohmann::json::object());
-    if (o->steps) j["steps"] = *o->steps;
-    if (o->batch) j["batch"] = *o->batch;
-    if (o->seq_len) j["seq_len"] = *o->seq_len;
-    if (o->lr) j["lr"] = *o->lr;
-    if (o->warmup) j["warmup"] = *o->warmup;
-    if (o->eval_every) j["eval_every"] = *o->eval_every;
-    if (o->ckpt_every) j["ckpt_every"] = *o->ckpt_every;
-    if (o->seed) j["seed"] = *o->seed;
-    if (o->threads) j["threads"] = *o->threads;
-    if (o->device) j["device"] = *o->device;
+    o->apply(j);
     const auto config = warp::SftConfig::from_json(j, "sft options");
     warp::install_stop_handlers();
     warp::cli::ProgressLine line;

@@ -16,6 +16,7 @@
 #include "db/journal.h"
 #include "db/run_name.h"
 #include "experiment/experiment.h"
+#include "json_options.h"
 #include "progress_line.h"
 #include "rl/rl_config.h"
 #include "rl/trainer.h"
@@ -27,11 +28,7 @@
 namespace {
 
 struct Options {
-  std::string exp, name, resume, config_file, init, anchor, baseline, reward, device;
-  std::optional<double> beta, mu, lr, temperature, weight_decay, grad_clip;
-  std::optional<int64_t> steps, batch, samples, warmup, max_new_tokens, eval_every, eval_prompts, ckpt_every;
-  std::optional<uint64_t> seed, prompt_seed;
-  std::optional<int> threads;
+  std::string exp, name, resume, config_file;
   std::optional<int64_t> iteration;
   std::string parent_run;
   bool or_resume = false;
@@ -49,6 +46,13 @@ nlohmann::json read_config_file(const std::string& path) {
   return j;
 }
 
+// --threads and --device, the settings a resumed run may change.
+void resume_overrides(const warp::cli::JsonOptions& f, warp::RlRunOptions& ro) {
+  const nlohmann::json given = f.given();
+  if (given.contains("threads")) ro.threads = given.at("threads").get<int>();
+  if (given.contains("device")) ro.device = given.at("device").get<std::string>();
+}
+
 void register_train(CLI::App& app) {
   auto* cmd = app.add_subcommand("train", "Run EMA-anchored KL-regularized REINFORCE from an init policy (one RL run)");
   auto o = std::make_shared<Options>();
@@ -62,32 +66,29 @@ void register_train(CLI::App& app) {
                   "Where the run records its metrics, heartbeats and status: db (experiment.db, default) or journal "
                   "(<exp>/journals/NAME.wj, imported by warp run's driver: workers on other hosts)");
   cmd->add_option("--config", o->config_file, "JSON file of rl settings (over the experiment's, under the flags)");
-  cmd->add_option("--init", o->init, "Init checkpoint (default checkpoints/sft.h5)");
-  cmd->add_option("--anchor", o->anchor, "KL anchor: ema (WARP, starts at the init), sft (static θ_sft, whatever the init) or init (static θ_init)");
-  cmd->add_option("--beta", o->beta, "KL-regularization strength beta >= 0 (paper: 0.1)");
-  cmd->add_option("--mu", o->mu, "EMA update rate mu in (0, 1] (paper: 0.01)");
-  cmd->add_option("--steps", o->steps, "Optimizer steps T");
-  cmd->add_option("--batch", o->batch, "Prompts per step");
-  cmd->add_option("--samples", o->samples, "Completions per prompt (rows per step = batch x samples)");
-  cmd->add_option("--lr", o->lr, "Peak learning rate (constant after warmup)");
-  cmd->add_option("--warmup", o->warmup, "Linear warmup steps");
-  cmd->add_option("--weight-decay", o->weight_decay, "AdamW weight decay");
-  cmd->add_option("--grad-clip", o->grad_clip, "Max global gradient norm (0: off)");
-  cmd->add_option("--temperature", o->temperature, "Sampling temperature tau (paper: 0.9)");
-  cmd->add_option("--max-new-tokens", o->max_new_tokens, "Completion length bound");
-  cmd->add_option("--baseline", o->baseline, "Reward baseline: mean or rloo");
-  cmd->add_option("--seed", o->seed, "Seed of the rollouts' sampling");
-  cmd->add_option("--prompt-seed", o->prompt_seed, "Seed of the training prompt order");
-  cmd->add_option("--eval-every", o->eval_every, "Steps between trajectory points on the evaluation prompts");
-  cmd->add_option("--eval-prompts", o->eval_prompts, "Evaluation prompts per trajectory point (0: the eval protocol's)");
-  cmd->add_option("--ckpt-every", o->ckpt_every, "Steps between resumable checkpoints");
-  cmd->add_option("--reward", o->reward,
-                  "gold | rm:PATH | external:CMD (default: rm:checkpoints/rm.h5 when it exists, else gold)");
-  cmd->add_option("--device", o->device, "auto, cpu, cuda or cuda:N");
-  cmd->add_option("--threads", o->threads, "Compute threads (for M parallel runs on C cores: C / M each)");
+  // Each option below sets the RlConfig field (config/rl_config.h) it is named after.
+  auto f = std::make_shared<warp::cli::JsonOptions>(cmd);
+  f->add<std::string>("--init", "init", "Init checkpoint (default checkpoints/sft.h5)");
+  f->add<std::string>("--anchor", "anchor", "KL anchor: ema (WARP, starts at the init), sft (static θ_sft, whatever the init) or init (static θ_init)");
+  f->add<double>("--beta", "beta", "KL-regularization strength beta >= 0 (paper: 0.1)");
+  f->add<double>("--mu", "mu", "EMA update rate mu in (0, 1] (paper: 0.01)");
+  f->add<int64_t>("--steps", "steps", "Optimizer steps T");
+  f->add<int64_t>("--batch", "batch", "Prompts per step");
+  f->add<int64_t>("--samples", "samples_per_prompt", "Completions per prompt (rows per step = batch x samples)");
+  f->add<double>("--temperature", "temperature", "Sampling temperature tau (paper: 0.9)");
+  f->add<int64_t>("--max-new-tokens", "max_new_tokens", "Completion length bound");
+  f->add<std::string>("--baseline", "baseline", "Reward baseline: mean or rloo");
+  f->add<uint64_t>("--prompt-seed", "prompt_seed", "Seed of the training prompt order");
+  f->add<int64_t>("--eval-prompts", "eval_prompts", "Evaluation prompts per trajectory point (0: the eval protocol's)");
+  f->add<std::string>("--reward", "reward",
+                      "gold | rm:PATH | external:CMD (default: rm:checkpoints/rm.h5 when it exists, else gold)");
+  warp::cli::add_train_settings(*f, {{"Seed of the rollouts' sampling", "Compute threads (for M parallel runs on C cores: C / M each)"},
+                                     "Peak learning rate (constant after warmup)",
+                                     "Linear warmup steps",
+                                     "Steps between trajectory points on the evaluation prompts"});
   cmd->add_option("--iteration", o->iteration, "WARP iteration this run belongs to (lineage)");
   cmd->add_option("--parent-run", o->parent_run, "Name of the run that launched this one (lineage)");
-  cmd->callback([o] {
+  cmd->callback([o, f] {
     auto exp = warp::Experiment::open(o->exp);
     warp::RlRunOptions ro;
     if (o->iteration) ro.iteration = o->iteration;
@@ -100,16 +101,12 @@ void register_train(CLI::App& app) {
     if (!o->resume.empty() && o->or_resume)
       throw warp::BadInput("--or-resume goes with --name NAME (it continues NAME when that run exists), not with --resume");
     if (!o->resume.empty()) {
-      const bool others = !o->name.empty() || !o->config_file.empty() || !o->init.empty() || !o->anchor.empty() ||
-                          !o->baseline.empty() || !o->reward.empty() || o->beta || o->mu || o->lr || o->temperature ||
-                          o->weight_decay || o->grad_clip || o->steps || o->batch || o->samples || o->warmup ||
-                          o->max_new_tokens || o->eval_every || o->eval_prompts || o->ckpt_every || o->seed ||
-                          o->prompt_seed;
+      const bool others =
+          !o->name.empty() || !o->config_file.empty() || f->any_given_except({"threads", "device"});
       if (others)
         throw warp::BadInput("--resume continues a run with its stored settings: only --threads and --device may be "
                              "given with it");
-      if (o->threads) ro.threads = *o->threads;
-      if (!o->device.empty()) ro.device = o->device;
+      resume_overrides(*f, ro);
       warp::install_stop_handlers();
       r = warp::resume_rl(exp, o->resume, ro, line.callback());
     } else {
@@ -127,8 +124,7 @@ void register_train(CLI::App& app) {
       if (exists) {
         std::cout << "warp train: run " << o->name << " exists: continuing it (--or-resume)" << std::endl;
         o->resume = o->name;
-        if (o->threads) ro.threads = *o->threads;
-        if (!o->device.empty()) ro.device = o->device;
+        resume_overrides(*f, ro);
         warp::install_stop_handlers();
         r = warp::resume_rl(exp, o->resume, ro, line.callback());
       }
@@ -137,28 +133,7 @@ void register_train(CLI::App& app) {
       const warp::RlConfig base = warp::rl_config_for(exp);
       nlohmann::json j = nlohmann::json::object();
       if (!o->config_file.empty()) j = read_config_file(o->config_file);
-      if (!o->init.empty()) j["init"] = o->init;
-      if (!o->anchor.empty()) j["anchor"] = o->anchor;
-      if (!o->baseline.empty()) j["baseline"] = o->baseline;
-      if (!o->reward.empty()) j["reward"] = o->reward;
-      if (!o->device.empty()) j["device"] = o->device;
-      if (o->beta) j["beta"] = *o->beta;
-      if (o->mu) j["mu"] = *o->mu;
-      if (o->lr) j["lr"] = *o->lr;
-      if (o->temperature) j["temperature"] = *o->temperature;
-      if (o->weight_decay) j["weight_decay"] = *o->weight_decay;
-      if (o->grad_clip) j["grad_clip"] = *o->grad_clip;
-      if (o->steps) j["steps"] = *o->steps;
-      if (o->batch) j["batch"] = *o->batch;
-      if (o->samples) j["samples_per_prompt"] = *o->samples;
-      if (o->warmup) j["warmup"] = *o->warmup;
-      if (o->max_new_tokens) j["max_new_tokens"] = *o->max_new_tokens;
-      if (o->eval_every) j["eval_every"] = *o->eval_every;
-      if (o->eval_prompts) j["eval_prompts"] = *o->eval_prompts;
-      if (o->ckpt_every) j["ckpt_every"] = *o->ckpt_every;
-      if (o->seed) j["seed"] = *o->seed;
-      if (o->prompt_seed) j["prompt_seed"] = *o->prompt_seed;
-      if (o->threads) j["threads"] = *o->threads;
+      f->apply(j);
       const std::string where = o->config_file.empty() ? "train options" : o->config_file + " + train options";
       const warp::RlConfig config = warp::RlConfig::from_json(j, where, base);
       warp::install_stop_handlers();

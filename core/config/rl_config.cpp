@@ -25,49 +25,32 @@ void RlConfig::validate() const {
   if (batch > kMaxRowsPerStep / samples_per_prompt)
     bad("batch", "--batch", "times samples_per_prompt (--samples) must be at most " + std::to_string(kMaxRowsPerStep) +
         " rows per step", std::to_string(batch) + " x " + std::to_string(samples_per_prompt));
-  if (!(lr > 0) || !finite(lr)) bad("lr", "--lr", "must be > 0", format_number(lr));
-  if (warmup < 0) bad("warmup", "--warmup", "must be >= 0", std::to_string(warmup));
-  if (!(weight_decay >= 0) || !finite(weight_decay)) bad("weight_decay", "--weight-decay", "must be >= 0", format_number(weight_decay));
-  if (!(beta1 >= 0 && beta1 < 1)) bad("beta1", "--adam-beta1", "must be in [0, 1)", format_number(beta1));
-  if (!(beta2 >= 0 && beta2 < 1)) bad("beta2", "--adam-beta2", "must be in [0, 1)", format_number(beta2));
-  if (!(grad_clip >= 0) || !finite(grad_clip)) bad("grad_clip", "--grad-clip", "must be >= 0 (0: off)", format_number(grad_clip));
+  check_fields("rl");
   if (!(temperature > 0) || !finite(temperature)) bad("temperature", "--temperature", "must be > 0", format_number(temperature));
   if (max_new_tokens <= 0) bad("max_new_tokens", "--max-new-tokens", "must be > 0", std::to_string(max_new_tokens));
   if (baseline != "mean" && baseline != "rloo") bad("baseline", "--baseline", "must be mean or rloo", "'" + baseline + "'");
   if (baseline == "rloo" && batch * samples_per_prompt < 2)
     bad("batch", "--batch", "times samples_per_prompt (--samples) must be >= 2 for the rloo baseline",
         std::to_string(batch * samples_per_prompt));
-  if (eval_every <= 0) bad("eval_every", "--eval-every", "must be > 0", std::to_string(eval_every));
   if (eval_prompts < 0) bad("eval_prompts", "--eval-prompts", "must be >= 0 (0: the eval protocol's)", std::to_string(eval_prompts));
-  if (ckpt_every <= 0) bad("ckpt_every", "--ckpt-every", "must be > 0", std::to_string(ckpt_every));
-  if (threads < 0) bad("threads", "--threads", "must be >= 0", std::to_string(threads));
 }
 
 nlohmann::json RlConfig::to_json() const {
-  return {{"init", init},
-          {"anchor", anchor},
-          {"beta", beta},
-          {"mu", mu},
-          {"steps", steps},
-          {"batch", batch},
-          {"samples_per_prompt", samples_per_prompt},
-          {"lr", lr},
-          {"warmup", warmup},
-          {"weight_decay", weight_decay},
-          {"beta1", beta1},
-          {"beta2", beta2},
-          {"grad_clip", grad_clip},
-          {"temperature", temperature},
-          {"max_new_tokens", max_new_tokens},
-          {"baseline", baseline},
-          {"seed", seed},
-          {"prompt_seed", prompt_seed},
-          {"eval_every", eval_every},
-          {"eval_prompts", eval_prompts},
-          {"ckpt_every", ckpt_every},
-          {"reward", reward},
-          {"threads", threads},
-          {"device", device}};
+  nlohmann::json j = {{"init", init},
+                      {"anchor", anchor},
+                      {"beta", beta},
+                      {"mu", mu},
+                      {"steps", steps},
+                      {"batch", batch},
+                      {"samples_per_prompt", samples_per_prompt},
+                      {"temperature", temperature},
+                      {"max_new_tokens", max_new_tokens},
+                      {"baseline", baseline},
+                      {"prompt_seed", prompt_seed},
+                      {"eval_prompts", eval_prompts},
+                      {"reward", reward}};
+  write_fields(j);
+  return j;
 }
 
 RlConfig RlConfig::from_json(const nlohmann::json& j, const std::string& where) { return from_json(j, where, RlConfig{}); }
@@ -82,23 +65,13 @@ RlConfig RlConfig::from_json(const nlohmann::json& j, const std::string& where, 
   f.get("steps", c.steps);
   f.get("batch", c.batch);
   f.get("samples_per_prompt", c.samples_per_prompt);
-  f.get("lr", c.lr);
-  f.get("warmup", c.warmup);
-  f.get("weight_decay", c.weight_decay);
-  f.get("beta1", c.beta1);
-  f.get("beta2", c.beta2);
-  f.get("grad_clip", c.grad_clip);
   f.get("temperature", c.temperature);
   f.get("max_new_tokens", c.max_new_tokens);
   f.get("baseline", c.baseline);
-  f.get("seed", c.seed);
   f.get("prompt_seed", c.prompt_seed);
-  f.get("eval_every", c.eval_every);
   f.get("eval_prompts", c.eval_prompts);
-  f.get("ckpt_every", c.ckpt_every);
   f.get("reward", c.reward);
-  f.get("threads", c.threads);
-  f.get("device", c.device);
+  c.read_fields(f);
   f.done();
   try {
     c.validate();

@@ -52,13 +52,26 @@
 
 #include <nlohmann/json.hpp>
 
+#include "config/train_settings.h"
 
 namespace warp {
 
 // The most rows (batch x samples_per_prompt) one RL step may hold; validate() refuses more.
 constexpr int64_t kMaxRowsPerStep = int64_t{1} << 20;
 
-struct RlConfig {
+// The optimiser, interval, seed, threads and device fields are TrainSettings' (config/train_settings.h).
+struct RlConfig : TrainSettings {
+  RlConfig() {
+    lr = 1e-5;
+    warmup = 10;
+    weight_decay = 0.0;
+    beta1 = 0.9;
+    beta2 = 0.999;
+    grad_clip = 1.0;
+    eval_every = 50;
+    ckpt_every = 100;
+    seed = 1;
+  }
   std::string init;
   std::string anchor = "ema";
   double beta = 0.1;
@@ -66,23 +79,12 @@ struct RlConfig {
   int64_t steps = 1000;
   int64_t batch = 16;
   int64_t samples_per_prompt = 1;
-  double lr = 1e-5;
-  int64_t warmup = 10;
-  double weight_decay = 0.0;
-  double beta1 = 0.9;
-  double beta2 = 0.999;
-  double grad_clip = 1.0;
   double temperature = 0.9;
   int64_t max_new_tokens = 32;
   std::string baseline = "mean";
-  uint64_t seed = 1;
   uint64_t prompt_seed = 1;
-  int64_t eval_every = 50;
   int64_t eval_prompts = 0;
-  int64_t ckpt_every = 100;
   std::string reward;
-  int threads = 0;
-  std::string device = "auto";
 
   // BadInput "rl: <field> (--flag) must be ..., got ..." for the first out-of-range value.
   void validate() const;

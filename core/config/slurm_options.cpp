@@ -17,6 +17,8 @@ namespace {
   throw BadInput("slurm: " + field + " (--slurm-" + flag + ") must be " + must + ", got " + got);
 }
 
+}  // namespace
+
 bool has_space_or_control(const std::string& s) {
   for (unsigned char c : s)
     if (std::isspace(c) || std::iscntrl(c)) return true;
@@ -24,8 +26,6 @@ bool has_space_or_control(const std::string& s) {
 }
 
 std::string quoted(const std::string& s) { return "'" + s + "'"; }
-
-}  // namespace
 
 void SlurmOptions::validate() const {
   if (has_space_or_control(partition)) bad("partition", "a partition name (no spaces)", quoted(partition));

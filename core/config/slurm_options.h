@@ -49,6 +49,12 @@ struct SlurmOptions {
 // backslash escapes; no expansions). BadInput for an unterminated quote.
 std::vector<std::string> split_shell_words(const std::string& text, const std::string& where);
 
+// True when `s` holds a space or a control character: not a partition or account name, and a word
+// that must be quoted to be shown as one (the Slurm launcher's failed-command messages).
+bool has_space_or_control(const std::string& s);
+// `s` in single quotes, as the messages show a value: 'text' (not an escaping shell quote).
+std::string quoted(const std::string& s);
+
 // Defaults, then the "slurm" section of an experiment's config.json object `cfg` (validated; its
 // path `config_path` names it in errors). slurm_options_for(exp) (warp/launcher.h) is this over the
 // opened experiment.

@@ -6,6 +6,7 @@
 
 #include "util/error.h"
 #include "util/fsutil.h"
+#include "util/self_exe.h"
 
 namespace warp {
 
@@ -27,10 +28,11 @@ std::string data_dir() {
 }
 
 std::string fetch_data_script() {
-  std::error_code ec;
-  const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (!ec) {
-    const std::filesystem::path installed = exe.parent_path().parent_path() / "share/warp-studio/fetch-data.sh";
+  const std::string exe = self_executable();
+  if (!exe.empty()) {
+    std::error_code ec;
+    const std::filesystem::path installed =
+        std::filesystem::path(exe).parent_path().parent_path() / "share/warp-studio/fetch-data.sh";
     if (std::filesystem::is_regular_file(installed, ec)) return installed.string();
   }
   return "scripts/fetch-data.sh";

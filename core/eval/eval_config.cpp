@@ -15,13 +15,17 @@ void EvalConfig::validate() const {
   if (max_new_tokens <= 0) bad("max_new_tokens (--max-new-tokens) must be > 0, got " + std::to_string(max_new_tokens));
   if (max_prompts < 0) bad("max_prompts (--max-prompts) must be >= 0 (0: all), got " + std::to_string(max_prompts));
   if (batch <= 0) bad("batch (--batch) must be > 0, got " + std::to_string(batch));
-  if (threads < 0) bad("threads (--threads) must be >= 0, got " + std::to_string(threads));
+  check_fields("eval");
 }
 
 nlohmann::json EvalConfig::to_json() const {
-  return {{"seed", seed},     {"temperature", temperature}, {"max_new_tokens", max_new_tokens},
-          {"max_prompts", max_prompts}, {"batch", batch}, {"reward", reward},
-          {"device", device}, {"threads", threads}};
+  nlohmann::json j = {{"temperature", temperature},
+                      {"max_new_tokens", max_new_tokens},
+                      {"max_prompts", max_prompts},
+                      {"batch", batch},
+                      {"reward", reward}};
+  write_fields(j);
+  return j;
 }
 
 EvalConfig EvalConfig::from_json(const nlohmann::json& j, const std::string& where) { return from_json(j, where, EvalConfig{}); }
@@ -29,14 +33,12 @@ EvalConfig EvalConfig::from_json(const nlohmann::json& j, const std::string& whe
 EvalConfig EvalConfig::from_json(const nlohmann::json& j, const std::string& where, const EvalConfig& base) {
   EvalConfig c = base;
   JsonFields f(j, where);
-  f.get("seed", c.seed);
   f.get("temperature", c.temperature);
   f.get("max_new_tokens", c.max_new_tokens);
   f.get("max_prompts", c.max_prompts);
   f.get("batch", c.batch);
   f.get("reward", c.reward);
-  f.get("device", c.device);
-  f.get("threads", c.threads);
+  c.read_fields(f);
   f.done();
   try {
     c.validate();

@@ -21,19 +21,19 @@
 
 #include <nlohmann/json.hpp>
 
+#include "config/train_settings.h"
 #include "experiment/experiment.h"
 
 namespace warp {
 
-struct EvalConfig {
-  uint64_t seed = 1;            // evaluation seed (protocol)
+// seed (the evaluation seed: protocol), device and threads (speed only) are RunSettings'
+// (config/train_settings.h).
+struct EvalConfig : RunSettings {
   double temperature = 0.9;     // τ of the policy and SFT distributions (protocol)
   int64_t max_new_tokens = 32;  // completion length bound K (protocol)
   int64_t max_prompts = 0;      // evaluate the first N evaluation prompts; 0: all of them (protocol)
   int64_t batch = 64;           // prompts per forward pass (speed only)
   std::string reward;           // reward spec; "" = default_reward_spec(exp)
-  std::string device = "auto";  // auto, cpu, cuda, cuda:N
-  int threads = 0;              // compute threads (0: LibTorch's default)
 
   // BadInput naming the option for out-of-range values.
   void validate() const;

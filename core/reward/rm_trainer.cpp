@@ -45,33 +45,29 @@ void RmConfig::validate() const {
   if (init.empty()) bad("init must name the policy checkpoint");
   if (steps <= 0) bad("steps must be > 0, got " + std::to_string(steps));
   if (batch <= 0) bad("batch must be > 0, got " + std::to_string(batch));
-  if (!(lr > 0) || !std::isfinite(lr)) bad("lr must be > 0, got " + std::to_string(lr));
   if (!(min_lr_ratio >= 0 && min_lr_ratio <= 1)) bad("min_lr_ratio must be in [0, 1], got " + std::to_string(min_lr_ratio));
-  if (warmup < 0) bad("warmup must be >= 0, got " + std::to_string(warmup));
-  if (!(grad_clip >= 0)) bad("grad_clip must be >= 0, got " + std::to_string(grad_clip));
-  if (eval_every <= 0) bad("eval_every must be > 0, got " + std::to_string(eval_every));
-  if (ckpt_every <= 0) bad("ckpt_every must be > 0, got " + std::to_string(ckpt_every));
-  if (threads < 0) bad("threads must be >= 0, got " + std::to_string(threads));
   if (ensemble < 1 || ensemble > kMaxRmEnsemble)
     bad("ensemble must be in 1.." + std::to_string(kMaxRmEnsemble) + " (the number of weight-averaged reward models), got " +
         std::to_string(ensemble));
-  AdamWConfig{lr, beta1, beta2, 1e-8, weight_decay}.validate();
+  check_fields("rm");
 }
 
 nlohmann::json RmConfig::to_json() const {
-  nlohmann::json j = {{"pairs", pairs},         {"heldout_fraction", heldout_fraction},
-          {"noise_scale", noise_scale}, {"keep_ties", keep_ties},
-          {"max_attempts_factor", max_attempts_factor},
-          {"temperature", temperature}, {"top_k", top_k},
-          {"top_p", top_p},         {"max_new_tokens", max_new_tokens},
-          {"sample_batch", sample_batch}, {"init", init},
-          {"steps", steps},         {"batch", batch},
-          {"lr", lr},               {"min_lr_ratio", min_lr_ratio},
-          {"warmup", warmup},       {"weight_decay", weight_decay},
-          {"beta1", beta1},         {"beta2", beta2},
-          {"grad_clip", grad_clip}, {"eval_every", eval_every},
-          {"ckpt_every", ckpt_every}, {"seed", seed},
-          {"threads", threads},     {"device", device}};
+  nlohmann::json j = {{"pairs", pairs},
+                      {"heldout_fraction", heldout_fraction},
+                      {"noise_scale", noise_scale},
+                      {"keep_ties", keep_ties},
+                      {"max_attempts_factor", max_attempts_factor},
+                      {"temperature", temperature},
+                      {"top_k", top_k},
+                      {"top_p", top_p},
+                      {"max_new_tokens", max_new_tokens},
+                      {"sample_batch", sample_batch},
+                      {"init", init},
+                      {"steps", steps},
+                      {"batch", batch},
+                      {"min_lr_ratio", min_lr_ratio}};
+  write_fields(j);
   // Written only when set, so the stored settings (and identity) of single runs stay as they were.
   if (ensemble != 1) j["ensemble"] = ensemble;
   if (order_seed != 0) j["order_seed"] = order_seed;
@@ -94,18 +90,8 @@ RmConfig RmConfig::from_json(const nlohmann::json& j, const std::string& where) 
   f.get("init", c.init);
   f.get("steps", c.steps);
   f.get("batch", c.batch);
-  f.get("lr", c.lr);
   f.get("min_lr_ratio", c.min_lr_ratio);
-  f.get("warmup", c.warmup);
-  f.get("weight_decay", c.weight_decay);
-  f.get("beta1", c.beta1);
-  f.get("beta2", c.beta2);
-  f.get("grad_clip", c.grad_clip);
-  f.get("eval_every", c.eval_every);
-  f.get("ckpt_every", c.ckpt_every);
-  f.get("seed", c.seed);
-  f.get("threads", c.threads);
-  f.get("device", c.device);
+  c.read_fields(f);
   f.get("ensemble", c.ensemble);
   f.get("order_seed", c.order_seed);
   f.done();

@@ -43,6 +43,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "config/train_settings.h"
 #include "experiment/experiment.h"
 #include "reward/preference_data.h"
 #include "reward/reward_model.h"
@@ -56,7 +57,21 @@ namespace warp {
 // the WARM paper's gains saturate well before (it uses up to 6; M = 2..10 in its ablations).
 constexpr int64_t kMaxRmEnsemble = 16;
 
-struct RmConfig {
+// lr, warmup, weight_decay, beta1/2, grad_clip, eval_every, ckpt_every, seed (data sampling, labels,
+// head init, batch order), threads and device are TrainSettings' (config/train_settings.h); the
+// defaults are set below.
+struct RmConfig : TrainSettings {
+  RmConfig() {
+    lr = 2e-3;             // peak learning rate
+    warmup = 20;
+    weight_decay = 0.0;
+    beta1 = 0.9;
+    beta2 = 0.95;
+    grad_clip = 1.0;       // max global grad norm (0: off)
+    eval_every = 100;      // steps between held-out evaluations (and at the end)
+    ckpt_every = 200;      // steps between resumable checkpoints
+    seed = 1;              // data sampling, labels, head init, batch order
+  }
   // Data (reward/preference_data.h)
   int64_t pairs = 8000;            // preference pairs collected (training + held-out)
   double heldout_fraction = 0.1;   // of the prompts, held out for evaluation
@@ -72,17 +87,7 @@ struct RmConfig {
   // Training
   int64_t steps = 400;             // optimizer steps
   int64_t batch = 32;              // pairs per step
-  double lr = 2e-3;                // peak learning rate
   double min_lr_ratio = 0.1;       // cosine floor, as a fraction of lr
-  int64_t warmup = 20;
-  double weight_decay = 0.0;
-  double beta1 = 0.9, beta2 = 0.95;
-  double grad_clip = 1.0;          // max global grad norm (0: off)
-  int64_t eval_every = 100;        // steps between held-out evaluations (and at the end)
-  int64_t ckpt_every = 200;        // steps between resumable checkpoints
-  uint64_t seed = 1;               // data sampling, labels, head init, batch order
-  int threads = 0;                 // compute threads (0: LibTorch's default)
-  std::string device = "auto";
   // WARM (weight-averaged reward models, Ramé et al. 2024; see run_rm): K > 1 trains K members and
   // writes their uniform weight average. 1..kMaxRmEnsemble.
   int64_t ensemble = 1;

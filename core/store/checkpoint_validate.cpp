@@ -21,6 +21,7 @@
 #include "store/hdf5_handle.h"
 #include "util/error.h"
 #include "util/fsutil.h"
+#include "util/self_exe.h"
 #include "util/sha256.h"
 
 extern char** environ;
@@ -82,11 +83,9 @@ void validate_checkpoint_file(const std::string& path) {
 
 std::string h5check_executable() {
   if (const char* env = std::getenv("WARP_H5CHECK"); env && *env) return is_regular_file(env) ? env : "";
-  char buf[4096];
-  const ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
-  if (n <= 0) return "";
-  buf[n] = '\0';
-  const std::string beside = parent_dir(buf) + "/warp-h5check";
+  const std::string exe = self_executable();
+  if (exe.empty()) return "";
+  const std::string beside = parent_dir(exe) + "/warp-h5check";
   return is_regular_file(beside) ? beside : "";
 }
 

@@ -30,27 +30,19 @@ void SftConfig::validate() const {
   if (steps <= 0) bad("steps must be > 0, got " + std::to_string(steps));
   if (batch <= 0) bad("batch must be > 0, got " + std::to_string(batch));
   if (seq_len <= 1) bad("seq_len must be > 1, got " + std::to_string(seq_len));
-  if (!(lr > 0) || !std::isfinite(lr)) bad("lr must be > 0, got " + std::to_string(lr));
   if (!(min_lr_ratio >= 0 && min_lr_ratio <= 1)) bad("min_lr_ratio must be in [0, 1], got " + std::to_string(min_lr_ratio));
-  if (warmup < 0) bad("warmup must be >= 0, got " + std::to_string(warmup));
-  if (!(weight_decay >= 0)) bad("weight_decay must be >= 0, got " + std::to_string(weight_decay));
-  if (!(grad_clip >= 0)) bad("grad_clip must be >= 0, got " + std::to_string(grad_clip));
-  if (eval_every <= 0) bad("eval_every must be > 0, got " + std::to_string(eval_every));
   if (eval_windows <= 0) bad("eval_windows must be > 0, got " + std::to_string(eval_windows));
-  if (ckpt_every <= 0) bad("ckpt_every must be > 0, got " + std::to_string(ckpt_every));
-  if (threads < 0) bad("threads must be >= 0, got " + std::to_string(threads));
-  AdamWConfig{lr, beta1, beta2, 1e-8, weight_decay}.validate();
+  check_fields("sft");
 }
 
 nlohmann::json SftConfig::to_json() const {
-  return {{"steps", steps},         {"batch", batch},
-          {"seq_len", seq_len},     {"lr", lr},
-          {"min_lr_ratio", min_lr_ratio}, {"warmup", warmup},
-          {"weight_decay", weight_decay}, {"beta1", beta1},
-          {"beta2", beta2},         {"grad_clip", grad_clip},
-          {"eval_every", eval_every}, {"eval_windows", eval_windows},
-          {"ckpt_every", ckpt_every}, {"seed", seed},
-          {"threads", threads},     {"device", device}};
+  nlohmann::json j = {{"steps", steps},
+                      {"batch", batch},
+                      {"seq_len", seq_len},
+                      {"min_lr_ratio", min_lr_ratio},
+                      {"eval_windows", eval_windows}};
+  write_fields(j);
+  return j;
 }
 
 SftConfig SftConfig::from_json(const nlohmann::json& j, const std::string& where) {
@@ -59,19 +51,9 @@ SftConfig SftConfig::from_json(const nlohmann::json& j, const std::string& where
   f.get("steps", c.steps);
   f.get("batch", c.batch);
   f.get("seq_len", c.seq_len);
-  f.get("lr", c.lr);
   f.get("min_lr_ratio", c.min_lr_ratio);
-  f.get("warmup", c.warmup);
-  f.get("weight_decay", c.weight_decay);
-  f.get("beta1", c.beta1);
-  f.get("beta2", c.beta2);
-  f.get("grad_clip", c.grad_clip);
-  f.get("eval_every", c.eval_every);
   f.get("eval_windows", c.eval_windows);
-  f.get("ckpt_every", c.ckpt_every);
-  f.get("seed", c.seed);
-  f.get("threads", c.threads);
-  f.get("device", c.device);
+  c.read_fields(f);
   f.done();
   try {
     c.validate();

@@ -22,27 +22,31 @@
 
 #include <nlohmann/json.hpp>
 
+#include "config/train_settings.h"
 #include "experiment/experiment.h"
 #include "util/progress.h"
 
 namespace warp {
 
-struct SftConfig {
+// lr, warmup, weight_decay, beta1/2, grad_clip, eval_every, ckpt_every, seed (model init and batch
+// order), threads and device are TrainSettings' (config/train_settings.h); the defaults:
+struct SftConfig : TrainSettings {
+  SftConfig() {
+    lr = 3e-3;             // peak learning rate
+    warmup = 100;          // warmup steps
+    weight_decay = 0.1;
+    beta1 = 0.9;
+    beta2 = 0.95;
+    grad_clip = 1.0;       // max global grad norm (0: off)
+    eval_every = 250;      // steps between held-out evaluations (and at the end)
+    ckpt_every = 500;      // steps between resumable checkpoints
+    seed = 1;              // model init and batch order
+  }
   int64_t steps = 3000;        // optimizer steps
   int64_t batch = 16;          // windows per step
   int64_t seq_len = 128;       // tokens per window (<= model n_ctx)
-  double lr = 3e-3;            // peak learning rate
   double min_lr_ratio = 0.1;   // cosine floor, as a fraction of lr
-  int64_t warmup = 100;        // warmup steps
-  double weight_decay = 0.1;
-  double beta1 = 0.9, beta2 = 0.95;
-  double grad_clip = 1.0;      // max global grad norm (0: off)
-  int64_t eval_every = 250;    // steps between held-out evaluations (and at the end)
   int64_t eval_windows = 256;  // held-out windows per evaluation
-  int64_t ckpt_every = 500;    // steps between resumable checkpoints
-  uint64_t seed = 1;           // model init and batch order
-  int threads = 0;             // compute threads (0: LibTorch's default)
-  std::string device = "auto";
 
   void validate() const;  // BadInput naming the option
   nlohmann::json to_json() const;

@@ -26,18 +26,6 @@ namespace warp {
 
 // ---------------------------------------------------------------- options (config/slurm_options.h)
 
-namespace {
-
-bool has_space_or_control(const std::string& s) {
-  for (unsigned char c : s)
-    if (std::isspace(c) || std::iscntrl(c)) return true;
-  return false;
-}
-
-std::string quoted(const std::string& s) { return "'" + s + "'"; }
-
-}  // namespace
-
 SlurmOptions slurm_options_for(const Experiment& exp) {
   return slurm_options_from_experiment_json(exp.config(), exp.config_path());
 }

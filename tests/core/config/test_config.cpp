@@ -65,6 +65,19 @@ TEST(Config, WarpSettingsFromTheExperimentsSection) {
   EXPECT_EQ(warp_eta_tag(0.3), "0.30");
 }
 
+TEST(Config, SlurmWordsNeedingQuotes) {
+  // One rule for both the option check (no spaces in a partition) and the launcher's messages.
+  EXPECT_FALSE(has_space_or_control("gpu-a100_x.1"));
+  EXPECT_FALSE(has_space_or_control(""));
+  EXPECT_TRUE(has_space_or_control("gpu a100"));
+  EXPECT_TRUE(has_space_or_control("gpu\ta100"));
+  EXPECT_TRUE(has_space_or_control(std::string("gpu\x01")));
+  EXPECT_EQ(quoted("a b"), "'a b'");
+  EXPECT_EQ(quoted(""), "''");
+  EXPECT_EQ(error_of([] { slurm_options_from_experiment_json(nlohmann::json::parse(R"({"slurm": {"partition": "a b"}})"), "/e/config.json"); }),
+            "/e/config.json (slurm): slurm: partition (--slurm-partition) must be a partition name (no spaces), got 'a b'");
+}
+
 TEST(Config, SlurmSettingsAndTheScancelRule) {
   const auto cfg = nlohmann::json::parse(R"({"slurm": {"partition": "gpu", "cpus_per_task": 4}})");
   const SlurmOptions o = slurm_options_from_experiment_json(cfg, "/e/config.json");

@@ -200,6 +200,22 @@ TEST_F(HostileInput, IntegerOptionsAreReadExactlyOrRefused) {
   expect_refusal(warp("merge --method dare --init init.h5 --models a.h5 b.h5 --out o.h5 --seed=-5"), {"--seed", "negative"});
 }
 
+TEST_F(HostileInput, SharedOptionsAreRefusedAlikeByEachCommand) {
+  // --threads, --lr, ... are declared once for warp sft, rm, train and eval (app/cli/json_options.h)
+  // and checked by one rule (config/train_settings.h): the same words from each command.
+  ASSERT_EQ(warp("init exp --preset smoke").status, 0);
+  const std::string rule = "threads (--threads) must be >= 0, got -1";
+  expect_refusal(warp("sft --exp exp --threads=-1"), {"sft options: sft: " + rule});
+  expect_refusal(warp("rm --exp exp --threads=-1"), {"rm options: rm: " + rule});
+  expect_refusal(warp("train --exp exp --name r --threads=-1"), {"train options: rl: " + rule});
+  expect_refusal(warp("eval --exp exp --ckpt init.h5 --threads=-1"), {"eval options: eval: " + rule});
+  // The flags sft and rm gained with the shared declaration (every field rule: test_shared_settings).
+  expect_refusal(warp("sft --exp exp --weight-decay=-0.5"), {"sft options: sft: weight_decay (--weight-decay) must be >= 0, got -0.5"});
+  expect_refusal(warp("rm --exp exp --grad-clip=-1"), {"rm options: rm: grad_clip (--grad-clip) must be >= 0 (0: off), got -1"});
+  // warp run's RL options go through the same rule.
+  expect_refusal(warp("run --exp exp --eval-every 0"), {"run options: rl: eval_every (--eval-every) must be > 0, got 0"});
+}
+
 TEST_F(HostileInput, BatchTimesSamplesCannotOverflow) {
   RlConfig c;
   c.batch = int64_t{1} << 32;

@@ -6,6 +6,7 @@
 #include "test_support.h"
 #include "util/error.h"
 #include "util/fsutil.h"
+#include "util/self_exe.h"
 #include "util/sha256.h"
 
 using namespace warp;
@@ -76,4 +77,13 @@ TEST(Util, ReadingAFolderOrMissingFileIsBadInput) {
   auto dir = test::scratch_dir("util-read");
   EXPECT_THROW(read_file_bytes(dir), BadInput);
   EXPECT_THROW(read_file_bytes(dir + "/missing"), BadInput);
+}
+
+TEST(Util, SelfExecutableIsThisTestBinary) {
+  // What /proc/self/exe names: an absolute path to an existing file, this test's executable.
+  const std::string exe = self_executable();
+  ASSERT_FALSE(exe.empty());
+  EXPECT_EQ(exe[0], '/');
+  EXPECT_TRUE(is_regular_file(exe)) << exe;
+  EXPECT_EQ(exe.substr(exe.rfind('/') + 1), "test_util") << exe;
 }
