@@ -243,19 +243,30 @@ TEST(SlurmRun, CancelledTaskStopsTheIterationNamingItThenResumeFinishes) {
   args.push_back("--launcher");
   args.push_back("slurm");
   WorkerProcess driver = WorkerProcess::start(warp::test::env_path("WARP_EXE"), args, exp + "/../run.log");
-  // Once worker 2 of iteration 1 is running: scancel its task.
+  // Once worker 2 of iteration 1 trains: scancel its task. Watched in its journal as it writes it
+  // (the database has its rows only after the driver's next import, up to 0.5 s later: on an idle
+  // machine the run could end before that); the job id is in the database from its submission.
   std::string job;
-  for (int i = 0; i < 1200 && job.empty(); ++i) {
+  for (int i = 0; i < 6000 && job.empty(); ++i) {
     ASSERT_FALSE(driver.poll().has_value()) << file_tail(exp + "/../run.log");
-    if (is_regular_file(exp + "/experiment.db")) {
-      ExperimentDb db = ExperimentDb::open_read_only(exp + "/experiment.db");
-      auto w = db.find_run("w");
-      auto r2 = db.find_run("w-i1-r2");
-      if (w && r2 && r2->status == RunStatus::Running)
-        for (const auto& j : db.list_worker_jobs(w->id))
-          if (j.worker == "w-i1-r2") job = j.job_id;
+    try {
+      int64_t last_step = 0;
+      bool ended = false;
+      for (const auto& r : read_journal(exp + "/journals/w-i1-r2.wj", 0, 1, 1000000)) {
+        const std::string t = r.body.at("t").get<std::string>();
+        if (t == "metrics")
+          for (const auto& row : r.body.at("rows")) last_step = std::max(last_step, row[0].get<int64_t>());
+        if (t == "status" && r.body.at("status") != "running") ended = true;
+      }
+      if (!ended && last_step >= 1 && last_step < 16 - 4) {
+        ExperimentDb db = ExperimentDb::open_read_only(exp + "/experiment.db");
+        if (auto w = db.find_run("w"))
+          for (const auto& j : db.list_worker_jobs(w->id))
+            if (j.worker == "w-i1-r2") job = j.job_id;
+      }
+    } catch (const std::exception&) {
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (job.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   ASSERT_FALSE(job.empty()) << file_tail(exp + "/../run.log");
   const Shell c = sh("scancel " + job);
@@ -526,18 +537,25 @@ TEST(SlurmRun, RequeuedDriverJobResumesItsRun) {
   ASSERT_EQ(d.code, 0) << d.log;
   const std::string job = d.log.substr(d.log.rfind('\n') + 1);
   ASSERT_EQ(job.find_first_not_of("0123456789"), std::string::npos) << d.log;
-  // Once its workers train (rows imported): requeue the driver's job.
+  // Once its workers train: requeue the driver's job. Watched in worker 1's journal as it writes it:
+  // the database has the rows only after the driver's next import (up to 0.5 s later), and on an
+  // idle machine the 32 steps, the merge and the front took under 5 s, so the imported rows came
+  // too late to catch the driver still running.
   bool training = false;
-  for (int i = 0; i < 3000 && !training; ++i) {
-    if (is_regular_file(exp + "/experiment.db")) {
-      try {
-        ExperimentDb db = ExperimentDb::open_read_only(exp + "/experiment.db");
-        auto r1 = db.find_run("w-i1-r1");
-        training = r1 && r1->status == RunStatus::Running && !db.read_metrics(r1->id, "train/reward").empty();
-      } catch (const std::exception&) {
+  for (int i = 0; i < 6000 && !training; ++i) {
+    try {
+      int64_t last_step = 0;
+      bool ended = false;
+      for (const auto& r : read_journal(exp + "/journals/w-i1-r1.wj", 0, 1, 1000000)) {
+        const std::string t = r.body.at("t").get<std::string>();
+        if (t == "metrics")
+          for (const auto& row : r.body.at("rows")) last_step = std::max(last_step, row[0].get<int64_t>());
+        if (t == "status" && r.body.at("status") != "running") ended = true;
       }
+      training = !ended && last_step >= 1 && last_step < steps - 4;
+    } catch (const std::exception&) {
     }
-    if (!training) std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    if (!training) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   ASSERT_TRUE(training) << sh("scontrol show job -o " + job).out;
   const Shell q = sh("scontrol requeue " + job);
