@@ -460,21 +460,30 @@ TEST(FaultFullDisk, RunOnAFullTmpfs) {
     if (!checkpointed) std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
   ASSERT_TRUE(checkpointed) << file_tail(dir + "/train.log");
-  // Fill every byte that is left.
-  {
-    const int fd = ::open((mnt + "/filler").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  // Fills every byte that is left (into `name`), or writes `bytes` of it.
+  const auto fill = [&mnt](const std::string& name, size_t bytes) {
+    const int fd = ::open((mnt + "/" + name).c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     ASSERT_GE(fd, 0);
     std::vector<char> block(1 << 16, 'x');
-    while (::write(fd, block.data(), block.size()) > 0) {
-    }
-    for (size_t n = 4096; n > 0; n /= 2)
-      while (::write(fd, block.data(), n) > 0) {
-      }
+    size_t written = 0;
+    ssize_t n = 0;
+    while (written < bytes && (n = ::write(fd, block.data(), std::min(block.size(), bytes - written))) > 0) written += n;
+    for (size_t k = 4096; k > 0 && written < bytes; k /= 2)
+      while (written < bytes && (n = ::write(fd, block.data(), std::min(k, bytes - written))) > 0) written += n;
     ::close(fd);
-  }
-  // What was committed the moment the disk filled.
+  };
+  // A reserve, so that this test can read the database while the run's disk is full: a reader of a
+  // WAL database may have to extend its -shm file, which on a full tmpfs fails ("disk I/O error").
+  fill("reserve", 1 << 20);
+  fill("filler", SIZE_MAX);
+  // What was committed the moment the disk filled: read in the reserve's space, then full again.
+  ::unlink((mnt + "/reserve").c_str());
   const auto committed = metric_counts(exp);
+  fill("filler2", SIZE_MAX);
   const int code = p.wait();
+  // The run has ended: what it left is judged with room to open the database.
+  ::unlink((mnt + "/filler").c_str());
+  ::unlink((mnt + "/filler2").c_str());
   const std::string log = file_tail(dir + "/train.log", 4000);
   EXPECT_NE(code, 0) << "the run finished on a full disk?\n" << log;
   EXPECT_TRUE(log.find("No space left on device") != std::string::npos || log.find("disk is full") != std::string::npos)
@@ -509,8 +518,7 @@ TEST(FaultFullDisk, RunOnAFullTmpfs) {
       }
     }
   }
-  // Space again: the run resumes to the uninterrupted result.
-  ASSERT_EQ(::unlink((mnt + "/filler").c_str()), 0);
+  // Space again (freed above): the run resumes to the uninterrupted result.
   const Done d = run_to_end(train_resume_args(exp), dir + "/resume.log");
   ASSERT_EQ(d.code, 0) << d.log;
   expect_each_metric_once(exp, train_ref().exp);
