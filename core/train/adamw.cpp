@@ -37,14 +37,27 @@ void AdamW::zero_grad() {
   }
 }
 
+bool use_multi_tensor(TensorLoop loop, const torch::Device& device) {
+  if (loop == TensorLoop::automatic) return !device.is_cpu();
+  return loop == TensorLoop::multi_tensor;
+}
+
 void AdamW::step(double lr) {
   torch::NoGradGuard no_grad;
   ++step_;
-  const double b1 = config_.beta1, b2 = config_.beta2;
-  const double bc1 = 1.0 - std::pow(b1, static_cast<double>(step_));
-  const double bc2 = 1.0 - std::pow(b2, static_cast<double>(step_));
+  const double bc1 = 1.0 - std::pow(config_.beta1, static_cast<double>(step_));
+  const double bc2 = 1.0 - std::pow(config_.beta2, static_cast<double>(step_));
   const double step_size = lr / bc1;
   const double bc2_sqrt = std::sqrt(bc2);
+  if (params_.empty()) return;
+  if (use_multi_tensor(config_.loop, params_.front().second.device()))
+    step_multi_tensor(lr, step_size, bc2_sqrt);
+  else
+    step_per_tensor(lr, step_size, bc2_sqrt);
+}
+
+void AdamW::step_per_tensor(double lr, double step_size, double bc2_sqrt) {
+  const double b1 = config_.beta1, b2 = config_.beta2;
   for (size_t i = 0; i < params_.size(); ++i) {
     auto& p = params_[i].second;
     const auto& g = p.grad();
@@ -56,6 +69,31 @@ void AdamW::step(double lr) {
     auto denom = (v_[i].sqrt() / bc2_sqrt).add_(config_.eps);
     p.addcdiv_(m_[i], denom, -step_size);
   }
+}
+
+// The same operations as step_per_tensor, each one issued over all tensors that have a gradient.
+void AdamW::step_multi_tensor(double lr, double step_size, double bc2_sqrt) {
+  const double b1 = config_.beta1, b2 = config_.beta2;
+  std::vector<torch::Tensor> p, g, m, v, decayed;
+  for (size_t i = 0; i < params_.size(); ++i) {
+    const auto& grad = params_[i].second.grad();
+    if (!grad.defined()) continue;
+    p.push_back(params_[i].second);
+    g.push_back(grad);
+    m.push_back(m_[i]);
+    v.push_back(v_[i]);
+    if (decay_[i]) decayed.push_back(params_[i].second);
+  }
+  if (p.empty()) return;
+  if (!decayed.empty() && config_.weight_decay != 0.0) torch::_foreach_mul_(decayed, 1.0 - lr * config_.weight_decay);
+  torch::_foreach_mul_(m, b1);
+  torch::_foreach_add_(m, g, 1.0 - b1);
+  torch::_foreach_mul_(v, b2);
+  torch::_foreach_addcmul_(v, g, g, 1.0 - b2);
+  auto denom = torch::_foreach_sqrt(v);
+  torch::_foreach_div_(denom, bc2_sqrt);
+  torch::_foreach_add_(denom, config_.eps);
+  torch::_foreach_addcdiv_(p, m, denom, -step_size);
 }
 
 AdamW::Named AdamW::state() const {
@@ -96,15 +134,26 @@ void AdamW::load_state(const Named& state, const std::string& where) {
 
 torch::Tensor clip_grad_norm(const AdamW::Named& params, double max_norm) {
   torch::NoGradGuard no_grad;
-  std::vector<torch::Tensor> norms;
+  std::vector<torch::Tensor> grads, norms;
   for (const auto& [name, p] : params)
-    if (p.grad().defined()) norms.push_back(p.grad().norm(2).to(torch::kFloat64));
-  if (norms.empty()) return torch::zeros({}, torch::kFloat64);
-  auto total = torch::stack(norms).norm(2);
+    if (p.grad().defined()) grads.push_back(p.grad());
+  if (grads.empty()) return torch::zeros({}, torch::kFloat64);
+  torch::Tensor total;
+  if (use_multi_tensor(TensorLoop::automatic, grads.front().device())) {
+    // One launch for all per-tensor norms on a GPU; the cast to float64 is exact, so casting the
+    // stacked norms equals casting each.
+    total = torch::stack(torch::_foreach_norm(grads, 2)).to(torch::kFloat64).norm(2);
+  } else {
+    for (const auto& g : grads) norms.push_back(g.norm(2).to(torch::kFloat64));
+    total = torch::stack(norms).norm(2);
+  }
   // coef = min(1, max_norm / (total + 1e-6)), applied without reading the value on the host.
   auto coef = (max_norm / (total + 1e-6)).clamp_max(1.0);
-  for (const auto& [name, p] : params)
-    if (p.grad().defined()) p.mutable_grad().mul_(coef.to(p.grad().scalar_type()));
+  torch::Tensor cast;  // coef in the gradients' dtype, cast once (not once per tensor)
+  for (auto& g : grads) {
+    if (!cast.defined() || cast.scalar_type() != g.scalar_type()) cast = coef.to(g.scalar_type());
+    g.mul_(cast);
+  }
   return total;
 }
 

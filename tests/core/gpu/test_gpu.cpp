@@ -33,6 +33,7 @@
 #include "model/gpt.h"
 #include "model/sampler.h"
 #include "reward/reward.h"
+#include "rl/ema.h"
 #include "rl/rl_step.h"
 #include "store/checkpoint_h5.h"
 #include "store/gpt_checkpoint.h"
@@ -266,6 +267,39 @@ TEST(Gpu, RlStepMatchesTheCpu) {
   const auto ac = named_params(*c.anchor), ag = named_params(*g.anchor);
   for (size_t i = 0; i < ac.size(); ++i) anchor_worst = std::max(anchor_worst, max_abs_diff(ag[i].second, ac[i].second));
   EXPECT_LT(anchor_worst, 6 * lr * 0.05 * 3 + 1e-6);  // the EMA moves 0.05 of the way each step
+}
+
+// On a device AdamW and the EMA issue multi-tensor `_foreach` ops (train/adamw.h); the per-tensor
+// loop on the same device is the reference. The two may round differently (kernels may fuse a
+// multiply-add), so they agree to float32 rounding, not bit for bit.
+TEST(Gpu, MultiTensorAdamWAndEmaMatchThePerTensorLoopOnTheDevice) {
+  WARP_DEVICE_OR_SKIP(dev);
+  const auto cfg = test::tiny_gpt_config(97, 64, 2, 32);
+  const auto ids = ids_for(cfg, 4, cfg.n_ctx).to(dev);
+  auto run = [&](TensorLoop loop) {
+    GPT m = copy_to(perturbed_gpt(cfg, 8, 0.02), dev);
+    GPT anchor = copy_to(perturbed_gpt(cfg, 8, 0.02), dev);
+    AdamWConfig ac{1e-3, 0.9, 0.999, 1e-8, 0.1};
+    ac.loop = loop;
+    AdamW opt(named_params(*m), ac);
+    for (int k = 0; k < 4; ++k) {
+      opt.zero_grad();
+      m->forward(ids).logsumexp(-1).mean().backward();
+      opt.step(1e-3);
+      ema_update(named_params(*anchor), named_params(*m), 0.05, loop);
+    }
+    return std::make_pair(named_params(*m), named_params(*anchor));
+  };
+  const auto per = run(TensorLoop::per_tensor), multi = run(TensorLoop::multi_tensor);
+  double worst = 0, anchor_worst = 0;
+  for (size_t i = 0; i < per.first.size(); ++i) {
+    EXPECT_EQ(multi.first[i].second.device(), dev);
+    worst = std::max(worst, max_abs_diff(multi.first[i].second, per.first[i].second));
+    anchor_worst = std::max(anchor_worst, max_abs_diff(multi.second[i].second, per.second[i].second));
+  }
+  std::cout << "multi-tensor vs per-tensor on the device: policy " << worst << ", EMA anchor " << anchor_worst << "\n";
+  EXPECT_LT(worst, 1e-5);
+  EXPECT_LT(anchor_worst, 1e-5);
 }
 
 TEST(Gpu, MergeOfDeviceTensorsEqualsTheCpuMerge) {

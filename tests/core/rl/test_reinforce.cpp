@@ -208,6 +208,30 @@ TEST(Ema, UpdateMatchesHandComputation) {
   EXPECT_THROW(ema_update(fe, NamedTensors{{"v", torch::zeros({2})}}, 0.5), BadInput);
 }
 
+// The multi-tensor EMA (a GPU's path) is the same arithmetic as the per-tensor loop: bit for bit on
+// the CPU. A mismatch anywhere is refused before any anchor tensor moves.
+TEST(Ema, MultiTensorUpdateEqualsPerTensorBitForBitAndNothingMovesOnAMismatch) {
+  torch::manual_seed(5);
+  NamedTensors ea, eb, params;
+  for (const auto& [name, shape] : std::vector<std::pair<std::string, std::vector<int64_t>>>{
+           {"wte", {7, 3}}, {"ln.bias", {3}}, {"h.0.w", {3, 4}}}) {
+    auto e = torch::randn(shape);
+    ea.emplace_back(name, e.clone());
+    eb.emplace_back(name, e.clone());
+    params.emplace_back(name, torch::randn(shape));
+  }
+  for (int k = 0; k < 5; ++k) {
+    ema_update(ea, params, 0.01, TensorLoop::per_tensor);
+    ema_update(eb, params, 0.01, TensorLoop::multi_tensor);
+  }
+  for (size_t i = 0; i < ea.size(); ++i) EXPECT_TRUE(torch::equal(ea[i].second, eb[i].second)) << ea[i].first;
+  auto before = eb[0].second.clone();
+  NamedTensors wrong = params;
+  wrong[2].second = torch::zeros({4, 3});
+  EXPECT_THROW(ema_update(eb, wrong, 0.5, TensorLoop::multi_tensor), BadInput);
+  EXPECT_TRUE(torch::equal(eb[0].second, before));
+}
+
 TEST(RlConfig, RefusesOutOfRangeValuesNamingTheOption) {
   auto expect_bad = [](const nlohmann::json& j, const std::string& flag) {
     try {

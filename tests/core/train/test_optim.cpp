@@ -60,6 +60,41 @@ TEST(AdamW, MatchesLibTorchAdamW) {
   EXPECT_EQ(opt.steps(), 20);
 }
 
+// The multi-tensor path (what a GPU uses) issues the same elementwise operations as the per-tensor
+// loop: on the CPU, where `_foreach` ops run tensor by tensor, the two agree bit for bit. A parameter
+// without a gradient is left alone by both, and decay applies to the matrix only.
+TEST(AdamW, MultiTensorStepEqualsPerTensorStepBitForBit) {
+  Problem a(3), b(3);
+  auto frozen_a = torch::randn({5}, torch::kFloat64).requires_grad_(true);
+  auto frozen_b = frozen_a.detach().clone().requires_grad_(true);
+  AdamWConfig cfg;
+  cfg.lr = 0.05;
+  cfg.weight_decay = 0.1;
+  cfg.loop = TensorLoop::per_tensor;
+  AdamW oa({{"w", a.w}, {"frozen", frozen_a}, {"b", a.b}}, cfg);
+  cfg.loop = TensorLoop::multi_tensor;
+  AdamW ob({{"w", b.w}, {"frozen", frozen_b}, {"b", b.b}}, cfg);
+  for (int s = 0; s < 12; ++s) {
+    oa.zero_grad();
+    a.loss(s).backward();
+    oa.step(0.05 * (1.0 + s % 3));
+    ob.zero_grad();
+    b.loss(s).backward();
+    ob.step(0.05 * (1.0 + s % 3));
+  }
+  EXPECT_TRUE(torch::equal(a.w, b.w)) << (a.w - b.w).abs().max();
+  EXPECT_TRUE(torch::equal(a.b, b.b)) << (a.b - b.b).abs().max();
+  EXPECT_TRUE(torch::equal(frozen_a, frozen_b));
+  const auto sa = oa.state(), sb = ob.state();
+  ASSERT_EQ(sa.size(), sb.size());
+  for (size_t i = 0; i < sa.size(); ++i) EXPECT_TRUE(torch::equal(sa[i].second, sb[i].second)) << sa[i].first;
+  // automatic: per tensor on the CPU, multi-tensor elsewhere.
+  EXPECT_FALSE(use_multi_tensor(TensorLoop::automatic, torch::Device(torch::kCPU)));
+  EXPECT_TRUE(use_multi_tensor(TensorLoop::automatic, torch::Device(torch::kCUDA, 0)));
+  EXPECT_TRUE(use_multi_tensor(TensorLoop::multi_tensor, torch::Device(torch::kCPU)));
+  EXPECT_FALSE(use_multi_tensor(TensorLoop::per_tensor, torch::Device(torch::kCUDA, 0)));
+}
+
 TEST(AdamW, StateRoundTripResumesExactly) {
   Problem a(2), b(2);
   AdamWConfig cfg;
