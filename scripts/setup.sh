@@ -27,6 +27,7 @@ packages=(
   libhdf5-dev libsqlite3-dev libssl-dev nlohmann-json3-dev libcli11-dev libpcre2-dev libgtest-dev
   nodejs npm
   clang  # libFuzzer targets of tests/fuzz (docs/reliability.md)
+  clang-format  # scripts/format.sh and .clang-format
   slurmctld slurmd slurm-client munge  # the single-node Slurm cluster of the tests of label slurm (docs/slurm.md)
 )
 if [ "$gui" = ON ]; then
