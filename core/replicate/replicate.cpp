@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <map>
 #include <optional>
 #include <sstream>
@@ -637,7 +638,10 @@ std::vector<std::pair<std::string, std::string>> Replicator::setup_rows(double w
     for (double v : g) out += (out.empty() ? "" : ", ") + format_grid_value(v);
     return out;
   };
-  rows.emplace_back("Experiment", exp_.dir());
+  // The folder's name only: the report is shared (docs/replication-demo/), the machine's paths are not.
+  std::filesystem::path exp_dir = std::filesystem::path(exp_.dir()).lexically_normal();
+  if (exp_dir.filename().empty()) exp_dir = exp_dir.parent_path();  // "dir/" → "dir"
+  rows.emplace_back("Experiment", "`" + exp_dir.filename().string() + "` (the folder given with --exp)");
   rows.emplace_back("Preset", exp_.config().value("preset", std::string("?")));
   try {
     const GPTConfig mc = GPTConfig::from_json(exp_.config().at("model"), exp_.config_path());

@@ -6,6 +6,8 @@
 // paired standard errors from the stored per-prompt values.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include <fstream>
 #include <sstream>
 
@@ -79,6 +81,11 @@ TEST(ReplicateE2E, RunsResumesReportsAndReuses) {
                               "| KL(π‖π_sft) measured as | at the evaluation temperature τ", "| Standard errors | verdicts: paired",
                               "rep-test-warm-single", "rep-test-warm-average"})
     EXPECT_NE(md.find(s), std::string::npos) << "report.md lacks: " << s;
+  // The report is shared: it names the experiment folder, never its path on this machine.
+  std::filesystem::path dir = std::filesystem::path(exp.dir()).lexically_normal();
+  if (dir.filename().empty()) dir = dir.parent_path();
+  EXPECT_NE(md.find("| Experiment | `" + dir.filename().string() + "` (the folder given with --exp) |"), std::string::npos);
+  EXPECT_EQ(md.find(dir.string()), std::string::npos) << "report.md holds the experiment's path";
 
   // The figures and their series.
   for (const std::string stem : {"fig3a_reward_vs_step", "fig3b_reward_vs_kl", "fig3c_slerp_vs_lerp", "fig4a_liti_vs_rl",
