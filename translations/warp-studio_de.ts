@@ -835,12 +835,12 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
     </message>
     <message>
         <location line="+5"/>
-        <location line="+232"/>
+        <location line="+246"/>
         <source>No inputs open.</source>
         <translation>Keine Eingaben geöffnet.</translation>
     </message>
     <message>
-        <location line="-223"/>
+        <location line="-237"/>
         <source>Recipe</source>
         <translation>Rezept</translation>
     </message>
@@ -856,13 +856,33 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
     </message>
     <message>
         <location line="+1"/>
-        <source>SLERP of the task vectors per tensor (DESIGN §5 stage 2), or linear interpolation</source>
-        <translation>SLERP der Aufgabenvektoren je Tensor (DESIGN §5 Stufe 2) oder lineare Interpolation</translation>
+        <source>SLERP of the task vectors (DESIGN §5 stage 2), or linear interpolation</source>
+        <translation>SLERP der Aufgabenvektoren (DESIGN §5 Stufe 2) oder lineare Interpolation</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Method:</source>
         <translation>Methode:</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>per tensor</source>
+        <translation>je Tensor</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>per layer</source>
+        <translation>je Schicht</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Where SLERP takes its angle Ω: per tensor, or one Ω per layer group (a transformer block, the embeddings, the final norm) over its concatenated task vectors, as the paper&apos;s &quot;layer by layer&quot; (warp merge --granularity)</source>
+        <translation>Wo SLERP seinen Winkel Ω nimmt: je Tensor, oder ein Ω je Schichtgruppe (ein Transformer-Block, die Einbettungen, die letzte Normierung) über ihre aneinandergehängten Aufgabenvektoren, wie das „layer by layer“ des Papers (warp merge --granularity)</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>SLERP Ω:</source>
+        <translation>SLERP-Ω:</translation>
     </message>
     <message>
         <location line="+6"/>
@@ -911,12 +931,12 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
     </message>
     <message>
         <location line="+1"/>
-        <location line="+545"/>
+        <location line="+572"/>
         <source>Sweep</source>
         <translation>Durchlauf</translation>
     </message>
     <message>
-        <location line="-544"/>
+        <location line="-571"/>
         <source>Evaluate the whole η grid (0..1 by 0.05), and the λ grid for M = 2, in the background; dragging afterwards shows cached points at once</source>
         <translation>Das ganze η-Raster (0..1 in Schritten von 0,05) und für M = 2 das λ-Raster im Hintergrund bewerten; danach zeigt Ziehen die zwischengespeicherten Punkte sofort</translation>
     </message>
@@ -951,7 +971,7 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
         <translation>Ω je Tensor</translation>
     </message>
     <message>
-        <location line="+106"/>
+        <location line="+112"/>
         <source>Sweep done: %1 points evaluated, the rest were cached.</source>
         <translation>Durchlauf fertig: %1 Punkte bewertet, der Rest war zwischengespeichert.</translation>
     </message>
@@ -971,7 +991,7 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
         <translation>Export fehlgeschlagen</translation>
     </message>
     <message>
-        <location line="+61"/>
+        <location line="+69"/>
         <source>%1 · iteration %2 (M = %3)%4</source>
         <translation>%1 · Iteration %2 (M = %3)%4</translation>
     </message>
@@ -1021,7 +1041,7 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
         <translation>Geöffnet: %1 (M = %2, %3 Bewertungs-Prompts, τ = %4)</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+17"/>
         <source>Move λ or η, or press Evaluate, to merge and evaluate a point.</source>
         <translation>Verschieben Sie λ oder η oder drücken Sie Bewerten, um einen Punkt zusammenzuführen und zu bewerten.</translation>
     </message>
@@ -1031,7 +1051,7 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
         <translation>%1 Punkte dieser Eingaben wurden bereits bewertet: sie sind in der Ebene.</translation>
     </message>
     <message>
-        <location line="+45"/>
+        <location line="+54"/>
         <source>%1…</source>
         <translation>%1…</translation>
     </message>
@@ -1106,7 +1126,7 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
         <translation>Stichproben werden für zusammengeführte Punkte aufbewahrt; dieser Punkt stammt aus den Metriken eines Laufs.</translation>
     </message>
     <message>
-        <location line="+28"/>
+        <location line="+31"/>
         <source>SLERP/LERP weight of the second policy: θ_init + (1−λ)·δ1 + λ·δ2 for LERP</source>
         <translation>SLERP/LERP-Gewicht der zweiten Policy: θ_init + (1−λ)·δ1 + λ·δ2 für LERP</translation>
     </message>
@@ -1171,7 +1191,7 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
 <context>
     <name>MergeWorker</name>
     <message>
-        <location filename="../widgets/merge/merge_worker.cpp" line="+78"/>
+        <location filename="../widgets/merge/merge_worker.cpp" line="+82"/>
         <source>θ_init: %1</source>
         <translation>θ_init: %1</translation>
     </message>
@@ -1192,11 +1212,21 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
     </message>
     <message>
         <location line="+64"/>
+        <source>SLERP per layer</source>
+        <translation>SLERP je Schicht</translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>LERP (uniform 1/M)</source>
         <translation>LERP (gleichmäßig 1/M)</translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="+1"/>
+        <source>SLERP per layer (Eq. 26, λ = 1/m)</source>
+        <translation>SLERP je Schicht (Gl. 26, λ = 1/m)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>SLERP (Eq. 26, λ = 1/m)</source>
         <translation>SLERP (Gl. 26, λ = 1/m)</translation>
     </message>
@@ -1206,8 +1236,8 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
         <translation>%1 → LITI η %2 in Richtung %3</translation>
     </message>
     <message>
-        <location line="+111"/>
-        <location line="+33"/>
+        <location line="+118"/>
+        <location line="+39"/>
         <location line="+47"/>
         <location line="+18"/>
         <source>no merge inputs are open</source>
@@ -1382,22 +1412,44 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
 <context>
     <name>OmegaChart</name>
     <message>
-        <location filename="../widgets/merge/omega_chart.cpp" line="+42"/>
+        <location filename="../widgets/merge/omega_chart.cpp" line="+35"/>
+        <source>Per tensor</source>
+        <translation>Je Tensor</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Per layer</source>
+        <translation>Je Schicht</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Ω per tensor, or one Ω per layer group over its concatenated task vectors (the angle a layer SLERP uses)</source>
+        <translation>Ω je Tensor, oder ein Ω je Schichtgruppe über ihre aneinandergehängten Aufgabenvektoren (der Winkel, den ein SLERP je Schicht verwendet)</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <location line="+11"/>
         <source>layer %1</source>
         <translation>Schicht %1</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="-8"/>
+        <location line="+9"/>
         <source>embeddings</source>
         <translation>Einbettungen</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="-7"/>
         <source>other</source>
         <translation>andere</translation>
     </message>
     <message>
-        <location line="+36"/>
+        <location line="+65"/>
+        <source>%1 (tensors: %2)</source>
+        <translation>%1 (Tensoren: %2)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>%1: Ω = %2°</source>
         <translation>%1: Ω = %2°</translation>
     </message>
@@ -1417,7 +1469,12 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
         <translation>Noch keine Aufgabenvektoren gemessen.</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
+        <source>Ω between the task vectors δ1 and δ2 per layer group (%1 groups, over each group&apos;s concatenated tensors): mean %2°, %3 with LERP fallback</source>
+        <translation>Ω zwischen den Aufgabenvektoren δ1 und δ2 je Schichtgruppe (%1 Gruppen, über die aneinandergehängten Tensoren jeder Gruppe): Mittel %2°, %3 mit LERP-Ersatz</translation>
+    </message>
+    <message>
+        <location line="+5"/>
         <source>Ω between the task vectors δ1 and δ2 per tensor (%1 tensors): mean %2°, %3 with LERP fallback</source>
         <translation>Ω zwischen den Aufgabenvektoren δ1 und δ2 je Tensor (%1 Tensoren): Mittel %2°, %3 mit LERP-Ersatz</translation>
     </message>
@@ -1427,14 +1484,24 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
         <translation>Ω (Grad)</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>tensor (θ_init&apos;s order), by layer</source>
         <translation>Tensor (Reihenfolge von θ_init), nach Schicht</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>layer group (θ_init&apos;s order)</source>
+        <translation>Schichtgruppe (Reihenfolge von θ_init)</translation>
     </message>
     <message>
         <location line="+9"/>
         <source>Ω per tensor</source>
         <translation>Ω je Tensor</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Ω per layer</source>
+        <translation>Ω je Schicht</translation>
     </message>
     <message>
         <location line="+5"/>

@@ -835,12 +835,12 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
     </message>
     <message>
         <location line="+5"/>
-        <location line="+232"/>
+        <location line="+246"/>
         <source>No inputs open.</source>
         <translation>열린 입력이 없습니다.</translation>
     </message>
     <message>
-        <location line="-223"/>
+        <location line="-237"/>
         <source>Recipe</source>
         <translation>레시피</translation>
     </message>
@@ -856,13 +856,33 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
     </message>
     <message>
         <location line="+1"/>
-        <source>SLERP of the task vectors per tensor (DESIGN §5 stage 2), or linear interpolation</source>
-        <translation>텐서별 작업 벡터의 SLERP(DESIGN §5 2단계) 또는 선형 보간</translation>
+        <source>SLERP of the task vectors (DESIGN §5 stage 2), or linear interpolation</source>
+        <translation>작업 벡터의 SLERP(DESIGN §5 2단계) 또는 선형 보간</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Method:</source>
         <translation>방법:</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>per tensor</source>
+        <translation>텐서별</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>per layer</source>
+        <translation>레이어별</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Where SLERP takes its angle Ω: per tensor, or one Ω per layer group (a transformer block, the embeddings, the final norm) over its concatenated task vectors, as the paper&apos;s &quot;layer by layer&quot; (warp merge --granularity)</source>
+        <translation>SLERP가 각도 Ω를 취하는 단위: 텐서별, 또는 레이어 그룹(트랜스포머 블록, 임베딩, 최종 정규화)마다 이어 붙인 작업 벡터에 대한 하나의 Ω, 논문의 &quot;layer by layer&quot;와 같음 (warp merge --granularity)</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>SLERP Ω:</source>
+        <translation>SLERP Ω:</translation>
     </message>
     <message>
         <location line="+6"/>
@@ -911,12 +931,12 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
     </message>
     <message>
         <location line="+1"/>
-        <location line="+545"/>
+        <location line="+572"/>
         <source>Sweep</source>
         <translation>스윕</translation>
     </message>
     <message>
-        <location line="-544"/>
+        <location line="-571"/>
         <source>Evaluate the whole η grid (0..1 by 0.05), and the λ grid for M = 2, in the background; dragging afterwards shows cached points at once</source>
         <translation>η 격자 전체(0..1, 0.05 간격)와 M = 2일 때 λ 격자를 백그라운드에서 평가합니다. 이후에는 드래그하면 캐시된 점이 바로 보입니다</translation>
     </message>
@@ -951,7 +971,7 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
         <translation>텐서별 Ω</translation>
     </message>
     <message>
-        <location line="+106"/>
+        <location line="+112"/>
         <source>Sweep done: %1 points evaluated, the rest were cached.</source>
         <translation>스윕 완료: %1개 점을 평가했고 나머지는 캐시되어 있었습니다.</translation>
     </message>
@@ -971,7 +991,7 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
         <translation>내보내기 실패</translation>
     </message>
     <message>
-        <location line="+61"/>
+        <location line="+69"/>
         <source>%1 · iteration %2 (M = %3)%4</source>
         <translation>%1 · 반복 %2 (M = %3)%4</translation>
     </message>
@@ -1021,7 +1041,7 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
         <translation>열림: %1 (M = %2, 평가 프롬프트 %3개, τ = %4)</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+17"/>
         <source>Move λ or η, or press Evaluate, to merge and evaluate a point.</source>
         <translation>λ나 η를 움직이거나 평가를 눌러 점을 병합하고 평가하세요.</translation>
     </message>
@@ -1031,7 +1051,7 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
         <translation>이 입력의 점 %1개는 이미 평가되어 평면에 표시되어 있습니다.</translation>
     </message>
     <message>
-        <location line="+45"/>
+        <location line="+54"/>
         <source>%1…</source>
         <translation>%1…</translation>
     </message>
@@ -1106,7 +1126,7 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
         <translation>샘플은 병합된 점에 대해서만 보관됩니다. 이 점은 실행의 지표에서 온 것입니다.</translation>
     </message>
     <message>
-        <location line="+28"/>
+        <location line="+31"/>
         <source>SLERP/LERP weight of the second policy: θ_init + (1−λ)·δ1 + λ·δ2 for LERP</source>
         <translation>두 번째 정책의 SLERP/LERP 가중치: LERP의 경우 θ_init + (1−λ)·δ1 + λ·δ2</translation>
     </message>
@@ -1171,7 +1191,7 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
 <context>
     <name>MergeWorker</name>
     <message>
-        <location filename="../widgets/merge/merge_worker.cpp" line="+78"/>
+        <location filename="../widgets/merge/merge_worker.cpp" line="+82"/>
         <source>θ_init: %1</source>
         <translation>θ_init: %1</translation>
     </message>
@@ -1192,11 +1212,21 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
     </message>
     <message>
         <location line="+64"/>
+        <source>SLERP per layer</source>
+        <translation>레이어별 SLERP</translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>LERP (uniform 1/M)</source>
         <translation>LERP (균등 1/M)</translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="+1"/>
+        <source>SLERP per layer (Eq. 26, λ = 1/m)</source>
+        <translation>레이어별 SLERP (식 26, λ = 1/m)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>SLERP (Eq. 26, λ = 1/m)</source>
         <translation>SLERP (식 26, λ = 1/m)</translation>
     </message>
@@ -1206,8 +1236,8 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
         <translation>%1 → %3 방향 LITI η %2</translation>
     </message>
     <message>
-        <location line="+111"/>
-        <location line="+33"/>
+        <location line="+118"/>
+        <location line="+39"/>
         <location line="+47"/>
         <location line="+18"/>
         <source>no merge inputs are open</source>
@@ -1382,22 +1412,44 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
 <context>
     <name>OmegaChart</name>
     <message>
-        <location filename="../widgets/merge/omega_chart.cpp" line="+42"/>
+        <location filename="../widgets/merge/omega_chart.cpp" line="+35"/>
+        <source>Per tensor</source>
+        <translation>텐서별</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Per layer</source>
+        <translation>레이어별</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Ω per tensor, or one Ω per layer group over its concatenated task vectors (the angle a layer SLERP uses)</source>
+        <translation>텐서별 Ω, 또는 레이어 그룹마다 이어 붙인 작업 벡터에 대한 하나의 Ω (레이어별 SLERP가 쓰는 각도)</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <location line="+11"/>
         <source>layer %1</source>
         <translation>레이어 %1</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="-8"/>
+        <location line="+9"/>
         <source>embeddings</source>
         <translation>임베딩</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="-7"/>
         <source>other</source>
         <translation>기타</translation>
     </message>
     <message>
-        <location line="+36"/>
+        <location line="+65"/>
+        <source>%1 (tensors: %2)</source>
+        <translation>%1 (텐서: %2개)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>%1: Ω = %2°</source>
         <translation>%1: Ω = %2°</translation>
     </message>
@@ -1417,7 +1469,12 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
         <translation>아직 측정된 작업 벡터가 없습니다.</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
+        <source>Ω between the task vectors δ1 and δ2 per layer group (%1 groups, over each group&apos;s concatenated tensors): mean %2°, %3 with LERP fallback</source>
+        <translation>레이어 그룹별 작업 벡터 δ1과 δ2 사이의 Ω (%1개 그룹, 각 그룹의 이어 붙인 텐서에 대해): 평균 %2°, LERP 대체 %3개</translation>
+    </message>
+    <message>
+        <location line="+5"/>
         <source>Ω between the task vectors δ1 and δ2 per tensor (%1 tensors): mean %2°, %3 with LERP fallback</source>
         <translation>텐서별 작업 벡터 δ1과 δ2 사이의 Ω(텐서 %1개): 평균 %2°, LERP 대체 %3개</translation>
     </message>
@@ -1427,14 +1484,24 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
         <translation>Ω (도)</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>tensor (θ_init&apos;s order), by layer</source>
         <translation>텐서(θ_init 순서), 레이어별</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>layer group (θ_init&apos;s order)</source>
+        <translation>레이어 그룹 (θ_init 순서)</translation>
     </message>
     <message>
         <location line="+9"/>
         <source>Ω per tensor</source>
         <translation>텐서별 Ω</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Ω per layer</source>
+        <translation>레이어별 Ω</translation>
     </message>
     <message>
         <location line="+5"/>

@@ -9,6 +9,11 @@
 //   - slider-to-point latency: from moving the η slider to the point being current on the plane,
 //     for uncached points (merge + evaluation on the worker thread; goal < 1.5 s on 2 cores) and
 //     cached ones (read from the experiment's merge cache; goal < 50 ms, the 25 ms debounce included).
+// For the uncached walks it also prints where a point's time went: the worker's phases (cache look-up,
+// merge, loading the weights, the evaluation and its parts: sampling with the KV cache, θ_sft's
+// forward for the exact KL, the KL, decoding, reward model, gold lexicon; the cache write, the
+// conversion to Qt values) as median wall and CPU (user+sys, all threads) milliseconds per point,
+// the rest of the latency (debounce, GUI-thread look-up, queued signals), and the CPU per point.
 // Phases: (1) 20 η positions one at a time, each waited for (uncached); (2) the same 20 again
 // (cached); (3) a continuous drag, 20 positions 16 ms apart on another λ (uncached, superseding),
 // until the last point lands. Phase 1 is repeated without the two runs for comparison.
@@ -17,6 +22,8 @@
 // With --exp it works on a copy of DIR whose merge cache is emptied. Without --exp it builds the experiment in a temporary folder with the `warp` CLI (about a minute:
 // init --preset demo, 30 SFT steps, a small reward model, one WARP iteration of 4 RL steps): the
 // latency depends on the sizes, not on how well the policies are trained.
+#include <time.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <optional>
@@ -184,10 +191,61 @@ Summary summarize(std::vector<double> ms, int cached) {
   return s;
 }
 
+double medianOf(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+// The process's CPU time (all threads: GUI, worker, LibTorch's), seconds.
+double processCpuSeconds() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return double(ts.tv_sec) + double(ts.tv_nsec) * 1e-9;
+}
+
+// Where the uncached points' time went (MergedPoint::phases): per phase the median over the points
+// of its wall and CPU milliseconds; "(rest)" is the latency minus the worker's top-level phases (the
+// debounce, the cache look-up on the GUI thread, the queued signals, the panel's own work).
+void printPhases(const std::vector<MergedPoint>& points, const std::vector<double>& latenciesMs,
+                 const std::vector<double>& cpuMs) {
+  if (points.empty()) return;
+  static const QStringList topLevel = {QStringLiteral("lookup"), QStringLiteral("merge"), QStringLiteral("load"),
+                                       QStringLiteral("eval"), QStringLiteral("store"), QStringLiteral("convert")};
+  QStringList names;
+  for (const MergedPoint& p : points)
+    for (const PointPhase& ph : p.phases)
+      if (!names.contains(ph.name)) names << ph.name;
+  std::printf("  phases of the %zu uncached points (median wall / median CPU per point, ms; CPU = user+sys, all threads):\n",
+              points.size());
+  std::vector<double> rest;
+  for (size_t i = 0; i < points.size(); ++i) {
+    double top = 0;
+    for (const PointPhase& ph : points[i].phases)
+      if (topLevel.contains(ph.name)) top += ph.wallSeconds * 1000;
+    rest.push_back(latenciesMs[i] - top);
+  }
+  for (const QString& name : names) {
+    std::vector<double> wall, cpu;
+    for (const MergedPoint& p : points)
+      for (const PointPhase& ph : p.phases)
+        if (ph.name == name) {
+          wall.push_back(ph.wallSeconds * 1000);
+          cpu.push_back(ph.cpuSeconds * 1000);
+        }
+    std::printf("    %-2s%-12s %8.1f / %8.1f\n", topLevel.contains(name) ? "" : "  ", qPrintable(name), medianOf(wall),
+                medianOf(cpu));
+  }
+  std::printf("    %-14s %8.1f\n", "(rest)", medianOf(rest));
+  std::printf("    %-14s %8.1f / %8.1f\n", "(point)", medianOf(latenciesMs), medianOf(cpuMs));
+}
+
 // Moves η through `positions` (slider steps) at λ, waiting for each point; returns the latencies.
 Summary stepThrough(MergePanel& panel, double lambda, const std::vector<int>& positions, StallMonitor& stalls,
                     const char* phase) {
   std::vector<double> latencies, firstEstimates;
+  std::vector<MergedPoint> uncachedPoints;
+  std::vector<double> uncachedLatencies, uncachedCpu;
   int cached = 0;
   QElapsedTimer t;
   bool estimated = false;
@@ -201,12 +259,18 @@ Summary stepThrough(MergePanel& panel, double lambda, const std::vector<int>& po
   for (int pos : positions) {
     const double eta = pos * 0.05;
     estimated = false;
+    const double cpu0 = processCpuSeconds();
     t.start();
     panel.etaSlider()->setValue(pos);
     if (!waitUntil([&] { return currentIs(panel, lambda, eta); }, 120000))
       die(QStringLiteral("%1: no point for λ %2 η %3 within 120 s").arg(QString::fromUtf8(phase)).arg(lambda).arg(eta));
     latencies.push_back(double(t.nsecsElapsed()) / 1e6);
     cached += panel.currentPoint()->cached ? 1 : 0;
+    if (!panel.currentPoint()->cached) {
+      uncachedPoints.push_back(*panel.currentPoint());
+      uncachedLatencies.push_back(latencies.back());
+      uncachedCpu.push_back((processCpuSeconds() - cpu0) * 1000);
+    }
   }
   stalls.stop();
   QObject::disconnect(c);
@@ -219,6 +283,7 @@ Summary stepThrough(MergePanel& panel, double lambda, const std::vector<int>& po
     std::printf("%-34s first estimate median %7.1f ms  max %7.1f ms  (%zu points)\n", "", e.median, e.max,
                 firstEstimates.size());
   }
+  printPhases(uncachedPoints, uncachedLatencies, uncachedCpu);
   std::fflush(stdout);
   return s;
 }

@@ -18,6 +18,7 @@
 #include "store/gpt_checkpoint.h"
 #include "util/error.h"
 #include "util/fsutil.h"
+#include "util/phase_times.h"
 #include "util/seeds.h"
 #include "util/sha256.h"
 
@@ -130,9 +131,15 @@ EvalResult Evaluator::evaluate(GPT& policy, const ProgressFn& progress, const Es
     // pass fewer than recomputing them over prompt + completion; equal up to float rounding, which
     // test_eval checks against the full recomputation). θ_sft against itself takes one path for
     // both sides, so its KL is exactly 0.
+    PhaseTimes* const times = PhaseRecorder::current();  // profiling only (util/phase_times.h)
     torch::Tensor step_logits;
+    PhaseTimer sampling(times, "sample");
     SampleResult s = sample(policy, prompts, seeds, so, device_, policy_is_sft ? nullptr : &step_logits);
+    sampling.stop();
+    PhaseTimer sft_forward(times, "sft_forward");
     auto logq = completion_log_softmax(sft_, s.prompt, s.prompt_mask, s.tokens, tau);  // [B, K, V]
+    sft_forward.stop();
+    PhaseTimer kl_time(times, "kl");
     auto logp = policy_is_sft ? logq : torch::log_softmax(tau == 1.0 ? step_logits : step_logits * (1.0 / tau), -1);
     step_logits = torch::Tensor();
     auto kl = masked_row_sum(token_kl(logp, logq), s.mask);                              // [B]
@@ -140,6 +147,7 @@ EvalResult Evaluator::evaluate(GPT& policy, const ProgressFn& progress, const Es
         masked_row_sum(gather_token_log_probs(logp, s.tokens) - gather_token_log_probs(logq, s.tokens), s.mask);  // [B]
     logp = torch::Tensor();
     logq = torch::Tensor();
+    kl_time.stop();
 
     const SampleScores sc = score_samples(s, std::vector<std::string>(texts_.begin() + begin, texts_.begin() + end),
                                           &tokenizer_, so.eos_id, reward_, gold_, "eval");

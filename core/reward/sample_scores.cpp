@@ -6,12 +6,15 @@
 
 #include "reward/task_tokens.h"
 #include "util/error.h"
+#include "util/phase_times.h"
 
 namespace warp {
 
 SampleScores score_samples(const SampleResult& samples, std::vector<std::string> prompt_texts,
                            const BpeTokenizer* tokenizer, int64_t eos_id, Reward& reward, Reward* gold,
                            const std::string& who) {
+  PhaseTimes* const times = PhaseRecorder::current();  // profiling only
+  PhaseTimer decoding(times, "decode");
   SampleScores out;
   out.completion_ids = completion_id_rows(samples.tokens, samples.mask, eos_id);
   const size_t B = out.completion_ids.size();
@@ -26,8 +29,13 @@ SampleScores score_samples(const SampleResult& samples, std::vector<std::string>
   out.batch.prompt_mask = samples.prompt_mask;
   out.batch.completion_tokens = samples.tokens;
   out.batch.completion_mask = samples.mask;
+  decoding.stop();
+  PhaseTimer rewarding(times, "reward");
   out.reward = reward.score(out.batch);
+  rewarding.stop();
+  PhaseTimer golding(times, "gold");
   out.gold = gold ? gold->score(out.batch) : out.reward;
+  golding.stop();
   if (out.reward.size() != B || out.gold.size() != B)
     throw Error(who + ": the reward returned " + std::to_string(out.reward.size()) + " scores for " +
                 std::to_string(B) + " completions");

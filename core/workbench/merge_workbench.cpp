@@ -16,6 +16,7 @@
 
 #include "db/experiment_db.h"
 #include "experiment/checkpoint_tokenizer.h"
+#include "merge/layer_groups.h"
 #include "merge/merger.h"
 #include "model/gpt.h"
 #include "store/checkpoint_h5.h"
@@ -93,6 +94,7 @@ struct MergeWorkbench::Impl {
   NamedTensors init, sft;  // CPU, gpt_param_specs order
   std::vector<NamedTensors> models;
   std::vector<TensorMergeRecord> omega;
+  std::vector<GroupMergeRecord> omega_groups;
   std::unique_ptr<ProtocolEvaluator> evaluator;
   GPT policy{nullptr};  // the evaluated policy: merged weights are copied into it
   std::unique_ptr<ExperimentDb> db;  // writes (the thread of evaluate)
@@ -173,9 +175,18 @@ struct MergeWorkbench::Impl {
   WorkbenchPoint evaluate_and_store(const NamedTensors& params, const MergeRecipe& recipe, const std::string& key,
                                     const nlohmann::json& provenance, const std::optional<std::string>& inputs_key,
                                     const ProgressFn& progress, const EstimateFn& estimate = {}) {
+    PhaseTimes phases;
     const auto t0 = std::chrono::steady_clock::now();
+    PhaseTimer loading(&phases, "load");
     load_into(policy, params);
-    EvalResult r = evaluator->evaluate(policy, progress, estimate);
+    loading.stop();
+    PhaseTimer evaluating(&phases, "eval");
+    EvalResult r;
+    {
+      const PhaseRecorder recorder(&phases);
+      r = evaluator->evaluate(policy, progress, estimate);
+    }
+    evaluating.stop();
     WorkbenchPoint p;
     p.recipe = recipe;
     p.recipe_sha256 = key;
@@ -190,7 +201,10 @@ struct MergeWorkbench::Impl {
     rec.recipe_json = provenance;
     rec.point = p.point;
     rec.rows = p.rows;
+    PhaseTimer storing(&phases, "store");
     MergePointCache(*db).store(rec);
+    storing.stop();
+    p.phases = std::move(phases);
     return p;
   }
 };
@@ -289,6 +303,25 @@ std::unique_ptr<MergeWorkbench> MergeWorkbench::open(const Experiment& exp, cons
     const torch::Tensor scratch = torch::empty_like(t0);
     m.omega.push_back(measure_tensor(half, name, scratch, t0, xs));
   }
+  // The same per layer group, as a layer SLERP measures it (its outputs go to scratch tensors).
+  {
+    std::vector<std::string> names;
+    for (const auto& nt : m.init) names.push_back(nt.first);
+    for (const LayerGroup& g : layer_groups(names)) {
+      report(progress, {"load", total, total, "angles: " + g.name});
+      std::vector<std::string> gnames;
+      std::vector<torch::Tensor> outs, inits;
+      std::vector<std::vector<torch::Tensor>> xs;
+      for (size_t k : g.members) {
+        gnames.push_back(names[k]);
+        inits.push_back(m.init[k].second);
+        outs.push_back(torch::empty_like(inits.back()));
+        xs.emplace_back();
+        for (const auto& model : m.models) xs.back().push_back(model[k].second);
+      }
+      m.omega_groups.push_back(slerp_group_into(half, g.name, gnames, outs, inits, xs));
+    }
+  }
   report(progress, {"load", total, total, ""});
   return wb;
 }
@@ -299,6 +332,7 @@ const EvalConfig& MergeWorkbench::eval_config() const { return impl_->config; }
 const std::string& MergeWorkbench::protocol_sha256() const { return impl_->protocol_sha; }
 const std::vector<std::string>& MergeWorkbench::prompts() const { return impl_->evaluator->prompts(); }
 const std::vector<TensorMergeRecord>& MergeWorkbench::omega_records() const { return impl_->omega; }
+const std::vector<GroupMergeRecord>& MergeWorkbench::omega_group_records() const { return impl_->omega_groups; }
 
 std::string MergeWorkbench::recipe_key(const MergeRecipe& recipe) const {
   return key_sha256(impl_->key_json(recipe));
@@ -330,12 +364,19 @@ WorkbenchPoint MergeWorkbench::evaluate(const MergeRecipe& recipe, const Progres
   const MergeRecipe r = normalize_recipe(recipe);
   const nlohmann::json key = m.key_json(r);
   const std::string key_sha = key_sha256(key);
+  PhaseTimes before;
+  PhaseTimer looking(&before, "lookup");
   if (const auto rec = m.find(key_sha)) return m.from_record(*rec, r);
+  looking.stop();
   const auto t0 = std::chrono::steady_clock::now();
+  PhaseTimer merging(&before, "merge");
   const NamedTensors params = m.policy_params(r, progress);
+  merging.stop();
   const double merge_s = seconds_since(t0);
   WorkbenchPoint p = m.evaluate_and_store(params, r, key_sha, m.provenance(key), m.inputs_sha, progress, estimate);
   p.merge_seconds = merge_s;
+  before.phases.insert(before.phases.end(), p.phases.phases.begin(), p.phases.phases.end());
+  p.phases = std::move(before);
   return p;
 }
 

@@ -60,6 +60,7 @@
 #include "experiment/experiment.h"
 #include "merge/merge_methods.h"
 #include "store/tensor_info.h"
+#include "util/phase_times.h"
 #include "util/progress.h"
 #include "workbench/merge_inputs.h"       // MergeInputs, IterationChoice, inputs_from_*
 #include "workbench/merge_point_cache.h"  // the merge_points table
@@ -77,6 +78,11 @@ struct WorkbenchPoint {
   bool cached = false;        // came from the database
   double merge_seconds = 0;   // 0 when cached
   double eval_seconds = 0;    // 0 when cached
+  // Where an uncached point's time went (util/phase_times.h): "lookup" (the cache read), "merge"
+  // (SLERP/LERP when λ changed, and the LITI), "load" (the weights into the evaluated model),
+  // "eval" (the whole evaluation) with its parts "sample", "sft_forward", "kl", "decode", "reward",
+  // "gold", then "store" (the point into the cache). Empty when cached.
+  PhaseTimes phases;
 };
 
 class MergeWorkbench {
@@ -102,6 +108,11 @@ class MergeWorkbench {
   // Per tensor, in θ_init's order: ‖δ_m‖ and Ω between δ1 and δ2 (the first fold step) as SLERP
   // with λ = 0.5 records them (merge/merge_methods.h TensorMergeRecord), fallbacks marked.
   const std::vector<TensorMergeRecord>& omega_records() const;
+  // Per layer group (merge/layer_groups.h, in the order of each group's first tensor): the norms and
+  // angles over the group's concatenated task vectors that a layer SLERP with λ = 0.5 uses, computed
+  // by the same code (slerp_group_into) as the "groups" of a `warp merge --granularity layer` meta,
+  // so the values are equal; fallbacks marked.
+  const std::vector<GroupMergeRecord>& omega_group_records() const;
 
   // The cache key of a recipe (validated; BadInput for an invalid one, as for every call taking one).
   std::string recipe_key(const MergeRecipe& recipe) const;

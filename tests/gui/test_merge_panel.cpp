@@ -12,6 +12,11 @@
 //   - Sweep (on a coarse grid) evaluates every recipe of the grid in the background, the plane's
 //     non-dominated set is that of all evaluated points, and dragging afterwards starts no work;
 //   - with M = 3 policies λ is disabled and the sweep walks η only;
+//   - SLERP granularity (issue 12): a layer-granularity point equals `warp merge --granularity layer`
+//     + `warp merge --method liti` + `warp eval` of the same λ/η (merge_checkpoints and
+//     evaluate_checkpoint, what those commands run); tensor and layer points of one λ/η are two cache
+//     entries; the choice is in the tooltip, the provenance and the export's meta, and remembered per
+//     experiment; the Ω chart's per-layer view equals the "groups" of the layer merge's meta;
 //   - the samples view gets the point's rows beside θ_sft's; the Ω chart the engine's records;
 //   - export as a warp checkpoint and a Hugging Face folder, loaded back equal to the engine's
 //     merged parameters; an unwritable target gives the engine's message in a message box.
@@ -35,7 +40,9 @@
 #include <QtTest>
 
 #include "db/experiment_db.h"
+#include "eval/evaluate.h"
 #include "eval/synthetic_experiment.h"
+#include "merge/merger.h"
 #include "merge/merge_panel.h"
 #include "merge/merge_session.h"
 #include "merge/samples_model.h"
@@ -78,6 +85,7 @@ warp::MergeRecipe coreRecipe(const MergeRecipeSpec& r) {
   c.lambda = r.lambda;
   c.eta = r.eta;
   c.eta_mode = r.towardSft ? warp::MergeRecipe::EtaMode::TowardSft : warp::MergeRecipe::EtaMode::TowardInit;
+  c.granularity = r.layerSlerp() ? warp::MergeGranularity::Layer : warp::MergeGranularity::Tensor;
   return c;
 }
 
@@ -104,6 +112,7 @@ class TestMergePanel : public QObject {
   void exportFailureShown();
   void sweepThenDragIsCached();
   void lambdaUnusedForThreePolicies();
+  void layerGranularityPoint();
 
  private:
   // A fresh copy of the experiment (its own merge cache).
@@ -582,6 +591,148 @@ void TestMergePanel::lambdaUnusedForThreePolicies() {
   QCOMPARE(got.reward, want.point.reward.mean);
   QCOMPARE(got.gold, want.point.gold.mean);
   QCOMPARE(got.kl, want.point.kl_sft.mean);
+}
+
+void TestMergePanel::layerGranularityPoint() {
+  const QString dir = freshCopy(QStringLiteral("layer"));
+  const QString engineDir = freshCopy(QStringLiteral("layer-engine"));
+  MergePanel panel;
+  openIteration(panel, dir);
+  QVERIFY(panel.granularityCombo()->isEnabled());
+  QCOMPARE(panel.granularityCombo()->currentIndex(), 0);
+  QTRY_VERIFY_WITH_TIMEOUT(panel.referencePoint().has_value(), 30000);  // the worker is idle
+
+  // `warp merge --method slerp --granularity layer --lambda 0.3`, then LITI η 0.7 toward θ_init,
+  // then `warp eval` of that file, on a copy of the experiment (its own cache).
+  const warp::Experiment exp = warp::Experiment::open(engineDir.toStdString());
+  const warp::MergeInputs in = warp::inputs_from_iteration(exp, "w", 1);
+  warp::MergeSpec s1;
+  s1.params.method = warp::MergeMethod::Slerp;
+  s1.params.lambda = 0.3;
+  s1.params.granularity = warp::MergeGranularity::Layer;
+  s1.init_path = in.init;
+  s1.model_paths = in.models;
+  s1.out_path = engineDir.toStdString() + "/slerp-layer.h5";
+  const warp::MergeSummary layerMerge = warp::merge_checkpoints(s1);
+  warp::MergeSpec s2;
+  s2.params.method = warp::MergeMethod::Liti;
+  s2.params.eta = 0.7;
+  s2.init_path = in.init;
+  s2.model_paths = {s1.out_path};
+  s2.out_path = engineDir.toStdString() + "/liti-layer.h5";
+  warp::merge_checkpoints(s2);
+  const warp::EvalResult want =
+      warp::evaluate_checkpoint(exp, s2.out_path, warp::MergeWorkbench::default_eval_config(exp, in));
+  QVERIFY(!want.cached);
+
+  // The Ω chart's per-layer view: the group angles the layer merge's meta records.
+  const nlohmann::json groups = layerMerge.meta.at("groups");
+  const QVector<OmegaEntry>& layers = panel.omegaChart()->layerEntries();
+  QCOMPARE(layers.size(), int(groups.size()));
+  double sum = 0;
+  int defined = 0;
+  for (int i = 0; i < layers.size(); ++i) {
+    const nlohmann::json& g = groups.at(size_t(i));
+    QCOMPARE(layers[i].name, qs(g.at("name").get<std::string>()));
+    QCOMPARE(layers[i].numel, qint64(g.at("numel").get<int64_t>()));
+    QCOMPARE(layers[i].tensors.size(), int(g.at("tensors").size()));
+    bool fallback = false;
+    for (const auto& f : g.at("fallback")) fallback = fallback || f.get<bool>();
+    QCOMPARE(layers[i].fallback, fallback);
+    const nlohmann::json& w = g.at("omega_deg").at(0);
+    if (w.is_null()) {
+      QVERIFY(!std::isfinite(layers[i].omegaDeg));
+    } else {
+      QCOMPARE(layers[i].omegaDeg, w.get<double>());
+      sum += w.get<double>();
+      ++defined;
+    }
+  }
+  QVERIFY(defined > 0);
+  QCOMPARE(layers.first().name, QStringLiteral("embeddings"));
+  QCOMPARE(layers.last().name, QStringLiteral("ln_f"));
+
+  // Choosing per layer switches the Ω chart to its per-layer view; its mean is the meta's.
+  QSignalSpy current(&panel, &MergePanel::currentPointChanged);
+  panel.granularityCombo()->setCurrentIndex(1);
+  QCOMPARE(panel.omegaChart()->view(), OmegaChart::View::Layer);
+  QCOMPARE(panel.omegaChart()->entries().size(), layers.size());
+  QCOMPARE(panel.omegaChart()->meanOmega(), sum / defined);
+  QVERIFY(std::abs(panel.omegaChart()->meanOmega() - layerMerge.meta.at("mean_omega_deg").get<double>()) <= 1e-9);
+  QVERIFY(panel.omegaChart()->summary().contains(QStringLiteral("per layer group")));
+  panel.lambdaSlider()->setValue(6);   // λ = 0.30
+  panel.etaSlider()->setValue(14);     // η = 0.70
+  QTRY_VERIFY_WITH_TIMEOUT(current.count() >= 1 && panel.currentPoint() && panel.currentPoint()->recipe.eta == 0.7 &&
+                               panel.currentPoint()->recipe.lambda == 0.3,
+                           60000);
+  const MergedPoint got = panel.currentPoint().value();
+  QVERIFY(got.recipe.layerSlerp());
+  QVERIFY(!got.cached);
+  QCOMPARE(got.prompts, qint64(want.point.prompts));
+  QCOMPARE(got.reward, want.point.reward.mean);
+  QCOMPARE(got.rewardSe, want.point.reward.se);
+  QCOMPARE(got.gold, want.point.gold.mean);
+  QCOMPARE(got.goldSe, want.point.gold.se);
+  QCOMPARE(got.kl, want.point.kl_sft.mean);
+  QCOMPARE(got.klSe, want.point.kl_sft.se);
+  QCOMPARE(got.rows.size(), int(want.rows.size()));
+  for (int i = 0; i < got.rows.size(); ++i) {
+    QCOMPARE(got.rows[i].text, qs(want.rows[size_t(i)].text));
+    QCOMPARE(got.rows[i].reward, want.rows[size_t(i)].reward);
+    QCOMPARE(got.rows[i].gold, want.rows[size_t(i)].gold);
+    QCOMPARE(got.rows[i].klSft, want.rows[size_t(i)].kl_sft);
+  }
+  // The granularity is in the point's identity: key, provenance (tooltip lines and JSON).
+  const auto engine = engineWorkbench(engineDir);
+  QCOMPARE(got.key, qs(engine->recipe_key(coreRecipe(got.recipe))));
+  QVERIFY2(got.provenance.join(QLatin1Char('\n')).contains(QStringLiteral("SLERP per layer λ 0.30")),
+           qPrintable(got.provenance.join(QLatin1Char('\n'))));
+  QCOMPARE(nlohmann::json::parse(got.provenanceJson.toStdString()).at("granularity"), "layer");
+
+  // The same λ/η per tensor is another cache entry: a new evaluation, another key, another point.
+  const int started = panel.session()->worker()->evaluationsStarted();
+  MergeRecipeSpec tensor = got.recipe;
+  tensor.layer = false;
+  QVERIFY(!panel.session()->lookup(tensor).has_value());
+  panel.granularityCombo()->setCurrentIndex(0);
+  QCOMPARE(panel.omegaChart()->view(), OmegaChart::View::Tensor);
+  QTRY_VERIFY_WITH_TIMEOUT(panel.currentPoint() && !panel.currentPoint()->recipe.layerSlerp(), 60000);
+  QCOMPARE(panel.session()->worker()->evaluationsStarted(), started + 1);
+  const MergedPoint perTensor = panel.currentPoint().value();
+  QVERIFY(perTensor.key != got.key);
+  QVERIFY(!perTensor.cached);
+  QVERIFY(perTensor.kl != got.kl || perTensor.reward != got.reward);
+  QVERIFY(!nlohmann::json::parse(perTensor.provenanceJson.toStdString()).contains("granularity"));
+  QVERIFY(panel.points().contains(got.key) && panel.points().contains(perTensor.key));
+  QCOMPARE(panel.session()->lookup(got.recipe)->key, got.key);
+  QCOMPARE(panel.session()->lookup(tensor)->key, perTensor.key);
+
+  // Back to per layer: the cached point at once (no new work); the export records the granularity.
+  panel.granularityCombo()->setCurrentIndex(1);
+  QTRY_VERIFY_WITH_TIMEOUT(panel.currentPoint() && panel.currentPoint()->key == got.key, 5000);
+  QCOMPARE(panel.session()->worker()->evaluationsStarted(), started + 1);
+  QSignalSpy done(&panel, &MergePanel::exportFinished);
+  const QString h5 = dir + QStringLiteral("/layer-export.h5");
+  panel.exportCheckpointTo(h5);
+  QTRY_VERIFY_WITH_TIMEOUT(done.count() == 1, 60000);
+  QVERIFY2(done.at(0).at(1).toBool(), qPrintable(done.at(0).at(2).toString()));
+  const warp::GptCheckpoint exported = warp::load_gpt_params(h5.toStdString());
+  QCOMPARE(exported.header.meta.at("granularity"), "layer");
+  const warp::GptCheckpoint liti = warp::load_gpt_params(s2.out_path);
+  const auto byName = warp::test::by_name(exported.params);
+  for (const auto& [name, t] : liti.params) QVERIFY2(torch::equal(byName.at(name), t), name.c_str());
+
+  // Remembered per experiment with the inputs: a new panel on the folder shows per layer.
+  MergePanel again;
+  QSignalSpy reopened(&again, &MergePanel::inputsOpened);
+  again.setExperiment(dir);
+  QCOMPARE(again.granularityCombo()->currentIndex(), 1);
+  QVERIFY(reopened.wait(30000));
+  QCOMPARE(again.recipe().layer, true);
+  // LERP has no granularity: the choice is disabled, and LERP points do not carry it.
+  again.methodCombo()->setCurrentIndex(1);
+  QVERIFY(!again.granularityCombo()->isEnabled());
+  QVERIFY(!again.recipe().layerSlerp());
 }
 
 QTEST_MAIN(TestMergePanel)

@@ -146,8 +146,15 @@ MergePanel::MergePanel(QWidget* parent) : QWidget(parent) {
   m_method = new QComboBox(recipeBox);
   m_method->addItem(tr("SLERP"));
   m_method->addItem(tr("LERP"));
-  m_method->setToolTip(tr("SLERP of the task vectors per tensor (DESIGN §5 stage 2), or linear interpolation"));
+  m_method->setToolTip(tr("SLERP of the task vectors (DESIGN §5 stage 2), or linear interpolation"));
   form->addRow(tr("Method:"), m_method);
+  m_granularity = new QComboBox(recipeBox);
+  m_granularity->addItem(tr("per tensor"));
+  m_granularity->addItem(tr("per layer"));
+  m_granularity->setToolTip(tr("Where SLERP takes its angle Ω: per tensor, or one Ω per layer group (a transformer "
+                               "block, the embeddings, the final norm) over its concatenated task vectors, as the "
+                               "paper's \"layer by layer\" (warp merge --granularity)"));
+  form->addRow(tr("SLERP Ω:"), m_granularity);
   m_lambdaSlider = gridSlider(recipeBox);
   m_lambdaSpin = gridSpin(recipeBox);
   auto* lambdaRow = new QHBoxLayout;
@@ -267,6 +274,12 @@ MergePanel::MergePanel(QWidget* parent) : QWidget(parent) {
     scheduleRequest();
   });
   connect(m_etaMode, qOverload<int>(&QComboBox::currentIndexChanged), this, &MergePanel::scheduleRequest);
+  connect(m_granularity, qOverload<int>(&QComboBox::currentIndexChanged), this, [this](int i) {
+    // The Ω chart follows: the angles the merge takes.
+    m_omega->setView(i == 1 ? OmegaChart::View::Layer : OmegaChart::View::Tensor);
+    if (m_open) rememberChoice();
+    scheduleRequest();
+  });
   connect(m_evaluateButton, &QPushButton::clicked, this, &MergePanel::requestCurrentPoint);
   connect(m_sweepButton, &QPushButton::clicked, this, [this] {
     if (m_sweeping) cancelWork();
@@ -364,12 +377,20 @@ void MergePanel::setExperiment(const QString& dir) {
   m_samples->model()->setPrompts({});
   m_samples->model()->setRows({}, {});
   m_omega->setEntries({});
+  m_omega->setLayerEntries({});
   m_inputsLabel->setText(tr("No inputs open."));
   m_plane->setExportDir(dir.isEmpty() ? QString() : dir + QStringLiteral("/exports"));
   showMessage(QString(), false);
   refreshChoices();
   if (!dir.isEmpty()) {
-    const auto remembered = MergeInputSpec::fromVariant(QSettings().value(settingsKey(dir)).toMap());
+    const QVariantMap map = QSettings().value(settingsKey(dir)).toMap();
+    {
+      const QSignalBlocker block(m_granularity);
+      const bool layer = map.value(QStringLiteral("granularity")).toString() == QLatin1String("layer");
+      m_granularity->setCurrentIndex(layer ? 1 : 0);
+      m_omega->setView(layer ? OmegaChart::View::Layer : OmegaChart::View::Tensor);
+    }
+    const auto remembered = MergeInputSpec::fromVariant(map);
     if (remembered) openInputs(*remembered);
   }
   updateControls();
@@ -507,7 +528,7 @@ void MergePanel::openInputs(const MergeInputSpec& inputs) {
 void MergePanel::onOpened(const WorkbenchInfo& info) {
   m_open = true;
   m_info = info;
-  QSettings().setValue(settingsKey(m_dir), m_pendingInputs.toVariant());
+  rememberChoice();
   m_inputsLabel->setText(tr("Open: %1 (M = %2, %3 evaluation prompts, τ = %4)")
                              .arg(info.description)
                              .arg(info.numModels)
@@ -516,6 +537,7 @@ void MergePanel::onOpened(const WorkbenchInfo& info) {
   m_plane->setEvalTemperature(info.temperature);
   m_samples->model()->setPrompts(info.prompts);
   m_omega->setEntries(info.omega);
+  m_omega->setLayerEntries(info.omegaLayers);
   for (const MergedPoint& p : info.cachedPoints) {
     if (!m_points.contains(p.key)) m_order << p.key;
     m_points.insert(p.key, p);
@@ -535,9 +557,17 @@ void MergePanel::onOpened(const WorkbenchInfo& info) {
   Q_EMIT inputsOpened(info);
 }
 
+void MergePanel::rememberChoice() {
+  if (m_dir.isEmpty()) return;
+  QVariantMap map = m_pendingInputs.toVariant();
+  map[QStringLiteral("granularity")] = m_granularity->currentIndex() == 1 ? QStringLiteral("layer") : QStringLiteral("tensor");
+  QSettings().setValue(settingsKey(m_dir), map);
+}
+
 MergeRecipeSpec MergePanel::recipe() const {
   MergeRecipeSpec r;
   r.lerp = m_method->currentIndex() == 1;
+  r.layer = m_granularity->currentIndex() == 1;
   r.lambda = m_lambdaSpin->value();
   r.eta = m_etaSpin->value();
   r.towardSft = m_etaMode->currentIndex() == 1;
@@ -546,6 +576,7 @@ MergeRecipeSpec MergePanel::recipe() const {
 
 void MergePanel::setRecipe(const MergeRecipeSpec& r) {
   m_method->setCurrentIndex(r.lerp ? 1 : 0);
+  if (!r.lerp) m_granularity->setCurrentIndex(r.layer ? 1 : 0);  // LERP leaves the SLERP choice as it is
   m_lambdaSpin->setValue(r.lambda);
   m_etaSpin->setValue(r.eta);
   m_etaMode->setCurrentIndex(r.towardSft ? 1 : 0);
@@ -694,8 +725,10 @@ void MergePanel::onPlaneCurrentChanged(const QString& id) {
   const MergeRecipeSpec r = it->recipe;
   {
     // The controls follow the clicked point without asking for it again.
-    const QSignalBlocker b1(m_method), b2(m_lambdaSpin), b3(m_lambdaSlider), b4(m_etaSpin), b5(m_etaSlider), b6(m_etaMode);
+    const QSignalBlocker b1(m_method), b2(m_lambdaSpin), b3(m_lambdaSlider), b4(m_etaSpin), b5(m_etaSlider), b6(m_etaMode),
+        b7(m_granularity);
     setRecipe(r);
+    if (!r.lerp) m_omega->setView(r.layer ? OmegaChart::View::Layer : OmegaChart::View::Tensor);
     m_lambdaSlider->setValue(static_cast<int>(std::lround(r.lambda / kGridStep)));
     m_etaSlider->setValue(static_cast<int>(std::lround(r.eta / kGridStep)));
   }
@@ -714,6 +747,7 @@ void MergePanel::updateControls() {
                      static_cast<QWidget*>(m_etaMode), static_cast<QWidget*>(m_evaluateButton),
                      static_cast<QWidget*>(m_sweepButton), static_cast<QWidget*>(m_exportH5), static_cast<QWidget*>(m_exportHf)})
     w->setEnabled(m_open);
+  m_granularity->setEnabled(m_open && m_method->currentIndex() == 0);
   m_lambdaSlider->setEnabled(m_open && lambdaUsed);
   m_lambdaSpin->setEnabled(m_open && lambdaUsed);
   const QString lambdaTip = lambdaUsed ? tr("SLERP/LERP weight of the second policy: θ_init + (1−λ)·δ1 + λ·δ2 for LERP")

@@ -6,7 +6,9 @@
 //              with a common init (mixed inits are refused with the engine's message), or files
 //              (θ_init + M models; a bad file gives a message naming it). The choice is remembered
 //              per experiment (QSettings, keyed by the experiment folder) and reopened with it.
-//   Recipe     SLERP or LERP; λ (slider + spin box, 0..1 by 0.05, typed values kept; disabled for
+//   Recipe     SLERP or LERP; the SLERP granularity: Ω per tensor or per layer (the paper's "layer by
+//              layer", merge/layer_groups.h; part of the point's identity: cache key, tooltip, export
+//              meta; remembered per experiment with the inputs); λ (slider + spin box, 0..1 by 0.05, typed values kept; disabled for
 //              M > 2, where Eq. 26 folds with λ = 1/m); η (0..1 by 0.05); LITI toward θ_init (the
 //              iteration's front) or toward θ_sft (Algorithm 1's output front).
 //   Points     moving a control asks for the point after a 25 ms debounce: the cache is read on the
@@ -98,6 +100,8 @@ class MergePanel : public QWidget {
   QLineEdit* initEdit() const { return m_initEdit; }
   QListWidget* modelList() const { return m_modelList; }
   QComboBox* methodCombo() const { return m_method; }
+  // 0: Ω per tensor, 1: per layer (SLERP only; disabled for LERP).
+  QComboBox* granularityCombo() const { return m_granularity; }
   QSlider* lambdaSlider() const { return m_lambdaSlider; }
   QDoubleSpinBox* lambdaSpin() const { return m_lambdaSpin; }
   QSlider* etaSlider() const { return m_etaSlider; }
@@ -149,6 +153,8 @@ class MergePanel : public QWidget {
   void showMessage(const QString& text, bool error);
   void scheduleRequest();
   void showInputs(const MergeInputSpec& inputs);
+  // Writes the open inputs and the granularity under settingsKey(m_dir).
+  void rememberChoice();
   void chooseInitFile();
   void addModelFiles();
   void chooseExportCheckpoint();
@@ -182,6 +188,7 @@ class MergePanel : public QWidget {
   QLabel* m_inputsLabel = nullptr;
   QLabel* m_message = nullptr;
   QComboBox* m_method = nullptr;
+  QComboBox* m_granularity = nullptr;
   QSlider* m_lambdaSlider = nullptr;
   QDoubleSpinBox* m_lambdaSpin = nullptr;
   QSlider* m_etaSlider = nullptr;

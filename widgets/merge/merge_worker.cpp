@@ -12,6 +12,7 @@
 #include "db/experiment_db.h"
 #include "db/records.h"
 #include "util/error.h"
+#include "util/phase_times.h"
 #include "util/progress.h"
 #include "workbench/merge_workbench.h"
 
@@ -28,6 +29,7 @@ warp::MergeRecipe toCore(const MergeRecipeSpec& spec) {
   r.lambda = spec.lambda;
   r.eta = spec.eta;
   r.eta_mode = spec.towardSft ? warp::MergeRecipe::EtaMode::TowardSft : warp::MergeRecipe::EtaMode::TowardInit;
+  r.granularity = spec.layerSlerp() ? warp::MergeGranularity::Layer : warp::MergeGranularity::Tensor;
   return r;
 }
 
@@ -37,6 +39,7 @@ MergeRecipeSpec fromCore(const warp::MergeRecipe& r) {
   spec.lambda = r.lambda;
   spec.eta = r.eta;
   spec.towardSft = r.eta_mode == warp::MergeRecipe::EtaMode::TowardSft;
+  spec.layer = r.granularity == warp::MergeGranularity::Layer;
   return spec;
 }
 
@@ -71,6 +74,7 @@ MergedPoint fromCore(const warp::WorkbenchPoint& p, const warp::MergeWorkbench& 
   m.cached = p.cached;
   m.mergeSeconds = p.merge_seconds;
   m.evalSeconds = p.eval_seconds;
+  for (const warp::PhaseTime& t : p.phases.phases) m.phases << PointPhase{qs(t.name), t.wall_s, t.cpu_s};
   const warp::MergeInputs& in = wb.inputs();
   m.provenance << (what.isEmpty() ? qs(in.describe()) : what);
   if (what.isEmpty()) {
@@ -142,15 +146,19 @@ bool MergeInputSpec::operator==(const MergeInputSpec& o) const {
 }
 
 QString MergeRecipeSpec::describe(int numModels) const {
-  const QString method = lerp ? QStringLiteral("LERP") : QStringLiteral("SLERP");
-  const QString merge = numModels > 2 ? (lerp ? QCoreApplication::translate("MergeWorker", "LERP (uniform 1/M)") : QCoreApplication::translate("MergeWorker", "SLERP (Eq. 26, λ = 1/m)"))
+  const QString method = lerp ? QStringLiteral("LERP")
+                         : layerSlerp() ? QCoreApplication::translate("MergeWorker", "SLERP per layer")
+                                        : QStringLiteral("SLERP");
+  const QString merge = numModels > 2 ? (lerp ? QCoreApplication::translate("MergeWorker", "LERP (uniform 1/M)")
+                                         : layerSlerp() ? QCoreApplication::translate("MergeWorker", "SLERP per layer (Eq. 26, λ = 1/m)")
+                                                        : QCoreApplication::translate("MergeWorker", "SLERP (Eq. 26, λ = 1/m)"))
                                       : QStringLiteral("%1 λ %2").arg(method, QString::number(lambda, 'f', 2));
   return QCoreApplication::translate("MergeWorker", "%1 → LITI η %2 toward %3")
       .arg(merge, QString::number(eta, 'f', 2), towardSft ? QStringLiteral("θ_sft") : QStringLiteral("θ_init"));
 }
 
 bool MergeRecipeSpec::operator==(const MergeRecipeSpec& o) const {
-  return lerp == o.lerp && lambda == o.lambda && eta == o.eta && towardSft == o.towardSft;
+  return lerp == o.lerp && lambda == o.lambda && eta == o.eta && towardSft == o.towardSft && layerSlerp() == o.layerSlerp();
 }
 
 // ---- the worker ----------------------------------------------------------------------------------
@@ -233,7 +241,14 @@ void MergeWorker::open(quint64 generation, const QString& experimentDir, const M
     info.temperature = wb->eval_config().temperature;
     for (const warp::TensorMergeRecord& r : wb->omega_records()) {
       const double omega = r.omega_deg.empty() ? std::numeric_limits<double>::quiet_NaN() : r.omega_deg[0];
-      info.omega << OmegaEntry{qs(r.name), static_cast<qint64>(r.numel), omega, r.any_fallback()};
+      info.omega << OmegaEntry{qs(r.name), static_cast<qint64>(r.numel), omega, r.any_fallback(), {}};
+    }
+    for (const warp::GroupMergeRecord& g : wb->omega_group_records()) {
+      const warp::TensorMergeRecord& r = g.record;
+      const double omega = r.omega_deg.empty() ? std::numeric_limits<double>::quiet_NaN() : r.omega_deg[0];
+      QStringList tensors;
+      for (const std::string& t : g.tensors) tensors << qs(t);
+      info.omegaLayers << OmegaEntry{qs(r.name), static_cast<qint64>(r.numel), omega, r.any_fallback(), tensors};
     }
     for (const warp::WorkbenchPoint& p : wb->cached_points()) info.cachedPoints << fromCore(p, *wb, QString());
     {
@@ -278,7 +293,13 @@ void MergeWorker::evaluate(quint64 generation, const MergeRecipeSpec& recipe) {
       Q_EMIT estimateReady(generation, m);
     };
     const warp::WorkbenchPoint p = wb->evaluate(toCore(recipe), progressFn, estimateFn);
-    Q_EMIT pointReady(generation, fromCore(p, *wb, QString()));
+    QElapsedTimer wall;
+    wall.start();
+    const double cpu0 = warp::process_cpu_seconds();
+    MergedPoint m = fromCore(p, *wb, QString());
+    if (!p.cached)  // the conversion into Qt values (the rows) is the worker's last phase
+      m.phases << PointPhase{QStringLiteral("convert"), double(wall.nsecsElapsed()) / 1e9, warp::process_cpu_seconds() - cpu0};
+    Q_EMIT pointReady(generation, m);
   } catch (const warp::Cancelled&) {
     Q_EMIT cancelled(generation);
   } catch (const std::exception& e) {

@@ -66,10 +66,22 @@ struct MergeRecipeSpec {
   double lambda = 0.5;     // M = 2 only
   double eta = 1.0;
   bool towardSft = false;  // LITI toward θ_sft (Algorithm 1's output) instead of θ_init
+  bool layer = false;      // SLERP granularity: one Ω per layer group (the paper's "layer by layer")
+                           // instead of per tensor; ignored for LERP (see layerSlerp())
 
-  // "SLERP λ 0.50 → LITI η 0.35 toward θ_init"; for M > 2 "SLERP (Eq. 26, λ = 1/m) → …".
+  // Whether the merge is a layer SLERP (layer granularity and SLERP): part of the point's identity.
+  bool layerSlerp() const { return layer && !lerp; }
+  // "SLERP λ 0.50 → LITI η 0.35 toward θ_init"; for M > 2 "SLERP (Eq. 26, λ = 1/m) → …"; a layer
+  // SLERP says "SLERP per layer …".
   QString describe(int numModels = 2) const;
   bool operator==(const MergeRecipeSpec& o) const;
+};
+
+// One phase of an uncached point's work on the worker (warp::WorkbenchPoint::phases): wall seconds and
+// the process's CPU seconds (user + sys, all threads).
+struct PointPhase {
+  QString name;
+  double wallSeconds = 0, cpuSeconds = 0;
 };
 
 // One evaluated point of the workbench (warp::WorkbenchPoint in Qt values).
@@ -83,6 +95,7 @@ struct MergedPoint {
   QString provenanceJson;  // core's provenance JSON (compact)
   bool cached = false;
   double mergeSeconds = 0, evalSeconds = 0;
+  QVector<PointPhase> phases;  // empty when cached (profiling: bench/studio prints them)
 };
 
 // What an opened workbench offers the panel.
@@ -91,7 +104,8 @@ struct WorkbenchInfo {
   int numModels = 0;
   QStringList prompts;  // the evaluation prompts
   double temperature = 0;
-  QVector<OmegaEntry> omega;
+  QVector<OmegaEntry> omega;       // per tensor (MergeWorkbench::omega_records)
+  QVector<OmegaEntry> omegaLayers;  // per layer group (MergeWorkbench::omega_group_records)
   QVector<MergedPoint> cachedPoints;
 };
 

@@ -3,7 +3,9 @@
 #include <cmath>
 #include <limits>
 
+#include <QComboBox>
 #include <QEvent>
+#include <QHBoxLayout>
 #include <QLabel>
 #include <QMouseEvent>
 #include <QRegularExpression>
@@ -25,9 +27,19 @@ const QColor kFallback(0xD5, 0x5E, 0x00);                                       
 OmegaChart::OmegaChart(QWidget* parent) : QWidget(parent), m_mean(std::numeric_limits<double>::quiet_NaN()) {
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(0, 0, 0, 0);
+  auto* top = new QHBoxLayout;
   m_summary = new QLabel(this);
   m_summary->setWordWrap(true);
-  layout->addWidget(m_summary);
+  top->addWidget(m_summary, 1);
+  m_viewCombo = new QComboBox(this);
+  m_viewCombo->addItem(tr("Per tensor"));
+  m_viewCombo->addItem(tr("Per layer"));
+  m_viewCombo->setToolTip(tr("Ω per tensor, or one Ω per layer group over its concatenated task vectors "
+                             "(the angle a layer SLERP uses)"));
+  top->addWidget(m_viewCombo);
+  layout->addLayout(top);
+  connect(m_viewCombo, qOverload<int>(&QComboBox::currentIndexChanged), this,
+          [this](int i) { setView(i == 1 ? View::Layer : View::Tensor); });
   m_plot = new QCustomPlot(this);
   m_plot->setMinimumSize(240, 160);
   m_plot->setMouseTracking(true);
@@ -47,50 +59,86 @@ QString OmegaChart::layerGroup(const QString& tensorName) {
   return tr("other");
 }
 
-void OmegaChart::setEntries(const QVector<OmegaEntry>& entries) {
-  m_entries = entries;
+QString OmegaChart::groupLabel(const QString& groupName) {
+  static const QRegularExpression layer(QStringLiteral("^(?:transformer\\.)?h\\.(\\d+)$"));
+  const QRegularExpressionMatch m = layer.match(groupName);
+  if (m.hasMatch()) return tr("layer %1").arg(m.captured(1));
+  if (groupName == QLatin1String("embeddings") || groupName == QLatin1String("transformer.embeddings")) return tr("embeddings");
+  return groupName;
+}
+
+double OmegaChart::meanOf(const QVector<OmegaEntry>& entries) {
   double sum = 0;
   int n = 0;
-  for (const OmegaEntry& e : m_entries) {
+  for (const OmegaEntry& e : entries) {
     if (!std::isfinite(e.omegaDeg)) continue;
     sum += e.omegaDeg;
     ++n;
   }
-  m_mean = n ? sum / n : std::numeric_limits<double>::quiet_NaN();
+  return n ? sum / n : std::numeric_limits<double>::quiet_NaN();
+}
+
+void OmegaChart::setEntries(const QVector<OmegaEntry>& entries) {
+  m_tensorEntries = entries;
+  m_mean = meanOf(this->entries());
+  redraw();
+}
+
+void OmegaChart::setLayerEntries(const QVector<OmegaEntry>& entries) {
+  m_layerEntries = entries;
+  m_mean = meanOf(this->entries());
+  redraw();
+}
+
+void OmegaChart::setView(View view) {
+  if (m_viewCombo->currentIndex() != (view == View::Layer ? 1 : 0)) {
+    m_viewCombo->setCurrentIndex(view == View::Layer ? 1 : 0);  // comes back here through the signal
+    return;
+  }
+  if (m_view == view) return;
+  m_view = view;
+  m_mean = meanOf(entries());
   redraw();
 }
 
 QVector<int> OmegaChart::regularIndices() const {
   QVector<int> out;
-  for (int i = 0; i < m_entries.size(); ++i)
-    if (!m_entries[i].fallback && std::isfinite(m_entries[i].omegaDeg)) out << i;
+  for (int i = 0; i < entries().size(); ++i)
+    if (!entries()[i].fallback && std::isfinite(entries()[i].omegaDeg)) out << i;
   return out;
 }
 
 QVector<int> OmegaChart::fallbackIndices() const {
   QVector<int> out;
-  for (int i = 0; i < m_entries.size(); ++i)
-    if (m_entries[i].fallback || !std::isfinite(m_entries[i].omegaDeg)) out << i;
+  for (int i = 0; i < entries().size(); ++i)
+    if (entries()[i].fallback || !std::isfinite(entries()[i].omegaDeg)) out << i;
   return out;
 }
 
 double OmegaChart::plottedY(int index) const {
-  const double v = m_entries[index].omegaDeg;
+  const double v = entries()[index].omegaDeg;
   return std::isfinite(v) ? v : 0.0;
 }
 
 QString OmegaChart::toolTipText(const OmegaEntry& e) {
-  QString text = std::isfinite(e.omegaDeg) ? tr("%1: Ω = %2°").arg(e.name, QString::number(e.omegaDeg, 'f', 2))
-                                           : tr("%1: Ω undefined (zero task vector)").arg(e.name);
+  const QString name = e.tensors.isEmpty() ? e.name : tr("%1 (tensors: %2)").arg(e.name).arg(e.tensors.size());
+  QString text = std::isfinite(e.omegaDeg) ? tr("%1: Ω = %2°").arg(name, QString::number(e.omegaDeg, 'f', 2))
+                                           : tr("%1: Ω undefined (zero task vector)").arg(name);
   if (e.fallback) text += tr("; LERP fallback");
   return text;
 }
 
 QString OmegaChart::summary() const {
-  if (m_entries.isEmpty()) return tr("No task vectors measured yet.");
+  if (entries().isEmpty()) return tr("No task vectors measured yet.");
   const int fallbacks = fallbackIndices().size();
+  if (m_view == View::Layer)
+    return tr("Ω between the task vectors δ1 and δ2 per layer group (%1 groups, over each group's concatenated "
+              "tensors): mean %2°, %3 with LERP fallback")
+        .arg(entries().size())
+        .arg(std::isfinite(m_mean) ? QString::number(m_mean, 'f', 2) : QStringLiteral("—"))
+        .arg(fallbacks);
   return tr("Ω between the task vectors δ1 and δ2 per tensor (%1 tensors): mean %2°, %3 with LERP fallback")
-      .arg(m_entries.size())
+      .arg(entries().size())
       .arg(std::isfinite(m_mean) ? QString::number(m_mean, 'f', 2) : QStringLiteral("—"))
       .arg(fallbacks);
 }
@@ -109,7 +157,8 @@ void OmegaChart::redraw() {
   QCPAxis* x = m_plot->xAxis;
   QCPAxis* y = m_plot->yAxis;
   y->setLabel(tr("Ω (degrees)"));
-  x->setLabel(tr("tensor (θ_init's order), by layer"));
+  const bool layers = m_view == View::Layer;
+  x->setLabel(layers ? tr("layer group (θ_init's order)") : tr("tensor (θ_init's order), by layer"));
 
   // Two shades alternating by layer group, so the grouping shows; fallbacks on their own graph.
   QCPGraph* shade[2];
@@ -118,7 +167,7 @@ void OmegaChart::redraw() {
     shade[k]->setLineStyle(QCPGraph::lsNone);
     const QColor c = theme.readable(kShades[k]);
     shade[k]->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, c, c, 6));
-    shade[k]->setName(tr("Ω per tensor"));
+    shade[k]->setName(layers ? tr("Ω per layer") : tr("Ω per tensor"));
   }
   QCPGraph* fallback = m_plot->addGraph();
   fallback->setLineStyle(QCPGraph::lsNone);
@@ -128,21 +177,21 @@ void OmegaChart::redraw() {
   QSharedPointer<QCPAxisTickerText> ticker(new QCPAxisTickerText);
   QString group;
   int groupIndex = -1;
-  for (int i = 0; i < m_entries.size(); ++i) {
-    const QString g = layerGroup(m_entries[i].name);
+  for (int i = 0; i < entries().size(); ++i) {
+    const QString g = layers ? groupLabel(entries()[i].name) : layerGroup(entries()[i].name);
     if (g != group) {
       group = g;
       ++groupIndex;
       ticker->addTick(i, g);
     }
-    if (m_entries[i].fallback || !std::isfinite(m_entries[i].omegaDeg))
+    if (entries()[i].fallback || !std::isfinite(entries()[i].omegaDeg))
       fallback->addData(i, plottedY(i));
     else
       shade[groupIndex % 2]->addData(i, plottedY(i));
   }
   x->setTicker(ticker);
   x->setTickLabelRotation(-40);
-  x->setRange(-1, std::max(1, static_cast<int>(m_entries.size())));
+  x->setRange(-1, std::max(1, static_cast<int>(entries().size())));
   y->setRange(0, 180);
   QSharedPointer<QCPAxisTickerFixed> degrees(new QCPAxisTickerFixed);
   degrees->setTickStep(30);
@@ -168,7 +217,7 @@ void OmegaChart::redraw() {
 int OmegaChart::entryAt(const QPoint& pos) const {
   int best = -1;
   double bestDist = kHitRadiusPx * kHitRadiusPx;
-  for (int i = 0; i < m_entries.size(); ++i) {
+  for (int i = 0; i < entries().size(); ++i) {
     const double dx = m_plot->xAxis->coordToPixel(i) - pos.x();
     const double dy = m_plot->yAxis->coordToPixel(plottedY(i)) - pos.y();
     if (dx * dx + dy * dy <= bestDist) {
@@ -181,7 +230,7 @@ int OmegaChart::entryAt(const QPoint& pos) const {
 
 void OmegaChart::onMouseMove(QMouseEvent* event) {
   const int i = entryAt(event->pos());
-  m_lastToolTip = i >= 0 ? toolTipText(m_entries[i]) : QString();
+  m_lastToolTip = i >= 0 ? toolTipText(entries()[i]) : QString();
   if (i >= 0)
     QToolTip::showText(m_plot->mapToGlobal(event->pos()), m_lastToolTip, m_plot);
   else
