@@ -153,7 +153,7 @@ TEST(WarpProcess, CommandKilledWithMinus9AndResumedFromTheCommandLine) {
                           shell_quote(exp.dir() + "/resume.log") + " 2>&1";
   ASSERT_EQ(std::system(cmd.c_str()), 0) << file_tail(exp.dir() + "/resume.log");
   EXPECT_EQ(row(exp, "w")->status, RunStatus::Finished);
-  EXPECT_NE(file_tail(exp.dir() + "/resume.log").find("warp run w exists: continuing it (--or-resume)"), std::string::npos)
+  EXPECT_NE(read_file_text(exp.dir() + "/resume.log").find("warp run w exists: continuing it (--or-resume)"), std::string::npos)
       << file_tail(exp.dir() + "/resume.log");
   EXPECT_NE(file_tail(exp.dir() + "/resume.log").find("warp run w finished"), std::string::npos);
   expect_same_finals(exp);
