@@ -12,6 +12,7 @@
 #include <cstring>
 #include <chrono>
 #include <ctime>
+#include <limits>
 #include <map>
 
 #include "db/liveness.h"
@@ -49,9 +50,12 @@ JournalRecord parse_line(const std::string& path, const std::string& line, int64
   if (check_of(seq_text + " " + json_text) != line.substr(sp1 + 1, 8)) corrupt(path, offset, expect_seq, "check mismatch");
   JournalRecord r;
   r.seq = std::stoll(seq_text);
-  if (r.seq != expect_seq) corrupt(path, offset, expect_seq, "seq " + seq_text + " out of order");
   r.body = nlohmann::json::parse(json_text, nullptr, false);
   if (r.body.is_discarded() || !r.body.is_object()) corrupt(path, offset, expect_seq, "not a JSON object");
+  // A compacted journal starts with its base record, which carries the seq of the last record it
+  // stands for (compact_journal): at byte 0 it may have any seq, the next ones follow it.
+  const bool base = offset == 0 && r.body.value("t", std::string()) == "compacted";
+  if (r.seq != expect_seq && !base) corrupt(path, offset, expect_seq, "seq " + seq_text + " out of order");
   return r;
 }
 
@@ -99,7 +103,7 @@ std::vector<JournalRecord> read_journal(const std::string& path, int64_t offset,
         *corruption = e.what();
         return out;
       }
-      ++next_seq;
+      next_seq = out.back().seq + 1;
       line_start = pos + static_cast<int64_t>(i) + 1;
       pending.clear();
     }
@@ -115,18 +119,32 @@ std::vector<JournalRecord> read_journal(const std::string& path, int64_t offset,
 
 JournalWriter::JournalWriter(std::string path) : path_(std::move(path)) {
   make_dirs(parent_dir(path_));
-  fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd_ < 0) throw Error(file_message(path_, std::string("cannot open the journal: ") + std::strerror(errno)));
-  // One writer at a time: the lock lives as long as this descriptor (or its process).
-  while (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
-    if (errno == EINTR) continue;
-    const int err = errno;
-    ::close(fd_);
+  // One writer at a time: the lock lives as long as this descriptor (or its process). An importer
+  // compacting the journal (compact_journal) holds it for a moment and then replaces the file: the
+  // lock is tried for up to kJournalLockWaitSeconds, and a file replaced meanwhile is opened again.
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::duration<double>(kJournalLockWaitSeconds);
+  for (;;) {
+    fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ < 0) throw Error(file_message(path_, std::string("cannot open the journal: ") + std::strerror(errno)));
+    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      const int err = errno;
+      ::close(fd_);
+      fd_ = -1;
+      if (err == EINTR) continue;
+      if (err != EWOULDBLOCK)
+        throw Error(file_message(path_, std::string("cannot lock the journal: ") + std::strerror(err)));
+      if (std::chrono::steady_clock::now() >= give_up)
+        throw BadInput(file_message(path_, "another process is writing this journal (its lock is held): one writer "
+                                           "per run; is the run still going (another job, a requeued task)?"));
+      ::usleep(10000);
+      continue;
+    }
+    struct stat held {}, now {};
+    if (::fstat(fd_, &held) == 0 && ::stat(path_.c_str(), &now) == 0 && held.st_ino == now.st_ino &&
+        held.st_dev == now.st_dev)
+      break;
+    ::close(fd_);  // compacted (replaced) between open and flock: the lock is on the old file
     fd_ = -1;
-    if (err == EWOULDBLOCK)
-      throw BadInput(file_message(path_, "another process is writing this journal (its lock is held): one writer "
-                                         "per run; is the run still going (another job, a requeued task)?"));
-    throw Error(file_message(path_, std::string("cannot lock the journal: ") + std::strerror(err)));
   }
   // The complete records; whatever follows the last newline is a torn line of a killed writer.
   int64_t end = 0;
@@ -215,6 +233,20 @@ struct Applier {
 
   static double number(const nlohmann::json& j) { return j.is_number() ? j.get<double>() : NAN; }
 
+  // A metric value: a number, "nan", "inf" or "-inf" (JournalRunLog::metric), or null (NaN; journals
+  // written before non-finite values were spelled out). nullopt for anything else.
+  static std::optional<double> metric_value(const nlohmann::json& j) {
+    if (j.is_number()) return j.get<double>();
+    if (j.is_null()) return std::numeric_limits<double>::quiet_NaN();
+    if (j.is_string()) {
+      const std::string& t = j.get_ref<const std::string&>();
+      if (t == "nan") return std::numeric_limits<double>::quiet_NaN();
+      if (t == "inf") return std::numeric_limits<double>::infinity();
+      if (t == "-inf") return -std::numeric_limits<double>::infinity();
+    }
+    return std::nullopt;
+  }
+
   static std::string str(const nlohmann::json& b, const char* key) {
     return b.contains(key) && b.at(key).is_string() ? b.at(key).get<std::string>() : std::string();
   }
@@ -280,10 +312,15 @@ struct Applier {
       Statement ins(db, "INSERT INTO metrics(run_id, step, key_id, value, wall_time) VALUES (?1, ?2, ?3, ?4, ?5)");
       for (const auto& row : b.at("rows")) {
         if (!row.is_array() || row.size() != 4 || !row[0].is_number_integer() || !row[1].is_string() ||
-            row[1].get<std::string>().empty() || !(row[2].is_number() || row[2].is_null()) || !row[3].is_number())
-          bad(r, "a metric row is not [step, key, value, wall_time]: " + row.dump());
+            row[1].get<std::string>().empty() || !metric_value(row[2]) || !row[3].is_number())
+          bad(r, "a metric row is not [step, key, value, wall_time] (value a number, \"nan\", \"inf\", \"-inf\" or "
+                 "null): " + row.dump());
         ins.bind(1, run).bind(2, row[0].get<int64_t>()).bind(3, key_id(row[1].get<std::string>()));
-        ins.bind(4, number(row[2])).bind(5, row[3].get<double>());
+        // As ExperimentDb::append_metrics: NaN is stored as NULL (SQLite would too), ±inf as they are.
+        const double v = *metric_value(row[2]);
+        if (std::isnan(v)) ins.bind(4, nullptr);
+        else ins.bind(4, v);
+        ins.bind(5, row[3].get<double>());
         ins.run();
         ins.reset();
         ++metric_rows;
@@ -365,8 +402,38 @@ JournalImport import_journal(ExperimentDb& edb, const std::string& path, size_t 
       }
     }
     total.seq = seq;
+    // A journal compacted by an importer killed before it recorded the new offset (compact_journal
+    // renames, then commits): its base record stands for exactly the records imported.
+    bool moved = false;
+    if (offset > 0) {
+      const auto first = read_journal(path, 0, 1, 1);
+      if (!first.empty() && first[0].body.value("t", std::string()) == "compacted" && first[0].seq == seq &&
+          first[0].end_offset != offset) {
+        offset = first[0].end_offset;
+        Statement up(db, "UPDATE journal_imports SET byte_offset = ?1 WHERE journal = ?2");
+        up.bind(1, offset).bind(2, key).run();
+        moved = true;
+      }
+    }
     std::string corruption;
-    const auto records = read_journal(path, offset, seq + 1, batch_records, &corruption);
+    auto records = read_journal(path, offset, seq + 1, batch_records, &corruption);
+    if (records.empty() && moved) txn.commit();
+    if (offset == 0 && !records.empty() && records[0].body.value("t", std::string()) == "compacted") {
+      if (records[0].seq != seq || seq == 0)
+        throw Error(file_message(path, "the journal was compacted through record " + std::to_string(records[0].seq) +
+                                           " but " + edb.path() + " has imported it only to record " +
+                                           std::to_string(seq) + ": records are missing (a database older than the "
+                                           "journal?)"));
+      offset = records[0].end_offset;  // what it stands for is imported: nothing to apply
+      Statement up(db, "UPDATE journal_imports SET byte_offset = ?1 WHERE journal = ?2");
+      up.bind(1, offset).bind(2, key).run();
+      records.erase(records.begin());
+      if (records.empty()) {
+        txn.commit();
+        if (!corruption.empty()) throw Error(corruption);
+        continue;
+      }
+    }
     if (records.empty()) {
       if (!corruption.empty()) throw Error(corruption);
       return total;
@@ -423,7 +490,21 @@ JournalRunView read_journal_run(const std::string& path) {
       v.has_records = true;
       const auto& b = r.body;
       const std::string t = b.value("t", std::string());
-      if (t == "create") {
+      if (v.run.empty()) v.run = b.value("run", std::string());
+      if (t == "compacted") {  // the base of a compacted journal: what the records before it said
+        v.created = b.value("created", false);
+        v.kind = b.value("kind", std::string());
+        v.config_json = b.value("config", std::string());
+        v.status.reset();
+        if (b.contains("status") && b.at("status").is_string()) {
+          try {
+            v.status = parse_run_status(b.at("status").get<std::string>());
+          } catch (const std::exception& e) {
+            throw BadInput(file_message(path, "record " + std::to_string(r.seq) + ": " + e.what()));
+          }
+        }
+        v.message = b.value("message", std::string());
+      } else if (t == "create") {
         v.created = true;
         v.kind = b.value("kind", std::string());
         v.config_json = b.value("config", std::string());
@@ -439,6 +520,107 @@ JournalRunView read_journal_run(const std::string& path) {
     offset = recs.back().end_offset;
     seq = recs.back().seq;
   }
+}
+
+bool compact_journal(ExperimentDb& edb, const std::string& path, int64_t min_bytes) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 || st.st_size < min_bytes) return false;
+  // No writer: the lock of the one that writes the run (JournalWriter), taken without waiting.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) return false;
+  struct stat held {};
+  if (::fstat(fd, &held) != 0 || ::stat(path.c_str(), &st) != 0 || held.st_ino != st.st_ino || held.st_dev != st.st_dev)
+    return false;  // replaced meanwhile (another importer compacted it)
+  import_journal(edb, path);
+  Database& db = edb.database();
+  Transaction txn(db, TxnMode::Immediate);
+  int64_t offset = 0, seq = 0;
+  {
+    Statement s(db, "SELECT byte_offset, seq FROM journal_imports WHERE journal = ?1");
+    s.bind(1, file_name_of(path));
+    if (!s.step()) return false;
+    offset = s.column_int64(0);
+    seq = s.column_int64(1);
+  }
+  if (::fstat(fd, &held) != 0 || seq <= 0 || held.st_size != offset) return false;  // a torn tail, or not all imported
+  const auto first = read_journal(path, 0, 1, 1);
+  if (first.empty() || (first[0].body.value("t", std::string()) == "compacted" && first[0].end_offset == offset))
+    return false;  // only its base: nothing to compact
+  const JournalRunView view = read_journal_run(path);
+  nlohmann::json base = {{"t", "compacted"}, {"run", view.run},           {"created", view.created},
+                         {"kind", view.kind}, {"config", view.config_json}, {"status", nullptr},
+                         {"message", view.message}};
+  if (view.status) base["status"] = to_string(*view.status);
+  const std::string line = journal_line(seq, base);
+  // The base replaces the file atomically (a temporary file, fsynced, renamed, the folder fsynced);
+  // the new offset commits after the rename. Killed in between, the next import sees the base with
+  // the seq it has imported and takes the offset from it.
+  const std::string tmp = path + ".compact-tmp";
+  {
+    const int out = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (out < 0) throw Error(file_message(tmp, std::string("cannot write the compacted journal: ") + std::strerror(errno)));
+    const bool ok = ::write(out, line.data(), line.size()) == static_cast<ssize_t>(line.size()) && ::fsync(out) == 0;
+    ::close(out);
+    if (!ok) {
+      ::unlink(tmp.c_str());
+      throw Error(file_message(tmp, "cannot write the compacted journal"));
+    }
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    const int err = errno;
+    ::unlink(tmp.c_str());
+    throw Error(file_message(path, std::string("cannot replace the journal by its compacted form: ") + std::strerror(err)));
+  }
+  if (const int dfd = ::open(parent_dir(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+  Statement up(db, "UPDATE journal_imports SET byte_offset = ?1, updated_at = ?2 WHERE journal = ?3");
+  up.bind(1, static_cast<int64_t>(line.size())).bind(2, static_cast<double>(std::time(nullptr))).bind(3, file_name_of(path)).run();
+  txn.commit();
+  return true;
+}
+
+int64_t compact_journals(ExperimentDb& db, const std::string& dir, int64_t min_bytes) {
+  int64_t n = 0;
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return 0;
+  std::vector<std::string> names;
+  while (const dirent* e = ::readdir(d)) {
+    const std::string name = e->d_name;
+    if (name.size() > 3 && name.compare(name.size() - 3, 3, ".wj") == 0) names.push_back(name);
+  }
+  ::closedir(d);
+  std::sort(names.begin(), names.end());
+  for (const auto& name : names) n += compact_journal(db, dir + "/" + name, min_bytes) ? 1 : 0;
+  return n;
+}
+
+std::vector<std::string> journals_with_news(ExperimentDb& db, const std::string& dir) {
+  std::vector<std::string> out;
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return out;
+  std::vector<std::string> names;
+  while (const dirent* e = ::readdir(d)) {
+    const std::string name = e->d_name;
+    if (name.size() > 3 && name.compare(name.size() - 3, 3, ".wj") == 0) names.push_back(name);
+  }
+  ::closedir(d);
+  std::sort(names.begin(), names.end());
+  for (const auto& name : names) {
+    struct stat st {};
+    if (::stat((dir + "/" + name).c_str(), &st) != 0) continue;
+    Statement s(db.database(), "SELECT byte_offset FROM journal_imports WHERE journal = ?1");
+    s.bind(1, name);
+    const int64_t offset = s.step() ? s.column_int64(0) : 0;
+    if (st.st_size != offset) out.push_back(dir + "/" + name);
+  }
+  return out;
 }
 
 std::string journal_path_for(const std::string& exp_dir, const std::string& name) {
@@ -495,7 +677,11 @@ void JournalRunLog::heartbeat() {
 }
 
 void JournalRunLog::metric(int64_t step, const std::string& key, double value) {
-  nlohmann::json v = std::isfinite(value) ? nlohmann::json(value) : nlohmann::json(nullptr);
+  // JSON has no NaN or infinities: they are spelled as strings, read back to the same values.
+  nlohmann::json v = std::isfinite(value) ? nlohmann::json(value)
+                     : std::isnan(value)  ? nlohmann::json("nan")
+                     : value > 0          ? nlohmann::json("inf")
+                                          : nlohmann::json("-inf");
   pending_.push_back(nlohmann::json::array({step, key, v, wall_now()}));
 }
 

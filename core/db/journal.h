@@ -11,7 +11,8 @@
 //   seq    1, 2, 3, ... (decimal, no gaps: each record is the previous one's seq + 1)
 //   check  the first 8 hex digits of SHA-256("<seq> <json>")
 //   json   one JSON object on one line, {"t": <type>, "run": <run name>, ...}:
-//          {"t":"metrics","run":R,"rows":[[step,key,value,wall_time],...]}  value null = NaN
+//          {"t":"metrics","run":R,"rows":[[step,key,value,wall_time],...]}  value a number or
+//           "nan", "inf", "-inf" (null, from older writers: NaN)
 //          {"t":"heartbeat","run":R,"at":unix s,"host":H,"pid":P}
 //          {"t":"status","run":R,"status":"running"|"finished"|...,"message":M,"at":unix s}
 //          {"t":"drop_after","run":R,"step":S}   delete R's metric rows of steps after S (a resume)
@@ -21,6 +22,8 @@
 //           as kind "import" when the database does not know H)
 //          {"t":"checkpoint","run":R,"path":F,"step":S,"sha256":H,"kind":K,"meta":M,"at":unix s}
 //          {"t":"eval_values","run":R,"step":S,"values":{...}}   a trajectory point's per-prompt values
+//          {"t":"compacted",...}   only at byte 0, any seq: the base of a compacted journal
+//           (compact_journal), standing for the records up to its seq
 // (heartbeat may carry "identity", the process's start identity of db/liveness.h.)
 //
 // Only complete lines count: a last line without its newline (a writer killed mid-write) is not
@@ -102,9 +105,31 @@ JournalImport import_journal(ExperimentDb& db, const std::string& path, size_t b
 // import_journal for every <dir>/*.wj (sorted by name); nothing when dir does not exist.
 JournalImport import_journals(ExperimentDb& db, const std::string& dir, size_t batch_records = 2000);
 
+// The journals of <dir>/*.wj whose size differs from the offset imported into db (something to
+// import, or a compaction to finish); db may be read-only. None when dir does not exist.
+std::vector<std::string> journals_with_news(ExperimentDb& db, const std::string& dir);
+
+// Compaction (docs/formats.md "Compaction"): when no writer holds the journal (its lock is free),
+// it is at least min_bytes long and everything in it is imported (no torn tail), the file is
+// replaced (temporary file, fsync, rename) by one base record {"t":"compacted","run":R,"created":
+// bool,"kind":K,"config":C,"status":S|null,"message":M} whose seq is the last imported record's, and
+// journal_imports' offset moves to its end in the same transaction; a writer that opens it later
+// continues after that seq. Killed between the rename and the commit, the next import sees the base
+// carrying the seq it has imported and takes the offset from it: nothing lost, nothing twice.
+// Returns whether it compacted. Imports first.
+inline constexpr int64_t kJournalCompactBytes = 1 << 20;
+bool compact_journal(ExperimentDb& db, const std::string& path, int64_t min_bytes = kJournalCompactBytes);
+// compact_journal for every <dir>/*.wj; how many were compacted.
+int64_t compact_journals(ExperimentDb& db, const std::string& dir, int64_t min_bytes = kJournalCompactBytes);
+
+// How long a new writer waits for a journal's lock (held for a moment by a compaction) before it
+// says that another process writes the journal.
+inline constexpr double kJournalLockWaitSeconds = 2.0;
+
 // What a journal says about its run (a worker reading its own run before the importer has run):
 // whether it has records, whether it created the run (and with what), its last status.
 struct JournalRunView {
+  std::string run;  // the run's name (of its first record)
   bool has_records = false;
   bool created = false;
   std::string kind, config_json;

@@ -164,6 +164,9 @@ class Driver {
 
         stage_ = "train";
         train_runs(cur, init);
+        // The workers have ended and their journals are imported: the long ones shrink to a base
+        // record (db/journal.h, compact_journal), so heartbeats do not grow them forever.
+        compact_journals(db_, exp_.dir() + "/journals");
         stage_ = "merge";
         const std::string slerp_sha = slerp(cur, init_abs, init_sha);
         const std::vector<double> etas = warp_eta_points(wc_);

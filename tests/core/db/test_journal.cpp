@@ -11,7 +11,9 @@
 #include <chrono>
 #include <cmath>
 #include <fstream>
+#include <atomic>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <random>
 #include <thread>
@@ -404,4 +406,186 @@ TEST(Journal, AResumedRunDropsTheRowsPastItsState) {
   EXPECT_EQ(pts.back().value, 2.0);
   EXPECT_EQ(db.get_run(run).status, RunStatus::Finished);
   EXPECT_EQ(db.get_run(run).message, "");
+}
+
+// Non-finite metric values (a diverging run's loss) reach experiment.db through a journal as the
+// same values a run writing the database directly stores: +inf, -inf and NaN (SQLite's NULL), not
+// all NaN as when they were journaled as JSON null. Older journals' null still reads as NaN; any
+// other string is refused naming the record.
+TEST(Journal, NonFiniteValuesImportAsTheSameValuesLocalRunsStore) {
+  const std::string dir = test::scratch_dir("journal-nonfinite");
+  ExperimentDb db = ExperimentDb::open(dir + "/experiment.db");
+  const double inf = std::numeric_limits<double>::infinity();
+  const std::vector<double> values = {1.5, inf, -inf, std::numeric_limits<double>::quiet_NaN(), -2.5, 1e-310};
+  const int64_t local = db.create_run({"local", "train"});
+  std::vector<MetricRow> rows;
+  for (size_t i = 0; i < values.size(); ++i) rows.emplace_back(static_cast<int64_t>(i), "loss", values[i], 1.0);
+  db.append_metrics(local, rows);
+  JournalRunSpec spec;
+  spec.name = "j";
+  spec.kind = "train";
+  spec.config_json = "{}";
+  {
+    JournalRunLog log(dir, spec, /*resume=*/false);
+    for (size_t i = 0; i < values.size(); ++i) log.metric(static_cast<int64_t>(i), "loss", values[i]);
+    log.finish(RunStatus::Finished);
+  }
+  const std::string text = read_file_text(dir + "/journals/j.wj");
+  EXPECT_NE(text.find(R"("inf")"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"("-inf")"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"("nan")"), std::string::npos) << text;
+  import_journals(db, dir + "/journals");
+  const auto a = db.read_metrics(local, "loss"), b = db.read_metrics(db.find_run("j")->id, "loss");
+  ASSERT_EQ(a.size(), values.size());
+  ASSERT_EQ(b.size(), values.size());
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (std::isnan(values[i])) {
+      EXPECT_TRUE(std::isnan(a[i].value) && std::isnan(b[i].value)) << i;
+    } else {
+      EXPECT_EQ(a[i].value, values[i]) << i;
+      EXPECT_EQ(b[i].value, values[i]) << i;
+    }
+  }
+  EXPECT_EQ(scalar(db, "SELECT count(*) FROM metrics WHERE value IS NULL"), 2);  // NaN, as locally
+  // An older journal's null: NaN. Another string: refused, naming the record.
+  db.create_run({"old", "train"});
+  {
+    JournalWriter w(dir + "/journals/old.wj");
+    w.append({{"t", "metrics"}, {"run", "old"}, {"rows", {{1, "loss", nullptr, 1.0}}}});
+    import_journal(db, dir + "/journals/old.wj");
+    w.append({{"t", "metrics"}, {"run", "old"}, {"rows", {{2, "loss", "infinity", 1.0}}}});
+  }
+  const std::string msg = error_of([&] { import_journal(db, dir + "/journals/old.wj"); });
+  EXPECT_NE(msg.find("old.wj: record 2: a metric row is not"), std::string::npos) << msg;
+  ASSERT_EQ(db.read_metrics(db.find_run("old")->id, "loss").size(), 1u);
+  EXPECT_TRUE(std::isnan(db.read_metrics(db.find_run("old")->id, "loss")[0].value));
+}
+
+// Two importers at once (the driver and the desktop app, each with its own connection) on journals
+// that a writer keeps appending to: every row once, none lost.
+TEST(Journal, TwoImportersAtOnceImportEveryRowOnce) {
+  const std::string dir = test::scratch_dir("journal-two-importers");
+  const std::string db_path = dir + "/experiment.db";
+  {
+    ExperimentDb db = ExperimentDb::open(db_path);
+    db.create_run({"r", "train"});
+  }
+  const int64_t records = 3000;
+  std::atomic<bool> written{false};
+  std::atomic<int> ready{0};
+  std::thread writer([&] {
+    JournalWriter w(dir + "/journals/r.wj");
+    while (ready.load() < 2) std::this_thread::yield();  // both importers are there
+    while (w.last_seq() < records) {
+      w.append(metrics_record("r", w.last_seq() + 1));
+      if (w.last_seq() % 10 == 0) std::this_thread::sleep_for(std::chrono::microseconds(300));
+    }
+    written = true;
+  });
+  std::atomic<int64_t> imported[2] = {0, 0};
+  auto importer = [&](int k) {
+    ExperimentDb db = ExperimentDb::open(db_path);
+    ++ready;
+    for (;;) {
+      const bool last = written.load();
+      imported[k] += import_journals(db, dir + "/journals", 7).records;
+      if (last) break;
+    }
+  };
+  std::thread i1(importer, 0), i2(importer, 1);
+  writer.join();
+  i1.join();
+  i2.join();
+  ExperimentDb db = ExperimentDb::open(db_path);
+  EXPECT_GT(imported[0].load(), 0);
+  EXPECT_GT(imported[1].load(), 0);
+  EXPECT_EQ(imported[0].load() + imported[1].load(), records);
+  EXPECT_EQ(db.count_metrics(), 2 * records);
+  EXPECT_EQ(scalar(db, "SELECT count(DISTINCT step || '/' || key_id) FROM metrics"), 2 * records);
+}
+
+// Compaction: a journal whose writer has ended and whose records are all imported shrinks to one
+// base record carrying the last seq and what the run's view needs; the next writer (a resume)
+// continues after that seq, the importer imports its records once, and a compaction killed between
+// its rename and its commit is finished by the next import. Nothing while a writer holds it, nothing
+// not yet imported, nothing twice.
+TEST(Journal, CompactionKeepsEveryRowOnceAndTheRunsView) {
+  const std::string dir = test::scratch_dir("journal-compact");
+  ExperimentDb db = ExperimentDb::open(dir + "/experiment.db");
+  JournalRunSpec spec;
+  spec.name = "c";
+  spec.kind = "train";
+  spec.config_json = R"({"rl":{"steps":9}})";
+  const std::string path = dir + "/journals/c.wj";
+  {
+    JournalRunLog log(dir, spec, /*resume=*/false);
+    for (int64_t s = 1; s <= 50; ++s) {
+      log.metric(s, "loss", 1.0 / static_cast<double>(s));
+      log.flush();  // a heartbeat per flush: what makes journals long
+    }
+    EXPECT_FALSE(compact_journal(db, path, 0)) << "the writer holds it";
+    log.finish(RunStatus::Killed, "stopped");
+  }
+  const int64_t before = static_cast<int64_t>(read_file_text(path).size());
+  EXPECT_FALSE(compact_journal(db, path, before + 1)) << "shorter than min_bytes";
+  // A record not imported yet is imported by the compaction first.
+  ASSERT_TRUE(compact_journal(db, path, 0));
+  const int64_t run = db.find_run("c")->id;
+  EXPECT_EQ(db.count_metrics(run), 50);
+  const std::string text = read_file_text(path);
+  EXPECT_LT(static_cast<int64_t>(text.size()), 300) << text;
+  EXPECT_NE(text.find(R"("t":"compacted")"), std::string::npos) << text;
+  const auto base = read_journal(path, 0, 1, 10);
+  ASSERT_EQ(base.size(), 1u);
+  EXPECT_EQ(base[0].seq, scalar(db, "SELECT seq FROM journal_imports WHERE journal = 'c.wj'"));
+  EXPECT_EQ(scalar(db, "SELECT byte_offset FROM journal_imports WHERE journal = 'c.wj'"), static_cast<int64_t>(text.size()));
+  EXPECT_FALSE(compact_journal(db, path, 0)) << "only its base";
+  // The run's view survives: a new run of that name is refused, a resume continues after the seq.
+  const JournalRunView v = read_journal_run(path);
+  EXPECT_TRUE(v.created);
+  EXPECT_EQ(v.run, "c");
+  EXPECT_EQ(v.config_json, spec.config_json);
+  EXPECT_EQ(v.status, std::optional<RunStatus>(RunStatus::Killed));
+  EXPECT_NE(error_of([&] { JournalRunLog again(dir, spec, false); }).find("has a journal already"), std::string::npos);
+  {
+    JournalRunLog log(dir, spec, /*resume=*/true);
+    log.drop_metrics_after(40);
+    for (int64_t s = 41; s <= 60; ++s) log.metric(s, "loss", 2.0);
+    log.finish(RunStatus::Finished);
+  }
+  const auto after = read_journal(path, 0, 1, 1000);
+  EXPECT_EQ(after[1].seq, base[0].seq + 1);
+  import_journal(db, path);
+  EXPECT_EQ(db.count_metrics(run), 60);
+  EXPECT_EQ(db.get_run(run).status, RunStatus::Finished);
+  // Killed between rename and commit: the file is compacted, the database still has the old offset.
+  // Simulated by putting the old offset back (what a rollback leaves).
+  const int64_t long_offset = static_cast<int64_t>(read_file_text(path).size());
+  ASSERT_TRUE(compact_journal(db, path, 0));
+  {
+    Statement s(db.database(), "UPDATE journal_imports SET byte_offset = ?1 WHERE journal = 'c.wj'");
+    s.bind(1, long_offset).run();
+  }
+  EXPECT_EQ(journals_with_news(db, dir + "/journals").size(), 1u);
+  EXPECT_EQ(import_journal(db, path).records, 0);
+  EXPECT_EQ(scalar(db, "SELECT byte_offset FROM journal_imports WHERE journal = 'c.wj'"),
+            static_cast<int64_t>(read_file_text(path).size()));
+  EXPECT_TRUE(journals_with_news(db, dir + "/journals").empty());
+  // ... and a writer appended meanwhile: its records are imported from the base on, once.
+  {
+    Statement s(db.database(), "UPDATE journal_imports SET byte_offset = ?1 WHERE journal = 'c.wj'");
+    s.bind(1, long_offset).run();
+  }
+  {
+    JournalWriter w(path);
+    w.append({{"t", "metrics"}, {"run", "c"}, {"rows", {{61, "loss", 3.0, 1.0}}}});
+  }
+  EXPECT_EQ(import_journal(db, path).records, 1);
+  EXPECT_EQ(db.count_metrics(run), 61);
+  // A database that never imported the compacted records is told, not silently short.
+  ExperimentDb other = ExperimentDb::open(dir + "/other.db");
+  other.create_run({"c", "train"});
+  ASSERT_TRUE(compact_journal(db, path, 0));
+  const std::string msg = error_of([&] { import_journal(other, path); });
+  EXPECT_NE(msg.find("compacted through record"), std::string::npos) << msg;
 }
