@@ -329,6 +329,17 @@ class Driver {
   // How a row found in the DB is taken up: Done (finished), Adopted (its process still runs),
   // Pending (to start or continue). Throws for a diverged run and for names taken by others.
   void classify(Slot& s) {
+    classify_once(s);
+    if (s.state == Slot::State::Pending && s.resume) {
+      // A worker that looks dead with its run still `running` may have ended just after the last
+      // import: it records how it ended in its journal before it exits, so import once more and look
+      // again before launching it a second time (a resumed driver submitted a finished worker again).
+      import_journals_now(true);
+      classify_once(s);
+    }
+  }
+
+  void classify_once(Slot& s) {
     auto row = db_.find_run(s.name);
     if (!row) {
       s.state = Slot::State::Pending;

@@ -142,6 +142,9 @@ void TestMergePanel::initTestCase() {
   w.iterations = 1;
   warp::RlConfig rl = warp::test::tiny_rl();
   rl.eval_prompts = 16;  // the driver's evaluation protocol, which the iteration's workbench uses
+  // Four prompts per step: with two, one worker's 3 steps drew only completions of gold reward 0 (no
+  // gradient), so its task vector was zero and every SLERP angle fell back (nothing to compare Ω with).
+  rl.batch = 4;
   const warp::WarpResult result = warp::run_warp(exp, w, rl, workers.options());
   QCOMPARE(int(result.status), int(warp::RunStatus::Finished));
   {
