@@ -1,7 +1,8 @@
 // warp run --exp DIR [options]: the iterative WARP driver (core/warp/driver.h, DESIGN §5 Algorithm 1).
 // Each iteration starts M `warp train` processes (this executable) from θ_init, SLERPs their policies,
 // evaluates the LITI front on the η grid and takes θ_η at the chosen η as the next θ_init.
-// warp run --exp DIR --resume [--name N] continues a stopped, failed or crashed driver run.
+// warp run --exp DIR --resume [--name N] continues a stopped, failed or crashed driver run;
+// --or-resume (with the options of a start) continues the run --name when it exists, else starts it.
 //
 // Settings: the WARP settings are the defaults of core/warp/driver.h, then the experiment's "warp"
 // section, then --config FILE ({"warp": {...}, "rl": {...}} or a flat object of warp fields), then the
@@ -28,6 +29,7 @@
 #include <type_traits>
 
 #include "commands.h"
+#include "db/experiment_db.h"
 #include "experiment/experiment.h"
 #include "json_options.h"
 #include "progress_line.h"
@@ -45,6 +47,7 @@ namespace {
 struct Options {
   std::string exp, name, config_file, init, eta_grid, device, granularity;
   bool resume = false;
+  bool or_resume = false;      // --or-resume: resume the run --name when it exists, else start it
   bool submit_driver = false;  // --submit-driver: sbatch this command (without the flag) and end
   std::optional<int64_t> iterations, runs, steps, parallel;
   std::optional<double> lambda, eta;
@@ -129,8 +132,15 @@ std::vector<std::string> resume_args(const Options& o, const std::string& name) 
 void submit_driver(const Options& o, const warp::Experiment& exp, const std::string& name,
                    const warp::WorkerLauncher& launcher) {
   const auto& slurm = static_cast<const warp::SlurmLauncher&>(launcher);
-  const std::string job = warp::submit_driver_job(exp.dir(), name, own_executable(), own_args_without_submit(),
-                                                 resume_args(o, name), slurm.options());
+  // Requeued, the job continues the run, or starts it when the first attempt ended (preempted,
+  // requeued) before it created the run's row: the same command with --or-resume.
+  std::vector<std::string> requeued = resume_args(o, name);
+  if (!o.resume) {
+    requeued = own_args_without_submit();
+    if (!o.or_resume) requeued.push_back("--or-resume");
+  }
+  const std::string job =
+      warp::submit_driver_job(exp.dir(), name, own_executable(), own_args_without_submit(), requeued, slurm.options());
   std::cout << "submitted the driver of warp run " << name << " as Slurm job " << job << "; its output: " << exp.dir()
             << "/logs/slurm/" << name << "-driver-" << job << ".out\n"
             << job << "\n";
@@ -182,6 +192,9 @@ void register_run(CLI::App& app) {
   cmd->add_option("--exp", o->exp, "Experiment folder")->required();
   cmd->add_option("--name", o->name, "Driver run name (default \"warp\"); workers are NAME-i<i>-r<m>");
   cmd->add_flag("--resume", o->resume, "Continue the stopped, failed or crashed driver run --name");
+  cmd->add_flag("--or-resume", o->or_resume,
+                "Continue the driver run --name when it exists (as --resume: its stored settings, the other "
+                "settings given are not used), else start it with them (what a requeued --submit-driver job runs)");
   cmd->add_option("--config", o->config_file, "JSON file: {\"warp\": {...}, \"rl\": {...}} (under the flags)");
   cmd->add_option("--init", o->init, "θ_init of iteration 1 (default checkpoints/sft.h5)");
   cmd->add_option("--iterations", o->iterations, "WARP iterations I (default 2)");
@@ -233,15 +246,31 @@ void register_run(CLI::App& app) {
       throw warp::BadInput("--submit-driver submits the driver as a Slurm job: it needs --launcher slurm");
     warp::cli::ProgressLine line;
     warp::WarpResult r;
-    if (o->resume) {
+    if (o->or_resume && o->resume) throw warp::BadInput("--or-resume and --resume: give one of them");
+    // --or-resume: whether the run exists decides; it then continues with its stored settings.
+    const auto exists = [&exp](const std::string& name) {
+      return warp::ExperimentDb::open_read_only(exp.db_path()).find_run(name).has_value();
+    };
+    std::string or_resume_name;
+    if (o->or_resume) {
+      or_resume_name = !o->name.empty() ? o->name : warp::warp_config_for(exp).name;
+      if (!exists(or_resume_name)) or_resume_name.clear();
+    }
+    if (!or_resume_name.empty() && !o->submit_driver) {
+      std::cout << "warp run " << or_resume_name << " exists: continuing it (--or-resume)" << std::endl;
+      warp::install_stop_handlers();
+      r = warp::resume_warp(exp, or_resume_name, options, line.callback());
+    } else if (o->resume || !or_resume_name.empty()) {
+      const std::string name = !or_resume_name.empty() ? or_resume_name : o->name.empty() ? std::string("warp") : o->name;
+      if (!or_resume_name.empty()) return submit_driver(*o, exp, name, *options.launcher);
       const bool others = !o->config_file.empty() || !o->init.empty() || !o->eta_grid.empty() || !o->device.empty() ||
                           !o->granularity.empty() || o->iterations || o->runs || o->steps || o->parallel ||
                           o->lambda || o->eta || o->threads || o->seed || rl->any_given_except();
       if (others)
         throw warp::BadInput("--resume continues a driver run with its stored settings: only --name may be given with it");
-      if (o->submit_driver) return submit_driver(*o, exp, o->name.empty() ? std::string("warp") : o->name, *options.launcher);
+      if (o->submit_driver) return submit_driver(*o, exp, name, *options.launcher);
       warp::install_stop_handlers();
-      r = warp::resume_warp(exp, o->name.empty() ? std::string("warp") : o->name, options, line.callback());
+      r = warp::resume_warp(exp, name, options, line.callback());
     } else {
       warp::WarpConfig wc = warp::warp_config_for(exp);
       nlohmann::json rl_json = nlohmann::json::object();
@@ -285,7 +314,12 @@ void register_run(CLI::App& app) {
       const warp::RlConfig rl = warp::RlConfig::from_json(rl_json, where, warp::rl_config_for(exp));
       if (o->submit_driver) return submit_driver(*o, exp, wc.name, *options.launcher);  // everything checked
       warp::install_stop_handlers();
-      r = warp::run_warp(exp, wc, rl, options, line.callback());
+      if (o->or_resume && exists(wc.name)) {  // named by --config's "warp" section
+        std::cout << "warp run " << wc.name << " exists: continuing it (--or-resume)" << std::endl;
+        r = warp::resume_warp(exp, wc.name, options, line.callback());
+      } else {
+        r = warp::run_warp(exp, wc, rl, options, line.callback());
+      }
     }
     line.finish();
     print_result(r);

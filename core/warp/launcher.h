@@ -136,8 +136,9 @@ std::optional<int> parse_slurm_exit_code(const std::string& text);
 // `warp run --launcher slurm --submit-driver`: submits the driver itself as a batch job running
 // `warp_executable driver_args...` (the same `warp run` command without --submit-driver), from the
 // current folder, with the options' partition and account and --requeue. A requeued driver job
-// (SLURM_RESTART_COUNT > 0) runs `warp_executable resume_args...` instead (`warp run --resume
-// --name <name>` with the launcher options), which continues the run the first attempt started.
+// (SLURM_RESTART_COUNT > 0) runs `warp_executable resume_args...` instead (warp run passes the same
+// command with --or-resume, or for --resume `warp run --resume --name <name>` with the launcher
+// options), which continues the run the first attempt started, or starts it when there is none.
 // Output: <exp>/logs/slurm/<name>-driver-%j.out; the script <exp>/logs/slurm/<name>-driver-<k>.sh is
 // kept. Returns the job id; Error naming the sbatch command and what it said when the submission fails.
 std::string submit_driver_job(const std::string& exp_dir, const std::string& name, const std::string& warp_executable,

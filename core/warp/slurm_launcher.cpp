@@ -357,10 +357,11 @@ std::string submit_driver_job(const std::string& exp_dir, const std::string& nam
   s << "#!/bin/bash\n"
     << "# warp run " << name << ": the driver as a Slurm job (warp run --submit-driver, docs/slurm.md)\n"
     << "# A requeued driver job (preemption, scontrol requeue, node failure) continues the run the first\n"
-    << "# attempt started (the same command again would find its name taken).\n"
+    << "# attempt started, or starts it when that attempt ended before it created the run.\n"
     << "if [ \"${SLURM_RESTART_COUNT:-0}\" -gt 0 ]; then\n"
     << "  echo \"=== $(date '+%Y-%m-%d %H:%M:%S') warp run " << name
-    << ": driver job requeued ($SLURM_RESTART_COUNT): continuing with --resume\"\n"
+    << ": driver job requeued ($SLURM_RESTART_COUNT): continuing the run (starting it when the first attempt "
+       "had not)\"\n"
     << "  exec " << sh_word(warp_executable);
   for (const auto& a : resume_args) s << " " << sh_word(a);
   s << "\nfi\n"

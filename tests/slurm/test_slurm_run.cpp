@@ -522,8 +522,47 @@ TEST(SlurmRun, ImporterKilled9MidRunLosesAndDuplicatesNoRow) {
   EXPECT_EQ(fronts(exp), fronts(ref));
 }
 
+// A driver job requeued before its first attempt created the run's row (preempted while it
+// started, a node failure): the job's script runs again with SLURM_RESTART_COUNT > 0, which must
+// start the run rather than fail "no such run". Here the job is held back by a job that takes the
+// node, cancelled while pending (no row), and its kept script run as Slurm runs a requeued job.
+TEST(SlurmRun, DriverJobRequeuedBeforeItsRunExistedStartsIt) {
+  ASSERT_FALSE(slurm_conf().empty());
+  ASSERT_TRUE(wait_idle()) << sh("squeue").out;
+  const std::string exp = copy_of("slurm-driver-requeue-early");
+  {
+    const Shell blocker = sh("sbatch --parsable --exclusive --job-name=warp-blocker -o /dev/null --wrap 'sleep 300'");
+    ASSERT_EQ(blocker.code, 0) << blocker.out;
+    struct Cancel {
+      std::string id;
+      ~Cancel() { sh("scancel " + id); }
+    } cancel{blocker.out};
+    for (int i = 0; i < 300 && sh("squeue -h -j " + blocker.out + " -o %T").out != "RUNNING"; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    ASSERT_EQ(sh("squeue -h -j " + blocker.out + " -o %T").out, "RUNNING");
+    Args args = run_args(exp, 4);
+    args.insert(args.end(), {"--launcher", "slurm", "--submit-driver"});
+    const Done d = warp_cmd(args, exp + "/../submit.log");
+    ASSERT_EQ(d.code, 0) << d.log;
+    const std::string job = d.log.substr(d.log.rfind('\n') + 1);
+    ASSERT_EQ(sh("squeue -h -j " + job + " -o %T").out, "PENDING");
+    ASSERT_EQ(sh("scancel " + job).code, 0);
+  }
+  ASSERT_TRUE(wait_idle()) << sh("squeue").out;
+  ASSERT_FALSE(ExperimentDb::open_read_only(exp + "/experiment.db").find_run("w"));
+  const Shell again = sh("SLURM_RESTART_COUNT=1 bash '" + exp + "/logs/slurm/w-driver-1.sh' > '" + exp +
+                         "/../requeued.out' 2>&1");
+  const std::string out = file_tail(exp + "/../requeued.out", 20000);
+  ASSERT_EQ(again.code, 0) << out;
+  EXPECT_NE(out.find("driver job requeued (1): continuing the run"), std::string::npos) << out;
+  EXPECT_EQ(out.find("no such run"), std::string::npos) << out;
+  ASSERT_NE(out.find("warp run w finished"), std::string::npos) << out;
+  expect_same_finals(exp, local_ref());
+  EXPECT_EQ(fronts(exp), fronts(local_ref()));
+}
+
 // A driver submitted with --submit-driver and requeued (scontrol requeue: what preemption or a node
-// failure does to it) runs again as `warp run --resume` (with its stored settings, though the
+// failure does to it) runs again with --or-resume, which resumes it (with its stored settings, though the
 // experiment's config changed meanwhile) and finishes its run: all iterations, every
 // worker finished with each step once, and no worker submitted while an earlier job of it was alive.
 TEST(SlurmRun, RequeuedDriverJobResumesItsRun) {
@@ -582,7 +621,7 @@ TEST(SlurmRun, RequeuedDriverJobResumesItsRun) {
   const std::string out = file_tail(exp + "/logs/slurm/w-driver-" + job + ".out", 20000);
   EXPECT_NE(show.find("Restarts=1"), std::string::npos) << show;
   EXPECT_NE(show.find("JobState=COMPLETED"), std::string::npos) << show << "\n" << out;
-  EXPECT_NE(out.find("driver job requeued (1): continuing with --resume"), std::string::npos) << out;
+  EXPECT_NE(out.find("driver job requeued (1): continuing the run"), std::string::npos) << out;
   ASSERT_NE(out.find("warp run w finished"), std::string::npos) << out;
   ExperimentDb db = ExperimentDb::open_read_only(exp + "/experiment.db");
   EXPECT_EQ(db.find_run("w")->status, RunStatus::Finished);

@@ -146,10 +146,15 @@ TEST(WarpProcess, CommandKilledWithMinus9AndResumedFromTheCommandLine) {
   for (int i = 0; i < 500 && pid_alive(*w->pid); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   EXPECT_EQ(row(exp, "w")->status, RunStatus::Running);  // as left: nobody could say otherwise
 
-  const std::string cmd = shell_quote(warp::test::env_path("WARP_EXE")) + " run --exp " + shell_quote(exp.dir()) + " --resume --name w > " +
+  // The first command again with --or-resume (what a requeued --submit-driver job runs): the run
+  // named by its --config exists, so it continues with its stored settings.
+  const std::string cmd = shell_quote(warp::test::env_path("WARP_EXE")) + " run --exp " + shell_quote(exp.dir()) +
+                          " --config " + shell_quote(exp.dir() + "/run.json") + " --or-resume > " +
                           shell_quote(exp.dir() + "/resume.log") + " 2>&1";
   ASSERT_EQ(std::system(cmd.c_str()), 0) << file_tail(exp.dir() + "/resume.log");
   EXPECT_EQ(row(exp, "w")->status, RunStatus::Finished);
+  EXPECT_NE(file_tail(exp.dir() + "/resume.log").find("warp run w exists: continuing it (--or-resume)"), std::string::npos)
+      << file_tail(exp.dir() + "/resume.log");
   EXPECT_NE(file_tail(exp.dir() + "/resume.log").find("warp run w finished"), std::string::npos);
   expect_same_finals(exp);
 }
