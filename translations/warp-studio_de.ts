@@ -360,6 +360,11 @@
         <translation>Slurm-Speicher:</translation>
     </message>
     <message>
+        <location line="+2"/>
+        <source>Slurm SIGTERM before the time limit (s):</source>
+        <translation>Slurm-SIGTERM vor dem Zeitlimit (s):</translation>
+    </message>
+    <message>
         <location line="+1"/>
         <source>More sbatch arguments:</source>
         <translation>Weitere sbatch-Argumente:</translation>
@@ -542,17 +547,17 @@
     </message>
     <message>
         <location line="+4"/>
-        <location line="+299"/>
+        <location line="+301"/>
         <source>No experiment open</source>
         <translation>Kein Experiment geöffnet</translation>
     </message>
     <message>
-        <location line="-274"/>
+        <location line="-276"/>
         <source>Reading the database failed (retrying): %1</source>
         <translation>Lesen der Datenbank fehlgeschlagen (neuer Versuch folgt): %1</translation>
     </message>
     <message>
-        <location line="+68"/>
+        <location line="+70"/>
         <source>Reading the evaluation settings failed: %1</source>
         <translation>Lesen der Bewertungseinstellungen fehlgeschlagen: %1</translation>
     </message>

@@ -360,6 +360,11 @@
         <translation>Slurm 메모리:</translation>
     </message>
     <message>
+        <location line="+2"/>
+        <source>Slurm SIGTERM before the time limit (s):</source>
+        <translation>시간 제한 전 Slurm SIGTERM (초):</translation>
+    </message>
+    <message>
         <location line="+1"/>
         <source>More sbatch arguments:</source>
         <translation>추가 sbatch 인수:</translation>
@@ -542,17 +547,17 @@
     </message>
     <message>
         <location line="+4"/>
-        <location line="+299"/>
+        <location line="+301"/>
         <source>No experiment open</source>
         <translation>열린 실험 없음</translation>
     </message>
     <message>
-        <location line="-274"/>
+        <location line="-276"/>
         <source>Reading the database failed (retrying): %1</source>
         <translation>데이터베이스 읽기 실패(다시 시도 중): %1</translation>
     </message>
     <message>
-        <location line="+68"/>
+        <location line="+70"/>
         <source>Reading the evaluation settings failed: %1</source>
         <translation>평가 설정 읽기 실패: %1</translation>
     </message>

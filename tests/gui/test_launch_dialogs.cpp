@@ -10,6 +10,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include "config/slurm_options.h"
 #include "util/error.h"
 #include "window/launch_dialog.h"
 #include "window/run_launcher.h"
@@ -82,7 +83,7 @@ void TestLaunchDialogs::everyCliOptionOnTheForm() {
                         "--max-new-tokens", "--reward", "--eval-every", "--eval-prompts", "--ckpt-every",
                         "--parallel", "--threads", "--device", "--launcher", "--slurm-partition", "--slurm-account",
                         "--slurm-time", "--slurm-cpus-per-task", "--slurm-gpus-per-task", "--slurm-mem",
-                        "--slurm-extra"};
+                        "--slurm-signal-before", "--slurm-extra"};
   QStringList got;
   for (const LaunchOption& o : trainOptions()) got << o.flag;
   QCOMPARE(got, train);
@@ -210,11 +211,12 @@ void TestLaunchDialogs::warpArgs() {
 void TestLaunchDialogs::slurmArgs() {
   const LaunchValues v{{"--launcher", "slurm"},        {"--slurm-partition", "gpu"},   {"--slurm-account", "lab"},
                        {"--slurm-time", "1-02:00"},     {"--slurm-cpus-per-task", "4"}, {"--slurm-gpus-per-task", "1"},
-                       {"--slurm-mem", "8G"},           {"--slurm-extra", "--qos=low --constraint='a b'"}};
+                       {"--slurm-mem", "8G"},           {"--slurm-signal-before", "300"},
+                       {"--slurm-extra", "--qos=low --constraint='a b'"}};
   QCOMPARE(warpRunArguments(kExp, "warp", v),
            QStringList({"run", "--exp", "/x/exp", "--name", "warp", "--launcher", "slurm", "--slurm-partition", "gpu",
                         "--slurm-account", "lab", "--slurm-time", "1-02:00", "--slurm-cpus-per-task", "4",
-                        "--slurm-gpus-per-task", "1", "--slurm-mem", "8G", "--slurm-extra",
+                        "--slurm-gpus-per-task", "1", "--slurm-mem", "8G", "--slurm-signal-before", "300", "--slurm-extra",
                         "--qos=low --constraint='a b'"}));
   // Core's Slurm rules (config/slurm_options.h).
   QCOMPARE(refusal([] { warpRunArguments(kExp, "warp", {{"--launcher", "slurm"}, {"--slurm-mem", "lots"}}); }),
@@ -222,6 +224,17 @@ void TestLaunchDialogs::slurmArgs() {
                           "suffix (e.g. 8G), got 'lots'"));
   QCOMPARE(refusal([] { warpRunArguments(kExp, "warp", {{"--launcher", "slurm"}, {"--slurm-gpus-per-task", "-1"}}); }),
            QStringLiteral("slurm: gpus_per_task (--slurm-gpus-per-task) must be in 0..64 (0: none asked for), got -1"));
+  QCOMPARE(refusal([] { warpRunArguments(kExp, "warp", {{"--launcher", "slurm"}, {"--slurm-signal-before", "70000"}}); }),
+           QString::fromStdString([] {
+             warp::SlurmOptions o;
+             o.signal_before = 70000;
+             try {
+               o.validate();
+             } catch (const std::exception& e) {
+               return std::string(e.what());
+             }
+             return std::string("accepted");
+           }()));
   QCOMPARE(refusal([] { warpRunArguments(kExp, "warp", {{"--launcher", "slurm"}, {"--slurm-extra", "'open"}}); }),
            QStringLiteral("--slurm-extra: unterminated ' in ''open'"));
   QCOMPARE(refusal([] { warpRunArguments(kExp, "warp", {{"--launcher", "pbs"}}); }),
@@ -264,7 +277,7 @@ void TestLaunchDialogs::rlDialog() {
 
 void TestLaunchDialogs::warpDialogSlurmFields() {
   const QString dir = makeExperiment(m_tmp, QStringLiteral("slurm"), R"({"format": "warp-experiment", "version": 1,
-      "warp": {"runs": 3}, "slurm": {"partition": "cpu", "time": "30", "cpus_per_task": 2}})");
+      "warp": {"runs": 3}, "slurm": {"partition": "cpu", "time": "30", "cpus_per_task": 2, "signal_before": 90}})");
   WarpRunDialog d(dir);
   QCOMPARE(d.runName(), QStringLiteral("warp"));
   QCOMPARE(d.lineEdit("--runs")->placeholderText(), QStringLiteral("experiment: 3"));
@@ -276,8 +289,9 @@ void TestLaunchDialogs::warpDialogSlurmFields() {
   QCOMPARE(d.lineEdit("--slurm-partition")->placeholderText(), QStringLiteral("experiment: cpu"));
   QCOMPARE(d.lineEdit("--slurm-cpus-per-task")->placeholderText(), QStringLiteral("experiment: 2"));
   QCOMPARE(d.lineEdit("--slurm-gpus-per-task")->placeholderText(), QStringLiteral("default: 0"));
+  QCOMPARE(d.lineEdit("--slurm-signal-before")->placeholderText(), QStringLiteral("experiment: 90"));
   const QStringList slurmFlags{"--slurm-partition", "--slurm-account", "--slurm-time", "--slurm-cpus-per-task",
-                               "--slurm-gpus-per-task", "--slurm-mem", "--slurm-extra"};
+                               "--slurm-gpus-per-task", "--slurm-mem", "--slurm-signal-before", "--slurm-extra"};
   for (const QString& f : slurmFlags) QVERIFY2(!d.field(f)->isEnabled(), qPrintable(f));
   d.lineEdit("--slurm-mem")->setText(QStringLiteral("4G"));  // typed, then launcher local: not passed
   d.combo("--launcher")->setCurrentIndex(d.combo("--launcher")->findData(QStringLiteral("local")));
@@ -291,9 +305,16 @@ void TestLaunchDialogs::warpDialogSlurmFields() {
   QVERIFY2(d.errorText().startsWith(QStringLiteral("slurm: time (--slurm-time) must be a Slurm time limit")),
            qPrintable(d.errorText()));
   d.lineEdit("--slurm-time")->setText(QStringLiteral("02:00:00"));
+  d.lineEdit("--slurm-signal-before")->setText(QStringLiteral("-5"));  // core's rule, its message
+  d.accept();
+  QCOMPARE(d.result(), int(QDialog::Rejected));
+  QVERIFY2(d.errorText().startsWith(QStringLiteral("slurm: signal_before (--slurm-signal-before) must be")),
+           qPrintable(d.errorText()));
+  d.lineEdit("--slurm-signal-before")->setText(QStringLiteral("0"));
   d.lineEdit("--slurm-gpus-per-task")->setText(QStringLiteral("1"));
   QCOMPARE(d.arguments(), QStringList({"run", "--exp", dir, "--name", "warp", "--launcher", "slurm", "--slurm-time",
-                                       "02:00:00", "--slurm-gpus-per-task", "1", "--slurm-mem", "4G"}));
+                                       "02:00:00", "--slurm-gpus-per-task", "1", "--slurm-mem", "4G",
+                                       "--slurm-signal-before", "0"}));
   d.accept();
   QCOMPARE(d.result(), int(QDialog::Accepted));
 }

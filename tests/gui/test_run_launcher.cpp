@@ -1,8 +1,9 @@
 // Starting and stopping runs from warp-studio (window/run_launcher.h, window/main_window.h): the
 // run-name rule (core's), resume arguments, the enabled state of Stop / Resume for running, killed,
 // crashed, finished and other-host runs, Duplicate with changes from the window, and Slurm workers:
-// their job state in the run list (worker_jobs of a real database) and Stop through scancel. The
-// dialogs' own tests: test_launch_dialogs.cpp.
+// their job state in the run list (worker_jobs of a real database) and the scancel command Stop
+// runs (Stop cancelling real jobs: tests/slurm/test_slurm_stop.cpp, label slurm). The dialogs' own
+// tests: test_launch_dialogs.cpp.
 #include <QComboBox>
 #include <QLineEdit>
 #include <QStandardPaths>
@@ -68,26 +69,6 @@ int rowOf(const RunListModel& model, const QString& name) {
   return -1;
 }
 
-// A `scancel` first in PATH that records its arguments in `record` and exits with `code` (saying
-// `said` on stderr): the real one needs a Slurm controller (the slurm label's fixture has one).
-QString fakeScancel(const QTemporaryDir& tmp, const QString& record, int code, const QString& said = QString()) {
-  const QString bin = tmp.path() + QStringLiteral("/bin");
-  QDir().mkpath(bin);
-  QFile f(bin + QStringLiteral("/scancel"));
-  f.open(QIODevice::WriteOnly | QIODevice::Truncate);
-  f.write(QStringLiteral("#!/bin/sh\necho \"$*\" >> '%1'\n%2exit %3\n")
-              .arg(record, said.isEmpty() ? QString() : QStringLiteral("echo '%1' >&2\n").arg(said))
-              .arg(code)
-              .toUtf8());
-  f.close();
-  f.setPermissions(QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
-  return bin;
-}
-
-QString readText(const QString& path) {
-  QFile f(path);
-  return f.open(QIODevice::ReadOnly) ? QString::fromUtf8(f.readAll()) : QString();
-}
 }  // namespace
 
 class TestRunLauncher : public QObject {
@@ -104,7 +85,6 @@ class TestRunLauncher : public QObject {
   void windowDuplicate();
   void duplicateKeepsUnflaggedSettings();
   void slurmWorkers();
-  void stopSlurmWorker();
 
  private:
   QTemporaryDir m_tmp;
@@ -407,6 +387,9 @@ void TestRunLauncher::slurmWorkers() {
   QVERIFY(!runActions(model.run(r1), here).canStop);  // without its job: another host's run
   QVERIFY(runActions(model.run(r1), here, model.workerJob(model.run(r1))).canStop);
   QVERIFY(runActions(model.run(r2), here, model.workerJob(model.run(r2))).canStop);  // pending: leaves the queue
+  // What Stop runs: core's rule (config/slurm_options.h), the one the driver's launcher uses.
+  QCOMPARE(slurmStopCommand(*model.workerJob(model.run(r1))), QStringList({"scancel", "--batch", "--signal=TERM", "45_0"}));
+  QCOMPARE(slurmStopCommand(*model.workerJob(model.run(r2))), QStringList({"scancel", "45_1"}));
 
   // The driver polls Slurm and records the new state: the cell follows at the next refresh.
   QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
@@ -431,41 +414,6 @@ void TestRunLauncher::slurmWorkers() {
   db.add_worker_job(again);
   model.refresh();
   QCOMPARE(cell(r1), QStringLiteral("PENDING · job 46_0"));
-}
-
-void TestRunLauncher::stopSlurmWorker() {
-  const QString dir = guitest::makeExperimentFolder(m_tmp, QStringLiteral("scancel"));
-  warp::ExperimentDb db = warp::ExperimentDb::open(guitest::dbPath(dir));
-  addSlurmRuns(db);
-  const QString record = m_tmp.path() + QStringLiteral("/scancel-args.txt");
-  const QByteArray path = qgetenv("PATH");
-  qputenv("PATH", (fakeScancel(m_tmp, record, 0) + QStringLiteral(":")).toUtf8() + path);
-  MainWindow w;
-  w.loadExperiment(dir);
-  const QString here = thisHostName();
-  const RunListModel& model = *w.runListModel();
-  const warp::RunRecord r1 = model.run(rowOf(model, "drv-i1-r1")), r2 = model.run(rowOf(model, "drv-i1-r2"));
-  // Core's rule (config/slurm_options.h), the one the driver's launcher uses.
-  QCOMPARE(slurmStopCommand(*model.workerJob(r1)), QStringList({"scancel", "--batch", "--signal=TERM", "45_0"}));
-  QCOMPARE(slurmStopCommand(*model.workerJob(r2)), QStringList({"scancel", "45_1"}));
-  stopRun(r2, here, model.workerJob(r2));
-  QCOMPARE(readText(record), QStringLiteral("45_1\n"));
-  // From the window: the selected worker (its driver has no process to stop instead).
-  w.runView()->clearSelection();
-  w.runView()->selectRow(rowOf(model, "drv-i1-r1"));
-  QVERIFY(w.stopAction()->isEnabled());
-  w.stopSelected();
-  QCOMPARE(readText(record), QStringLiteral("45_1\n--batch --signal=TERM 45_0\n"));
-  // scancel refusing: an error with what it said.
-  fakeScancel(m_tmp, record, 1, QStringLiteral("scancel: error: Kill job error on job id 45_0: Invalid job id"));
-  try {
-    stopRun(r1, here, model.workerJob(r1));
-    QFAIL("expected warp::Error");
-  } catch (const warp::Error& e) {
-    QVERIFY2(QString::fromUtf8(e.what()).contains(QStringLiteral("Invalid job id")), e.what());
-    QVERIFY2(QString::fromUtf8(e.what()).contains(QStringLiteral("45_0")), e.what());
-  }
-  qputenv("PATH", path);
 }
 
 QTEST_MAIN(TestRunLauncher)

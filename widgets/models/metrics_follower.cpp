@@ -5,6 +5,8 @@
 #include <set>
 
 #include "db/experiment_db.h"
+#include "db/journal.h"
+#include "db/liveness.h"
 
 MetricsFollower::MetricsFollower(QObject* parent) : QObject(parent) {
   m_timer.setInterval(1000);
@@ -17,10 +19,14 @@ void MetricsFollower::open(const QString& dbPath) {
   auto db = std::make_unique<warp::ExperimentDb>(warp::ExperimentDb::open_read_only(dbPath.toStdString()));
   close();
   m_db = std::move(db);
+  m_dbPath = dbPath;
 }
 
 void MetricsFollower::close() {
   m_db.reset();
+  m_importDb.reset();
+  m_dbPath.clear();
+  m_lastImportError.clear();
   m_series.clear();
   m_lastStep.clear();
   m_firstWall.clear();
@@ -65,8 +71,32 @@ std::optional<double> MetricsFollower::firstWallTime(qint64 runId) const {
   return it->second;
 }
 
+void MetricsFollower::importJournals() {
+  const std::string db_path = m_dbPath.toStdString();
+  const size_t slash = db_path.rfind('/');
+  const std::string dir = (slash == std::string::npos ? std::string(".") : db_path.substr(0, slash)) + "/journals";
+  try {
+    if (warp::journals_with_news(*m_db, dir).empty()) return;
+    // A live driver imports them itself (every 0.5 s while it follows its workers): leave it the
+    // write lock. Only a driver that is gone (or between iterations) leaves news here for long.
+    for (const warp::RunRecord& r : m_db->list_runs(warp::kDefaultStaleAfterSeconds))
+      if (r.kind == "warp" && r.status == warp::RunStatus::Running) return;
+    if (!m_importDb) m_importDb = std::make_unique<warp::ExperimentDb>(warp::ExperimentDb::open(db_path));
+    const warp::JournalImport done = warp::import_journals(*m_importDb, dir);
+    warp::compact_journals(*m_importDb, dir);
+    m_lastImportError.clear();
+    if (done.records > 0) emit journalsImported(static_cast<int>(done.records));
+  } catch (const std::exception& e) {
+    // A corrupt journal or a busy database: said once (not every tick), tried again next tick.
+    const QString msg = QString::fromUtf8(e.what());
+    if (msg != m_lastImportError) emit readFailed(msg);
+    m_lastImportError = msg;
+  }
+}
+
 void MetricsFollower::poll() {
   if (!m_db) return;
+  if (m_importJournals) importJournals();
   std::set<MetricSeriesKey> changed;
   int rows = 0;
   try {

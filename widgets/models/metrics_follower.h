@@ -4,6 +4,14 @@
 // (ExperimentDb::read_metrics_since, an indexed read of "ids > N") from a read-only connection and
 // appends them to per-(run, key) series kept in memory; then `appended` says which series changed.
 //
+// Worker journals (docs/formats.md "Worker journals"): runs on other hosts (the Slurm launcher's
+// workers) record in <exp>/journals/*.wj, which a `warp run` driver imports while it runs. When a
+// poll finds journal bytes not yet imported and no live driver (a "warp" run that is running per the
+// liveness rule), it imports them itself (core's import_journals, through a writable connection
+// opened then, and compact_journals) before reading: the app shows a cluster run's last records
+// with no driver running. The import is exactly-once, so a driver that starts meanwhile and imports
+// too never doubles a row.
+//
 // A poll reads at most maxRowsPerPoll() rows, so opening a large experiment fills the series over a
 // few ticks instead of blocking the GUI. A point whose step is not after the series' last step
 // replaces the tail from that step on: a run resumed after kill -9 logs again the steps it had
@@ -61,6 +69,9 @@ class MetricsFollower : public QObject {
   void stop();
   bool isActive() const { return m_timer.isActive(); }
 
+  // Whether polls import worker journals (default on; see above).
+  void setImportJournals(bool on) { m_importJournals = on; }
+
   void setMaxRowsPerPoll(int rows);
   int maxRowsPerPoll() const { return m_maxRowsPerPoll; }
 
@@ -87,14 +98,23 @@ class MetricsFollower : public QObject {
   // `changed`: the series that got points (sorted, each once); `rows`: how many rows were read.
   void appended(const QVector<MetricSeriesKey>& changed, int rows);
   void readFailed(const QString& message);
+  // The poll imported `records` journal records (their rows are then read by the same poll).
+  void journalsImported(int records);
 
  private:
+  // Imports the experiment's journals when they have news and no live driver does it.
+  void importJournals();
+
   std::unique_ptr<warp::ExperimentDb> m_db;
+  std::unique_ptr<warp::ExperimentDb> m_importDb;  // writable, opened at the first import
+  QString m_dbPath;
+  QString m_lastImportError;
   std::map<MetricSeriesKey, MetricSeries> m_series;
   std::map<qint64, qint64> m_lastStep;
   std::map<qint64, double> m_firstWall;
   qint64 m_lastId = 0;
   qint64 m_rowsRead = 0;
   int m_maxRowsPerPoll = 100000;
+  bool m_importJournals = true;
   QTimer m_timer;
 };

@@ -232,6 +232,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   };
   connect(m_runModel, &RunListModel::readFailed, this, showReadError);
   connect(m_follower, &MetricsFollower::readFailed, this, showReadError);
+  // Runs the follower imported from worker journals (no driver running): their rows and status now.
+  connect(m_follower, &MetricsFollower::journalsImported, m_runModel, &RunListModel::refresh);
 
   const AppSettings settings;
   m_metricsPanel->setSmoothing(settings.plotSmoothing());

@@ -197,6 +197,8 @@ const QList<LaunchOption>& warpRunOptions() {
       opt("--slurm-cpus-per-task", "cpus_per_task", O::Whole, O::Slurm, O::ResourcesGroup, QT_TRANSLATE_NOOP("LaunchOption", "Slurm CPUs per task:")),
       opt("--slurm-gpus-per-task", "gpus_per_task", O::Whole, O::Slurm, O::ResourcesGroup, QT_TRANSLATE_NOOP("LaunchOption", "Slurm GPUs per task:")),
       opt("--slurm-mem", "mem", O::Text, O::Slurm, O::ResourcesGroup, QT_TRANSLATE_NOOP("LaunchOption", "Slurm memory:")),
+      opt("--slurm-signal-before", "signal_before", O::Whole, O::Slurm, O::ResourcesGroup,
+          QT_TRANSLATE_NOOP("LaunchOption", "Slurm SIGTERM before the time limit (s):")),
       opt("--slurm-extra", "extra", O::Text, O::Slurm, O::ResourcesGroup, QT_TRANSLATE_NOOP("LaunchOption", "More sbatch arguments:")),
   };
   return options;
