@@ -414,9 +414,15 @@ std::optional<int> SlurmLauncher::poll(int64_t handle) {
         if (c.code == 0) add_by_id(parse_scontrol_jobs(c.out), ended);
         const CommandOutput a =
             run_command({"sacct", "-n", "-P", "-X", "-j", t.array_job, "-o", "JobID,State,ExitCode,NodeList"});
+        // The accounting records fill in what the controller no longer knows. A task the controller
+        // still holds (e.g. PENDING again after a requeue) is going, whatever the record of its
+        // earlier attempt says (FAILED with the attempt's exit code).
         if (a.code == 0)
-          for (auto& i : parse_sacct(a.out))
-            if (!ended.count(i.job_id) || !ended[i.job_id].exit_code) ended[i.job_id] = i;
+          for (auto& i : parse_sacct(a.out)) {
+            auto known = ended.find(i.job_id);
+            if (known == ended.end() || (ended_state(known->second.state) && !known->second.exit_code))
+              ended[i.job_id] = i;
+          }
       }
       auto e = ended.find(t.info.job_id);
       if (e != ended.end() && e->second.exit_code) {
