@@ -12,6 +12,7 @@
 #include <cmath>
 #include <fstream>
 #include <atomic>
+#include <iostream>
 #include <functional>
 #include <limits>
 #include <memory>
@@ -497,8 +498,9 @@ TEST(Journal, TwoImportersAtOnceImportEveryRowOnce) {
   i1.join();
   i2.join();
   ExperimentDb db = ExperimentDb::open(db_path);
-  EXPECT_GT(imported[0].load(), 0);
-  EXPECT_GT(imported[1].load(), 0);
+  // How the rows split between the two is the scheduler's choice (under ASan one importer can take
+  // them all): the invariant is that together they import each row exactly once.
+  std::cout << "importers: " << imported[0].load() << " + " << imported[1].load() << " records\n";
   EXPECT_EQ(imported[0].load() + imported[1].load(), records);
   EXPECT_EQ(db.count_metrics(), 2 * records);
   EXPECT_EQ(scalar(db, "SELECT count(DISTINCT step || '/' || key_id) FROM metrics"), 2 * records);
