@@ -458,18 +458,27 @@ JournalImport import_journal(ExperimentDb& edb, const std::string& path, size_t 
   }
 }
 
-JournalImport import_journals(ExperimentDb& db, const std::string& dir, size_t batch_records) {
-  JournalImport total;
-  DIR* d = ::opendir(dir.c_str());
-  if (!d) return total;
+namespace {
+
+// The journal files (*.wj) of dir by name, sorted; none when dir does not exist.
+std::vector<std::string> journal_file_names(const std::string& dir) {
   std::vector<std::string> names;
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return names;
   while (const dirent* e = ::readdir(d)) {
     const std::string n = e->d_name;
     if (n.size() > 3 && n.compare(n.size() - 3, 3, ".wj") == 0) names.push_back(n);
   }
   ::closedir(d);
   std::sort(names.begin(), names.end());
-  for (const auto& n : names) {
+  return names;
+}
+
+}  // namespace
+
+JournalImport import_journals(ExperimentDb& db, const std::string& dir, size_t batch_records) {
+  JournalImport total;
+  for (const auto& n : journal_file_names(dir)) {
     const JournalImport one = import_journal(db, dir + "/" + n, batch_records);
     total.records += one.records;
     total.metric_rows += one.metric_rows;
@@ -588,31 +597,13 @@ bool compact_journal(ExperimentDb& edb, const std::string& path, int64_t min_byt
 
 int64_t compact_journals(ExperimentDb& db, const std::string& dir, int64_t min_bytes) {
   int64_t n = 0;
-  DIR* d = ::opendir(dir.c_str());
-  if (!d) return 0;
-  std::vector<std::string> names;
-  while (const dirent* e = ::readdir(d)) {
-    const std::string name = e->d_name;
-    if (name.size() > 3 && name.compare(name.size() - 3, 3, ".wj") == 0) names.push_back(name);
-  }
-  ::closedir(d);
-  std::sort(names.begin(), names.end());
-  for (const auto& name : names) n += compact_journal(db, dir + "/" + name, min_bytes) ? 1 : 0;
+  for (const auto& name : journal_file_names(dir)) n += compact_journal(db, dir + "/" + name, min_bytes) ? 1 : 0;
   return n;
 }
 
 std::vector<std::string> journals_with_news(ExperimentDb& db, const std::string& dir) {
   std::vector<std::string> out;
-  DIR* d = ::opendir(dir.c_str());
-  if (!d) return out;
-  std::vector<std::string> names;
-  while (const dirent* e = ::readdir(d)) {
-    const std::string name = e->d_name;
-    if (name.size() > 3 && name.compare(name.size() - 3, 3, ".wj") == 0) names.push_back(name);
-  }
-  ::closedir(d);
-  std::sort(names.begin(), names.end());
-  for (const auto& name : names) {
+  for (const auto& name : journal_file_names(dir)) {
     struct stat st {};
     if (::stat((dir + "/" + name).c_str(), &st) != 0) continue;
     Statement s(db.database(), "SELECT byte_offset FROM journal_imports WHERE journal = ?1");
