@@ -43,7 +43,8 @@ void register_eval(CLI::App& app) {
       // As evaluate_checkpoint resolves it; a file the experiment did not record is validated out of
       // process first.
       std::string path = o->ckpt;
-      if (!path.empty() && path[0] != '/' && !warp::is_regular_file(path) && warp::is_regular_file(exp.dir() + "/" + path))
+      if (!path.empty() && path[0] != '/' && !warp::is_regular_file(path) &&
+          warp::is_regular_file(exp.dir() + "/" + path))
         path = exp.dir() + "/" + path;
       if (warp::is_regular_file(path)) warp::check_checkpoint_input(exp, path);
     }

@@ -25,12 +25,9 @@ struct Options {
 
 std::string human_bytes(double b) {
   char buf[32];
-  if (b >= 1e9)
-    std::snprintf(buf, sizeof buf, "%.2f GB", b / 1e9);
-  else if (b >= 1e6)
-    std::snprintf(buf, sizeof buf, "%.1f MB", b / 1e6);
-  else
-    std::snprintf(buf, sizeof buf, "%.1f kB", b / 1e3);
+  if (b >= 1e9) std::snprintf(buf, sizeof buf, "%.2f GB", b / 1e9);
+  else if (b >= 1e6) std::snprintf(buf, sizeof buf, "%.1f MB", b / 1e6);
+  else std::snprintf(buf, sizeof buf, "%.1f kB", b / 1e3);
   return buf;
 }
 
@@ -117,9 +114,8 @@ void register_merge(CLI::App& app) {
                 human_bytes(static_cast<double>(s.bytes_read)).c_str(),
                 human_bytes(static_cast<double>(s.bytes_written)).c_str());
     const auto& p = s.phases;
-    std::printf(
-        "  read %.2f s, merge %.2f s, write %.2f s, commit (fsync) %.2f s, hash wait %.2f s\n",
-        p.read, p.merge, p.write, p.commit, p.hash_wait);
+    std::printf("  read %.2f s, merge %.2f s, write %.2f s, commit (fsync) %.2f s, hash wait %.2f s\n", p.read, p.merge,
+                p.write, p.commit, p.hash_wait);
   });
 }
 

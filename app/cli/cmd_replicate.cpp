@@ -34,7 +34,8 @@ void register_replicate(CLI::App& app) {
   auto o = std::make_shared<Options>();
   cmd->add_option("--exp", o->exp, "Experiment folder (with its SFT policy)")->required();
   cmd->add_option("--out", o->out, "Report folder: report.md, points.csv, figures/")->required();
-  cmd->add_option("--scale", o->scale, "smoke (about a minute: CI), demo (the documented showcase, ~15 min on 2 cores) or full (a GPU box)");
+  cmd->add_option("--scale", o->scale,
+                  "smoke (about a minute: CI), demo (the documented showcase, ~15 min on 2 cores) or full (a GPU box)");
   cmd->add_option("--threads", o->threads, "Compute threads of the runs and evaluations (0: default)");
   cmd->add_flag("--no-render", o->no_render, "Write the figures' JSON only (do not call warp-plot)");
   cmd->callback([o] {

@@ -53,16 +53,16 @@ void register_rm(CLI::App& app) {
                   "%.3f); correlation with gold %.3f; %lld training / %lld held-out pairs",
                   r.pair_accuracy, r.pair_accuracy_gold, r.label_gold_agreement, r.corr_gold,
                   static_cast<long long>(r.pairs_train), static_cast<long long>(r.pairs_heldout));
-    if (config.ensemble > 1) std::cout << "WARM: the weight average of " << config.ensemble
-                                       << " reward models (pair accuracies below: the members' mean)\n";
+    if (config.ensemble > 1)
+      std::cout << "WARM: the weight average of " << config.ensemble
+                << " reward models (pair accuracies below: the members' mean)\n";
     if (r.already_done) {
       std::cout << "rm already finished: " << r.checkpoint << "\n  " << buf << "\n";
       if (r.settings_differ)
         std::cout << "  note: that run used other settings than these; use --run NAME to train another model\n";
-    }
-    else
-      std::cout << "rm finished: " << r.checkpoint << " after " << r.steps << " steps in " << static_cast<int>(r.seconds + 0.5)
-                << " s\n  " << buf << "\n";
+    } else
+      std::cout << "rm finished: " << r.checkpoint << " after " << r.steps << " steps in "
+                << static_cast<int>(r.seconds + 0.5) << " s\n  " << buf << "\n";
   });
 }
 

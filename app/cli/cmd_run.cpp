@@ -22,8 +22,8 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
-#include <iterator>
 #include <iostream>
+#include <iterator>
 #include <optional>
 #include <sstream>
 #include <type_traits>
@@ -69,8 +69,9 @@ std::shared_ptr<warp::WorkerLauncher> make_launcher(const Options& o, const warp
     return std::make_shared<warp::LocalLauncher>(o.gpus ? warp::parse_gpu_list(*o.gpus) : std::vector<std::string>{});
   }
   if (o.gpus && o.launcher == "slurm")
-    throw warp::BadInput("--gpus places the workers of --launcher local; with --launcher slurm a worker's GPUs come "
-                         "from --slurm-gpus-per-task");
+    throw warp::BadInput(
+        "--gpus places the workers of --launcher local; with --launcher slurm a worker's GPUs come "
+        "from --slurm-gpus-per-task");
   if (o.launcher != "slurm")
     throw warp::BadInput("warp: launcher (--launcher) must be local or slurm, got '" + o.launcher + "'");
   warp::SlurmOptions so = warp::slurm_options_for(exp);
@@ -201,18 +202,22 @@ void register_run(CLI::App& app) {
   cmd->add_option("--runs", o->runs, "RL runs per iteration M >= 2 (default: the experiment's, 2)");
   cmd->add_option("--steps", o->steps, "Steps T per RL run (default: the RL config's)");
   cmd->add_option("--lambda", o->lambda, "SLERP λ for M = 2 (default 0.5)");
-  cmd->add_option("--granularity", o->granularity, "SLERP angle per tensor or per layer (transformer block) (default tensor)");
+  cmd->add_option("--granularity", o->granularity,
+                  "SLERP angle per tensor or per layer (transformer block) (default tensor)");
   cmd->add_option("--eta", o->eta, "LITI η of the next θ_init (default 0.3)");
   cmd->add_option("--eta-grid", o->eta_grid, "LITI points evaluated per iteration (default 0,0.1,0.3,0.5,0.8,1)");
   cmd->add_option("--parallel", o->parallel, "RL runs at once (default: all M)");
-  cmd->add_option("--threads", o->threads, "Compute threads per RL run (default: all cores, measured fastest even with runs in parallel)");
+  cmd->add_option("--threads", o->threads,
+                  "Compute threads per RL run (default: all cores, measured fastest even with runs in parallel)");
   cmd->add_option("--seed", o->seed, "Base seed of the runs' seeds and prompt orders (default 1)");
   cmd->add_option("--device", o->device, "auto, cpu, cuda or cuda:N (for the runs and the evaluations)");
   // The RL settings every worker starts from: each sets the RlConfig field it is named after.
   auto rl = std::make_shared<warp::cli::JsonOptions>(cmd);
   rl->add<double>("--beta", "beta", "RL: KL-regularization strength beta");
   rl->add<double>("--mu", "mu", "RL: EMA update rate mu");
-  rl->add<std::string>("--anchor", "anchor", "RL: KL anchor of every run: ema (WARP), sft (static θ_sft) or init (static θ_init of the iteration)");
+  rl->add<std::string>(
+      "--anchor", "anchor",
+      "RL: KL anchor of every run: ema (WARP), sft (static θ_sft) or init (static θ_init of the iteration)");
   rl->add<double>("--lr", "lr", "RL: peak learning rate");
   rl->add<int64_t>("--batch", "batch", "RL: prompts per step");
   rl->add<int64_t>("--max-new-tokens", "max_new_tokens", "RL: completion length bound");
@@ -220,17 +225,20 @@ void register_run(CLI::App& app) {
   rl->add<int64_t>("--eval-prompts", "eval_prompts", "RL and front points: evaluation prompts (0: the protocol's)");
   rl->add<int64_t>("--ckpt-every", "ckpt_every", "RL: steps between resumable checkpoints");
   rl->add<std::string>("--reward", "reward", "RL: gold | rm:PATH | external:CMD");
-  cmd->add_option("--launcher", o->launcher, "How the workers run: local (child processes) or slurm (one job array per iteration)");
+  cmd->add_option("--launcher", o->launcher,
+                  "How the workers run: local (child processes) or slurm (one job array per iteration)");
   cmd->add_flag("--submit-driver", o->submit_driver,
                 "With --launcher slurm: submit this driver itself as a Slurm batch job (the same command without "
                 "this flag), print its job id and end");
   cmd->add_option("--gpus", o->gpus,
                   "Local launcher: worker m gets CUDA_VISIBLE_DEVICES = the ((m-1) mod n)-th of these devices "
                   "(e.g. 0,1; --device auto or cuda)");
-  cmd->add_option("--slurm-partition", o->slurm_partition, "Slurm: sbatch --partition (default: the experiment's \"slurm\" section)");
+  cmd->add_option("--slurm-partition", o->slurm_partition,
+                  "Slurm: sbatch --partition (default: the experiment's \"slurm\" section)");
   cmd->add_option("--slurm-account", o->slurm_account, "Slurm: sbatch --account");
   cmd->add_option("--slurm-time", o->slurm_time, "Slurm: sbatch --time per worker (minutes, HH:MM:SS, D-HH:MM, ...)");
-  cmd->add_option("--slurm-cpus-per-task", o->slurm_cpus_per_task, "Slurm: sbatch --cpus-per-task (also the workers' threads when --threads is not given)");
+  cmd->add_option("--slurm-cpus-per-task", o->slurm_cpus_per_task,
+                  "Slurm: sbatch --cpus-per-task (also the workers' threads when --threads is not given)");
   cmd->add_option("--slurm-gpus-per-task", o->slurm_gpus_per_task, "Slurm: sbatch --gpus-per-task");
   cmd->add_option("--slurm-mem", o->slurm_mem, "Slurm: sbatch --mem per worker (e.g. 8G)");
   cmd->add_option("--slurm-signal-before", o->slurm_signal_before,
@@ -261,13 +269,16 @@ void register_run(CLI::App& app) {
       warp::install_stop_handlers();
       r = warp::resume_warp(exp, or_resume_name, options, line.callback());
     } else if (o->resume || !or_resume_name.empty()) {
-      const std::string name = !or_resume_name.empty() ? or_resume_name : o->name.empty() ? std::string("warp") : o->name;
+      const std::string name = !or_resume_name.empty() ? or_resume_name
+                               : o->name.empty()       ? std::string("warp")
+                                                       : o->name;
       if (!or_resume_name.empty()) return submit_driver(*o, exp, name, *options.launcher);
       const bool others = !o->config_file.empty() || !o->init.empty() || !o->eta_grid.empty() || !o->device.empty() ||
-                          !o->granularity.empty() || o->iterations || o->runs || o->steps || o->parallel ||
-                          o->lambda || o->eta || o->threads || o->seed || rl->any_given_except();
+                          !o->granularity.empty() || o->iterations || o->runs || o->steps || o->parallel || o->lambda ||
+                          o->eta || o->threads || o->seed || rl->any_given_except();
       if (others)
-        throw warp::BadInput("--resume continues a driver run with its stored settings: only --name may be given with it");
+        throw warp::BadInput(
+            "--resume continues a driver run with its stored settings: only --name may be given with it");
       if (o->submit_driver) return submit_driver(*o, exp, name, *options.launcher);
       warp::install_stop_handlers();
       r = warp::resume_warp(exp, name, options, line.callback());
@@ -303,8 +314,10 @@ void register_run(CLI::App& app) {
         wc.threads = static_cast<int>(cpus > 0 ? cpus : 1);
       }
       if (o->gpus && !(wc.device == "auto" || wc.device == "cuda" || wc.device == "cuda:0"))
-        throw warp::BadInput("--gpus gives each worker one device, which it sees as cuda:0: use --device auto or cuda, "
-                             "not '" + wc.device + "'");
+        throw warp::BadInput(
+            "--gpus gives each worker one device, which it sees as cuda:0: use --device auto or cuda, "
+            "not '" +
+            wc.device + "'");
       if (o->seed) wc.seed = *o->seed;
       if (o->lambda) wc.lambda = *o->lambda;
       if (o->eta) wc.eta = *o->eta;

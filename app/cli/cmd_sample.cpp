@@ -41,7 +41,8 @@ void register_sample(CLI::App& app) {
   cmd->add_option("--top-k", o->top_k, "Keep the k most likely tokens (0: off)")->capture_default_str();
   cmd->add_option("--top-p", o->top_p, "Nucleus mass in (0, 1] (1: off)")->capture_default_str();
   cmd->add_option("--max-new-tokens", o->max_new_tokens, "Tokens per completion at most")->capture_default_str();
-  cmd->add_option("--seed", o->seed, "Seed of the first completion (completion i uses seed + i)")->capture_default_str();
+  cmd->add_option("--seed", o->seed, "Seed of the first completion (completion i uses seed + i)")
+      ->capture_default_str();
   cmd->add_option("--tokenizer", o->tokenizer, "Tokenizer folder (default: the checkpoint's own, see docs)");
   cmd->add_option("--device", o->device, "auto, cpu, cuda or cuda:N")->capture_default_str();
   cmd->add_option("--threads", o->threads, "Compute threads (0: default)");

@@ -69,7 +69,9 @@ void register_train(CLI::App& app) {
   // Each option below sets the RlConfig field (config/rl_config.h) it is named after.
   auto f = std::make_shared<warp::cli::JsonOptions>(cmd);
   f->add<std::string>("--init", "init", "Init checkpoint (default checkpoints/sft.h5)");
-  f->add<std::string>("--anchor", "anchor", "KL anchor: ema (WARP, starts at the init), sft (static θ_sft, whatever the init) or init (static θ_init)");
+  f->add<std::string>(
+      "--anchor", "anchor",
+      "KL anchor: ema (WARP, starts at the init), sft (static θ_sft, whatever the init) or init (static θ_init)");
   f->add<double>("--beta", "beta", "KL-regularization strength beta >= 0 (paper: 0.1)");
   f->add<double>("--mu", "mu", "EMA update rate mu in (0, 1] (paper: 0.01)");
   f->add<int64_t>("--steps", "steps", "Optimizer steps T");
@@ -82,10 +84,11 @@ void register_train(CLI::App& app) {
   f->add<int64_t>("--eval-prompts", "eval_prompts", "Evaluation prompts per trajectory point (0: the eval protocol's)");
   f->add<std::string>("--reward", "reward",
                       "gold | rm:PATH | external:CMD (default: rm:checkpoints/rm.h5 when it exists, else gold)");
-  warp::cli::add_train_settings(*f, {{"Seed of the rollouts' sampling", "Compute threads (for M parallel runs on C cores: C / M each)"},
-                                     "Peak learning rate (constant after warmup)",
-                                     "Linear warmup steps",
-                                     "Steps between trajectory points on the evaluation prompts"});
+  warp::cli::add_train_settings(
+      *f, {{"Seed of the rollouts' sampling", "Compute threads (for M parallel runs on C cores: C / M each)"},
+           "Peak learning rate (constant after warmup)",
+           "Linear warmup steps",
+           "Steps between trajectory points on the evaluation prompts"});
   cmd->add_option("--iteration", o->iteration, "WARP iteration this run belongs to (lineage)");
   cmd->add_option("--parent-run", o->parent_run, "Name of the run that launched this one (lineage)");
   cmd->callback([o, f] {
@@ -99,13 +102,14 @@ void register_train(CLI::App& app) {
     warp::RlResult r;
     warp::cli::ProgressLine line;
     if (!o->resume.empty() && o->or_resume)
-      throw warp::BadInput("--or-resume goes with --name NAME (it continues NAME when that run exists), not with --resume");
+      throw warp::BadInput(
+          "--or-resume goes with --name NAME (it continues NAME when that run exists), not with --resume");
     if (!o->resume.empty()) {
-      const bool others =
-          !o->name.empty() || !o->config_file.empty() || f->any_given_except({"threads", "device"});
+      const bool others = !o->name.empty() || !o->config_file.empty() || f->any_given_except({"threads", "device"});
       if (others)
-        throw warp::BadInput("--resume continues a run with its stored settings: only --threads and --device may be "
-                             "given with it");
+        throw warp::BadInput(
+            "--resume continues a run with its stored settings: only --threads and --device may be "
+            "given with it");
       resume_overrides(*f, ro);
       warp::install_stop_handlers();
       r = warp::resume_rl(exp, o->resume, ro, line.callback());

@@ -31,10 +31,8 @@ class JsonOptions {
     auto value = std::make_shared<std::optional<T>>();
     CLI::Option* opt = cmd_->add_option(flag, *value, help);
     auto given = [value] {
-      if constexpr (std::is_same_v<T, std::string>)
-        return value->has_value() && !(*value)->empty();
-      else
-        return value->has_value();
+      if constexpr (std::is_same_v<T, std::string>) return value->has_value() && !(*value)->empty();
+      else return value->has_value();
     };
     entries_.push_back({key, given, [value, key](nlohmann::json& j) { j[key] = **value; }});
     return opt;

@@ -4,8 +4,8 @@
 #include <iostream>
 
 #include "commands.h"
-#include "util/error.h"
 #include "util/compute_env.h"
+#include "util/error.h"
 #include "workbench/versions.h"
 
 namespace warp::cli {
@@ -28,13 +28,11 @@ std::string strict_integer(const std::string& text, bool is_unsigned) {
   if (!digits) return "'" + text + "' is not a whole number";
   if (is_unsigned && text[0] == '-') return "'" + text + "' is negative; expected a whole number >= 0";
   errno = 0;
-  if (is_unsigned)
-    (void)std::strtoull(text.c_str(), nullptr, 10);
-  else
-    (void)std::strtoll(text.c_str(), nullptr, 10);
+  if (is_unsigned) (void)std::strtoull(text.c_str(), nullptr, 10);
+  else (void)std::strtoll(text.c_str(), nullptr, 10);
   if (errno == ERANGE)
-    return "'" + text + "' is out of range (" + (is_unsigned ? "at most 18446744073709551615" :
-                                                 "from -9223372036854775808 to 9223372036854775807") + ")";
+    return "'" + text + "' is out of range (" +
+           (is_unsigned ? "at most 18446744073709551615" : "from -9223372036854775808 to 9223372036854775807") + ")";
   return std::string();
 }
 
@@ -56,10 +54,10 @@ int main(int argc, char** argv) {
   CLI::App app{"warp: Weight Averaged Rewarded Policies engine (WARP Studio)"};
   // The first line is the version alone (scripts parse it); then what the engine links and runs on.
   app.set_version_flag("--version", std::function<std::string()>([] {
-    const warp::EngineInfo e = warp::engine_info();
-    return std::string("warp ") + WARP_VERSION + "\nLibTorch " + e.torch + ", HDF5 " + e.hdf5 + ", SQLite " +
-           e.sqlite + "\ndevice: " + e.device;
-  }));
+                         const warp::EngineInfo e = warp::engine_info();
+                         return std::string("warp ") + WARP_VERSION + "\nLibTorch " + e.torch + ", HDF5 " + e.hdf5 +
+                                ", SQLite " + e.sqlite + "\ndevice: " + e.device;
+                       }));
   app.require_subcommand(1);
   for (auto reg : warp::cli::registry()) reg(app);
   check_integer_options(app);

@@ -27,10 +27,8 @@ void ProgressLine::show(const ProgressInfo& info) {
   last_ = now;
   last_stage_ = info.stage;
   std::string text = info.stage;
-  if (!info.detail.empty())
-    text += ": " + info.detail;
-  else if (info.total > 0)
-    text += ": " + std::to_string(info.done) + "/" + std::to_string(info.total);
+  if (!info.detail.empty()) text += ": " + info.detail;
+  else if (info.total > 0) text += ": " + std::to_string(info.done) + "/" + std::to_string(info.total);
   if (tty_) {
     std::fprintf(stderr, "\r\033[K%s", text.c_str());
     drawn_ = true;

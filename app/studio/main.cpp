@@ -16,12 +16,12 @@
 #include <QMessageBox>
 #include <QTimer>
 
+#include "experiment/experiment.h"
+#include "util/compute_env.h"
 #include "window/app_settings.h"
 #include "window/appearance.h"
 #include "window/main_window.h"
 #include "window/translations.h"
-#include "experiment/experiment.h"
-#include "util/compute_env.h"
 
 namespace {
 
@@ -51,10 +51,10 @@ int main(int argc, char** argv) {
   installTranslations(chooseLanguage(settings.language()));
 
   QCommandLineParser parser;
-  parser.setApplicationDescription(QStringLiteral(
-      "WARP Studio: follow the runs of a WARP experiment live (metrics, KL-reward plane).\n"
-      "Without EXPERIMENT_DIR, opens the experiment open last, else the demo experiment "
-      "~/warp-experiments/demo (created on first start)."));
+  parser.setApplicationDescription(
+      QStringLiteral("WARP Studio: follow the runs of a WARP experiment live (metrics, KL-reward plane).\n"
+                     "Without EXPERIMENT_DIR, opens the experiment open last, else the demo experiment "
+                     "~/warp-experiments/demo (created on first start)."));
   parser.addHelpOption();
   parser.addVersionOption();
   parser.addPositionalArgument(QStringLiteral("EXPERIMENT_DIR"), QStringLiteral("the experiment folder to open"));

@@ -9,13 +9,13 @@
 #include <optional>
 
 #include <QApplication>
-#include <QPushButton>
 #include <QCommandLineParser>
 #include <QDir>
 #include <QElapsedTimer>
 #include <QItemSelectionModel>
 #include <QLabel>
 #include <QProcess>
+#include <QPushButton>
 #include <QScreen>
 #include <QSlider>
 #include <QSplitter>
@@ -60,7 +60,10 @@ void shoot(const QString& out, const QString& name) {
   settle(400);  // repaints and the plots' replot timers
   const QString path = out + QStringLiteral("/") + name;
   const int rc = QProcess::execute(QStringLiteral("import"), {QStringLiteral("-window"), QStringLiteral("root"), path});
-  if (rc != 0) die(QStringLiteral("`import -window root %1` failed (%2); is ImageMagick installed and DISPLAY set?").arg(path).arg(rc));
+  if (rc != 0)
+    die(QStringLiteral("`import -window root %1` failed (%2); is ImageMagick installed and DISPLAY set?")
+            .arg(path)
+            .arg(rc));
   std::printf("warp-studio-tour: %s\n", qPrintable(path));
   std::fflush(stdout);
 }
@@ -95,7 +98,8 @@ int main(int argc, char** argv) {
   cli.setApplicationDescription(QStringLiteral("Screenshots of WARP Studio for docs/screenshots (run under Xvfb)"));
   cli.addHelpOption();
   cli.addPositionalArgument(QStringLiteral("OUTDIR"), QStringLiteral("where the PNG files go"));
-  cli.addPositionalArgument(QStringLiteral("EXPERIMENT_DIR"), QStringLiteral("an experiment with a finished `warp run`"));
+  cli.addPositionalArgument(QStringLiteral("EXPERIMENT_DIR"),
+                            QStringLiteral("an experiment with a finished `warp run`"));
   QCommandLineOption driverOpt(QStringLiteral("driver"), QStringLiteral("the WARP driver run (default warp)"),
                                QStringLiteral("NAME"), QStringLiteral("warp"));
   QCommandLineOption iterationOpt(QStringLiteral("iteration"), QStringLiteral("the iteration merged (default 1)"),
@@ -156,8 +160,8 @@ int main(int argc, char** argv) {
   waitUntil([&] { return merge->currentPoint().has_value(); }, 600000, "the first merged point");
   for (int eta : {16, 12, 8, 5, 3}) {
     merge->etaSlider()->setValue(eta);
-    waitUntil([&] { return merge->currentPoint() && std::lround(merge->currentPoint()->recipe.eta / 0.05) == eta; }, 600000,
-              "a merged point");
+    waitUntil([&] { return merge->currentPoint() && std::lround(merge->currentPoint()->recipe.eta / 0.05) == eta; },
+              600000, "a merged point");
   }
   // The next move: the nearest grid point (λ, η) not evaluated before, so there is work to catch.
   MergeRecipeSpec next = merge->recipe();
@@ -181,7 +185,8 @@ int main(int argc, char** argv) {
   merge->setRecipe(next);
   waitUntil([&] { return !merge->busyLabel()->text().isEmpty(); }, 10000, "the worker to start");
   shoot(out, QStringLiteral("merge-drag") + suffix);
-  waitUntil([&] { return merge->currentPoint() && merge->currentPoint()->recipe == next; }, 600000, "the dragged point");
+  waitUntil([&] { return merge->currentPoint() && merge->currentPoint()->recipe == next; }, 600000,
+            "the dragged point");
 
   // 4. Samples: the current point's completions beside θ_sft's for the same prompts and seeds,
   // with the plane made lower so the table has room

@@ -38,7 +38,8 @@ double seconds_since(Clock::time_point t0) { return std::chrono::duration<double
 double cpu_seconds(int who = RUSAGE_SELF) {
   rusage u{};
   ::getrusage(who, &u);
-  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + 1e-6 * static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         1e-6 * static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
 }
 
 // Throughput by wall time and by CPU time (the machine is shared: CPU time shows the cost of the
@@ -55,8 +56,8 @@ struct Timer {
   Rate rate(double n) const { return {n / seconds_since(t0), n / std::max(1e-9, cpu_seconds(who) - c0)}; }
 };
 
-const char* const kKeys[] = {"reward/mean", "reward/std", "gold/mean", "kl/seq", "kl/sampled", "loss/policy",
-                             "grad/norm",   "lr"};
+const char* const kKeys[] = {"reward/mean", "reward/std",  "gold/mean", "kl/seq",
+                             "kl/sampled",  "loss/policy", "grad/norm", "lr"};
 constexpr int kNumKeys = 8;
 
 // Rows of steps [first_step, first_step + n / kNumKeys), every key per step.
@@ -117,8 +118,8 @@ std::pair<Rate, double> bench_layout(const std::string& dir, int index, const La
   db.exec("INSERT INTO runs(id) VALUES (1)");
   if (l.interned) {
     db.exec("CREATE TABLE keys(id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE)");
-    db.exec("CREATE TABLE m(" + id + ", run_id INTEGER NOT NULL" + fk_run + ", step INTEGER NOT NULL, key_id INTEGER NOT NULL" +
-            fk_key + ", value REAL, wall_time REAL NOT NULL)");
+    db.exec("CREATE TABLE m(" + id + ", run_id INTEGER NOT NULL" + fk_run +
+            ", step INTEGER NOT NULL, key_id INTEGER NOT NULL" + fk_key + ", value REAL, wall_time REAL NOT NULL)");
     if (l.index) db.exec("CREATE INDEX m_idx ON m(run_id, key_id, step)");
     Statement k(db, "INSERT INTO keys(id, key) VALUES (?, ?)");
     for (int i = 0; i < kNumKeys; ++i) {
@@ -140,10 +141,8 @@ std::pair<Rate, double> bench_layout(const std::string& dir, int index, const La
     for (int64_t i = r; i < r + batch; ++i) {
       ins.reset();
       ins.bind(1, i / kNumKeys);
-      if (l.interned)
-        ins.bind(2, static_cast<int64_t>(i % kNumKeys + 1));
-      else
-        ins.bind(2, kKeys[i % kNumKeys]);
+      if (l.interned) ins.bind(2, static_cast<int64_t>(i % kNumKeys + 1));
+      else ins.bind(2, kKeys[i % kNumKeys]);
       ins.bind(3, 0.001 * static_cast<double>(i % 977)).bind(4, now).run();
     }
     tx.commit();
@@ -207,7 +206,9 @@ int main(int argc, char** argv) {
 
     std::printf("1. append_metrics (one BEGIN IMMEDIATE transaction per batch)\n");
     std::printf("   %-40s %14s %14s\n", "batch size", "rows/s wall", "rows/s cpu");
-    const struct { int64_t batch, total; } cases[] = {{1, 20000}, {10, 100000}, {100, 500000}, {1000, 1000000}, {10000, 1000000}};
+    const struct {
+      int64_t batch, total;
+    } cases[] = {{1, 20000}, {10, 100000}, {100, 500000}, {1000, 1000000}, {10000, 1000000}};
     Rate per_row, best;
     for (const auto& c : cases) {
       Rate r = bench_append(dir, c.batch, c.total);
@@ -216,17 +217,16 @@ int main(int argc, char** argv) {
       std::string label = std::to_string(c.batch) + (c.batch == 1 ? " (one transaction per row)" : "");
       std::printf("   %-40s %14.0f %14.0f\n", label.c_str(), r.wall, r.cpu);
     }
-    std::printf("   batches of 1000 vs one transaction per row: %.1fx (wall), %.1fx (cpu)\n\n", best.wall / per_row.wall,
-                best.cpu / per_row.cpu);
+    std::printf("   batches of 1000 vs one transaction per row: %.1fx (wall), %.1fx (cpu)\n\n",
+                best.wall / per_row.wall, best.cpu / per_row.cpu);
 
     std::printf("2. metrics row layout (raw SQL, one row per INSERT, batches of 1000, 400k rows, 8 keys)\n");
     std::printf("   %-44s %14s %14s %10s\n", "layout", "rows/s wall", "rows/s cpu", "bytes/row");
-    const Layout layouts[] = {
-        {"interned key, AUTOINCREMENT, FKs (v1)", true, true, true},
-        {"interned key, AUTOINCREMENT, no FKs", true, true, false},
-        {"interned key, plain rowid, no FKs", true, false, false},
-        {"key text per row, AUTOINCREMENT, FKs", false, true, true},
-        {"interned key, AUTOINCREMENT, FKs, no index", true, true, true, false}};
+    const Layout layouts[] = {{"interned key, AUTOINCREMENT, FKs (v1)", true, true, true},
+                              {"interned key, AUTOINCREMENT, no FKs", true, true, false},
+                              {"interned key, plain rowid, no FKs", true, false, false},
+                              {"key text per row, AUTOINCREMENT, FKs", false, true, true},
+                              {"interned key, AUTOINCREMENT, FKs, no index", true, true, true, false}};
     int index = 0;
     for (const Layout& l : layouts) {
       auto [r, bytes] = bench_layout(dir, index++, l);

@@ -44,11 +44,11 @@
 #include <torch/cuda.h>
 #include <torch/torch.h>
 
+#include "../bench_paths.h"
 #include "model/device.h"
 #include "model/gpt.h"
-#include "util/compute_env.h"
 #include "model/sampler.h"
-#include "../bench_paths.h"
+#include "util/compute_env.h"
 
 using namespace warp;
 
@@ -138,8 +138,8 @@ class Peer {
       ::close(out[0]);
       ::close(out[1]);
       const std::string script = warp::bench::executable_dir() + "/peer_model.py", threads = std::to_string(a.threads);
-      ::execl(a.python.c_str(), a.python.c_str(), script.c_str(), "--serve", "--threads", threads.c_str(),
-              "--device", a.device.c_str(), "--size", a.size.c_str(), static_cast<char*>(nullptr));
+      ::execl(a.python.c_str(), a.python.c_str(), script.c_str(), "--serve", "--threads", threads.c_str(), "--device",
+              a.device.c_str(), "--size", a.size.c_str(), static_cast<char*>(nullptr));
       std::perror(("bench_model: cannot run " + a.python).c_str());
       ::_exit(127);
     }
@@ -148,7 +148,9 @@ class Peer {
     to_ = ::fdopen(in[1], "w");
     from_ = ::fdopen(out[0], "r");
     ok_ = to_ && from_ && read_line() == "ready";
-    if (!ok_) std::cerr << "bench_model: the Python peer did not start (" << warp::bench::executable_dir() << "/peer_model.py)\n";
+    if (!ok_)
+      std::cerr << "bench_model: the Python peer did not start (" << warp::bench::executable_dir()
+                << "/peer_model.py)\n";
   }
   ~Peer() {
     if (to_) {
@@ -231,9 +233,9 @@ int main(int argc, char** argv) {
       "(%lld parameters), float32, %s\n"
       "threads %d (engine and peer), OMP_WAIT_POLICY=%s; per side %d warm-up + %d runs, alternating with the "
       "peer, median; load average at start %s\n",
-      gpt2_small ? "GPT-2 small" : "demo policy", (long long)cfg.n_layer, (long long)cfg.n_head,
-      (long long)cfg.n_embd, (long long)cfg.n_ctx, (long long)cfg.vocab_size, (long long)cfg.num_params(),
-      device.str().c_str(), args.threads, wait ? wait : "(unset)", args.warmup, args.reps, loadavg().c_str());
+      gpt2_small ? "GPT-2 small" : "demo policy", (long long)cfg.n_layer, (long long)cfg.n_head, (long long)cfg.n_embd,
+      (long long)cfg.n_ctx, (long long)cfg.vocab_size, (long long)cfg.num_params(), device.str().c_str(), args.threads,
+      wait ? wait : "(unset)", args.warmup, args.reps, loadavg().c_str());
   std::fflush(stdout);
 
   // train: batch 16 x 128 tokens (GPT-2 small: 8 x 1024), next-token cross-entropy, AdamW,
@@ -280,21 +282,30 @@ int main(int argc, char** argv) {
     std::function<void()> run;
     std::vector<double> engine, peer;
   };
-  std::vector<Figure> figures{
-      {"train", "train step tokens/s (" + std::to_string(B) + "x" + std::to_string(T) + ", AdamW)", double(B * T),
-       train_step, {}, {}},
-      {"kv", "sample tokens/s, KV cache (64 x 8+48)", double(SB * K),
-       [&] {
-         sample(model, prompts, seeds, kv_opt, device);
-         sync();
-       },
-       {}, {}},
-      {"recompute", "sample tokens/s, recompute (64 x 8+48)", double(SB * K),
-       [&] {
-         sample(model, prompts, seeds, re_opt, device);
-         sync();
-       },
-       {}, {}}};
+  std::vector<Figure> figures{{"train",
+                               "train step tokens/s (" + std::to_string(B) + "x" + std::to_string(T) + ", AdamW)",
+                               double(B * T),
+                               train_step,
+                               {},
+                               {}},
+                              {"kv",
+                               "sample tokens/s, KV cache (64 x 8+48)",
+                               double(SB * K),
+                               [&] {
+                                 sample(model, prompts, seeds, kv_opt, device);
+                                 sync();
+                               },
+                               {},
+                               {}},
+                              {"recompute",
+                               "sample tokens/s, recompute (64 x 8+48)",
+                               double(SB * K),
+                               [&] {
+                                 sample(model, prompts, seeds, re_opt, device);
+                                 sync();
+                               },
+                               {},
+                               {}}};
 
   std::unique_ptr<Peer> peer;
   if (args.peer) peer = std::make_unique<Peer>(args);

@@ -37,10 +37,11 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
 #include <torch/cuda.h>
 #include <torch/torch.h>
+#include <nlohmann/json.hpp>
 
+#include "../bench_paths.h"
 #include "model/device.h"
 #include "model/gpt.h"
 #include "reward/reward.h"
@@ -48,7 +49,6 @@
 #include "store/gpt_checkpoint.h"
 #include "train/adamw.h"
 #include "util/compute_env.h"
-#include "../bench_paths.h"
 
 using namespace warp;
 
@@ -96,7 +96,8 @@ Args parse_args(int argc, char** argv) {
     else if (s == "--device") a.device = value();
     else if (s == "--size") {
       a.size = value();
-      if (a.size != "demo" && a.size != "gpt2-small") usage_error("--size must be demo or gpt2-small, got '" + a.size + "'");
+      if (a.size != "demo" && a.size != "gpt2-small")
+        usage_error("--size must be demo or gpt2-small, got '" + a.size + "'");
     } else if (s == "--help" || s == "-h") {
       std::cout << "usage: bench_rl [--threads N] [--warmup N] [--reps N] [--rounds N] [--no-peer] [--keep-env] "
                    "[--python PATH] [--device cpu|cuda|cuda:N] [--size demo|gpt2-small]\n";
@@ -198,10 +199,10 @@ int main(int argc, char** argv) {
       "batch %lld prompts of 2..%lld tokens, %lld new tokens, tau 0.9, beta 0.1, mu 0.01, AdamW, clip 1.0; "
       "threads %d (engine and peer), OMP_WAIT_POLICY=%s; %d rounds x (warm-up %d + %d steps) per side, median; "
       "load average at start %s\n",
-      gpt2_small ? "GPT-2 small" : "demo policy", (long long)cfg.n_layer, (long long)cfg.n_head,
-      (long long)cfg.n_embd, (long long)cfg.n_ctx, (long long)cfg.vocab_size, (long long)cfg.num_params(),
-      device.str().c_str(), (long long)B, (long long)P, (long long)K, args.threads,
-      wait ? wait : "(unset)", args.rounds, args.warmup, args.reps, loadavg().c_str());
+      gpt2_small ? "GPT-2 small" : "demo policy", (long long)cfg.n_layer, (long long)cfg.n_head, (long long)cfg.n_embd,
+      (long long)cfg.n_ctx, (long long)cfg.vocab_size, (long long)cfg.num_params(), device.str().c_str(), (long long)B,
+      (long long)P, (long long)K, args.threads, wait ? wait : "(unset)", args.rounds, args.warmup, args.reps,
+      loadavg().c_str());
   std::fflush(stdout);
 
   GPT policy(cfg, 0), anchor(cfg, 0), sft(cfg, 0);  // same seed: identical weights
@@ -240,7 +241,8 @@ int main(int argc, char** argv) {
       if (i < args.warmup) continue;
       const auto& t = st.times;
       // On a GPU the step's own total stops before its last kernels have run: use the synchronized wall time.
-      const double v[] = {t.sample, t.reward, t.anchor, t.sft, t.policy, t.optimizer, t.ema, device.is_cuda() ? wall : t.total};
+      const double v[] = {t.sample, t.reward,    t.anchor, t.sft,
+                          t.policy, t.optimizer, t.ema,    device.is_cuda() ? wall : t.total};
       for (size_t s = 0; s < kStages.size(); ++s) engine[kStages[s]].push_back(v[s]);
     }
     if (args.peer) {

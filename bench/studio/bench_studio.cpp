@@ -19,9 +19,9 @@
 // until the last point lands. Phase 1 is repeated without the two runs for comparison.
 //
 //   bench_studio [--exp DIR [--driver NAME]] [--positions N] [--no-load]
-// With --exp it works on a copy of DIR whose merge cache is emptied. Without --exp it builds the experiment in a temporary folder with the `warp` CLI (about a minute:
-// init --preset demo, 30 SFT steps, a small reward model, one WARP iteration of 4 RL steps): the
-// latency depends on the sizes, not on how well the policies are trained.
+// With --exp it works on a copy of DIR whose merge cache is emptied. Without --exp it builds the experiment in a
+// temporary folder with the `warp` CLI (about a minute: init --preset demo, 30 SFT steps, a small reward model, one
+// WARP iteration of 4 RL steps): the latency depends on the sizes, not on how well the policies are trained.
 #include <time.h>
 
 #include <algorithm>
@@ -44,12 +44,12 @@
 #include <QTemporaryDir>
 #include <QTimer>
 
+#include "../bench_paths.h"
 #include "db/sqlite_handle.h"
 #include "merge/merge_panel.h"
 #include "merge/merge_session.h"
 #include "util/compute_env.h"
 #include "window/main_window.h"
-#include "../bench_paths.h"
 
 namespace {
 
@@ -135,7 +135,8 @@ void buildExperiment(const QString& dir) {
   warp({QStringLiteral("run"), QStringLiteral("--exp"), dir, QStringLiteral("--name"), QStringLiteral("w"),
         QStringLiteral("--iterations"), QStringLiteral("1"), QStringLiteral("--runs"), QStringLiteral("2"),
         QStringLiteral("--steps"), QStringLiteral("4"), QStringLiteral("--eval-every"), QStringLiteral("4"),
-        QStringLiteral("--eta-grid"), QStringLiteral("0,1"), QStringLiteral("--reward"), QStringLiteral("rm:checkpoints/rm.h5")});
+        QStringLiteral("--eta-grid"), QStringLiteral("0,1"), QStringLiteral("--reward"),
+        QStringLiteral("rm:checkpoints/rm.h5")});
 }
 
 // Runs the event loop until `done` (checked every millisecond) or the timeout; false on timeout.
@@ -211,13 +212,14 @@ void printPhases(const std::vector<MergedPoint>& points, const std::vector<doubl
                  const std::vector<double>& cpuMs) {
   if (points.empty()) return;
   static const QStringList topLevel = {QStringLiteral("lookup"), QStringLiteral("merge"), QStringLiteral("load"),
-                                       QStringLiteral("eval"), QStringLiteral("store"), QStringLiteral("convert")};
+                                       QStringLiteral("eval"),   QStringLiteral("store"), QStringLiteral("convert")};
   QStringList names;
   for (const MergedPoint& p : points)
     for (const PointPhase& ph : p.phases)
       if (!names.contains(ph.name)) names << ph.name;
-  std::printf("  phases of the %zu uncached points (median wall / median CPU per point, ms; CPU = user+sys, all threads):\n",
-              points.size());
+  std::printf(
+      "  phases of the %zu uncached points (median wall / median CPU per point, ms; CPU = user+sys, all threads):\n",
+      points.size());
   std::vector<double> rest;
   for (size_t i = 0; i < points.size(); ++i) {
     double top = 0;
@@ -301,9 +303,11 @@ int main(int argc, char** argv) {
   QCommandLineParser cli;
   cli.setApplicationDescription(QStringLiteral("GUI-thread stalls and slider-to-point latency of the Merge tab"));
   cli.addHelpOption();
-  QCommandLineOption expOpt(QStringLiteral("exp"), QStringLiteral("Experiment with a finished WARP driver (see --driver)"),
+  QCommandLineOption expOpt(QStringLiteral("exp"),
+                            QStringLiteral("Experiment with a finished WARP driver (see --driver)"),
                             QStringLiteral("DIR"));
-  QCommandLineOption driverOpt(QStringLiteral("driver"), QStringLiteral("The WARP driver of --exp whose iteration 1 is merged (default w)"),
+  QCommandLineOption driverOpt(QStringLiteral("driver"),
+                               QStringLiteral("The WARP driver of --exp whose iteration 1 is merged (default w)"),
                                QStringLiteral("NAME"), QStringLiteral("w"));
   QCommandLineOption positionsOpt(QStringLiteral("positions"), QStringLiteral("η positions per phase (default 20)"),
                                   QStringLiteral("N"), QStringLiteral("20"));
@@ -347,7 +351,8 @@ int main(int argc, char** argv) {
   if (!waitUntil([&] { return panel->referencePoint().has_value(); }, 600000))
     die(QStringLiteral("no θ_sft reference point within 600 s"));
   panel->requestCurrentPoint();  // the recipe the controls show (λ 0.5, η 1), the walks' start
-  if (!waitUntil([&] { return panel->currentPoint().has_value(); }, 600000)) die(QStringLiteral("no first point within 600 s"));
+  if (!waitUntil([&] { return panel->currentPoint().has_value(); }, 600000))
+    die(QStringLiteral("no first point within 600 s"));
   std::printf("merge tab open on %s: %d evaluation prompts, M = %d, %d tensors per policy\n",
               qPrintable(panel->workbenchInfo().description), int(panel->workbenchInfo().prompts.size()),
               panel->workbenchInfo().numModels, int(panel->workbenchInfo().omega.size()));
@@ -361,8 +366,8 @@ int main(int argc, char** argv) {
       p->setStandardErrorFile(QProcess::nullDevice());
       p->start(warpCli(),
                {QStringLiteral("train"), QStringLiteral("--exp"), dir, QStringLiteral("--name"),
-                QStringLiteral("load-%1-%2").arg(QCoreApplication::applicationPid()).arg(r),
-                QStringLiteral("--steps"), QStringLiteral("100000"), QStringLiteral("--eval-every"), QStringLiteral("5"),
+                QStringLiteral("load-%1-%2").arg(QCoreApplication::applicationPid()).arg(r), QStringLiteral("--steps"),
+                QStringLiteral("100000"), QStringLiteral("--eval-every"), QStringLiteral("5"),
                 QStringLiteral("--reward"), QStringLiteral("rm:checkpoints/rm.h5"), QStringLiteral("--threads"),
                 QStringLiteral("1"), QStringLiteral("--seed"), QString::number(r)});
       if (!p->waitForStarted()) die(QStringLiteral("cannot start warp train"));
@@ -370,7 +375,8 @@ int main(int argc, char** argv) {
     }
     pause(5000);  // both past their setup, writing step rows
     for (QProcess* p : runs)
-      if (p->state() != QProcess::Running) die(QStringLiteral("a background warp train ended early (exit %1)").arg(p->exitCode()));
+      if (p->state() != QProcess::Running)
+        die(QStringLiteral("a background warp train ended early (exit %1)").arg(p->exitCode()));
     std::printf("two `warp train` runs writing metrics (1 thread each, eval every 5 steps)\n");
   }
 
@@ -393,11 +399,13 @@ int main(int argc, char** argv) {
     pause(16);
   }
   const double lastEta = down.back() * 0.05;
-  if (!waitUntil([&] { return currentIs(*panel, lambda2, lastEta); }, 120000)) die(QStringLiteral("drag: no last point"));
+  if (!waitUntil([&] { return currentIs(*panel, lambda2, lastEta); }, 120000))
+    die(QStringLiteral("drag: no last point"));
   stalls.stop();
   const auto [dragStall, dragP99] = stalls.stalls();
-  std::printf("%-34s last point %7.1f ms after the drag began (%d positions, 16 ms apart)  stall max %6.1f ms  p99 %5.1f ms\n",
-              "3 continuous drag, uncached", double(drag.nsecsElapsed()) / 1e6, n, dragStall, dragP99);
+  std::printf(
+      "%-34s last point %7.1f ms after the drag began (%d positions, 16 ms apart)  stall max %6.1f ms  p99 %5.1f ms\n",
+      "3 continuous drag, uncached", double(drag.nsecsElapsed()) / 1e6, n, dragStall, dragP99);
 
   for (QProcess* p : runs) {
     p->terminate();  // SIGTERM: the run stops cleanly (status "stopped", resumable)
@@ -409,7 +417,9 @@ int main(int argc, char** argv) {
     moveTo(*panel, lambda3, 1.0);
     stepThrough(*panel, lambda3, down, stalls, "4 uncached, no runs writing");
   }
-  std::printf("goals: stall < 50 ms; cached point < 50 ms (median %.1f, max %.1f); uncached < 1500 ms (median %.1f, max %.1f)\n",
-              cached.median, cached.max, uncached.median, uncached.max);
+  std::printf(
+      "goals: stall < 50 ms; cached point < 50 ms (median %.1f, max %.1f); uncached < 1500 ms (median %.1f, max "
+      "%.1f)\n",
+      cached.median, cached.max, uncached.median, uncached.max);
   return 0;
 }

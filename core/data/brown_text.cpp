@@ -10,9 +10,7 @@ namespace {
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f'; }
 
-bool is_alnum_ascii(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
+bool is_alnum_ascii(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
 
 std::string lower_ascii(std::string s) {
   for (char& c : s)
@@ -28,8 +26,7 @@ bool is_suffix(const std::string& word) {
 }
 
 bool is_closing_punct(const std::string& w) {
-  return w == "," || w == "." || w == ";" || w == ":" || w == "!" || w == "?" || w == ")" || w == "]" ||
-         w == "}";
+  return w == "," || w == "." || w == ";" || w == ":" || w == "!" || w == "?" || w == ")" || w == "]" || w == "}";
 }
 
 bool is_opening_bracket(const std::string& w) { return w == "(" || w == "[" || w == "{"; }
@@ -61,8 +58,7 @@ bool is_word_token(const std::string& word) {
 
 TaggedToken parse_tagged_token(const std::string& token, const std::string& where) {
   const size_t slash = token.rfind('/');
-  if (slash == std::string::npos)
-    throw BadInput(file_message(where, "token '" + token + "' has no /tag"));
+  if (slash == std::string::npos) throw BadInput(file_message(where, "token '" + token + "' has no /tag"));
   TaggedToken t{token.substr(0, slash), token.substr(slash + 1)};
   if (t.word.empty()) throw BadInput(file_message(where, "token '" + token + "' has an empty word"));
   if (t.tag.empty()) throw BadInput(file_message(where, "token '" + token + "' has an empty tag"));
@@ -129,16 +125,12 @@ CleanSentence clean_sentence(const std::vector<TaggedToken>& tagged) {
       // Decide opening vs closing from the neighbours first, then from the open/closed state.
       const bool at_start = i == 0;
       const bool at_end = i + 1 == n;
-      const bool after_opener =
-          !at_start && (is_opening_bracket(tokens[i - 1].word) || tokens[i - 1].word == "``");
+      const bool after_opener = !at_start && (is_opening_bracket(tokens[i - 1].word) || tokens[i - 1].word == "``");
       const bool before_closer = !at_end && (is_closing_punct(tokens[i + 1].word) || tokens[i + 1].word == "''");
       bool opening;
-      if (at_start || after_opener)
-        opening = true;
-      else if (at_end || before_closer)
-        opening = false;
-      else
-        opening = !single_open;
+      if (at_start || after_opener) opening = true;
+      else if (at_end || before_closer) opening = false;
+      else opening = !single_open;
       single_open = opening;
       p = opening ? Piece{"'", false, true} : Piece{"'", true, false};
     } else if (is_closing_punct(w)) {

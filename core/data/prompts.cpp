@@ -94,12 +94,9 @@ void PromptConfig::validate() const {
 }
 
 nlohmann::json PromptConfig::to_json() const {
-  return {{"seed", seed},
-          {"min_words", min_words},
-          {"max_words", max_words},
-          {"min_sentence_words", min_sentence_words},
-          {"eval_size", eval_size},
-          {"train_size", train_size}};
+  return {{"seed", seed},           {"min_words", min_words},
+          {"max_words", max_words}, {"min_sentence_words", min_sentence_words},
+          {"eval_size", eval_size}, {"train_size", train_size}};
 }
 
 PromptConfig PromptConfig::from_json(const nlohmann::json& j) {
@@ -121,8 +118,9 @@ PromptConfig PromptConfig::from_json(const nlohmann::json& j) {
       const int64_t x = v.get<int64_t>();
       if (x < std::numeric_limits<int32_t>::min() || x > std::numeric_limits<int32_t>::max())
         throw BadInput("prompts config: '" + key + "' out of range: " + v.dump());
-      (key == "min_words" ? c.min_words : key == "max_words" ? c.max_words : c.min_sentence_words) =
-          static_cast<int32_t>(x);
+      (key == "min_words"   ? c.min_words
+       : key == "max_words" ? c.max_words
+                            : c.min_sentence_words) = static_cast<int32_t>(x);
     } else if (key == "eval_size" || key == "train_size") {
       need_int(false);
       (key == "eval_size" ? c.eval_size : c.train_size) = v.get<int64_t>();
@@ -163,10 +161,8 @@ PromptSets make_prompt_sets(const BrownCorpus& corpus, const PromptConfig& confi
         static_cast<int64_t>(sets.train.size()) == config.train_size)
       break;
     if (!taken.insert(c.text).second) continue;
-    if (static_cast<int64_t>(sets.eval.size()) < config.eval_size)
-      sets.eval.push_back(std::move(c));
-    else
-      sets.train.push_back(std::move(c));
+    if (static_cast<int64_t>(sets.eval.size()) < config.eval_size) sets.eval.push_back(std::move(c));
+    else sets.train.push_back(std::move(c));
   }
   if (static_cast<int64_t>(sets.eval.size()) < config.eval_size ||
       static_cast<int64_t>(sets.train.size()) < config.train_size)
@@ -180,11 +176,8 @@ void save_prompt_sets(const PromptSets& sets, const std::string& path) {
   nlohmann::json eval = nlohmann::json::array(), train = nlohmann::json::array();
   for (const auto& p : sets.eval) eval.push_back(prompt_json(p));
   for (const auto& p : sets.train) train.push_back(prompt_json(p));
-  const nlohmann::json j = {{"format", "warp-prompts"},
-                            {"version", 1},
-                            {"config", sets.config.to_json()},
-                            {"eval", eval},
-                            {"train", train}};
+  const nlohmann::json j = {
+      {"format", "warp-prompts"}, {"version", 1}, {"config", sets.config.to_json()}, {"eval", eval}, {"train", train}};
   write_file_atomic(path, j.dump(1) + "\n");
 }
 
@@ -196,7 +189,8 @@ PromptSets load_prompt_sets(const std::string& path) {
   if (format != "warp-prompts")
     throw BadInput(file_message(path, "format is '" + format + "', expected 'warp-prompts'"));
   const int64_t version = get_field<int64_t>(j, "version", path);
-  if (version != 1) throw BadInput(file_message(path, "version " + std::to_string(version) + " is not supported (expected 1)"));
+  if (version != 1)
+    throw BadInput(file_message(path, "version " + std::to_string(version) + " is not supported (expected 1)"));
 
   PromptSets sets;
   auto cfg = j.find("config");

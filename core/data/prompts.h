@@ -37,7 +37,7 @@ namespace warp {
 
 struct PromptConfig {
   uint64_t seed = 1;
-  int32_t min_words = 3;            // prompt length k in words, drawn uniformly in [min_words, max_words]
+  int32_t min_words = 3;  // prompt length k in words, drawn uniformly in [min_words, max_words]
   int32_t max_words = 6;
   int32_t min_sentence_words = 10;  // source sentences shorter than this are skipped
   int64_t eval_size = 256;          // the fixed evaluation prompt set

@@ -42,7 +42,8 @@ void check_json(const std::string& what, const std::string& text) {
 
 // 64 hex digits, returned in lower case.
 std::string normalized_sha256(const std::string& sha) {
-  if (sha.size() != 64) throw BadInput("sha256 '" + sha + "' has " + std::to_string(sha.size()) + " characters, expected 64 hex digits");
+  if (sha.size() != 64)
+    throw BadInput("sha256 '" + sha + "' has " + std::to_string(sha.size()) + " characters, expected 64 hex digits");
   std::string out(sha);
   for (char& c : out) {
     if (!std::isxdigit(static_cast<unsigned char>(c))) throw BadInput("sha256 '" + sha + "' is not hexadecimal");
@@ -120,7 +121,8 @@ struct ExperimentDb::Impl {
   int64_t token_pid = -1;
   std::string token;
 
-  Impl(const std::string& path, const ExperimentDbOptions& o) : db(path, o.mode, o.busy_timeout_ms), host(this_host()) {}
+  Impl(const std::string& path, const ExperimentDbOptions& o)
+      : db(path, o.mode, o.busy_timeout_ms), host(this_host()) {}
 
   // The cached prepared statement for this SQL, ready to bind (reset, no bindings).
   Statement& stmt(const std::string& sql) {
@@ -167,7 +169,8 @@ struct ExperimentDb::Impl {
 
   // Id of a metric key, looked up (and, when create, inserted) in metric_keys; nullopt if absent.
   // Newly inserted keys go to `fresh`, merged into the cache only once the transaction commits.
-  std::optional<int64_t> key_id(const std::string& key, bool create, std::vector<std::pair<std::string, int64_t>>* fresh) {
+  std::optional<int64_t> key_id(const std::string& key, bool create,
+                                std::vector<std::pair<std::string, int64_t>>* fresh) {
     auto it = key_ids.find(key);
     if (it != key_ids.end()) return it->second;
     if (fresh)
@@ -199,7 +202,8 @@ ExperimentDb::~ExperimentDb() = default;
 ExperimentDb ExperimentDb::open(const std::string& path, const ExperimentDbOptions& options) {
   auto impl = std::make_unique<Impl>(path, options);
   const std::vector<Migration>& migrations = options.migrations ? *options.migrations : schema_migrations();
-  impl->version = options.mode == OpenMode::ReadWrite ? migrate(impl->db, migrations) : check_schema(impl->db, migrations);
+  impl->version =
+      options.mode == OpenMode::ReadWrite ? migrate(impl->db, migrations) : check_schema(impl->db, migrations);
   return ExperimentDb(std::move(impl));
 }
 
@@ -251,8 +255,8 @@ int64_t ExperimentDb::create_run(const RunSpec& spec) {
   check_json("config of run '" + spec.name + "'", spec.config_json);
   Transaction tx(impl_->db, TxnMode::Immediate);
   if (auto existing = impl_->query_run("name = ?", [&](Statement& s) { s.bind(1, spec.name); }))
-    throw BadInput(file_message(path(), "a run named '" + spec.name + "' already exists (id " +
-                                            std::to_string(existing->id) + ")"));
+    throw BadInput(file_message(
+        path(), "a run named '" + spec.name + "' already exists (id " + std::to_string(existing->id) + ")"));
   if (spec.parent_run_id) impl_->require_run(*spec.parent_run_id);
   if (spec.init_checkpoint_id) impl_->require_checkpoint(*spec.init_checkpoint_id);
 
@@ -283,9 +287,9 @@ void ExperimentDb::set_run_status(int64_t run_id, RunStatus status, const std::s
   impl_->require_run(run_id);
   const double now = unix_now();
   if (status == RunStatus::Running) {
-    StatementScope s(impl_->stmt(
-        "UPDATE runs SET status = 'running', pid = ?, host = ?, proc_start = ?, heartbeat_at = ?, "
-        "started_at = coalesce(started_at, ?), ended_at = NULL, message = ? WHERE id = ?"));
+    StatementScope s(
+        impl_->stmt("UPDATE runs SET status = 'running', pid = ?, host = ?, proc_start = ?, heartbeat_at = ?, "
+                    "started_at = coalesce(started_at, ?), ended_at = NULL, message = ? WHERE id = ?"));
     s->bind(1, static_cast<int64_t>(::getpid())).bind(2, impl_->host).bind(3, impl_->self_token());
     s->bind(4, now).bind(5, now).bind(6, message).bind(7, run_id).run();
   } else if (is_terminal(status)) {
@@ -312,13 +316,14 @@ RunRecord ExperimentDb::claim_run(int64_t run_id, const std::string& message, do
   if (run->status == RunStatus::Running && !mine && holder_alive(*run, stale_after_seconds, now)) {
     std::string holder = "pid " + std::to_string(run->pid.value_or(0)) + " on " +
                          (run->host.empty() ? std::string("an unknown host") : run->host);
-    if (run->heartbeat_at) holder += ", last heartbeat " + seconds_text(std::max(0.0, now - *run->heartbeat_at)) + " ago";
+    if (run->heartbeat_at)
+      holder += ", last heartbeat " + seconds_text(std::max(0.0, now - *run->heartbeat_at)) + " ago";
     throw BadInput("cannot resume run '" + run->name + "': it is running (" + holder +
                    "); stop that process first or wait for it to end");
   }
-  StatementScope s(impl_->stmt(
-      "UPDATE runs SET status = 'running', pid = ?, host = ?, proc_start = ?, heartbeat_at = ?, "
-      "started_at = coalesce(started_at, ?), ended_at = NULL, message = ? WHERE id = ?"));
+  StatementScope s(
+      impl_->stmt("UPDATE runs SET status = 'running', pid = ?, host = ?, proc_start = ?, heartbeat_at = ?, "
+                  "started_at = coalesce(started_at, ?), ended_at = NULL, message = ? WHERE id = ?"));
   s->bind(1, static_cast<int64_t>(::getpid())).bind(2, impl_->host).bind(3, impl_->self_token());
   s->bind(4, now).bind(5, now).bind(6, message).bind(7, run_id).run();
   tx.commit();
@@ -329,11 +334,11 @@ void ExperimentDb::heartbeat(int64_t run_id) {
   impl_->require_writable("record a heartbeat");
   Transaction tx(impl_->db, TxnMode::Immediate);
   // SET expressions all see the row as it was: the CASEs test the old status.
-  StatementScope s(impl_->stmt(
-      "UPDATE runs SET heartbeat_at = ?, pid = ?, host = ?, proc_start = ?, "
-      "message = CASE WHEN status = 'crashed' THEN '' ELSE message END, "
-      "ended_at = CASE WHEN status = 'crashed' THEN NULL ELSE ended_at END, "
-      "status = CASE WHEN status = 'crashed' THEN 'running' ELSE status END WHERE id = ?"));
+  StatementScope s(
+      impl_->stmt("UPDATE runs SET heartbeat_at = ?, pid = ?, host = ?, proc_start = ?, "
+                  "message = CASE WHEN status = 'crashed' THEN '' ELSE message END, "
+                  "ended_at = CASE WHEN status = 'crashed' THEN NULL ELSE ended_at END, "
+                  "status = CASE WHEN status = 'crashed' THEN 'running' ELSE status END WHERE id = ?"));
   s->bind(1, unix_now()).bind(2, static_cast<int64_t>(::getpid())).bind(3, impl_->host);
   s->bind(4, impl_->self_token()).bind(5, run_id).run();
   if (impl_->db.changes() == 0) throw BadInput(file_message(path(), "no run with id " + std::to_string(run_id)));
@@ -342,7 +347,8 @@ void ExperimentDb::heartbeat(int64_t run_id) {
 
 void ExperimentDb::set_run_process(int64_t run_id, int64_t pid, const std::string& host) {
   impl_->require_writable("record a run's process");
-  if (pid <= 0) throw BadInput("process id " + std::to_string(pid) + " of run " + std::to_string(run_id) + " is not a valid pid");
+  if (pid <= 0)
+    throw BadInput("process id " + std::to_string(pid) + " of run " + std::to_string(run_id) + " is not a valid pid");
   check_name("host of run " + std::to_string(run_id), host);
   Transaction tx(impl_->db, TxnMode::Immediate);
   StatementScope s(impl_->stmt("UPDATE runs SET pid = ?, host = ?, proc_start = ?, heartbeat_at = ? WHERE id = ?"));
@@ -386,14 +392,16 @@ std::vector<int64_t> ExperimentDb::refresh_liveness(double stale_after_seconds) 
   Transaction tx(impl_->db, TxnMode::Immediate);
   std::vector<RunRecord> running;
   {
-    StatementScope s(impl_->stmt(std::string("SELECT ") + kRunColumns + " FROM runs WHERE status = 'running' ORDER BY id"));
+    StatementScope s(
+        impl_->stmt(std::string("SELECT ") + kRunColumns + " FROM runs WHERE status = 'running' ORDER BY id"));
     while (s->step()) running.push_back(read_run(*s));
   }
   const double now = unix_now();
   std::vector<int64_t> marked;
   for (const RunRecord& r : running) {
     if (is_alive(r, stale_after_seconds, now)) continue;
-    StatementScope u(impl_->stmt("UPDATE runs SET status = 'crashed', ended_at = ?, message = ? WHERE id = ? AND status = 'running'"));
+    StatementScope u(impl_->stmt(
+        "UPDATE runs SET status = 'crashed', ended_at = ?, message = ? WHERE id = ? AND status = 'running'"));
     u->bind(1, now).bind(2, dead_run_message(r, now)).bind(3, r.id).run();
     marked.push_back(r.id);
   }
@@ -408,7 +416,9 @@ void ExperimentDb::append_metrics(int64_t run_id, const std::vector<MetricRow>& 
   impl_->require_writable("append metrics");
   if (rows.empty()) return;
   for (const MetricRow& r : rows)
-    if (r.key.empty()) throw BadInput("metric of run " + std::to_string(run_id) + " at step " + std::to_string(r.step) + " has an empty key");
+    if (r.key.empty())
+      throw BadInput("metric of run " + std::to_string(run_id) + " at step " + std::to_string(r.step) +
+                     " has an empty key");
   std::vector<std::pair<std::string, int64_t>> fresh;
   Transaction tx(impl_->db, TxnMode::Immediate);
   impl_->require_run(run_id);
@@ -424,13 +434,12 @@ void ExperimentDb::append_metrics(int64_t run_id, const std::vector<MetricRow>& 
   auto bind_row = [&](Statement& s, int first_param, size_t i) {
     const MetricRow& r = rows[i];
     s.bind(first_param, run_id).bind(first_param + 1, r.step).bind(first_param + 2, key_ids[i]);
-    if (std::isnan(r.value))
-      s.bind(first_param + 3, nullptr);
-    else
-      s.bind(first_param + 3, r.value);
+    if (std::isnan(r.value)) s.bind(first_param + 3, nullptr);
+    else s.bind(first_param + 3, r.value);
     s.bind(first_param + 4, r.wall_time ? *r.wall_time : now);
   };
-  static const std::string kInsert = "INSERT INTO metrics(run_id, step, key_id, value, wall_time) VALUES (?, ?, ?, ?, ?)";
+  static const std::string kInsert =
+      "INSERT INTO metrics(run_id, step, key_id, value, wall_time) VALUES (?, ?, ?, ?, ?)";
   static const std::string kInsertChunk = [] {
     std::string sql = kInsert;
     for (int i = 1; i < kRowsPerInsert; ++i) sql += ", (?, ?, ?, ?, ?)";
@@ -461,8 +470,8 @@ std::vector<MetricPoint> ExperimentDb::read_metrics(int64_t run_id, const std::s
   std::vector<MetricPoint> out;
   auto key_id = impl_->key_id(key, false, nullptr);
   if (!key_id) return out;
-  StatementScope s(impl_->stmt(
-      "SELECT step, value, wall_time FROM metrics WHERE run_id = ? AND key_id = ? ORDER BY step, id"));
+  StatementScope s(
+      impl_->stmt("SELECT step, value, wall_time FROM metrics WHERE run_id = ? AND key_id = ? ORDER BY step, id"));
   s->bind(1, run_id).bind(2, *key_id);
   while (s->step()) out.push_back({s->column_int64(0), stored_value(*s, 1), s->column_double(2)});
   return out;
@@ -471,9 +480,9 @@ std::vector<MetricPoint> ExperimentDb::read_metrics(int64_t run_id, const std::s
 std::vector<MetricRecord> ExperimentDb::read_metrics_since(int64_t last_id, int64_t limit) const {
   if (limit <= 0) throw BadInput("read_metrics_since: limit must be positive, got " + std::to_string(limit));
   std::vector<MetricRecord> out;
-  StatementScope s(impl_->stmt(
-      "SELECT m.id, m.run_id, m.step, k.key, m.value, m.wall_time FROM metrics m "
-      "JOIN metric_keys k ON k.id = m.key_id WHERE m.id > ? ORDER BY m.id LIMIT ?"));
+  StatementScope s(
+      impl_->stmt("SELECT m.id, m.run_id, m.step, k.key, m.value, m.wall_time FROM metrics m "
+                  "JOIN metric_keys k ON k.id = m.key_id WHERE m.id > ? ORDER BY m.id LIMIT ?"));
   s->bind(1, last_id).bind(2, limit);
   out.reserve(static_cast<size_t>(std::min<int64_t>(limit, 1 << 16)));
   while (s->step())
@@ -483,9 +492,9 @@ std::vector<MetricRecord> ExperimentDb::read_metrics_since(int64_t last_id, int6
 }
 
 std::vector<std::string> ExperimentDb::metric_keys(int64_t run_id) const {
-  StatementScope s(impl_->stmt(
-      "SELECT k.key FROM metric_keys k WHERE EXISTS "
-      "(SELECT 1 FROM metrics m WHERE m.run_id = ? AND m.key_id = k.id) ORDER BY k.key"));
+  StatementScope s(
+      impl_->stmt("SELECT k.key FROM metric_keys k WHERE EXISTS "
+                  "(SELECT 1 FROM metrics m WHERE m.run_id = ? AND m.key_id = k.id) ORDER BY k.key"));
   s->bind(1, run_id);
   std::vector<std::string> out;
   while (s->step()) out.push_back(s->column_text(0));
@@ -532,7 +541,8 @@ CheckpointRecord ExperimentDb::get_checkpoint(int64_t checkpoint_id) const {
 std::vector<CheckpointRecord> ExperimentDb::list_checkpoints(std::optional<int64_t> run_id) const {
   std::vector<CheckpointRecord> out;
   if (run_id) {
-    StatementScope s(impl_->stmt(std::string("SELECT ") + kCheckpointColumns + " FROM checkpoints WHERE run_id = ? ORDER BY id"));
+    StatementScope s(
+        impl_->stmt(std::string("SELECT ") + kCheckpointColumns + " FROM checkpoints WHERE run_id = ? ORDER BY id"));
     s->bind(1, *run_id);
     while (s->step()) out.push_back(read_checkpoint(*s));
   } else {
@@ -544,7 +554,8 @@ std::vector<CheckpointRecord> ExperimentDb::list_checkpoints(std::optional<int64
 
 std::optional<CheckpointRecord> ExperimentDb::find_checkpoint_by_sha256(const std::string& sha256) const {
   std::string sha = normalized_sha256(sha256);
-  StatementScope s(impl_->stmt(std::string("SELECT ") + kCheckpointColumns + " FROM checkpoints WHERE sha256 = ? ORDER BY id LIMIT 1"));
+  StatementScope s(impl_->stmt(std::string("SELECT ") + kCheckpointColumns +
+                               " FROM checkpoints WHERE sha256 = ? ORDER BY id LIMIT 1"));
   s->bind(1, sha);
   if (!s->step()) return std::nullopt;
   return read_checkpoint(*s);
@@ -562,13 +573,13 @@ int64_t ExperimentDb::add_worker_job(const WorkerJobSpec& spec) {
   {
     StatementScope q(impl_->stmt("SELECT id FROM worker_jobs WHERE launcher = ? AND job_id = ?"));
     q->bind(1, spec.launcher).bind(2, spec.job_id);
-    if (q->step())
-      throw BadInput(file_message(path(), spec.launcher + " job " + spec.job_id + " is recorded already"));
+    if (q->step()) throw BadInput(file_message(path(), spec.launcher + " job " + spec.job_id + " is recorded already"));
   }
   const double now = unix_now();
-  StatementScope s(impl_->stmt(
-      "INSERT INTO worker_jobs(driver_run_id, worker, launcher, job_id, node, state, log_path, submitted_at, updated_at) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+  StatementScope s(
+      impl_->stmt("INSERT INTO worker_jobs(driver_run_id, worker, launcher, job_id, node, state, log_path, "
+                  "submitted_at, updated_at) "
+                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
   s->bind(1, spec.driver_run_id).bind(2, spec.worker).bind(3, spec.launcher).bind(4, spec.job_id).bind(5, spec.node);
   s->bind(6, spec.state).bind(7, spec.log_path).bind(8, now).bind(9, now).run();
   const int64_t id = impl_->db.last_insert_rowid();
@@ -651,10 +662,10 @@ void ExperimentDb::set_run_notes(int64_t run_id, const std::string& note, const 
     StatementScope d(impl_->stmt("DELETE FROM run_notes WHERE run_id = ?"));
     d->bind(1, run_id).run();
   } else {
-    StatementScope s(impl_->stmt(
-        "INSERT INTO run_notes(run_id, note, tags_json, updated_at) VALUES (?, ?, ?, ?) "
-        "ON CONFLICT(run_id) DO UPDATE SET note = excluded.note, tags_json = excluded.tags_json, "
-        "updated_at = excluded.updated_at"));
+    StatementScope s(
+        impl_->stmt("INSERT INTO run_notes(run_id, note, tags_json, updated_at) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT(run_id) DO UPDATE SET note = excluded.note, tags_json = excluded.tags_json, "
+                    "updated_at = excluded.updated_at"));
     s->bind(1, run_id).bind(2, note).bind(3, nlohmann::json(clean).dump()).bind(4, unix_now()).run();
   }
   tx.commit();

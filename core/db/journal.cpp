@@ -8,9 +8,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cmath>
 #include <cstring>
-#include <chrono>
 #include <ctime>
 #include <limits>
 #include <map>
@@ -45,9 +45,11 @@ JournalRecord parse_line(const std::string& path, const std::string& line, int64
   if (sp1 == std::string::npos || sp2 == std::string::npos || sp1 == 0 || sp1 > 18 || sp2 != sp1 + 9)
     corrupt(path, offset, expect_seq, "not '<seq> <check> <json>'");
   const std::string seq_text = line.substr(0, sp1);
-  if (seq_text.find_first_not_of("0123456789") != std::string::npos) corrupt(path, offset, expect_seq, "bad seq '" + seq_text + "'");
+  if (seq_text.find_first_not_of("0123456789") != std::string::npos)
+    corrupt(path, offset, expect_seq, "bad seq '" + seq_text + "'");
   const std::string json_text = line.substr(sp2 + 1);
-  if (check_of(seq_text + " " + json_text) != line.substr(sp1 + 1, 8)) corrupt(path, offset, expect_seq, "check mismatch");
+  if (check_of(seq_text + " " + json_text) != line.substr(sp1 + 1, 8))
+    corrupt(path, offset, expect_seq, "check mismatch");
   JournalRecord r;
   r.seq = std::stoll(seq_text);
   r.body = nlohmann::json::parse(json_text, nullptr, false);
@@ -67,8 +69,8 @@ std::string journal_line(int64_t seq, const nlohmann::json& body) {
   return std::to_string(seq) + " " + check_of(head) + " " + json + "\n";
 }
 
-std::vector<JournalRecord> read_journal(const std::string& path, int64_t offset, int64_t next_seq,
-                                        size_t max_records, std::string* corruption) {
+std::vector<JournalRecord> read_journal(const std::string& path, int64_t offset, int64_t next_seq, size_t max_records,
+                                        std::string* corruption) {
   std::vector<JournalRecord> out;
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
@@ -134,12 +136,14 @@ JournalWriter::JournalWriter(std::string path) : path_(std::move(path)) {
       if (err != EWOULDBLOCK)
         throw Error(file_message(path_, std::string("cannot lock the journal: ") + std::strerror(err)));
       if (std::chrono::steady_clock::now() >= give_up)
-        throw BadInput(file_message(path_, "another process is writing this journal (its lock is held): one writer "
-                                           "per run; is the run still going (another job, a requeued task)?"));
+        throw BadInput(file_message(path_,
+                                    "another process is writing this journal (its lock is held): one writer "
+                                    "per run; is the run still going (another job, a requeued task)?"));
       ::usleep(10000);
       continue;
     }
-    struct stat held {}, now {};
+    struct stat held {
+    }, now{};
     if (::fstat(fd_, &held) == 0 && ::stat(path_.c_str(), &now) == 0 && held.st_ino == now.st_ino &&
         held.st_dev == now.st_dev)
       break;
@@ -162,13 +166,16 @@ JournalWriter::JournalWriter(std::string path) : path_(std::move(path)) {
     end = recs.back().end_offset;
   }
   struct stat st {};
-  if (::fstat(fd_, &st) != 0) throw Error(file_message(path_, std::string("cannot stat the journal: ") + std::strerror(errno)));
+  if (::fstat(fd_, &st) != 0)
+    throw Error(file_message(path_, std::string("cannot stat the journal: ") + std::strerror(errno)));
   if (st.st_size > end) {
     if (::ftruncate(fd_, static_cast<off_t>(end)) != 0)
-      throw Error(file_message(path_, std::string("cannot cut off the journal's torn last line: ") + std::strerror(errno)));
+      throw Error(
+          file_message(path_, std::string("cannot cut off the journal's torn last line: ") + std::strerror(errno)));
     ::fdatasync(fd_);
   }
-  if (::lseek(fd_, 0, SEEK_END) < 0) throw Error(file_message(path_, std::string("cannot seek: ") + std::strerror(errno)));
+  if (::lseek(fd_, 0, SEEK_END) < 0)
+    throw Error(file_message(path_, std::string("cannot seek: ") + std::strerror(errno)));
   guard.armed = false;
 }
 
@@ -191,7 +198,8 @@ int64_t JournalWriter::append(const nlohmann::json& body) {
 }
 
 void JournalWriter::sync() {
-  if (::fdatasync(fd_) != 0) throw Error(file_message(path_, std::string("cannot sync the journal: ") + std::strerror(errno)));
+  if (::fdatasync(fd_) != 0)
+    throw Error(file_message(path_, std::string("cannot sync the journal: ") + std::strerror(errno)));
 }
 
 // ---------------------------------------------------------------- importer
@@ -313,8 +321,10 @@ struct Applier {
       for (const auto& row : b.at("rows")) {
         if (!row.is_array() || row.size() != 4 || !row[0].is_number_integer() || !row[1].is_string() ||
             row[1].get<std::string>().empty() || !metric_value(row[2]) || !row[3].is_number())
-          bad(r, "a metric row is not [step, key, value, wall_time] (value a number, \"nan\", \"inf\", \"-inf\" or "
-                 "null): " + row.dump());
+          bad(r,
+              "a metric row is not [step, key, value, wall_time] (value a number, \"nan\", \"inf\", \"-inf\" or "
+              "null): " +
+                  row.dump());
         ins.bind(1, run).bind(2, row[0].get<int64_t>()).bind(3, key_id(row[1].get<std::string>()));
         // As ExperimentDb::append_metrics: NaN is stored as NULL (SQLite would too), ±inf as they are.
         const double v = *metric_value(row[2]);
@@ -350,10 +360,12 @@ struct Applier {
                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
       s.bind(1, run).bind(2, path);
       s.bind(3, b.contains("step") && b.at("step").is_number_integer() ? b.at("step").get<int64_t>() : int64_t{0});
-      s.bind(4, sha).bind(5, kind).bind(6, number(b.value("at", nlohmann::json(static_cast<double>(std::time(nullptr))))));
+      s.bind(4, sha).bind(5, kind).bind(6,
+                                        number(b.value("at", nlohmann::json(static_cast<double>(std::time(nullptr))))));
       s.bind(7, meta).run();
     } else if (type == "eval_values") {
-      if (!b.contains("step") || !b.at("step").is_number_integer() || !b.contains("values") || !b.at("values").is_object())
+      if (!b.contains("step") || !b.at("step").is_number_integer() || !b.contains("values") ||
+          !b.at("values").is_object())
         bad(r, "eval_values without an integer step and a values object");
       Statement s(db, "INSERT OR REPLACE INTO eval_values(run_id, step, values_json) VALUES (?1, ?2, ?3)");
       s.bind(1, run).bind(2, b.at("step").get<int64_t>()).bind(3, b.at("values").dump()).run();
@@ -422,7 +434,8 @@ JournalImport import_journal(ExperimentDb& edb, const std::string& path, size_t 
       if (records[0].seq != seq || seq == 0)
         throw Error(file_message(path, "the journal was compacted through record " + std::to_string(records[0].seq) +
                                            " but " + edb.path() + " has imported it only to record " +
-                                           std::to_string(seq) + ": records are missing (a database older than the "
+                                           std::to_string(seq) +
+                                           ": records are missing (a database older than the "
                                            "journal?)"));
       offset = records[0].end_offset;  // what it stands for is imported: nothing to apply
       Statement up(db, "UPDATE journal_imports SET byte_offset = ?1 WHERE journal = ?2");
@@ -485,7 +498,6 @@ JournalImport import_journals(ExperimentDb& db, const std::string& dir, size_t b
   }
   return total;
 }
-
 
 // ---------------------------------------------------------------- a run's own view, its writer
 
@@ -561,9 +573,9 @@ bool compact_journal(ExperimentDb& edb, const std::string& path, int64_t min_byt
   if (first.empty() || (first[0].body.value("t", std::string()) == "compacted" && first[0].end_offset == offset))
     return false;  // only its base: nothing to compact
   const JournalRunView view = read_journal_run(path);
-  nlohmann::json base = {{"t", "compacted"}, {"run", view.run},           {"created", view.created},
-                         {"kind", view.kind}, {"config", view.config_json}, {"status", nullptr},
-                         {"message", view.message}};
+  nlohmann::json base = {
+      {"t", "compacted"},           {"run", view.run},   {"created", view.created}, {"kind", view.kind},
+      {"config", view.config_json}, {"status", nullptr}, {"message", view.message}};
   if (view.status) base["status"] = to_string(*view.status);
   const std::string line = journal_line(seq, base);
   // The base replaces the file atomically (a temporary file, fsynced, renamed, the folder fsynced);
@@ -572,7 +584,8 @@ bool compact_journal(ExperimentDb& edb, const std::string& path, int64_t min_byt
   const std::string tmp = path + ".compact-tmp";
   {
     const int out = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (out < 0) throw Error(file_message(tmp, std::string("cannot write the compacted journal: ") + std::strerror(errno)));
+    if (out < 0)
+      throw Error(file_message(tmp, std::string("cannot write the compacted journal: ") + std::strerror(errno)));
     const bool ok = ::write(out, line.data(), line.size()) == static_cast<ssize_t>(line.size()) && ::fsync(out) == 0;
     ::close(out);
     if (!ok) {
@@ -583,14 +596,18 @@ bool compact_journal(ExperimentDb& edb, const std::string& path, int64_t min_byt
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     const int err = errno;
     ::unlink(tmp.c_str());
-    throw Error(file_message(path, std::string("cannot replace the journal by its compacted form: ") + std::strerror(err)));
+    throw Error(
+        file_message(path, std::string("cannot replace the journal by its compacted form: ") + std::strerror(err)));
   }
   if (const int dfd = ::open(parent_dir(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dfd >= 0) {
     ::fsync(dfd);
     ::close(dfd);
   }
   Statement up(db, "UPDATE journal_imports SET byte_offset = ?1, updated_at = ?2 WHERE journal = ?3");
-  up.bind(1, static_cast<int64_t>(line.size())).bind(2, static_cast<double>(std::time(nullptr))).bind(3, file_name_of(path)).run();
+  up.bind(1, static_cast<int64_t>(line.size()))
+      .bind(2, static_cast<double>(std::time(nullptr)))
+      .bind(3, file_name_of(path))
+      .run();
   txn.commit();
   return true;
 }
@@ -624,27 +641,28 @@ double steady_seconds() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
-double wall_now() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
+double wall_now() { return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count(); }
 
 }  // namespace
 
 JournalRunLog::JournalRunLog(const std::string& exp_dir, const JournalRunSpec& spec, bool resume)
-    : exp_dir_(exp_dir), name_(spec.name), writer_(journal_path_for(exp_dir, spec.name)), last_flush_(steady_seconds()) {
+    : exp_dir_(exp_dir),
+      name_(spec.name),
+      writer_(journal_path_for(exp_dir, spec.name)),
+      last_flush_(steady_seconds()) {
   // Decided under the journal's lock: of two writers of the run only this one gets here.
   const JournalRunView view = read_journal_run(writer_.path());
   if (!resume && view.has_records)
-    throw BadInput(file_message(writer_.path(), "run '" + spec.name + "' has a journal already: use --resume to "
-                                                "continue it or choose another --name"));
+    throw BadInput(file_message(writer_.path(), "run '" + spec.name +
+                                                    "' has a journal already: use --resume to "
+                                                    "continue it or choose another --name"));
   if (resume && view.status == RunStatus::Finished)
     throw BadInput("cannot resume run '" + spec.name + "': it has already finished (" + writer_.path() + ")");
   if (!resume) {
-    nlohmann::json c = {{"t", "create"},          {"run", spec.name},
-                        {"kind", spec.kind},      {"config", spec.config_json},
-                        {"parent", nullptr},      {"iteration", nullptr},
-                        {"init_path", spec.init_path}, {"init_sha256", spec.init_sha256},
-                        {"at", wall_now()}};
+    nlohmann::json c = {
+        {"t", "create"},     {"run", spec.name},     {"kind", spec.kind},           {"config", spec.config_json},
+        {"parent", nullptr}, {"iteration", nullptr}, {"init_path", spec.init_path}, {"init_sha256", spec.init_sha256},
+        {"at", wall_now()}};
     if (spec.parent) c["parent"] = *spec.parent;
     if (spec.iteration) c["iteration"] = *spec.iteration;
     writer_.append(c);
@@ -719,11 +737,12 @@ void JournalRunLog::finish(RunStatus status, const std::string& message) {
     flush();
   } catch (const std::exception& e) {
     if (status == RunStatus::Finished) throw;
-    text += (text.empty() ? "" : "; ") + std::to_string(pending_.size()) + " buffered metric rows could not be written (" +
-            e.what() + ")";
+    text += (text.empty() ? "" : "; ") + std::to_string(pending_.size()) +
+            " buffered metric rows could not be written (" + e.what() + ")";
     pending_ = nlohmann::json::array();
   }
-  writer_.append({{"t", "status"}, {"run", name_}, {"status", to_string(status)}, {"message", text}, {"at", wall_now()}});
+  writer_.append(
+      {{"t", "status"}, {"run", name_}, {"status", to_string(status)}, {"message", text}, {"at", wall_now()}});
   writer_.sync();
 }
 

@@ -58,8 +58,8 @@ struct JournalRecord {
 // seq `next_seq`; at most max_records. A missing file has none. Error naming the file, offset and
 // seq for a complete line that is corrupt (bad format, check or seq); with `corruption` given, that
 // message goes there instead and the records before the corrupt line are returned.
-std::vector<JournalRecord> read_journal(const std::string& path, int64_t offset, int64_t next_seq,
-                                        size_t max_records, std::string* corruption = nullptr);
+std::vector<JournalRecord> read_journal(const std::string& path, int64_t offset, int64_t next_seq, size_t max_records,
+                                        std::string* corruption = nullptr);
 
 // The line of a record (with its newline).
 std::string journal_line(int64_t seq, const nlohmann::json& body);
@@ -145,7 +145,7 @@ std::string journal_path_for(const std::string& exp_dir, const std::string& name
 // What a new run records in its "create" record.
 struct JournalRunSpec {
   std::string name, kind, config_json;
-  std::optional<std::string> parent;   // the parent run's name
+  std::optional<std::string> parent;  // the parent run's name
   std::optional<int64_t> iteration;
   std::string init_path, init_sha256;  // "" when the run has no init checkpoint
 };

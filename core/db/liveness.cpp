@@ -4,8 +4,8 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 #include <chrono>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <vector>
@@ -84,7 +84,8 @@ std::string signal_run_process(const RunRecord& run, int sig) {
     return "the recorded pid " + std::to_string(pid) + " is not a process id (refusing to signal a process group)";
   if (!pid_alive(pid)) return "process " + std::to_string(pid) + " is gone";
   if (run.proc_start.empty())
-    return "no start identity was recorded with pid " + std::to_string(pid) + ", so it cannot be told from a reused pid";
+    return "no start identity was recorded with pid " + std::to_string(pid) +
+           ", so it cannot be told from a reused pid";
   const std::string now_token = process_start_token(pid);
   if (now_token != run.proc_start)
     return "pid " + std::to_string(pid) + " now belongs to another process (start identity " +

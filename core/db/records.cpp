@@ -11,13 +11,20 @@ constexpr RunStatus kAll[] = {RunStatus::Queued,   RunStatus::Running, RunStatus
 
 const char* to_string(RunStatus status) {
   switch (status) {
-    case RunStatus::Queued: return "queued";
-    case RunStatus::Running: return "running";
-    case RunStatus::Finished: return "finished";
-    case RunStatus::Failed: return "failed";
-    case RunStatus::Diverged: return "diverged";
-    case RunStatus::Killed: return "killed";
-    case RunStatus::Crashed: return "crashed";
+    case RunStatus::Queued:
+      return "queued";
+    case RunStatus::Running:
+      return "running";
+    case RunStatus::Finished:
+      return "finished";
+    case RunStatus::Failed:
+      return "failed";
+    case RunStatus::Diverged:
+      return "diverged";
+    case RunStatus::Killed:
+      return "killed";
+    case RunStatus::Crashed:
+      return "crashed";
   }
   return "unknown";
 }
@@ -71,8 +78,6 @@ std::vector<std::string> parse_run_tags(const std::string& text) {
   return normalize_run_tags(pieces);
 }
 
-bool is_terminal(RunStatus status) {
-  return status != RunStatus::Queued && status != RunStatus::Running;
-}
+bool is_terminal(RunStatus status) { return status != RunStatus::Queued && status != RunStatus::Running; }
 
 }  // namespace warp

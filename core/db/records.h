@@ -33,13 +33,13 @@ struct RunSpec {
   RunSpec(std::string name_, std::string kind_, std::string config_json_ = "{}")
       : name(std::move(name_)), kind(std::move(kind_)), config_json(std::move(config_json_)) {}
 
-  std::string name;                          // unique in the database
-  std::string kind;                          // sft, rm, train, merge, eval, warp, ...
-  std::string config_json = "{}";            // the run's settings (valid JSON)
-  RunStatus status = RunStatus::Queued;      // queued (launched later) or running (this process)
-  std::optional<int64_t> parent_run_id;      // lineage: the run this one comes from (e.g. the WARP driver)
-  std::optional<int64_t> init_checkpoint_id; // lineage: the checkpoint it starts from
-  std::optional<int64_t> iteration;          // WARP iteration i, when it belongs to one
+  std::string name;                           // unique in the database
+  std::string kind;                           // sft, rm, train, merge, eval, warp, ...
+  std::string config_json = "{}";             // the run's settings (valid JSON)
+  RunStatus status = RunStatus::Queued;       // queued (launched later) or running (this process)
+  std::optional<int64_t> parent_run_id;       // lineage: the run this one comes from (e.g. the WARP driver)
+  std::optional<int64_t> init_checkpoint_id;  // lineage: the checkpoint it starts from
+  std::optional<int64_t> iteration;           // WARP iteration i, when it belongs to one
 };
 
 struct RunRecord {
@@ -48,9 +48,9 @@ struct RunRecord {
   std::string kind;
   RunStatus status = RunStatus::Queued;  // as stored (or as presumed, see presumed_crashed)
   std::string config_json;
-  std::optional<int64_t> pid;            // process of the run, on `host`
+  std::optional<int64_t> pid;  // process of the run, on `host`
   std::string host;
-  std::string proc_start;                // identity of that process (boot id + start time): detects pid reuse
+  std::string proc_start;  // identity of that process (boot id + start time): detects pid reuse
   std::optional<double> heartbeat_at;
   double created_at = 0;
   std::optional<double> started_at;
@@ -58,7 +58,7 @@ struct RunRecord {
   std::optional<int64_t> parent_run_id;
   std::optional<int64_t> init_checkpoint_id;
   std::optional<int64_t> iteration;
-  std::string message;                   // why it stopped / the error
+  std::string message;  // why it stopped / the error
   // Set by readers that apply liveness without writing (ExperimentDb::list_runs(stale_after)):
   // stored status is running, but the process is gone, so status is reported as Crashed.
   bool presumed_crashed = false;
@@ -71,8 +71,8 @@ struct MetricRow {
       : step(step_), key(std::move(key_)), value(value_), wall_time(wall_time_) {}
 
   int64_t step = 0;
-  std::string key;  // e.g. "reward/mean", "kl/seq"
-  double value = 0; // NaN and ±inf are kept (a diverging loss is worth recording)
+  std::string key;   // e.g. "reward/mean", "kl/seq"
+  double value = 0;  // NaN and ±inf are kept (a diverging loss is worth recording)
   std::optional<double> wall_time;
 };
 
@@ -97,9 +97,9 @@ struct CheckpointSpec {
   std::optional<int64_t> run_id;  // the run that wrote it (none for imports)
   std::string path;               // the file (HDF5 or safetensors)
   int64_t step = 0;
-  std::string sha256;             // hex digest of the file, 64 characters
-  std::string kind;               // policy, ema, reward_model, merge, sft, import, ...
-  std::string meta_json = "{}";   // anything else (valid JSON)
+  std::string sha256;            // hex digest of the file, 64 characters
+  std::string kind;              // policy, ema, reward_model, merge, sft, import, ...
+  std::string meta_json = "{}";  // anything else (valid JSON)
 };
 
 struct CheckpointRecord {

@@ -22,7 +22,8 @@ std::string run_name_error(const std::string& name) {
   bool ok = name.size() <= 64 && name[0] != '.' && name[0] != '-' && name[0] != '_';
   for (char ch : name) ok = ok && name_char(ch);
   if (!ok)
-    return "run name '" + name + "' is not valid: use 1-64 characters of A-Z a-z 0-9 _ . - starting with a letter or digit";
+    return "run name '" + name +
+           "' is not valid: use 1-64 characters of A-Z a-z 0-9 _ . - starting with a letter or digit";
   if (ends_with(name, "-state") || ends_with(name, "-ema"))
     return "run name '" + name + "' must not end in -state or -ema (those name a run's files)";
   return {};

@@ -236,7 +236,8 @@ void check_known(Database& db, int version, int latest) {
     throw BadInput(file_message(db.path(), "is an SQLite database of another application (application_id " +
                                                std::to_string(app) + "), not a WARP experiment database"));
   if (version == 0 && count_schema_objects(db) > 0)
-    throw BadInput(file_message(db.path(), "is an SQLite database with tables of its own, not a WARP experiment database"));
+    throw BadInput(
+        file_message(db.path(), "is an SQLite database with tables of its own, not a WARP experiment database"));
   if (version > latest)
     throw BadInput(file_message(db.path(), "database schema version " + std::to_string(version) +
                                                " is newer than this program supports (version " +

@@ -17,10 +17,10 @@
 namespace warp {
 
 struct Migration {
-  int version = 0;                       // user_version once applied: 1, 2, ... in order
-  std::string description;               // for messages
-  std::vector<std::string> statements;   // SQL run in order (constant text: no values)
-  std::function<void(Database&)> code;   // optional data step, run after the statements
+  int version = 0;                      // user_version once applied: 1, 2, ... in order
+  std::string description;              // for messages
+  std::vector<std::string> statements;  // SQL run in order (constant text: no values)
+  std::function<void(Database&)> code;  // optional data step, run after the statements
 };
 
 // Marks the file as a WARP experiment database (PRAGMA application_id, "WARP").

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
-#include <thread>
 #include <cstring>
+#include <thread>
 
 #include "util/error.h"
 #include "util/fsutil.h"

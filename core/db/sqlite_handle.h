@@ -29,8 +29,8 @@ class Database {
   static constexpr int kDefaultBusyTimeoutMs = 10000;
 
   // Opens (ReadWrite: creates) the database at path. Sets busy_timeout, foreign_keys=ON,
-  // temp_store=MEMORY and, for ReadWrite, journal_mode=WAL and synchronous=NORMAL. Reads the schema once, so a file that is not
-  // a database fails here (BadInput naming the path), not at first use.
+  // temp_store=MEMORY and, for ReadWrite, journal_mode=WAL and synchronous=NORMAL. Reads the schema once, so a file
+  // that is not a database fails here (BadInput naming the path), not at first use.
   Database(std::string path, OpenMode mode, int busy_timeout_ms = kDefaultBusyTimeoutMs);
   ~Database();
   Database(const Database&) = delete;

@@ -8,7 +8,8 @@ namespace warp {
 
 EvalCache::EvalCache(ExperimentDb& db) : db_(db) {}
 
-std::optional<EvalPoint> EvalCache::find(const std::string& checkpoint_sha256, const std::string& protocol_sha256) const {
+std::optional<EvalPoint> EvalCache::find(const std::string& checkpoint_sha256,
+                                         const std::string& protocol_sha256) const {
   Statement s(db_.database(),
               "SELECT result_json FROM eval_points WHERE checkpoint_sha256 = ?1 AND protocol_sha256 = ?2");
   s.bind(1, checkpoint_sha256).bind(2, protocol_sha256);
@@ -53,10 +54,8 @@ void EvalCache::store(const std::string& checkpoint_sha256, const std::string& p
       .bind(10, point.length.mean)
       .bind(11, point.to_json().dump())
       .bind(12, unix_now());
-  if (values.empty())
-    s.bind(13, nullptr);
-  else
-    s.bind(13, values.to_json().dump());
+  if (values.empty()) s.bind(13, nullptr);
+  else s.bind(13, values.to_json().dump());
   s.run();
   txn.commit();
 }
@@ -79,7 +78,8 @@ std::map<int64_t, PromptValues> read_trajectory_values(ExperimentDb& db, int64_t
   s.bind(1, run_id);
   while (s.step()) {
     const int64_t step = s.column_int64(0);
-    const std::string where = db.path() + " (eval_values, run " + std::to_string(run_id) + ", step " + std::to_string(step) + ")";
+    const std::string where =
+        db.path() + " (eval_values, run " + std::to_string(run_id) + ", step " + std::to_string(step) + ")";
     nlohmann::json j = parse_json_or_discarded(s.column_text(1), where);
     if (j.is_discarded()) throw BadInput(where + ": invalid JSON");
     out[step] = PromptValues::from_json(j, where);

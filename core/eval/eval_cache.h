@@ -44,7 +44,8 @@ class EvalCache {
 
   std::optional<EvalPoint> find(const std::string& checkpoint_sha256, const std::string& protocol_sha256) const;
   // The per-prompt values stored with that point (nullopt: no point, or one cached without them).
-  std::optional<PromptValues> find_values(const std::string& checkpoint_sha256, const std::string& protocol_sha256) const;
+  std::optional<PromptValues> find_values(const std::string& checkpoint_sha256,
+                                          const std::string& protocol_sha256) const;
   // Inserts or replaces the point of this key (BEGIN IMMEDIATE); empty values are stored as NULL.
   void store(const std::string& checkpoint_sha256, const std::string& protocol_sha256,
              const std::string& checkpoint_path, const std::string& protocol_json, const EvalPoint& point,

@@ -28,7 +28,9 @@ nlohmann::json EvalConfig::to_json() const {
   return j;
 }
 
-EvalConfig EvalConfig::from_json(const nlohmann::json& j, const std::string& where) { return from_json(j, where, EvalConfig{}); }
+EvalConfig EvalConfig::from_json(const nlohmann::json& j, const std::string& where) {
+  return from_json(j, where, EvalConfig{});
+}
 
 EvalConfig EvalConfig::from_json(const nlohmann::json& j, const std::string& where, const EvalConfig& base) {
   EvalConfig c = base;

@@ -79,7 +79,8 @@ PromptValues PromptValues::from_json(const nlohmann::json& j, const std::string&
   if (!j.is_object()) throw BadInput(where + ": per-prompt values must be a JSON object");
   PromptValues v;
   auto array = [&](const char* key) -> const nlohmann::json& {
-    if (!j.contains(key) || !j.at(key).is_array()) throw BadInput(where + ": per-prompt values lack the array '" + key + "'");
+    if (!j.contains(key) || !j.at(key).is_array())
+      throw BadInput(where + ": per-prompt values lack the array '" + key + "'");
     return j.at(key);
   };
   for (const auto& x : array("prompt_index")) {
@@ -97,12 +98,9 @@ PromptValues PromptValues::from_json(const nlohmann::json& j, const std::string&
   std::vector<double>* cols[] = {&v.reward, &v.gold, &v.kl_sft, &v.kl_sft_sampled, &v.length};
   for (size_t f = 0; f < 5; ++f) {
     for (const auto& x : array(kFields[f])) {
-      if (x.is_null())
-        cols[f]->push_back(std::nan(""));
-      else if (x.is_number())
-        cols[f]->push_back(x.get<double>());
-      else
-        throw BadInput(where + ": " + kFields[f] + " holds a value that is not a number");
+      if (x.is_null()) cols[f]->push_back(std::nan(""));
+      else if (x.is_number()) cols[f]->push_back(x.get<double>());
+      else throw BadInput(where + ": " + kFields[f] + " holds a value that is not a number");
     }
     if (cols[f]->size() != v.prompt_index.size())
       throw BadInput(where + ": " + kFields[f] + " has " + std::to_string(cols[f]->size()) + " entries, prompt_index " +

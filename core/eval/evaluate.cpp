@@ -71,16 +71,16 @@ Evaluator::Evaluator(const EvalConfig& config, const std::vector<std::string>& p
   if (n == 0) throw BadInput("eval: there are no evaluation prompts");
   const int64_t room = sft_->config().n_ctx - config_.max_new_tokens;
   if (room < 1)
-    throw BadInput("eval: max_new_tokens " + std::to_string(config_.max_new_tokens) + " leaves no room for a prompt in n_ctx " +
-                   std::to_string(sft_->config().n_ctx));
+    throw BadInput("eval: max_new_tokens " + std::to_string(config_.max_new_tokens) +
+                   " leaves no room for a prompt in n_ctx " + std::to_string(sft_->config().n_ctx));
   texts_.assign(prompts.begin(), prompts.begin() + static_cast<std::ptrdiff_t>(n));
   ids_.reserve(n);
   for (size_t i = 0; i < n; ++i) {
     ids_.push_back(prompt_token_ids(tokenizer_, texts_[i]));
     if (static_cast<int64_t>(ids_.back().size()) > room)
       throw BadInput("eval: prompt " + std::to_string(i) + " (\"" + texts_[i] + "\") has " +
-                     std::to_string(ids_.back().size()) + " tokens, more than n_ctx - max_new_tokens = " +
-                     std::to_string(room));
+                     std::to_string(ids_.back().size()) +
+                     " tokens, more than n_ctx - max_new_tokens = " + std::to_string(room));
   }
 }
 
@@ -142,7 +142,7 @@ EvalResult Evaluator::evaluate(GPT& policy, const ProgressFn& progress, const Es
     PhaseTimer kl_time(times, "kl");
     auto logp = policy_is_sft ? logq : torch::log_softmax(tau == 1.0 ? step_logits : step_logits * (1.0 / tau), -1);
     step_logits = torch::Tensor();
-    auto kl = masked_row_sum(token_kl(logp, logq), s.mask);                              // [B]
+    auto kl = masked_row_sum(token_kl(logp, logq), s.mask);  // [B]
     auto kl_sampled =
         masked_row_sum(gather_token_log_probs(logp, s.tokens) - gather_token_log_probs(logq, s.tokens), s.mask);  // [B]
     logp = torch::Tensor();

@@ -31,8 +31,8 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
 #include <torch/types.h>
+#include <nlohmann/json.hpp>
 
 #include "eval/eval_config.h"
 #include "eval/eval_point.h"
@@ -46,12 +46,12 @@ namespace warp {
 
 // One evaluation prompt's outcome.
 struct EvalRow {
-  int64_t prompt_index = 0;          // i
-  uint64_t seed = 0;                 // seed_i
-  std::vector<int64_t> completion;   // sampled ids up to, not including, EOS
-  std::string text;                  // decoded completion
+  int64_t prompt_index = 0;         // i
+  uint64_t seed = 0;                // seed_i
+  std::vector<int64_t> completion;  // sampled ids up to, not including, EOS
+  std::string text;                 // decoded completion
   double reward = 0, gold = 0, kl_sft = 0, kl_sft_sampled = 0;
-  int64_t length = 0;                // mask positions (EOS included when emitted)
+  int64_t length = 0;  // mask positions (EOS included when emitted)
 };
 
 struct EvalResult {
@@ -60,7 +60,7 @@ struct EvalResult {
   PromptValues values;        // the rows' numbers (also when `cached`: stored beside the point)
   bool cached = false;        // served from the DB cache
   std::string protocol_sha256;
-  nlohmann::json protocol;    // what protocol_sha256 hashes (evaluate_checkpoint only)
+  nlohmann::json protocol;  // what protocol_sha256 hashes (evaluate_checkpoint only)
 };
 
 // The point over the first `n` rows of an evaluation (all rows: n = rows.size()).
@@ -83,8 +83,8 @@ class Evaluator {
   // (put in eval mode for each call, its weights untouched). reward: r. gold: the gold reward; null
   // when r is the gold reward itself (then gold = reward, scored once).
   // BadInput for an invalid config, no prompts, or a prompt too long for n_ctx - max_new_tokens.
-  Evaluator(const EvalConfig& config, const std::vector<std::string>& prompts, const BpeTokenizer& tokenizer,
-            GPT sft, Reward& reward, Reward* gold, torch::Device device);
+  Evaluator(const EvalConfig& config, const std::vector<std::string>& prompts, const BpeTokenizer& tokenizer, GPT sft,
+            Reward& reward, Reward* gold, torch::Device device);
 
   // Progress: stage "eval", done/total prompts; returning false throws Cancelled between chunks.
   // estimate: called after every batch but the last with the point of the prompts done so far

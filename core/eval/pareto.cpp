@@ -49,8 +49,7 @@ std::optional<double> reward_at_kl(const std::vector<ParetoPoint>& points, doubl
   if (kl < front.front().kl) return std::nullopt;
   if (kl > front.back().kl) return clamp_right ? std::optional<double>(front.back().reward) : std::nullopt;
   // First front point with kl >= the asked kl (exists: kl <= last.kl).
-  auto it = std::lower_bound(front.begin(), front.end(), kl,
-                             [](const ParetoPoint& p, double k) { return p.kl < k; });
+  auto it = std::lower_bound(front.begin(), front.end(), kl, [](const ParetoPoint& p, double k) { return p.kl < k; });
   if (it->kl == kl) return it->reward;
   const ParetoPoint& hi = *it;
   const ParetoPoint& lo = *(it - 1);  // exists: kl > first.kl here

@@ -22,10 +22,10 @@
 namespace warp {
 
 struct ParetoPoint {
-  double kl = 0;        // KL(π ‖ π_sft), lower is better
-  double reward = 0;    // higher is better
-  int64_t index = -1;   // the caller's id for the point (e.g. its position in the input)
-  std::string label;    // e.g. "η=0.3", "step 100"
+  double kl = 0;       // KL(π ‖ π_sft), lower is better
+  double reward = 0;   // higher is better
+  int64_t index = -1;  // the caller's id for the point (e.g. its position in the input)
+  std::string label;   // e.g. "η=0.3", "step 100"
 };
 
 // True when a dominates b (see above).

@@ -43,8 +43,8 @@ BpeTokenizer tokenizer_for_checkpoint(const std::string& checkpoint, const std::
   const std::string experiment_tokenizer = parent_dir(folder) + "/tokenizer";
   if (has_tokenizer_files(experiment_tokenizer)) return BpeTokenizer::load_dir(experiment_tokenizer);
   if (has_tokenizer_files(folder)) return BpeTokenizer::load_dir(folder);
-  throw BadInput(checkpoint + ": no tokenizer found (none embedded, none in " + experiment_tokenizer + " or " +
-                 folder + "); pass --tokenizer DIR");
+  throw BadInput(checkpoint + ": no tokenizer found (none embedded, none in " + experiment_tokenizer + " or " + folder +
+                 "); pass --tokenizer DIR");
 }
 
 NamedTensors tokenizer_file_tensors(const BpeTokenizer& tokenizer) {

@@ -19,9 +19,12 @@ void check_checkpoint_input(const std::string& db_path, const std::string& path)
 }
 
 void check_checkpoint_input(const std::string& path) {
-  check_checkpoint_input(parent_dir(parent_dir(std::filesystem::absolute(path).lexically_normal().string())) + "/experiment.db", path);
+  check_checkpoint_input(
+      parent_dir(parent_dir(std::filesystem::absolute(path).lexically_normal().string())) + "/experiment.db", path);
 }
 
-void check_checkpoint_input(const Experiment& exp, const std::string& path) { check_checkpoint_input(exp.db_path(), path); }
+void check_checkpoint_input(const Experiment& exp, const std::string& path) {
+  check_checkpoint_input(exp.db_path(), path);
+}
 
 }  // namespace warp

@@ -55,8 +55,8 @@ void remove_stale_temp_files(const Experiment& e) {
     }
   }
   const TaskDataPaths paths = task_data_paths(e);
-  for (const std::string& dir : {e.dir(), e.checkpoints_dir(), e.exports_dir(), e.dir() + "/data",
-                                 paths.tokenizer_dir, e.dir() + "/logs"})
+  for (const std::string& dir :
+       {e.dir(), e.checkpoints_dir(), e.exports_dir(), e.dir() + "/data", paths.tokenizer_dir, e.dir() + "/logs"})
     remove_dead_temp_files(dir);
 }
 
@@ -92,8 +92,7 @@ Experiment Experiment::open(const std::string& dir) {
     if (is_directory(sub)) continue;
     try {
       make_dirs(sub);
-    } catch (const std::exception&) {
-    }
+    } catch (const std::exception&) {}
   }
   remove_stale_temp_files(e);
   return e;

@@ -56,8 +56,8 @@ const KernelSet* find_set(const std::string& name) {
     if (name == k->name) return k;
   std::string have;
   for (const KernelSet* k : runnable()) have += std::string(have.empty() ? "" : ", ") + k->name;
-  throw std::invalid_argument("merge kernels: instruction set '" + name + "' is not available here (available: " +
-                              have + "; known: generic, avx2, avx512)");
+  throw std::invalid_argument("merge kernels: instruction set '" + name +
+                              "' is not available here (available: " + have + "; known: generic, avx2, avx512)");
 }
 
 // The best set, or the one WARP_MERGE_KERNELS names.
@@ -128,10 +128,8 @@ DeltaSums delta_sums(const T* o, const T* const* x, int M, int64_t n) {
   Partials parts(n, M);
   for_blocks(n, [&](int64_t b, int64_t begin, int64_t end) {
     std::vector<double> lanes(static_cast<size_t>((M + 1) * kLanes), 0.0);
-    if (M == 2)
-      L.sums2(o, x[0], x[1], begin, end, lanes.data());
-    else
-      L.sums_any(o, x, M, begin, end, lanes.data());
+    if (M == 2) L.sums2(o, x[0], x[1], begin, end, lanes.data());
+    else L.sums_any(o, x, M, begin, end, lanes.data());
     parts.set_from_lanes(b, lanes.data());
   });
   return parts.total();
@@ -147,12 +145,9 @@ void combine(T* out, const T* o, double c0, const T* const* x, const double* c, 
   for_blocks(n, [&](int64_t b, int64_t begin, int64_t end) {
     std::vector<double> lanes(static_cast<size_t>((M + 1) * kLanes), 0.0);
     double* l = sums ? lanes.data() : nullptr;
-    if (M == 2)
-      L.combine2[with_sums][stream](out, o, x[0], x[1], c0, c[0], c[1], begin, end, l);
-    else if (M == 1)
-      L.combine1[with_sums][stream](out, o, x[0], c0, c[0], begin, end, l);
-    else
-      L.combine_any[with_sums][stream](out, o, c0, x, c, M, begin, end, l);
+    if (M == 2) L.combine2[with_sums][stream](out, o, x[0], x[1], c0, c[0], c[1], begin, end, l);
+    else if (M == 1) L.combine1[with_sums][stream](out, o, x[0], c0, c[0], begin, end, l);
+    else L.combine_any[with_sums][stream](out, o, c0, x, c, M, begin, end, l);
     if (sums) parts.set_from_lanes(b, lanes.data());
   });
   if (sums) *sums = parts.total();

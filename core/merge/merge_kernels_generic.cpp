@@ -22,16 +22,16 @@ struct V8 {
   __m128d v[4];
 };
 WARP_V8 V8 operator+(V8 a, V8 b) {
-  return {{_mm_add_pd(a.v[0], b.v[0]), _mm_add_pd(a.v[1], b.v[1]), _mm_add_pd(a.v[2], b.v[2]),
-           _mm_add_pd(a.v[3], b.v[3])}};
+  return {
+      {_mm_add_pd(a.v[0], b.v[0]), _mm_add_pd(a.v[1], b.v[1]), _mm_add_pd(a.v[2], b.v[2]), _mm_add_pd(a.v[3], b.v[3])}};
 }
 WARP_V8 V8 operator-(V8 a, V8 b) {
-  return {{_mm_sub_pd(a.v[0], b.v[0]), _mm_sub_pd(a.v[1], b.v[1]), _mm_sub_pd(a.v[2], b.v[2]),
-           _mm_sub_pd(a.v[3], b.v[3])}};
+  return {
+      {_mm_sub_pd(a.v[0], b.v[0]), _mm_sub_pd(a.v[1], b.v[1]), _mm_sub_pd(a.v[2], b.v[2]), _mm_sub_pd(a.v[3], b.v[3])}};
 }
 WARP_V8 V8 operator*(V8 a, V8 b) {
-  return {{_mm_mul_pd(a.v[0], b.v[0]), _mm_mul_pd(a.v[1], b.v[1]), _mm_mul_pd(a.v[2], b.v[2]),
-           _mm_mul_pd(a.v[3], b.v[3])}};
+  return {
+      {_mm_mul_pd(a.v[0], b.v[0]), _mm_mul_pd(a.v[1], b.v[1]), _mm_mul_pd(a.v[2], b.v[2]), _mm_mul_pd(a.v[3], b.v[3])}};
 }
 WARP_V8 V8 v8_zero() { return {{_mm_setzero_pd(), _mm_setzero_pd(), _mm_setzero_pd(), _mm_setzero_pd()}}; }
 WARP_V8 V8 v8_splat(double x) { return {{_mm_set1_pd(x), _mm_set1_pd(x), _mm_set1_pd(x), _mm_set1_pd(x)}}; }

@@ -27,13 +27,13 @@ struct RangeLoops {
   void (*combine1[2][2])(T* out, const T* o, const T* x0, double c0, double c1, int64_t begin, int64_t end,
                          double* lanes);
   // [with sums][with non-temporal stores]; lanes is unused without sums.
-  void (*combine_any[2][2])(T* out, const T* o, double c0, const T* const* x, const double* c, int M,
-                            int64_t begin, int64_t end, double* lanes);
+  void (*combine_any[2][2])(T* out, const T* o, double c0, const T* const* x, const double* c, int M, int64_t begin,
+                            int64_t end, double* lanes);
   void (*ties)(T* out, const T* o, const T* const* x, const TiesKeep* keep, int M, double scale, int64_t begin,
                int64_t end, double* lanes);
   // [with non-temporal stores]
-  void (*dare[2])(T* out, const T* o, const T* const* x, const uint64_t* keys, int M, uint64_t threshold,
-                  double factor, int64_t begin, int64_t end, double* lanes);
+  void (*dare[2])(T* out, const T* o, const T* const* x, const uint64_t* keys, int M, uint64_t threshold, double factor,
+                  int64_t begin, int64_t end, double* lanes);
 };
 
 struct KernelSet {

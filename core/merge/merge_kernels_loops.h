@@ -39,10 +39,8 @@ inline __attribute__((always_inline)) void prefetch(const T* p) {
 
 template <bool kStream, typename T>
 inline __attribute__((always_inline)) void put8(T* p, V8 v) {
-  if (kStream)
-    v8_stream(p, v);
-  else
-    v8_store(p, v);
+  if (kStream) v8_stream(p, v);
+  else v8_store(p, v);
 }
 
 // ---- M = 1 and M = 2: one fused loop per group of 8 elements ------------------------------------------
@@ -153,8 +151,8 @@ void combine1_range(T* out, const T* o, const T* x0, double c0, double c1, int64
 // M groups of 8 squares, then 8 dots of δ0·δ1 (zeros for M = 1). kM > 0: M is kM and the sums stay in
 // registers; kM = 0: M is the argument and the squares accumulate in `lanes` (zeroed by the caller).
 template <typename T, int kM, bool kSums, bool kOut, bool kStream>
-void any_range(T* out, const T* o, double c0, const T* const* x, const double* c, int M_arg, int64_t begin,
-               int64_t end, double* lanes) {
+void any_range(T* out, const T* o, double c0, const T* const* x, const double* c, int M_arg, int64_t begin, int64_t end,
+               double* lanes) {
   constexpr bool kReg = kM > 0;
   const int M = kReg ? kM : M_arg;
   V8 sq[kReg ? kM : 1];
@@ -178,10 +176,8 @@ void any_range(T* out, const T* o, double c0, const T* const* x, const double* c
           double* l = lanes + m * kLanes;
           v8_store(l, v8_load(static_cast<const double*>(l)) + d * d);
         }
-        if (m == 0)
-          d0 = d;
-        else if (m == 1)
-          dot = dot + d0 * d;
+        if (m == 0) d0 = d;
+        else if (m == 1) dot = dot + d0 * d;
       }
     }
     if (kOut) put8<kStream>(out + i, t);
@@ -339,10 +335,8 @@ void dare_range(T* out, const T* o, const T* const* x, const uint64_t* keys, int
       sh += select(kh, dh);
       double* sqm = lanes + m * kLanes;
       v8_store(sqm, v8_load(static_cast<const double*>(sqm)) + d * d);
-      if (m == 0)
-        d0 = d;
-      else if (m == 1)
-        dot = dot + d0 * d;
+      if (m == 0) d0 = d;
+      else if (m == 1) dot = dot + d0 * d;
     }
     put8<kStream>(out + i, ov + kf * v8_join(sl, sh));
   }

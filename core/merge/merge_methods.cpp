@@ -188,8 +188,7 @@ TensorMergeRecord merge_raw(const MergeParams& p, const std::string& name, T* ou
       } else {
         std::fill(c.begin(), c.end(), p.scale);
       }
-      if (p.method == MergeMethod::Liti)
-        c0 = 1.0 - p.eta;
+      if (p.method == MergeMethod::Liti) c0 = 1.0 - p.eta;
       else
         for (double cm : c) c0 -= cm;
       mk::combine(out, o, c0, x.data(), c.data(), M, n, &sums);
@@ -265,7 +264,8 @@ MergeMethod parse_merge_method(const std::string& name) {
 
 void MergeParams::validate(int num_models) const {
   const std::string method_s = merge_method_name(method);
-  if (!(lambda >= 0 && lambda <= 1)) throw BadInput("merge: λ (lambda) must be in [0, 1], got " + format_number(lambda));
+  if (!(lambda >= 0 && lambda <= 1))
+    throw BadInput("merge: λ (lambda) must be in [0, 1], got " + format_number(lambda));
   if (!(eta >= 0 && eta <= 1)) throw BadInput("merge: η (eta) must be in [0, 1], got " + format_number(eta));
   if (!(density > 0 && density <= 1)) throw BadInput("merge: density must be in (0, 1], got " + format_number(density));
   if (!std::isfinite(scale)) throw BadInput("merge: scale must be finite, got " + format_number(scale));
@@ -414,8 +414,8 @@ GroupMergeRecord slerp_group_into(const MergeParams& params, const std::string& 
   if (K == 0) throw BadInput("slerp: group '" + group + "' has no tensors");
   if (params.method != MergeMethod::Slerp) throw BadInput("slerp_group_into: the method must be slerp");
   if (outs.size() != K || inits.size() != K || models.size() != K)
-    throw BadInput("slerp: group '" + group + "': " + std::to_string(K) + " names but " +
-                   std::to_string(outs.size()) + " outputs, " + std::to_string(inits.size()) + " θ_init tensors and " +
+    throw BadInput("slerp: group '" + group + "': " + std::to_string(K) + " names but " + std::to_string(outs.size()) +
+                   " outputs, " + std::to_string(inits.size()) + " θ_init tensors and " +
                    std::to_string(models.size()) + " model tensor lists");
   const int M = static_cast<int>(models[0].size());
   params.validate(M);

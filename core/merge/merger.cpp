@@ -209,8 +209,8 @@ bool same_state(const FileState& a, const FileState& b) {
   auto same_time = [](const struct timespec& x, const struct timespec& y) {
     return x.tv_sec == y.tv_sec && x.tv_nsec == y.tv_nsec;
   };
-  return a.exists == b.exists && a.dev == b.dev && a.ino == b.ino && a.size == b.size &&
-         same_time(a.mtime, b.mtime) && same_time(a.ctime, b.ctime);
+  return a.exists == b.exists && a.dev == b.dev && a.ino == b.ino && a.size == b.size && same_time(a.mtime, b.mtime) &&
+         same_time(a.ctime, b.ctime);
 }
 
 class Stopwatch {
@@ -321,7 +321,8 @@ std::vector<TensorMergeRecord> layer_angles(const std::vector<TensorMergeRecord>
     }
     double omega = std::numeric_limits<double>::quiet_NaN();
     if (sq1 > 0 && sq2 > 0)
-      omega = std::acos(std::clamp(dot / (std::sqrt(sq1) * std::sqrt(sq2)), -1.0, 1.0)) * 180.0 / 3.14159265358979323846;
+      omega =
+          std::acos(std::clamp(dot / (std::sqrt(sq1) * std::sqrt(sq2)), -1.0, 1.0)) * 180.0 / 3.14159265358979323846;
     rec.delta_norms = {std::sqrt(sq1), std::sqrt(sq2)};
     rec.omega_deg = {omega};
     out.push_back(std::move(rec));
@@ -511,8 +512,10 @@ MergeSummary merge_checkpoints(const MergeSpec& spec, const ProgressFn& progress
   // until now (see merger.h: "Inputs that change during the merge").
   for (size_t k = 0; k < paths.size(); ++k) {
     if (!same_state(states_before[k], file_state(paths[k])))
-      throw BadInput(file_message(paths[k], "changed during the merge (written, replaced or renamed); nothing was "
-                                            "written to " + spec.out_path + ", merge again"));
+      throw BadInput(file_message(paths[k],
+                                  "changed during the merge (written, replaced or renamed); nothing was "
+                                  "written to " +
+                                      spec.out_path + ", merge again"));
   }
   nlohmann::json inputs = nlohmann::json::array();
   for (size_t k = 0; k < paths.size(); ++k) {

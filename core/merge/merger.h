@@ -96,7 +96,7 @@ struct MergeSummary {
   int64_t fallback_tensors = 0;
   std::vector<TensorMergeRecord> records;
   std::vector<GroupMergeRecord> groups;  // layer SLERP: one per layer group (else empty)
-  nlohmann::json meta;  // as written in the output's header
+  nlohmann::json meta;                   // as written in the output's header
 };
 
 // Every check merge_checkpoints makes before writing: the parameters for the number of models; each

@@ -28,10 +28,10 @@ torch::Tensor attention_bias(const torch::Tensor& keys /* [B, Lk] bool or undefi
   }
   const int64_t Lk = keys.size(1);
   auto iopts = torch::TensorOptions().dtype(torch::kLong).device(float_opts.device());
-  auto q_slot = torch::arange(L, L + T, iopts).unsqueeze(1);  // [T, 1]
-  auto k_slot = torch::arange(Lk, iopts).unsqueeze(0);        // [1, Lk]
-  auto causal = k_slot.le(q_slot);                            // [T, Lk]
-  auto self = k_slot.eq(q_slot);                              // [T, Lk]
+  auto q_slot = torch::arange(L, L + T, iopts).unsqueeze(1);              // [T, 1]
+  auto k_slot = torch::arange(Lk, iopts).unsqueeze(0);                    // [1, Lk]
+  auto causal = k_slot.le(q_slot);                                        // [T, Lk]
+  auto self = k_slot.eq(q_slot);                                          // [T, Lk]
   auto allowed = keys.unsqueeze(1).logical_and(causal).logical_or(self);  // [B, T, Lk]
   return torch::zeros({keys.size(0), 1, T, Lk}, float_opts).masked_fill_(allowed.logical_not().unsqueeze(1), neg_inf);
 }
@@ -56,11 +56,11 @@ torch::Tensor CausalSelfAttentionImpl::forward(const torch::Tensor& x, const tor
   // torch::linear (ATen) runs one fused addmm on [B*T, C]; nn::Linear's forward in LibTorch 1.13
   // does matmul + a separate bias add, measurably slower in the backward pass.
   auto qkv = torch::linear(x, c_attn->weight, c_attn->bias).split(C, 2);  // 3 x [B, T, C]
-  auto q = qkv[0].view({B, T, H, hs}).transpose(1, 2);    // [B, H, T, hs]
-  auto k = qkv[1].view({B, T, H, hs}).transpose(1, 2);    // [B, H, T, hs]
-  auto v = qkv[2].view({B, T, H, hs}).transpose(1, 2);    // [B, H, T, hs]
-  if (cache) std::tie(k, v) = cache->write(layer, k, v);  // [B, H, Lk, hs]
-  q = q * (1.0 / std::sqrt(static_cast<double>(hs)));     // scaled here: T*hs < T*Lk elements
+  auto q = qkv[0].view({B, T, H, hs}).transpose(1, 2);                    // [B, H, T, hs]
+  auto k = qkv[1].view({B, T, H, hs}).transpose(1, 2);                    // [B, H, T, hs]
+  auto v = qkv[2].view({B, T, H, hs}).transpose(1, 2);                    // [B, H, T, hs]
+  if (cache) std::tie(k, v) = cache->write(layer, k, v);                  // [B, H, Lk, hs]
+  q = q * (1.0 / std::sqrt(static_cast<double>(hs)));                     // scaled here: T*hs < T*Lk elements
   torch::Tensor y;
   if (T == 1) {
     // One query per row (a decoding step): broadcast products instead of bmm, whose CPU kernel
@@ -68,8 +68,8 @@ torch::Tensor CausalSelfAttentionImpl::forward(const torch::Tensor& x, const tor
     auto att = q.mul(k).sum(-1).unsqueeze(2).add_(bias);  // [B, H, 1, Lk]
     att = torch::softmax(att, -1);
     if (is_training() && config_.dropout > 0) att = attn_drop(att);
-    y = att.squeeze(2).unsqueeze(-1).mul(v).sum(2);                 // [B, H, hs]
-    y = y.reshape({B, T, C});                                        // [B, 1, C]
+    y = att.squeeze(2).unsqueeze(-1).mul(v).sum(2);  // [B, H, hs]
+    y = y.reshape({B, T, C});                        // [B, 1, C]
   } else {
     auto att = torch::matmul(q, k.transpose(-2, -1)).add_(bias);  // [B, H, T, Lk]
     att = torch::softmax(att, -1);
@@ -174,8 +174,7 @@ torch::Tensor GPTImpl::forward_hidden(const torch::Tensor& idx, const torch::Ten
   if (pos.dim() != 2 || pos.size(1) != idx.size(1) || (pos.size(0) != idx.size(0) && pos.size(0) != 1))
     throw BadInput("GPT forward: pos must be [B, T] or [1, T] for idx " + shape_of(idx) + ", got " + shape_of(pos));
   if (key_mask.defined() && !key_mask.sizes().equals(idx.sizes()))
-    throw BadInput("GPT forward: key_mask must have the shape of idx " + shape_of(idx) + ", got " +
-                   shape_of(key_mask));
+    throw BadInput("GPT forward: key_mask must have the shape of idx " + shape_of(idx) + ", got " + shape_of(key_mask));
   const int64_t B = idx.size(0), T = idx.size(1);
   if (T == 0) throw BadInput("GPT forward: no tokens (T = 0)");
   const int64_t L = cache ? cache->length() : 0;
@@ -235,11 +234,11 @@ torch::Tensor completion_log_probs(GPT& model, const torch::Tensor& prompt, cons
     throw BadInput("completion_log_probs: prompt slots " + std::to_string(P) + " + completion " + std::to_string(K) +
                    " - 1 exceed n_ctx " + std::to_string(model->config().n_ctx));
   auto bool_opts = torch::TensorOptions().dtype(torch::kBool).device(prompt.device());
-  auto seq = torch::cat({prompt, completion.narrow(1, 0, K - 1)}, 1);                         // [B, P+K-1]
+  auto seq = torch::cat({prompt, completion.narrow(1, 0, K - 1)}, 1);                             // [B, P+K-1]
   auto mask = torch::cat({prompt_mask.to(torch::kBool), torch::ones({B, K - 1}, bool_opts)}, 1);  // [B, P+K-1]
-  auto pos = (mask.to(torch::kLong).cumsum(1) - 1).clamp_min(0);                               // [B, P+K-1]
-  auto hidden = model->forward_hidden(seq, pos, mask).narrow(1, P - 1, K);                      // [B, K, C]
-  return token_log_probs(model->logits_from_hidden(hidden), completion, temperature);         // [B, K]
+  auto pos = (mask.to(torch::kLong).cumsum(1) - 1).clamp_min(0);                                  // [B, P+K-1]
+  auto hidden = model->forward_hidden(seq, pos, mask).narrow(1, P - 1, K);                        // [B, K, C]
+  return token_log_probs(model->logits_from_hidden(hidden), completion, temperature);             // [B, K]
 }
 
 }  // namespace warp

@@ -102,11 +102,11 @@ class GPTImpl : public torch::nn::Cloneable<GPTImpl> {
   //   cache     null, or a cache with L filled slots: the k/v of the new tokens are appended and
   //             attention runs over all L + T slots (the mask of the earlier slots comes from the
   //             cache). Use under NoGradGuard.
-  torch::Tensor forward_hidden(const torch::Tensor& idx, const torch::Tensor& pos,
-                               const torch::Tensor& key_mask = {}, KVCache* cache = nullptr);
+  torch::Tensor forward_hidden(const torch::Tensor& idx, const torch::Tensor& pos, const torch::Tensor& key_mask = {},
+                               KVCache* cache = nullptr);
   // forward_hidden followed by the tied LM head: logits [B, T, V].
-  torch::Tensor forward_logits(const torch::Tensor& idx, const torch::Tensor& pos,
-                               const torch::Tensor& key_mask = {}, KVCache* cache = nullptr);
+  torch::Tensor forward_logits(const torch::Tensor& idx, const torch::Tensor& pos, const torch::Tensor& key_mask = {},
+                               KVCache* cache = nullptr);
   // Tied LM head: h [..., C] -> logits [..., V] = h @ wte^T.
   torch::Tensor logits_from_hidden(const torch::Tensor& h);
 

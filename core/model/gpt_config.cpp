@@ -22,13 +22,18 @@ void GPTConfig::validate() const {
     throw BadInput("model config: layer_norm_eps must be > 0, got " + std::to_string(layer_norm_eps));
   // Guard against absurd sizes from untrusted files (2^40 parameters would not fit anywhere).
   if (n_layer > 1024 || n_embd > 65536 || n_ctx > 1 << 20 || vocab_size > 1 << 24)
-    throw BadInput("model config: sizes out of the supported range (n_layer <= 1024, n_embd <= 65536, "
-                   "n_ctx <= 2^20, vocab_size <= 2^24)");
+    throw BadInput(
+        "model config: sizes out of the supported range (n_layer <= 1024, n_embd <= 65536, "
+        "n_ctx <= 2^20, vocab_size <= 2^24)");
 }
 
 nlohmann::json GPTConfig::to_json() const {
-  return {{"n_layer", n_layer}, {"n_head", n_head},         {"n_embd", n_embd},
-          {"n_ctx", n_ctx},     {"vocab_size", vocab_size}, {"dropout", dropout},
+  return {{"n_layer", n_layer},
+          {"n_head", n_head},
+          {"n_embd", n_embd},
+          {"n_ctx", n_ctx},
+          {"vocab_size", vocab_size},
+          {"dropout", dropout},
           {"layer_norm_eps", layer_norm_eps}};
 }
 

@@ -8,8 +8,7 @@
 
 namespace warp {
 
-KVCache::KVCache(const GPTConfig& config, int64_t batch, int64_t capacity, torch::Dtype dtype,
-                 torch::Device device)
+KVCache::KVCache(const GPTConfig& config, int64_t batch, int64_t capacity, torch::Dtype dtype, torch::Device device)
     : batch_(batch), capacity_(capacity) {
   config.validate();
   if (batch <= 0) throw BadInput("KV cache: batch must be > 0, got " + std::to_string(batch));

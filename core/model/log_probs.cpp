@@ -31,7 +31,7 @@ struct TokenLogProbFn : public torch::autograd::Function<TokenLogProbFn> {
     const double temperature = ctx->saved_data["temperature"].toDouble();
     auto g = (grad_outputs[0] / temperature).unsqueeze(1);  // [N, 1]
     // (onehot(t) − softmax) · g / τ
-    auto grad = logp.exp().mul_(g.neg());                    // [N, V]
+    auto grad = logp.exp().mul_(g.neg());  // [N, V]
     grad.scatter_add_(1, targets.unsqueeze(1), g);
     return {grad, torch::Tensor(), torch::Tensor()};
   }

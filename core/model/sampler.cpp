@@ -37,7 +37,8 @@ void SampleOptions::validate(int64_t vocab_size) const {
   if (top_k < 0 || top_k > vocab_size)
     throw BadInput("sampling option top_k must be in [0, vocab_size=" + std::to_string(vocab_size) +
                    "] (0 = off), got " + std::to_string(top_k));
-  if (!(top_p > 0.0 && top_p <= 1.0)) throw BadInput("sampling option top_p must be in (0, 1], got " + format_number(top_p));
+  if (!(top_p > 0.0 && top_p <= 1.0))
+    throw BadInput("sampling option top_p must be in (0, 1], got " + format_number(top_p));
   if (eos_id < -1 || eos_id >= vocab_size)
     throw BadInput("sampling option eos_id must be -1 (none) or a token id in [0, " + std::to_string(vocab_size) +
                    "), got " + std::to_string(eos_id));
@@ -46,9 +47,12 @@ void SampleOptions::validate(int64_t vocab_size) const {
 }
 
 nlohmann::json SampleOptions::to_json() const {
-  return {{"temperature", temperature}, {"top_k", top_k},
-          {"top_p", top_p},             {"eos_id", eos_id},
-          {"max_new_tokens", max_new_tokens}, {"use_kv_cache", use_kv_cache}};
+  return {{"temperature", temperature},
+          {"top_k", top_k},
+          {"top_p", top_p},
+          {"eos_id", eos_id},
+          {"max_new_tokens", max_new_tokens},
+          {"use_kv_cache", use_kv_cache}};
 }
 
 SampleOptions SampleOptions::from_json(const nlohmann::json& j, const std::string& where) {
@@ -105,8 +109,8 @@ std::pair<torch::Tensor, torch::Tensor> sample_step(const torch::Tensor& logits,
   if (options.top_p < 1.0) {
     // Keep a sorted candidate when the (renormalised) mass before it is < top_p: the smallest
     // prefix with mass >= top_p; the most likely token is always kept.
-    auto cdf = w.cumsum(-1);                                           // [B, n]
-    auto before = cdf - w;                                             // [B, n]
+    auto cdf = w.cumsum(-1);                                                   // [B, n]
+    auto before = cdf - w;                                                     // [B, n]
     auto keep = before.lt(cdf.narrow(-1, w.size(-1) - 1, 1) * options.top_p);  // [B, n]
     w = w.masked_fill(keep.logical_not(), 0.0);
   }
@@ -135,12 +139,11 @@ SampleResult sample(GPT& model, const std::vector<std::vector<int64_t>>& prompts
                    " prompts (need one seed per prompt)");
   const torch::Device model_device = model->wte->weight.device();
   if (model_device.type() != device.type() || (device.has_index() && device.index() != model_device.index()))
-    throw Error("sample: the model's parameters are on " + model_device.str() + ", sampling asked for " +
-                device.str());
+    throw Error("sample: the model's parameters are on " + model_device.str() + ", sampling asked for " + device.str());
   device = model_device;  // "cuda" names the model's own CUDA device
   if (K >= cfg.n_ctx)
-    throw BadInput("sampling option max_new_tokens (" + std::to_string(K) + ") leaves no room for a prompt in n_ctx=" +
-                   std::to_string(cfg.n_ctx));
+    throw BadInput("sampling option max_new_tokens (" + std::to_string(K) +
+                   ") leaves no room for a prompt in n_ctx=" + std::to_string(cfg.n_ctx));
   int64_t P = 0, P_min = cfg.n_ctx;
   for (int64_t b = 0; b < B; ++b) {
     const auto& p = prompts[b];
@@ -205,8 +208,8 @@ SampleResult sample(GPT& model, const std::vector<std::vector<int64_t>>& prompts
     cache.emplace(model->make_cache(B, P + K - 1));
     ones_col = torch::ones({B, 1}, bool_opts);
     auto hidden = model->forward_hidden(prompt, pos.narrow(1, 0, P), padded ? pmask : torch::Tensor(),
-                                        &*cache);                                      // [B, P, C]
-    logits = model->logits_from_hidden(hidden.select(1, P - 1));                       // [B, V]
+                                        &*cache);                 // [B, P, C]
+    logits = model->logits_from_hidden(hidden.select(1, P - 1));  // [B, V]
   } else {
     seq = torch::cat({prompt, torch::zeros({B, K}, prompt.options())}, 1);  // [B, P+K]
     seq_mask = torch::cat({pmask, torch::ones({B, K}, bool_opts)}, 1);      // [B, P+K]
@@ -219,7 +222,7 @@ SampleResult sample(GPT& model, const std::vector<std::vector<int64_t>>& prompts
   for (int64_t k = 0; k < K; ++k) {
     if (step_logits) kept.select(1, k).copy_(logits);
     auto [tok, lp] = sample_step(logits, u.select(1, k), options);  // [B], [B]
-    torch::Tensor live = done.logical_not();                         // [B] this token belongs to the completion
+    torch::Tensor live = done.logical_not();                        // [B] this token belongs to the completion
     if (has_eos) {
       tok = tok.masked_fill(done, options.eos_id);
       lp = lp.masked_fill(done, 0.0);
@@ -243,7 +246,7 @@ SampleResult sample(GPT& model, const std::vector<std::vector<int64_t>>& prompts
     }
     if (options.use_kv_cache) {
       auto hidden = model->forward_hidden(tok.unsqueeze(1), pos.narrow(1, P + k, 1), ones_col, &*cache);  // [B, 1, C]
-      logits = model->logits_from_hidden(hidden.select(1, 0));                                           // [B, V]
+      logits = model->logits_from_hidden(hidden.select(1, 0));                                            // [B, V]
     } else {
       const int64_t n = P + k + 1;  // slots including the new token
       seq.select(1, P + k).copy_(tok);
@@ -256,9 +259,9 @@ SampleResult sample(GPT& model, const std::vector<std::vector<int64_t>>& prompts
   SampleResult r;
   r.prompt = prompt;
   r.prompt_mask = pmask;
-  r.tokens = torch::stack(toks, 1);     // [B, K]
-  r.log_probs = torch::stack(lps, 1);   // [B, K]
-  r.mask = torch::stack(masks, 1);      // [B, K]
+  r.tokens = torch::stack(toks, 1);                            // [B, K]
+  r.log_probs = torch::stack(lps, 1);                          // [B, K]
+  r.mask = torch::stack(masks, 1);                             // [B, K]
   r.lengths = r.mask.sum(1, /*keepdim=*/false, torch::kLong);  // [B]
   if (step_logits) *step_logits = std::move(kept);
   return r;

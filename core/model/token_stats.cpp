@@ -22,7 +22,7 @@ torch::Tensor completion_logits(GPT& model, const torch::Tensor& prompt, const t
     throw BadInput("completion_logits: prompt slots " + std::to_string(P) + " + completion " + std::to_string(K) +
                    " - 1 exceed n_ctx " + std::to_string(model->config().n_ctx));
   auto bool_opts = torch::TensorOptions().dtype(torch::kBool).device(prompt.device());
-  auto seq = torch::cat({prompt, completion.narrow(1, 0, K - 1)}, 1);                               // [B, P+K-1]
+  auto seq = torch::cat({prompt, completion.narrow(1, 0, K - 1)}, 1);                             // [B, P+K-1]
   auto mask = torch::cat({prompt_mask.to(torch::kBool), torch::ones({B, K - 1}, bool_opts)}, 1);  // [B, P+K-1]
   auto pos = (mask.to(torch::kLong).cumsum(1) - 1).clamp_min(0);  // [B, P+K-1], 0 at each row's first real token
   auto hidden = model->forward_hidden(seq, pos, mask).narrow(1, P - 1, K);  // [B, K, C]
@@ -49,7 +49,7 @@ torch::Tensor token_entropy(const torch::Tensor& logp) {
 torch::Tensor token_kl(const torch::Tensor& logp, const torch::Tensor& logq) {
   if (!logp.sizes().equals(logq.sizes()))
     throw BadInput("token_kl: the two distributions differ in shape: " + shape_of(logp) + " and " + shape_of(logq));
-  auto d = logp - logq;              // [B, K, V]
+  auto d = logp - logq;               // [B, K, V]
   return d.mul_(logp.exp()).sum(-1);  // [B, K]; in place: one [B, K, V] temporary fewer
 }
 

@@ -26,13 +26,15 @@ std::vector<ParetoPoint> to_pareto(const std::vector<MeasuredPoint>& pts, const 
   std::vector<ParetoPoint> out;
   out.reserve(pts.size());
   for (size_t i = 0; i < pts.size(); ++i)
-    out.push_back({pts[i].point.kl_sft.mean, point_value(pts[i].point, value).mean, static_cast<int64_t>(i), pts[i].label});
+    out.push_back(
+        {pts[i].point.kl_sft.mean, point_value(pts[i].point, value).mean, static_cast<int64_t>(i), pts[i].label});
   return out;
 }
 
 // The interpolation weights of reward_at_kl (eval/pareto.h) on a front sorted by KL: (front index,
 // weight) pairs whose weighted values give the front's value at kl; empty where it has none.
-std::vector<std::pair<size_t, double>> front_weights(const std::vector<ParetoPoint>& front, double kl, bool clamp_right) {
+std::vector<std::pair<size_t, double>> front_weights(const std::vector<ParetoPoint>& front, double kl,
+                                                     bool clamp_right) {
   if (front.empty() || std::isnan(kl) || kl < front.front().kl) return {};
   if (kl > front.back().kl) {
     if (!clamp_right) return {};
@@ -84,9 +86,10 @@ Check not_measured(const std::string& claim, const std::string& why) { return {c
 Check front_check(const std::string& claim, const std::vector<MeasuredPoint>& a, const std::vector<MeasuredPoint>& b,
                   const std::string& value = "reward") {
   const FrontComparison c = compare_fronts(a, b, value);
-  const std::string what = value == "reward" ? "reward" : value == "gold" ? "gold reward" : value == "gold_minus_reward"
-                                                                                        ? "(gold − r)"
-                                                                                        : value;
+  const std::string what = value == "reward"              ? "reward"
+                           : value == "gold"              ? "gold reward"
+                           : value == "gold_minus_reward" ? "(gold − r)"
+                                                          : value;
   return {claim, "mean " + what + " gap " + c.describe(), c.verdict};
 }
 
@@ -172,7 +175,8 @@ std::optional<PairedStat> paired_combination(const std::vector<PointTerm>& terms
     const MeasuredPoint& p = *t.point;
     if (p.point.prompts > 0 && static_cast<int64_t>(p.values.size()) != p.point.prompts)
       throw BadInput("paired comparison: point '" + point_name(p) + "' has per-prompt values for " +
-                     std::to_string(p.values.size()) + " prompts but was evaluated on " + std::to_string(p.point.prompts));
+                     std::to_string(p.values.size()) + " prompts but was evaluated on " +
+                     std::to_string(p.point.prompts));
     if (p.values.prompt_index == first.values.prompt_index && p.values.seed == first.values.seed) continue;
     std::string why;
     if (p.values.size() != first.values.size()) {
@@ -201,10 +205,8 @@ std::optional<PairedStat> paired_combination(const std::vector<PointTerm>& terms
 
 std::string Difference::describe() const {
   std::string s = signed_fmt(d) + " ± " + se_fmt(se);
-  if (paired)
-    s += " (paired over " + std::to_string(n) + " prompts; unpaired ± " + se_fmt(se_unpaired) + ")";
-  else
-    s += " (unpaired: per-prompt values not stored)";
+  if (paired) s += " (paired over " + std::to_string(n) + " prompts; unpaired ± " + se_fmt(se_unpaired) + ")";
+  else s += " (unpaired: per-prompt values not stored)";
   return s;
 }
 
@@ -231,10 +233,8 @@ Difference point_difference(const std::vector<PointTerm>& terms, const std::stri
 std::string FrontComparison::describe() const {
   if (!gap) return "n/a (no common KL range)";
   std::string s = signed_fmt(*gap) + " ± " + se_fmt(se);
-  if (paired)
-    s += " (paired over " + std::to_string(n) + " prompts; unpaired ± " + se_fmt(se_unpaired) + ")";
-  else
-    s += " (unpaired: per-prompt values not stored)";
+  if (paired) s += " (paired over " + std::to_string(n) + " prompts; unpaired ± " + se_fmt(se_unpaired) + ")";
+  else s += " (unpaired: per-prompt values not stored)";
   s += " over KL [" + fmt(kl_lo) + ", " + fmt(kl_hi) + "]";
   if (clamped) s += " (beyond a front's last point: its best value)";
   return s;
@@ -342,8 +342,8 @@ ObservationResult observation_ema(const Measurements& m) {
   const std::string ema_name = m.ema.name.empty() ? "EMA anchor" : m.ema.name;
   for (size_t i = 0; i < m.sft_anchor.size(); ++i) {
     const std::string beta = i < m.sft_betas.size() ? format_grid_value(m.sft_betas[i]) : "?";
-    r.checks.push_back(
-        front_check(ema_name + " front above the SFT-anchor β=" + beta + " front", m.ema.points, m.sft_anchor[i].points));
+    r.checks.push_back(front_check(ema_name + " front above the SFT-anchor β=" + beta + " front", m.ema.points,
+                                   m.sft_anchor[i].points));
   }
   // β = 0: the KL blow-up.
   int zero = -1;
@@ -397,8 +397,8 @@ ObservationResult observation_slerp_reward(const Measurements& m) {
   }
   const MeasuredPoint* end = p0->point.reward.mean >= p1->point.reward.mean ? p0 : p1;
   const Difference d = point_difference({{mid, 1.0}, {end, -1.0}}, "reward");
-  std::string measured = "reward at λ=" + format_grid_value(mid->param) + " " + mean_se(mid->point.reward) +
-                         "; λ=0 " + mean_se(p0->point.reward) + ", λ=1 " + mean_se(p1->point.reward) +
+  std::string measured = "reward at λ=" + format_grid_value(mid->param) + " " + mean_se(mid->point.reward) + "; λ=0 " +
+                         mean_se(p0->point.reward) + ", λ=1 " + mean_se(p1->point.reward) +
                          "; difference to the better endpoint " + d.describe();
   if (best != mid)
     measured += " (best interior: λ=" + format_grid_value(best->param) + " " + mean_se(best->point.reward) + ")";
@@ -474,7 +474,8 @@ ObservationResult observation_orthogonal(const Measurements& m) {
   r.figure = "fig3c_slerp_vs_lerp";
   const std::string tol = format_grid_value(kOmegaToleranceDeg);
   const AngleStats s = angle_stats(m.omega_deg);
-  const std::string claim = "per-tensor angle Ω between the two EMA runs' task vectors: mean within " + tol + "° of 90°";
+  const std::string claim =
+      "per-tensor angle Ω between the two EMA runs' task vectors: mean within " + tol + "° of 90°";
   if (s.count == 0) {
     r.checks.push_back(not_measured(claim, "no angle is defined (a task vector is zero)"));
   } else {
@@ -489,8 +490,8 @@ ObservationResult observation_orthogonal(const Measurements& m) {
   // the granularity the paper's SLERP uses), when measured.
   const AngleStats l = angle_stats(m.omega_layer_deg);
   if (!m.omega_layer_deg.empty()) {
-    const std::string lclaim = "per-layer angle Ω (one per transformer block, embeddings, final norm): mean within " +
-                               tol + "° of 90°";
+    const std::string lclaim =
+        "per-layer angle Ω (one per transformer block, embeddings, final norm): mean within " + tol + "° of 90°";
     if (l.count == 0) {
       r.checks.push_back(not_measured(lclaim, "no angle is defined (a task vector is zero)"));
     } else {
@@ -505,8 +506,7 @@ ObservationResult observation_orthogonal(const Measurements& m) {
   for (size_t i = 0; i < m.warp_omega_deg.size(); ++i) {
     const double a = m.warp_omega_deg[i];
     const std::string c = "WARP iteration " + std::to_string(i + 1) + ": mean Ω within " + tol + "° of 90°";
-    if (std::isnan(a))
-      r.checks.push_back(not_measured(c, "undefined"));
+    if (std::isnan(a)) r.checks.push_back(not_measured(c, "undefined"));
     else
       r.checks.push_back({c, "mean Ω " + fmt(a) + "°",
                           std::fabs(a - 90.0) <= kOmegaToleranceDeg ? Verdict::Held : Verdict::DidNotHold});
@@ -524,15 +524,16 @@ ObservationResult observation_liti(const Measurements& m) {
   r.figure = "fig4a_liti_vs_rl";
   for (size_t k = 0; k < m.liti_fronts.size(); ++k) {
     const int M = k < m.liti_m.size() ? m.liti_m[k] : static_cast<int>(k) + 2;
-    r.checks.push_back(front_check("LITI front of the SLERP of M=" + std::to_string(M) +
-                                       " EMA runs above those runs' RL trajectories",
-                                   m.liti_fronts[k].points, union_points(m.ema_runs, static_cast<size_t>(M))));
+    r.checks.push_back(
+        front_check("LITI front of the SLERP of M=" + std::to_string(M) + " EMA runs above those runs' RL trajectories",
+                    m.liti_fronts[k].points, union_points(m.ema_runs, static_cast<size_t>(M))));
   }
   for (size_t i = 0; i < m.warp_fronts.size() && i < m.warp_workers.size(); ++i)
-    r.checks.push_back(front_check("WARP iteration " + std::to_string(i + 1) +
-                                       ": LITI front above its workers' RL trajectories",
-                                   m.warp_fronts[i].points, union_points(m.warp_workers[i], m.warp_workers[i].size())));
-  if (r.checks.empty()) r.checks.push_back(not_measured("LITI front above the RL trajectories", "no LITI front measured"));
+    r.checks.push_back(
+        front_check("WARP iteration " + std::to_string(i + 1) + ": LITI front above its workers' RL trajectories",
+                    m.warp_fronts[i].points, union_points(m.warp_workers[i], m.warp_workers[i].size())));
+  if (r.checks.empty())
+    r.checks.push_back(not_measured("LITI front above the RL trajectories", "no LITI front measured"));
   return finish(r);
 }
 
@@ -543,13 +544,14 @@ ObservationResult observation_iterative(const Measurements& m) {
   r.paper_claim = "Applying WARP iteratively improves results: each iteration's front is above the previous one's.";
   r.figure = "fig4c_iterative";
   if (m.warp_fronts.size() < 2) {
-    r.checks.push_back(not_measured("iteration i+1's front above iteration i's",
-                                    "fewer than two WARP iterations were measured"));
+    r.checks.push_back(
+        not_measured("iteration i+1's front above iteration i's", "fewer than two WARP iterations were measured"));
     return finish(r);
   }
   for (size_t i = 0; i + 1 < m.warp_fronts.size(); ++i) {
-    Check c = front_check("iteration " + std::to_string(i + 2) + "'s front above iteration " + std::to_string(i + 1) + "'s",
-                          m.warp_fronts[i + 1].points, m.warp_fronts[i].points);
+    Check c =
+        front_check("iteration " + std::to_string(i + 2) + "'s front above iteration " + std::to_string(i + 1) + "'s",
+                    m.warp_fronts[i + 1].points, m.warp_fronts[i].points);
     double best_a = -std::numeric_limits<double>::infinity(), best_b = best_a;
     for (const auto& p : m.warp_fronts[i + 1].points) best_a = std::max(best_a, p.point.reward.mean);
     for (const auto& p : m.warp_fronts[i].points) best_b = std::max(best_b, p.point.reward.mean);
@@ -569,8 +571,10 @@ ObservationResult observation_warm(const Measurements& m) {
       "smaller gap between the learned reward and the gold reward.";
   r.figure = "warm_single_vs_average";
   const std::string k = std::to_string(m.warm_members);
-  const std::string cg = "at matched KL, RL against the WARM RM (K=" + k + ") has a higher gold reward than against a single RM";
-  const std::string ch = "at matched KL, RL against the WARM RM has a higher gold − r (a smaller hacking gap) than against a single RM";
+  const std::string cg =
+      "at matched KL, RL against the WARM RM (K=" + k + ") has a higher gold reward than against a single RM";
+  const std::string ch =
+      "at matched KL, RL against the WARM RM has a higher gold − r (a smaller hacking gap) than against a single RM";
   if (m.warm_single.points.empty() || m.warm_average.points.empty()) {
     const std::string why = "not measured (no WARM runs)";
     r.checks.push_back(not_measured(cg, why));
@@ -585,8 +589,8 @@ ObservationResult observation_warm(const Measurements& m) {
 }
 
 std::vector<ObservationResult> evaluate_observations(const Measurements& m) {
-  return {observation_ema(m),         observation_slerp_reward(m), observation_lerp_vs_slerp(m),
-          observation_orthogonal(m),  observation_liti(m),         observation_iterative(m)};
+  return {observation_ema(m),        observation_slerp_reward(m), observation_lerp_vs_slerp(m),
+          observation_orthogonal(m), observation_liti(m),         observation_iterative(m)};
 }
 
 HackingSummary summarize_hacking(const std::vector<Curve>& curves, bool reward_is_gold) {

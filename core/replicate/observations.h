@@ -59,14 +59,14 @@ Verdict combine(const std::vector<Verdict>& verdicts);
 
 // One evaluated policy: a trajectory point of a run, or a merged / interpolated checkpoint.
 struct MeasuredPoint {
-  std::string label;       // "step 50", "λ=0.25", "η=0.3"
-  double param = 0;        // the step, λ or η
+  std::string label;  // "step 50", "λ=0.25", "η=0.3"
+  double param = 0;   // the step, λ or η
   EvalPoint point;
   std::string run;         // trajectory points: the run
   std::string checkpoint;  // merged points: the file (relative to the experiment)
   std::string sha256;
-  std::string lineage;     // how it was made, e.g. "slerp λ=0.5 of rep-smoke-ema-1, rep-smoke-ema-2 from sft.h5"
-  PromptValues values;     // per prompt (empty: not stored, e.g. a point cached before schema v5)
+  std::string lineage;  // how it was made, e.g. "slerp λ=0.5 of rep-smoke-ema-1, rep-smoke-ema-2 from sft.h5"
+  PromptValues values;  // per prompt (empty: not stored, e.g. a point cached before schema v5)
 };
 
 // A value of a point that checks compare: "reward", "gold", "kl_sft", or "gold_minus_reward" (g − r,
@@ -99,7 +99,7 @@ struct Difference {
   double se = 0;           // the one the verdict uses: paired when `paired`, else the unpaired one
   double se_unpaired = 0;  // the unpaired figure, always
   bool paired = false;
-  int64_t n = 0;           // prompts paired over
+  int64_t n = 0;  // prompts paired over
   Verdict verdict = Verdict::Inconclusive;
   // "+0.12 ± 0.03 (paired over 32 prompts; unpaired ± 0.05)" or "... (unpaired: per-prompt values not stored)"
   std::string describe() const;
@@ -109,31 +109,31 @@ Difference point_difference(const std::vector<PointTerm>& terms, const std::stri
 
 // A series of points: a run's trajectory (by step), a merge along λ, a LITI front (by η).
 struct Curve {
-  std::string id;      // file-name-like: "sft-b0.01", "ema-1", "slerp-lambda", "liti-m2", "warp-i1"
-  std::string name;    // display name: "SFT anchor β=0.01"
-  std::string kind;    // trajectory | slerp | lerp | liti | warp
+  std::string id;    // file-name-like: "sft-b0.01", "ema-1", "slerp-lambda", "liti-m2", "warp-i1"
+  std::string name;  // display name: "SFT anchor β=0.01"
+  std::string kind;  // trajectory | slerp | lerp | liti | warp
   std::vector<MeasuredPoint> points;
 };
 
 // Everything the observations are computed from.
 struct Measurements {
-  std::vector<double> sft_betas;            // the SFT-anchor baselines' β, one per sft_anchor curve
-  std::vector<Curve> sft_anchor;            // Figure 3(a,b): trajectories with the static SFT anchor
-  Curve ema;                                // the EMA-anchored trajectory (the first EMA run)
-  Curve slerp_lambda, lerp_lambda;          // Figure 3(c): param = λ (0 and 1 are the two runs)
-  std::vector<double> omega_deg;            // per-tensor Ω (degrees; NaN: undefined) of that SLERP
-  std::vector<double> omega_layer_deg;      // per-layer Ω of the same task vectors (merge/merger.h layer_angles)
-  std::vector<Curve> ema_runs;              // trajectories of the EMA runs 1..N
-  std::vector<int> liti_m;                  // M of each LITI front
-  std::vector<Curve> liti_fronts;           // Figure 4(a,b): LITI of the SLERP of runs 1..M, param = η
-  std::vector<Curve> warp_fronts;           // Figure 4(c): iteration i's LITI front
+  std::vector<double> sft_betas;                 // the SFT-anchor baselines' β, one per sft_anchor curve
+  std::vector<Curve> sft_anchor;                 // Figure 3(a,b): trajectories with the static SFT anchor
+  Curve ema;                                     // the EMA-anchored trajectory (the first EMA run)
+  Curve slerp_lambda, lerp_lambda;               // Figure 3(c): param = λ (0 and 1 are the two runs)
+  std::vector<double> omega_deg;                 // per-tensor Ω (degrees; NaN: undefined) of that SLERP
+  std::vector<double> omega_layer_deg;           // per-layer Ω of the same task vectors (merge/merger.h layer_angles)
+  std::vector<Curve> ema_runs;                   // trajectories of the EMA runs 1..N
+  std::vector<int> liti_m;                       // M of each LITI front
+  std::vector<Curve> liti_fronts;                // Figure 4(a,b): LITI of the SLERP of runs 1..M, param = η
+  std::vector<Curve> warp_fronts;                // Figure 4(c): iteration i's LITI front
   std::vector<std::vector<Curve>> warp_workers;  // iteration i's worker trajectories
-  std::vector<double> warp_omega_deg;       // iteration i's mean Ω
-  bool reward_is_gold = false;              // r is the gold reward itself (no reward model)
+  std::vector<double> warp_omega_deg;            // iteration i's mean Ω
+  bool reward_is_gold = false;                   // r is the gold reward itself (no reward model)
   // The WARM check (weight-averaged reward models, Ramé et al. 2024): EMA-anchored RL against one
   // reward model and against the uniform weight average of K (that one and K − 1 more trained alike).
-  Curve warm_single, warm_average;          // trajectories; empty: not measured
-  int64_t warm_members = 0;                 // K
+  Curve warm_single, warm_average;  // trajectories; empty: not measured
+  int64_t warm_members = 0;         // K
 };
 
 struct Check {
@@ -143,10 +143,10 @@ struct Check {
 };
 
 struct ObservationResult {
-  int number = 0;            // 1..6
-  std::string title;         // "EMA anchor"
-  std::string paper_claim;   // the Observation as the paper states it (short)
-  std::string figure;        // where it is shown: "fig3b_reward_vs_kl"
+  int number = 0;           // 1..6
+  std::string title;        // "EMA anchor"
+  std::string paper_claim;  // the Observation as the paper states it (short)
+  std::string figure;       // where it is shown: "fig3b_reward_vs_kl"
   std::vector<Check> checks;
   Verdict verdict = Verdict::Inconclusive;  // combine(checks)
 };
@@ -156,9 +156,9 @@ struct FrontComparison {
   double se = 0;              // the verdict's: paired when `paired`, else se_unpaired
   double se_unpaired = 0;     // the root-mean-square figure (see the top of this file)
   bool paired = false;
-  int64_t n = 0;              // prompts paired over
+  int64_t n = 0;  // prompts paired over
   double kl_lo = 0, kl_hi = 0;
-  bool clamped = false;       // the fallback range with clamp_right was used
+  bool clamped = false;  // the fallback range with clamp_right was used
   Verdict verdict = Verdict::Inconclusive;
   // "+0.120 ± 0.030 (paired over 32 prompts; unpaired ± 0.05) over KL [0, 1.4]" or "no common KL range"
   std::string describe() const;
@@ -191,10 +191,10 @@ ObservationResult observation_warm(const Measurements& m);
 struct HackingSummary {
   bool reward_is_gold = false;
   int64_t points = 0;
-  double correlation = 0;       // Pearson r(reward, gold) over the points (NaN for < 2 points or no spread)
+  double correlation = 0;         // Pearson r(reward, gold) over the points (NaN for < 2 points or no spread)
   std::string best_reward_label;  // the point with the highest reward r
   double best_reward = 0, gold_at_best_reward = 0, gold_at_best_reward_se = 0;
-  std::string best_gold_label;    // the point with the highest gold reward
+  std::string best_gold_label;  // the point with the highest gold reward
   double best_gold = 0, best_gold_se = 0;
   // best_gold − gold_at_best_reward (≥ 0): gold lost by picking the point r prefers.
   double gold_lost = 0;

@@ -66,10 +66,10 @@ Curve read_trajectory(ExperimentDb& db, const RunRecord& run, const std::string&
   };
   const auto reward = series("eval/reward");
   const std::pair<const char*, MeanSe EvalPoint::*> fields[] = {{"reward", &EvalPoint::reward},
-                                                                 {"gold", &EvalPoint::gold},
-                                                                 {"kl_sft", &EvalPoint::kl_sft},
-                                                                 {"kl_sft_sampled", &EvalPoint::kl_sft_sampled},
-                                                                 {"length", &EvalPoint::length}};
+                                                                {"gold", &EvalPoint::gold},
+                                                                {"kl_sft", &EvalPoint::kl_sft},
+                                                                {"kl_sft_sampled", &EvalPoint::kl_sft_sampled},
+                                                                {"length", &EvalPoint::length}};
   std::map<int64_t, EvalPoint> points;
   for (const auto& [key, member] : fields) {
     for (const auto& [step, v] : series(std::string("eval/") + key)) (points[step].*member).mean = v;
@@ -195,8 +195,9 @@ Curve Replicator::ensure_run(const PlannedRun& pr) {
   Curve c = read_trajectory(db, run, pr.id, pr.role);
   const RlConfig& k = pr.config;
   report_runs_.push_back({pr.name, pr.role,
-                          "anchor " + k.anchor + ", β " + format_grid_value(k.beta) + (k.anchor == "ema" ? ", μ " + format_grid_value(k.mu) : "") +
-                              ", seed " + std::to_string(k.seed) + ", prompt_seed " + std::to_string(k.prompt_seed),
+                          "anchor " + k.anchor + ", β " + format_grid_value(k.beta) +
+                              (k.anchor == "ema" ? ", μ " + format_grid_value(k.mu) : "") + ", seed " +
+                              std::to_string(k.seed) + ", prompt_seed " + std::to_string(k.prompt_seed),
                           to_string(run.status), source, run_wall_s(db, run)});
   return c;
 }
@@ -312,10 +313,8 @@ void Replicator::ensure_warp() {
                   " from " + it.init + " towards " + it.slerp;
       // The driver evaluated it under the same protocol (the cache holds its per-prompt values); a
       // point cached without them is evaluated again (the same point, now with values).
-      if (auto v = EvalCache(db).find_values(fp.sha256, protocol_sha256_))
-        p.values = std::move(*v);
-      else
-        p.values = evaluate(fp.checkpoint, p.label, p.param, p.lineage).values;
+      if (auto v = EvalCache(db).find_values(fp.sha256, protocol_sha256_)) p.values = std::move(*v);
+      else p.values = evaluate(fp.checkpoint, p.label, p.param, p.lineage).values;
       front.points.push_back(p);
     }
     m_.warp_fronts.push_back(front);
@@ -324,22 +323,23 @@ void Replicator::ensure_warp() {
     for (size_t k = 0; k < it.runs.size(); ++k) {
       auto wr = db.find_run(it.runs[k]);
       if (!wr) continue;
-      workers.push_back(read_trajectory(db, *wr, "warp-i" + std::to_string(it.iteration) + "-r" + std::to_string(k + 1),
-                                        "WARP iteration " + std::to_string(it.iteration) + " run " +
-                                            std::to_string(k + 1)));
+      workers.push_back(
+          read_trajectory(db, *wr, "warp-i" + std::to_string(it.iteration) + "-r" + std::to_string(k + 1),
+                          "WARP iteration " + std::to_string(it.iteration) + " run " + std::to_string(k + 1)));
       const double ws = run_wall_s(db, *wr);
       workers_wall += ws;
-      report_runs_.push_back({wr->name, "WARP iteration " + std::to_string(it.iteration) + ", run " + std::to_string(k + 1),
+      report_runs_.push_back({wr->name,
+                              "WARP iteration " + std::to_string(it.iteration) + ", run " + std::to_string(k + 1),
                               "anchor ema, from " + it.init, to_string(wr->status), source, ws});
     }
     m_.warp_workers.push_back(workers);
   }
   const double drv_wall = drv.started_at && drv.ended_at ? *drv.ended_at - *drv.started_at : 0.0;
-  report_runs_.push_back({name, "WARP driver (I=" + std::to_string(w.config.iterations) + ", M=" +
-                                    std::to_string(w.config.runs) + ")",
-                          "λ " + format_grid_value(w.config.lambda) + ", η " + format_grid_value(w.config.eta) + ", workers' wall time " +
-                              format_grid_value(workers_wall) + " s",
-                          to_string(drv.status), source, drv_wall});
+  report_runs_.push_back(
+      {name, "WARP driver (I=" + std::to_string(w.config.iterations) + ", M=" + std::to_string(w.config.runs) + ")",
+       "λ " + format_grid_value(w.config.lambda) + ", η " + format_grid_value(w.config.eta) + ", workers' wall time " +
+           format_grid_value(workers_wall) + " s",
+       to_string(drv.status), source, drv_wall});
 }
 
 void Replicator::ensure_warm() {
@@ -348,21 +348,20 @@ void Replicator::ensure_warm() {
   if (rm.already_done && rm.settings_differ)
     throw BadInput("replicate: the reward-model run '" + plan_.warm_name +
                    "' exists with other settings; remove it or replicate into another experiment");
-  if (rm.already_done)
-    ++sum_.runs_reused;
-  else
-    ++sum_.runs_trained;
+  if (rm.already_done) ++sum_.runs_reused;
+  else ++sum_.runs_trained;
   {
     ExperimentDb db = ExperimentDb::open_read_only(exp_.db_path());
     const RunRecord run = *db.find_run(plan_.warm_name);
     double wall = 0;
     for (int64_t k = 1; k <= plan_.warm_rm.ensemble; ++k)
       if (auto m = db.find_run(plan_.warm_name + "-m" + std::to_string(k))) wall += run_wall_s(db, *m);
-    report_runs_.push_back({plan_.warm_name, "WARM: " + std::to_string(plan_.warm_rm.ensemble) + " reward models, weight-averaged",
-                            "rm steps " + std::to_string(plan_.warm_rm.steps) + ", pairs " + std::to_string(plan_.warm_rm.pairs) +
-                                ", seed " + std::to_string(plan_.warm_rm.seed) + "; members " + plan_.warm_name + "-m1.." +
-                                std::to_string(plan_.warm_rm.ensemble) + " (batch orders from seed domain rm_membr)",
-                            to_string(run.status), rm.already_done ? "reused" : "trained now", wall});
+    report_runs_.push_back(
+        {plan_.warm_name, "WARM: " + std::to_string(plan_.warm_rm.ensemble) + " reward models, weight-averaged",
+         "rm steps " + std::to_string(plan_.warm_rm.steps) + ", pairs " + std::to_string(plan_.warm_rm.pairs) +
+             ", seed " + std::to_string(plan_.warm_rm.seed) + "; members " + plan_.warm_name + "-m1.." +
+             std::to_string(plan_.warm_rm.ensemble) + " (batch orders from seed domain rm_membr)",
+         to_string(run.status), rm.already_done ? "reused" : "trained now", wall});
   }
   m_.warm_members = plan_.warm_rm.ensemble;
   m_.warm_single = ensure_run(plan_.warm_runs.at(0));
@@ -400,27 +399,28 @@ std::vector<std::pair<std::string, std::string>> Replicator::setup_rows(double w
                                           ", vocabulary " + std::to_string(mc.vocab_size) + ", context " +
                                           std::to_string(mc.n_ctx) + " (" + std::to_string(count_params(mc)) +
                                           " parameters)");
-  } catch (const std::exception&) {
-  }
+  } catch (const std::exception&) {}
   rows.emplace_back("Scale", s.name);
   rows.emplace_back("Reward r (optimized)", b.reward + (m_.reward_is_gold ? " (the gold reward itself)" : ""));
   rows.emplace_back("Gold reward (logged)", "AFINN-165 lexicon sentiment of the completion");
   rows.emplace_back("RL steps T per run", std::to_string(b.steps));
-  rows.emplace_back("Batch (prompts per step)", std::to_string(b.batch) + " × " + std::to_string(b.samples_per_prompt) +
-                                                    " completion(s)");
+  rows.emplace_back("Batch (prompts per step)",
+                    std::to_string(b.batch) + " × " + std::to_string(b.samples_per_prompt) + " completion(s)");
   rows.emplace_back("Learning rate, warmup", format_grid_value(b.lr) + ", " + std::to_string(b.warmup) + " steps");
   rows.emplace_back("EMA anchor β, μ", format_grid_value(b.beta) + ", " + format_grid_value(b.mu));
   rows.emplace_back("SFT-anchor baselines β", grid(s.sft_betas));
-  rows.emplace_back("Temperature τ, max new tokens (RL)", format_grid_value(b.temperature) + ", " + std::to_string(b.max_new_tokens));
+  rows.emplace_back("Temperature τ, max new tokens (RL)",
+                    format_grid_value(b.temperature) + ", " + std::to_string(b.max_new_tokens));
   rows.emplace_back("Evaluation", std::to_string(plan_.eval.max_prompts) + " prompts (0: all), seed " +
                                       std::to_string(plan_.eval.seed) + ", max new tokens " +
                                       std::to_string(plan_.eval.max_new_tokens) + ", every " +
                                       std::to_string(b.eval_every) + " steps");
-  rows.emplace_back("KL(π‖π_sft) measured as",
-                    "at the evaluation temperature τ=" + format_grid_value(plan_.eval.temperature) +
-                        ": per completion, the exact per-token sum Σ_t Σ_v π(v)·(log π(v) − log π_sft(v)) over the "
-                        "completion's tokens (EOS included when emitted), completions sampled from π; averaged over the "
-                        "evaluation prompts (the sampled estimate Σ_t log π(y_t)/π_sft(y_t) is in points.csv)");
+  rows.emplace_back(
+      "KL(π‖π_sft) measured as",
+      "at the evaluation temperature τ=" + format_grid_value(plan_.eval.temperature) +
+          ": per completion, the exact per-token sum Σ_t Σ_v π(v)·(log π(v) − log π_sft(v)) over the "
+          "completion's tokens (EOS included when emitted), completions sampled from π; averaged over the "
+          "evaluation prompts (the sampled estimate Σ_t log π(y_t)/π_sft(y_t) is in points.csv)");
   rows.emplace_back("Standard errors",
                     "verdicts: paired over prompts (every point uses the same prompts and per-prompt seeds): se = "
                     "sd(d_i)/√n of the per-prompt differences d_i, fronts compared at matched KL by interpolating "
@@ -437,8 +437,9 @@ std::vector<std::pair<std::string, std::string>> Replicator::setup_rows(double w
   rows.emplace_back("λ grid (Figure 3(c))", grid(plan_.lambda_grid));
   rows.emplace_back("η grid (LITI)", grid(plan_.eta_grid));
   rows.emplace_back("SLERP λ of the M=2 front", format_grid_value(plan_.lambda));
-  rows.emplace_back("Iterative WARP", "I = " + std::to_string(plan_.warp.iterations) + ", M = " +
-                                          std::to_string(plan_.warp.runs) + ", next init at η = " + format_grid_value(plan_.warp.eta));
+  rows.emplace_back("Iterative WARP", "I = " + std::to_string(plan_.warp.iterations) +
+                                          ", M = " + std::to_string(plan_.warp.runs) +
+                                          ", next init at η = " + format_grid_value(plan_.warp.eta));
   rows.emplace_back("Threads", options_.threads > 0 ? std::to_string(options_.threads) : "LibTorch default");
   double rl_wall = 0;
   for (const auto& r : report_runs_)
@@ -447,12 +448,11 @@ std::vector<std::pair<std::string, std::string>> Replicator::setup_rows(double w
   std::snprintf(buf, sizeof buf, "%.1f s", rl_wall);
   rows.emplace_back("RL wall time (sum over runs)", buf);
   std::snprintf(buf, sizeof buf, "%.1f s", wall_s);
-  rows.emplace_back("This invocation's wall time", std::string(buf) + " (" + std::to_string(sum_.runs_trained) +
-                                                       " runs trained, " + std::to_string(sum_.runs_resumed) +
-                                                       " resumed, " + std::to_string(sum_.runs_reused) + " reused; " +
-                                                       std::to_string(sum_.evaluations - sum_.evaluations_cached) +
-                                                       " evaluations, " + std::to_string(sum_.evaluations_cached) +
-                                                       " from the cache)");
+  rows.emplace_back("This invocation's wall time",
+                    std::string(buf) + " (" + std::to_string(sum_.runs_trained) + " runs trained, " +
+                        std::to_string(sum_.runs_resumed) + " resumed, " + std::to_string(sum_.runs_reused) +
+                        " reused; " + std::to_string(sum_.evaluations - sum_.evaluations_cached) + " evaluations, " +
+                        std::to_string(sum_.evaluations_cached) + " from the cache)");
   return rows;
 }
 
@@ -461,12 +461,14 @@ ReplicateSummary Replicator::run() {
   if (options_.out_dir.empty()) throw BadInput("replicate: --out (the report folder) is required");
   if (options_.warp_executable.empty())
     throw BadInput("replicate: the warp executable (which starts the WARP driver's workers) is not known");
-  if (options_.threads < 0) throw BadInput("replicate: --threads must be >= 0, got " + std::to_string(options_.threads));
+  if (options_.threads < 0)
+    throw BadInput("replicate: --threads must be >= 0, got " + std::to_string(options_.threads));
   plan_ = plan_replication(exp_, replicate_scale(options_.scale), options_.threads);
   if (!is_regular_file(abs_path(exp_, sft_rel_)))
     throw BadInput("replicate: " + abs_path(exp_, sft_rel_) + " is missing (run warp sft first)");
   const int64_t n_ema = static_cast<int64_t>(plan_.ema_runs.size());
-  total_stages_ = static_cast<int64_t>(plan_.sft_runs.size()) + n_ema + 1 + (n_ema - 1) + 2;  // runs, λ, fronts, WARP, report
+  total_stages_ =
+      static_cast<int64_t>(plan_.sft_runs.size()) + n_ema + 1 + (n_ema - 1) + 2;  // runs, λ, fronts, WARP, report
   if (!plan_.warm_name.empty()) total_stages_ += 1 + static_cast<int64_t>(plan_.warm_runs.size());  // RMs, RL runs
   m_.reward_is_gold = plan_.base.reward == "gold";
 
@@ -499,8 +501,8 @@ ReplicateSummary Replicator::run() {
       mp.method = method;
       mp.lambda = lam;
       const std::string mname = merge_method_name(method);
-      const std::string rel = ensure_merge(mp, sft_rel_, {finals[0], finals[1]},
-                                           plan_.prefix + "-" + mname + "-l" + tag + ".h5");
+      const std::string rel =
+          ensure_merge(mp, sft_rel_, {finals[0], finals[1]}, plan_.prefix + "-" + mname + "-l" + tag + ".h5");
       const MeasuredPoint p = evaluate(rel, label, lam, mname + " λ=" + tag + " of " + pair_desc + " from sft.h5");
       (method == MergeMethod::Slerp ? m_.slerp_lambda : m_.lerp_lambda).points.push_back(p);
     }
@@ -536,8 +538,8 @@ ReplicateSummary Replicator::run() {
     }
     std::string runs_desc;
     for (int64_t k = 0; k < M; ++k) runs_desc += (k ? ", " : "") + plan_.ema_runs[static_cast<size_t>(k)].name;
-    const std::string slerp_desc = "slerp" + (M == 2 ? " λ=" + format_grid_value(plan_.lambda) : std::string(" (fold)")) +
-                                   " of " + runs_desc;
+    const std::string slerp_desc =
+        "slerp" + (M == 2 ? " λ=" + format_grid_value(plan_.lambda) : std::string(" (fold)")) + " of " + runs_desc;
     Curve front{"liti-m" + std::to_string(M), "LITI, M=" + std::to_string(M), "liti", {}};
     for (double eta : plan_.eta_grid) {
       const std::string tag = format_grid_value(eta);
@@ -550,8 +552,8 @@ ReplicateSummary Replicator::run() {
         MergeParams lp;
         lp.method = MergeMethod::Liti;
         lp.eta = eta;
-        rel = ensure_merge(lp, sft_rel_, {slerp_rel},
-                           plan_.prefix + "-liti-m" + std::to_string(M) + "-e" + tag + ".h5");
+        rel =
+            ensure_merge(lp, sft_rel_, {slerp_rel}, plan_.prefix + "-liti-m" + std::to_string(M) + "-e" + tag + ".h5");
       }
       front.points.push_back(evaluate(rel, "η=" + tag, eta, "LITI η=" + tag + " from sft.h5 towards " + slerp_desc));
     }
@@ -687,15 +689,17 @@ ReplicatePlan plan_replication(const Experiment& exp, const ReplicateScale& scal
     rj["ensemble"] = scale.warm_members;
     if (threads > 0) rj["threads"] = threads;
     rj["device"] = base.device;
-    p.warm_rm = RmConfig::from_json(rj, exp.config_path() + " (\"rm\" with the " + scale.name + " scale's WARM settings)");
-    const std::pair<const char*, std::string> runs[] = {
-        {"warm-single", "rm:checkpoints/" + p.warm_name + "-m1.h5"}, {"warm-average", "rm:checkpoints/" + p.warm_name + ".h5"}};
+    p.warm_rm =
+        RmConfig::from_json(rj, exp.config_path() + " (\"rm\" with the " + scale.name + " scale's WARM settings)");
+    const std::pair<const char*, std::string> runs[] = {{"warm-single", "rm:checkpoints/" + p.warm_name + "-m1.h5"},
+                                                        {"warm-average", "rm:checkpoints/" + p.warm_name + ".h5"}};
     for (const auto& [id, reward] : runs) {
       PlannedRun r;
       r.id = id;
       r.name = p.prefix + "-" + r.id;
-      r.role = std::string(id) == "warm-single" ? "WARM check: one reward model (member 1)"
-                                                : "WARM check: weight average of " + std::to_string(scale.warm_members) + " reward models";
+      r.role = std::string(id) == "warm-single"
+                   ? "WARM check: one reward model (member 1)"
+                   : "WARM check: weight average of " + std::to_string(scale.warm_members) + " reward models";
       r.config = p.ema_runs.front().config;
       r.config.reward = reward;
       validate_run_name(r.name);

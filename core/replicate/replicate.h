@@ -48,12 +48,12 @@
 namespace warp {
 
 struct ReplicateOptions {
-  std::string scale = "smoke";   // smoke | demo | full (| test)
-  std::string out_dir;           // REPORT_DIR (created)
-  int threads = 0;               // compute threads of the in-process runs and evaluations (0: LibTorch's default)
-  std::string warp_executable;   // the `warp` binary: starts the WARP driver's workers (required)
-  std::string plot_executable;   // "" = <folder of warp_executable>/warp-plot
-  bool render = true;            // call the plot program when it exists
+  std::string scale = "smoke";  // smoke | demo | full (| test)
+  std::string out_dir;          // REPORT_DIR (created)
+  int threads = 0;              // compute threads of the in-process runs and evaluations (0: LibTorch's default)
+  std::string warp_executable;  // the `warp` binary: starts the WARP driver's workers (required)
+  std::string plot_executable;  // "" = <folder of warp_executable>/warp-plot
+  bool render = true;           // call the plot program when it exists
 };
 
 struct PlannedRun {
@@ -78,9 +78,9 @@ struct ReplicatePlan {
   // <prefix>-warm-m1..K, the average checkpoints/<prefix>-warm.h5), and two EMA-anchored runs with the
   // first EMA run's settings: <prefix>-warm-single against member 1, <prefix>-warm-average against
   // the average.
-  std::string warm_name;             // "" when no WARM check
+  std::string warm_name;  // "" when no WARM check
   RmConfig warm_rm;
-  std::vector<PlannedRun> warm_runs; // single, average
+  std::vector<PlannedRun> warm_runs;  // single, average
 };
 
 // The plan for an experiment at a scale (validates both; BadInput naming the problem).

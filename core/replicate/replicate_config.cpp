@@ -47,7 +47,8 @@ void ReplicateScale::validate() const {
   }
   check_grid(*this, lambda_grid, "lambda_grid", true);
   check_grid(*this, eta_grid, "eta_grid", false);
-  if (ema_runs < 2 || ema_runs > 8) throw BadInput(where + "ema_runs must be in [2, 8], got " + std::to_string(ema_runs));
+  if (ema_runs < 2 || ema_runs > 8)
+    throw BadInput(where + "ema_runs must be in [2, 8], got " + std::to_string(ema_runs));
   if (iterations < 1 || iterations > 10)
     throw BadInput(where + "iterations must be in [1, 10], got " + std::to_string(iterations));
   if (warm_members != 0 && (warm_members < 2 || warm_members > 16))
@@ -84,9 +85,11 @@ ReplicateScale replicate_scale(const std::string& name) {
     s.ckpt_every = 3;
     s.lambda_grid = {0.0, 0.5, 1.0};
     s.eta_grid = {0.0, 0.3, 1.0};
-    s.warm_rm = {{"pairs", 16},     {"heldout_fraction", 0.25}, {"keep_ties", true}, {"max_new_tokens", 8},
-                 {"sample_batch", 16}, {"steps", 4},            {"batch", 4},        {"warmup", 1},
-                 {"eval_every", 2},  {"ckpt_every", 2}};
+    s.warm_rm = {{"pairs", 16},        {"heldout_fraction", 0.25},
+                 {"keep_ties", true},  {"max_new_tokens", 8},
+                 {"sample_batch", 16}, {"steps", 4},
+                 {"batch", 4},         {"warmup", 1},
+                 {"eval_every", 2},    {"ckpt_every", 2}};
   } else if (name == "smoke") {
     s.steps = 30;
     s.batch = 8;

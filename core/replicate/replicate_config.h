@@ -27,17 +27,17 @@
 namespace warp {
 
 struct ReplicateScale {
-  std::string name;                        // smoke | demo | full | test
-  int64_t steps = 8;                       // T of every RL run (and of each WARP iteration's runs)
-  int64_t batch = 4;                       // prompts per step
-  int64_t eval_every = 4;                  // steps between trajectory points
-  int64_t eval_prompts = 8;                // evaluation prompts per point (0: the experiment's protocol)
-  int64_t ckpt_every = 4;                  // steps between resumable checkpoints
-  std::vector<double> sft_betas = {0.0, 0.01, 0.1};  // SFT-anchor baselines of Figure 3(a,b)
-  std::vector<double> lambda_grid = {0.0, 0.5, 1.0}; // Figure 3(c)
-  std::vector<double> eta_grid;            // LITI points (empty: the experiment's "warp" eta_grid)
-  int64_t ema_runs = 4;                    // EMA-anchored runs (M = 2..ema_runs in Figure 4(b)); >= 2
-  int64_t iterations = 2;                  // I of the iterative WARP run (Figure 4(c)); >= 1
+  std::string name;                                   // smoke | demo | full | test
+  int64_t steps = 8;                                  // T of every RL run (and of each WARP iteration's runs)
+  int64_t batch = 4;                                  // prompts per step
+  int64_t eval_every = 4;                             // steps between trajectory points
+  int64_t eval_prompts = 8;                           // evaluation prompts per point (0: the experiment's protocol)
+  int64_t ckpt_every = 4;                             // steps between resumable checkpoints
+  std::vector<double> sft_betas = {0.0, 0.01, 0.1};   // SFT-anchor baselines of Figure 3(a,b)
+  std::vector<double> lambda_grid = {0.0, 0.5, 1.0};  // Figure 3(c)
+  std::vector<double> eta_grid;                       // LITI points (empty: the experiment's "warp" eta_grid)
+  int64_t ema_runs = 4;                               // EMA-anchored runs (M = 2..ema_runs in Figure 4(b)); >= 2
+  int64_t iterations = 2;                             // I of the iterative WARP run (Figure 4(c)); >= 1
   // The WARM check (replicate/observations.h observation_warm): K reward models (0: no WARM check),
   // trained with the experiment's "rm" settings overridden by `warm_rm` (RmConfig fields).
   int64_t warm_members = 2;

@@ -44,10 +44,8 @@ FigureSeries dashed(FigureSeries s) {
 std::string quote(const std::string& s) {
   std::string out = "'";
   for (char c : s) {
-    if (c == '\'')
-      out += "'\\''";
-    else
-      out += c;
+    if (c == '\'') out += "'\\''";
+    else out += c;
   }
   return out + "'";
 }
@@ -77,13 +75,16 @@ WrittenFigures write_figures(const FigureData& data, const std::string& dir) {
       pk.series.push_back(series_of(c, "param", "kl", "line+markers", false));
     }
     f.panels = {pr, pk};
-    save("fig3a_reward_vs_step", f,
-         "REINFORCE with the static SFT anchor (β ∈ {" + [&] {
-           std::string s;
-           for (double b : m.sft_betas) s += (s.empty() ? "" : ", ") + format_grid_value(b);
-           return s;
-         }() + "}) and with the EMA anchor (β=" + format_grid_value(data.beta) + ", μ=" + format_grid_value(data.mu) +
-             "): evaluation points every " + std::to_string(data.eval_every) + " steps.");
+    save(
+        "fig3a_reward_vs_step", f,
+        "REINFORCE with the static SFT anchor (β ∈ {" +
+            [&] {
+              std::string s;
+              for (double b : m.sft_betas) s += (s.empty() ? "" : ", ") + format_grid_value(b);
+              return s;
+            }() +
+            "}) and with the EMA anchor (β=" + format_grid_value(data.beta) + ", μ=" + format_grid_value(data.mu) +
+            "): evaluation points every " + std::to_string(data.eval_every) + " steps.");
   }
   {
     Figure f;
@@ -155,8 +156,8 @@ WrittenFigures write_figures(const FigureData& data, const std::string& dir) {
     f.panels = {p};
     save("fig4c_iterative", f,
          "Each WARP iteration's LITI front (towards its own init; KL always to θ_sft) and its workers' RL "
-         "trajectories (dashed). Iteration i+1 starts from iteration i's η=" + format_grid_value(data.warp_eta) +
-             " point (Observation 6).");
+         "trajectories (dashed). Iteration i+1 starts from iteration i's η=" +
+             format_grid_value(data.warp_eta) + " point (Observation 6).");
   }
   if (!m.warm_single.points.empty()) {
     Figure f;
@@ -170,11 +171,14 @@ WrittenFigures write_figures(const FigureData& data, const std::string& dir) {
       pr.series.push_back(series_of(*c, "kl", "reward", "line+markers", false));
     }
     f.panels = {pg, pr};
-    save("warm_single_vs_average", f,
-         "EMA-anchored RL (the first EMA run's settings) against reward model 1 alone and against the uniform weight "
-         "average of the " + std::to_string(m.warm_members) + " reward models trained alike but for their batch order "
-         "(WARM). Less hacking shows as a higher gold reward at the same KL, and a learned reward that stays closer "
-         "to the gold one (the WARM check).");
+    save(
+        "warm_single_vs_average", f,
+        "EMA-anchored RL (the first EMA run's settings) against reward model 1 alone and against the uniform weight "
+        "average of the " +
+            std::to_string(m.warm_members) +
+            " reward models trained alike but for their batch order "
+            "(WARM). Less hacking shows as a higher gold reward at the same KL, and a learned reward that stays closer "
+            "to the gold one (the WARM check).");
   }
   {
     Figure f;
@@ -194,9 +198,9 @@ WrittenFigures write_figures(const FigureData& data, const std::string& dir) {
     f.panels = {pr, pg};
     save("hacking_gold_vs_reward", f,
          m.reward_is_gold ? "The optimized reward is the gold reward here (no reward model): both panels agree."
-                           : "The learned reward r that RL optimizes (left) and the gold reward of the same "
-                             "completions (right): where r keeps rising while gold stalls or drops, the policy "
-                             "exploits the reward model.");
+                          : "The learned reward r that RL optimizes (left) and the gold reward of the same "
+                            "completions (right): where r keeps rising while gold stalls or drops, the policy "
+                            "exploits the reward model.");
   }
   return out;
 }
@@ -218,8 +222,9 @@ RenderResult render_figures(const std::vector<ReportFigure>& figures, const std:
   }
   if (plot.empty() || ::access(plot.c_str(), X_OK) != 0) {
     result.note = "Figures not rendered: the plot program " + (plot.empty() ? std::string("warp-plot") : plot) +
-                       " is not there (it is built with the desktop app, -DWARP_BUILD_GUI=ON). Render them later "
-                       "with: " + command;
+                  " is not there (it is built with the desktop app, -DWARP_BUILD_GUI=ON). Render them later "
+                  "with: " +
+                  command;
     return result;
   }
   std::vector<char*> argv;
@@ -239,16 +244,15 @@ RenderResult render_figures(const std::vector<ReportFigure>& figures, const std:
   const int rc = ::posix_spawn(&pid, plot.c_str(), nullptr, nullptr, argv.data(), envp.data());
   if (rc != 0) {
     result.note = "Figures not rendered: could not start " + plot + " (" + std::strerror(rc) +
-                       "). Render them later with: " + command;
+                  "). Render them later with: " + command;
     return result;
   }
   int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     result.note = "Figures not rendered: " + plot + " failed (" +
-                       (WIFEXITED(status) ? "exit code " + std::to_string(WEXITSTATUS(status)) : std::string("killed")) +
-                       "). Render them later with: " + command;
+                  (WIFEXITED(status) ? "exit code " + std::to_string(WEXITSTATUS(status)) : std::string("killed")) +
+                  "). Render them later with: " + command;
     return result;
   }
   for (const auto& f : figures)

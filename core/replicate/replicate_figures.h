@@ -17,8 +17,8 @@ namespace warp {
 
 // What the figures draw and the settings their captions name.
 struct FigureData {
-  Measurements measured;   // the curves (measured.sft_betas: Figure 3(a)'s caption)
-  double beta = 0;         // the EMA anchor's β and μ (the RL config's)
+  Measurements measured;  // the curves (measured.sft_betas: Figure 3(a)'s caption)
+  double beta = 0;        // the EMA anchor's β and μ (the RL config's)
   double mu = 0;
   int64_t eval_every = 0;  // steps between a run's evaluation points
   double lambda = 0.5;     // SLERP λ of the M = 2 LITI front

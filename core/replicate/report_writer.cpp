@@ -14,12 +14,9 @@ namespace {
 std::string cell(const std::string& s) {
   std::string out;
   for (char c : s) {
-    if (c == '|')
-      out += "\\|";
-    else if (c == '\n')
-      out += ' ';
-    else
-      out += c;
+    if (c == '|') out += "\\|";
+    else if (c == '\n') out += ' ';
+    else out += c;
   }
   return out;
 }
@@ -29,12 +26,9 @@ std::string fmt(double v, int digits = 4) { return std::isnan(v) ? "n/a" : forma
 
 std::string duration(double s) {
   char buf[48];
-  if (s < 60)
-    std::snprintf(buf, sizeof buf, "%.1f s", s);
-  else if (s < 3600)
-    std::snprintf(buf, sizeof buf, "%.1f min", s / 60.0);
-  else
-    std::snprintf(buf, sizeof buf, "%.2f h", s / 3600.0);
+  if (s < 60) std::snprintf(buf, sizeof buf, "%.1f s", s);
+  else if (s < 3600) std::snprintf(buf, sizeof buf, "%.1f min", s / 60.0);
+  else std::snprintf(buf, sizeof buf, "%.2f h", s / 3600.0);
   return buf;
 }
 
@@ -116,8 +110,7 @@ std::string render_report(const ReportInputs& in) {
     if (in.figures_rendered)
       o << "![" << f.title << "](figures/" << f.stem << ".png)\n\n"
         << "[PDF](figures/" << f.stem << ".pdf) · [data](figures/" << f.stem << ".json)\n\n";
-    else
-      o << "Figure data: [figures/" << f.stem << ".json](figures/" << f.stem << ".json)\n\n";
+    else o << "Figure data: [figures/" << f.stem << ".json](figures/" << f.stem << ".json)\n\n";
     if (!f.caption.empty()) o << f.caption << "\n\n";
   }
 
@@ -130,8 +123,7 @@ std::string render_report(const ReportInputs& in) {
     for (const auto& c : r.checks)
       o << "| " << cell(c.claim) << " | " << cell(c.measured) << " | " << to_string(c.verdict) << " |\n";
     o << "\n";
-    if (r.verdict == Verdict::DidNotHold)
-      o << "This observation **did not hold** on this setup.\n\n";
+    if (r.verdict == Verdict::DidNotHold) o << "This observation **did not hold** on this setup.\n\n";
     else if (r.verdict == Verdict::Inconclusive)
       o << "The measurements cannot decide this observation at this scale (differences within 2 standard "
            "errors, or a part not measured).\n\n";
@@ -148,21 +140,22 @@ std::string render_report(const ReportInputs& in) {
   } else {
     o << "Over the " << h.points << " evaluated points of the fronts and trajectories:\n\n"
       << "| Measure | Value |\n|---|---|\n"
-      << "| Pearson correlation of reward r and gold | " << (std::isnan(h.correlation) ? std::string("n/a (no spread: r or gold is the same at every point)")
-                                     : format_fixed(h.correlation, 3))
+      << "| Pearson correlation of reward r and gold | "
+      << (std::isnan(h.correlation) ? std::string("n/a (no spread: r or gold is the same at every point)")
+                                    : format_fixed(h.correlation, 3))
       << " |\n"
       << "| Highest reward r | " << fmt(h.best_reward) << " (" << cell(h.best_reward_label) << ") |\n"
-      << "| Gold at that point | " << fmt(h.gold_at_best_reward) << " ± " << fmt(h.gold_at_best_reward_se, 2)
-      << " |\n"
-      << "| Highest gold | " << fmt(h.best_gold) << " ± " << fmt(h.best_gold_se, 2) << " ("
-      << cell(h.best_gold_label) << ") |\n"
+      << "| Gold at that point | " << fmt(h.gold_at_best_reward) << " ± " << fmt(h.gold_at_best_reward_se, 2) << " |\n"
+      << "| Highest gold | " << fmt(h.best_gold) << " ± " << fmt(h.best_gold_se, 2) << " (" << cell(h.best_gold_label)
+      << ") |\n"
       << "| Gold lost by picking the highest-r point | " << fmt(h.gold_lost) << " |\n\n";
     o << "A gold loss well above the standard errors means the policy the learned reward prefers is not the one "
          "the gold reward prefers: reward hacking. See the figure *hacking_gold_vs_reward*.\n\n";
   }
 
   o << "## Points\n\nEvery evaluated point (trajectory points, merges, LITI and WARP fronts) with its lineage: "
-       "[" << in.points_csv << "](" << in.points_csv << ").\n\n";
+       "["
+    << in.points_csv << "](" << in.points_csv << ").\n\n";
 
   if (!in.notes.empty()) {
     o << "## Notes\n\n";

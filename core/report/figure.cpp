@@ -227,7 +227,8 @@ Figure Figure::from_json(const nlohmann::json& j, const std::string& where) {
   read(j, "height", f.height, where, "");
 
   const json& panels = require(j, "panels", where, "");
-  if (!panels.is_array()) throw BadInput(at(where, "", "panels") + " must be an array of panels, got " + short_dump(panels));
+  if (!panels.is_array())
+    throw BadInput(at(where, "", "panels") + " must be an array of panels, got " + short_dump(panels));
   for (size_t p = 0; p < panels.size(); ++p) {
     const std::string ppath = "panels[" + std::to_string(p) + "]";
     const json& pj = panels[p];
@@ -272,8 +273,8 @@ void Figure::validate(const std::string& where) const {
     throw BadInput(at(where, "", "width") + " must be " + std::to_string(kMinSize) + ".." + std::to_string(kMaxSize) +
                    " pixels, got " + std::to_string(width));
   if (height < kMinSize || height > kMaxSize)
-    throw BadInput(at(where, "", "height") + " must be " + std::to_string(kMinSize) + ".." +
-                   std::to_string(kMaxSize) + " pixels, got " + std::to_string(height));
+    throw BadInput(at(where, "", "height") + " must be " + std::to_string(kMinSize) + ".." + std::to_string(kMaxSize) +
+                   " pixels, got " + std::to_string(height));
   if (panels.empty()) throw BadInput(at(where, "", "panels") + " must hold at least one panel");
   for (size_t p = 0; p < panels.size(); ++p) {
     for (size_t s = 0; s < panels[p].series.size(); ++s) {
@@ -281,7 +282,8 @@ void Figure::validate(const std::string& where) const {
       const std::string spath = series_path(p, s);
       const std::string named = series.name.empty() ? "" : " (series '" + series.name + "')";
       if (!one_of(series.style, kStyles))
-        throw BadInput(at(where, spath, "style") + named + " must be " + list_of(kStyles) + ", got '" + series.style + "'");
+        throw BadInput(at(where, spath, "style") + named + " must be " + list_of(kStyles) + ", got '" + series.style +
+                       "'");
       if (!one_of(series.marker, kMarkers))
         throw BadInput(at(where, spath, "marker") + named + " must be " + list_of(kMarkers) + ", got '" +
                        series.marker + "'");
@@ -298,8 +300,8 @@ void Figure::validate(const std::string& where) const {
       if (!series.labels.empty()) check_len("labels", series.labels.size());
       for (size_t i = 0; i < series.y_err.size(); ++i)
         if (series.y_err[i] < 0)
-          throw BadInput(at(where, spath, "y_err[" + std::to_string(i) + "]") + named +
-                         " must not be negative, got " + csv_number(series.y_err[i]));
+          throw BadInput(at(where, spath, "y_err[" + std::to_string(i) + "]") + named + " must not be negative, got " +
+                         csv_number(series.y_err[i]));
     }
   }
 }

@@ -41,12 +41,12 @@ namespace warp {
 
 struct FigureSeries {
   std::string name;
-  std::string style = "line";     // line | markers | line+markers
-  std::string color;              // "#rrggbb" or "" for the palette
+  std::string style = "line";  // line | markers | line+markers
+  std::string color;           // "#rrggbb" or "" for the palette
   bool dash = false;
   std::string marker = "circle";  // circle | square | triangle | diamond | cross
   std::vector<double> x, y;
-  std::vector<double> y_err;      // empty or one per point
+  std::vector<double> y_err;        // empty or one per point
   std::vector<std::string> labels;  // empty or one per point
 };
 

@@ -54,8 +54,7 @@ ssize_t write_no_sigpipe(int fd, const char* data, size_t n) {
   const int err = errno;
   if (r < 0 && err == EPIPE && !was_pending) {
     const timespec zero{0, 0};
-    while (sigtimedwait(&pipe_set, nullptr, &zero) < 0 && errno == EINTR) {
-    }
+    while (sigtimedwait(&pipe_set, nullptr, &zero) < 0 && errno == EINTR) {}
   }
   pthread_sigmask(SIG_SETMASK, &old_set, nullptr);
   errno = err;
@@ -173,8 +172,7 @@ void ExternalReward::stop(double grace_s) {
     if (!reaped) {
       ::kill(-pid_, SIGKILL);  // the group: sh and whatever it started
       ::kill(pid_, SIGKILL);
-      while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-      }
+      while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {}
     }
     pid_ = 0;
   }

@@ -40,9 +40,9 @@
 namespace warp {
 
 struct ExternalRewardOptions {
-  double timeout_s = 30.0;        // all answers of one batch must arrive within this time
-  bool forward_stderr = true;     // copy the process's stderr lines to ours
-  size_t stderr_tail_lines = 12;  // stderr lines kept for error messages
+  double timeout_s = 30.0;          // all answers of one batch must arrive within this time
+  bool forward_stderr = true;       // copy the process's stderr lines to ours
+  size_t stderr_tail_lines = 12;    // stderr lines kept for error messages
   size_t max_line_bytes = 1 << 20;  // longest answer line accepted
   // Output of one batch of B rows is bounded by B * max_answer_bytes + max_line_bytes: lines of
   // padding just under max_line_bytes each are refused before B of them are read.

@@ -11,7 +11,8 @@ namespace warp {
 
 namespace {
 
-void check_tokenizer(const std::optional<BpeTokenizer>& tokenizer, const RewardModelInfo& info, const std::string& where) {
+void check_tokenizer(const std::optional<BpeTokenizer>& tokenizer, const RewardModelInfo& info,
+                     const std::string& where) {
   if (!tokenizer) return;
   if (!info.tokenizer_sha256.empty() && tokenizer->sha256() != info.tokenizer_sha256)
     throw BadInput(file_message(where, "the reward model was trained with tokenizer " + info.tokenizer_sha256 +
@@ -38,7 +39,11 @@ LearnedReward::LearnedReward(const std::string& checkpoint_path, std::optional<B
 
 LearnedReward::LearnedReward(RewardModel model, const RewardModelInfo& info, std::optional<BpeTokenizer> tokenizer,
                              torch::Device device, std::string name, int64_t max_batch)
-    : model_(std::move(model)), info_(info), tokenizer_(std::move(tokenizer)), device_(device), name_(std::move(name)),
+    : model_(std::move(model)),
+      info_(info),
+      tokenizer_(std::move(tokenizer)),
+      device_(device),
+      name_(std::move(name)),
       max_batch_(max_batch) {
   if (max_batch_ <= 0) throw BadInput("learned reward: max_batch must be > 0, got " + std::to_string(max_batch_));
   check_tokenizer(tokenizer_, info_, name_);

@@ -92,10 +92,14 @@ struct Token {
 
 std::string describe(const Token& t) {
   switch (t.kind) {
-    case Kind::End: return "end of file";
-    case Kind::String: return "string '" + t.text + "'";
-    case Kind::Number: return "number " + t.text;
-    default: return "'" + t.text + "'";
+    case Kind::End:
+      return "end of file";
+    case Kind::String:
+      return "string '" + t.text + "'";
+    case Kind::Number:
+      return "number " + t.text;
+    default:
+      return "'" + t.text + "'";
   }
 }
 
@@ -233,15 +237,33 @@ class JsLexer {
       if (i_ >= s_.size()) fail("unterminated string", start);
       const char e = s_[i_++];
       switch (e) {
-        case 'n': out += '\n'; break;
-        case 't': out += '\t'; break;
-        case 'r': out += '\r'; break;
-        case 'b': out += '\b'; break;
-        case 'f': out += '\f'; break;
-        case 'v': out += '\v'; break;
-        case '0': out += '\0'; break;
-        case '\n': ++line_; break;  // line continuation
-        case 'x': append_utf8(out, read_hex(2, line_)); break;
+        case 'n':
+          out += '\n';
+          break;
+        case 't':
+          out += '\t';
+          break;
+        case 'r':
+          out += '\r';
+          break;
+        case 'b':
+          out += '\b';
+          break;
+        case 'f':
+          out += '\f';
+          break;
+        case 'v':
+          out += '\v';
+          break;
+        case '0':
+          out += '\0';
+          break;
+        case '\n':
+          ++line_;
+          break;  // line continuation
+        case 'x':
+          append_utf8(out, read_hex(2, line_));
+          break;
         case 'u': {
           uint32_t cp = read_unicode_escape(line_);
           if (cp >= 0xD800 && cp <= 0xDBFF) {  // a surrogate pair \uD83D\uDE00
@@ -259,7 +281,9 @@ class JsLexer {
           append_utf8(out, cp);
           break;
         }
-        default: out += e; break;  // \' \" \\ and any other character stand for themselves
+        default:
+          out += e;
+          break;  // \' \" \\ and any other character stand for themselves
       }
     }
   }
@@ -351,16 +375,14 @@ class AfinnParser {
       negative = first.text == "-";
       num = &take();
     }
-    if (num->kind != Kind::Number)
-      fail(*num, "expected an integer valence for '" + key + "', got " + describe(*num));
+    if (num->kind != Kind::Number) fail(*num, "expected an integer valence for '" + key + "', got " + describe(*num));
     const std::string& digits = num->text;
     if (!std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }))
       fail(*num, "valence of '" + key + "' is " + digits + ", expected an integer in [-5, 5]");
     const size_t nz = digits.find_first_not_of('0');
     const std::string sig = nz == std::string::npos ? "0" : digits.substr(nz);
     if (sig.size() > 1 || sig[0] > '5')
-      fail(*num, "valence of '" + key + "' is " + std::string(negative ? "-" : "") + digits +
-                     ", outside [-5, 5]");
+      fail(*num, "valence of '" + key + "' is " + std::string(negative ? "-" : "") + digits + ", outside [-5, 5]");
     const int v = sig[0] - '0';
     return negative ? -v : v;
   }
@@ -400,20 +422,19 @@ std::vector<std::string> lexicon_words(const std::string& text) {
 
 Lexicon::Lexicon(const std::vector<LexiconEntry>& entries, const std::string& source) {
   std::unordered_map<std::string, const LexiconEntry*> origin;
-  auto where = [&](const LexiconEntry& e) {
-    return e.line > 0 ? source + ":" + std::to_string(e.line) : source;
-  };
+  auto where = [&](const LexiconEntry& e) { return e.line > 0 ? source + ":" + std::to_string(e.line) : source; };
   for (const auto& e : entries) {
     if (e.valence < -5 || e.valence > 5)
-      throw BadInput(file_message(where(e), "valence of '" + e.key + "' is " + std::to_string(e.valence) +
-                                                ", outside [-5, 5]"));
+      throw BadInput(
+          file_message(where(e), "valence of '" + e.key + "' is " + std::to_string(e.valence) + ", outside [-5, 5]"));
     const auto words = lexicon_words(e.key);
     if (words.empty()) throw BadInput(file_message(where(e), "key '" + e.key + "' holds no word"));
     const std::string key = join_words(words, 0, words.size());
     auto [it, inserted] = origin.emplace(key, &e);
     if (!inserted)
-      throw BadInput(file_message(where(e), "key '" + e.key + "' has the same words as key '" + it->second->key +
-                                                "'" + (it->second->line > 0 ? " (line " + std::to_string(it->second->line) + ")" : "")));
+      throw BadInput(
+          file_message(where(e), "key '" + e.key + "' has the same words as key '" + it->second->key + "'" +
+                                     (it->second->line > 0 ? " (line " + std::to_string(it->second->line) + ")" : "")));
     table_.emplace(key, e.valence);
     if (words.size() > 1) phrase_first_.insert(words[0]);
     max_phrase_ = std::max<int32_t>(max_phrase_, static_cast<int32_t>(words.size()));

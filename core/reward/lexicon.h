@@ -52,16 +52,16 @@ namespace warp {
 std::vector<std::string> lexicon_words(const std::string& text);
 
 struct LexiconEntry {
-  std::string key;  // as written in the source, e.g. "can't stand"
-  int valence = 0;  // [-5, 5]
+  std::string key;   // as written in the source, e.g. "can't stand"
+  int valence = 0;   // [-5, 5]
   int64_t line = 0;  // source line (0: not from a file)
 };
 
 struct LexiconScore {
-  double score = 0.0;  // sum / words (0 when words == 0)
-  int64_t sum = 0;     // sum of matched valences
-  int64_t words = 0;   // n
-  int64_t matches = 0; // matched words and phrases
+  double score = 0.0;   // sum / words (0 when words == 0)
+  int64_t sum = 0;      // sum of matched valences
+  int64_t words = 0;    // n
+  int64_t matches = 0;  // matched words and phrases
 };
 
 class Lexicon {
@@ -70,7 +70,7 @@ class Lexicon {
   // splits into no word, a valence outside [-5, 5], or two keys with the same words.
   explicit Lexicon(const std::vector<LexiconEntry>& entries, const std::string& source = "lexicon");
 
-  size_t size() const { return size_; }        // entries
+  size_t size() const { return size_; }  // entries
   int32_t max_phrase_words() const { return max_phrase_; }
   // Valence of a key after word splitting ("Can't  Stand" finds "can't stand"); false if absent.
   bool lookup(const std::string& key, int* valence) const;
@@ -80,8 +80,8 @@ class Lexicon {
   std::vector<double> score(const std::vector<std::string>& completions) const;
 
  private:
-  std::unordered_map<std::string, int> table_;  // words joined by one space -> valence
-  std::unordered_set<std::string> phrase_first_; // first words of the phrases (>= 2 words)
+  std::unordered_map<std::string, int> table_;    // words joined by one space -> valence
+  std::unordered_set<std::string> phrase_first_;  // first words of the phrases (>= 2 words)
   size_t size_ = 0;
   int32_t max_phrase_ = 1;
 };

@@ -60,7 +60,8 @@ void PreferenceDataConfig::validate() const {
   if (pairs < 2) bad("pairs must be >= 2, got " + std::to_string(pairs));
   if (!(heldout_fraction > 0 && heldout_fraction < 1))
     bad("heldout_fraction must be in (0, 1), got " + std::to_string(heldout_fraction));
-  if (!(noise_scale > 0) || !std::isfinite(noise_scale)) bad("noise_scale must be > 0, got " + std::to_string(noise_scale));
+  if (!(noise_scale > 0) || !std::isfinite(noise_scale))
+    bad("noise_scale must be > 0, got " + std::to_string(noise_scale));
   if (max_attempts_factor < 1) bad("max_attempts_factor must be >= 1, got " + std::to_string(max_attempts_factor));
   if (sample_batch < 1) bad("sample_batch must be >= 1, got " + std::to_string(sample_batch));
 }
@@ -143,15 +144,15 @@ PreferenceData generate_preference_pairs(GPT& policy, const BpeTokenizer& tokeni
         ++out.ties_dropped;
         continue;
       }
-      p.a_preferred = draw_preference(
-          p.gold_a, p.gold_b, config.noise_scale,
-          mix_keys({config.seed, static_cast<uint64_t>(round), static_cast<uint64_t>(p.prompt_index), kSeedTagPreference}));
+      p.a_preferred = draw_preference(p.gold_a, p.gold_b, config.noise_scale,
+                                      mix_keys({config.seed, static_cast<uint64_t>(round),
+                                                static_cast<uint64_t>(p.prompt_index), kSeedTagPreference}));
       if (static_cast<int64_t>(out.pairs.size()) < config.pairs) out.pairs.push_back(std::move(p));
     }
     out.attempts += chunk;
-    report(progress, {"rm-data", static_cast<int64_t>(out.pairs.size()), config.pairs,
-                      std::to_string(out.attempts) + " prompts sampled, " + std::to_string(out.ties_dropped) +
-                          " ties dropped"});
+    report(progress,
+           {"rm-data", static_cast<int64_t>(out.pairs.size()), config.pairs,
+            std::to_string(out.attempts) + " prompts sampled, " + std::to_string(out.ties_dropped) + " ties dropped"});
   }
   int64_t heldout = 0;
   for (const auto& p : out.pairs) heldout += p.heldout ? 1 : 0;

@@ -28,8 +28,8 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
 #include <torch/types.h>
+#include <nlohmann/json.hpp>
 
 #include "model/gpt.h"
 #include "model/sampler.h"
@@ -40,24 +40,24 @@
 namespace warp {
 
 struct PreferencePair {
-  int64_t prompt_index = 0;         // into the training prompt set
-  std::string prompt;               // its text
-  std::vector<int64_t> prompt_ids;  // prompt_token_ids(prompt)
+  int64_t prompt_index = 0;           // into the training prompt set
+  std::string prompt;                 // its text
+  std::vector<int64_t> prompt_ids;    // prompt_token_ids(prompt)
   std::vector<int64_t> ids_a, ids_b;  // completion ids before EOS
-  std::string text_a, text_b;       // their decoded texts
-  double gold_a = 0, gold_b = 0;    // gold rewards of the texts
-  bool a_preferred = false;         // the drawn label
-  bool heldout = false;             // evaluation pair
+  std::string text_a, text_b;         // their decoded texts
+  double gold_a = 0, gold_b = 0;      // gold rewards of the texts
+  bool a_preferred = false;           // the drawn label
+  bool heldout = false;               // evaluation pair
 };
 
 struct PreferenceDataConfig {
-  int64_t pairs = 2000;             // pairs to collect (training + held-out)
-  double heldout_fraction = 0.1;    // of the prompt positions, in [0, 1)
-  double noise_scale = 0.1;         // s of σ((g_a − g_b) / s), > 0
-  bool keep_ties = false;           // keep pairs with g_a == g_b (their label is a coin flip)
-  int64_t max_attempts_factor = 20; // attempts <= factor · pairs
-  int64_t sample_batch = 64;        // prompts per sampler call (2 rows each)
-  SampleOptions sampling;           // temperature, top_k, top_p, max_new_tokens (eos_id is set from the tokenizer)
+  int64_t pairs = 2000;              // pairs to collect (training + held-out)
+  double heldout_fraction = 0.1;     // of the prompt positions, in [0, 1)
+  double noise_scale = 0.1;          // s of σ((g_a − g_b) / s), > 0
+  bool keep_ties = false;            // keep pairs with g_a == g_b (their label is a coin flip)
+  int64_t max_attempts_factor = 20;  // attempts <= factor · pairs
+  int64_t sample_batch = 64;         // prompts per sampler call (2 rows each)
+  SampleOptions sampling;            // temperature, top_k, top_p, max_new_tokens (eos_id is set from the tokenizer)
   uint64_t seed = 1;
 
   void validate() const;  // BadInput naming the field

@@ -17,9 +17,10 @@ void RewardBatch::validate() const {
                     int(completion_mask.defined());
   if (given == 0) return;
   if (given != 4)
-    throw BadInput("reward batch: token tensors must be given all four (prompt_tokens, prompt_mask, "
-                   "completion_tokens, completion_mask) or none; " +
-                   std::to_string(given) + " given");
+    throw BadInput(
+        "reward batch: token tensors must be given all four (prompt_tokens, prompt_mask, "
+        "completion_tokens, completion_mask) or none; " +
+        std::to_string(given) + " given");
   auto check = [&](const torch::Tensor& t, const char* name, torch::Dtype dtype, const torch::Tensor* like) {
     if (t.dim() != 2 || t.size(0) != B)
       throw BadInput(std::string("reward batch: ") + name + " must be [B=" + std::to_string(B) + ", N], got " +
@@ -44,7 +45,8 @@ RewardBatch RewardBatch::from_texts(std::vector<std::string> prompts, std::vecto
   return b;
 }
 
-std::vector<double> Reward::score(const std::vector<std::string>& prompts, const std::vector<std::string>& completions) {
+std::vector<double> Reward::score(const std::vector<std::string>& prompts,
+                                  const std::vector<std::string>& completions) {
   return score(RewardBatch::from_texts(prompts, completions));
 }
 

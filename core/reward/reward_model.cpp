@@ -21,14 +21,15 @@ void check_head_infos(const std::vector<TensorInfo>& infos, const GPTConfig& con
     for (const auto& info : infos)
       if (info.name == spec.name) found = &info;
     if (!found)
-      throw BadInput(file_message(where, "tensor '" + spec.name + "' is missing (a reward_model checkpoint holds the "
-                                         "GPT parameters plus head.weight [1,C] and head.bias [1])"));
+      throw BadInput(file_message(where, "tensor '" + spec.name +
+                                             "' is missing (a reward_model checkpoint holds the "
+                                             "GPT parameters plus head.weight [1,C] and head.bias [1])"));
     if (found->shape != spec.shape)
       throw BadInput(file_message(where, "tensor '" + spec.name + "' has shape " + shape_string(found->shape) +
                                              ", expected " + shape_string(spec.shape)));
     if (found->dtype != torch::kFloat32)
-      throw BadInput(file_message(where, "tensor '" + spec.name + "' has dtype " + dtype_name(found->dtype) +
-                                             ", expected float32"));
+      throw BadInput(file_message(
+          where, "tensor '" + spec.name + "' has dtype " + dtype_name(found->dtype) + ", expected float32"));
   }
 }
 
@@ -49,9 +50,7 @@ TensorInfo info_of(const std::string& name, const torch::Tensor& t) {
 
 // ---- RewardModelInfo ---------------------------------------------------------------------------
 
-nlohmann::json RewardModelInfo::to_json() const {
-  return {{"eos_id", eos_id}, {"tokenizer_sha256", tokenizer_sha256}};
-}
+nlohmann::json RewardModelInfo::to_json() const { return {{"eos_id", eos_id}, {"tokenizer_sha256", tokenizer_sha256}}; }
 
 RewardModelInfo RewardModelInfo::from_json(const nlohmann::json& j, const std::string& where) {
   RewardModelInfo info;
@@ -61,7 +60,8 @@ RewardModelInfo RewardModelInfo::from_json(const nlohmann::json& j, const std::s
   f.get("tokenizer_sha256", info.tokenizer_sha256);
   f.done();
   if (info.eos_id == -2) throw BadInput(where + ": field 'eos_id' is missing");
-  if (info.eos_id < -1) throw BadInput(where + ": eos_id must be -1 (none) or a token id, got " + std::to_string(info.eos_id));
+  if (info.eos_id < -1)
+    throw BadInput(where + ": eos_id must be -1 (none) or a token id, got " + std::to_string(info.eos_id));
   return info;
 }
 
@@ -82,13 +82,14 @@ torch::Tensor RewardModelImpl::forward(const torch::Tensor& idx, const torch::Te
                    shape_of(key_mask));
   if (idx.size(0) == 0 || idx.size(1) == 0) throw BadInput("reward model: empty input " + shape_of(idx));
   const auto mask = key_mask.to(torch::kBool);
-  if (!mask.any(1).all().item<bool>()) throw BadInput("reward model: a row has no real token (its key_mask is all false)");
+  if (!mask.any(1).all().item<bool>())
+    throw BadInput("reward model: a row has no real token (its key_mask is all false)");
   const int64_t B = idx.size(0), C = config().n_embd;
-  auto pos = (mask.to(torch::kLong).cumsum(1) - 1).clamp_min(0);             // [B, T] real tokens count from 0
-  auto hidden = trunk->forward_hidden(idx, pos, mask);                          // [B, T, C]
-  auto last = last_real_index(mask).view({B, 1, 1}).expand({B, 1, C});          // [B, 1, C]
-  auto h_last = hidden.gather(1, last).squeeze(1);                              // [B, C]
-  return head->forward(h_last).squeeze(-1);                                     // [B]
+  auto pos = (mask.to(torch::kLong).cumsum(1) - 1).clamp_min(0);        // [B, T] real tokens count from 0
+  auto hidden = trunk->forward_hidden(idx, pos, mask);                  // [B, T, C]
+  auto last = last_real_index(mask).view({B, 1, 1}).expand({B, 1, C});  // [B, 1, C]
+  auto h_last = hidden.gather(1, last).squeeze(1);                      // [B, C]
+  return head->forward(h_last).squeeze(-1);                             // [B]
 }
 
 torch::Tensor RewardModelImpl::score(const torch::Tensor& prompt, const torch::Tensor& prompt_mask,
@@ -101,7 +102,7 @@ torch::Tensor RewardModelImpl::score(const torch::Tensor& prompt, const torch::T
                    shape_of(completion_mask));
   auto cmask = completion_mask.to(torch::kBool);
   if (eos_id >= 0) cmask = cmask & completion.ne(eos_id);
-  auto seq = torch::cat({prompt, completion}, 1);                     // [B, P+K]
+  auto seq = torch::cat({prompt, completion}, 1);                    // [B, P+K]
   auto mask = torch::cat({prompt_mask.to(torch::kBool), cmask}, 1);  // [B, P+K]
   // Trim slots that are padding in every row.
   auto any = mask.any(0).to(torch::kCPU);  // [P+K]
@@ -135,7 +136,7 @@ torch::Tensor last_real_index(const torch::Tensor& key_mask) {
   const int64_t T = key_mask.size(1);
   // (t + 1) at real slots, 0 at padding: the row maximum is unique and sits at the last real slot.
   auto ranks = torch::arange(1, T + 1, torch::TensorOptions().dtype(torch::kLong).device(key_mask.device()));  // [T]
-  return (key_mask.to(torch::kLong) * ranks).argmax(1);  // [B]
+  return (key_mask.to(torch::kLong) * ranks).argmax(1);                                                        // [B]
 }
 
 torch::Tensor bradley_terry_loss(const torch::Tensor& r_chosen, const torch::Tensor& r_rejected) {
@@ -154,10 +155,8 @@ void check_reward_model_params(const NamedTensors& params, const GPTConfig& conf
   std::vector<TensorInfo> head_infos;
   for (const auto& [name, t] : params) {
     if (!t.defined()) throw BadInput(file_message(where, "tensor '" + name + "' is undefined"));
-    if (is_head_name(name))
-      head_infos.push_back(info_of(name, t));
-    else
-      trunk.emplace_back(name, t);
+    if (is_head_name(name)) head_infos.push_back(info_of(name, t));
+    else trunk.emplace_back(name, t);
   }
   check_head_infos(head_infos, config, where);
   if (head_infos.size() != 2) throw BadInput(file_message(where, "the head tensors appear more than once"));
@@ -173,8 +172,8 @@ RewardModel reward_model_from_policy(const GptCheckpoint& policy, uint64_t seed)
   return rm;
 }
 
-void save_reward_model(const std::string& path, RewardModel& model, const RewardModelInfo& info, CheckpointHeader header,
-                       const ProgressFn& progress) {
+void save_reward_model(const std::string& path, RewardModel& model, const RewardModelInfo& info,
+                       CheckpointHeader header, const ProgressFn& progress) {
   if (!header.config.is_object()) throw BadInput(file_message(path, "checkpoint config must be a JSON object"));
   CheckpointData data;
   header.kind = kRewardModelKind;

@@ -31,11 +31,11 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
 #include <torch/nn/module.h>
 #include <torch/nn/modules/linear.h>
 #include <torch/nn/pimpl.h>
 #include <torch/types.h>
+#include <nlohmann/json.hpp>
 
 #include "model/gpt.h"
 #include "model/gpt_params.h"

@@ -30,18 +30,24 @@ bool starts_with(const std::string& s, const std::string& head) { return s.compa
 
 std::string RewardSpec::to_string() const {
   switch (kind) {
-    case Kind::Gold: return "gold";
-    case Kind::Model: return "rm:" + path;
-    case Kind::External: return "external:" + command;
+    case Kind::Gold:
+      return "gold";
+    case Kind::Model:
+      return "rm:" + path;
+    case Kind::External:
+      return "external:" + command;
   }
   return "";
 }
 
 nlohmann::json RewardSpec::to_json() const {
   switch (kind) {
-    case Kind::Gold: return {{"type", "gold"}};
-    case Kind::Model: return {{"type", "rm"}, {"path", path}};
-    case Kind::External: return {{"type", "external"}, {"command", command}, {"timeout_s", timeout_s}};
+    case Kind::Gold:
+      return {{"type", "gold"}};
+    case Kind::Model:
+      return {{"type", "rm"}, {"path", path}};
+    case Kind::External:
+      return {{"type", "external"}, {"command", command}, {"timeout_s", timeout_s}};
   }
   return nullptr;
 }

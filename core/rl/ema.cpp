@@ -31,7 +31,8 @@ void ema_update(const NamedTensors& ema, const NamedTensors& params, double mu, 
     torch::_foreach_add_(e, p, mu);
     return;
   }
-  for (size_t i = 0; i < ema.size(); ++i) ema[i].second.mul_(1.0 - mu).add_(params[i].second, mu);  // (1 − μ) θ_ema + μ θ
+  for (size_t i = 0; i < ema.size(); ++i)
+    ema[i].second.mul_(1.0 - mu).add_(params[i].second, mu);  // (1 − μ) θ_ema + μ θ
 }
 
 }  // namespace warp

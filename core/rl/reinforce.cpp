@@ -33,16 +33,16 @@ torch::Tensor reward_baseline(const torch::Tensor& r_beta, Baseline kind, int64_
   if (G < 2 || N % G != 0)
     throw BadInput("reward_baseline: rloo needs groups of >= 2 rows dividing N = " + std::to_string(N) +
                    ", got group size " + std::to_string(G));
-  auto groups = r.view({N / G, G});                                // [N/G, G]
+  auto groups = r.view({N / G, G});                                                       // [N/G, G]
   auto others = (groups.sum(1, /*keepdim=*/true) - groups) / static_cast<double>(G - 1);  // [N/G, G]
-  return others.reshape({N});                                      // [N]
+  return others.reshape({N});                                                             // [N]
 }
 
 torch::Tensor reinforce_loss(const torch::Tensor& advantage, const torch::Tensor& logp, const torch::Tensor& mask) {
   if (logp.dim() != 2 || advantage.dim() != 1 || advantage.size(0) != logp.size(0))
     throw BadInput("reinforce_loss: advantage [N] and logp [N, K] expected, got " + shape_of(advantage) + " and " +
                    shape_of(logp));
-  auto seq_logp = masked_row_sum(logp, mask);                       // [N], carries the gradient
+  auto seq_logp = masked_row_sum(logp, mask);                                 // [N], carries the gradient
   return -(advantage.detach().to(seq_logp.scalar_type()) * seq_logp).mean();  // scalar
 }
 

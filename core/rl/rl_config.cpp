@@ -2,6 +2,8 @@
 
 namespace warp {
 
-RlConfig rl_config_for(const Experiment& exp) { return rl_config_from_experiment_json(exp.config(), exp.config_path()); }
+RlConfig rl_config_for(const Experiment& exp) {
+  return rl_config_from_experiment_json(exp.config(), exp.config_path());
+}
 
 }  // namespace warp

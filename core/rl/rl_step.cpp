@@ -87,10 +87,11 @@ RlStepStats RlStep::run(const std::vector<std::vector<int64_t>>& prompt_ids,
   row_prompts.reserve(static_cast<size_t>(N));
   for (int64_t n = 0; n < N; ++n)
     row_prompts.push_back(prompt_texts.empty() ? std::string() : prompt_texts[static_cast<size_t>(n / G)]);
-  const SampleScores sc = score_samples(s, std::move(row_prompts), tokenizer_, options_.eos_id, reward_, gold_, "rl step");
+  const SampleScores sc =
+      score_samples(s, std::move(row_prompts), tokenizer_, options_.eos_id, reward_, gold_, "rl step");
   const auto float_opts = torch::TensorOptions().dtype(torch::kFloat64);
   auto reward = torch::tensor(sc.reward, float_opts).to(device_, torch::kFloat32);  // [N]
-  auto gold = torch::tensor(sc.gold, float_opts);                                  // [N] (host)
+  auto gold = torch::tensor(sc.gold, float_opts);                                   // [N] (host)
   st.times.reward = seconds_since(t);
 
   // 3-4. anchor and SFT log-probs of the sampled tokens, no gradient.
@@ -100,26 +101,28 @@ RlStepStats RlStep::run(const std::vector<std::vector<int64_t>>& prompt_ids,
     logp_anchor = gather_token_log_probs(
         completion_log_softmax(anchor_, s.prompt, s.prompt_mask, s.tokens, options_.temperature), s.tokens);
     st.times.anchor = seconds_since(t);
-    logp_sft = sft_.ptr() == anchor_.ptr()
-                   ? logp_anchor
-                   : gather_token_log_probs(
-                         completion_log_softmax(sft_, s.prompt, s.prompt_mask, s.tokens, options_.temperature), s.tokens);
+    logp_sft =
+        sft_.ptr() == anchor_.ptr()
+            ? logp_anchor
+            : gather_token_log_probs(
+                  completion_log_softmax(sft_, s.prompt, s.prompt_mask, s.tokens, options_.temperature), s.tokens);
     st.times.sft = seconds_since(t);
   }
 
   // 5. policy: log-probs with gradient, the objective, backward. The three models' log-probs come
   // from the same computation (model/token_stats.h), so identical weights give a log-ratio of exactly 0.
-  auto logp_all = completion_log_softmax(policy_, s.prompt, s.prompt_mask, s.tokens, options_.temperature);  // [N, K, V]
-  auto logp = gather_token_log_probs(logp_all, s.tokens);                                                    // [N, K]
+  auto logp_all =
+      completion_log_softmax(policy_, s.prompt, s.prompt_mask, s.tokens, options_.temperature);  // [N, K, V]
+  auto logp = gather_token_log_probs(logp_all, s.tokens);                                        // [N, K]
   torch::Tensor entropy, kl_anchor, kl_sft, r_beta, advantage;
   {
     torch::NoGradGuard no_grad;
     entropy = masked_row_sum(token_entropy(logp_all.detach()), s.mask).sum();  // scalar, Σ over tokens
     auto lp = logp.detach();
-    kl_anchor = masked_row_sum(lp - logp_anchor, s.mask);  // [N]
-    kl_sft = masked_row_sum(lp - logp_sft, s.mask);        // [N]
-    r_beta = kl_regularized_reward(reward, kl_anchor, options_.beta);           // [N]
-    advantage = r_beta - reward_baseline(r_beta, options_.baseline, G);         // [N]
+    kl_anchor = masked_row_sum(lp - logp_anchor, s.mask);                // [N]
+    kl_sft = masked_row_sum(lp - logp_sft, s.mask);                      // [N]
+    r_beta = kl_regularized_reward(reward, kl_anchor, options_.beta);    // [N]
+    advantage = r_beta - reward_baseline(r_beta, options_.baseline, G);  // [N]
   }
   auto loss = reinforce_loss(advantage, logp, s.mask);  // scalar
   optimizer_.zero_grad();

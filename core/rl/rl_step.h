@@ -59,10 +59,10 @@ struct RlStepStats {
   double entropy = 0;      // mean per-token entropy of π_θ (at τ) over the completion tokens
   double length = 0;       // mean completion length (mask positions, EOS included)
   double loss = 0;
-  double grad_norm = 0;    // before clipping
-  int64_t tokens = 0;      // completion tokens of the step
-  bool finite = true;         // loss and grad norm finite: the update was applied
-  bool weights_finite = true; // every weight (policy and anchor) finite after the update
+  double grad_norm = 0;        // before clipping
+  int64_t tokens = 0;          // completion tokens of the step
+  bool finite = true;          // loss and grad norm finite: the update was applied
+  bool weights_finite = true;  // every weight (policy and anchor) finite after the update
   RlStepTimes times;
 };
 
@@ -72,8 +72,8 @@ class RlStep {
   // gets mu > 0. sft: π_sft; may be the anchor object itself (same module: computed once).
   // tokenizer: decodes completions for text rewards; null: empty texts (token-reading rewards).
   // gold: null when r is the gold reward. All are referenced, not copied: they must outlive this.
-  RlStep(GPT policy, GPT anchor, GPT sft, AdamW& optimizer, Reward& reward, Reward* gold,
-         const BpeTokenizer* tokenizer, const RlStepOptions& options, torch::Device device);
+  RlStep(GPT policy, GPT anchor, GPT sft, AdamW& optimizer, Reward& reward, Reward* gold, const BpeTokenizer* tokenizer,
+         const RlStepOptions& options, torch::Device device);
 
   // prompt_ids: Np prompts (token ids); prompt_texts: their texts (or empty: ""); seeds: N = Np·G
   // row seeds. BadInput for mismatched sizes.

@@ -262,8 +262,7 @@ RlResult train(const Experiment& exp, const std::string& name, RlConfig c, const
   const std::string sft_sha = sha256_file(sft_path);
   const std::string init_sha = sha256_file(init_path);
   if (stored && (stored->sft_sha256 != sft_sha || stored->init_sha256 != init_sha))
-    throw BadInput("cannot resume run '" + name + "': " +
-                   (stored->sft_sha256 != sft_sha ? sft_path : init_path) +
+    throw BadInput("cannot resume run '" + name + "': " + (stored->sft_sha256 != sft_sha ? sft_path : init_path) +
                    " changed since the run started (its SHA-256 differs from the one recorded with the run)");
   // The weights the anchor starts from: θ_sft for --anchor sft, θ_init otherwise. A resumed run keeps
   // the anchor it started with (a run started when --anchor sft still meant θ_init is not switched).
@@ -321,9 +320,8 @@ RlResult train(const Experiment& exp, const std::string& name, RlConfig c, const
     elapsed_before = st.elapsed_s;
   }
 
-  nlohmann::json run_config = {{"rl", c.to_json()},       {"model", mc.to_json()},  {"eval", ec.to_json()},
-                               {"init_sha256", init_sha}, {"sft_sha256", sft_sha},
-                               {"anchor_sha256", anchor_sha}};
+  nlohmann::json run_config = {{"rl", c.to_json()},       {"model", mc.to_json()}, {"eval", ec.to_json()},
+                               {"init_sha256", init_sha}, {"sft_sha256", sft_sha}, {"anchor_sha256", anchor_sha}};
   RunSpec spec(name, kRunKind, run_config.dump());
   spec.parent_run_id = parent_id;
   spec.iteration = options.iteration;
@@ -408,15 +406,17 @@ RlResult train(const Experiment& exp, const std::string& name, RlConfig c, const
       }
       std::vector<uint64_t> seeds;
       for (int64_t n = 0; n < c.batch * c.samples_per_prompt; ++n)
-        seeds.push_back(derive_seed(kSeedDomainRollout, c.seed, {static_cast<uint64_t>(step), static_cast<uint64_t>(n)}));
+        seeds.push_back(
+            derive_seed(kSeedDomainRollout, c.seed, {static_cast<uint64_t>(step), static_cast<uint64_t>(n)}));
       const double lr = sched.at(step);
       const RlStepStats st = stepper.run(ids, texts, seeds, lr, mu);
       const int64_t done = step + 1;
       if (!st.finite || !st.weights_finite) {
         log.metric(done, "train/loss", st.loss);
         log.metric(done, "train/grad_norm", st.grad_norm);
-        const std::string what = !st.finite ? "loss " + std::to_string(st.loss) + ", grad norm " + std::to_string(st.grad_norm)
-                                            : std::string("non-finite weights after the update");
+        const std::string what = !st.finite
+                                     ? "loss " + std::to_string(st.loss) + ", grad norm " + std::to_string(st.grad_norm)
+                                     : std::string("non-finite weights after the update");
         log.finish(RunStatus::Diverged, what + " at step " + std::to_string(done));
         ended = true;
         throw Error("rl run '" + name + "' diverged: " + what + " at step " + std::to_string(done) +
@@ -455,7 +455,8 @@ RlResult train(const Experiment& exp, const std::string& name, RlConfig c, const
       char line[240];
       std::snprintf(line, sizeof line, "step %lld/%lld  r %.3f  gold %.3f  KL %.3f  len %.1f  %.2f s/step  ETA %s",
                     static_cast<long long>(done), static_cast<long long>(c.steps), st.reward, st.gold, st.kl_sft,
-                    st.length, st.times.total, format_duration(static_cast<double>(c.steps - done) * ema_step_s).c_str());
+                    st.length, st.times.total,
+                    format_duration(static_cast<double>(c.steps - done) * ema_step_s).c_str());
       info.done = done;
       info.detail = line;
       if (progress && !progress(info)) stop_asked = true;

@@ -40,8 +40,8 @@
 // resumable checkpoint and status "killed", then Cancelled is thrown. NaN/Inf in the loss, the
 // gradient or the weights: status "diverged", Error thrown, <name>-state.h5 keeps the last good
 // state. A run killed with -9 on this host can be resumed at once (its process is checked; runs
-// of other hosts wait for their heartbeat to go stale; with a journal, its lock decides). A run resumed after kill -9 drops the metrics logged after its last checkpoint (they are
-// logged again, identically, as the steps rerun).
+// of other hosts wait for their heartbeat to go stale; with a journal, its lock decides). A run resumed after kill -9
+// drops the metrics logged after its last checkpoint (they are logged again, identically, as the steps rerun).
 //
 // Run names follow db/run_name.h (validate_run_name, included here for the commands that name runs).
 // A bad name is refused (BadInput) before anything starts, as are
@@ -63,8 +63,8 @@
 namespace warp {
 
 struct RlRunOptions {
-  std::optional<int64_t> iteration;        // lineage: WARP iteration of the run
-  std::optional<std::string> parent_run;   // lineage: name of the run that launched it (e.g. the WARP driver)
+  std::optional<int64_t> iteration;       // lineage: WARP iteration of the run
+  std::optional<std::string> parent_run;  // lineage: name of the run that launched it (e.g. the WARP driver)
   // Resume only: replace the stored threads / device (they do not change the results on a CPU).
   std::optional<int> threads;
   std::optional<std::string> device;
@@ -82,8 +82,8 @@ struct RlResult {
   std::string checkpoint;        // checkpoints/<name>.h5
   std::string state_checkpoint;  // checkpoints/<name>-state.h5
   int64_t steps = 0;
-  EvalPoint last_eval;           // the final trajectory point
-  double elapsed_s = 0;          // wall time of the run, across resumes
+  EvalPoint last_eval;   // the final trajectory point
+  double elapsed_s = 0;  // wall time of the run, across resumes
 };
 
 // Starts run `name` with `config` (after rl_config_for / CLI overrides).

@@ -48,34 +48,56 @@ void check_header_for_write(const CheckpointHeader& h, const std::string& path) 
 // The file type written for a dtype (little-endian, as the format is defined).
 hid_t file_type_for(torch::Dtype d) {
   switch (d) {
-    case torch::kFloat32: return H5T_IEEE_F32LE;
-    case torch::kFloat64: return H5T_IEEE_F64LE;
-    case torch::kInt64: return H5T_STD_I64LE;
-    case torch::kInt32: return H5T_STD_I32LE;
-    case torch::kInt16: return H5T_STD_I16LE;
-    case torch::kInt8: return H5T_STD_I8LE;
-    case torch::kUInt8: return H5T_STD_U8LE;
-    case torch::kBool: return H5T_STD_U8LE;
-    case torch::kFloat16: return H5T_STD_U16LE;
-    case torch::kBFloat16: return H5T_STD_U16LE;
-    default: throw Error("dtype " + dtype_name(d) + " has no HDF5 type");
+    case torch::kFloat32:
+      return H5T_IEEE_F32LE;
+    case torch::kFloat64:
+      return H5T_IEEE_F64LE;
+    case torch::kInt64:
+      return H5T_STD_I64LE;
+    case torch::kInt32:
+      return H5T_STD_I32LE;
+    case torch::kInt16:
+      return H5T_STD_I16LE;
+    case torch::kInt8:
+      return H5T_STD_I8LE;
+    case torch::kUInt8:
+      return H5T_STD_U8LE;
+    case torch::kBool:
+      return H5T_STD_U8LE;
+    case torch::kFloat16:
+      return H5T_STD_U16LE;
+    case torch::kBFloat16:
+      return H5T_STD_U16LE;
+    default:
+      throw Error("dtype " + dtype_name(d) + " has no HDF5 type");
   }
 }
 
 // The in-memory type that HDF5 converts stored data to (native byte order).
 hid_t memory_type_for(torch::Dtype d) {
   switch (d) {
-    case torch::kFloat32: return H5T_NATIVE_FLOAT;
-    case torch::kFloat64: return H5T_NATIVE_DOUBLE;
-    case torch::kInt64: return H5T_NATIVE_INT64;
-    case torch::kInt32: return H5T_NATIVE_INT32;
-    case torch::kInt16: return H5T_NATIVE_INT16;
-    case torch::kInt8: return H5T_NATIVE_INT8;
-    case torch::kUInt8: return H5T_NATIVE_UINT8;
-    case torch::kBool: return H5T_NATIVE_UINT8;
-    case torch::kFloat16: return H5T_NATIVE_UINT16;
-    case torch::kBFloat16: return H5T_NATIVE_UINT16;
-    default: throw Error("dtype " + dtype_name(d) + " has no HDF5 type");
+    case torch::kFloat32:
+      return H5T_NATIVE_FLOAT;
+    case torch::kFloat64:
+      return H5T_NATIVE_DOUBLE;
+    case torch::kInt64:
+      return H5T_NATIVE_INT64;
+    case torch::kInt32:
+      return H5T_NATIVE_INT32;
+    case torch::kInt16:
+      return H5T_NATIVE_INT16;
+    case torch::kInt8:
+      return H5T_NATIVE_INT8;
+    case torch::kUInt8:
+      return H5T_NATIVE_UINT8;
+    case torch::kBool:
+      return H5T_NATIVE_UINT8;
+    case torch::kFloat16:
+      return H5T_NATIVE_UINT16;
+    case torch::kBFloat16:
+      return H5T_NATIVE_UINT16;
+    default:
+      throw Error("dtype " + dtype_name(d) + " has no HDF5 type");
   }
 }
 
@@ -169,9 +191,12 @@ nlohmann::json parse_json_attr(const std::string& text, const std::string& path,
 
 std::string tensor_label(TensorGroup g, const std::string& name) {
   switch (g) {
-    case TensorGroup::Params: return "tensor '" + name + "'";
-    case TensorGroup::State: return "state tensor '" + name + "'";
-    case TensorGroup::Files: return "file '" + name + "'";
+    case TensorGroup::Params:
+      return "tensor '" + name + "'";
+    case TensorGroup::State:
+      return "state tensor '" + name + "'";
+    case TensorGroup::Files:
+      return "file '" + name + "'";
   }
   return "'" + name + "'";
 }
@@ -225,10 +250,8 @@ TensorInfo describe_dataset(hid_t ds, const std::string& name, TensorGroup g, co
     info.dtype = d;
     if (d == torch::kFloat16 || d == torch::kBFloat16)
       known = tclass == H5T_INTEGER && tsize == 2 && sign == H5T_SGN_NONE;
-    else if (d == torch::kBool)
-      known = tclass == H5T_INTEGER && tsize == 1 && sign == H5T_SGN_NONE;
-    else
-      throw bad("declares dtype '" + declared + "' in a warp_dtype attribute (only float16, bfloat16, bool)");
+    else if (d == torch::kBool) known = tclass == H5T_INTEGER && tsize == 1 && sign == H5T_SGN_NONE;
+    else throw bad("declares dtype '" + declared + "' in a warp_dtype attribute (only float16, bfloat16, bool)");
     if (!known) throw bad("declares dtype " + declared + " but its HDF5 type does not match");
   } else if (tclass == H5T_FLOAT && tsize == 4) {
     info.dtype = torch::kFloat32;
@@ -236,11 +259,24 @@ TensorInfo describe_dataset(hid_t ds, const std::string& name, TensorGroup g, co
     info.dtype = torch::kFloat64;
   } else if (tclass == H5T_INTEGER && sign == H5T_SGN_2) {
     switch (tsize) {
-      case 8: info.dtype = torch::kInt64; known = true; break;
-      case 4: info.dtype = torch::kInt32; known = true; break;
-      case 2: info.dtype = torch::kInt16; known = true; break;
-      case 1: info.dtype = torch::kInt8; known = true; break;
-      default: break;
+      case 8:
+        info.dtype = torch::kInt64;
+        known = true;
+        break;
+      case 4:
+        info.dtype = torch::kInt32;
+        known = true;
+        break;
+      case 2:
+        info.dtype = torch::kInt16;
+        known = true;
+        break;
+      case 1:
+        info.dtype = torch::kInt8;
+        known = true;
+        break;
+      default:
+        break;
     }
     if (!known) throw bad("has an unsupported integer type (" + std::to_string(tsize) + " bytes)");
   } else if (tclass == H5T_INTEGER && sign == H5T_SGN_NONE && tsize == 1) {
@@ -267,10 +303,11 @@ TensorInfo describe_dataset(hid_t ds, const std::string& name, TensorGroup g, co
     size_t nvalues = 8;
     unsigned values[8];
     char fname[64];
-    H5Z_filter_t f = H5Pget_filter2(dcpl.get(), static_cast<unsigned>(i), &flags, &nvalues, values, sizeof fname,
-                                    fname, &config);
+    H5Z_filter_t f =
+        H5Pget_filter2(dcpl.get(), static_cast<unsigned>(i), &flags, &nvalues, values, sizeof fname, fname, &config);
     if (f < 0) h5_throw(path, "cannot read the filters of " + label, true);
-    if (f != H5Z_FILTER_FLETCHER32) throw bad("uses HDF5 filter " + std::to_string(f) + " (only Fletcher32 is supported)");
+    if (f != H5Z_FILTER_FLETCHER32)
+      throw bad("uses HDF5 filter " + std::to_string(f) + " (only Fletcher32 is supported)");
   }
 
   // A hostile file can declare any shape; the data must actually be in the file before the
@@ -379,11 +416,10 @@ std::string config_difference(const GPTConfig& got, const GPTConfig& want) {
     if (a == b) return "";
     return std::string(name) + " is " + nlohmann::json(a).dump() + ", expected " + nlohmann::json(b).dump();
   };
-  for (const std::string& d :
-       {field("n_layer", got.n_layer, want.n_layer), field("n_head", got.n_head, want.n_head),
-        field("n_embd", got.n_embd, want.n_embd), field("n_ctx", got.n_ctx, want.n_ctx),
-        field("vocab_size", got.vocab_size, want.vocab_size),
-        field("layer_norm_eps", got.layer_norm_eps, want.layer_norm_eps)})
+  for (const std::string& d : {field("n_layer", got.n_layer, want.n_layer), field("n_head", got.n_head, want.n_head),
+                               field("n_embd", got.n_embd, want.n_embd), field("n_ctx", got.n_ctx, want.n_ctx),
+                               field("vocab_size", got.vocab_size, want.vocab_size),
+                               field("layer_norm_eps", got.layer_norm_eps, want.layer_norm_eps)})
     if (!d.empty()) return d;
   return "";
 }
@@ -392,9 +428,12 @@ std::string config_difference(const GPTConfig& got, const GPTConfig& want) {
 
 const char* group_name(TensorGroup g) {
   switch (g) {
-    case TensorGroup::Params: return "params";
-    case TensorGroup::State: return "state";
-    case TensorGroup::Files: return "files";
+    case TensorGroup::Params:
+      return "params";
+    case TensorGroup::State:
+      return "state";
+    case TensorGroup::Files:
+      return "files";
   }
   return "?";
 }
@@ -419,8 +458,7 @@ CheckpointReader::CheckpointReader(const std::string& path) : path_(path) {
   std::string format = read_string_attr(root, "format", path, "the file");
   if (format != kCheckpointFormat)
     throw BadInput(file_message(path, "is not a warp checkpoint (format is '" + format + "')"));
-  if (!has_attr(root, "version", path, "the file"))
-    throw BadInput(file_message(path, "has no 'version' attribute"));
+  if (!has_attr(root, "version", path, "the file")) throw BadInput(file_message(path, "has no 'version' attribute"));
   header_.version = read_int_attr(root, "version", path, "the file");
   if (header_.version != kCheckpointVersion)
     throw BadInput(file_message(path, "has checkpoint version " + std::to_string(header_.version) +
@@ -441,8 +479,7 @@ CheckpointReader::CheckpointReader(const std::string& path) : path_(path) {
   if (has_meta) {
     const std::string text = read_string_attr(root, "meta", path, "the file");
     // Files written before meta_sha256 existed have none: their meta is read unchecked.
-    if (has_meta_sha &&
-        read_string_attr(root, kMetaShaAttr, path, "the file") != sha256_hex(text.data(), text.size()))
+    if (has_meta_sha && read_string_attr(root, kMetaShaAttr, path, "the file") != sha256_hex(text.data(), text.size()))
       throw BadInput(file_message(path, std::string("attribute 'meta' does not match its checksum (") + kMetaShaAttr +
                                             "): checksum mismatch, the file is corrupt"));
     header_.meta = parse_json_attr(text, path, "meta");
@@ -476,7 +513,8 @@ CheckpointReader::CheckpointReader(const std::string& path) : path_(path) {
       ssize_t len = H5Lget_name_by_idx(group.get(), ".", index, H5_ITER_INC, i, nullptr, 0, H5P_DEFAULT);
       if (len < 0) h5_throw(path, "cannot read entry " + std::to_string(i) + " of group /" + gname, true);
       if (len == 0 || len > 1024)
-        throw BadInput(file_message(path, "entry " + std::to_string(i) + " of group /" + gname + " has an invalid name"));
+        throw BadInput(
+            file_message(path, "entry " + std::to_string(i) + " of group /" + gname + " has an invalid name"));
       std::string name(static_cast<size_t>(len) + 1, '\0');
       if (H5Lget_name_by_idx(group.get(), ".", index, H5_ITER_INC, i, name.data(), name.size(), H5P_DEFAULT) < 0)
         h5_throw(path, "cannot read entry " + std::to_string(i) + " of group /" + gname, true);
@@ -509,9 +547,7 @@ CheckpointReader::~CheckpointReader() {
   file_.reset();
 }
 
-const std::vector<TensorInfo>& CheckpointReader::tensors(TensorGroup g) const {
-  return groups_[group_index(g)];
-}
+const std::vector<TensorInfo>& CheckpointReader::tensors(TensorGroup g) const { return groups_[group_index(g)]; }
 
 const TensorInfo* CheckpointReader::find(const std::string& name, TensorGroup g) const {
   for (const auto& info : tensors(g))
@@ -561,7 +597,8 @@ CheckpointWriter::CheckpointWriter(const std::string& path, const CheckpointHead
   check_header_for_write(header, path);
   // HDF5 limits a chunk to 4 GiB; below 64 bytes the chunk index outweighs the data.
   if (options.chunk_bytes < 64 || options.chunk_bytes > (int64_t(1) << 30))
-    throw BadInput(file_message(path, "chunk size must be in [64 B, 1 GiB], got " + std::to_string(options.chunk_bytes)));
+    throw BadInput(
+        file_message(path, "chunk size must be in [64 B, 1 GiB], got " + std::to_string(options.chunk_bytes)));
   if (is_directory(path)) throw Error(file_message(path, "is a folder; cannot write a checkpoint there"));
   H5Scope scope;
   const std::string& tmp = file_.temp_path();
@@ -629,9 +666,9 @@ void CheckpointWriter::write(const std::string& name, const torch::Tensor& t, Te
   H5Plist lcpl(h5_check(H5Pcreate(H5P_LINK_CREATE), tmp, "cannot create link properties", false));
   h5_check(H5Pset_char_encoding(lcpl.get(), H5T_CSET_UTF8), tmp, "cannot set link properties", false);
   hid_t group = groups_[group_index(g)].get();
-  H5Dataset ds(h5_check(H5Dcreate2(group, name.c_str(), file_type_for(info.dtype), space.get(), lcpl.get(), dcpl.get(),
-                                   H5P_DEFAULT),
-                        tmp, "cannot create " + label, false));
+  H5Dataset ds(h5_check(
+      H5Dcreate2(group, name.c_str(), file_type_for(info.dtype), space.get(), lcpl.get(), dcpl.get(), H5P_DEFAULT), tmp,
+      "cannot create " + label, false));
   if (info.dtype == torch::kFloat16 || info.dtype == torch::kBFloat16 || info.dtype == torch::kBool)
     write_string_attr(ds.get(), kDtypeAttr, dtype_name(info.dtype), tmp);
   if (info.numel > 0 &&

@@ -38,8 +38,8 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
 #include <torch/types.h>
+#include <nlohmann/json.hpp>
 
 #include "model/gpt_config.h"
 #include "store/hdf5_handle.h"
@@ -53,11 +53,11 @@ constexpr const char* kCheckpointFormat = "warp-checkpoint";
 constexpr int64_t kCheckpointVersion = 1;
 
 struct CheckpointHeader {
-  std::string kind = "policy";  // 1-64 characters of [A-Za-z0-9_.-]
-  int64_t step = 0;             // >= 0
+  std::string kind = "policy";                       // 1-64 characters of [A-Za-z0-9_.-]
+  int64_t step = 0;                                  // >= 0
   nlohmann::json config = nlohmann::json::object();  // a JSON object
-  nlohmann::json meta;          // null: no meta attribute; otherwise any JSON value
-  int64_t version = kCheckpointVersion;  // as read from a file; the writer always writes kCheckpointVersion
+  nlohmann::json meta;                               // null: no meta attribute; otherwise any JSON value
+  int64_t version = kCheckpointVersion;              // as read from a file; the writer always writes kCheckpointVersion
 };
 
 struct CheckpointData {
@@ -134,7 +134,7 @@ class CheckpointWriter {
  private:
   AtomicFile file_;  // declared first: destroyed after the HDF5 handles are closed
   H5File h5_;
-  H5Group groups_[3];                // by TensorGroup
+  H5Group groups_[3];               // by TensorGroup
   std::set<std::string> names_[3];  // written so far, by TensorGroup
   CheckpointWriteOptions options_;
   bool committed_ = false;

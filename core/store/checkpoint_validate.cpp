@@ -8,9 +8,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
-#include <algorithm>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -95,8 +95,9 @@ void check_untrusted_checkpoint(const std::string& path, const UntrustedCheckOpt
   if (options.trusted && options.trusted(sha256_file(path))) return;
   const std::string exe = h5check_executable();
   if (exe.empty())
-    throw BadInput(file_message(path, "cannot be validated: the validator warp-h5check is not installed beside this "
-                                      "program (nor named by $WARP_H5CHECK)"));
+    throw BadInput(file_message(path,
+                                "cannot be validated: the validator warp-h5check is not installed beside this "
+                                "program (nor named by $WARP_H5CHECK)"));
 
   int err[2];
   if (::pipe2(err, O_CLOEXEC) != 0) throw Error("cannot create a pipe for warp-h5check: " + errno_str(errno));
@@ -172,7 +173,8 @@ void check_untrusted_checkpoint(const std::string& path, const UntrustedCheckOpt
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     const std::string prefix = "warp-h5check: error: ";
     if (message.rfind(prefix, 0) == 0) throw BadInput(message.substr(prefix.size()));
-    throw BadInput(file_message(path, "refused by the HDF5 validator" + (message.empty() ? std::string() : ": " + message)));
+    throw BadInput(
+        file_message(path, "refused by the HDF5 validator" + (message.empty() ? std::string() : ": " + message)));
   }
 }
 

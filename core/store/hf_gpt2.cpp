@@ -58,7 +58,8 @@ void check_options(const GPTConfig& config, const HfExportOptions& o, const std:
   const bool vocab = !o.vocab_json.empty() || !o.vocab_json_text.empty();
   const bool merges = !o.merges_txt.empty() || !o.merges_txt_text.empty();
   if (vocab != merges)
-    throw BadInput(file_message(where, "tokenizer files come in pairs: give both vocab.json and merges.txt, or neither"));
+    throw BadInput(
+        file_message(where, "tokenizer files come in pairs: give both vocab.json and merges.txt, or neither"));
 }
 
 // The tokenizer's vocab (token -> id), checked to fit the model's embedding; `path` names it.
@@ -72,7 +73,8 @@ nlohmann::json parse_vocab(const std::string& text, const std::string& path, int
     int64_t id = it.value().get<int64_t>();
     if (id < 0 || id >= vocab_size)
       throw BadInput(file_message(path, "token '" + it.key() + "' has id " + std::to_string(id) +
-                                            ", outside the model's vocabulary [0, " + std::to_string(vocab_size) + ")"));
+                                            ", outside the model's vocabulary [0, " + std::to_string(vocab_size) +
+                                            ")"));
   }
   return vocab;
 }
@@ -178,17 +180,20 @@ WeightSource open_weights(const std::string& dir) {
       throw BadInput(file_message(index, "is not a safetensors index (no 'weight_map' object)"));
     std::map<std::string, const SafetensorsReader*> by_file;
     for (auto it = j.at("weight_map").begin(); it != j.at("weight_map").end(); ++it) {
-      if (!it.value().is_string()) throw BadInput(file_message(index, "weight_map entry '" + it.key() + "' is not a file name"));
+      if (!it.value().is_string())
+        throw BadInput(file_message(index, "weight_map entry '" + it.key() + "' is not a file name"));
       std::string file = it.value().get<std::string>();
       if (file.empty() || file.find('/') != std::string::npos || file[0] == '.' || !ends_with(file, ".safetensors"))
-        throw BadInput(file_message(index, "weight_map names the file '" + file + "' (must be a .safetensors file in the folder)"));
+        throw BadInput(file_message(
+            index, "weight_map names the file '" + file + "' (must be a .safetensors file in the folder)"));
       auto f = by_file.find(file);
       if (f == by_file.end()) {
         src.files.push_back(std::make_unique<SafetensorsReader>(join(dir, file)));
         f = by_file.emplace(file, src.files.back().get()).first;
       }
       const SafetensorsEntry* e = f->second->find(it.key());
-      if (!e) throw BadInput(file_message(f->second->path(), "has no tensor '" + it.key() + "' (listed in " + index + ")"));
+      if (!e)
+        throw BadInput(file_message(f->second->path(), "has no tensor '" + it.key() + "' (listed in " + index + ")"));
       src.tensors[it.key()] = {f->second, e};
     }
     return src;
@@ -268,8 +273,8 @@ GPTConfig gpt_config_from_hf_gpt2(const nlohmann::json& hf, const std::string& w
     act = hf.at("activation_function").get<std::string>();
   }
   if (act != "gelu_new" && act != "gelu_pytorch_tanh")
-    throw BadInput(file_message(where, "activation_function '" + act +
-                                           "' is not supported (warp's GPT uses the tanh GELU: gelu_new)"));
+    throw BadInput(file_message(
+        where, "activation_function '" + act + "' is not supported (warp's GPT uses the tanh GELU: gelu_new)"));
   if (hf_bool(hf, "scale_attn_by_inverse_layer_idx", false, where))
     throw BadInput(file_message(where, "scale_attn_by_inverse_layer_idx is not supported"));
   if (!hf_bool(hf, "scale_attn_weights", true, where))
@@ -287,8 +292,8 @@ GPTConfig gpt_config_from_hf_gpt2(const nlohmann::json& hf, const std::string& w
   c.dropout = hf_number(hf, "resid_pdrop", 0.1, where);
   int64_t n_inner = hf_int(hf, "n_inner", 4 * c.n_embd, where);
   if (n_inner != 4 * c.n_embd)
-    throw BadInput(file_message(where, "n_inner is " + std::to_string(n_inner) + "; warp's GPT uses 4 * n_embd = " +
-                                           std::to_string(4 * c.n_embd)));
+    throw BadInput(file_message(where, "n_inner is " + std::to_string(n_inner) +
+                                           "; warp's GPT uses 4 * n_embd = " + std::to_string(4 * c.n_embd)));
   try {
     c.validate();
   } catch (const BadInput& e) {
@@ -304,7 +309,8 @@ void export_hf_gpt2(const std::string& dir, const GPTConfig& config, const Named
   check_gpt_params(params, config, dir);
   std::map<std::string, const torch::Tensor*> by_name;
   for (const auto& [name, t] : params) by_name[name] = &t;
-  export_impl(dir, config, options, [&](const ParamSpec& spec) { return *by_name.at(spec.name); }, progress);
+  export_impl(
+      dir, config, options, [&](const ParamSpec& spec) { return *by_name.at(spec.name); }, progress);
 }
 
 void export_hf_gpt2_from_checkpoint(const std::string& checkpoint, const std::string& dir,
@@ -313,13 +319,14 @@ void export_hf_gpt2_from_checkpoint(const std::string& checkpoint, const std::st
   GPTConfig config = gpt_config_of(reader.header(), checkpoint);
   check_options(config, options, dir);
   check_gpt_tensor_infos(reader.tensors(TensorGroup::Params), config, checkpoint);
-  export_impl(dir, config, options,
-              [&](const ParamSpec& spec) {
-                torch::Tensor t = reader.read(spec.name);
-                check_all_finite(spec.name, t, checkpoint);
-                return t;
-              },
-              progress);
+  export_impl(
+      dir, config, options,
+      [&](const ParamSpec& spec) {
+        torch::Tensor t = reader.read(spec.name);
+        check_all_finite(spec.name, t, checkpoint);
+        return t;
+      },
+      progress);
 }
 
 HfGpt2Import import_hf_gpt2(const std::string& dir, const ProgressFn& progress) {
@@ -355,8 +362,9 @@ HfGpt2Import import_hf_gpt2(const std::string& dir, const ProgressFn& progress) 
       throw BadInput(file_message(where.first->path(), "unexpected tensor '" + stored + "' for a GPT-2 with n_layer " +
                                                            std::to_string(out.config.n_layer)));
     if (!found.emplace(name, where).second)
-      throw BadInput(file_message(where.first->path(), "tensor '" + name + "' is stored twice (with and without the "
-                                                       "'transformer.' prefix)"));
+      throw BadInput(file_message(where.first->path(), "tensor '" + name +
+                                                           "' is stored twice (with and without the "
+                                                           "'transformer.' prefix)"));
   }
   for (const auto& spec : specs) {
     auto it = found.find(spec.name);
@@ -365,11 +373,12 @@ HfGpt2Import import_hf_gpt2(const std::string& dir, const ProgressFn& progress) 
     const SafetensorsEntry& e = *it->second.second;
     auto want = hf_shape(spec);
     if (e.shape != want)
-      throw BadInput(file_message(it->second.first->path(), "tensor '" + e.name + "' has shape " +
-                                                                shape_string(e.shape) + ", expected " + shape_string(want)));
+      throw BadInput(file_message(
+          it->second.first->path(),
+          "tensor '" + e.name + "' has shape " + shape_string(e.shape) + ", expected " + shape_string(want)));
     if (!c10::isFloatingType(e.torch_dtype))
-      throw BadInput(file_message(it->second.first->path(), "tensor '" + e.name + "' has dtype " + e.dtype +
-                                                                ", expected F32, F16, BF16 or F64"));
+      throw BadInput(file_message(it->second.first->path(),
+                                  "tensor '" + e.name + "' has dtype " + e.dtype + ", expected F32, F16, BF16 or F64"));
   }
   if (lm_head.first) {
     const SafetensorsEntry& e = *lm_head.second;

@@ -23,8 +23,8 @@
 #include <cstdint>
 #include <string>
 
-#include <nlohmann/json.hpp>
 #include <torch/types.h>
+#include <nlohmann/json.hpp>
 
 #include "model/gpt_config.h"
 #include "store/tensor_info.h"
@@ -66,10 +66,10 @@ void export_hf_gpt2_from_checkpoint(const std::string& checkpoint, const std::st
 
 struct HfGpt2Import {
   GPTConfig config;
-  NamedTensors params;  // warp names and layout, float32, in gpt_param_specs(config) order
-  nlohmann::json hf_config;                     // config.json as read
+  NamedTensors params;                           // warp names and layout, float32, in gpt_param_specs(config) order
+  nlohmann::json hf_config;                      // config.json as read
   int64_t bos_token_id = -1, eos_token_id = -1;  // from config.json; -1 when absent
-  std::string vocab_json, merges_txt;           // paths of the tokenizer files present; "" otherwise
+  std::string vocab_json, merges_txt;            // paths of the tokenizer files present; "" otherwise
 };
 
 // Reads a folder written by export_hf_gpt2 or by transformers' save_pretrained. Throws BadInput

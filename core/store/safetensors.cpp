@@ -13,8 +13,8 @@
 #include <set>
 #include <tuple>
 
-#include <nlohmann/json.hpp>
 #include <torch/torch.h>
+#include <nlohmann/json.hpp>
 
 #include "util/error.h"
 #include "util/json_read.h"
@@ -33,9 +33,9 @@ struct StDtype {
   const char* name;
   torch::Dtype dtype;
 };
-const StDtype kStDtypes[] = {{"F64", torch::kFloat64}, {"F32", torch::kFloat32}, {"F16", torch::kFloat16},
-                             {"BF16", torch::kBFloat16}, {"I64", torch::kInt64}, {"I32", torch::kInt32},
-                             {"I16", torch::kInt16},     {"I8", torch::kInt8},   {"U8", torch::kUInt8},
+const StDtype kStDtypes[] = {{"F64", torch::kFloat64},   {"F32", torch::kFloat32}, {"F16", torch::kFloat16},
+                             {"BF16", torch::kBFloat16}, {"I64", torch::kInt64},   {"I32", torch::kInt32},
+                             {"I16", torch::kInt16},     {"I8", torch::kInt8},     {"U8", torch::kUInt8},
                              {"BOOL", torch::kBool}};
 
 std::string errno_text() { return std::strerror(errno); }
@@ -79,7 +79,8 @@ void put_str(std::string& s, const std::string& v) {
 
 // What the checksum covers before the data: every entry (sorted by offsets, then name) and the
 // metadata other than the checksum itself, length-prefixed so no two headers describe alike.
-std::string digest_prefix(std::vector<const SafetensorsEntry*> entries, const std::map<std::string, std::string>& meta) {
+std::string digest_prefix(std::vector<const SafetensorsEntry*> entries,
+                          const std::map<std::string, std::string>& meta) {
   std::sort(entries.begin(), entries.end(), [](const SafetensorsEntry* a, const SafetensorsEntry* b) {
     return std::tie(a->begin, a->end, a->name) < std::tie(b->begin, b->end, b->name);
   });
@@ -192,8 +193,8 @@ SafetensorsHeader parse_safetensors_header(const std::string& text, uint64_t fil
         if (!m.value().is_string()) throw fail("__metadata__ entry '" + m.key() + "' is not a string");
         if (m.key() == kSafetensorsChecksumKey) {
           h.checksum = m.value().get<std::string>();
-          if (!is_hex64(h.checksum)) throw fail(std::string("__metadata__ ") + kSafetensorsChecksumKey +
-                                                " is not 64 lowercase hex digits");
+          if (!is_hex64(h.checksum))
+            throw fail(std::string("__metadata__ ") + kSafetensorsChecksumKey + " is not 64 lowercase hex digits");
         } else {
           h.metadata[m.key()] = m.value().get<std::string>();
         }
@@ -215,7 +216,8 @@ SafetensorsHeader parse_safetensors_header(const std::string& text, uint64_t fil
     if (shape.size() > static_cast<size_t>(kMaxRank))
       throw fail(label + ": shape has " + std::to_string(shape.size()) + " dimensions (at most 32)");
     for (const auto& d : shape) {
-      if (!d.is_number_unsigned()) throw fail(label + ": shape has a dimension that is not a non-negative integer: " + d.dump());
+      if (!d.is_number_unsigned())
+        throw fail(label + ": shape has a dimension that is not a non-negative integer: " + d.dump());
       uint64_t u = d.get<uint64_t>();
       if (u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
         throw fail(label + ": shape dimension " + std::to_string(u) + " is out of range");
@@ -229,7 +231,8 @@ SafetensorsHeader parse_safetensors_header(const std::string& text, uint64_t fil
     e.begin = off[0].get<uint64_t>();
     e.end = off[1].get<uint64_t>();
     if (e.end < e.begin)
-      throw fail(label + ": data_offsets [" + std::to_string(e.begin) + "," + std::to_string(e.end) + "] end before begin");
+      throw fail(label + ": data_offsets [" + std::to_string(e.begin) + "," + std::to_string(e.end) +
+                 "] end before begin");
     int64_t nbytes = 0;
     torch::Dtype td = e.torch_dtype;
     if (!checked_nbytes(e.shape, dtype_size(td), &e.numel, &nbytes))
@@ -281,11 +284,12 @@ SafetensorsReader::SafetensorsReader(const std::string& path, bool verify) : pat
     uint64_t n = 0;
     for (int i = 7; i >= 0; --i) n = (n << 8) | len_bytes[i];
     if (n > kSafetensorsMaxHeaderBytes)
-      throw BadInput(file_message(path, "safetensors header length " + std::to_string(n) + " bytes exceeds the limit of " +
+      throw BadInput(file_message(path, "safetensors header length " + std::to_string(n) +
+                                            " bytes exceeds the limit of " +
                                             std::to_string(kSafetensorsMaxHeaderBytes) + " bytes (16 MiB)"));
     if (n > file_size_ - 8)
-      throw BadInput(file_message(path, "safetensors header length " + std::to_string(n) +
-                                            " exceeds the file size (" + std::to_string(file_size_) + " bytes)"));
+      throw BadInput(file_message(path, "safetensors header length " + std::to_string(n) + " exceeds the file size (" +
+                                            std::to_string(file_size_) + " bytes)"));
     std::string text(n, '\0');
     read_bytes(8, text.data(), n, "header");
     header_ = parse_safetensors_header(text, file_size_, path);
@@ -327,7 +331,8 @@ torch::Tensor SafetensorsReader::read(const std::string& name) const {
   const SafetensorsEntry* e = find(name);
   if (!e) throw BadInput(file_message(path_, "has no tensor '" + name + "'"));
   torch::Tensor t = torch::empty(e->shape, torch::TensorOptions().dtype(e->torch_dtype).device(torch::kCPU));
-  if (e->end > e->begin) read_bytes(header_.data_start + e->begin, t.data_ptr(), e->end - e->begin, "tensor '" + name + "'");
+  if (e->end > e->begin)
+    read_bytes(header_.data_start + e->begin, t.data_ptr(), e->end - e->begin, "tensor '" + name + "'");
   if (e->torch_dtype == torch::kBool) {
     const auto* p = static_cast<const uint8_t*>(t.data_ptr());
     for (int64_t i = 0; i < e->numel; ++i)
@@ -341,7 +346,8 @@ torch::Tensor SafetensorsReader::read_float32(const std::string& name) const {
   const SafetensorsEntry* e = find(name);
   if (!e) throw BadInput(file_message(path_, "has no tensor '" + name + "'"));
   if (!c10::isFloatingType(e->torch_dtype))
-    throw BadInput(file_message(path_, "tensor '" + name + "' has dtype " + e->dtype + ", expected a floating-point dtype"));
+    throw BadInput(
+        file_message(path_, "tensor '" + name + "' has dtype " + e->dtype + ", expected a floating-point dtype"));
   torch::Tensor t = read(name);
   return t.scalar_type() == torch::kFloat32 ? t : t.to(torch::kFloat32);
 }
@@ -361,8 +367,8 @@ void SafetensorsReader::verify_checksum() const {
     off += n;
   }
   if (sha.hex() != header_.checksum)
-    throw BadInput(file_message(path_, std::string("checksum mismatch (") + kSafetensorsChecksumKey +
-                                           "), the file is corrupt"));
+    throw BadInput(
+        file_message(path_, std::string("checksum mismatch (") + kSafetensorsChecksumKey + "), the file is corrupt"));
 }
 
 // ---- writer -------------------------------------------------------------------------------------------
@@ -418,7 +424,8 @@ SafetensorsWriter::SafetensorsWriter(const std::string& path, const std::vector<
     throw Error(file_message(path, std::string("tensor names and metadata must be valid UTF-8: ") + ex.what()));
   }
   const std::string anchor = std::string("{\"__metadata__\":{\"") + kSafetensorsChecksumKey + "\":\"";
-  if (text.compare(0, anchor.size(), anchor) != 0) throw Error(file_message(path, "internal: unexpected header layout"));
+  if (text.compare(0, anchor.size(), anchor) != 0)
+    throw Error(file_message(path, "internal: unexpected header layout"));
   checksum_offset_ = 8 + anchor.size();
   while ((8 + text.size()) % 8 != 0) text.push_back(' ');
 
@@ -463,8 +470,8 @@ void SafetensorsWriter::write(const std::string& name, const torch::Tensor& t) {
   if (name != want.name)
     throw Error(file_message(where, "tensor '" + name + "' written where '" + want.name + "' comes next"));
   if (!t.defined() || t.scalar_type() != want.dtype || tensor_shape(t) != want.shape)
-    throw Error(file_message(where, "tensor '" + name + "' does not match its layout entry (" +
-                                        dtype_name(want.dtype) + " " + shape_string(want.shape) + ")"));
+    throw Error(file_message(where, "tensor '" + name + "' does not match its layout entry (" + dtype_name(want.dtype) +
+                                        " " + shape_string(want.shape) + ")"));
   torch::Tensor data = t.detach().to(torch::kCPU).contiguous();
   write_all(data.data_ptr(), static_cast<size_t>(want.nbytes));
   hasher_->sha.update(data.data_ptr(), static_cast<size_t>(want.nbytes));
@@ -475,8 +482,8 @@ void SafetensorsWriter::commit() {
   const std::string& where = file_.target_path();
   if (committed_ || fd_ < 0) throw Error(file_message(where, "safetensors writer is already closed"));
   if (next_ != layout_.size())
-    throw Error(file_message(where, "only " + std::to_string(next_) + " of " + std::to_string(layout_.size()) +
-                                        " tensors were written"));
+    throw Error(file_message(
+        where, "only " + std::to_string(next_) + " of " + std::to_string(layout_.size()) + " tensors were written"));
   std::string hex = hasher_->sha.hex();
   if (::pwrite(fd_, hex.data(), hex.size(), static_cast<off_t>(checksum_offset_)) != static_cast<ssize_t>(hex.size()))
     throw Error(file_message(file_.temp_path(), "cannot write the checksum: " + errno_text()));

@@ -7,12 +7,12 @@
 // Offsets are relative to the data section; tensors are little-endian, C-contiguous.
 //
 // The reader treats files as untrusted and enforces the specification's checks before it reads any
-// tensor: a file of at least 8 bytes; N <= 16 MiB (kSafetensorsMaxHeaderBytes) and N <= file size - 8; a header that starts
-// with '{' and is valid UTF-8 JSON without duplicate keys, nested at most kMaxJsonDepth deep; every entry with a known dtype, a shape
-// of non-negative integers and [begin, end] offsets; numel * dtype size (overflow-checked) ==
-// end - begin; entries, sorted by offset, start at 0 and are contiguous and non-overlapping; the
-// last one ends exactly at the end of the file. Errors name the file and the tensor or field.
-// Tensor data is read with pread (no mmap: a file truncated underneath cannot crash the process).
+// tensor: a file of at least 8 bytes; N <= 16 MiB (kSafetensorsMaxHeaderBytes) and N <= file size - 8; a header that
+// starts with '{' and is valid UTF-8 JSON without duplicate keys, nested at most kMaxJsonDepth deep; every entry with a
+// known dtype, a shape of non-negative integers and [begin, end] offsets; numel * dtype size (overflow-checked) == end
+// - begin; entries, sorted by offset, start at 0 and are contiguous and non-overlapping; the last one ends exactly at
+// the end of the file. Errors name the file and the tensor or field. Tensor data is read with pread (no mmap: a file
+// truncated underneath cannot crash the process).
 //
 // Integrity: safetensors has no checksum of its own. Files written here carry one in the metadata,
 // "warp_sha256": SHA-256 over a canonical description of the entries (name, dtype, shape, offsets,

@@ -15,8 +15,8 @@ struct DtypeRow {
 };
 
 const DtypeRow kDtypes[] = {
-    {torch::kFloat32, "float32", 4}, {torch::kFloat64, "float64", 8}, {torch::kFloat16, "float16", 2},
-    {torch::kBFloat16, "bfloat16", 2}, {torch::kInt64, "int64", 8},    {torch::kInt32, "int32", 4},
+    {torch::kFloat32, "float32", 4},   {torch::kFloat64, "float64", 8}, {torch::kFloat16, "float16", 2},
+    {torch::kBFloat16, "bfloat16", 2}, {torch::kInt64, "int64", 8},     {torch::kInt32, "int32", 4},
     {torch::kInt16, "int16", 2},       {torch::kInt8, "int8", 1},       {torch::kUInt8, "uint8", 1},
     {torch::kBool, "bool", 1},
 };
@@ -80,9 +80,7 @@ bool checked_nbytes(const std::vector<int64_t>& shape, int64_t element_size, int
 }
 
 void check_tensor_name(const std::string& name, const std::string& where) {
-  auto fail = [&](const std::string& why) {
-    throw Error(where + ": tensor name '" + name + "' " + why);
-  };
+  auto fail = [&](const std::string& why) { throw Error(where + ": tensor name '" + name + "' " + why); };
   if (name.empty()) throw Error(where + ": empty tensor name");
   if (name.size() > 1024) fail("is longer than 1024 bytes");
   if (name == "." || name == "..") fail("is reserved");
@@ -126,11 +124,16 @@ int64_t count_non_finite(const torch::Tensor& t) {
   torch::Tensor x = t.device().is_cpu() ? t.contiguous() : t.to(torch::kCPU).contiguous();
   const int64_t n = x.numel();
   switch (x.scalar_type()) {
-    case torch::kFloat32: return count_all_ones_exponent<uint32_t>(x.data_ptr(), n, 0x7f800000u);
-    case torch::kFloat64: return count_all_ones_exponent<uint64_t>(x.data_ptr(), n, 0x7ff0000000000000ull);
-    case torch::kFloat16: return count_all_ones_exponent<uint16_t>(x.data_ptr(), n, uint16_t(0x7c00));
-    case torch::kBFloat16: return count_all_ones_exponent<uint16_t>(x.data_ptr(), n, uint16_t(0x7f80));
-    default: return n - torch::isfinite(x).sum().item<int64_t>();
+    case torch::kFloat32:
+      return count_all_ones_exponent<uint32_t>(x.data_ptr(), n, 0x7f800000u);
+    case torch::kFloat64:
+      return count_all_ones_exponent<uint64_t>(x.data_ptr(), n, 0x7ff0000000000000ull);
+    case torch::kFloat16:
+      return count_all_ones_exponent<uint16_t>(x.data_ptr(), n, uint16_t(0x7c00));
+    case torch::kBFloat16:
+      return count_all_ones_exponent<uint16_t>(x.data_ptr(), n, uint16_t(0x7f80));
+    default:
+      return n - torch::isfinite(x).sum().item<int64_t>();
   }
 }
 

@@ -84,8 +84,7 @@ class VocabSax : public nlohmann::json_sax<nlohmann::json> {
     return true;
   }
   bool bad(const std::string& what) {
-    if (depth_ == 0)
-      error = "expected a JSON object of token -> id, got " + what;
+    if (depth_ == 0) error = "expected a JSON object of token -> id, got " + what;
     else
       error = "entry " + std::to_string(entries.size() + 1) + " (token " + json_quote(key_) +
               "): expected an integer id, got " + what;
@@ -123,8 +122,7 @@ struct BpeTokenizer::Impl {
 
 void BpeTokenizer::Impl::build(std::vector<std::string> tokens,
                                std::vector<std::pair<std::string, std::string>> merge_list,
-                               const std::string& vocab_origin,
-                               const std::function<std::string(size_t)>& merge_where) {
+                               const std::string& vocab_origin, const std::function<std::string(size_t)>& merge_where) {
   const ByteUnicode& bu = ByteUnicode::get();
   if (tokens.empty()) throw BadInput(file_message(vocab_origin, "the vocabulary is empty"));
   if (tokens.size() > static_cast<size_t>(INT32_MAX))
@@ -141,20 +139,20 @@ void BpeTokenizer::Impl::build(std::vector<std::string> tokens,
       if (bad == 0xFFFFFFFF) throw BadInput(file_message(vocab_origin, where + ": not valid UTF-8"));
       char hex[16];
       std::snprintf(hex, sizeof hex, "U+%04X", static_cast<unsigned>(bad));
-      throw BadInput(file_message(vocab_origin, where + ": character " + hex +
-                                                    " is not one of GPT-2's 256 byte characters"));
+      throw BadInput(
+          file_message(vocab_origin, where + ": character " + hex + " is not one of GPT-2's 256 byte characters"));
     }
     auto [it, fresh] = by_spelling.emplace(s, static_cast<int32_t>(id));
-    if (!fresh)
-      throw BadInput(file_message(vocab_origin, where + ": duplicate of id " + std::to_string(it->second)));
+    if (!fresh) throw BadInput(file_message(vocab_origin, where + ": duplicate of id " + std::to_string(it->second)));
   }
   for (int b = 0; b < 256; ++b) {
     auto it = by_spelling.find(bu.utf8(static_cast<uint8_t>(b)));
     if (it == by_spelling.end()) {
       char hex[8];
       std::snprintf(hex, sizeof hex, "0x%02X", b);
-      throw BadInput(file_message(vocab_origin, std::string("lacks the byte token ") + json_quote(bu.utf8(static_cast<uint8_t>(b))) +
-                                                    " (byte " + hex + "); byte-level BPE needs all 256"));
+      throw BadInput(file_message(vocab_origin, std::string("lacks the byte token ") +
+                                                    json_quote(bu.utf8(static_cast<uint8_t>(b))) + " (byte " + hex +
+                                                    "); byte-level BPE needs all 256"));
     }
     byte_id[static_cast<size_t>(b)] = it->second;
   }
@@ -180,7 +178,9 @@ void BpeTokenizer::Impl::build(std::vector<std::string> tokens,
     int32_t r = lookup(left + right, "the merged");
     uint64_t key = pair_key(a, b);
     auto [it, fresh] = rules.emplace(key, MergeRule{static_cast<int32_t>(i), r});
-    if (!fresh) throw BadInput(merge_where(i) + ": duplicate merge " + pair + " (first at " + merge_where(static_cast<size_t>(it->second.rank)) + ")");
+    if (!fresh)
+      throw BadInput(merge_where(i) + ": duplicate merge " + pair + " (first at " +
+                     merge_where(static_cast<size_t>(it->second.rank)) + ")");
   }
   sha.clear();
 }
@@ -192,7 +192,8 @@ void BpeTokenizer::Impl::bpe(std::string_view piece, std::vector<int32_t>& out) 
     out.push_back(byte_id[static_cast<unsigned char>(piece[0])]);
     return;
   }
-  if (n >= static_cast<size_t>(INT32_MAX)) throw BadInput("encode: a piece of " + std::to_string(n) + " bytes is too long");
+  if (n >= static_cast<size_t>(INT32_MAX))
+    throw BadInput("encode: a piece of " + std::to_string(n) + " bytes is too long");
   // Symbols form a linked list over positions 0..n-1; a merge keeps the left node and kills the
   // right one (id -1). Heap entries are (rank << 32 | position of the left symbol), smallest first.
   thread_local std::vector<int32_t> id, prev, next, merged;
@@ -321,7 +322,8 @@ BpeTokenizer BpeTokenizer::from_texts(const std::string& vocab_text, const std::
                                                   std::to_string(n) + ") (ids must be 0..N-1 for N entries)"));
     auto [it, fresh] = seen.emplace(token, e + 1);
     if (!fresh)
-      throw BadInput(file_message(vocab_path, where + ": duplicate token (first at entry " + std::to_string(it->second) + ")"));
+      throw BadInput(
+          file_message(vocab_path, where + ": duplicate token (first at entry " + std::to_string(it->second) + ")"));
     size_t& claimed = entry_of[static_cast<size_t>(id)];
     if (claimed != 0)
       throw BadInput(file_message(vocab_path, where + ": duplicate id " + std::to_string(id) + " (also entry " +

@@ -29,8 +29,9 @@ struct Candidate {
 void BpeTrainOptions::validate() const {
   const int32_t min_size = 256 + (add_eos ? 1 : 0);
   if (vocab_size < min_size || vocab_size > (1 << 24))
-    throw BadInput("tokenizer training: vocab_size must be in [" + std::to_string(min_size) + ", 2^24] (256 byte tokens" +
-                   (add_eos ? " + <|endoftext|>" : "") + "), got " + std::to_string(vocab_size));
+    throw BadInput("tokenizer training: vocab_size must be in [" + std::to_string(min_size) +
+                   ", 2^24] (256 byte tokens" + (add_eos ? " + <|endoftext|>" : "") + "), got " +
+                   std::to_string(vocab_size));
   if (min_pair_count < 1)
     throw BadInput("tokenizer training: min_pair_count must be >= 1, got " + std::to_string(min_pair_count));
 }
@@ -192,13 +193,12 @@ BpeTokenizer BpeTrainer::train(const ProgressFn& progress) const {
       if (d == 0) continue;
       int64_t& c = pair_count[k];
       c += d;
-      if (c > 0)
-        heap.push({c, k});
-      else
-        pair_count.erase(k);
+      if (c > 0) heap.push({c, k});
+      else pair_count.erase(k);
     }
     ++step;
-    if (step % 64 == 0) report(progress, {"train tokenizer", static_cast<int64_t>(tokens.size() - 256), wanted_merged, ""});
+    if (step % 64 == 0)
+      report(progress, {"train tokenizer", static_cast<int64_t>(tokens.size() - 256), wanted_merged, ""});
   }
   report(progress, {"train tokenizer", static_cast<int64_t>(tokens.size() - 256), wanted_merged, ""});
 

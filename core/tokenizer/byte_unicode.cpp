@@ -3,9 +3,7 @@
 namespace warp {
 
 namespace {
-bool printable_byte(int b) {
-  return (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
-}
+bool printable_byte(int b) { return (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF); }
 }  // namespace
 
 const ByteUnicode& ByteUnicode::get() {

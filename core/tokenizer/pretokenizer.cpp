@@ -18,8 +18,10 @@ const char kPattern[] =
     "'s|'t|'re|'ve|'m|'ll|'d"
     "| ?\\p{L}+"
     "| ?\\p{N}+"
-    "| ?[^" WARP_JS_SPACE "\\p{L}\\p{N}]+"
-    "|[" WARP_JS_SPACE "]+(?![^" WARP_JS_SPACE "])"
+    "| ?[^" WARP_JS_SPACE
+    "\\p{L}\\p{N}]+"
+    "|[" WARP_JS_SPACE "]+(?![^" WARP_JS_SPACE
+    "])"
     "|[" WARP_JS_SPACE "]+";
 
 #undef WARP_JS_SPACE

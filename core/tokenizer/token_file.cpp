@@ -84,8 +84,8 @@ TokenFileHeader parse_header(const std::string& path, const uint8_t* p, size_t f
                                           std::to_string(h.dtype_bytes) + " bytes, but the file holds " +
                                           std::to_string(payload) + " bytes after the header (truncated?)"));
   if (h.vocab_size == 0 || (h.dtype_bytes == 2 && h.vocab_size > 65536))
-    throw BadInput(file_message(path, "vocab_size " + std::to_string(h.vocab_size) + " does not fit dtype " +
-                                          std::to_string(h.dtype_bytes)));
+    throw BadInput(file_message(
+        path, "vocab_size " + std::to_string(h.vocab_size) + " does not fit dtype " + std::to_string(h.dtype_bytes)));
   return h;
 }
 

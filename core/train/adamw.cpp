@@ -50,10 +50,8 @@ void AdamW::step(double lr) {
   const double step_size = lr / bc1;
   const double bc2_sqrt = std::sqrt(bc2);
   if (params_.empty()) return;
-  if (use_multi_tensor(config_.loop, params_.front().second.device()))
-    step_multi_tensor(lr, step_size, bc2_sqrt);
-  else
-    step_per_tensor(lr, step_size, bc2_sqrt);
+  if (use_multi_tensor(config_.loop, params_.front().second.device())) step_multi_tensor(lr, step_size, bc2_sqrt);
+  else step_per_tensor(lr, step_size, bc2_sqrt);
 }
 
 void AdamW::step_per_tensor(double lr, double step_size, double bc2_sqrt) {
@@ -124,8 +122,8 @@ void AdamW::load_state(const Named& state, const std::string& where) {
       auto& dst = which == 0 ? m_[i] : v_[i];
       if (t.sizes() != dst.sizes() || t.scalar_type() != dst.scalar_type())
         throw BadInput(where + ": optimizer state '" + name + "' has shape " + c10::str(t.sizes()) + " " +
-                       std::string(c10::toString(t.scalar_type())) + ", expected " + c10::str(dst.sizes()) +
-                       " " + std::string(c10::toString(dst.scalar_type())));
+                       std::string(c10::toString(t.scalar_type())) + ", expected " + c10::str(dst.sizes()) + " " +
+                       std::string(c10::toString(dst.scalar_type())));
       dst.copy_(t);
     }
   }

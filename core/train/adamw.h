@@ -36,7 +36,7 @@ struct AdamWConfig {
   double eps = 1e-8;
   double weight_decay = 0.0;  // applied to parameters with dim >= 2 (matrices, embeddings), not biases/LN
   TensorLoop loop = TensorLoop::automatic;
-  void validate() const;      // BadInput naming the field
+  void validate() const;  // BadInput naming the field
 };
 
 class AdamW {

@@ -52,8 +52,8 @@ void remove_stale_reserves(const std::string& db_path, int64_t run_id) {
   const std::string prefix = db.filename().string() + "-reserve.tmp-", suffix = "-" + std::to_string(run_id);
   const std::string mine = reserve_path(db_path, run_id);
   std::error_code ec;
-  for (fs::directory_iterator it(db.parent_path().empty() ? fs::path(".") : db.parent_path(), ec), end; !ec && it != end;
-       it.increment(ec)) {
+  for (fs::directory_iterator it(db.parent_path().empty() ? fs::path(".") : db.parent_path(), ec), end;
+       !ec && it != end; it.increment(ec)) {
     const std::string name = it->path().filename().string();
     if (name.size() <= prefix.size() + suffix.size() || name.compare(0, prefix.size(), prefix) != 0 ||
         name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0 || it->path().string() == mine)

@@ -30,7 +30,8 @@ void SftConfig::validate() const {
   if (steps <= 0) bad("steps must be > 0, got " + std::to_string(steps));
   if (batch <= 0) bad("batch must be > 0, got " + std::to_string(batch));
   if (seq_len <= 1) bad("seq_len must be > 1, got " + std::to_string(seq_len));
-  if (!(min_lr_ratio >= 0 && min_lr_ratio <= 1)) bad("min_lr_ratio must be in [0, 1], got " + std::to_string(min_lr_ratio));
+  if (!(min_lr_ratio >= 0 && min_lr_ratio <= 1))
+    bad("min_lr_ratio must be in [0, 1], got " + std::to_string(min_lr_ratio));
   if (eval_windows <= 0) bad("eval_windows must be > 0, got " + std::to_string(eval_windows));
   check_fields("sft");
 }
@@ -72,8 +73,8 @@ constexpr const char* kRunName = "sft";
 torch::Tensor train_windows(const std::vector<int32_t>& tokens, const SftConfig& c, int64_t step) {
   const int64_t span = c.seq_len + 1;
   const int64_t n = static_cast<int64_t>(tokens.size());
-  std::seed_seq seq{static_cast<uint32_t>(c.seed), static_cast<uint32_t>(c.seed >> 32),
-                    static_cast<uint32_t>(step), static_cast<uint32_t>(step >> 32), 0x5f7u};
+  std::seed_seq seq{static_cast<uint32_t>(c.seed), static_cast<uint32_t>(c.seed >> 32), static_cast<uint32_t>(step),
+                    static_cast<uint32_t>(step >> 32), 0x5f7u};
   std::mt19937_64 rng(seq);
   std::uniform_int_distribution<int64_t> pick(0, n - span);
   auto out = torch::empty({c.batch, span}, torch::kInt64);
@@ -122,8 +123,8 @@ double evaluate(GPT& model, const torch::Tensor& windows, int64_t batch, const t
   return total / static_cast<double>(count);
 }
 
-void save_resumable(const std::string& path, GPT& model, const AdamW& opt, const GPTConfig& mc,
-                    const SftConfig& c, int64_t step) {
+void save_resumable(const std::string& path, GPT& model, const AdamW& opt, const GPTConfig& mc, const SftConfig& c,
+                    int64_t step) {
   CheckpointData data;
   data.header.kind = "sft-resume";
   data.header.step = step;
@@ -146,7 +147,8 @@ SftResult run_sft(const Experiment& exp, const SftConfig& c, const ProgressFn& p
   const TaskDataPaths paths = task_data_paths(exp);
   const GPTConfig mc = GPTConfig::from_json(exp.config().at("model"), exp.config_path() + " (model)");
   if (c.seq_len > mc.n_ctx)
-    throw BadInput("sft: seq_len " + std::to_string(c.seq_len) + " exceeds the model's n_ctx " + std::to_string(mc.n_ctx));
+    throw BadInput("sft: seq_len " + std::to_string(c.seq_len) + " exceeds the model's n_ctx " +
+                   std::to_string(mc.n_ctx));
   const std::string final_path = exp.checkpoints_dir() + "/sft.h5";
   const std::string resume_path = exp.checkpoints_dir() + "/sft-last.h5";
 
@@ -172,7 +174,8 @@ SftResult run_sft(const Experiment& exp, const SftConfig& c, const ProgressFn& p
   set_compute_threads(c.threads);
   const auto train_tokens = read_token_file(paths.train_tok);
   const auto heldout_tokens = read_token_file(paths.heldout_tok);
-  if (static_cast<int64_t>(train_tokens.size()) <= c.seq_len + 1 || static_cast<int64_t>(heldout_tokens.size()) <= c.seq_len + 1)
+  if (static_cast<int64_t>(train_tokens.size()) <= c.seq_len + 1 ||
+      static_cast<int64_t>(heldout_tokens.size()) <= c.seq_len + 1)
     throw BadInput(paths.train_tok + ": too few tokens for seq_len " + std::to_string(c.seq_len));
   for (const auto* tokens : {&train_tokens, &heldout_tokens})
     for (int32_t id : *tokens)
@@ -209,7 +212,8 @@ SftResult run_sft(const Experiment& exp, const SftConfig& c, const ProgressFn& p
       }
     }
     if (start < 0 || start > c.steps)
-      throw BadInput(resume_path + ": step " + std::to_string(start) + " is outside the run's 0.." + std::to_string(c.steps));
+      throw BadInput(resume_path + ": step " + std::to_string(start) + " is outside the run's 0.." +
+                     std::to_string(c.steps));
   }
   nlohmann::json run_config = {{"sft", c.to_json()}, {"model", mc.to_json()}};
   RunLog log(exp.db_path(), RunSpec(kRunName, "sft", run_config.dump()), resume);
@@ -274,7 +278,8 @@ SftResult run_sft(const Experiment& exp, const SftConfig& c, const ProgressFn& p
       }
       log.tick();
       char line[200];
-      const double eta = static_cast<double>(c.steps - done) * static_cast<double>(c.batch * c.seq_len) / std::max(ema_tps, 1.0);
+      const double eta =
+          static_cast<double>(c.steps - done) * static_cast<double>(c.batch * c.seq_len) / std::max(ema_tps, 1.0);
       char held_out[32] = "-";
       if (std::isfinite(last_eval)) std::snprintf(held_out, sizeof held_out, "%.3f", last_eval);
       std::snprintf(line, sizeof line, "step %lld/%lld  loss %.3f  held-out %s  %.0f tok/s  ETA %s",

@@ -32,15 +32,15 @@ namespace warp {
 // order), threads and device are TrainSettings' (config/train_settings.h); the defaults:
 struct SftConfig : TrainSettings {
   SftConfig() {
-    lr = 3e-3;             // peak learning rate
-    warmup = 100;          // warmup steps
+    lr = 3e-3;     // peak learning rate
+    warmup = 100;  // warmup steps
     weight_decay = 0.1;
     beta1 = 0.9;
     beta2 = 0.95;
-    grad_clip = 1.0;       // max global grad norm (0: off)
-    eval_every = 250;      // steps between held-out evaluations (and at the end)
-    ckpt_every = 500;      // steps between resumable checkpoints
-    seed = 1;              // model init and batch order
+    grad_clip = 1.0;   // max global grad norm (0: off)
+    eval_every = 250;  // steps between held-out evaluations (and at the end)
+    ckpt_every = 500;  // steps between resumable checkpoints
+    seed = 1;          // model init and batch order
   }
   int64_t steps = 3000;        // optimizer steps
   int64_t batch = 16;          // windows per step

@@ -2,8 +2,6 @@
 
 namespace warp {
 
-std::string file_message(const std::string& path, const std::string& what) {
-  return path + ": " + what;
-}
+std::string file_message(const std::string& path, const std::string& what) { return path + ": " + what; }
 
 }  // namespace warp

@@ -26,10 +26,8 @@ std::string format_fixed(double v, int decimals) {
 std::string format_duration(double seconds) {
   char buf[32];
   const int s = static_cast<int>(seconds + 0.5);
-  if (s >= 3600)
-    std::snprintf(buf, sizeof buf, "%dh%02dm", s / 3600, (s / 60) % 60);
-  else
-    std::snprintf(buf, sizeof buf, "%dm%02ds", s / 60, s % 60);
+  if (s >= 3600) std::snprintf(buf, sizeof buf, "%dh%02dm", s / 3600, (s / 60) % 60);
+  else std::snprintf(buf, sizeof buf, "%dm%02ds", s / 60, s % 60);
   return buf;
 }
 

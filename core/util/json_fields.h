@@ -23,14 +23,24 @@ class JsonFields {
     if (!j_.is_object()) throw BadInput(where_ + ": expected a JSON object");
   }
 
-  void get(const char* key, int64_t& out) { read(key, out, "an integer", [](const auto& v) { return v.is_number_integer(); }); }
-  void get(const char* key, int& out) { read(key, out, "an integer", [](const auto& v) { return v.is_number_integer(); }); }
+  void get(const char* key, int64_t& out) {
+    read(key, out, "an integer", [](const auto& v) { return v.is_number_integer(); });
+  }
+  void get(const char* key, int& out) {
+    read(key, out, "an integer", [](const auto& v) { return v.is_number_integer(); });
+  }
   void get(const char* key, uint64_t& out) {
     read(key, out, "a non-negative integer", [](const auto& v) { return v.is_number_unsigned(); });
   }
-  void get(const char* key, double& out) { read(key, out, "a number", [](const auto& v) { return v.is_number(); }); }
-  void get(const char* key, bool& out) { read(key, out, "true or false", [](const auto& v) { return v.is_boolean(); }); }
-  void get(const char* key, std::string& out) { read(key, out, "a string", [](const auto& v) { return v.is_string(); }); }
+  void get(const char* key, double& out) {
+    read(key, out, "a number", [](const auto& v) { return v.is_number(); });
+  }
+  void get(const char* key, bool& out) {
+    read(key, out, "true or false", [](const auto& v) { return v.is_boolean(); });
+  }
+  void get(const char* key, std::string& out) {
+    read(key, out, "a string", [](const auto& v) { return v.is_string(); });
+  }
 
   // Throws BadInput listing the fields that were not read.
   void done() const {

@@ -10,14 +10,14 @@ std::size_t json_too_deep_at(std::string_view text, int max_depth) {
   for (std::size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
     if (in_string) {
-      if (c == '\\')
-        ++i;  // the escaped character, whatever it is, does not end the string
-      else if (c == '"')
-        in_string = false;
+      if (c == '\\') ++i;  // the escaped character, whatever it is, does not end the string
+      else if (c == '"') in_string = false;
       continue;
     }
     switch (c) {
-      case '"': in_string = true; break;
+      case '"':
+        in_string = true;
+        break;
       case '[':
       case '{':
         if (++depth > max_depth) return i;
@@ -26,7 +26,8 @@ std::size_t json_too_deep_at(std::string_view text, int max_depth) {
       case '}':
         if (depth > 0) --depth;
         break;
-      default: break;
+      default:
+        break;
     }
   }
   return std::string_view::npos;

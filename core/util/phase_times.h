@@ -68,7 +68,9 @@ class PhaseRecorder {
 class PhaseTimer {
  public:
   PhaseTimer(PhaseTimes* times, std::string name)
-      : times_(times), name_(std::move(name)), wall0_(std::chrono::steady_clock::now()),
+      : times_(times),
+        name_(std::move(name)),
+        wall0_(std::chrono::steady_clock::now()),
         cpu0_(times ? process_cpu_seconds() : 0) {}
   ~PhaseTimer() { stop(); }
   PhaseTimer(const PhaseTimer&) = delete;

@@ -12,10 +12,10 @@
 namespace warp {
 
 struct ProgressInfo {
-  std::string stage;     // what is being done, e.g. "merge", "sample"
-  int64_t done = 0;      // units finished
-  int64_t total = 0;     // units in all (0: unknown)
-  std::string detail;    // e.g. the tensor name being merged
+  std::string stage;   // what is being done, e.g. "merge", "sample"
+  int64_t done = 0;    // units finished
+  int64_t total = 0;   // units in all (0: unknown)
+  std::string detail;  // e.g. the tensor name being merged
 };
 
 using ProgressFn = std::function<bool(const ProgressInfo&)>;

@@ -38,18 +38,18 @@ inline uint64_t mix_keys(std::initializer_list<uint64_t> words) {
 
 // Every seed domain of this code base (derive_seed's first argument), one per use. A new use gets
 // a new constant here; the values are 8 ASCII bytes naming the use.
-constexpr uint64_t kSeedDomainEval = 0x6576616c5f726f77ull;         // "eval_row": evaluation prompt i
-constexpr uint64_t kSeedDomainRollout = 0x726f6c6c6f757421ull;      // "rollout!": RL step s, row r
-constexpr uint64_t kSeedDomainPrompts = 0x70726f6d70747321ull;      // "prompts!": RL prompt order, epoch e
-constexpr uint64_t kSeedDomainWarpRun = 0x776172705f72756eull;      // "warp_run": WARP worker m of iteration i, its seed
+constexpr uint64_t kSeedDomainEval = 0x6576616c5f726f77ull;     // "eval_row": evaluation prompt i
+constexpr uint64_t kSeedDomainRollout = 0x726f6c6c6f757421ull;  // "rollout!": RL step s, row r
+constexpr uint64_t kSeedDomainPrompts = 0x70726f6d70747321ull;  // "prompts!": RL prompt order, epoch e
+constexpr uint64_t kSeedDomainWarpRun = 0x776172705f72756eull;  // "warp_run": WARP worker m of iteration i, its seed
 constexpr uint64_t kSeedDomainWarpPrompts = 0x776172705f707274ull;  // "warp_prt": the same worker's prompt seed
 constexpr uint64_t kSeedDomainRmMember = 0x726d5f6d656d6272ull;     // "rm_membr": WARM member k's batch-order seed
 
 // The tags of mix_keys (the reward model's preference data and trainer).
-constexpr uint64_t kSeedTagPairA = 0;            // {seed, round, prompt, A}: completion a of a pair
-constexpr uint64_t kSeedTagPairB = 1;            // {seed, round, prompt, B}: completion b of a pair
-constexpr uint64_t kSeedTagPreference = 2;       // {seed, round, prompt, 2}: the noisy preference draw
-constexpr uint64_t kSeedTagShuffle = 0x0dde5;    // {seed, tag}: shuffled_indices' stream
-constexpr uint64_t kSeedTagRmEpoch = 0xba7c4;    // {seed, epoch, tag}: the reward model's batch order
+constexpr uint64_t kSeedTagPairA = 0;          // {seed, round, prompt, A}: completion a of a pair
+constexpr uint64_t kSeedTagPairB = 1;          // {seed, round, prompt, B}: completion b of a pair
+constexpr uint64_t kSeedTagPreference = 2;     // {seed, round, prompt, 2}: the noisy preference draw
+constexpr uint64_t kSeedTagShuffle = 0x0dde5;  // {seed, tag}: shuffled_indices' stream
+constexpr uint64_t kSeedTagRmEpoch = 0xba7c4;  // {seed, epoch, tag}: the reward model's batch order
 
 }  // namespace warp

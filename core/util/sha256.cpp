@@ -34,8 +34,8 @@ std::string sha256_hex(const void* data, size_t size) {
   MdCtx md;
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned len = 0;
-  if (!md.ctx || EVP_DigestInit_ex(md.ctx, EVP_sha256(), nullptr) != 1 ||
-      EVP_DigestUpdate(md.ctx, data, size) != 1 || EVP_DigestFinal_ex(md.ctx, digest, &len) != 1)
+  if (!md.ctx || EVP_DigestInit_ex(md.ctx, EVP_sha256(), nullptr) != 1 || EVP_DigestUpdate(md.ctx, data, size) != 1 ||
+      EVP_DigestFinal_ex(md.ctx, digest, &len) != 1)
     throw Error("sha256: OpenSSL digest failed");
   return to_hex(digest, len);
 }

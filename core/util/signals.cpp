@@ -1,7 +1,7 @@
 #include "util/signals.h"
 
-#include <csignal>
 #include <unistd.h>
+#include <csignal>
 
 namespace warp {
 

@@ -20,19 +20,19 @@
 #include "eval/eval_cache.h"
 #include "eval/eval_config.h"
 #include "eval/evaluate.h"
-#include "util/seeds.h"
+#include "experiment/checkpoint_trust.h"
 #include "merge/merger.h"
+#include "model/device.h"
 #include "reward/reward_spec.h"
 #include "rl/trainer.h"
-#include "model/device.h"
 #include "util/error.h"
 #include "util/fsutil.h"
 #include "util/json_fields.h"
+#include "util/json_read.h"
+#include "util/seeds.h"
 #include "util/sha256.h"
 #include "warp/launcher.h"
 #include "warp/worker_process.h"
-#include "experiment/checkpoint_trust.h"
-#include "util/json_read.h"
 
 namespace warp {
 
@@ -118,7 +118,8 @@ double meta_double(const nlohmann::json& meta, const char* key) {
 // One run of the driver (new or resumed): the state every stage shares.
 class Driver {
  public:
-  Driver(const Experiment& exp, Stored stored, int64_t run_id, const WarpDriverOptions& options, const ProgressFn& progress)
+  Driver(const Experiment& exp, Stored stored, int64_t run_id, const WarpDriverOptions& options,
+         const ProgressFn& progress)
       : exp_(exp),
         wc_(std::move(stored.warp)),
         rl_(std::move(stored.rl)),
@@ -159,7 +160,8 @@ class Driver {
         WarpIteration& cur = result_.iterations.back();
         const std::string init_abs = abs_in_experiment(exp_, init);
         if (!is_regular_file(init_abs))
-          throw BadInput("iteration " + std::to_string(iteration_) + ": the init checkpoint " + init_abs + " is missing");
+          throw BadInput("iteration " + std::to_string(iteration_) + ": the init checkpoint " + init_abs +
+                         " is missing");
         const std::string init_sha = sha256_file(init_abs);
 
         stage_ = "train";
@@ -187,16 +189,16 @@ class Driver {
       std::string msg = "done: " + std::to_string(wc_.iterations) + " iterations";
       for (const auto& fp : last.front)
         if (fp.checkpoint == last.next_init)
-          msg += "; θ_init of the next iteration (η " + warp_eta_tag(fp.eta) + "): reward " + fmt4(fp.point.reward.mean) +
-                 ", gold " + fmt4(fp.point.gold.mean) + ", KL to SFT " + fmt4(fp.point.kl_sft.mean) + " (" +
-                 last.next_init + ")";
+          msg += "; θ_init of the next iteration (η " + warp_eta_tag(fp.eta) + "): reward " +
+                 fmt4(fp.point.reward.mean) + ", gold " + fmt4(fp.point.gold.mean) + ", KL to SFT " +
+                 fmt4(fp.point.kl_sft.mean) + " (" + last.next_init + ")";
       db_.set_run_status(run_id_, RunStatus::Finished, msg);
       result_.status = RunStatus::Finished;
       result_.message = msg;
       return result_;
     } catch (const Cancelled&) {
-      const std::string msg = "stopped in iteration " + std::to_string(iteration_) + " (" + stage_ +
-                              "); continue with warp run --resume";
+      const std::string msg =
+          "stopped in iteration " + std::to_string(iteration_) + " (" + stage_ + "); continue with warp run --resume";
       end(RunStatus::Killed, msg);
       throw;
     } catch (const std::exception& e) {
@@ -211,10 +213,10 @@ class Driver {
     std::string name;
     int64_t m = 0;
     enum class State { Pending, Running, Adopted, Done } state = State::Pending;
-    bool resume = false;      // a row exists: continue it
-    int64_t handle = -1;      // launched (hooks) or the pid (default launcher)
+    bool resume = false;  // a row exists: continue it
+    int64_t handle = -1;  // launched (hooks) or the pid (default launcher)
     bool stop_sent = false;
-    int64_t step = 0;         // last train step seen in the DB (progress display)
+    int64_t step = 0;  // last train step seen in the DB (progress display)
   };
 
   // Imports what the workers' journals (<exp>/journals/*.wj, db/journal.h) hold that experiment.db
@@ -250,9 +252,7 @@ class Driver {
     db_.heartbeat(run_id_);
   }
 
-  std::string where() const {
-    return "iteration " + std::to_string(iteration_) + "/" + std::to_string(wc_.iterations);
-  }
+  std::string where() const { return "iteration " + std::to_string(iteration_) + "/" + std::to_string(wc_.iterations); }
 
   // Progress of merges and evaluations: heartbeat, the iteration in the detail, the caller's cancel.
   ProgressFn stage_progress() {
@@ -277,19 +277,32 @@ class Driver {
     const uint64_t i = static_cast<uint64_t>(iteration_);
     const uint64_t seed = derive_seed(kSeedDomainWarpRun, wc_.seed, {i, static_cast<uint64_t>(m)});
     const uint64_t prompt_seed = derive_seed(kSeedDomainWarpPrompts, wc_.seed, {i, static_cast<uint64_t>(m)});
-    return {"train",         "--exp",       exp_.dir(),
-            "--name",        worker,        "--config",
-            config_file,     "--init",      init,
-            "--seed",        std::to_string(seed),
-            "--prompt-seed", std::to_string(prompt_seed),
-            "--threads",     std::to_string(threads_),
-            "--device",      wc_.device,
-            "--iteration",   std::to_string(iteration_),
-            "--parent-run",  wc_.name};
+    return {"train",
+            "--exp",
+            exp_.dir(),
+            "--name",
+            worker,
+            "--config",
+            config_file,
+            "--init",
+            init,
+            "--seed",
+            std::to_string(seed),
+            "--prompt-seed",
+            std::to_string(prompt_seed),
+            "--threads",
+            std::to_string(threads_),
+            "--device",
+            wc_.device,
+            "--iteration",
+            std::to_string(iteration_),
+            "--parent-run",
+            wc_.name};
   }
 
   std::vector<std::string> resume_worker_args(const std::string& worker) const {
-    return {"train", "--exp", exp_.dir(), "--resume", worker, "--threads", std::to_string(threads_), "--device", wc_.device};
+    return {"train",    "--exp",   exp_.dir(), "--resume", worker, "--threads", std::to_string(threads_),
+            "--device", wc_.device};
   }
 
   std::string log_path(const std::string& worker) const { return exp_.dir() + "/logs/" + worker + ".log"; }
@@ -349,7 +362,8 @@ class Driver {
     if (row->kind != kWorkerKind)
       throw BadInput(where() + ": the run name '" + s.name + "' is taken by a " + row->kind + " run");
     if (row->parent_run_id != std::optional<int64_t>(run_id_))
-      throw BadInput(where() + ": run '" + s.name + "' exists but was not started by the driver run '" + wc_.name + "'");
+      throw BadInput(where() + ": run '" + s.name + "' exists but was not started by the driver run '" + wc_.name +
+                     "'");
     if (row->status == RunStatus::Finished) {
       const std::string final_path = exp_.checkpoints_dir() + "/" + s.name + ".h5";
       if (!is_regular_file(final_path))
@@ -413,16 +427,17 @@ class Driver {
           else any = true;
         } else if (s.state == Slot::State::Adopted) {
           auto row = db_.find_run(s.name);
-          if (!row || is_terminal(row->status) || !is_alive(*row, row->host == this_host() ? 0.0 : kDefaultStaleAfterSeconds))
+          if (!row || is_terminal(row->status) ||
+              !is_alive(*row, row->host == this_host() ? 0.0 : kDefaultStaleAfterSeconds))
             s.state = Slot::State::Done;
-          else
-            any = true;
+          else any = true;
         }
       }
       if (!any) return;
       beat();
       import_journals_now();
-      if (!killed && std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() > options_.stop_timeout_s) {
+      if (!killed &&
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() > options_.stop_timeout_s) {
         for (auto& s : slots)
           if (s.state == Slot::State::Running) force_kill(s.handle);
         killed = true;
@@ -475,8 +490,9 @@ class Driver {
             if (s.state == Slot::State::Running && !options_.launch) sched = launcher_->state(s.handle);
             if (sched == "RUNNING") sched.clear();
             detail += " r" + std::to_string(s.m) + " " +
-                      (what ? std::string(what)
-                            : !sched.empty() ? sched : std::to_string(s.step) + "/" + std::to_string(rl_.steps));
+                      (what             ? std::string(what)
+                       : !sched.empty() ? sched
+                                        : std::to_string(s.step) + "/" + std::to_string(rl_.steps));
           }
         }
         if (!keep_going({"train", done, wc_.runs, detail})) {
@@ -558,8 +574,7 @@ class Driver {
       if (any) {
         try {
           stop_all(slots);
-        } catch (...) {
-        }
+        } catch (...) {}
       }
       throw;
     }
@@ -568,8 +583,8 @@ class Driver {
   // ---- stages 2 and 3: SLERP, LITI
 
   nlohmann::json lineage_meta(const WarpIteration& it, const std::string& stage, const std::string& init_sha) const {
-    return {{"iteration", it.iteration}, {"stage", stage}, {"runs", it.runs}, {"init", it.init}, {"init_sha256", init_sha},
-            {"driver", wc_.name}};
+    return {{"iteration", it.iteration}, {"stage", stage},          {"runs", it.runs},
+            {"init", it.init},           {"init_sha256", init_sha}, {"driver", wc_.name}};
   }
 
   // Whether the registered file at rel is still what was registered (its bytes) with these inputs.
@@ -600,8 +615,10 @@ class Driver {
     for (const auto& in : meta.at("inputs")) {
       if (!in.is_object() || in.value("role", std::string()) != "model") continue;
       const auto index = in.contains("index") && in.at("index").is_number_unsigned() ? in.at("index").get<size_t>() : 0;
-      if (index < 1 || index > model_paths.size() || !in.contains("sha256") || !in.at("sha256").is_string()) return false;
-      if (!is_regular_file(model_paths[index - 1]) || sha256_file(model_paths[index - 1]) != in.at("sha256").get<std::string>())
+      if (index < 1 || index > model_paths.size() || !in.contains("sha256") || !in.at("sha256").is_string())
+        return false;
+      if (!is_regular_file(model_paths[index - 1]) ||
+          sha256_file(model_paths[index - 1]) != in.at("sha256").get<std::string>())
         return false;
       ++models;
     }
@@ -648,9 +665,9 @@ class Driver {
                   const std::string& init_rel = "") {
     FrontPoint fp;
     fp.eta = eta;
-    fp.checkpoint = stage == "output"
-                        ? "checkpoints/" + wc_.name + "-output-eta" + warp_eta_tag(eta) + ".h5"
-                        : "checkpoints/" + wc_.name + "-i" + std::to_string(it.iteration) + "-eta" + warp_eta_tag(eta) + ".h5";
+    fp.checkpoint = stage == "output" ? "checkpoints/" + wc_.name + "-output-eta" + warp_eta_tag(eta) + ".h5"
+                                      : "checkpoints/" + wc_.name + "-i" + std::to_string(it.iteration) + "-eta" +
+                                            warp_eta_tag(eta) + ".h5";
     if (auto meta = still_valid(fp.checkpoint, init_sha, slerp_sha)) {
       fp.sha256 = meta->at("sha256").get<std::string>();
       return fp;
@@ -687,7 +704,8 @@ class Driver {
   EvalPoint evaluate(const std::string& rel, double eta) {
     const EvalResult r = evaluate_checkpoint(exp_, abs_in_experiment(exp_, rel), ec_, stage_progress());
     if (r.protocol_sha256 != protocol_sha_)
-      throw BadInput(where() + ": the evaluation protocol changed since the driver run started (the SFT checkpoint, "
+      throw BadInput(where() +
+                     ": the evaluation protocol changed since the driver run started (the SFT checkpoint, "
                      "the prompt file, the tokenizer or the reward model differ); its fronts would not be comparable");
     return r.point;
   }
@@ -723,8 +741,7 @@ class Driver {
     WarpIteration& last = result_.iterations.back();
     const std::string sft_rel = "checkpoints/sft.h5";
     const std::string sft_abs = abs_in_experiment(exp_, sft_rel);
-    if (!is_regular_file(sft_abs))
-      throw BadInput("output front: the SFT checkpoint " + sft_abs + " is missing");
+    if (!is_regular_file(sft_abs)) throw BadInput("output front: the SFT checkpoint " + sft_abs + " is missing");
     const std::string sft_sha = sha256_file(sft_abs);
     const bool from_sft = sha256_file(abs_in_experiment(exp_, last.init)) == sft_sha;
     result_.output_front.clear();
@@ -742,7 +759,8 @@ class Driver {
       result_.output_front.push_back(fp);
     }
     // Logged once (a resumed driver finds the rows of its last η).
-    const auto done = db_.read_metrics(run_id_, front_metric_key(FrontFamily::Output, warp_eta_points(wc_).back(), "kl_sft"));
+    const auto done =
+        db_.read_metrics(run_id_, front_metric_key(FrontFamily::Output, warp_eta_points(wc_).back(), "kl_sft"));
     for (const auto& p : done)
       if (p.step == last.iteration) return;
     db_.append_metrics(run_id_, front_rows(FrontFamily::Output, last.iteration, result_.output_front));
@@ -827,7 +845,7 @@ WarpResult run_warp(const Experiment& exp, const WarpConfig& config, const RlCon
   if (config.steps > 0) st.rl.steps = config.steps;
   st.rl.init.clear();  // per iteration
   st.rl.device = config.device;
-  st.rl.threads = 0;   // per worker (--threads)
+  st.rl.threads = 0;  // per worker (--threads)
   st.rl.reward = parse_reward_spec(st.rl.reward.empty() ? default_reward_spec(exp) : st.rl.reward).to_string();
   st.rl.validate();
   parse_device(config.device);  // refuse an unknown device or CUDA without one now
@@ -857,7 +875,8 @@ WarpResult run_warp(const Experiment& exp, const WarpConfig& config, const RlCon
         // (The stored WARP settings read as a config, so fields added since it was stored take their defaults.)
         WarpConfig stored_warp;
         try {
-          stored_warp.update_from_json(stored.value("warp", nlohmann::json()), "run '" + config.name + "' (stored warp)");
+          stored_warp.update_from_json(stored.value("warp", nlohmann::json()),
+                                       "run '" + config.name + "' (stored warp)");
         } catch (const BadInput&) {
           stored_warp.name.clear();  // unreadable: not the same settings
         }
@@ -918,7 +937,8 @@ WarpResult resume_warp(const Experiment& exp, const std::string& name, const War
     st = parse_stored(run);
     const std::string now_sha = eval_protocol(exp, st.eval).second;
     if (now_sha != st.protocol_sha256)
-      throw BadInput("cannot resume run '" + name + "': the evaluation protocol changed since it started (the SFT "
+      throw BadInput("cannot resume run '" + name +
+                     "': the evaluation protocol changed since it started (the SFT "
                      "checkpoint, the prompt file, the tokenizer, the reward model or the experiment's eval settings "
                      "differ)");
     run_id = run.id;

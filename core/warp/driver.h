@@ -54,14 +54,13 @@
 // longer the one registered (its SHA-256, or those of its inputs, changed: θ_init's for every file,
 // each worker policy's, as recorded in the SLERP's meta "inputs", and its λ and granularity for the
 // SLERP, the SLERP's for a LITI file), and evaluations come
-// from the cache. A diverged run fails the iteration again on resume (it would diverge again). A worker that ends failed or diverged fails the iteration: the
-// driver stops with status "failed" and Error("iteration i: run <name>-i<i>-r<m> failed: <its
-// message>"), the other workers of the iteration being stopped first (SIGTERM: they checkpoint).
-// <its message> is the run row's message, or, when the process ended before writing one (bad
-// arguments, a crash), its exit code and the tail of its log. A run stopped by someone else (status
-// killed) also fails the iteration; resume continues it.
-// The progress callback returning false stops the workers the same way (status "killed"; resumable)
-// and throws Cancelled.
+// from the cache. A diverged run fails the iteration again on resume (it would diverge again). A worker that ends
+// failed or diverged fails the iteration: the driver stops with status "failed" and Error("iteration i: run
+// <name>-i<i>-r<m> failed: <its message>"), the other workers of the iteration being stopped first (SIGTERM: they
+// checkpoint). <its message> is the run row's message, or, when the process ended before writing one (bad arguments, a
+// crash), its exit code and the tail of its log. A run stopped by someone else (status killed) also fails the
+// iteration; resume continues it. The progress callback returning false stops the workers the same way (status
+// "killed"; resumable) and throws Cancelled.
 
 #include <cstdint>
 #include <functional>
@@ -72,10 +71,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "config/warp_config.h"
 #include "db/records.h"
 #include "eval/eval_point.h"
 #include "experiment/experiment.h"
-#include "config/warp_config.h"
 #include "rl/rl_config.h"
 #include "util/progress.h"
 
@@ -101,9 +100,9 @@ struct WarpDriverOptions {
   // poll_interval_ms (exit code once ended: 0 when the run finished), and ask it to stop. Called
   // from the thread that runs the driver. When empty, workers are child processes of
   // warp_executable (warp/worker_process.h).
-  std::function<int64_t(const WorkerLaunch&)> launch;          // returns a pid-like handle
-  std::function<std::optional<int>(int64_t handle)> poll;      // exit code once ended
-  std::function<void(int64_t handle)> stop;                    // ask to stop (SIGTERM)
+  std::function<int64_t(const WorkerLaunch&)> launch;      // returns a pid-like handle
+  std::function<std::optional<int>(int64_t handle)> poll;  // exit code once ended
+  std::function<void(int64_t handle)> stop;                // ask to stop (SIGTERM)
   int poll_interval_ms = 100;
   // Seconds to wait for stopped workers to end before SIGKILL (default launcher only).
   double stop_timeout_s = 300;
@@ -122,12 +121,12 @@ struct FrontPoint {
 
 struct WarpIteration {
   int64_t iteration = 0;
-  std::string init;                  // θ_init of this iteration
-  std::vector<std::string> runs;     // worker run names
-  std::string slerp;                 // the merge checkpoint ("" until written)
+  std::string init;               // θ_init of this iteration
+  std::vector<std::string> runs;  // worker run names
+  std::string slerp;              // the merge checkpoint ("" until written)
   double mean_omega_deg = 0;
-  std::vector<FrontPoint> front;     // by η ascending, the points evaluated so far
-  std::string next_init;             // θ_η at the chosen η ("" until written)
+  std::vector<FrontPoint> front;  // by η ascending, the points evaluated so far
+  std::string next_init;          // θ_η at the chosen η ("" until written)
 };
 
 struct WarpResult {

@@ -110,9 +110,9 @@ SlurmOptions slurm_options_for(const Experiment& exp);
 
 // A Slurm job array's task: "<array job id>_<task>".
 struct SlurmTaskInfo {
-  std::string job_id;  // e.g. "123_1"
-  std::string state;   // PENDING, RUNNING, COMPLETED, FAILED, CANCELLED, TIMEOUT, NODE_FAIL, ...
-  std::string node;    // "" while pending
+  std::string job_id;            // e.g. "123_1"
+  std::string state;             // PENDING, RUNNING, COMPLETED, FAILED, CANCELLED, TIMEOUT, NODE_FAIL, ...
+  std::string node;              // "" while pending
   std::optional<int> exit_code;  // once ended: the exit status, or 128 + the signal that ended it
 };
 

@@ -27,8 +27,10 @@ std::vector<std::string> parse_gpu_list(const std::string& text) {
     const size_t comma = text.find(',', from);
     const std::string item = text.substr(from, comma == std::string::npos ? std::string::npos : comma - from);
     if (!std::regex_match(item, item_re))
-      throw BadInput("warp: gpus (--gpus) must be a comma-separated list of CUDA device indices (e.g. 0,1) or GPU "
-                     "UUIDs, got '" + text + "'" + (item.empty() ? " (an empty item)" : " ('" + item + "')"));
+      throw BadInput(
+          "warp: gpus (--gpus) must be a comma-separated list of CUDA device indices (e.g. 0,1) or GPU "
+          "UUIDs, got '" +
+          text + "'" + (item.empty() ? " (an empty item)" : " ('" + item + "')"));
     out.push_back(item);
     if (comma == std::string::npos) break;
     from = comma + 1;
@@ -48,8 +50,7 @@ std::vector<int64_t> LocalLauncher::launch(const std::vector<WorkerLaunch>& work
     const std::string log = log_path(wl.name);
     make_dirs(parent_dir(log));
     std::vector<std::string> env;
-    if (!gpus_.empty())
-      env.push_back("CUDA_VISIBLE_DEVICES=" + gpus_[static_cast<size_t>(wl.index) % gpus_.size()]);
+    if (!gpus_.empty()) env.push_back("CUDA_VISIBLE_DEVICES=" + gpus_[static_cast<size_t>(wl.index) % gpus_.size()]);
     {
       std::ofstream out(log, std::ios::app);
       const std::time_t now = std::time(nullptr);

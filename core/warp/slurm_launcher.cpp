@@ -87,8 +87,7 @@ CommandOutput run_command(const std::vector<std::string>& argv) {
   for (auto& f : fds)
     if (f.fd >= 0) ::close(f.fd);
   int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
   r.code = WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 255;
   return r;
 }
@@ -138,8 +137,8 @@ std::string submit_parsable(const std::vector<std::string>& argv, const std::str
   const auto out_lines = lines_of(r.out);
   if (!out_lines.empty()) job = out_lines.back().substr(0, out_lines.back().find(';'));
   if (r.code != 0 || job.empty() || job.find_first_not_of("0123456789") != std::string::npos)
-    throw Error(what + ": " + shown(argv) + " failed (exit code " + std::to_string(r.code) + "): " +
-                trim(r.err + "\n" + r.out));
+    throw Error(what + ": " + shown(argv) + " failed (exit code " + std::to_string(r.code) +
+                "): " + trim(r.err + "\n" + r.out));
   return job;
 }
 
@@ -188,7 +187,8 @@ std::vector<SlurmTaskInfo> parse_scontrol_jobs(const std::string& text) {
     }
     if (!kv.count("JobId")) continue;
     SlurmTaskInfo t;
-    t.job_id = kv.count("ArrayJobId") && kv.count("ArrayTaskId") ? kv["ArrayJobId"] + "_" + kv["ArrayTaskId"] : kv["JobId"];
+    t.job_id =
+        kv.count("ArrayJobId") && kv.count("ArrayTaskId") ? kv["ArrayJobId"] + "_" + kv["ArrayTaskId"] : kv["JobId"];
     t.state = kv["JobState"];
     t.node = kv["NodeList"] == "(null)" ? "" : kv["NodeList"];
     if (ended_state(t.state)) t.exit_code = parse_slurm_exit_code(kv["ExitCode"]);
@@ -298,13 +298,16 @@ std::vector<int64_t> SlurmLauncher::launch(const std::vector<WorkerLaunch>& work
     << "[ \"${SLURM_RESTART_COUNT:-0}\" -gt 0 ] && what=\"resumes after requeue $SLURM_RESTART_COUNT\"\n"
     << "mkdir -p \"$(dirname \"$log\")\"\n"
     << "echo \"=== $(date '+%Y-%m-%d %H:%M:%S') warp run " << context_.driver_name
-    << " $what (slurm job ${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID} on $(hostname -s)): \"" << sh_word(context_.warp_executable)
-    << "\" $*\" >> \"$log\"\n"
+    << " $what (slurm job ${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID} on $(hostname -s)): \""
+    << sh_word(context_.warp_executable) << "\" $*\" >> \"$log\"\n"
     << "exec " << sh_word(context_.warp_executable) << " \"$@\" >> \"$log\" 2>&1\n";
   write_file_atomic(script_path, s.str());  // sbatch reads it at submission; no exec bit needed
 
-  std::vector<std::string> argv = {"sbatch", "--parsable", "--array=0-" + std::to_string(workers.size() - 1),
-                                   "--job-name=" + stem, "--output=" + slurm_dir + "/" + stem + "-%A_%a.out",
+  std::vector<std::string> argv = {"sbatch",
+                                   "--parsable",
+                                   "--array=0-" + std::to_string(workers.size() - 1),
+                                   "--job-name=" + stem,
+                                   "--output=" + slurm_dir + "/" + stem + "-%A_%a.out",
                                    "--chdir=" + exp_dir_};
   for (const auto& a : impl_->options.sbatch_args()) argv.push_back(a);
   argv.push_back(script_path);

@@ -33,7 +33,8 @@ WorkerProcess WorkerProcess::start(const std::string& executable, const std::vec
     throw Error("cannot start worker: " + executable + " is not an executable file (" + std::strerror(errno) + ")");
   make_dirs(parent_dir(log_path));
   const int log_fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (log_fd < 0) throw Error(file_message(log_path, std::string("cannot open the worker log: ") + std::strerror(errno)));
+  if (log_fd < 0)
+    throw Error(file_message(log_path, std::string("cannot open the worker log: ") + std::strerror(errno)));
   const int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   // Everything the child needs is prepared before fork (no allocation between fork and exec).
   std::vector<std::string> argv_storage;
@@ -140,7 +141,8 @@ std::string file_tail(const std::string& path, size_t max_bytes) {
   if (!in) return "";
   in.seekg(0, std::ios::end);
   const std::streamoff size = in.tellg();
-  const std::streamoff from = size > static_cast<std::streamoff>(max_bytes) ? size - static_cast<std::streamoff>(max_bytes) : 0;
+  const std::streamoff from =
+      size > static_cast<std::streamoff>(max_bytes) ? size - static_cast<std::streamoff>(max_bytes) : 0;
   in.seekg(from);
   std::string text(static_cast<size_t>(size - from), '\0');
   in.read(text.data(), static_cast<std::streamsize>(text.size()));

@@ -112,8 +112,12 @@ std::string MergeInputs::describe() const {
 }
 
 nlohmann::json MergeInputs::to_json() const {
-  return {{"source", merge_source_name(source)}, {"init", init},     {"models", models},
-          {"runs", runs},                        {"driver", driver}, {"iteration", iteration}};
+  return {{"source", merge_source_name(source)},
+          {"init", init},
+          {"models", models},
+          {"runs", runs},
+          {"driver", driver},
+          {"iteration", iteration}};
 }
 
 MergeInputs MergeInputs::from_json(const nlohmann::json& j, const std::string& where) {
@@ -126,14 +130,10 @@ MergeInputs MergeInputs::from_json(const nlohmann::json& j, const std::string& w
   MergeInputs in;
   const auto& src = j.at("source");
   const std::string s = src.is_string() ? src.get<std::string>() : std::string();
-  if (s == "iteration")
-    in.source = Source::Iteration;
-  else if (s == "runs")
-    in.source = Source::Runs;
-  else if (s == "files")
-    in.source = Source::Files;
-  else
-    throw BadInput(where + ": field 'source' must be \"iteration\", \"runs\" or \"files\", got " + src.dump());
+  if (s == "iteration") in.source = Source::Iteration;
+  else if (s == "runs") in.source = Source::Runs;
+  else if (s == "files") in.source = Source::Files;
+  else throw BadInput(where + ": field 'source' must be \"iteration\", \"runs\" or \"files\", got " + src.dump());
   if (!j.at("init").is_string()) throw BadInput(where + ": field 'init' must be a string, got " + j.at("init").dump());
   in.init = j.at("init").get<std::string>();
   if (in.init.empty()) throw BadInput(where + ": field 'init' is empty");
@@ -154,7 +154,8 @@ MergeInputs MergeInputs::from_json(const nlohmann::json& j, const std::string& w
   if (in.source == Source::Iteration) {
     if (in.driver.empty()) throw BadInput(where + ": field 'driver' is missing or empty (source \"iteration\")");
     if (in.iteration < 1)
-      throw BadInput(where + ": field 'iteration' must be >= 1 (source \"iteration\"), got " + std::to_string(in.iteration));
+      throw BadInput(where + ": field 'iteration' must be >= 1 (source \"iteration\"), got " +
+                     std::to_string(in.iteration));
   }
   if (!in.runs.empty() && in.runs.size() != in.models.size())
     throw BadInput(where + ": field 'runs' names " + std::to_string(in.runs.size()) + " runs for " +
@@ -193,9 +194,9 @@ MergeInputs inputs_from_iteration(const Experiment& exp, const std::string& driv
   for (const auto& it : w.iterations)
     if (it.iteration == iteration) found = &it;
   if (!found) {
-    const std::string started =
-        w.iterations.empty() ? "it has not started any iteration"
-                             : "it has started iterations 1.." + std::to_string(w.iterations.back().iteration);
+    const std::string started = w.iterations.empty()
+                                    ? "it has not started any iteration"
+                                    : "it has started iterations 1.." + std::to_string(w.iterations.back().iteration);
     throw BadInput("WARP run '" + driver + "' has no iteration " + std::to_string(iteration) + " (" + started + ")");
   }
   const std::string where = "WARP run '" + driver + "' iteration " + std::to_string(iteration);

@@ -28,7 +28,9 @@ constexpr const char* kColumns =
     "recipe_sha256, protocol_sha256, inputs_sha256, recipe_json, result_json, rows_json, created_at";
 
 // What is written to the TEXT columns: JSON with invalid UTF-8 (completion bytes, paths) replaced.
-std::string dump_text(const nlohmann::json& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
+std::string dump_text(const nlohmann::json& j) {
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
 
 MergePointRecord read_row(Statement& s, const std::string& db_path, const BpeTokenizer* tokenizer) {
   MergePointRecord r;
@@ -38,8 +40,7 @@ MergePointRecord read_row(Statement& s, const std::string& db_path, const BpeTok
   const std::string where = db_path + " (merge_points row " + r.recipe_sha256.substr(0, 12) + ")";
   r.recipe_json = parse_column(s.column_text(3), where + ": recipe_json");
   r.point = EvalPoint::from_json(parse_column(s.column_text(4), where + ": result_json"), where + ": result_json");
-  r.rows =
-      eval_rows_from_json(parse_column(s.column_text(5), where + ": rows_json"), where + ": rows_json", tokenizer);
+  r.rows = eval_rows_from_json(parse_column(s.column_text(5), where + ": rows_json"), where + ": rows_json", tokenizer);
   r.created_at = s.column_double(6);
   return r;
 }
@@ -79,10 +80,11 @@ std::vector<MergePointRecord> MergePointCache::list(const std::string& inputs_sh
 void MergePointCache::store(const MergePointRecord& r) {
   if (db_.read_only()) throw Error(db_.path() + ": cannot cache a merge point in a read-only database");
   Transaction txn(db_.database(), TxnMode::Immediate);
-  Statement s(db_.database(),
-              "INSERT OR REPLACE INTO merge_points(recipe_sha256, protocol_sha256, inputs_sha256, recipe_json, prompts, "
-              "reward, gold, kl_sft, kl_sft_sampled, length, result_json, rows_json, created_at) "
-              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
+  Statement s(
+      db_.database(),
+      "INSERT OR REPLACE INTO merge_points(recipe_sha256, protocol_sha256, inputs_sha256, recipe_json, prompts, "
+      "reward, gold, kl_sft, kl_sft_sampled, length, result_json, rows_json, created_at) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
   s.bind(1, r.recipe_sha256)
       .bind(2, r.protocol_sha256)
       .bind(3, r.inputs_sha256)
@@ -144,7 +146,8 @@ std::vector<EvalRow> eval_rows_from_json(const nlohmann::json& j, const std::str
       if (!id.is_number_integer()) throw BadInput(w + ": field 'completion' holds a non-integer token id");
       r.completion.push_back(id.get<int64_t>());
     }
-    if (!o.contains("text") || !o.at("text").is_string()) throw BadInput(w + ": field 'text' is missing or not a string");
+    if (!o.contains("text") || !o.at("text").is_string())
+      throw BadInput(w + ": field 'text' is missing or not a string");
     r.text = tokenizer ? decode_completion(*tokenizer, r.completion) : o.at("text").get<std::string>();
     r.reward = number_or_nan(o, "reward", w);
     r.gold = number_or_nan(o, "gold", w);

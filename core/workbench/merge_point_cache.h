@@ -44,7 +44,7 @@ struct MergePointRecord {
   nlohmann::json recipe_json;  // provenance
   EvalPoint point;
   std::vector<EvalRow> rows;
-  double created_at = 0;       // unix seconds (set by store)
+  double created_at = 0;  // unix seconds (set by store)
 };
 
 class MergePointCache {

@@ -53,14 +53,16 @@ std::string hash_file(const std::string& path, const ProgressFn& progress, const
 }
 
 bool same_file(const std::string& a, const std::string& b) {
-  struct stat sa {}, sb {};
+  struct stat sa {
+  }, sb{};
   return ::stat(a.c_str(), &sa) == 0 && ::stat(b.c_str(), &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
 // BadInput unless `path`'s folder exists and this process may create files in it.
 void check_writable_folder(const std::string& path, const std::string& what) {
   const std::string dir = parent_dir(path);
-  if (!is_directory(dir)) throw BadInput(file_message(path, "cannot write the " + what + ": the folder " + dir + " does not exist"));
+  if (!is_directory(dir))
+    throw BadInput(file_message(path, "cannot write the " + what + ": the folder " + dir + " does not exist"));
   if (::access(dir.c_str(), W_OK | X_OK) != 0)
     throw BadInput(file_message(path, "cannot write the " + what + ": the folder " + dir + " is not writable"));
 }
@@ -69,8 +71,8 @@ void check_writable_folder(const std::string& path, const std::string& what) {
 std::string temp_sibling(const std::string& path) {
   static std::atomic<int> counter{0};
   const std::filesystem::path p(path);
-  return (p.parent_path() / ("." + p.filename().string() + ".tmp-" + std::to_string(::getpid()) + "-" +
-                             std::to_string(counter++)))
+  return (p.parent_path() /
+          ("." + p.filename().string() + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter++)))
       .string();
 }
 
@@ -96,7 +98,7 @@ struct MergeWorkbench::Impl {
   std::vector<TensorMergeRecord> omega;
   std::vector<GroupMergeRecord> omega_groups;
   std::unique_ptr<ProtocolEvaluator> evaluator;
-  GPT policy{nullptr};  // the evaluated policy: merged weights are copied into it
+  GPT policy{nullptr};               // the evaluated policy: merged weights are copied into it
   std::unique_ptr<ExperimentDb> db;  // writes (the thread of evaluate)
   mutable std::mutex read_mutex;     // guards read_db
   std::unique_ptr<ExperimentDb> read_db;
@@ -298,8 +300,8 @@ std::unique_ptr<MergeWorkbench> MergeWorkbench::open(const Experiment& exp, cons
     for (const auto& model : m.models) xs.push_back(model[t].second);
     for (const auto& model : m.models)
       if (model[t].first != name)  // load_gpt_params gives every file in gpt_param_specs order
-        throw Error("merge workbench: tensor " + std::to_string(t) + " is '" + model[t].first + "', expected '" +
-                    name + "'");
+        throw Error("merge workbench: tensor " + std::to_string(t) + " is '" + model[t].first + "', expected '" + name +
+                    "'");
     const torch::Tensor scratch = torch::empty_like(t0);
     m.omega.push_back(measure_tensor(half, name, scratch, t0, xs));
   }
@@ -334,9 +336,7 @@ const std::vector<std::string>& MergeWorkbench::prompts() const { return impl_->
 const std::vector<TensorMergeRecord>& MergeWorkbench::omega_records() const { return impl_->omega; }
 const std::vector<GroupMergeRecord>& MergeWorkbench::omega_group_records() const { return impl_->omega_groups; }
 
-std::string MergeWorkbench::recipe_key(const MergeRecipe& recipe) const {
-  return key_sha256(impl_->key_json(recipe));
-}
+std::string MergeWorkbench::recipe_key(const MergeRecipe& recipe) const { return key_sha256(impl_->key_json(recipe)); }
 
 std::optional<WorkbenchPoint> MergeWorkbench::lookup(const MergeRecipe& recipe) const {
   const MergeRecipe r = normalize_recipe(recipe);
@@ -438,11 +438,13 @@ void MergeWorkbench::export_hf(const MergeRecipe& recipe, const std::string& dir
 
   const std::string temp = temp_sibling(dir);
   if (::mkdir(temp.c_str(), 0755) != 0)
-    throw Error(file_message(dir, std::string("cannot create the temporary folder ") + temp + ": " + std::strerror(errno)));
+    throw Error(
+        file_message(dir, std::string("cannot create the temporary folder ") + temp + ": " + std::strerror(errno)));
   try {
     export_hf_gpt2(temp, m.model_config, params, options, progress);
     if (::rename(temp.c_str(), dir.c_str()) != 0)
-      throw Error(file_message(dir, std::string("cannot move the exported folder into place: ") + std::strerror(errno)));
+      throw Error(
+          file_message(dir, std::string("cannot move the exported folder into place: ") + std::strerror(errno)));
     fsync_path(parent_dir(dir));
   } catch (...) {
     std::error_code ec;

@@ -8,10 +8,10 @@
 namespace warp {
 
 struct EngineInfo {
-  std::string torch;    // LibTorch, e.g. "1.13.0"
-  std::string hdf5;     // HDF5 library, e.g. "1.10.8"
-  std::string sqlite;   // SQLite library, e.g. "3.40.1"
-  std::string device;   // what --device auto picks here, e.g. "cpu (8 threads)" or "cuda:0 (NVIDIA H200)"
+  std::string torch;   // LibTorch, e.g. "1.13.0"
+  std::string hdf5;    // HDF5 library, e.g. "1.10.8"
+  std::string sqlite;  // SQLite library, e.g. "3.40.1"
+  std::string device;  // what --device auto picks here, e.g. "cpu (8 threads)" or "cuda:0 (NVIDIA H200)"
 };
 
 // Queries the libraries (cheap: no model, no tensors beyond a CUDA availability check).

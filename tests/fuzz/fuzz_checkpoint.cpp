@@ -13,7 +13,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string& path = warp::fuzz::input_file(data, size);
   try {
     warp::validate_checkpoint_file(path);
-  } catch (const warp::BadInput&) {
-  }
+  } catch (const warp::BadInput&) {}
   return 0;
 }

@@ -23,15 +23,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       (void)j.dump(1, ' ', true, nlohmann::json::error_handler_t::replace);
       try {
         (void)warp::Figure::from_json(j, "fuzz");
-      } catch (const warp::BadInput&) {
-      }
+      } catch (const warp::BadInput&) {}
     }
-  } catch (const warp::BadInput&) {
-  }
+  } catch (const warp::BadInput&) {}
   const std::string& path = warp::fuzz::input_file(data, size);
   try {
     (void)warp::load_prompt_sets(path);
-  } catch (const warp::BadInput&) {
-  }
+  } catch (const warp::BadInput&) {}
   return 0;
 }

@@ -13,7 +13,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   try {
     warp::SafetensorsReader r(path);
     for (const auto& e : r.entries()) (void)r.read(e.name);
-  } catch (const warp::BadInput&) {
-  }
+  } catch (const warp::BadInput&) {}
   return 0;
 }

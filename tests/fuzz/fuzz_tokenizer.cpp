@@ -19,13 +19,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const warp::BpeTokenizer t = warp::BpeTokenizer::from_texts(vocab, merges, "vocab.json", "merges.txt");
     const auto ids = t.encode("Hello, world! It's 2026.\n\xc3\xa9t\xc3\xa9 <|endoftext|> x");
     (void)t.decode(ids);
-  } catch (const warp::BadInput&) {
-  }
+  } catch (const warp::BadInput&) {}
   const std::string& path = warp::fuzz::input_file(data, size);
   try {
     warp::TokenFileHeader h;
     (void)warp::read_token_file(path, &h);
-  } catch (const warp::BadInput&) {
-  }
+  } catch (const warp::BadInput&) {}
   return 0;
 }

@@ -46,7 +46,8 @@ inline int64_t deadPid() {
 
 // A run stored as "running" whose process is gone and whose heartbeat is an hour old: readers
 // that apply liveness show it as crashed.
-inline int64_t createDeadRunningRun(warp::ExperimentDb& db, const std::string& name, const std::string& kind = "train") {
+inline int64_t createDeadRunningRun(warp::ExperimentDb& db, const std::string& name,
+                                    const std::string& kind = "train") {
   warp::RunSpec spec(name, kind);
   spec.status = warp::RunStatus::Running;
   const int64_t id = db.create_run(spec);

@@ -7,21 +7,21 @@
 
 #include <QAction>
 #include <QApplication>
-#include <QDir>
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDir>
 #include <QDoubleSpinBox>
-#include <QSpinBox>
 #include <QFile>
 #include <QLabel>
-#include <QMessageBox>
 #include <QMenu>
 #include <QMenuBar>
+#include <QMessageBox>
 #include <QSettings>
 #include <QSlider>
+#include <QSpinBox>
 #include <QSplitter>
-#include <QTableView>
 #include <QStandardPaths>
+#include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
@@ -115,7 +115,8 @@ void TestAppSettings::roundTrip() {
   QCOMPARE(a.windowGeometry(), QByteArray("geo\x01\x02", 5));
   QCOMPARE(a.splitterState(), QByteArray("split"));
   QCOMPARE(a.lastExperiment(), m_tmp.path() + QStringLiteral("/a"));
-  QCOMPARE(a.recentExperiments(), QStringList({m_tmp.path() + QStringLiteral("/a"), m_tmp.path() + QStringLiteral("/b")}));
+  QCOMPARE(a.recentExperiments(),
+           QStringList({m_tmp.path() + QStringLiteral("/a"), m_tmp.path() + QStringLiteral("/b")}));
   QCOMPARE(a.language(), QStringLiteral("ko"));
   QCOMPARE(a.threadsPerRun(), 3);
   QCOMPARE(a.plotSmoothing(), 0.85);
@@ -127,8 +128,9 @@ void TestAppSettings::roundTrip() {
 void TestAppSettings::badValuesReadAsDefaults() {
   QFile f(ini());
   QVERIFY(f.open(QIODevice::WriteOnly));
-  f.write("[General]\nlanguage=fr\nrecentExperiments=\nappearance=purple\n[runs]\nthreadsPerRun=-3\n"
-          "[plot]\nsmoothing=7\nxAxis=epoch\nlogY=maybe\n");
+  f.write(
+      "[General]\nlanguage=fr\nrecentExperiments=\nappearance=purple\n[runs]\nthreadsPerRun=-3\n"
+      "[plot]\nsmoothing=7\nxAxis=epoch\nlogY=maybe\n");
   f.close();
   {
     QSettings s(ini(), QSettings::IniFormat);
@@ -172,7 +174,8 @@ void TestAppSettings::everyKeyIsListed() {
   QStringList listed;
   for (const SettingKeyInfo& k : AppSettings::keys()) listed << QString::fromLatin1(k.name);
   QCOMPARE(listed.size(), 10);
-  for (const QString& key : s.allKeys()) QVERIFY2(listed.contains(key), qPrintable(key + QStringLiteral(" is not in keys()")));
+  for (const QString& key : s.allKeys())
+    QVERIFY2(listed.contains(key), qPrintable(key + QStringLiteral(" is not in keys()")));
   QCOMPARE(s.allKeys().size(), listed.size());
 }
 
@@ -482,7 +485,8 @@ void TestAppSettings::progressOfRunningRuns() {
   window.loadExperiment(exp);
   const QString text = window.runListModel()->data(window.runListModel()->index(0, RunListModel::Progress)).toString();
   QVERIFY2(text.startsWith(QStringLiteral("10/40 25% ETA ")), qPrintable(text));
-  QCOMPARE(window.runListModel()->headerData(RunListModel::Progress, Qt::Horizontal).toString(), QStringLiteral("Progress"));
+  QCOMPARE(window.runListModel()->headerData(RunListModel::Progress, Qt::Horizontal).toString(),
+           QStringLiteral("Progress"));
 }
 
 void TestAppSettings::logTailFollowsAGrowingFile() {

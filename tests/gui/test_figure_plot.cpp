@@ -17,9 +17,9 @@
 
 #include <qcustomplot.h>
 
-#include "test_env.h"
 #include "plot/figure_plot.h"
 #include "report/figure.h"
+#include "test_env.h"
 #include "util/error.h"
 
 Q_DECLARE_METATYPE(warp::Figure)
@@ -29,7 +29,9 @@ namespace {
 const double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 // tests/gui/data of the source tree (WARP_SOURCE_DIR, set by CTest: tests/core/test_env.h).
-QString dataDir() { return QString::fromStdString(warp::test::env_path("WARP_SOURCE_DIR")) + QStringLiteral("/tests/gui/data"); }
+QString dataDir() {
+  return QString::fromStdString(warp::test::env_path("WARP_SOURCE_DIR")) + QStringLiteral("/tests/gui/data");
+}
 QString dataFile(const char* name) { return dataDir() + QLatin1Char('/') + QLatin1String(name); }
 
 warp::Figure readData(const char* name) { return warp::Figure::read_json(dataFile(name).toStdString()); }
@@ -82,7 +84,9 @@ QByteArray readAll(const QString& path) {
   return f.readAll();
 }
 
-bool closeTo(double a, double b) { return std::fabs(a - b) <= 1e-9 * std::max(1.0, std::max(std::fabs(a), std::fabs(b))); }
+bool closeTo(double a, double b) {
+  return std::fabs(a - b) <= 1e-9 * std::max(1.0, std::max(std::fabs(a), std::fabs(b)));
+}
 
 }  // namespace
 
@@ -126,11 +130,11 @@ void TestFigurePlot::renderBuildsThePlot_data() {
   warp::Figure none = readData("fronts.json");
   none.legend = "none";
   QTest::newRow("legend none") << none << 2 << 7 << 1 << 2 << 6 << QList<int>{-1, -1};
-  QTest::newRow("unnamed series: no legend") << onePanel({series({1, 2}, {1, 2})}) << 1 << 1 << 0 << 0 << 0
-                                             << QList<int>{-1};
+  QTest::newRow("unnamed series: no legend")
+      << onePanel({series({1, 2}, {1, 2})}) << 1 << 1 << 0 << 0 << 0 << QList<int>{-1};
   QTest::newRow("only named series in the legend")
-      << onePanel({series({1, 2}, {1, 2}, "a"), series({1, 2}, {2, 1}), series({1, 2}, {3, 3}, "c")}) << 1 << 3
-      << 0 << 0 << 0 << QList<int>{2};
+      << onePanel({series({1, 2}, {1, 2}, "a"), series({1, 2}, {2, 1}), series({1, 2}, {3, 3}, "c")}) << 1 << 3 << 0
+      << 0 << 0 << QList<int>{2};
   warp::Figure empty = onePanel({series({0, 1}, {0, 1}, "a")});
   empty.panels.insert(empty.panels.begin(), warp::FigurePanel{});
   QTest::newRow("empty panel") << empty << 2 << 1 << 0 << 0 << 0 << QList<int>{-1, 1};
@@ -190,18 +194,27 @@ void TestFigurePlot::seriesStyle_data() {
   QTest::addColumn<int>("shape");      // QCPScatterStyle::ScatterShape
   QTest::addColumn<QString>("expectedColor");
 
-  QTest::newRow("line, palette 1") << "line" << "circle" << "" << false << int(QCPGraph::lsLine)
-                                   << int(QCPScatterStyle::ssNone) << "#d55e00";
-  QTest::newRow("markers circle") << "markers" << "circle" << "#123456" << false << int(QCPGraph::lsNone)
-                                  << int(QCPScatterStyle::ssDisc) << "#123456";
-  QTest::newRow("line+markers square dashed") << "line+markers" << "square" << "" << true << int(QCPGraph::lsLine)
-                                              << int(QCPScatterStyle::ssSquare) << "#d55e00";
-  QTest::newRow("triangle") << "markers" << "triangle" << "" << false << int(QCPGraph::lsNone)
-                            << int(QCPScatterStyle::ssTriangle) << "#d55e00";
-  QTest::newRow("diamond") << "line+markers" << "diamond" << "#abcdef" << false << int(QCPGraph::lsLine)
-                           << int(QCPScatterStyle::ssDiamond) << "#abcdef";
-  QTest::newRow("cross") << "markers" << "cross" << "" << false << int(QCPGraph::lsNone)
-                         << int(QCPScatterStyle::ssCross) << "#d55e00";
+  QTest::newRow("line, palette 1") << "line"
+                                   << "circle"
+                                   << "" << false << int(QCPGraph::lsLine) << int(QCPScatterStyle::ssNone) << "#d55e00";
+  QTest::newRow("markers circle") << "markers"
+                                  << "circle"
+                                  << "#123456" << false << int(QCPGraph::lsNone) << int(QCPScatterStyle::ssDisc)
+                                  << "#123456";
+  QTest::newRow("line+markers square dashed")
+      << "line+markers"
+      << "square"
+      << "" << true << int(QCPGraph::lsLine) << int(QCPScatterStyle::ssSquare) << "#d55e00";
+  QTest::newRow("triangle") << "markers"
+                            << "triangle"
+                            << "" << false << int(QCPGraph::lsNone) << int(QCPScatterStyle::ssTriangle) << "#d55e00";
+  QTest::newRow("diamond") << "line+markers"
+                           << "diamond"
+                           << "#abcdef" << false << int(QCPGraph::lsLine) << int(QCPScatterStyle::ssDiamond)
+                           << "#abcdef";
+  QTest::newRow("cross") << "markers"
+                         << "cross"
+                         << "" << false << int(QCPGraph::lsNone) << int(QCPScatterStyle::ssCross) << "#d55e00";
 }
 
 void TestFigurePlot::seriesStyle() {
@@ -379,7 +392,8 @@ void TestFigurePlot::labelsNeverOverlap() {
     QCOMPARE(int(boxes.size()), expectVisible);
     QCOMPARE(visiblePointLabels(&plot), expectVisible);
     for (int a = 0; a < boxes.size(); ++a)
-      for (int b = a + 1; b < boxes.size(); ++b) QVERIFY2(!boxes[a].intersects(boxes[b]), qPrintable(QStringLiteral("%1 %2").arg(a).arg(b)));
+      for (int b = a + 1; b < boxes.size(); ++b)
+        QVERIFY2(!boxes[a].intersects(boxes[b]), qPrintable(QStringLiteral("%1 %2").arg(a).arg(b)));
   };
   check(4);
   // The later series first: s9 keeps the default place (right of and above the point).
@@ -551,11 +565,11 @@ void TestFigurePlot::warpPlotTool_data() {
   const QString fronts = QStringLiteral("$DATA/fronts.json"), kl = QStringLiteral("$DATA/kl_log.json");
   QTest::newRow("two figures, three formats")
       << QStringList{fronts, kl, "--format", "png,pdf,svg", "--out-dir", "$DIR/figs"} << 0
-      << QStringList{"figs/fronts.png", "figs/fronts.pdf", "figs/fronts.svg", "figs/kl_log.png", "figs/kl_log.pdf",
-                     "figs/kl_log.svg"}
+      << QStringList{"figs/fronts.png", "figs/fronts.pdf", "figs/fronts.svg",
+                     "figs/kl_log.png", "figs/kl_log.pdf", "figs/kl_log.svg"}
       << QStringList{};
-  QTest::newRow("default png beside the JSON") << QStringList{"$DIR/copy.json"} << 0 << QStringList{"copy.png"}
-                                               << QStringList{};
+  QTest::newRow("default png beside the JSON")
+      << QStringList{"$DIR/copy.json"} << 0 << QStringList{"copy.png"} << QStringList{};
   QTest::newRow("--opt=value form") << QStringList{kl, "--format=SVG", "--out-dir=$DIR", "--scale=2"} << 0
                                     << QStringList{"kl_log.svg"} << QStringList{};
   QTest::newRow("not JSON") << QStringList{"$DIR/broken.json", "--out-dir", "$DIR"} << 2 << QStringList{}
@@ -603,7 +617,8 @@ void TestFigurePlot::warpPlotTool() {
   const QString err = QString::fromUtf8(process.readAllStandardError());
   const QString out = QString::fromUtf8(process.readAllStandardOutput());
   QCOMPARE(process.exitStatus(), QProcess::NormalExit);
-  QVERIFY2(process.exitCode() == exitCode, qPrintable(QStringLiteral("exit %1, stderr: %2").arg(process.exitCode()).arg(err)));
+  QVERIFY2(process.exitCode() == exitCode,
+           qPrintable(QStringLiteral("exit %1, stderr: %2").arg(process.exitCode()).arg(err)));
   const QStringList lines = err.split(QLatin1Char('\n'), Qt::SkipEmptyParts);
   QCOMPARE(lines.size(), errors.size());
   for (int i = 0; i < errors.size(); ++i) {
@@ -615,7 +630,8 @@ void TestFigurePlot::warpPlotTool() {
     QVERIFY2(QFileInfo(path).size() > 1000, qPrintable(path));
     QVERIFY2(out.contains(path), qPrintable(out));  // each written file is printed
   }
-  if (args.contains(QStringLiteral("--scale=2"))) QCOMPARE(readAll(dir.filePath(QStringLiteral("kl_log.svg"))).left(5), QByteArray("<?xml"));
+  if (args.contains(QStringLiteral("--scale=2")))
+    QCOMPARE(readAll(dir.filePath(QStringLiteral("kl_log.svg"))).left(5), QByteArray("<?xml"));
   if (args.contains(QStringLiteral("--help"))) QVERIFY(out.startsWith(QStringLiteral("Usage: warp-plot")));
   // Nothing else was written to the folder.
   QStringList expected = written;

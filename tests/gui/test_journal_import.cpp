@@ -39,9 +39,9 @@ bool runWarp(const QStringList& args, int timeoutMs = 180000) {
 }
 
 QStringList trainJournaled(const QString& dir, const QString& name) {
-  return {"train", "--exp", dir, "--name", name, "--record", "journal", "--steps", "4", "--batch", "2",
-          "--max-new-tokens", "8", "--eval-every", "4", "--eval-prompts", "4", "--threads", "1", "--device", "cpu",
-          "--reward", "gold"};
+  return {"train", "--exp",     dir, "--name",           name,  "--record",     "journal", "--steps",
+          "4",     "--batch",   "2", "--max-new-tokens", "8",   "--eval-every", "4",       "--eval-prompts",
+          "4",     "--threads", "1", "--device",         "cpu", "--reward",     "gold"};
 }
 
 // The journal's metric rows of `key`: step → value (NaN for "nan").

@@ -62,7 +62,8 @@ QStringList ids(const QVector<PlanePoint>& points) {
 
 int countItems(QCustomPlot* plot, const char* className) {
   int n = 0;
-  for (int i = 0; i < plot->itemCount(); ++i) n += QString::fromLatin1(plot->item(i)->metaObject()->className()) == QLatin1String(className);
+  for (int i = 0; i < plot->itemCount(); ++i)
+    n += QString::fromLatin1(plot->item(i)->metaObject()->className()) == QLatin1String(className);
   return n;
 }
 
@@ -119,12 +120,9 @@ void TestKlRewardPlane::nonDominatedIndices_data() {
   QTest::newRow("staircase") << QVector<double>{3, 1, 2, 0.5, 2} << QVector<double>{3, 1, 2, 0, 1}
                              << QVector<int>{3, 1, 2, 0};
   // Same KL: only the higher reward; exact duplicates are both kept (input order).
-  QTest::newRow("ties") << QVector<double>{1, 1, 1, 2} << QVector<double>{0.5, 0.7, 0.7, 0.6}
-                        << QVector<int>{1, 2};
-  QTest::newRow("NaN never on it") << QVector<double>{kNaN, 1, 2} << QVector<double>{9, 1, kNaN}
-                                   << QVector<int>{1};
-  QTest::newRow("all dominated by one") << QVector<double>{0, 1, 2} << QVector<double>{5, 4, 3}
-                                        << QVector<int>{0};
+  QTest::newRow("ties") << QVector<double>{1, 1, 1, 2} << QVector<double>{0.5, 0.7, 0.7, 0.6} << QVector<int>{1, 2};
+  QTest::newRow("NaN never on it") << QVector<double>{kNaN, 1, 2} << QVector<double>{9, 1, kNaN} << QVector<int>{1};
+  QTest::newRow("all dominated by one") << QVector<double>{0, 1, 2} << QVector<double>{5, 4, 3} << QVector<int>{0};
 }
 
 void TestKlRewardPlane::nonDominatedIndices() {

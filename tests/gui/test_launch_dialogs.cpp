@@ -74,16 +74,43 @@ void TestLaunchDialogs::noLibTorch() {
 void TestLaunchDialogs::everyCliOptionOnTheForm() {
   // Every option of app/cli/cmd_train.cpp and cmd_run.cpp but --exp, --name, --resume and the
   // workers' lineage options (hand-written from the CLI's declarations).
-  const QStringList train{"--init", "--config", "--seed", "--prompt-seed", "--anchor", "--beta", "--mu", "--steps",
-                          "--batch", "--samples", "--lr", "--warmup", "--weight-decay", "--grad-clip",
-                          "--temperature", "--max-new-tokens", "--baseline", "--reward", "--eval-every",
-                          "--eval-prompts", "--ckpt-every", "--threads", "--device"};
-  const QStringList run{"--init", "--config", "--seed", "--iterations", "--runs", "--steps", "--lambda",
-                        "--granularity", "--eta", "--eta-grid", "--anchor", "--beta", "--mu", "--lr", "--batch",
-                        "--max-new-tokens", "--reward", "--eval-every", "--eval-prompts", "--ckpt-every",
-                        "--parallel", "--threads", "--device", "--launcher", "--slurm-partition", "--slurm-account",
-                        "--slurm-time", "--slurm-cpus-per-task", "--slurm-gpus-per-task", "--slurm-mem",
-                        "--slurm-signal-before", "--slurm-extra"};
+  const QStringList train{
+      "--init",         "--config",       "--seed",        "--prompt-seed",    "--anchor",   "--beta",
+      "--mu",           "--steps",        "--batch",       "--samples",        "--lr",       "--warmup",
+      "--weight-decay", "--grad-clip",    "--temperature", "--max-new-tokens", "--baseline", "--reward",
+      "--eval-every",   "--eval-prompts", "--ckpt-every",  "--threads",        "--device"};
+  const QStringList run{"--init",
+                        "--config",
+                        "--seed",
+                        "--iterations",
+                        "--runs",
+                        "--steps",
+                        "--lambda",
+                        "--granularity",
+                        "--eta",
+                        "--eta-grid",
+                        "--anchor",
+                        "--beta",
+                        "--mu",
+                        "--lr",
+                        "--batch",
+                        "--max-new-tokens",
+                        "--reward",
+                        "--eval-every",
+                        "--eval-prompts",
+                        "--ckpt-every",
+                        "--parallel",
+                        "--threads",
+                        "--device",
+                        "--launcher",
+                        "--slurm-partition",
+                        "--slurm-account",
+                        "--slurm-time",
+                        "--slurm-cpus-per-task",
+                        "--slurm-gpus-per-task",
+                        "--slurm-mem",
+                        "--slurm-signal-before",
+                        "--slurm-extra"};
   QStringList got;
   for (const LaunchOption& o : trainOptions()) got << o.flag;
   QCOMPARE(got, train);
@@ -100,27 +127,81 @@ void TestLaunchDialogs::everyCliOptionOnTheForm() {
 
 void TestLaunchDialogs::trainArgs() {
   QCOMPARE(trainArguments(kExp, "r", {}), QStringList({"train", "--exp", "/x/exp", "--name", "r"}));
-  const LaunchValues v{{"--anchor", "sft"},        {"--beta", "0.1"},         {"--mu", " 1e-2 "},
-                       {"--steps", "200"},         {"--seed", "18446744073709551615"},
-                       {"--prompt-seed", "0"},     {"--batch", "8"},          {"--samples", "2"},
-                       {"--lr", "1e-5"},           {"--warmup", "0"},         {"--weight-decay", "0.01"},
-                       {"--grad-clip", "0"},       {"--temperature", "0.7"},  {"--max-new-tokens", "24"},
-                       {"--baseline", "rloo"},     {"--reward", "gold"},      {"--eval-every", "10"},
-                       {"--eval-prompts", "0"},    {"--ckpt-every", "50"},    {"--threads", "2"},
-                       {"--device", "cpu"},        {"--init", "checkpoints/a.h5"},
-                       {"--config", "more.json"},  {"--launcher", "slurm"}};  // not an option of train: ignored
-  QCOMPARE(trainArguments(kExp, "r", v),
-           QStringList({"train",          "--exp",          "/x/exp",      "--name",       "r",
-                        "--init",         "checkpoints/a.h5", "--config",  "more.json",    "--seed",
-                        "18446744073709551615", "--prompt-seed", "0",       "--anchor",     "sft",
-                        "--beta",         "0.1",            "--mu",        "0.01",         "--steps",
-                        "200",            "--batch",        "8",           "--samples",    "2",
-                        "--lr",           "1e-05",          "--warmup",    "0",            "--weight-decay",
-                        "0.01",           "--grad-clip",    "0",           "--temperature", "0.7",
-                        "--max-new-tokens", "24",           "--baseline",  "rloo",         "--reward",
-                        "gold",           "--eval-every",   "10",          "--eval-prompts", "0",
-                        "--ckpt-every",   "50",             "--threads",   "2",            "--device",
-                        "cpu"}));
+  const LaunchValues v{{"--anchor", "sft"},
+                       {"--beta", "0.1"},
+                       {"--mu", " 1e-2 "},
+                       {"--steps", "200"},
+                       {"--seed", "18446744073709551615"},
+                       {"--prompt-seed", "0"},
+                       {"--batch", "8"},
+                       {"--samples", "2"},
+                       {"--lr", "1e-5"},
+                       {"--warmup", "0"},
+                       {"--weight-decay", "0.01"},
+                       {"--grad-clip", "0"},
+                       {"--temperature", "0.7"},
+                       {"--max-new-tokens", "24"},
+                       {"--baseline", "rloo"},
+                       {"--reward", "gold"},
+                       {"--eval-every", "10"},
+                       {"--eval-prompts", "0"},
+                       {"--ckpt-every", "50"},
+                       {"--threads", "2"},
+                       {"--device", "cpu"},
+                       {"--init", "checkpoints/a.h5"},
+                       {"--config", "more.json"},
+                       {"--launcher", "slurm"}};  // not an option of train: ignored
+  QCOMPARE(trainArguments(kExp, "r", v), QStringList({"train",
+                                                      "--exp",
+                                                      "/x/exp",
+                                                      "--name",
+                                                      "r",
+                                                      "--init",
+                                                      "checkpoints/a.h5",
+                                                      "--config",
+                                                      "more.json",
+                                                      "--seed",
+                                                      "18446744073709551615",
+                                                      "--prompt-seed",
+                                                      "0",
+                                                      "--anchor",
+                                                      "sft",
+                                                      "--beta",
+                                                      "0.1",
+                                                      "--mu",
+                                                      "0.01",
+                                                      "--steps",
+                                                      "200",
+                                                      "--batch",
+                                                      "8",
+                                                      "--samples",
+                                                      "2",
+                                                      "--lr",
+                                                      "1e-05",
+                                                      "--warmup",
+                                                      "0",
+                                                      "--weight-decay",
+                                                      "0.01",
+                                                      "--grad-clip",
+                                                      "0",
+                                                      "--temperature",
+                                                      "0.7",
+                                                      "--max-new-tokens",
+                                                      "24",
+                                                      "--baseline",
+                                                      "rloo",
+                                                      "--reward",
+                                                      "gold",
+                                                      "--eval-every",
+                                                      "10",
+                                                      "--eval-prompts",
+                                                      "0",
+                                                      "--ckpt-every",
+                                                      "50",
+                                                      "--threads",
+                                                      "2",
+                                                      "--device",
+                                                      "cpu"}));
 }
 
 void TestLaunchDialogs::coreMessages_data() {
@@ -129,29 +210,81 @@ void TestLaunchDialogs::coreMessages_data() {
   QTest::addColumn<QString>("flag");
   QTest::addColumn<QString>("value");
   QTest::addColumn<QString>("expected");  // core's message (RlConfig / WarpConfig / SlurmOptions / run name)
-  QTest::newRow("beta < 0") << "train" << "r" << "--beta" << "-1"
+  QTest::newRow("beta < 0") << "train"
+                            << "r"
+                            << "--beta"
+                            << "-1"
                             << "train options: rl: beta (--beta) must be >= 0, got -1";
-  QTest::newRow("mu > 1") << "train" << "r" << "--mu" << "1.5" << "train options: rl: mu (--mu) must be in (0, 1], got 1.5";
-  QTest::newRow("steps 0") << "train" << "r" << "--steps" << "0" << "train options: rl: steps (--steps) must be > 0, got 0";
-  QTest::newRow("rloo alone") << "train" << "r" << "--baseline" << "rloo"
+  QTest::newRow("mu > 1") << "train"
+                          << "r"
+                          << "--mu"
+                          << "1.5"
+                          << "train options: rl: mu (--mu) must be in (0, 1], got 1.5";
+  QTest::newRow("steps 0") << "train"
+                           << "r"
+                           << "--steps"
+                           << "0"
+                           << "train options: rl: steps (--steps) must be > 0, got 0";
+  QTest::newRow("rloo alone") << "train"
+                              << "r"
+                              << "--baseline"
+                              << "rloo"
                               << "";  // batch 16 x 1 >= 2: fine (see the next row)
-  QTest::newRow("anchor") << "train" << "r" << "--anchor" << "theta"
+  QTest::newRow("anchor") << "train"
+                          << "r"
+                          << "--anchor"
+                          << "theta"
                           << "train options: rl: anchor (--anchor) must be ema, sft or init, got 'theta'";
-  QTest::newRow("not a number") << "train" << "r" << "--lr" << "fast" << "lr (--lr): 'fast' is not a number";
-  QTest::newRow("seed -1") << "train" << "r" << "--seed" << "-1" << "seed (--seed): '-1' is not a non-negative whole number";
-  QTest::newRow("bad name") << "train" << "a/b" << "--beta" << "0.1"
+  QTest::newRow("not a number") << "train"
+                                << "r"
+                                << "--lr"
+                                << "fast"
+                                << "lr (--lr): 'fast' is not a number";
+  QTest::newRow("seed -1") << "train"
+                           << "r"
+                           << "--seed"
+                           << "-1"
+                           << "seed (--seed): '-1' is not a non-negative whole number";
+  QTest::newRow("bad name") << "train"
+                            << "a/b"
+                            << "--beta"
+                            << "0.1"
                             << "run name 'a/b' is not valid: use 1-64 characters of A-Z a-z 0-9 _ . - starting with a "
                                "letter or digit";
-  QTest::newRow("M < 2") << "run" << "warp" << "--runs" << "1" << "warp: runs (--runs) must be in 2..64, got 1";
-  QTest::newRow("I 0") << "run" << "warp" << "--iterations" << "0" << "warp: iterations (--iterations) must be in 1..1000, got 0";
-  QTest::newRow("lambda") << "run" << "warp" << "--lambda" << "2" << "warp: lambda (--lambda) must be in [0, 1], got 2";
-  QTest::newRow("granularity") << "run" << "warp" << "--granularity" << "block"
+  QTest::newRow("M < 2") << "run"
+                         << "warp"
+                         << "--runs"
+                         << "1"
+                         << "warp: runs (--runs) must be in 2..64, got 1";
+  QTest::newRow("I 0") << "run"
+                       << "warp"
+                       << "--iterations"
+                       << "0"
+                       << "warp: iterations (--iterations) must be in 1..1000, got 0";
+  QTest::newRow("lambda") << "run"
+                          << "warp"
+                          << "--lambda"
+                          << "2"
+                          << "warp: lambda (--lambda) must be in [0, 1], got 2";
+  QTest::newRow("granularity") << "run"
+                               << "warp"
+                               << "--granularity"
+                               << "block"
                                << "warp: granularity (--granularity) must be tensor or layer, got 'block'";
-  QTest::newRow("grid twice") << "run" << "warp" << "--eta-grid" << "0.3,0.30"
+  QTest::newRow("grid twice") << "run"
+                              << "warp"
+                              << "--eta-grid"
+                              << "0.3,0.30"
                               << "warp: eta_grid (--eta-grid) must be a list of distinct values, got 0.30 twice";
-  QTest::newRow("run beta") << "run" << "warp" << "--beta" << "-0.5"
+  QTest::newRow("run beta") << "run"
+                            << "warp"
+                            << "--beta"
+                            << "-0.5"
                             << "run options: rl: beta (--beta) must be >= 0, got -0.5";
-  QTest::newRow("warp name") << "run" << "w/1" << "--runs" << "2"
+  QTest::newRow("warp name") << "run"
+                             << "w/1"
+                             << "--runs"
+                             << "2"
                              << "warp: name (--name): run name 'w/1' is not valid: use 1-64 characters of A-Z a-z 0-9 "
                                 "_ . - starting with a letter or digit";
 }
@@ -194,37 +327,97 @@ void TestLaunchDialogs::coreMessages() {
 
 void TestLaunchDialogs::warpArgs() {
   QCOMPARE(warpRunArguments(kExp, "warp", {}), QStringList({"run", "--exp", "/x/exp", "--name", "warp"}));
-  const LaunchValues v{{"--iterations", "3"}, {"--runs", "4"},          {"--steps", "0"},
-                       {"--lambda", "0.5"},   {"--granularity", "layer"}, {"--eta", "0.25"},
-                       {"--eta-grid", "0, 0.25,1"}, {"--parallel", "2"}, {"--threads", "1"},
-                       {"--seed", "9"},       {"--anchor", "init"},     {"--beta", "0.05"},
-                       {"--reward", "rm:checkpoints/rm.h5"}, {"--launcher", "local"},
+  const LaunchValues v{{"--iterations", "3"},
+                       {"--runs", "4"},
+                       {"--steps", "0"},
+                       {"--lambda", "0.5"},
+                       {"--granularity", "layer"},
+                       {"--eta", "0.25"},
+                       {"--eta-grid", "0, 0.25,1"},
+                       {"--parallel", "2"},
+                       {"--threads", "1"},
+                       {"--seed", "9"},
+                       {"--anchor", "init"},
+                       {"--beta", "0.05"},
+                       {"--reward", "rm:checkpoints/rm.h5"},
+                       {"--launcher", "local"},
                        {"--slurm-partition", "gpu"}};  // only passed with launcher slurm
-  QCOMPARE(warpRunArguments(kExp, "w2", v),
-           QStringList({"run",         "--exp",        "/x/exp", "--name",   "w2",       "--seed",     "9",
-                        "--iterations", "3",           "--runs", "4",        "--steps",  "0",          "--lambda",
-                        "0.5",         "--granularity", "layer", "--eta",    "0.25",     "--eta-grid", "0, 0.25,1",
-                        "--anchor",    "init",         "--beta", "0.05",     "--reward", "rm:checkpoints/rm.h5",
-                        "--parallel",  "2",            "--threads", "1",     "--launcher", "local"}));
+  QCOMPARE(warpRunArguments(kExp, "w2", v), QStringList({"run",
+                                                         "--exp",
+                                                         "/x/exp",
+                                                         "--name",
+                                                         "w2",
+                                                         "--seed",
+                                                         "9",
+                                                         "--iterations",
+                                                         "3",
+                                                         "--runs",
+                                                         "4",
+                                                         "--steps",
+                                                         "0",
+                                                         "--lambda",
+                                                         "0.5",
+                                                         "--granularity",
+                                                         "layer",
+                                                         "--eta",
+                                                         "0.25",
+                                                         "--eta-grid",
+                                                         "0, 0.25,1",
+                                                         "--anchor",
+                                                         "init",
+                                                         "--beta",
+                                                         "0.05",
+                                                         "--reward",
+                                                         "rm:checkpoints/rm.h5",
+                                                         "--parallel",
+                                                         "2",
+                                                         "--threads",
+                                                         "1",
+                                                         "--launcher",
+                                                         "local"}));
 }
 
 void TestLaunchDialogs::slurmArgs() {
-  const LaunchValues v{{"--launcher", "slurm"},        {"--slurm-partition", "gpu"},   {"--slurm-account", "lab"},
-                       {"--slurm-time", "1-02:00"},     {"--slurm-cpus-per-task", "4"}, {"--slurm-gpus-per-task", "1"},
-                       {"--slurm-mem", "8G"},           {"--slurm-signal-before", "300"},
-                       {"--slurm-extra", "--qos=low --constraint='a b'"}};
-  QCOMPARE(warpRunArguments(kExp, "warp", v),
-           QStringList({"run", "--exp", "/x/exp", "--name", "warp", "--launcher", "slurm", "--slurm-partition", "gpu",
-                        "--slurm-account", "lab", "--slurm-time", "1-02:00", "--slurm-cpus-per-task", "4",
-                        "--slurm-gpus-per-task", "1", "--slurm-mem", "8G", "--slurm-signal-before", "300", "--slurm-extra",
-                        "--qos=low --constraint='a b'"}));
+  const LaunchValues v{
+      {"--launcher", "slurm"},     {"--slurm-partition", "gpu"},     {"--slurm-account", "lab"},
+      {"--slurm-time", "1-02:00"}, {"--slurm-cpus-per-task", "4"},   {"--slurm-gpus-per-task", "1"},
+      {"--slurm-mem", "8G"},       {"--slurm-signal-before", "300"}, {"--slurm-extra", "--qos=low --constraint='a b'"}};
+  QCOMPARE(warpRunArguments(kExp, "warp", v), QStringList({"run",
+                                                           "--exp",
+                                                           "/x/exp",
+                                                           "--name",
+                                                           "warp",
+                                                           "--launcher",
+                                                           "slurm",
+                                                           "--slurm-partition",
+                                                           "gpu",
+                                                           "--slurm-account",
+                                                           "lab",
+                                                           "--slurm-time",
+                                                           "1-02:00",
+                                                           "--slurm-cpus-per-task",
+                                                           "4",
+                                                           "--slurm-gpus-per-task",
+                                                           "1",
+                                                           "--slurm-mem",
+                                                           "8G",
+                                                           "--slurm-signal-before",
+                                                           "300",
+                                                           "--slurm-extra",
+                                                           "--qos=low --constraint='a b'"}));
   // Core's Slurm rules (config/slurm_options.h).
-  QCOMPARE(refusal([] { warpRunArguments(kExp, "warp", {{"--launcher", "slurm"}, {"--slurm-mem", "lots"}}); }),
+  QCOMPARE(refusal([] {
+             warpRunArguments(kExp, "warp", {{"--launcher", "slurm"}, {"--slurm-mem", "lots"}});
+           }),
            QStringLiteral("slurm: mem (--slurm-mem) must be a memory size: a number with an optional K, M, G or T "
                           "suffix (e.g. 8G), got 'lots'"));
-  QCOMPARE(refusal([] { warpRunArguments(kExp, "warp", {{"--launcher", "slurm"}, {"--slurm-gpus-per-task", "-1"}}); }),
+  QCOMPARE(refusal([] {
+             warpRunArguments(kExp, "warp", {{"--launcher", "slurm"}, {"--slurm-gpus-per-task", "-1"}});
+           }),
            QStringLiteral("slurm: gpus_per_task (--slurm-gpus-per-task) must be in 0..64 (0: none asked for), got -1"));
-  QCOMPARE(refusal([] { warpRunArguments(kExp, "warp", {{"--launcher", "slurm"}, {"--slurm-signal-before", "70000"}}); }),
+  QCOMPARE(refusal([] {
+             warpRunArguments(kExp, "warp", {{"--launcher", "slurm"}, {"--slurm-signal-before", "70000"}});
+           }),
            QString::fromStdString([] {
              warp::SlurmOptions o;
              o.signal_before = 70000;
@@ -235,9 +428,13 @@ void TestLaunchDialogs::slurmArgs() {
              }
              return std::string("accepted");
            }()));
-  QCOMPARE(refusal([] { warpRunArguments(kExp, "warp", {{"--launcher", "slurm"}, {"--slurm-extra", "'open"}}); }),
+  QCOMPARE(refusal([] {
+             warpRunArguments(kExp, "warp", {{"--launcher", "slurm"}, {"--slurm-extra", "'open"}});
+           }),
            QStringLiteral("--slurm-extra: unterminated ' in ''open'"));
-  QCOMPARE(refusal([] { warpRunArguments(kExp, "warp", {{"--launcher", "pbs"}}); }),
+  QCOMPARE(refusal([] {
+             warpRunArguments(kExp, "warp", {{"--launcher", "pbs"}});
+           }),
            QStringLiteral("launcher (--launcher) must be local, slurm, got 'pbs'"));
 }
 
@@ -267,9 +464,9 @@ void TestLaunchDialogs::rlDialog() {
   d.combo("--reward")->setEditText(QStringLiteral("rm:checkpoints/rm.h5"));
   d.combo("--device")->setCurrentIndex(d.combo("--device")->findText(QStringLiteral("cpu")));
   d.lineEdit("--eval-every")->setText(QStringLiteral("5"));
-  QCOMPARE(d.arguments(), QStringList({"train", "--exp", dir, "--name", "ema-1", "--anchor", "sft", "--mu", "0.05",
-                                       "--batch", "4", "--reward", "rm:checkpoints/rm.h5", "--eval-every", "5",
-                                       "--device", "cpu"}));
+  QCOMPARE(d.arguments(),
+           QStringList({"train", "--exp", dir, "--name", "ema-1", "--anchor", "sft", "--mu", "0.05", "--batch", "4",
+                        "--reward", "rm:checkpoints/rm.h5", "--eval-every", "5", "--device", "cpu"}));
   d.accept();
   QCOMPARE(d.result(), int(QDialog::Accepted));
   QVERIFY(d.errorText().isEmpty());
@@ -290,8 +487,9 @@ void TestLaunchDialogs::warpDialogSlurmFields() {
   QCOMPARE(d.lineEdit("--slurm-cpus-per-task")->placeholderText(), QStringLiteral("experiment: 2"));
   QCOMPARE(d.lineEdit("--slurm-gpus-per-task")->placeholderText(), QStringLiteral("default: 0"));
   QCOMPARE(d.lineEdit("--slurm-signal-before")->placeholderText(), QStringLiteral("experiment: 90"));
-  const QStringList slurmFlags{"--slurm-partition", "--slurm-account", "--slurm-time", "--slurm-cpus-per-task",
-                               "--slurm-gpus-per-task", "--slurm-mem", "--slurm-signal-before", "--slurm-extra"};
+  const QStringList slurmFlags{"--slurm-partition",     "--slurm-account",       "--slurm-time",
+                               "--slurm-cpus-per-task", "--slurm-gpus-per-task", "--slurm-mem",
+                               "--slurm-signal-before", "--slurm-extra"};
   for (const QString& f : slurmFlags) QVERIFY2(!d.field(f)->isEnabled(), qPrintable(f));
   d.lineEdit("--slurm-mem")->setText(QStringLiteral("4G"));  // typed, then launcher local: not passed
   d.combo("--launcher")->setCurrentIndex(d.combo("--launcher")->findData(QStringLiteral("local")));
@@ -312,9 +510,9 @@ void TestLaunchDialogs::warpDialogSlurmFields() {
            qPrintable(d.errorText()));
   d.lineEdit("--slurm-signal-before")->setText(QStringLiteral("0"));
   d.lineEdit("--slurm-gpus-per-task")->setText(QStringLiteral("1"));
-  QCOMPARE(d.arguments(), QStringList({"run", "--exp", dir, "--name", "warp", "--launcher", "slurm", "--slurm-time",
-                                       "02:00:00", "--slurm-gpus-per-task", "1", "--slurm-mem", "4G",
-                                       "--slurm-signal-before", "0"}));
+  QCOMPARE(d.arguments(),
+           QStringList({"run", "--exp", dir, "--name", "warp", "--launcher", "slurm", "--slurm-time", "02:00:00",
+                        "--slurm-gpus-per-task", "1", "--slurm-mem", "4G", "--slurm-signal-before", "0"}));
   d.accept();
   QCOMPARE(d.result(), int(QDialog::Accepted));
 }
@@ -335,13 +533,53 @@ void TestLaunchDialogs::duplicateValues() {
   d.lineEdit("--beta")->setText(QStringLiteral("0.3"));  // the one change
   // Hand-written: every field the run was started with is passed (so the copy does not depend on
   // the experiment's config.json of today), with β changed; init "" stays the experiment's default.
-  QCOMPARE(d.arguments(),
-           QStringList({"train", "--exp", "/x/exp", "--name", "ema-3", "--seed", "1", "--prompt-seed", "7",
-                        "--anchor", "ema", "--beta", "0.3", "--mu", "0.01", "--steps", "30", "--batch", "16",
-                        "--samples", "1", "--lr", "1e-05", "--warmup", "10", "--weight-decay", "0", "--grad-clip", "1",
-                        "--temperature", "0.9", "--max-new-tokens", "32", "--baseline", "mean", "--reward",
-                        "rm:checkpoints/rm.h5", "--eval-every", "10", "--eval-prompts", "0", "--ckpt-every", "100",
-                        "--threads", "0", "--device", "auto"}));
+  QCOMPARE(d.arguments(), QStringList({"train",
+                                       "--exp",
+                                       "/x/exp",
+                                       "--name",
+                                       "ema-3",
+                                       "--seed",
+                                       "1",
+                                       "--prompt-seed",
+                                       "7",
+                                       "--anchor",
+                                       "ema",
+                                       "--beta",
+                                       "0.3",
+                                       "--mu",
+                                       "0.01",
+                                       "--steps",
+                                       "30",
+                                       "--batch",
+                                       "16",
+                                       "--samples",
+                                       "1",
+                                       "--lr",
+                                       "1e-05",
+                                       "--warmup",
+                                       "10",
+                                       "--weight-decay",
+                                       "0",
+                                       "--grad-clip",
+                                       "1",
+                                       "--temperature",
+                                       "0.9",
+                                       "--max-new-tokens",
+                                       "32",
+                                       "--baseline",
+                                       "mean",
+                                       "--reward",
+                                       "rm:checkpoints/rm.h5",
+                                       "--eval-every",
+                                       "10",
+                                       "--eval-prompts",
+                                       "0",
+                                       "--ckpt-every",
+                                       "100",
+                                       "--threads",
+                                       "0",
+                                       "--device",
+                                       "auto"}));
 
   // A driver as `warp run` stores it (warp/driver.cpp: {"warp": WarpConfig, "rl": ..., "eval": ...}).
   warp::RunRecord driver;
@@ -360,11 +598,13 @@ void TestLaunchDialogs::duplicateValues() {
   w.setRunName(suggestDuplicateName(QStringLiteral("warp"), {QStringLiteral("warp")}));
   w.lineEdit("--runs")->setText(QStringLiteral("4"));
   QCOMPARE(w.arguments(),
-           QStringList({"run", "--exp", "/x/exp", "--name", "warp-2", "--seed", "4", "--iterations", "2", "--runs", "4",
-                        "--steps", "20", "--lambda", "0.5", "--granularity", "layer", "--eta", "0.3", "--eta-grid",
-                        "0,0.5,1", "--anchor", "sft", "--beta", "0.05", "--mu", "0.01", "--lr", "1e-05", "--batch", "8",
-                        "--max-new-tokens", "24", "--reward", "gold", "--eval-every", "10", "--eval-prompts", "16",
-                        "--ckpt-every", "100", "--parallel", "0", "--threads", "1", "--device", "cpu"}));
+           QStringList(
+               {"run",   "--exp",      "/x/exp", "--name",       "warp-2",  "--seed",         "4",   "--iterations",
+                "2",     "--runs",     "4",      "--steps",      "20",      "--lambda",       "0.5", "--granularity",
+                "layer", "--eta",      "0.3",    "--eta-grid",   "0,0.5,1", "--anchor",       "sft", "--beta",
+                "0.05",  "--mu",       "0.01",   "--lr",         "1e-05",   "--batch",        "8",   "--max-new-tokens",
+                "24",    "--reward",   "gold",   "--eval-every", "10",      "--eval-prompts", "16",  "--ckpt-every",
+                "100",   "--parallel", "0",      "--threads",    "1",       "--device",       "cpu"}));
 
   warp::RunRecord sft;
   sft.name = "sft";

@@ -6,21 +6,21 @@
 #include <QFile>
 #include <QItemSelectionModel>
 #include <QMessageBox>
-#include <QTabWidget>
 #include <QStandardPaths>
+#include <QTabWidget>
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTimer>
 #include <QtTest>
 
-#include "window/main_window.h"
 #include "gui_fixture.h"
+#include "merge/merge_panel.h"
 #include "models/metrics_follower.h"
 #include "models/run_list_model.h"
 #include "panels/metrics_panel.h"
-#include "merge/merge_panel.h"
 #include "panels/pareto_panel.h"
 #include "util/error.h"
+#include "window/main_window.h"
 
 class TestMainWindow : public QObject {
   Q_OBJECT
@@ -87,19 +87,27 @@ void TestMainWindow::opensExperiment() {
   window.refreshNow();
   QCOMPARE(window.runListModel()->rowCount(), 4);
   QCOMPARE(window.countsText(), QStringLiteral("4 runs: 1 running, 1 queued, 1 crashed, 1 finished · 5 metric rows"));
-  QCOMPARE(window.runView()->selectionModel()->selectedRows().first().data(RunListModel::RunIdRole).toLongLong(), m_live);
+  QCOMPARE(window.runView()->selectionModel()->selectedRows().first().data(RunListModel::RunIdRole).toLongLong(),
+           m_live);
 }
 
 void TestMainWindow::refusesNonExperiment_data() {
   QTest::addColumn<QString>("setup");
   QTest::addColumn<QString>("messageContains");
-  QTest::newRow("missing folder") << "missing" << "no such folder";
-  QTest::newRow("empty folder") << "empty" << "no config.json";
-  QTest::newRow("a file") << "file" << "is a file";
-  QTest::newRow("foreign config") << "foreign" << "expected \"warp-experiment\"";
-  QTest::newRow("config not json") << "badjson" << "not valid JSON";
-  QTest::newRow("no database") << "nodb" << "experiment.db: missing";
-  QTest::newRow("garbage database") << "garbagedb" << "experiment.db";
+  QTest::newRow("missing folder") << "missing"
+                                  << "no such folder";
+  QTest::newRow("empty folder") << "empty"
+                                << "no config.json";
+  QTest::newRow("a file") << "file"
+                          << "is a file";
+  QTest::newRow("foreign config") << "foreign"
+                                  << "expected \"warp-experiment\"";
+  QTest::newRow("config not json") << "badjson"
+                                   << "not valid JSON";
+  QTest::newRow("no database") << "nodb"
+                               << "experiment.db: missing";
+  QTest::newRow("garbage database") << "garbagedb"
+                                    << "experiment.db";
 }
 
 void TestMainWindow::refusesNonExperiment() {

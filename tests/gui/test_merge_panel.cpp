@@ -24,11 +24,10 @@
 #include <atomic>
 
 #include <QComboBox>
-#include <QElapsedTimer>
-#include <QThread>
 #include <QDir>
 #include <QDirIterator>
 #include <QDoubleSpinBox>
+#include <QElapsedTimer>
 #include <QLabel>
 #include <QListWidget>
 #include <QMessageBox>
@@ -37,17 +36,18 @@
 #include <QSignalSpy>
 #include <QSlider>
 #include <QStandardPaths>
+#include <QThread>
 #include <QtTest>
 
 #include "db/experiment_db.h"
 #include "eval/evaluate.h"
 #include "eval/synthetic_experiment.h"
-#include "merge/merger.h"
 #include "merge/merge_panel.h"
 #include "merge/merge_session.h"
+#include "merge/merger.h"
+#include "merge/omega_chart.h"
 #include "merge/samples_model.h"
 #include "merge/samples_view.h"
-#include "merge/omega_chart.h"
 #include "plot/kl_reward_plane.h"
 #include "store/checkpoint_h5.h"
 #include "store/hf_gpt2.h"
@@ -250,7 +250,8 @@ void TestMergePanel::sliderPointEqualsEngine() {
     const OmegaEntry& e = panel.omegaChart()->entries()[int(i)];
     QCOMPARE(e.name, qs(records[i].name));
     QCOMPARE(e.fallback, records[i].any_fallback());
-    if (!records[i].omega_deg.empty() && std::isfinite(records[i].omega_deg[0])) QCOMPARE(e.omegaDeg, records[i].omega_deg[0]);
+    if (!records[i].omega_deg.empty() && std::isfinite(records[i].omega_deg[0]))
+      QCOMPARE(e.omegaDeg, records[i].omega_deg[0]);
   }
 
   QSignalSpy current(&panel, &MergePanel::currentPointChanged);
@@ -268,7 +269,7 @@ void TestMergePanel::sliderPointEqualsEngine() {
     estimateLabels << panel.busyLabel()->text();
     const auto shown = panel.plane()->estimate();
     planeShowedEstimate = planeShowedEstimate && shown && shown->kl == e.kl && shown->reward == e.reward;
-  });  // connected after the panel's own slot, so called after it
+  });                                 // connected after the panel's own slot, so called after it
   panel.lambdaSlider()->setValue(6);  // λ = 0.30
   QCOMPARE(panel.lambdaSpin()->value(), 0.3);
   QTRY_VERIFY_WITH_TIMEOUT(current.count() == 1, 30000);
@@ -338,20 +339,21 @@ void TestMergePanel::supersession() {
   // request exists (a direct connection runs on the worker thread, inside core's ProgressFn), so
   // every move lands while the previous one is surely running: no race with a fast evaluation.
   std::atomic<quint64> holding{0};
-  connect(session->worker(), &MergeWorker::progress, session->worker(),
-          [&](quint64 generation, const QString&, qint64, qint64) {
-            if (generation > first + 1) return;
-            holding.store(generation);
-            QElapsedTimer waited;
-            waited.start();
-            while (session->latestGeneration() <= generation && waited.elapsed() < 20000) QThread::msleep(1);
-          },
-          Qt::DirectConnection);
+  connect(
+      session->worker(), &MergeWorker::progress, session->worker(),
+      [&](quint64 generation, const QString&, qint64, qint64) {
+        if (generation > first + 1) return;
+        holding.store(generation);
+        QElapsedTimer waited;
+        waited.start();
+        while (session->latestGeneration() <= generation && waited.elapsed() < 20000) QThread::msleep(1);
+      },
+      Qt::DirectConnection);
 
   const QVector<int> moves{4, 12, 16};  // λ = 0.20, 0.60, 0.80
   for (int k = 0; k < moves.size(); ++k) {
     panel.lambdaSlider()->setValue(moves[k]);
-    QTRY_COMPARE_WITH_TIMEOUT(session->latestGeneration(), first + quint64(k), 5000);  // asked for
+    QTRY_COMPARE_WITH_TIMEOUT(session->latestGeneration(), first + quint64(k), 5000);                // asked for
     if (k + 1 < moves.size()) QTRY_COMPARE_WITH_TIMEOUT(holding.load(), first + quint64(k), 20000);  // running
   }
   QTRY_VERIFY_WITH_TIMEOUT(current.count() == 1, 30000);
@@ -401,7 +403,8 @@ void TestMergePanel::cachedPointWithoutEvaluation() {
   QCOMPARE(busy.count(), 0);
   QCOMPARE(session->worker()->evaluationsStarted(), started);
   QVERIFY(panel.busyLabel()->text().isEmpty());
-  QVERIFY(panel.plane()->toolTipText(*panel.plane()->point(panel.currentPoint()->key), QStringLiteral("merged points"))
+  QVERIFY(panel.plane()
+              ->toolTipText(*panel.plane()->point(panel.currentPoint()->key), QStringLiteral("merged points"))
               .contains(QStringLiteral("SLERP λ 0.50 → LITI η 0.35 toward θ_init")));
 
   // The sweep grid: η for each λ (M = 2), 21 × 21 recipes of the current method and mode.
@@ -663,8 +666,8 @@ void TestMergePanel::layerGranularityPoint() {
   QCOMPARE(panel.omegaChart()->meanOmega(), sum / defined);
   QVERIFY(std::abs(panel.omegaChart()->meanOmega() - layerMerge.meta.at("mean_omega_deg").get<double>()) <= 1e-9);
   QVERIFY(panel.omegaChart()->summary().contains(QStringLiteral("per layer group")));
-  panel.lambdaSlider()->setValue(6);   // λ = 0.30
-  panel.etaSlider()->setValue(14);     // η = 0.70
+  panel.lambdaSlider()->setValue(6);  // λ = 0.30
+  panel.etaSlider()->setValue(14);    // η = 0.70
   QTRY_VERIFY_WITH_TIMEOUT(current.count() >= 1 && panel.currentPoint() && panel.currentPoint()->recipe.eta == 0.7 &&
                                panel.currentPoint()->recipe.lambda == 0.3,
                            60000);

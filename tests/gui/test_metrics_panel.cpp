@@ -252,7 +252,8 @@ void TestMetricsPanel::logScaleSkipsNonPositive() {
   QVERIFY(plot->yAxis->range().lower > 0);
   QVERIFY(plot->yAxis->range().contains(0.5) && plot->yAxis->range().contains(2.0));
   QCOMPARE(panel.skippedNonPositive(p), 2);
-  QVERIFY2(plot->toolTip().contains("2 values") && plot->toolTip().contains("train/kl_sft"), qPrintable(plot->toolTip()));
+  QVERIFY2(plot->toolTip().contains("2 values") && plot->toolTip().contains("train/kl_sft"),
+           qPrintable(plot->toolTip()));
   QVERIFY(!panel.logNote()->isHidden());
   QCOMPARE(panel.logNote()->text(), QStringLiteral("2 values ≤ 0 not drawn"));
   // With smoothing over all raw values: s = (-1, -1/3, 1/7, 17/15); the non-positive ones left out.

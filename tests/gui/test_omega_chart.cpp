@@ -20,7 +20,7 @@ QVector<OmegaEntry> records() {
   return {
       {QStringLiteral("wte.weight"), 100, 88.0, false, {}},
       {QStringLiteral("wpe.weight"), 10, 92.0, false, {}},
-      {QStringLiteral("h.0.ln_1.weight"), 4, kNaN, true, {}},   // zero task vector
+      {QStringLiteral("h.0.ln_1.weight"), 4, kNaN, true, {}},  // zero task vector
       {QStringLiteral("h.0.attn.c_attn.weight"), 48, 85.5, false, {}},
       {QStringLiteral("h.1.attn.c_attn.weight"), 48, 179.9999, true, {}},  // antiparallel
       {QStringLiteral("h.1.mlp.c_fc.weight"), 64, 91.25, false, {}},
@@ -32,8 +32,16 @@ QVector<OmegaEntry> records() {
 QVector<OmegaEntry> groupRecords() {
   return {
       {QStringLiteral("embeddings"), 110, 89.0, false, {QStringLiteral("wte.weight"), QStringLiteral("wpe.weight")}},
-      {QStringLiteral("h.0"), 52, 86.5, false, {QStringLiteral("h.0.ln_1.weight"), QStringLiteral("h.0.attn.c_attn.weight")}},
-      {QStringLiteral("h.1"), 112, kNaN, true, {QStringLiteral("h.1.attn.c_attn.weight"), QStringLiteral("h.1.mlp.c_fc.weight")}},
+      {QStringLiteral("h.0"),
+       52,
+       86.5,
+       false,
+       {QStringLiteral("h.0.ln_1.weight"), QStringLiteral("h.0.attn.c_attn.weight")}},
+      {QStringLiteral("h.1"),
+       112,
+       kNaN,
+       true,
+       {QStringLiteral("h.1.attn.c_attn.weight"), QStringLiteral("h.1.mlp.c_fc.weight")}},
       {QStringLiteral("ln_f"), 4, 90.0, false, {QStringLiteral("ln_f.weight")}},
   };
 }
@@ -62,14 +70,22 @@ class TestOmegaChart : public QObject {
 void TestOmegaChart::layerGroups_data() {
   QTest::addColumn<QString>("name");
   QTest::addColumn<QString>("group");
-  QTest::newRow("wte") << "wte.weight" << "embeddings";
-  QTest::newRow("wpe") << "wpe.weight" << "embeddings";
-  QTest::newRow("h.0") << "h.0.attn.c_attn.weight" << "layer 0";
-  QTest::newRow("h.11") << "h.11.mlp.c_proj.bias" << "layer 11";
-  QTest::newRow("hf name") << "transformer.h.3.ln_2.weight" << "layer 3";
-  QTest::newRow("ln_f") << "ln_f.bias" << "ln_f";
-  QTest::newRow("hf ln_f") << "transformer.ln_f.weight" << "ln_f";
-  QTest::newRow("other") << "lm_head.weight" << "other";
+  QTest::newRow("wte") << "wte.weight"
+                       << "embeddings";
+  QTest::newRow("wpe") << "wpe.weight"
+                       << "embeddings";
+  QTest::newRow("h.0") << "h.0.attn.c_attn.weight"
+                       << "layer 0";
+  QTest::newRow("h.11") << "h.11.mlp.c_proj.bias"
+                        << "layer 11";
+  QTest::newRow("hf name") << "transformer.h.3.ln_2.weight"
+                           << "layer 3";
+  QTest::newRow("ln_f") << "ln_f.bias"
+                        << "ln_f";
+  QTest::newRow("hf ln_f") << "transformer.ln_f.weight"
+                           << "ln_f";
+  QTest::newRow("other") << "lm_head.weight"
+                         << "other";
 }
 
 void TestOmegaChart::layerGroups() {

@@ -64,8 +64,9 @@ void checkAxes(QCustomPlot* plot, const QColor& background) {
   QVERIFY(plot->axisRectCount() > 0);
   for (QCPAxisRect* rect : plot->axisRects()) {
     for (QCPAxis* axis : rect->axes()) {
-      QVERIFY2(contrastRatio(axis->tickLabelColor(), background) >= 4.5,
-               qPrintable(QStringLiteral("tick labels %1 on %2").arg(axis->tickLabelColor().name(), background.name())));
+      QVERIFY2(
+          contrastRatio(axis->tickLabelColor(), background) >= 4.5,
+          qPrintable(QStringLiteral("tick labels %1 on %2").arg(axis->tickLabelColor().name(), background.name())));
       QVERIFY(contrastRatio(axis->labelColor(), background) >= 4.5);
       QVERIFY(contrastRatio(axis->basePen().color(), background) >= 3.0);
       QVERIFY(contrastRatio(axis->tickPen().color(), background) >= 3.0);
@@ -118,8 +119,8 @@ class TestPalette : public QObject {
     QCOMPARE(PlotTheme::light().series(0), QColor(0x00, 0x72, 0xb2));  // unchanged where readable
     QCOMPARE(PlotTheme::darkTheme().series(1), QColor(0xd5, 0x5e, 0x00));
     QCOMPARE(PlotTheme::darkTheme().series(6), PlotTheme::darkTheme().ink);  // black on black: the ink
-    QVERIFY(PlotTheme::light().series(7) != QColor(0xf0, 0xe4, 0x42));  // yellow on white: darkened
-    QCOMPARE(PlotTheme::document().series(7), QColor(0xf0, 0xe4, 0x42));  // but not in files
+    QVERIFY(PlotTheme::light().series(7) != QColor(0xf0, 0xe4, 0x42));       // yellow on white: darkened
+    QCOMPARE(PlotTheme::document().series(7), QColor(0xf0, 0xe4, 0x42));     // but not in files
     QCOMPARE(PlotTheme::document().series(5), QColor(0x56, 0xb4, 0xe9));
   }
 
@@ -143,7 +144,8 @@ class TestPalette : public QObject {
     int labels = 0;
     for (int i = 0; i < plane.plot()->itemCount(); ++i) {
       if (auto* text = qobject_cast<QCPItemText*>(plane.plot()->item(i))) {
-        QVERIFY2(contrastRatio(text->color(), bg) >= 4.5, qPrintable(text->text() + QLatin1Char(' ') + text->color().name()));
+        QVERIFY2(contrastRatio(text->color(), bg) >= 4.5,
+                 qPrintable(text->text() + QLatin1Char(' ') + text->color().name()));
         ++labels;
       }
       if (auto* ring = qobject_cast<QCPItemTracer*>(plane.plot()->item(i)))
@@ -178,7 +180,8 @@ class TestPalette : public QObject {
       checkAxes(plot, pbg);
       QCOMPARE(plot->graphCount(), 8);
       for (int g = 0; g < plot->graphCount(); ++g)
-        QVERIFY2(contrastRatio(plot->graph(g)->pen().color(), pbg) >= 3.0, qPrintable(plot->graph(g)->pen().color().name()));
+        QVERIFY2(contrastRatio(plot->graph(g)->pen().color(), pbg) >= 3.0,
+                 qPrintable(plot->graph(g)->pen().color().name()));
     }
 
     OmegaChart chart;

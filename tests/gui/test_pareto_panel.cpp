@@ -13,8 +13,8 @@
 #include "gui_fixture.h"
 #include "models/metrics_follower.h"
 #include "models/plane_metrics.h"
-#include "plot/kl_reward_plane.h"
 #include "panels/pareto_panel.h"
+#include "plot/kl_reward_plane.h"
 #include "util/error.h"
 
 class TestParetoPanel : public QObject {
@@ -50,7 +50,8 @@ void TestParetoPanel::init() {
   // Fronts of iterations 1 and 2, written per iteration in driver order (η as tags).
   for (int i = 1; i <= 2; ++i) {
     std::vector<warp::MetricRow> rows;
-    for (const auto& [tag, eta] : std::vector<std::pair<std::string, double>>{{"1.00", 1.0}, {"0.00", 0.0}, {"0.30", 0.3}}) {
+    for (const auto& [tag, eta] :
+         std::vector<std::pair<std::string, double>>{{"1.00", 1.0}, {"0.00", 0.0}, {"0.30", 0.3}}) {
       rows.emplace_back(i, "front/eta" + tag + "/kl_sft", eta * i);
       rows.emplace_back(i, "front/eta" + tag + "/reward", eta * 2.0 + i);
       rows.emplace_back(i, "front/eta" + tag + "/gold", 0.0);

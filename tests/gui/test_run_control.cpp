@@ -8,26 +8,26 @@
 // a run whose stored config names an external: reward command shows the command and asks first.
 #include <QApplication>
 #include <QElapsedTimer>
-#include <QMessageBox>
 #include <QFile>
+#include <QItemSelectionModel>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QMessageBox>
 #include <QProcess>
 #include <QStandardPaths>
-#include <QTemporaryDir>
 #include <QTableView>
-#include <QItemSelectionModel>
+#include <QTemporaryDir>
 #include <QtTest>
 
 #include <functional>
 
-#include "test_env.h"
-#include "window/main_window.h"
-#include "window/run_launcher.h"
-#include "models/run_list_model.h"
 #include "db/experiment_db.h"
 #include "db/liveness.h"
+#include "models/run_list_model.h"
+#include "test_env.h"
 #include "util/error.h"
+#include "window/main_window.h"
+#include "window/run_launcher.h"
 
 namespace {
 
@@ -113,7 +113,8 @@ void TestRunControl::initTestCase() {
 void TestRunControl::startStopResume() {
   const std::string name = "gui-1";
   const QString runName = QString::fromStdString(name);
-  const LaunchValues values{{QStringLiteral("--steps"), QStringLiteral("200")}, {QStringLiteral("--seed"), QStringLiteral("3")}};
+  const LaunchValues values{{QStringLiteral("--steps"), QStringLiteral("200")},
+                            {QStringLiteral("--seed"), QStringLiteral("3")}};
   const qint64 pid = launchWarp(warpExe(), m_dir, trainArguments(m_dir, runName, values), runName);
   QVERIFY(pid > 0);
 
@@ -180,9 +181,11 @@ void TestRunControl::refusedStartShowsLog() {
 
 void TestRunControl::workerStopStopsItsDriver() {
   QStandardPaths::setTestModeEnabled(true);
-  const QStringList args{QStringLiteral("run"), QStringLiteral("--exp"), m_dir, QStringLiteral("--name"), QStringLiteral("drv"),
-                         QStringLiteral("--iterations"), QStringLiteral("1"), QStringLiteral("--runs"), QStringLiteral("2"),
-                         QStringLiteral("--steps"), QStringLiteral("400"), QStringLiteral("--threads"), QStringLiteral("1")};
+  const QStringList args{QStringLiteral("run"),     QStringLiteral("--exp"),  m_dir,
+                         QStringLiteral("--name"),  QStringLiteral("drv"),    QStringLiteral("--iterations"),
+                         QStringLiteral("1"),       QStringLiteral("--runs"), QStringLiteral("2"),
+                         QStringLiteral("--steps"), QStringLiteral("400"),    QStringLiteral("--threads"),
+                         QStringLiteral("1")};
   QVERIFY(launchWarp(warpExe(), m_dir, args, QStringLiteral("drv")) > 0);
   auto running = [&](const std::string& name) {
     auto r = findRun(m_dir, name);
@@ -205,8 +208,8 @@ void TestRunControl::workerStopStopsItsDriver() {
     RunListModel* model = window.runListModel();
     for (int row = 0; row < model->rowCount(); ++row) {
       if (model->run(row).name == name) {
-        window.runView()->selectionModel()->select(
-            window.runView()->model()->index(row, 0), QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+        window.runView()->selectionModel()->select(window.runView()->model()->index(row, 0),
+                                                   QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
         return true;
       }
     }
@@ -218,8 +221,9 @@ void TestRunControl::workerStopStopsItsDriver() {
   QVERIFY(window.stopAction()->isEnabled());
   window.stopSelected();
   QCOMPARE(questions.size(), 1);
-  QVERIFY2(questions[0].contains(QStringLiteral("drv-i1-r1")) && questions[0].contains(QStringLiteral("WARP driver drv")),
-           qPrintable(questions[0]));
+  QVERIFY2(
+      questions[0].contains(QStringLiteral("drv-i1-r1")) && questions[0].contains(QStringLiteral("WARP driver drv")),
+      qPrintable(questions[0]));
   QTest::qWait(500);
   QVERIFY(running("drv") && running("drv-i1-r1") && running("drv-i1-r2"));
 

@@ -35,7 +35,8 @@ QStringList shownNames(const QAbstractItemModel& m) {
 
 QList<qint64> selectedIds(QTableView& view) {
   QList<qint64> ids;
-  for (const QModelIndex& i : view.selectionModel()->selectedRows()) ids << i.data(RunListModel::RunIdRole).toLongLong();
+  for (const QModelIndex& i : view.selectionModel()->selectedRows())
+    ids << i.data(RunListModel::RunIdRole).toLongLong();
   std::sort(ids.begin(), ids.end());
   return ids;
 }
@@ -126,12 +127,14 @@ void TestRunFilters::tagsAndNotesInTheModel() {
   // shown with the tags read before.
   {
     warp::ExperimentDb db = warp::ExperimentDb::open(guitest::dbPath(m_dir));
-    db.database().exec("UPDATE run_notes SET tags_json = '{\"not\": \"a list\"}' WHERE run_id = " + std::to_string(m_sft));
+    db.database().exec("UPDATE run_notes SET tags_json = '{\"not\": \"a list\"}' WHERE run_id = " +
+                       std::to_string(m_sft));
   }
   QSignalSpy failed(&model, &RunListModel::readFailed);
   model.refresh();
   QCOMPARE(failed.count(), 1);
-  QVERIFY2(failed.first().first().toString().contains("run_notes.tags_json"), qPrintable(failed.first().first().toString()));
+  QVERIFY2(failed.first().first().toString().contains("run_notes.tags_json"),
+           qPrintable(failed.first().first().toString()));
   QCOMPARE(model.rowCount(), 4);
   QCOMPARE(model.index(model.rowOfRun(m_sft), RunListModel::Tags).data().toString(), QStringLiteral("sft"));
 }
@@ -175,9 +178,9 @@ void TestRunFilters::statusFilter() {
   RunFilterProxy proxy;
   proxy.setSourceModel(&model);
   using F = RunFilterProxy::StatusFilter;
-  const QList<QPair<F, QStringList>> cases = {
-      {F::Running, {"ema-1"}}, {F::Finished, {"sft"}}, {F::Stopped, {"ema-2"}},
-      {F::Failed, {"broken"}}, {F::Queued, {}},        {F::All, {"sft", "ema-1", "ema-2", "broken"}}};
+  const QList<QPair<F, QStringList>> cases = {{F::Running, {"ema-1"}}, {F::Finished, {"sft"}},
+                                              {F::Stopped, {"ema-2"}}, {F::Failed, {"broken"}},
+                                              {F::Queued, {}},         {F::All, {"sft", "ema-1", "ema-2", "broken"}}};
   for (const auto& [filter, names] : cases) {
     proxy.setStatusFilter(filter);
     QCOMPARE(shownNames(proxy), names);
@@ -211,7 +214,7 @@ void TestRunFilters::selectionKeptThroughTheProxy() {
   view.setModel(&proxy);
   view.setSelectionBehavior(QAbstractItemView::SelectRows);
   view.setSelectionMode(QAbstractItemView::ExtendedSelection);
-  view.selectRow(1);  // ema-1
+  view.selectRow(1);                                                                                          // ema-1
   view.selectionModel()->select(proxy.index(2, 0), QItemSelectionModel::Select | QItemSelectionModel::Rows);  // ema-2
   QCOMPARE(selectedIds(view), (QList<qint64>{m_train, m_dead}));
   // Narrowing keeps the selected rows still shown (now at other proxy rows).
@@ -343,7 +346,7 @@ void TestRunFilters::notesActionFromTheWindow() {
   QCOMPARE(window.notesAction()->shortcut(), QKeySequence(Qt::CTRL | Qt::Key_E));
   window.runView()->selectAll();
   QVERIFY(!window.notesAction()->isEnabled());  // one run at a time
-  window.runView()->selectRow(0);  // sft
+  window.runView()->selectRow(0);               // sft
   QVERIFY(window.notesAction()->isEnabled());
   bool sawDialog = false;
   QTimer::singleShot(0, this, [&] {

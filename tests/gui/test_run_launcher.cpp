@@ -16,15 +16,15 @@
 
 #include <nlohmann/json.hpp>
 
+#include "config/rl_config.h"
+#include "db/experiment_db.h"
+#include "gui_fixture.h"
+#include "models/run_list_model.h"
+#include "util/error.h"
+#include "util/fsutil.h"
 #include "window/launch_dialog.h"
 #include "window/main_window.h"
 #include "window/run_launcher.h"
-#include "gui_fixture.h"
-#include "models/run_list_model.h"
-#include "db/experiment_db.h"
-#include "util/error.h"
-#include "util/fsutil.h"
-#include "config/rl_config.h"
 
 namespace {
 const QString kExp = QStringLiteral("/x/exp");
@@ -130,7 +130,8 @@ void TestRunLauncher::runNames() {
 
 void TestRunLauncher::resumeArgs() {
   QCOMPARE(resumeArguments(kExp, "ema-1", "train"), QStringList({"train", "--exp", "/x/exp", "--resume", "ema-1"}));
-  QCOMPARE(resumeArguments(kExp, "warp", "warp"), QStringList({"run", "--exp", "/x/exp", "--resume", "--name", "warp"}));
+  QCOMPARE(resumeArguments(kExp, "warp", "warp"),
+           QStringList({"run", "--exp", "/x/exp", "--resume", "--name", "warp"}));
   // A driver whose workers ran on Slurm resumes on Slurm (the launcher is not stored with the run).
   QCOMPARE(resumeArguments(kExp, "warp", "warp", "slurm"),
            QStringList({"run", "--exp", "/x/exp", "--resume", "--name", "warp", "--launcher", "slurm"}));
@@ -278,13 +279,55 @@ void TestRunLauncher::windowDuplicate() {
   QCOMPARE(d->combo("--anchor")->currentData().toString(), QStringLiteral("sft"));
   d->lineEdit("--steps")->setText(QStringLiteral("80"));  // the one change
   // Hand-written: the original's every setting, steps changed, under the new name.
-  QCOMPARE(d->arguments(),
-           QStringList({"train", "--exp", dir, "--name", "ema-3", "--init", "checkpoints/x.h5", "--seed", "11",
-                        "--prompt-seed", "12", "--anchor", "sft", "--beta", "0.1", "--mu", "0.02", "--steps", "80",
-                        "--batch", "8", "--samples", "2", "--lr", "3e-05", "--warmup", "5", "--weight-decay", "0",
-                        "--grad-clip", "1", "--temperature", "0.8", "--max-new-tokens", "16", "--baseline", "rloo",
-                        "--reward", "gold", "--eval-every", "20", "--eval-prompts", "8", "--ckpt-every", "40",
-                        "--threads", "2", "--device", "cpu"}));
+  QCOMPARE(d->arguments(), QStringList({"train",
+                                        "--exp",
+                                        dir,
+                                        "--name",
+                                        "ema-3",
+                                        "--init",
+                                        "checkpoints/x.h5",
+                                        "--seed",
+                                        "11",
+                                        "--prompt-seed",
+                                        "12",
+                                        "--anchor",
+                                        "sft",
+                                        "--beta",
+                                        "0.1",
+                                        "--mu",
+                                        "0.02",
+                                        "--steps",
+                                        "80",
+                                        "--batch",
+                                        "8",
+                                        "--samples",
+                                        "2",
+                                        "--lr",
+                                        "3e-05",
+                                        "--warmup",
+                                        "5",
+                                        "--weight-decay",
+                                        "0",
+                                        "--grad-clip",
+                                        "1",
+                                        "--temperature",
+                                        "0.8",
+                                        "--max-new-tokens",
+                                        "16",
+                                        "--baseline",
+                                        "rloo",
+                                        "--reward",
+                                        "gold",
+                                        "--eval-every",
+                                        "20",
+                                        "--eval-prompts",
+                                        "8",
+                                        "--ckpt-every",
+                                        "40",
+                                        "--threads",
+                                        "2",
+                                        "--device",
+                                        "cpu"}));
   // Unchanged, the duplicate reproduces the original: the settings core reads from these arguments
   // equal the recorded ones (but the name).
   d->lineEdit("--steps")->setText(QStringLiteral("40"));
@@ -314,9 +357,11 @@ void TestRunLauncher::duplicateKeepsUnflaggedSettings() {
       "eval_every": 10, "eval_prompts": 16, "ckpt_every": 100, "reward": "gold", "threads": 1, "device": "cpu"})";
   warp::ExperimentDb db = warp::ExperimentDb::open(guitest::dbPath(dir));
   db.create_run(warp::RunSpec("ema-1", "train", "{" + rl + "}"));
-  db.create_run(warp::RunSpec("warp", "warp", R"({"warp": {"name": "warp", "init": "", "iterations": 2, "runs": 2,
+  db.create_run(warp::RunSpec("warp", "warp",
+                              R"({"warp": {"name": "warp", "init": "", "iterations": 2, "runs": 2,
       "steps": 20, "lambda": 0.5, "eta": 0.3, "eta_grid": [0.0, 1.0], "parallel": 0, "threads": 1, "seed": 4,
-      "device": "cpu", "granularity": "tensor"}, )" + rl + R"(, "eval": {}, "eval_protocol_sha256": "x"})"));
+      "device": "cpu", "granularity": "tensor"}, )" +
+                                  rl + R"(, "eval": {}, "eval_protocol_sha256": "x"})"));
   MainWindow w;
   w.loadExperiment(dir);
   auto record = [&](const QString& name) { return w.runListModel()->run(rowOf(*w.runListModel(), name)); };
@@ -352,7 +397,8 @@ void TestRunLauncher::duplicateKeepsUnflaggedSettings() {
   const nlohmann::json file = fileOf(warpFile).at("rl");
   const std::string configPath = (dir + QStringLiteral("/config.json")).toStdString();
   const nlohmann::json today =
-      warp::rl_config_from_experiment_json(nlohmann::json::parse(warp::read_file_text(configPath)), configPath).to_json();
+      warp::rl_config_from_experiment_json(nlohmann::json::parse(warp::read_file_text(configPath)), configPath)
+          .to_json();
   const LaunchValues values = d->values();
   for (auto it = stored.begin(); it != stored.end(); ++it) {
     QString flag;
@@ -388,7 +434,8 @@ void TestRunLauncher::slurmWorkers() {
   QVERIFY(runActions(model.run(r1), here, model.workerJob(model.run(r1))).canStop);
   QVERIFY(runActions(model.run(r2), here, model.workerJob(model.run(r2))).canStop);  // pending: leaves the queue
   // What Stop runs: core's rule (config/slurm_options.h), the one the driver's launcher uses.
-  QCOMPARE(slurmStopCommand(*model.workerJob(model.run(r1))), QStringList({"scancel", "--batch", "--signal=TERM", "45_0"}));
+  QCOMPARE(slurmStopCommand(*model.workerJob(model.run(r1))),
+           QStringList({"scancel", "--batch", "--signal=TERM", "45_0"}));
   QCOMPARE(slurmStopCommand(*model.workerJob(model.run(r2))), QStringList({"scancel", "45_1"}));
 
   // The driver polls Slurm and records the new state: the cell follows at the next refresh.

@@ -56,10 +56,18 @@ void TestRunListModel::showsRuns_data() {
   QTest::addColumn<QString>("status");
   QTest::addColumn<QVariant>("iteration");
   QTest::addColumn<QString>("messageContains");
-  QTest::newRow("finished sft") << 0 << "sft" << "sft" << "finished" << QVariant() << "";
-  QTest::newRow("running worker") << 1 << "warp-i1-r1" << "train" << "running" << QVariant(qlonglong(1)) << "";
-  QTest::newRow("dead process") << 2 << "killed-9" << "train" << "crashed" << QVariant() << "presumed crashed";
-  QTest::newRow("failed") << 3 << "broken" << "train" << "failed" << QVariant() << "reward model missing";
+  QTest::newRow("finished sft") << 0 << "sft"
+                                << "sft"
+                                << "finished" << QVariant() << "";
+  QTest::newRow("running worker") << 1 << "warp-i1-r1"
+                                  << "train"
+                                  << "running" << QVariant(qlonglong(1)) << "";
+  QTest::newRow("dead process") << 2 << "killed-9"
+                                << "train"
+                                << "crashed" << QVariant() << "presumed crashed";
+  QTest::newRow("failed") << 3 << "broken"
+                          << "train"
+                          << "failed" << QVariant() << "reward model missing";
 }
 
 void TestRunListModel::showsRuns() {
@@ -79,10 +87,8 @@ void TestRunListModel::showsRuns() {
   QCOMPARE(model.data(model.index(row, 0), RunListModel::StatusRole).toString(), status);
   QCOMPARE(model.data(model.index(row, RunListModel::Iteration)), iteration);
   const QString message = model.data(model.index(row, RunListModel::Message)).toString();
-  if (messageContains.isEmpty())
-    QVERIFY2(message.isEmpty(), qPrintable(message));
-  else
-    QVERIFY2(message.contains(messageContains), qPrintable(message));
+  if (messageContains.isEmpty()) QVERIFY2(message.isEmpty(), qPrintable(message));
+  else QVERIFY2(message.contains(messageContains), qPrintable(message));
   // Started / elapsed: set for runs that started, elapsed as h:mm:ss.
   const QString elapsed = model.data(model.index(row, RunListModel::Elapsed)).toString();
   QVERIFY2(QRegularExpression(QStringLiteral("^\\d+:\\d\\d:\\d\\d$")).match(elapsed).hasMatch(), qPrintable(elapsed));

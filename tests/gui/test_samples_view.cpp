@@ -20,7 +20,8 @@ class TestSamplesView : public QObject {
 
 namespace {
 
-const QStringList kPrompts{QStringLiteral("The good day"), QStringLiteral("A bad man"), QStringLiteral("Her good plan")};
+const QStringList kPrompts{QStringLiteral("The good day"), QStringLiteral("A bad man"),
+                           QStringLiteral("Her good plan")};
 
 QVector<SampleRow> currentRows() {
   return {{0, 11, QStringLiteral(" was fine"), 1.5, 2.0, 0.25},
@@ -76,7 +77,8 @@ void TestSamplesView::filterAndCopy() {
   view.setFilterText(QStringLiteral("bad"));
   QCOMPARE(view.filterEdit()->text(), QStringLiteral("bad"));
   QCOMPARE(view.proxy()->rowCount(), 1);
-  QVERIFY(view.tableText().endsWith(QStringLiteral("1\tA bad man\t left early\t-0.500\t-1.000\t0.125\t came\t0.000\t0.000\n")));
+  QVERIFY(view.tableText().endsWith(
+      QStringLiteral("1\tA bad man\t left early\t-0.500\t-1.000\t0.125\t came\t0.000\t0.000\n")));
   view.filterEdit()->clear();
   QCOMPARE(view.proxy()->rowCount(), 3);
 }

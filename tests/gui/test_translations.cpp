@@ -98,19 +98,23 @@ void TestTranslations::menusTranslated() {
 
 void TestTranslations::nothingUnfinished_data() {
   QTest::addColumn<QString>("ts");
-  QTest::newRow("de") << QString::fromStdString(warp::test::env_path("WARP_SOURCE_DIR")) + QStringLiteral("/translations/warp-studio_de.ts");
-  QTest::newRow("ko") << QString::fromStdString(warp::test::env_path("WARP_SOURCE_DIR")) + QStringLiteral("/translations/warp-studio_ko.ts");
+  QTest::newRow("de") << QString::fromStdString(warp::test::env_path("WARP_SOURCE_DIR")) +
+                             QStringLiteral("/translations/warp-studio_de.ts");
+  QTest::newRow("ko") << QString::fromStdString(warp::test::env_path("WARP_SOURCE_DIR")) +
+                             QStringLiteral("/translations/warp-studio_ko.ts");
 }
 
 void TestTranslations::nothingUnfinished() {
   QFETCH(QString, ts);
   // lrelease's own statistics: "Generated N translation(s) (N finished and 0 unfinished)".
   QProcess p;
-  p.start(QString::fromStdString(warp::test::env_path("WARP_LRELEASE")), {ts, QStringLiteral("-qm"), QStringLiteral("/dev/null")});
+  p.start(QString::fromStdString(warp::test::env_path("WARP_LRELEASE")),
+          {ts, QStringLiteral("-qm"), QStringLiteral("/dev/null")});
   QVERIFY(p.waitForFinished(60000));
   QCOMPARE(p.exitCode(), 0);
   const QString out = QString::fromUtf8(p.readAllStandardOutput() + p.readAllStandardError());
-  const QRegularExpression stats(QStringLiteral("Generated (\\d+) translation\\(s\\) \\((\\d+) finished and (\\d+) unfinished\\)"));
+  const QRegularExpression stats(
+      QStringLiteral("Generated (\\d+) translation\\(s\\) \\((\\d+) finished and (\\d+) unfinished\\)"));
   const QRegularExpressionMatch m = stats.match(out);
   QVERIFY2(m.hasMatch(), qPrintable(out));
   QVERIFY2(m.captured(3).toInt() == 0, qPrintable(ts + QStringLiteral(": ") + out));

@@ -49,8 +49,8 @@ TEST(SlurmCluster, JobArrayRunsAndEndsWithItsExitCodes) {
                                 "echo \"task $SLURM_ARRAY_TASK_ID of $SLURM_ARRAY_JOB_ID on $(hostname -s)\"\n"
                                 "sleep 1\n"
                                 "exit $((SLURM_ARRAY_TASK_ID * 3))\n"));
-  const Shell sub = sh("sbatch --parsable --array=0-1 --job-name=warp-fixture -o '" + dir + "/out-%A_%a.txt' '" + dir +
-                       "/task.sh'");
+  const Shell sub =
+      sh("sbatch --parsable --array=0-1 --job-name=warp-fixture -o '" + dir + "/out-%A_%a.txt' '" + dir + "/task.sh'");
   ASSERT_EQ(sub.code, 0) << sub.out;
   const std::string job = sub.out;
   ASSERT_FALSE(job.empty());

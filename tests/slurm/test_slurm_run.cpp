@@ -24,8 +24,8 @@
 #include <ctime>
 #include <map>
 #include <set>
-#include <tuple>
 #include <thread>
+#include <tuple>
 
 #include "db/experiment_db.h"
 #include "db/journal.h"
@@ -33,10 +33,10 @@
 #include "experiment/task_data.h"
 #include "slurm_test_support.h"
 #include "store/checkpoint_h5.h"
+#include "test_env.h"
 #include "test_support.h"
 #include "util/fsutil.h"
 #include "warp/worker_process.h"
-#include "test_env.h"
 
 using namespace warp;
 using namespace warp::test;
@@ -46,9 +46,37 @@ namespace {
 using Args = std::vector<std::string>;
 
 Args run_args(const std::string& exp, int64_t steps, int64_t iterations = 2) {
-  return {"run", "--exp", exp, "--name", "w", "--iterations", std::to_string(iterations), "--runs", "2", "--steps", std::to_string(steps),
-          "--batch", "2", "--max-new-tokens", "8", "--ckpt-every", "2", "--eval-every", "4", "--eval-prompts", "4",
-          "--eta-grid", "0,1", "--eta", "0.5", "--threads", "1", "--reward", "gold", "--device", "cpu"};
+  return {"run",
+          "--exp",
+          exp,
+          "--name",
+          "w",
+          "--iterations",
+          std::to_string(iterations),
+          "--runs",
+          "2",
+          "--steps",
+          std::to_string(steps),
+          "--batch",
+          "2",
+          "--max-new-tokens",
+          "8",
+          "--ckpt-every",
+          "2",
+          "--eval-every",
+          "4",
+          "--eval-prompts",
+          "4",
+          "--eta-grid",
+          "0,1",
+          "--eta",
+          "0.5",
+          "--threads",
+          "1",
+          "--reward",
+          "gold",
+          "--device",
+          "cpu"};
 }
 
 struct Done {
@@ -95,16 +123,19 @@ void expect_same_params(const std::string& a, const std::string& b) {
   ASSERT_EQ(ca.params.size(), cb.params.size()) << a;
   for (size_t i = 0; i < ca.params.size(); ++i) {
     EXPECT_EQ(ca.params[i].first, cb.params[i].first) << a;
-    EXPECT_TRUE(torch::equal(ca.params[i].second, cb.params[i].second)) << a << " vs " << b << ": " << ca.params[i].first;
+    EXPECT_TRUE(torch::equal(ca.params[i].second, cb.params[i].second))
+        << a << " vs " << b << ": " << ca.params[i].first;
   }
 }
 
-const std::vector<std::string> kFinals = {"w-i1-r1", "w-i1-r2", "w-i1-slerp", "w-i1-eta0.50", "w-i2-r1", "w-i2-r2",
-                                          "w-i2-slerp", "w-i2-eta0.00", "w-i2-eta0.50", "w-i2-eta1.00",
-                                          "w-output-eta0.00", "w-output-eta0.50", "w-output-eta1.00"};
+const std::vector<std::string> kFinals = {"w-i1-r1",         "w-i1-r2",      "w-i1-slerp",       "w-i1-eta0.50",
+                                          "w-i2-r1",         "w-i2-r2",      "w-i2-slerp",       "w-i2-eta0.00",
+                                          "w-i2-eta0.50",    "w-i2-eta1.00", "w-output-eta0.00", "w-output-eta0.50",
+                                          "w-output-eta1.00"};
 
 void expect_same_finals(const std::string& exp, const std::string& ref) {
-  for (const auto& f : kFinals) expect_same_params(exp + "/checkpoints/" + f + ".h5", ref + "/checkpoints/" + f + ".h5");
+  for (const auto& f : kFinals)
+    expect_same_params(exp + "/checkpoints/" + f + ".h5", ref + "/checkpoints/" + f + ".h5");
 }
 
 // The driver run's front and output metrics: key → (step → value).
@@ -139,7 +170,8 @@ void expect_journal_imported(const std::string& exp, const std::string& worker) 
         journal.emplace(row[0].get<int64_t>(), row[1].get<std::string>(), row[3].get<double>());
     if (t == "drop_after") {
       const int64_t after = r.body.at("step").get<int64_t>();
-      for (auto it = journal.begin(); it != journal.end();) it = std::get<0>(*it) > after ? journal.erase(it) : std::next(it);
+      for (auto it = journal.begin(); it != journal.end();)
+        it = std::get<0>(*it) > after ? journal.erase(it) : std::next(it);
     }
   }
   EXPECT_TRUE(created) << path << ": the worker's run was created through its journal";
@@ -185,7 +217,8 @@ const std::string& local_ref_long() {
   return dir;
 }
 
-const std::vector<std::string> kLongFinals = {"w-i1-r1", "w-i1-r2", "w-i1-slerp", "w-i1-eta0.00", "w-i1-eta0.50", "w-i1-eta1.00"};
+const std::vector<std::string> kLongFinals = {"w-i1-r1",      "w-i1-r2",      "w-i1-slerp",
+                                              "w-i1-eta0.00", "w-i1-eta0.50", "w-i1-eta1.00"};
 
 }  // namespace
 
@@ -231,8 +264,9 @@ TEST(SlurmRun, SameFinalsAndFrontsAsTheLocalLauncher) {
   for (const char* w : {"w-i1-r1", "w-i1-r2", "w-i2-r1", "w-i2-r2"}) expect_journal_imported(exp, w);
   EXPECT_FALSE(is_directory(ref + "/journals"));
   // The worker's log says where it ran.
-  EXPECT_NE(file_tail(exp + "/logs/w-i1-r2.log", 100000).find("(slurm job " + array_of["w-i1-r2"] + "_1 on " + host + ")"),
-            std::string::npos);
+  EXPECT_NE(
+      file_tail(exp + "/logs/w-i1-r2.log", 100000).find("(slurm job " + array_of["w-i1-r2"] + "_1 on " + host + ")"),
+      std::string::npos);
 }
 
 TEST(SlurmRun, CancelledTaskStopsTheIterationNamingItThenResumeFinishes) {
@@ -264,8 +298,7 @@ TEST(SlurmRun, CancelledTaskStopsTheIterationNamingItThenResumeFinishes) {
           for (const auto& j : db.list_worker_jobs(w->id))
             if (j.worker == "w-i1-r2") job = j.job_id;
       }
-    } catch (const std::exception&) {
-    }
+    } catch (const std::exception&) {}
     if (job.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   ASSERT_FALSE(job.empty()) << file_tail(exp + "/../run.log");
@@ -288,7 +321,8 @@ TEST(SlurmRun, CancelledTaskStopsTheIterationNamingItThenResumeFinishes) {
       }
     EXPECT_TRUE(seen);
   }
-  const Done r = warp_cmd({"run", "--exp", exp, "--name", "w", "--resume", "--launcher", "slurm"}, exp + "/../resume.log");
+  const Done r =
+      warp_cmd({"run", "--exp", exp, "--name", "w", "--resume", "--launcher", "slurm"}, exp + "/../resume.log");
   ASSERT_EQ(r.code, 0) << r.log;
   ExperimentDb db = ExperimentDb::open_read_only(exp + "/experiment.db");
   EXPECT_EQ(db.find_run("w")->status, RunStatus::Finished);
@@ -334,8 +368,7 @@ TEST(SlurmRun, DriverKilledWhileTasksPendReattachesOnResume) {
     if (is_regular_file(exp + "/experiment.db")) {
       try {
         submitted = jobs_of().size();
-      } catch (const std::exception&) {
-      }
+      } catch (const std::exception&) {}
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
@@ -344,8 +377,9 @@ TEST(SlurmRun, DriverKilledWhileTasksPendReattachesOnResume) {
   driver.wait();
   for (const auto& j : jobs_of()) EXPECT_EQ(sh("squeue -h -j " + j.job_id + " -o %T").out, "PENDING") << j.job_id;
 
-  WorkerProcess resumed = WorkerProcess::start(
-      warp::test::env_path("WARP_EXE"), {"run", "--exp", exp, "--name", "w", "--resume", "--launcher", "slurm"}, exp + "/../resume.log");
+  WorkerProcess resumed = WorkerProcess::start(warp::test::env_path("WARP_EXE"),
+                                               {"run", "--exp", exp, "--name", "w", "--resume", "--launcher", "slurm"},
+                                               exp + "/../resume.log");
   // Once the resumed driver follows the pending tasks (its progress line shows their state), free the node.
   for (int i = 0; i < 600 && file_tail(exp + "/../resume.log", 100000).find("PENDING") == std::string::npos; ++i) {
     ASSERT_FALSE(resumed.poll().has_value()) << file_tail(exp + "/../resume.log");
@@ -406,8 +440,7 @@ TEST(SlurmRun, RequeuedTaskContinuesFromItsCheckpoint) {
         for (const auto& j : db.list_worker_jobs(db.find_run("w")->id))
           if (j.worker == "w-i1-r2") job = j.job_id;
       }
-    } catch (const std::exception&) {
-    }
+    } catch (const std::exception&) {}
     if (job.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   ASSERT_FALSE(job.empty()) << file_tail(exp + "/../run.log");
@@ -444,9 +477,11 @@ TEST(SlurmRun, RequeuedTaskContinuesFromItsCheckpoint) {
   const auto pts = db.read_metrics(r2.id, "train/reward");
   ASSERT_EQ(pts.size(), static_cast<size_t>(steps)) << "steps logged once each";
   for (size_t k = 0; k < pts.size(); ++k) EXPECT_EQ(pts[k].step, static_cast<int64_t>(k + 1));
-  EXPECT_LE(pts[static_cast<size_t>(ckpt_step - 1)].wall_time, requeued_at + 1) << "step " << ckpt_step << " was redone";
+  EXPECT_LE(pts[static_cast<size_t>(ckpt_step - 1)].wall_time, requeued_at + 1)
+      << "step " << ckpt_step << " was redone";
   EXPECT_GE(pts.back().wall_time, requeued_at);
-  for (const auto& f : kLongFinals) expect_same_params(exp + "/checkpoints/" + f + ".h5", ref + "/checkpoints/" + f + ".h5");
+  for (const auto& f : kLongFinals)
+    expect_same_params(exp + "/checkpoints/" + f + ".h5", ref + "/checkpoints/" + f + ".h5");
   EXPECT_EQ(fronts(exp), fronts(ref));
 }
 
@@ -503,22 +538,23 @@ TEST(SlurmRun, ImporterKilled9MidRunLosesAndDuplicatesNoRow) {
           const auto pts = db.read_metrics(r->id, "train/reward");
           importing = importing || (!pts.empty() && pts.back().step < kLongSteps - 2);
         }
-      } catch (const std::exception&) {
-      }
+      } catch (const std::exception&) {}
     }
     if (!importing) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   ASSERT_TRUE(importing) << file_tail(exp + "/../run.log");
   driver.kill();
   driver.wait();
-  const Done r = warp_cmd({"run", "--exp", exp, "--name", "w", "--resume", "--launcher", "slurm"}, exp + "/../resume.log");
+  const Done r =
+      warp_cmd({"run", "--exp", exp, "--name", "w", "--resume", "--launcher", "slurm"}, exp + "/../resume.log");
   ASSERT_EQ(r.code, 0) << r.log;
   for (const char* w : {"w-i1-r1", "w-i1-r2"}) expect_journal_imported(exp, w);
   ExperimentDb db = ExperimentDb::open_read_only(exp + "/experiment.db");
   std::map<std::string, int> per_worker;
   for (const auto& j : db.list_worker_jobs(db.find_run("w")->id)) ++per_worker[j.worker];
   for (const char* w : {"w-i1-r1", "w-i1-r2"}) EXPECT_EQ(per_worker[w], 1) << w;
-  for (const auto& f : kLongFinals) expect_same_params(exp + "/checkpoints/" + f + ".h5", ref + "/checkpoints/" + f + ".h5");
+  for (const auto& f : kLongFinals)
+    expect_same_params(exp + "/checkpoints/" + f + ".h5", ref + "/checkpoints/" + f + ".h5");
   EXPECT_EQ(fronts(exp), fronts(ref));
 }
 
@@ -550,8 +586,8 @@ TEST(SlurmRun, DriverJobRequeuedBeforeItsRunExistedStartsIt) {
   }
   ASSERT_TRUE(wait_idle()) << sh("squeue").out;
   ASSERT_FALSE(ExperimentDb::open_read_only(exp + "/experiment.db").find_run("w"));
-  const Shell again = sh("SLURM_RESTART_COUNT=1 bash '" + exp + "/logs/slurm/w-driver-1.sh' > '" + exp +
-                         "/../requeued.out' 2>&1");
+  const Shell again =
+      sh("SLURM_RESTART_COUNT=1 bash '" + exp + "/logs/slurm/w-driver-1.sh' > '" + exp + "/../requeued.out' 2>&1");
   const std::string out = file_tail(exp + "/../requeued.out", 20000);
   ASSERT_EQ(again.code, 0) << out;
   EXPECT_NE(out.find("driver job requeued (1): continuing the run"), std::string::npos) << out;
@@ -592,8 +628,7 @@ TEST(SlurmRun, RequeuedDriverJobResumesItsRun) {
         if (t == "status" && r.body.at("status") != "running") ended = true;
       }
       training = !ended && last_step >= 1 && last_step < steps - 4;
-    } catch (const std::exception&) {
-    }
+    } catch (const std::exception&) {}
     if (!training) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   ASSERT_TRUE(training) << sh("scontrol show job -o " + job).out;

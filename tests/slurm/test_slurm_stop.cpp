@@ -64,7 +64,8 @@ class TestSlurmStop : public QObject {
 };
 
 void TestSlurmStop::stopReachesRealJobs() {
-  QVERIFY2(!qgetenv("SLURM_CONF").isEmpty(), "SLURM_CONF is not set: run through ctest -L slurm (its fixture starts the cluster)");
+  QVERIFY2(!qgetenv("SLURM_CONF").isEmpty(),
+           "SLURM_CONF is not set: run through ctest -L slurm (its fixture starts the cluster)");
   QVERIFY(m_tmp.isValid());
   QVERIFY(waitFor([] { return sh(QStringLiteral("sinfo -h -o %T")).second == QStringLiteral("idle"); }, 60000));
   const QString termed = m_tmp.path() + QStringLiteral("/termed");

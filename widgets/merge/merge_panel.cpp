@@ -85,8 +85,9 @@ MergePanel::MergePanel(QWidget* parent) : QWidget(parent) {
   m_source->addItem(tr("A WARP iteration"));
   m_source->addItem(tr("Finished RL runs"));
   m_source->addItem(tr("Checkpoint files"));
-  m_source->setToolTip(tr("What to merge: the M policies of a WARP driver's iteration with its θ_init, "
-                          "finished train runs that started from one init, or files from disk"));
+  m_source->setToolTip(
+      tr("What to merge: the M policies of a WARP driver's iteration with its θ_init, "
+         "finished train runs that started from one init, or files from disk"));
   inputsLayout->addWidget(m_source);
   m_sourcePages = new QStackedWidget(inputsBox);
   // The combo sits at the top of its page: a page is stretched to the stack's size (that of the
@@ -151,9 +152,10 @@ MergePanel::MergePanel(QWidget* parent) : QWidget(parent) {
   m_granularity = new QComboBox(recipeBox);
   m_granularity->addItem(tr("per tensor"));
   m_granularity->addItem(tr("per layer"));
-  m_granularity->setToolTip(tr("Where SLERP takes its angle Ω: per tensor, or one Ω per layer group (a transformer "
-                               "block, the embeddings, the final norm) over its concatenated task vectors, as the "
-                               "paper's \"layer by layer\" (warp merge --granularity)"));
+  m_granularity->setToolTip(
+      tr("Where SLERP takes its angle Ω: per tensor, or one Ω per layer group (a transformer "
+         "block, the embeddings, the final norm) over its concatenated task vectors, as the "
+         "paper's \"layer by layer\" (warp merge --granularity)"));
   form->addRow(tr("SLERP Ω:"), m_granularity);
   m_lambdaSlider = gridSlider(recipeBox);
   m_lambdaSpin = gridSpin(recipeBox);
@@ -183,8 +185,9 @@ MergePanel::MergePanel(QWidget* parent) : QWidget(parent) {
   m_evaluateButton = new QPushButton(tr("Evaluate"), workBox);
   m_evaluateButton->setToolTip(tr("Merge and evaluate the recipe above (moving λ or η does it too)"));
   m_sweepButton = new QPushButton(tr("Sweep"), workBox);
-  m_sweepButton->setToolTip(tr("Evaluate the whole η grid (0..1 by 0.05), and the λ grid for M = 2, in the "
-                               "background; dragging afterwards shows cached points at once"));
+  m_sweepButton->setToolTip(
+      tr("Evaluate the whole η grid (0..1 by 0.05), and the λ grid for M = 2, in the "
+         "background; dragging afterwards shows cached points at once"));
   workRow->addWidget(m_evaluateButton);
   workRow->addWidget(m_sweepButton);
   workRow->addStretch(1);
@@ -201,8 +204,9 @@ MergePanel::MergePanel(QWidget* parent) : QWidget(parent) {
   m_exportH5 = new QPushButton(tr("Export checkpoint…"), workBox);
   m_exportH5->setToolTip(tr("Write the current recipe's policy as a warp checkpoint (.h5)"));
   m_exportHf = new QPushButton(tr("Export Hugging Face…"), workBox);
-  m_exportHf->setToolTip(tr("Write the current recipe's policy as a Hugging Face GPT-2 folder "
-                            "(model.safetensors, config.json, tokenizer)"));
+  m_exportHf->setToolTip(
+      tr("Write the current recipe's policy as a Hugging Face GPT-2 folder "
+         "(model.safetensors, config.json, tokenizer)"));
   exportRow->addWidget(m_exportH5);
   exportRow->addWidget(m_exportHf);
   exportRow->addStretch(1);
@@ -479,12 +483,14 @@ void MergePanel::showInputs(const MergeInputSpec& inputs) {
     case MergeInputSpec::Source::Iteration:
       m_source->setCurrentIndex(0);
       for (int i = 0; i < m_iterations->count(); ++i)
-        if (m_iterations->itemData(i).toList() == QVariantList{inputs.driver, inputs.iteration}) m_iterations->setCurrentIndex(i);
+        if (m_iterations->itemData(i).toList() == QVariantList{inputs.driver, inputs.iteration})
+          m_iterations->setCurrentIndex(i);
       break;
     case MergeInputSpec::Source::Runs:
       m_source->setCurrentIndex(1);
       for (int i = 0; i < m_runList->count(); ++i)
-        m_runList->item(i)->setCheckState(inputs.runs.contains(m_runList->item(i)->text()) ? Qt::Checked : Qt::Unchecked);
+        m_runList->item(i)->setCheckState(inputs.runs.contains(m_runList->item(i)->text()) ? Qt::Checked
+                                                                                           : Qt::Unchecked);
       break;
     case MergeInputSpec::Source::Files:
       m_source->setCurrentIndex(2);
@@ -515,9 +521,10 @@ void MergePanel::openInputs(const MergeInputSpec& inputs) {
   m_currentKey.clear();
   m_sweeping = false;
   showMessage(QString(), false);
-  m_busy->setText(tr("Opening %1…").arg(inputs.source == MergeInputSpec::Source::Iteration
-                                            ? tr("%1 iteration %2").arg(inputs.driver).arg(inputs.iteration)
-                                            : tr("the inputs")));
+  m_busy->setText(tr("Opening %1…")
+                      .arg(inputs.source == MergeInputSpec::Source::Iteration
+                               ? tr("%1 iteration %2").arg(inputs.driver).arg(inputs.iteration)
+                               : tr("the inputs")));
   m_progress->setRange(0, 0);
   m_session->open(m_dir, inputs);
   m_pendingInputs = inputs;
@@ -545,10 +552,11 @@ void MergePanel::onOpened(const WorkbenchInfo& info) {
   m_busy->clear();
   m_progress->setRange(0, 1);
   m_progress->setValue(1);
-  showMessage(info.cachedPoints.isEmpty()
-                  ? tr("Move λ or η, or press Evaluate, to merge and evaluate a point.")
-                  : tr("%1 points of these inputs were evaluated before: they are on the plane.").arg(info.cachedPoints.size()),
-              false);
+  showMessage(
+      info.cachedPoints.isEmpty()
+          ? tr("Move λ or η, or press Evaluate, to merge and evaluate a point.")
+          : tr("%1 points of these inputs were evaluated before: they are on the plane.").arg(info.cachedPoints.size()),
+      false);
   updateControls();
   // The point of the controls, if it was evaluated before; θ_sft's samples in the background.
   if (const auto cached = m_session->lookup(recipe())) setCurrent(cached->key);
@@ -560,7 +568,8 @@ void MergePanel::onOpened(const WorkbenchInfo& info) {
 void MergePanel::rememberChoice() {
   if (m_dir.isEmpty()) return;
   QVariantMap map = m_pendingInputs.toVariant();
-  map[QStringLiteral("granularity")] = m_granularity->currentIndex() == 1 ? QStringLiteral("layer") : QStringLiteral("tensor");
+  map[QStringLiteral("granularity")] =
+      m_granularity->currentIndex() == 1 ? QStringLiteral("layer") : QStringLiteral("tensor");
   QSettings().setValue(settingsKey(m_dir), map);
 }
 
@@ -725,8 +734,8 @@ void MergePanel::onPlaneCurrentChanged(const QString& id) {
   const MergeRecipeSpec r = it->recipe;
   {
     // The controls follow the clicked point without asking for it again.
-    const QSignalBlocker b1(m_method), b2(m_lambdaSpin), b3(m_lambdaSlider), b4(m_etaSpin), b5(m_etaSlider), b6(m_etaMode),
-        b7(m_granularity);
+    const QSignalBlocker b1(m_method), b2(m_lambdaSpin), b3(m_lambdaSlider), b4(m_etaSpin), b5(m_etaSlider),
+        b6(m_etaMode), b7(m_granularity);
     setRecipe(r);
     if (!r.lerp) m_omega->setView(r.layer ? OmegaChart::View::Layer : OmegaChart::View::Tensor);
     m_lambdaSlider->setValue(static_cast<int>(std::lround(r.lambda / kGridStep)));
@@ -743,15 +752,17 @@ void MergePanel::showMessage(const QString& text, bool error) {
 
 void MergePanel::updateControls() {
   const bool lambdaUsed = m_info.numModels <= 2;
-  for (QWidget* w : {static_cast<QWidget*>(m_method), static_cast<QWidget*>(m_etaSlider), static_cast<QWidget*>(m_etaSpin),
-                     static_cast<QWidget*>(m_etaMode), static_cast<QWidget*>(m_evaluateButton),
-                     static_cast<QWidget*>(m_sweepButton), static_cast<QWidget*>(m_exportH5), static_cast<QWidget*>(m_exportHf)})
+  for (QWidget* w :
+       {static_cast<QWidget*>(m_method), static_cast<QWidget*>(m_etaSlider), static_cast<QWidget*>(m_etaSpin),
+        static_cast<QWidget*>(m_etaMode), static_cast<QWidget*>(m_evaluateButton), static_cast<QWidget*>(m_sweepButton),
+        static_cast<QWidget*>(m_exportH5), static_cast<QWidget*>(m_exportHf)})
     w->setEnabled(m_open);
   m_granularity->setEnabled(m_open && m_method->currentIndex() == 0);
   m_lambdaSlider->setEnabled(m_open && lambdaUsed);
   m_lambdaSpin->setEnabled(m_open && lambdaUsed);
-  const QString lambdaTip = lambdaUsed ? tr("SLERP/LERP weight of the second policy: θ_init + (1−λ)·δ1 + λ·δ2 for LERP")
-                                       : tr("For M > 2, Eq. 26 folds SLERP left with λ = 1/m (LERP: uniform 1/M); λ is not used");
+  const QString lambdaTip =
+      lambdaUsed ? tr("SLERP/LERP weight of the second policy: θ_init + (1−λ)·δ1 + λ·δ2 for LERP")
+                 : tr("For M > 2, Eq. 26 folds SLERP left with λ = 1/m (LERP: uniform 1/M); λ is not used");
   m_lambdaSlider->setToolTip(lambdaTip);
   m_lambdaSpin->setToolTip(lambdaTip);
   m_sweepButton->setText(m_sweeping ? tr("Cancel sweep") : tr("Sweep"));
@@ -765,7 +776,8 @@ void MergePanel::redrawPlane() {
   for (const QString& key : m_order) merged.points << planePoint(m_points.value(key), key);
   if (!merged.points.isEmpty()) series << merged;
   if (m_reference) {
-    PlaneSeries ref{PlaneSeries::Kind::MergePoints, tr("θ_sft"), {planePoint(*m_reference, QString::fromUtf8(kReferenceKey))}};
+    PlaneSeries ref{
+        PlaneSeries::Kind::MergePoints, tr("θ_sft"), {planePoint(*m_reference, QString::fromUtf8(kReferenceKey))}};
     series << ref;
   }
   m_plane->setSeries(series);
@@ -776,7 +788,8 @@ void MergePanel::redrawPlane() {
 
 void MergePanel::chooseInitFile() {
   const QString start = m_dir.isEmpty() ? QDir::homePath() : m_dir + QStringLiteral("/checkpoints");
-  const QString path = QFileDialog::getOpenFileName(this, tr("θ_init checkpoint"), start, tr("warp checkpoints (*.h5);;All files (*)"));
+  const QString path =
+      QFileDialog::getOpenFileName(this, tr("θ_init checkpoint"), start, tr("warp checkpoints (*.h5);;All files (*)"));
   if (!path.isEmpty()) m_initEdit->setText(path);
 }
 
@@ -790,7 +803,8 @@ void MergePanel::addModelFiles() {
 void MergePanel::exportCheckpointTo(const QString& path) {
   if (!m_open) return;
   m_exportTarget = path;
-  showMessage(tr("Exporting %1 to %2…").arg(recipe().describe(m_info.numModels), QDir::toNativeSeparators(path)), false);
+  showMessage(tr("Exporting %1 to %2…").arg(recipe().describe(m_info.numModels), QDir::toNativeSeparators(path)),
+              false);
   m_session->exportCheckpoint(recipe(), path);
 }
 
@@ -802,13 +816,16 @@ void MergePanel::exportHfTo(const QString& dir) {
 }
 
 void MergePanel::chooseExportCheckpoint() {
-  const QString start = (m_dir.isEmpty() ? QDir::homePath() : m_dir + QStringLiteral("/exports")) + QStringLiteral("/merged.h5");
-  const QString path = QFileDialog::getSaveFileName(this, tr("Export the merged policy"), start, tr("warp checkpoint (*.h5)"));
+  const QString start =
+      (m_dir.isEmpty() ? QDir::homePath() : m_dir + QStringLiteral("/exports")) + QStringLiteral("/merged.h5");
+  const QString path =
+      QFileDialog::getSaveFileName(this, tr("Export the merged policy"), start, tr("warp checkpoint (*.h5)"));
   if (!path.isEmpty()) exportCheckpointTo(path);
 }
 
 void MergePanel::chooseExportHf() {
-  const QString start = (m_dir.isEmpty() ? QDir::homePath() : m_dir + QStringLiteral("/exports")) + QStringLiteral("/merged-hf");
+  const QString start =
+      (m_dir.isEmpty() ? QDir::homePath() : m_dir + QStringLiteral("/exports")) + QStringLiteral("/merged-hf");
   const QString dir = QFileDialog::getSaveFileName(this, tr("Export as a Hugging Face folder (a new folder)"), start);
   if (!dir.isEmpty()) exportHfTo(dir);
 }

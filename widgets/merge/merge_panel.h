@@ -8,8 +8,8 @@
 //              per experiment (QSettings, keyed by the experiment folder) and reopened with it.
 //   Recipe     SLERP or LERP; the SLERP granularity: Ω per tensor or per layer (the paper's "layer by
 //              layer", merge/layer_groups.h; part of the point's identity: cache key, tooltip, export
-//              meta; remembered per experiment with the inputs); λ (slider + spin box, 0..1 by 0.05, typed values kept; disabled for
-//              M > 2, where Eq. 26 folds with λ = 1/m); η (0..1 by 0.05); LITI toward θ_init (the
+//              meta; remembered per experiment with the inputs); λ (slider + spin box, 0..1 by 0.05, typed values kept;
+//              disabled for M > 2, where Eq. 26 folds with λ = 1/m); η (0..1 by 0.05); LITI toward θ_init (the
 //              iteration's front) or toward θ_sft (Algorithm 1's output front).
 //   Points     moving a control asks for the point after a 25 ms debounce: the cache is read on the
 //              GUI thread first (a point evaluated before appears at once), else the worker merges

@@ -36,24 +36,26 @@ MergeSession::MergeSession(QObject* parent) : QObject(parent) {
     finished(generation);
     Q_EMIT sweepFinished(evaluated);
   });
-  connect(m_worker, &MergeWorker::progress, this, [this](quint64 generation, const QString& stage, qint64 done, qint64 total) {
-    if (generation == m_latest.load()) Q_EMIT progress(stage, done, total);
-  });
-  connect(m_worker, &MergeWorker::failed, this, [this](quint64 generation, const QString& what, const QString& message) {
-    if (m_shutDown) return;
-    if (what == QLatin1String("export")) {
-      Q_EMIT exportFailed(message);
-      return;
-    }
-    if (what == QLatin1String("reference")) {
-      Q_EMIT evaluateFailed(message);
-      return;
-    }
-    if (generation != m_latest.load()) return;
-    finished(generation);
-    if (what == QLatin1String("open")) Q_EMIT openFailed(message);
-    else Q_EMIT evaluateFailed(message);
-  });
+  connect(m_worker, &MergeWorker::progress, this,
+          [this](quint64 generation, const QString& stage, qint64 done, qint64 total) {
+            if (generation == m_latest.load()) Q_EMIT progress(stage, done, total);
+          });
+  connect(m_worker, &MergeWorker::failed, this,
+          [this](quint64 generation, const QString& what, const QString& message) {
+            if (m_shutDown) return;
+            if (what == QLatin1String("export")) {
+              Q_EMIT exportFailed(message);
+              return;
+            }
+            if (what == QLatin1String("reference")) {
+              Q_EMIT evaluateFailed(message);
+              return;
+            }
+            if (generation != m_latest.load()) return;
+            finished(generation);
+            if (what == QLatin1String("open")) Q_EMIT openFailed(message);
+            else Q_EMIT evaluateFailed(message);
+          });
   connect(m_worker, &MergeWorker::referenceReady, this, [this](quint64 openGeneration, const MergedPoint& point) {
     if (!m_shutDown && openGeneration == m_openGeneration) Q_EMIT referenceReady(point);
   });
@@ -101,8 +103,9 @@ quint64 MergeSession::open(const QString& experimentDir, const MergeInputSpec& i
   if (m_shutDown) return 0;
   const quint64 generation = next();
   m_openGeneration = generation;
-  QMetaObject::invokeMethod(m_worker, [w = m_worker, generation, experimentDir, inputs] { w->open(generation, experimentDir, inputs); },
-                            Qt::QueuedConnection);
+  QMetaObject::invokeMethod(
+      m_worker, [w = m_worker, generation, experimentDir, inputs] { w->open(generation, experimentDir, inputs); },
+      Qt::QueuedConnection);
   return generation;
 }
 
@@ -114,8 +117,8 @@ std::optional<MergedPoint> MergeSession::lookup(const MergeRecipeSpec& recipe) c
 quint64 MergeSession::evaluate(const MergeRecipeSpec& recipe) {
   if (m_shutDown) return 0;
   const quint64 generation = next();
-  QMetaObject::invokeMethod(m_worker, [w = m_worker, generation, recipe] { w->evaluate(generation, recipe); },
-                            Qt::QueuedConnection);
+  QMetaObject::invokeMethod(
+      m_worker, [w = m_worker, generation, recipe] { w->evaluate(generation, recipe); }, Qt::QueuedConnection);
   return generation;
 }
 
@@ -123,8 +126,8 @@ quint64 MergeSession::sweep(const QVector<MergeRecipeSpec>& recipes) {
   if (m_shutDown) return 0;
   const quint64 generation = next();
   m_sweepGeneration = generation;
-  QMetaObject::invokeMethod(m_worker, [w = m_worker, generation, recipes] { w->sweep(generation, recipes); },
-                            Qt::QueuedConnection);
+  QMetaObject::invokeMethod(
+      m_worker, [w = m_worker, generation, recipes] { w->sweep(generation, recipes); }, Qt::QueuedConnection);
   return generation;
 }
 
@@ -136,16 +139,18 @@ void MergeSession::cancel() {
 
 void MergeSession::requestReference() {
   if (m_shutDown) return;
-  QMetaObject::invokeMethod(m_worker, [w = m_worker, g = m_openGeneration] { w->reference(g); }, Qt::QueuedConnection);
+  QMetaObject::invokeMethod(
+      m_worker, [w = m_worker, g = m_openGeneration] { w->reference(g); }, Qt::QueuedConnection);
 }
 
 void MergeSession::exportCheckpoint(const MergeRecipeSpec& recipe, const QString& path) {
   if (m_shutDown) return;
-  QMetaObject::invokeMethod(m_worker, [w = m_worker, recipe, path] { w->exportCheckpoint(recipe, path); },
-                            Qt::QueuedConnection);
+  QMetaObject::invokeMethod(
+      m_worker, [w = m_worker, recipe, path] { w->exportCheckpoint(recipe, path); }, Qt::QueuedConnection);
 }
 
 void MergeSession::exportHf(const MergeRecipeSpec& recipe, const QString& dir) {
   if (m_shutDown) return;
-  QMetaObject::invokeMethod(m_worker, [w = m_worker, recipe, dir] { w->exportHf(recipe, dir); }, Qt::QueuedConnection);
+  QMetaObject::invokeMethod(
+      m_worker, [w = m_worker, recipe, dir] { w->exportHf(recipe, dir); }, Qt::QueuedConnection);
 }

@@ -22,7 +22,6 @@ constexpr qint64 kProgressIntervalMs = 50;
 
 QString qs(const std::string& s) { return QString::fromStdString(s); }
 
-
 warp::MergeRecipe toCore(const MergeRecipeSpec& spec) {
   warp::MergeRecipe r;
   r.method = spec.lerp ? warp::MergeMethod::Lerp : warp::MergeMethod::Slerp;
@@ -47,8 +46,8 @@ QVector<SampleRow> rowsOf(const std::vector<warp::EvalRow>& rows) {
   QVector<SampleRow> out;
   out.reserve(static_cast<int>(rows.size()));
   for (const warp::EvalRow& r : rows)
-    out << SampleRow{static_cast<int>(r.prompt_index), static_cast<quint64>(r.seed), qs(r.text), r.reward, r.gold,
-                     r.kl_sft};
+    out << SampleRow{
+        static_cast<int>(r.prompt_index), static_cast<quint64>(r.seed), qs(r.text), r.reward, r.gold, r.kl_sft};
   return out;
 }
 
@@ -82,9 +81,10 @@ MergedPoint fromCore(const warp::WorkbenchPoint& p, const warp::MergeWorkbench& 
     m.provenance << QCoreApplication::translate("MergeWorker", "θ_init: %1").arg(QFileInfo(qs(in.init)).fileName());
     m.provenance << QCoreApplication::translate("MergeWorker", "models: %1").arg(fileList(in.models));
   }
-  m.provenance << (p.cached ? QCoreApplication::translate("MergeWorker", "from the cache (evaluated before)")
-                            : QCoreApplication::translate("MergeWorker", "merged in %1 s, evaluated in %2 s")
-                                  .arg(QString::number(p.merge_seconds, 'f', 2), QString::number(p.eval_seconds, 'f', 2)));
+  m.provenance << (p.cached
+                       ? QCoreApplication::translate("MergeWorker", "from the cache (evaluated before)")
+                       : QCoreApplication::translate("MergeWorker", "merged in %1 s, evaluated in %2 s")
+                             .arg(QString::number(p.merge_seconds, 'f', 2), QString::number(p.eval_seconds, 'f', 2)));
   return m;
 }
 
@@ -146,19 +146,21 @@ bool MergeInputSpec::operator==(const MergeInputSpec& o) const {
 }
 
 QString MergeRecipeSpec::describe(int numModels) const {
-  const QString method = lerp ? QStringLiteral("LERP")
+  const QString method = lerp           ? QStringLiteral("LERP")
                          : layerSlerp() ? QCoreApplication::translate("MergeWorker", "SLERP per layer")
                                         : QStringLiteral("SLERP");
-  const QString merge = numModels > 2 ? (lerp ? QCoreApplication::translate("MergeWorker", "LERP (uniform 1/M)")
-                                         : layerSlerp() ? QCoreApplication::translate("MergeWorker", "SLERP per layer (Eq. 26, λ = 1/m)")
-                                                        : QCoreApplication::translate("MergeWorker", "SLERP (Eq. 26, λ = 1/m)"))
-                                      : QStringLiteral("%1 λ %2").arg(method, QString::number(lambda, 'f', 2));
+  const QString merge =
+      numModels > 2 ? (lerp           ? QCoreApplication::translate("MergeWorker", "LERP (uniform 1/M)")
+                       : layerSlerp() ? QCoreApplication::translate("MergeWorker", "SLERP per layer (Eq. 26, λ = 1/m)")
+                                      : QCoreApplication::translate("MergeWorker", "SLERP (Eq. 26, λ = 1/m)"))
+                    : QStringLiteral("%1 λ %2").arg(method, QString::number(lambda, 'f', 2));
   return QCoreApplication::translate("MergeWorker", "%1 → LITI η %2 toward %3")
       .arg(merge, QString::number(eta, 'f', 2), towardSft ? QStringLiteral("θ_sft") : QStringLiteral("θ_init"));
 }
 
 bool MergeRecipeSpec::operator==(const MergeRecipeSpec& o) const {
-  return lerp == o.lerp && lambda == o.lambda && eta == o.eta && towardSft == o.towardSft && layerSlerp() == o.layerSlerp();
+  return lerp == o.lerp && lambda == o.lambda && eta == o.eta && towardSft == o.towardSft &&
+         layerSlerp() == o.layerSlerp();
 }
 
 // ---- the worker ----------------------------------------------------------------------------------
@@ -196,7 +198,8 @@ QVector<IterationEntry> MergeWorker::listIterations(const QString& experimentDir
 }
 
 QStringList MergeWorker::finishedTrainRuns(const QString& experimentDir) {
-  const warp::ExperimentDb db = warp::ExperimentDb::open_read_only((experimentDir + QStringLiteral("/experiment.db")).toStdString());
+  const warp::ExperimentDb db =
+      warp::ExperimentDb::open_read_only((experimentDir + QStringLiteral("/experiment.db")).toStdString());
   QStringList names;
   for (const warp::RunRecord& r : db.list_runs())
     if (r.kind == "train" && r.status == warp::RunStatus::Finished) names << qs(r.name);
@@ -229,9 +232,11 @@ void MergeWorker::open(quint64 generation, const QString& experimentDir, const M
       }
     }
     const warp::EvalConfig config = warp::MergeWorkbench::default_eval_config(exp, inputs);
-    const warp::ProgressFn progressFn = coalescedProgress(
-        [this, generation] { return superseded(generation); },
-        [this, generation](const QString& stage, qint64 done, qint64 total) { Q_EMIT progress(generation, stage, done, total); });
+    const warp::ProgressFn progressFn =
+        coalescedProgress([this, generation] { return superseded(generation); },
+                          [this, generation](const QString& stage, qint64 done, qint64 total) {
+                            Q_EMIT progress(generation, stage, done, total);
+                          });
     std::shared_ptr<warp::MergeWorkbench> wb = warp::MergeWorkbench::open(exp, inputs, config, progressFn);
 
     WorkbenchInfo info;
@@ -276,9 +281,11 @@ void MergeWorker::evaluate(quint64 generation, const MergeRecipeSpec& recipe) {
   }
   ++m_evaluationsStarted;
   try {
-    const warp::ProgressFn progressFn = coalescedProgress(
-        [this, generation] { return superseded(generation); },
-        [this, generation](const QString& stage, qint64 done, qint64 total) { Q_EMIT progress(generation, stage, done, total); });
+    const warp::ProgressFn progressFn =
+        coalescedProgress([this, generation] { return superseded(generation); },
+                          [this, generation](const QString& stage, qint64 done, qint64 total) {
+                            Q_EMIT progress(generation, stage, done, total);
+                          });
     const warp::EstimateFn estimateFn = [this, generation, recipe](const warp::EvalPoint& e) {
       if (superseded(generation)) return;
       MergedPoint m;
@@ -298,7 +305,8 @@ void MergeWorker::evaluate(quint64 generation, const MergeRecipeSpec& recipe) {
     const double cpu0 = warp::process_cpu_seconds();
     MergedPoint m = fromCore(p, *wb, QString());
     if (!p.cached)  // the conversion into Qt values (the rows) is the worker's last phase
-      m.phases << PointPhase{QStringLiteral("convert"), double(wall.nsecsElapsed()) / 1e9, warp::process_cpu_seconds() - cpu0};
+      m.phases << PointPhase{QStringLiteral("convert"), double(wall.nsecsElapsed()) / 1e9,
+                             warp::process_cpu_seconds() - cpu0};
     Q_EMIT pointReady(generation, m);
   } catch (const warp::Cancelled&) {
     Q_EMIT cancelled(generation);
@@ -323,9 +331,11 @@ void MergeWorker::sweep(quint64 generation, const QVector<MergeRecipeSpec>& reci
       const warp::MergeRecipe r = toCore(recipe);
       if (wb->lookup(r)) continue;  // already on the plane
       ++m_evaluationsStarted;
-      const warp::ProgressFn progressFn = coalescedProgress(
-          [this, generation] { return superseded(generation); },
-          [this, generation](const QString& stage, qint64 done, qint64 total) { Q_EMIT progress(generation, stage, done, total); });
+      const warp::ProgressFn progressFn =
+          coalescedProgress([this, generation] { return superseded(generation); },
+                            [this, generation](const QString& stage, qint64 done, qint64 total) {
+                              Q_EMIT progress(generation, stage, done, total);
+                            });
       const warp::WorkbenchPoint p = wb->evaluate(r, progressFn);
       ++evaluated;
       Q_EMIT pointReady(generation, fromCore(p, *wb, QString()));
@@ -344,8 +354,8 @@ void MergeWorker::reference(quint64 openGeneration) {
   const std::shared_ptr<warp::MergeWorkbench> wb = workbench();
   if (!wb) return;
   try {
-    const warp::ProgressFn progressFn = coalescedProgress([this] { return m_stopping.load(); },
-                                                          [](const QString&, qint64, qint64) {});
+    const warp::ProgressFn progressFn =
+        coalescedProgress([this] { return m_stopping.load(); }, [](const QString&, qint64, qint64) {});
     const warp::WorkbenchPoint p = wb->reference(progressFn);
     Q_EMIT referenceReady(openGeneration, fromCore(p, *wb, tr("θ_sft (the reference: the same prompts and seeds)")));
   } catch (const warp::Cancelled&) {

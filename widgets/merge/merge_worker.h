@@ -62,8 +62,8 @@ struct MergeInputSpec {
 
 // A recipe as the controls give it (mirror of warp::MergeRecipe).
 struct MergeRecipeSpec {
-  bool lerp = false;       // SLERP (false) or LERP
-  double lambda = 0.5;     // M = 2 only
+  bool lerp = false;    // SLERP (false) or LERP
+  double lambda = 0.5;  // M = 2 only
   double eta = 1.0;
   bool towardSft = false;  // LITI toward θ_sft (Algorithm 1's output) instead of θ_init
   bool layer = false;      // SLERP granularity: one Ω per layer group (the paper's "layer by layer")
@@ -104,7 +104,7 @@ struct WorkbenchInfo {
   int numModels = 0;
   QStringList prompts;  // the evaluation prompts
   double temperature = 0;
-  QVector<OmegaEntry> omega;       // per tensor (MergeWorkbench::omega_records)
+  QVector<OmegaEntry> omega;        // per tensor (MergeWorkbench::omega_records)
   QVector<OmegaEntry> omegaLayers;  // per layer group (MergeWorkbench::omega_group_records)
   QVector<MergedPoint> cachedPoints;
 };

@@ -20,7 +20,7 @@ namespace {
 
 constexpr int kHitRadiusPx = 7;
 const QColor kShades[2] = {QColor(0x00, 0x72, 0xB2), QColor(0x56, 0xB4, 0xE9)};  // Okabe-Ito blues
-const QColor kFallback(0xD5, 0x5E, 0x00);                                          // vermillion
+const QColor kFallback(0xD5, 0x5E, 0x00);                                        // vermillion
 
 }  // namespace
 
@@ -34,8 +34,9 @@ OmegaChart::OmegaChart(QWidget* parent) : QWidget(parent), m_mean(std::numeric_l
   m_viewCombo = new QComboBox(this);
   m_viewCombo->addItem(tr("Per tensor"));
   m_viewCombo->addItem(tr("Per layer"));
-  m_viewCombo->setToolTip(tr("Ω per tensor, or one Ω per layer group over its concatenated task vectors "
-                             "(the angle a layer SLERP uses)"));
+  m_viewCombo->setToolTip(
+      tr("Ω per tensor, or one Ω per layer group over its concatenated task vectors "
+         "(the angle a layer SLERP uses)"));
   top->addWidget(m_viewCombo);
   layout->addLayout(top);
   connect(m_viewCombo, qOverload<int>(&QComboBox::currentIndexChanged), this,
@@ -63,7 +64,8 @@ QString OmegaChart::groupLabel(const QString& groupName) {
   static const QRegularExpression layer(QStringLiteral("^(?:transformer\\.)?h\\.(\\d+)$"));
   const QRegularExpressionMatch m = layer.match(groupName);
   if (m.hasMatch()) return tr("layer %1").arg(m.captured(1));
-  if (groupName == QLatin1String("embeddings") || groupName == QLatin1String("transformer.embeddings")) return tr("embeddings");
+  if (groupName == QLatin1String("embeddings") || groupName == QLatin1String("transformer.embeddings"))
+    return tr("embeddings");
   return groupName;
 }
 
@@ -145,7 +147,8 @@ QString OmegaChart::summary() const {
 
 void OmegaChart::changeEvent(QEvent* event) {
   QWidget::changeEvent(event);
-  if (event->type() == QEvent::PaletteChange || event->type() == QEvent::ApplicationPaletteChange) redraw();  // light ↔ dark
+  if (event->type() == QEvent::PaletteChange || event->type() == QEvent::ApplicationPaletteChange)
+    redraw();  // light ↔ dark
 }
 
 void OmegaChart::redraw() {
@@ -171,7 +174,8 @@ void OmegaChart::redraw() {
   }
   QCPGraph* fallback = m_plot->addGraph();
   fallback->setLineStyle(QCPGraph::lsNone);
-  fallback->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCross, QPen(theme.readable(kFallback), 2), Qt::NoBrush, 8));
+  fallback->setScatterStyle(
+      QCPScatterStyle(QCPScatterStyle::ssCross, QPen(theme.readable(kFallback), 2), Qt::NoBrush, 8));
   fallback->setName(tr("LERP fallback"));
 
   QSharedPointer<QCPAxisTickerText> ticker(new QCPAxisTickerText);
@@ -184,10 +188,8 @@ void OmegaChart::redraw() {
       ++groupIndex;
       ticker->addTick(i, g);
     }
-    if (entries()[i].fallback || !std::isfinite(entries()[i].omegaDeg))
-      fallback->addData(i, plottedY(i));
-    else
-      shade[groupIndex % 2]->addData(i, plottedY(i));
+    if (entries()[i].fallback || !std::isfinite(entries()[i].omegaDeg)) fallback->addData(i, plottedY(i));
+    else shade[groupIndex % 2]->addData(i, plottedY(i));
   }
   x->setTicker(ticker);
   x->setTickLabelRotation(-40);
@@ -231,8 +233,6 @@ int OmegaChart::entryAt(const QPoint& pos) const {
 void OmegaChart::onMouseMove(QMouseEvent* event) {
   const int i = entryAt(event->pos());
   m_lastToolTip = i >= 0 ? toolTipText(entries()[i]) : QString();
-  if (i >= 0)
-    QToolTip::showText(m_plot->mapToGlobal(event->pos()), m_lastToolTip, m_plot);
-  else
-    QToolTip::hideText();
+  if (i >= 0) QToolTip::showText(m_plot->mapToGlobal(event->pos()), m_lastToolTip, m_plot);
+  else QToolTip::hideText();
 }

@@ -46,7 +46,8 @@ SamplesView::SamplesView(QWidget* parent) : QWidget(parent) {
   m_table->setColumnWidth(SamplesModel::Prompt, 150);
   m_table->setColumnWidth(SamplesModel::Completion, 240);
   m_table->setColumnWidth(SamplesModel::SftCompletion, 240);
-  for (int c : {SamplesModel::Reward, SamplesModel::Gold, SamplesModel::Kl, SamplesModel::SftReward, SamplesModel::SftGold})
+  for (int c :
+       {SamplesModel::Reward, SamplesModel::Gold, SamplesModel::Kl, SamplesModel::SftReward, SamplesModel::SftGold})
     m_table->setColumnWidth(c, 60);
   layout->addWidget(m_table, 1);
 

@@ -34,17 +34,11 @@ void MetricsFollower::close() {
   m_rowsRead = 0;
 }
 
-void MetricsFollower::start(int ms) {
-  m_timer.start(ms);
-}
+void MetricsFollower::start(int ms) { m_timer.start(ms); }
 
-void MetricsFollower::stop() {
-  m_timer.stop();
-}
+void MetricsFollower::stop() { m_timer.stop(); }
 
-void MetricsFollower::setMaxRowsPerPoll(int rows) {
-  m_maxRowsPerPoll = std::max(1, rows);
-}
+void MetricsFollower::setMaxRowsPerPoll(int rows) { m_maxRowsPerPoll = std::max(1, rows); }
 
 const MetricSeries* MetricsFollower::series(qint64 runId, const QString& key) const {
   auto it = m_series.find(MetricSeriesKey{runId, key});

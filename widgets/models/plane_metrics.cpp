@@ -14,7 +14,6 @@ namespace {
 
 const double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-
 // Value of a series at `step`, NaN when not logged.
 double valueAt(const MetricSeries* s, double step) {
   if (!s) return kNaN;
@@ -44,7 +43,9 @@ PlaneSeries trajectory(const MetricsFollower& follower, const RunRef& run) {
     p.gold = valueAt(gold, step);
     p.goldSe = valueAt(goldSe, step);
     p.id = QStringLiteral("run %1 step %2").arg(run.id).arg(static_cast<qint64>(step));
-    p.provenance << QCoreApplication::translate("PlaneMetrics", "RL run %1 (%2), step %3").arg(run.name, run.kind).arg(static_cast<qint64>(step));
+    p.provenance << QCoreApplication::translate("PlaneMetrics", "RL run %1 (%2), step %3")
+                        .arg(run.name, run.kind)
+                        .arg(static_cast<qint64>(step));
     s.points << p;
   }
   return s;
@@ -84,14 +85,23 @@ QVector<PlaneSeries> fronts(const MetricsFollower& follower, const RunRef& run, 
       p.goldSe = valueAt(goldSe, step);
       const qint64 iteration = static_cast<qint64>(step);
       p.label = QStringLiteral("η=") + e.tag;
-      p.id = QStringLiteral("%1 %2 i%3 eta%4").arg(output ? QStringLiteral("output") : QStringLiteral("front"))
-                 .arg(run.id).arg(iteration).arg(e.tag);
+      p.id = QStringLiteral("%1 %2 i%3 eta%4")
+                 .arg(output ? QStringLiteral("output") : QStringLiteral("front"))
+                 .arg(run.id)
+                 .arg(iteration)
+                 .arg(e.tag);
       if (output) {
-        p.provenance << QCoreApplication::translate("PlaneMetrics", "WARP driver %1: Algorithm 1's output after iteration %2").arg(run.name).arg(iteration)
-                     << QCoreApplication::translate("PlaneMetrics", "LITI η %1 toward θ_sft of the last SLERP").arg(e.tag);
+        p.provenance
+            << QCoreApplication::translate("PlaneMetrics", "WARP driver %1: Algorithm 1's output after iteration %2")
+                   .arg(run.name)
+                   .arg(iteration)
+            << QCoreApplication::translate("PlaneMetrics", "LITI η %1 toward θ_sft of the last SLERP").arg(e.tag);
       } else {
-        p.provenance << QCoreApplication::translate("PlaneMetrics", "WARP driver %1, iteration %2").arg(run.name).arg(iteration)
-                     << QCoreApplication::translate("PlaneMetrics", "SLERP of the iteration's runs, then LITI η %1 toward its θ_init").arg(e.tag);
+        p.provenance
+            << QCoreApplication::translate("PlaneMetrics", "WARP driver %1, iteration %2").arg(run.name).arg(iteration)
+            << QCoreApplication::translate("PlaneMetrics",
+                                           "SLERP of the iteration's runs, then LITI η %1 toward its θ_init")
+                   .arg(e.tag);
       }
       PlaneSeries& s = perStep[iteration];
       s.points << p;
@@ -100,8 +110,9 @@ QVector<PlaneSeries> fronts(const MetricsFollower& follower, const RunRef& run, 
   QVector<PlaneSeries> out;
   for (auto& [iteration, s] : perStep) {
     s.kind = output ? PlaneSeries::Kind::OutputFront : PlaneSeries::Kind::IterationFront;
-    s.name = output ? QCoreApplication::translate("PlaneMetrics", "%1 · output front").arg(run.name)
-                    : QCoreApplication::translate("PlaneMetrics", "%1 · front, iteration %2").arg(run.name).arg(iteration);
+    s.name = output
+                 ? QCoreApplication::translate("PlaneMetrics", "%1 · output front").arg(run.name)
+                 : QCoreApplication::translate("PlaneMetrics", "%1 · front, iteration %2").arg(run.name).arg(iteration);
     out << s;
   }
   return out;

@@ -4,9 +4,7 @@
 
 #include "models/run_list_model.h"
 
-RunFilterProxy::RunFilterProxy(QObject* parent) : QSortFilterProxyModel(parent) {
-  setDynamicSortFilter(true);
-}
+RunFilterProxy::RunFilterProxy(QObject* parent) : QSortFilterProxyModel(parent) { setDynamicSortFilter(true); }
 
 void RunFilterProxy::setFilterText(const QString& text) {
   if (text == m_text) return;
@@ -23,24 +21,36 @@ void RunFilterProxy::setStatusFilter(StatusFilter filter) {
 
 QStringList RunFilterProxy::statusesOf(StatusFilter filter) {
   switch (filter) {
-    case StatusFilter::All: break;
-    case StatusFilter::Running: return {QStringLiteral("running")};
-    case StatusFilter::Finished: return {QStringLiteral("finished")};
-    case StatusFilter::Stopped: return {QStringLiteral("killed"), QStringLiteral("crashed")};
-    case StatusFilter::Failed: return {QStringLiteral("failed"), QStringLiteral("diverged")};
-    case StatusFilter::Queued: return {QStringLiteral("queued")};
+    case StatusFilter::All:
+      break;
+    case StatusFilter::Running:
+      return {QStringLiteral("running")};
+    case StatusFilter::Finished:
+      return {QStringLiteral("finished")};
+    case StatusFilter::Stopped:
+      return {QStringLiteral("killed"), QStringLiteral("crashed")};
+    case StatusFilter::Failed:
+      return {QStringLiteral("failed"), QStringLiteral("diverged")};
+    case StatusFilter::Queued:
+      return {QStringLiteral("queued")};
   }
   return {};
 }
 
 QString RunFilterProxy::label(StatusFilter filter) {
   switch (filter) {
-    case StatusFilter::All: break;
-    case StatusFilter::Running: return tr("Running");
-    case StatusFilter::Finished: return tr("Finished");
-    case StatusFilter::Stopped: return tr("Killed or crashed");
-    case StatusFilter::Failed: return tr("Failed or diverged");
-    case StatusFilter::Queued: return tr("Queued");
+    case StatusFilter::All:
+      break;
+    case StatusFilter::Running:
+      return tr("Running");
+    case StatusFilter::Finished:
+      return tr("Finished");
+    case StatusFilter::Stopped:
+      return tr("Killed or crashed");
+    case StatusFilter::Failed:
+      return tr("Failed or diverged");
+    case StatusFilter::Queued:
+      return tr("Queued");
   }
   return tr("All statuses");
 }

@@ -7,10 +7,10 @@
 
 #include <QBrush>
 #include <QColor>
-#include <QGuiApplication>
-#include <QPalette>
 #include <QDateTime>
 #include <QFont>
+#include <QGuiApplication>
+#include <QPalette>
 #include <QStringList>
 
 #include <nlohmann/json.hpp>
@@ -33,13 +33,18 @@ QString formatDuration(double seconds) {
 
 QColor statusColor(warp::RunStatus status) {
   switch (status) {
-    case warp::RunStatus::Running: return QColor(0x00, 0x72, 0xB2);
-    case warp::RunStatus::Finished: return QColor(0x00, 0x9E, 0x73);
+    case warp::RunStatus::Running:
+      return QColor(0x00, 0x72, 0xB2);
+    case warp::RunStatus::Finished:
+      return QColor(0x00, 0x9E, 0x73);
     case warp::RunStatus::Failed:
     case warp::RunStatus::Diverged:
-    case warp::RunStatus::Crashed: return QColor(0xC0, 0x39, 0x2B);
-    case warp::RunStatus::Killed: return QColor(0xD5, 0x5E, 0x00);
-    case warp::RunStatus::Queued: break;
+    case warp::RunStatus::Crashed:
+      return QColor(0xC0, 0x39, 0x2B);
+    case warp::RunStatus::Killed:
+      return QColor(0xD5, 0x5E, 0x00);
+    case warp::RunStatus::Queued:
+      break;
   }
   return QColor(0x66, 0x66, 0x66);
 }
@@ -47,18 +52,25 @@ QColor statusColor(warp::RunStatus status) {
 // Whether two records would display differently in `column` (elapsed also moves while running).
 bool differs(const warp::RunRecord& a, const warp::RunRecord& b, int column) {
   switch (column) {
-    case RunListModel::Name: return a.name != b.name;
-    case RunListModel::Kind: return a.kind != b.kind;
-    case RunListModel::Status: return a.status != b.status || a.presumed_crashed != b.presumed_crashed;
-    case RunListModel::Iteration: return a.iteration != b.iteration;
-    case RunListModel::Started: return a.started_at != b.started_at;
+    case RunListModel::Name:
+      return a.name != b.name;
+    case RunListModel::Kind:
+      return a.kind != b.kind;
+    case RunListModel::Status:
+      return a.status != b.status || a.presumed_crashed != b.presumed_crashed;
+    case RunListModel::Iteration:
+      return a.iteration != b.iteration;
+    case RunListModel::Started:
+      return a.started_at != b.started_at;
     case RunListModel::Elapsed:
       return a.started_at != b.started_at || a.ended_at != b.ended_at || b.status == warp::RunStatus::Running;
     case RunListModel::Progress:  // the ETA moves with the clock while running
       return a.status != b.status || a.config_json != b.config_json ||
              (b.status == warp::RunStatus::Running && RunListModel::totalSteps(b) > 0);
-    case RunListModel::Message: return a.message != b.message || a.presumed_crashed != b.presumed_crashed;
-    default: return false;
+    case RunListModel::Message:
+      return a.message != b.message || a.presumed_crashed != b.presumed_crashed;
+    default:
+      return false;
   }
 }
 
@@ -94,17 +106,11 @@ void RunListModel::close() {
   endResetModel();
 }
 
-void RunListModel::start(int ms) {
-  m_timer.start(ms);
-}
+void RunListModel::start(int ms) { m_timer.start(ms); }
 
-void RunListModel::stop() {
-  m_timer.stop();
-}
+void RunListModel::stop() { m_timer.stop(); }
 
-void RunListModel::setStaleAfter(double seconds) {
-  m_staleAfter = seconds;
-}
+void RunListModel::setStaleAfter(double seconds) { m_staleAfter = seconds; }
 
 void RunListModel::setMetricsFollower(MetricsFollower* follower) {
   if (m_follower) disconnect(m_follower, nullptr, this, nullptr);
@@ -214,7 +220,8 @@ void RunListModel::refresh() {
   emit refreshed();
 }
 
-std::map<qint64, std::vector<warp::WorkerJobRecord>> RunListModel::readJobs(const std::vector<warp::RunRecord>& runs) const {
+std::map<qint64, std::vector<warp::WorkerJobRecord>> RunListModel::readJobs(
+    const std::vector<warp::RunRecord>& runs) const {
   std::map<qint64, std::vector<warp::WorkerJobRecord>> jobs;
   if (!m_db) return jobs;
   for (const warp::RunRecord& r : runs) {
@@ -246,7 +253,8 @@ std::vector<warp::WorkerJobRecord> RunListModel::driverJobs(qint64 driverRunId) 
 
 QString RunListModel::schedulerText(const warp::RunRecord& run) const {
   if (const auto job = workerJob(run)) {
-    QString text = QStringLiteral("%1 · %2").arg(QString::fromStdString(job->state), tr("job %1").arg(QString::fromStdString(job->job_id)));
+    QString text = QStringLiteral("%1 · %2").arg(QString::fromStdString(job->state),
+                                                 tr("job %1").arg(QString::fromStdString(job->job_id)));
     if (!job->node.empty()) text += QStringLiteral(" · ") + QString::fromStdString(job->node);
     return text;
   }
@@ -269,16 +277,18 @@ int RunListModel::rowCount(const QModelIndex& parent) const {
   return parent.isValid() ? 0 : static_cast<int>(m_runs.size());
 }
 
-int RunListModel::columnCount(const QModelIndex& parent) const {
-  return parent.isValid() ? 0 : ColumnCount;
-}
+int RunListModel::columnCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : ColumnCount; }
 
 QVariant RunListModel::displayData(const warp::RunRecord& r, int column) const {
   switch (column) {
-    case Name: return QString::fromStdString(r.name);
-    case Kind: return QString::fromStdString(r.kind);
-    case Status: return QString::fromLatin1(warp::to_string(r.status));
-    case Iteration: return r.iteration ? QVariant(static_cast<qlonglong>(*r.iteration)) : QVariant();
+    case Name:
+      return QString::fromStdString(r.name);
+    case Kind:
+      return QString::fromStdString(r.kind);
+    case Status:
+      return QString::fromLatin1(warp::to_string(r.status));
+    case Iteration:
+      return r.iteration ? QVariant(static_cast<qlonglong>(*r.iteration)) : QVariant();
     case Step: {
       if (!m_follower) return QVariant();
       std::optional<qint64> step = m_follower->lastStep(r.id);
@@ -346,7 +356,8 @@ QVariant RunListModel::data(const QModelIndex& index, int role) const {
   if (!index.isValid() || index.row() >= rowCount() || index.column() >= ColumnCount) return QVariant();
   const warp::RunRecord& r = m_runs[static_cast<size_t>(index.row())];
   switch (role) {
-    case Qt::DisplayRole: return displayData(r, index.column());
+    case Qt::DisplayRole:
+      return displayData(r, index.column());
     case Qt::ToolTipRole:
       if ((index.column() == Name || index.column() == Tags) && !notes(r.id).note.empty())
         return QString::fromStdString(notes(r.id).note);
@@ -356,8 +367,9 @@ QVariant RunListModel::data(const QModelIndex& index, int role) const {
       if (index.column() == Message || index.column() == Status) {
         QString tip = QString::fromStdString(r.message);
         if (r.presumed_crashed) tip = displayData(r, Message).toString();
-        if (r.pid) tip += (tip.isEmpty() ? QString() : QStringLiteral("\n")) +
-                          tr("pid %1 on %2").arg(*r.pid).arg(QString::fromStdString(r.host));
+        if (r.pid)
+          tip += (tip.isEmpty() ? QString() : QStringLiteral("\n")) +
+                 tr("pid %1 on %2").arg(*r.pid).arg(QString::fromStdString(r.host));
         return tip.isEmpty() ? QVariant() : QVariant(tip);
       }
       return QVariant();
@@ -378,32 +390,47 @@ QVariant RunListModel::data(const QModelIndex& index, int role) const {
       if (index.column() == Iteration || index.column() == Step || index.column() == Elapsed)
         return int(Qt::AlignRight | Qt::AlignVCenter);
       return QVariant();
-    case RunIdRole: return static_cast<qlonglong>(r.id);
-    case StatusRole: return QString::fromLatin1(warp::to_string(r.status));
+    case RunIdRole:
+      return static_cast<qlonglong>(r.id);
+    case StatusRole:
+      return QString::fromLatin1(warp::to_string(r.status));
     case TagsRole: {
       QStringList tags;
       for (const std::string& t : notes(r.id).tags) tags << QString::fromStdString(t);
       return tags;
     }
-    case NoteRole: return QString::fromStdString(notes(r.id).note);
+    case NoteRole:
+      return QString::fromStdString(notes(r.id).note);
   }
   return QVariant();
 }
 
 QVariant RunListModel::headerData(int section, Qt::Orientation orientation, int role) const {
-  if (orientation != Qt::Horizontal || role != Qt::DisplayRole) return QAbstractTableModel::headerData(section, orientation, role);
+  if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+    return QAbstractTableModel::headerData(section, orientation, role);
   switch (section) {
-    case Name: return tr("Name");
-    case Kind: return tr("Kind");
-    case Status: return tr("Status");
-    case Iteration: return tr("Iter.");
-    case Step: return tr("Step");
-    case Progress: return tr("Progress");
-    case Started: return tr("Started");
-    case Elapsed: return tr("Elapsed");
-    case Tags: return tr("Tags");
-    case Message: return tr("Message");
-    case Scheduler: return tr("Scheduler");
+    case Name:
+      return tr("Name");
+    case Kind:
+      return tr("Kind");
+    case Status:
+      return tr("Status");
+    case Iteration:
+      return tr("Iter.");
+    case Step:
+      return tr("Step");
+    case Progress:
+      return tr("Progress");
+    case Started:
+      return tr("Started");
+    case Elapsed:
+      return tr("Elapsed");
+    case Tags:
+      return tr("Tags");
+    case Message:
+      return tr("Message");
+    case Scheduler:
+      return tr("Scheduler");
   }
   return QVariant();
 }

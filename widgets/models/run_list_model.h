@@ -36,7 +36,20 @@ class RunListModel : public QAbstractTableModel {
   Q_OBJECT
 
  public:
-  enum Column { Name, Kind, Status, Iteration, Step, Progress, Started, Elapsed, Tags, Message, Scheduler, ColumnCount };
+  enum Column {
+    Name,
+    Kind,
+    Status,
+    Iteration,
+    Step,
+    Progress,
+    Started,
+    Elapsed,
+    Tags,
+    Message,
+    Scheduler,
+    ColumnCount
+  };
   // Extra data roles: the run id (qint64), the status text ("running", "crashed", ...), the tags
   // (QStringList) and the note (QString).
   enum Role { RunIdRole = Qt::UserRole + 1, StatusRole, TagsRole, NoteRole };

@@ -35,7 +35,7 @@ class LogTailPanel : public QWidget {
   void reload();
 
   QString m_path;
-  qint64 m_offset = 0;   // bytes of the file shown so far
+  qint64 m_offset = 0;  // bytes of the file shown so far
   bool m_exists = false;
   QLabel* m_status;
   QPlainTextEdit* m_view;

@@ -55,9 +55,12 @@ const FixedPlot kRmPlots[kFixedCount] = {
 
 const FixedPlot* plotsOf(MetricsPanel::PlotSet set) {
   switch (set) {
-    case MetricsPanel::PlotSet::Sft: return kSftPlots;
-    case MetricsPanel::PlotSet::RewardModel: return kRmPlots;
-    case MetricsPanel::PlotSet::Rl: break;
+    case MetricsPanel::PlotSet::Sft:
+      return kSftPlots;
+    case MetricsPanel::PlotSet::RewardModel:
+      return kRmPlots;
+    case MetricsPanel::PlotSet::Rl:
+      break;
   }
   return kRlPlots;
 }
@@ -122,8 +125,8 @@ MetricsPanel::MetricsPanel(QWidget* parent) : QWidget(parent) {
     m_smoothingSlider = new QSlider(Qt::Horizontal, this);
     m_smoothingSlider->setRange(0, 99);
     m_smoothingSlider->setFixedWidth(140);
-    m_smoothingSlider->setToolTip(
-        tr("Exponential moving average of the curves, debiased at the start (0: raw); the raw curve stays faint behind"));
+    m_smoothingSlider->setToolTip(tr(
+        "Exponential moving average of the curves, debiased at the start (0: raw); the raw curve stays faint behind"));
     label->setBuddy(m_smoothingSlider);
     m_smoothingValue = new QLabel(QStringLiteral("0.00"), this);
     m_smoothingValue->setMinimumWidth(m_smoothingValue->fontMetrics().horizontalAdvance(QStringLiteral("0.000")));
@@ -215,10 +218,8 @@ MetricsPanel::MetricsPanel(QWidget* parent) : QWidget(parent) {
     QCustomPlot* plot = m_plots[p].plot;
     plot->installEventFilter(this);  // Leave hides the tracer
     connect(plot, &QCustomPlot::mouseMove, this, [this, p, plot](QMouseEvent* e) {
-      if (plot->axisRect()->rect().contains(e->pos()))
-        showTracer(p, plot->xAxis->pixelToCoord(e->pos().x()));
-      else
-        hideTracer(p);
+      if (plot->axisRect()->rect().contains(e->pos())) showTracer(p, plot->xAxis->pixelToCoord(e->pos().x()));
+      else hideTracer(p);
     });
   }
 
@@ -287,13 +288,9 @@ void MetricsPanel::setRuns(const RunRefList& runs) {
   rebuildGraphs();
 }
 
-void MetricsPanel::setEmptyHint(const QString& text) {
-  m_hint->setText(text);
-}
+void MetricsPanel::setEmptyHint(const QString& text) { m_hint->setText(text); }
 
-QString MetricsPanel::emptyHint() const {
-  return m_hint->text();
-}
+QString MetricsPanel::emptyHint() const { return m_hint->text(); }
 
 void MetricsPanel::setCustomKey(const QString& key) {
   if (m_keyPicker->findText(key) < 0) m_keyPicker->addItem(key);
@@ -494,10 +491,8 @@ void MetricsPanel::applyAxes(PlotSlot& slot) {
   const QCPAxis::ScaleType scale = m_logY ? QCPAxis::stLogarithmic : QCPAxis::stLinear;
   if (plot->yAxis->scaleType() != scale) {
     plot->yAxis->setScaleType(scale);
-    if (m_logY)
-      plot->yAxis->setTicker(QSharedPointer<QCPAxisTickerLog>::create());
-    else
-      plot->yAxis->setTicker(QSharedPointer<QCPAxisTicker>::create());
+    if (m_logY) plot->yAxis->setTicker(QSharedPointer<QCPAxisTickerLog>::create());
+    else plot->yAxis->setTicker(QSharedPointer<QCPAxisTicker>::create());
   }
 }
 
@@ -546,7 +541,8 @@ void MetricsPanel::updateLogNote() {
   for (const PlotSlot& slot : m_plots) skipped += slot.skipped;
   m_logNote->setVisible(m_logY && skipped > 0);
   m_logNote->setText(tr("%1 values ≤ 0 not drawn").arg(skipped));
-  m_logNote->setToolTip(tr("The logarithmic scale cannot show values ≤ 0; hover a plot to see how many of its values are left out"));
+  m_logNote->setToolTip(
+      tr("The logarithmic scale cannot show values ≤ 0; hover a plot to see how many of its values are left out"));
 }
 
 QString MetricsPanel::formatX(double x) const {
@@ -580,8 +576,7 @@ QString MetricsPanel::tracerText(int plot, double x) const {
     QString line = run.name + QStringLiteral(": ");
     if (smooth)
       line += tr("%1 (raw %2)").arg(formatValue(debiasedEma(s->values, m_smoothing)[i]), formatValue(s->values[i]));
-    else
-      line += formatValue(s->values[i]);
+    else line += formatValue(s->values[i]);
     if (xs[i] != headerX) line += QStringLiteral(" · ") + formatX(xs[i]);
     lines << line;
   }

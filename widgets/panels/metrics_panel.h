@@ -14,8 +14,8 @@
 // run's value there, smoothed and raw (only the plot's overlay layer is redrawn for it).
 
 #include <QHash>
-#include <QSet>
 #include <QPointer>
+#include <QSet>
 #include <QTimer>
 #include <QVector>
 #include <QWidget>
@@ -100,7 +100,6 @@ class MetricsPanel : public QWidget {
   void logYChanged(bool on);
 
  public:
-
   // The plots, in grid order; the last one shows the key picked in keyPicker().
   int plotCount() const { return m_plots.size(); }
   QCustomPlot* plot(int i) const { return m_plots.at(i).plot; }

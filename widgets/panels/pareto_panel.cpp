@@ -82,7 +82,8 @@ void ParetoPanel::redraw() {
   }
   QString text = (trajectories == 1 ? tr("1 RL trajectory") : tr("%1 RL trajectories").arg(trajectories)) +
                  QStringLiteral(", ") + (fronts == 1 ? tr("1 WARP front") : tr("%1 WARP fronts").arg(fronts));
-  if (outputs > 0) text += QStringLiteral(", ") + (outputs == 1 ? tr("1 output front") : tr("%1 output fronts").arg(outputs));
+  if (outputs > 0)
+    text += QStringLiteral(", ") + (outputs == 1 ? tr("1 output front") : tr("%1 output fronts").arg(outputs));
   m_summary->setText(text + tr(" on the fixed evaluation prompts; hover a point for its provenance, the dotted "
                                "step line is the non-dominated set"));
 }

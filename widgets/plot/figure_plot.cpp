@@ -129,7 +129,8 @@ QCPScatterStyle scatterStyle(const warp::FigureSeries& s, const QColor& color) {
   if (s.style == "line") return QCPScatterStyle(QCPScatterStyle::ssNone);
   const QCPScatterStyle::ScatterShape shape = markerShape(s.marker);
   if (shape == QCPScatterStyle::ssCross) return QCPScatterStyle(shape, QPen(color, 1.8), Qt::NoBrush, kMarkerSize);
-  return QCPScatterStyle(shape, QPen(color, 1.0), QBrush(color), shape == QCPScatterStyle::ssDisc ? kMarkerSize - 1 : kMarkerSize);
+  return QCPScatterStyle(shape, QPen(color, 1.0), QBrush(color),
+                         shape == QCPScatterStyle::ssDisc ? kMarkerSize - 1 : kMarkerSize);
 }
 
 // The four places a point label may take around its point, in order of preference: right above
@@ -266,9 +267,9 @@ bool growUpper(QCPAxis* axis, double factor, const QCPRange& fitted) {
   const QCPRange r = axis->range();
   double upper;
   if (axis->scaleType() == QCPAxis::stLogarithmic)
-    upper = std::min(r.lower * std::pow(r.upper / r.lower, factor), r.lower * std::pow(fitted.upper / fitted.lower, 2.0));
-  else
-    upper = std::min(r.lower + (r.upper - r.lower) * factor, r.lower + 2 * (fitted.upper - fitted.lower));
+    upper =
+        std::min(r.lower * std::pow(r.upper / r.lower, factor), r.lower * std::pow(fitted.upper / fitted.lower, 2.0));
+  else upper = std::min(r.lower + (r.upper - r.lower) * factor, r.lower + 2 * (fitted.upper - fitted.lower));
   if (!(upper > r.upper)) return false;
   axis->setRange(r.lower, upper);
   return true;
@@ -299,7 +300,6 @@ bool fitLabels(QCustomPlot* plot, const QHash<QCPAxis*, QCPRange>& fitted) {
   }
   return changed;
 }
-
 
 // Point labels must not cover one another (close points of several fronts, e.g. η = 0.3 of two
 // iterations): each label, the later series first (drawn on top: the output front before the
@@ -352,8 +352,8 @@ void renderFigure(const warp::Figure& figure, QCustomPlot* plot, const PlotTheme
   plot->plotLayout()->clear();  // deletes the axis rects, their axes and legends
   plot->setAutoAddPlottableToLegend(false);
   plot->setBackground(theme.background);
-  plot->setAntialiasedElements(QCP::aePlottables | QCP::aeItems | QCP::aeScatters | QCP::aeFills |
-                               QCP::aeLegendItems | QCP::aeOther);
+  plot->setAntialiasedElements(QCP::aePlottables | QCP::aeItems | QCP::aeScatters | QCP::aeFills | QCP::aeLegendItems |
+                               QCP::aeOther);
   plot->setNotAntialiasedElements(QCP::aeAxes | QCP::aeGrid | QCP::aeSubGrid | QCP::aeLegend | QCP::aeZeroLine);
 
   QCPLayoutGrid* root = plot->plotLayout();

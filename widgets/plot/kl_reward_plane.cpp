@@ -75,8 +75,7 @@ bool askImageSize(QWidget* parent, QSize* size) {
 
 }  // namespace
 
-KlRewardPlane::KlRewardPlane(QWidget* parent)
-    : QWidget(parent), m_tau(std::numeric_limits<double>::quiet_NaN()) {
+KlRewardPlane::KlRewardPlane(QWidget* parent) : QWidget(parent), m_tau(std::numeric_limits<double>::quiet_NaN()) {
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(0, 0, 0, 0);
   auto* bar = new QHBoxLayout;
@@ -84,8 +83,9 @@ KlRewardPlane::KlRewardPlane(QWidget* parent)
   m_yPicker = new QComboBox(this);
   m_yPicker->addItem(tr("learned reward r"));
   m_yPicker->addItem(tr("gold reward"));
-  m_yPicker->setToolTip(tr("The reward RL optimised (r) or the gold reward of the same completions: "
-                           "their gap shows reward hacking"));
+  m_yPicker->setToolTip(
+      tr("The reward RL optimised (r) or the gold reward of the same completions: "
+         "their gap shows reward hacking"));
   bar->addWidget(m_yPicker);
   bar->addStretch(1);
   m_exportButton = new QPushButton(tr("Export plot…"), this);
@@ -386,10 +386,8 @@ void KlRewardPlane::onMouseMove(QMouseEvent* event) {
   QString name;
   const PlanePoint* p = pointAt(event->pos(), &name);
   m_lastToolTip = p ? toolTipText(*p, name) : QString();
-  if (p)
-    QToolTip::showText(m_plot->mapToGlobal(event->pos()), m_lastToolTip, m_plot);
-  else
-    QToolTip::hideText();
+  if (p) QToolTip::showText(m_plot->mapToGlobal(event->pos()), m_lastToolTip, m_plot);
+  else QToolTip::hideText();
 }
 
 void KlRewardPlane::onMouseRelease(QMouseEvent* event) {
@@ -418,7 +416,8 @@ void KlRewardPlane::exportTo(const QString& path, const QSize& size) const {
 }
 
 void KlRewardPlane::onExportClicked() {
-  const QString start = (m_exportDir.isEmpty() ? QDir::homePath() : m_exportDir) + QStringLiteral("/kl-reward-plane.png");
+  const QString start =
+      (m_exportDir.isEmpty() ? QDir::homePath() : m_exportDir) + QStringLiteral("/kl-reward-plane.png");
   const QString path = QFileDialog::getSaveFileName(
       this, tr("Export the KL-reward plane"), start,
       tr("PNG image (*.png);;PDF document (*.pdf);;SVG image (*.svg);;CSV of the points (*.csv)"));

@@ -36,11 +36,11 @@ class QPushButton;
 
 // One point of the plane. Unknown values are NaN.
 struct PlanePoint {
-  QString id;             // unique on the plane: "run 3 step 100", "front 7 i2 η0.30", a merge recipe key
+  QString id;  // unique on the plane: "run 3 step 100", "front 7 i2 η0.30", a merge recipe key
   double kl = 0, klSe = 0;
   double reward = 0, rewardSe = 0;
   double gold = 0, goldSe = 0;
-  QString label;          // drawn beside the point (e.g. "η=0.30"); may be empty
+  QString label;           // drawn beside the point (e.g. "η=0.30"); may be empty
   QStringList provenance;  // tooltip lines: where the point comes from (run / inputs, method, λ, η, checkpoint)
 };
 

@@ -98,7 +98,8 @@ QColor PlotTheme::readable(const QColor& c, double minContrast) const {
     out.setAlpha(c.alpha());
     return out;
   }
-  for (int step = 1; step <= 20 && contrastRatio(QColor(out.red(), out.green(), out.blue()), background) < minContrast; ++step)
+  for (int step = 1; step <= 20 && contrastRatio(QColor(out.red(), out.green(), out.blue()), background) < minContrast;
+       ++step)
     out = mix(opaque, ink, 0.05 * step);
   out.setAlpha(c.alpha());
   return out;

@@ -32,12 +32,12 @@ struct PlotTheme {
 
   bool dark = false;
   QColor background;
-  QColor ink;           // axes, ticks, tick labels, axis labels, titles, legend text
+  QColor ink;  // axes, ticks, tick labels, axis labels, titles, legend text
   QColor grid;
-  QColor legendBrush;   // the legend box (slightly transparent)
+  QColor legendBrush;  // the legend box (slightly transparent)
   QColor legendBorder;
-  QColor muted;         // overlays that should recede (the non-dominated step line, mean lines)
-  bool adjust = true;   // readable() moves colours; false: colours are drawn as given (document())
+  QColor muted;        // overlays that should recede (the non-dominated step line, mean lines)
+  bool adjust = true;  // readable() moves colours; false: colours are drawn as given (document())
 
   // The fixed looks: white with near-black ink; near-black (#1e1f22) with light grey ink.
   static PlotTheme light();

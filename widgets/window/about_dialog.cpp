@@ -12,9 +12,10 @@
 QString aboutText(const warp::EngineInfo& e) {
   const auto q = [](const std::string& s) { return QString::fromStdString(s).toHtmlEscaped(); };
   return QStringLiteral("<h2>WARP Studio %1</h2>").arg(QApplication::applicationVersion().toHtmlEscaped()) +
-         QStringLiteral("<p>%1</p>").arg(AboutDialog::tr(
-             "A workbench for Weight Averaged Rewarded Policies: fine-tune, reward, train, merge and "
-             "evaluate small GPT-2 policies, and follow their runs live.")) +
+         QStringLiteral("<p>%1</p>")
+             .arg(AboutDialog::tr(
+                 "A workbench for Weight Averaged Rewarded Policies: fine-tune, reward, train, merge and "
+                 "evaluate small GPT-2 policies, and follow their runs live.")) +
          QStringLiteral("<table>") +
          QStringLiteral("<tr><td>%1</td><td>%2</td></tr>").arg(AboutDialog::tr("LibTorch"), q(e.torch)) +
          QStringLiteral("<tr><td>%1</td><td>%2</td></tr>").arg(AboutDialog::tr("Qt"), QString::fromLatin1(qVersion())) +

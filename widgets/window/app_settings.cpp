@@ -39,8 +39,10 @@ const QList<SettingKeyInfo>& AppSettings::keys() {
       {kRecent, QStringList(), "File > Open Recent: experiment folders, most recent first (at most 10)"},
       {kLanguage, QString(), "the interface language: empty follows the system locale, else en, de or ko"},
       {kThreads, 0, "--threads of runs started from the app (0: warp's default, all cores)"},
-      {kSmoothing, AppSettings::kDefaultSmoothing, "the EMA smoothing weight of the metric curves, 0 to 0.999 (0: raw)"},
-      {kXAxis, QStringLiteral("step"), "the Metrics tab's x axis: step, or wall (the wall time since each run's start)"},
+      {kSmoothing, AppSettings::kDefaultSmoothing,
+       "the EMA smoothing weight of the metric curves, 0 to 0.999 (0: raw)"},
+      {kXAxis, QStringLiteral("step"),
+       "the Metrics tab's x axis: step, or wall (the wall time since each run's start)"},
       {kLogY, false, "the Metrics tab's logarithmic y axes (Log y)"},
       {kAppearance, QStringLiteral("system"), "light or dark look: system (the desktop's palette), light or dark"},
   };
@@ -106,7 +108,9 @@ int AppSettings::threadsPerRun() const {
   const int n = value(kThreads).toInt(&ok);
   return ok && n >= 0 && n <= kMaxThreads ? n : 0;
 }
-void AppSettings::setThreadsPerRun(int n) { m_s->setValue(QLatin1String(kThreads), n >= 0 && n <= kMaxThreads ? n : 0); }
+void AppSettings::setThreadsPerRun(int n) {
+  m_s->setValue(QLatin1String(kThreads), n >= 0 && n <= kMaxThreads ? n : 0);
+}
 
 double AppSettings::plotSmoothing() const {
   bool ok = false;

@@ -26,9 +26,7 @@ QPalette explicitly(const QPalette& p) {
 
 }  // namespace
 
-QStringList appearanceModes() {
-  return {QStringLiteral("system"), QStringLiteral("light"), QStringLiteral("dark")};
-}
+QStringList appearanceModes() { return {QStringLiteral("system"), QStringLiteral("light"), QStringLiteral("dark")}; }
 
 QPalette darkPalette() {
   const QColor window(0x2d, 0x2e, 0x32), base(0x1e, 0x1f, 0x22), alt(0x2a, 0x2b, 0x2f), text(0xe6, 0xe6, 0xe6);
@@ -66,7 +64,8 @@ void applyAppearance(const QString& mode) {
   if (mode == QLatin1String("light") || mode == QLatin1String("dark")) {
     if (!current || current->name().compare(QLatin1String("fusion"), Qt::CaseInsensitive) != 0)
       QApplication::setStyle(QStringLiteral("Fusion"));
-    QApplication::setPalette(explicitly(mode == QLatin1String("dark") ? darkPalette() : QApplication::style()->standardPalette()));
+    QApplication::setPalette(
+        explicitly(mode == QLatin1String("dark") ? darkPalette() : QApplication::style()->standardPalette()));
     return;
   }
   if (current && !systemStyleName().isEmpty() && current->name() != systemStyleName())

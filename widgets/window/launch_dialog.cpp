@@ -25,7 +25,9 @@
 
 namespace {
 
-QJsonObject toQt(const nlohmann::json& j) { return QJsonDocument::fromJson(QByteArray::fromStdString(j.dump())).object(); }
+QJsonObject toQt(const nlohmann::json& j) {
+  return QJsonDocument::fromJson(QByteArray::fromStdString(j.dump())).object();
+}
 
 // The settings empty fields take, read by core as the CLI reads them; a section config.json gets
 // wrong shows core's defaults here (Start then reports what is wrong with the file).
@@ -58,10 +60,14 @@ QJsonObject effectiveSettings(const QString& expDir) {
 
 QString sectionOf(const LaunchOption& o) {
   switch (o.target) {
-    case LaunchOption::Rl: return QStringLiteral("rl");
-    case LaunchOption::Warp: return QStringLiteral("warp");
-    case LaunchOption::Slurm: return QStringLiteral("slurm");
-    default: return QString();
+    case LaunchOption::Rl:
+      return QStringLiteral("rl");
+    case LaunchOption::Warp:
+      return QStringLiteral("warp");
+    case LaunchOption::Slurm:
+      return QStringLiteral("slurm");
+    default:
+      return QString();
   }
 }
 
@@ -191,7 +197,8 @@ QComboBox* RunDialog::combo(const QString& flag) const { return qobject_cast<QCo
 QString RunDialog::fieldText(const LaunchOption& o) const {
   QWidget* w = m_fields.value(o.flag);
   if (auto* e = qobject_cast<QLineEdit*>(w)) return e->text().trimmed();
-  if (auto* c = qobject_cast<QComboBox*>(w)) return c->isEditable() ? c->currentText().trimmed() : c->currentData().toString();
+  if (auto* c = qobject_cast<QComboBox*>(w))
+    return c->isEditable() ? c->currentText().trimmed() : c->currentData().toString();
   return QString();
 }
 

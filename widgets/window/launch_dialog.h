@@ -63,7 +63,7 @@ class RunDialog : public QDialog {
   QString m_expDir;
   QString m_command;  // "train" or "run"
   QList<LaunchOption> m_options;
-  QJsonObject m_config;   // the experiment's config.json (which fields it sets)
+  QJsonObject m_config;     // the experiment's config.json (which fields it sets)
   QJsonObject m_effective;  // {"rl": ..., "warp": ..., "slurm": ...}: the values empty fields take
   QLineEdit* m_name = nullptr;
   QTabWidget* m_tabs = nullptr;

@@ -11,6 +11,7 @@
 #include <QCloseEvent>
 #include <QComboBox>
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QHBoxLayout>
@@ -23,7 +24,6 @@
 #include <QLocale>
 #include <QMenu>
 #include <QMenuBar>
-#include <QElapsedTimer>
 #include <QMessageBox>
 #include <QSettings>
 #include <QSplitter>
@@ -35,13 +35,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "window/about_dialog.h"
-#include "window/app_settings.h"
-#include "window/appearance.h"
-#include "window/launch_dialog.h"
-#include "window/preferences_dialog.h"
-#include "window/run_launcher.h"
-#include "window/run_notes_dialog.h"
 #include "db/experiment_db.h"
 #include "db/liveness.h"
 #include "db/records.h"
@@ -51,12 +44,19 @@
 #include "models/metrics_follower.h"
 #include "models/run_filter_proxy.h"
 #include "models/run_list_model.h"
-#include "panels/metrics_panel.h"
 #include "panels/log_tail_panel.h"
+#include "panels/metrics_panel.h"
 #include "panels/pareto_panel.h"
 #include "util/error.h"
 #include "util/fsutil.h"
 #include "util/json_read.h"
+#include "window/about_dialog.h"
+#include "window/app_settings.h"
+#include "window/appearance.h"
+#include "window/launch_dialog.h"
+#include "window/preferences_dialog.h"
+#include "window/run_launcher.h"
+#include "window/run_notes_dialog.h"
 
 namespace {
 
@@ -192,7 +192,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   });
   find->setShortcut(QKeySequence::Find);
   QMenu* settingsMenu = menuBar()->addMenu(tr("&Settings"));
-  QAction* prefs = settingsMenu->addAction(actionIcon("preferences"), tr("&Preferences…"), this, &MainWindow::showPreferences);
+  QAction* prefs =
+      settingsMenu->addAction(actionIcon("preferences"), tr("&Preferences…"), this, &MainWindow::showPreferences);
   prefs->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Comma));
   prefs->setMenuRole(QAction::PreferencesRole);
   QMenu* help = menuBar()->addMenu(tr("&Help"));
@@ -223,8 +224,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     if (!m_runView->selectionModel()->hasSelection()) {
       m_paretoPanel->setRuns(allRuns());
       m_mergePanel->setRuns(allRuns());
-    }
-    else onSelectionChanged();  // names or kinds of selected runs may have changed
+    } else onSelectionChanged();  // names or kinds of selected runs may have changed
   });
   connect(m_follower, &MetricsFollower::appended, this, &MainWindow::updateStatus);
   auto showReadError = [this](const QString& message) {
@@ -239,7 +239,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   m_metricsPanel->setSmoothing(settings.plotSmoothing());
   connect(m_metricsPanel, &MetricsPanel::smoothingChanged, this, [](double w) { AppSettings().setPlotSmoothing(w); });
   m_metricsPanel->setXAxis(settings.plotXAxis() == QLatin1String("wall") ? MetricsPanel::XAxis::WallTime
-                                                                          : MetricsPanel::XAxis::Step);
+                                                                         : MetricsPanel::XAxis::Step);
   m_metricsPanel->setLogY(settings.plotLogY());
   connect(m_metricsPanel, &MetricsPanel::xAxisChanged, this, [](MetricsPanel::XAxis axis) {
     AppSettings().setPlotXAxis(axis == MetricsPanel::XAxis::WallTime ? QStringLiteral("wall") : QStringLiteral("step"));
@@ -260,7 +260,8 @@ void MainWindow::loadExperiment(const QString& dir) {
   const QString abs = info.absoluteFilePath();
   const QString config = abs + QStringLiteral("/config.json");
   if (!QFileInfo::exists(config))
-    throw warp::BadInput(where(abs) + ": not a WARP experiment (no config.json); choose a folder made by "
+    throw warp::BadInput(where(abs) +
+                         ": not a WARP experiment (no config.json); choose a folder made by "
                          "`warp init` or by WARP Studio");
   {
     nlohmann::json j = warp::parse_json_or_discarded(warp::read_file_text(config.toStdString()), where(config));
@@ -278,8 +279,7 @@ void MainWindow::loadExperiment(const QString& dir) {
   // probe below says what is wrong.
   try {
     warp::ExperimentDb::upgrade_if_older(db.toStdString());
-  } catch (const std::exception&) {
-  }
+  } catch (const std::exception&) {}
   // Open both connections before replacing anything, so a failure leaves the current view as is.
   RunListModel probe;
   probe.open(db);  // throws BadInput for a foreign or newer database
@@ -409,9 +409,9 @@ QString MainWindow::countsText() const {
   if (!m_runModel->isOpen()) return QString();
   const QLocale locale;
   QStringList parts;
-  for (warp::RunStatus s : {warp::RunStatus::Running, warp::RunStatus::Queued, warp::RunStatus::Crashed,
-                            warp::RunStatus::Failed, warp::RunStatus::Diverged, warp::RunStatus::Killed,
-                            warp::RunStatus::Finished}) {
+  for (warp::RunStatus s :
+       {warp::RunStatus::Running, warp::RunStatus::Queued, warp::RunStatus::Crashed, warp::RunStatus::Failed,
+        warp::RunStatus::Diverged, warp::RunStatus::Killed, warp::RunStatus::Finished}) {
     const int n = m_runModel->countWithStatus(s);
     if (n > 0) parts << QStringLiteral("%1 %2").arg(n).arg(QString::fromLatin1(warp::to_string(s)));
   }
@@ -424,16 +424,14 @@ QString MainWindow::countsText() const {
 
 void MainWindow::updateStatus() {
   m_countsLabel->setText(countsText());
-  if (!m_runModel->isOpen())
-    m_metricsPanel->setEmptyHint(tr("No experiment open: File > Open Experiment… (Ctrl+O)."));
+  if (!m_runModel->isOpen()) m_metricsPanel->setEmptyHint(tr("No experiment open: File > Open Experiment… (Ctrl+O)."));
   else if (m_runModel->rowCount() == 0)
     m_metricsPanel->setEmptyHint(
         tr("No runs in this experiment yet. Start one with Runs > New RL run… or Runs > Run WARP…; runs "
            "started from a terminal appear here as they start too, e.g. warp sft --exp %1, then "
            "warp train --exp %1 --name ema-1 or warp run --exp %1; their curves follow live.")
             .arg(QDir::toNativeSeparators(m_dir)));
-  else
-    m_metricsPanel->setEmptyHint(tr("Select runs in the list to plot their metrics (Ctrl+click for several)."));
+  else m_metricsPanel->setEmptyHint(tr("Select runs in the list to plot their metrics (Ctrl+click for several)."));
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
@@ -451,14 +449,14 @@ void MainWindow::rebuildRecentMenu() {
   for (const QString& dir : recent) {
     ++n;
     // &1 … &9 as accelerators; the full path in the tooltip and the status bar.
-    const QString label = n < 10 ? QStringLiteral("&%1 %2").arg(n).arg(QFileInfo(dir).fileName())
-                                 : QFileInfo(dir).fileName();
+    const QString label =
+        n < 10 ? QStringLiteral("&%1 %2").arg(n).arg(QFileInfo(dir).fileName()) : QFileInfo(dir).fileName();
     QAction* a = m_recentMenu->addAction(label, this, [this, dir] {
       if (!QFileInfo::exists(dir)) {
         AppSettings().removeRecentExperiment(dir);
-        QMessageBox::warning(this, tr("Open Recent"),
-                             tr("%1 no longer exists; it was removed from the recent experiments.")
-                                 .arg(QDir::toNativeSeparators(dir)));
+        QMessageBox::warning(
+            this, tr("Open Recent"),
+            tr("%1 no longer exists; it was removed from the recent experiments.").arg(QDir::toNativeSeparators(dir)));
         return;
       }
       openExperiment(dir);
@@ -530,8 +528,9 @@ void MainWindow::updateRunActions() {
   m_stop->setToolTip(canStop ? tr("Send SIGTERM: the run checkpoints and ends killed (resumable)") : stopTip);
   m_resume->setToolTip(canResume ? tr("Continue from the last resumable checkpoint") : resumeTip);
   m_notes->setEnabled(selected.size() == 1);
-  m_notes->setToolTip(selected.size() == 1 ? tr("Edit the selected run's note and tags (stored in the experiment database)")
-                                           : tr("Select one run to edit its note and tags"));
+  m_notes->setToolTip(selected.size() == 1
+                          ? tr("Edit the selected run's note and tags (stored in the experiment database)")
+                          : tr("Select one run to edit its note and tags"));
 }
 
 void MainWindow::editRunNotes() {
@@ -561,11 +560,12 @@ qint64 MainWindow::startRun(const QStringList& arguments, const QString& logName
   QStringList args = arguments;
   // Settings > Preferences…: threads per run, unless the caller chose them.
   const int threads = AppSettings().threadsPerRun();
-  if (threads > 0 && !args.contains(QStringLiteral("--threads"))) args << QStringLiteral("--threads") << QString::number(threads);
+  if (threads > 0 && !args.contains(QStringLiteral("--threads")))
+    args << QStringLiteral("--threads") << QString::number(threads);
   const qint64 pid = launchWarp(m_warpExe, dir, args, logName);
   const QString log = runLogPath(dir, logName);
-  statusBar()->showMessage(tr("Started %1 (pid %2); output in %3").arg(runName).arg(pid).arg(QDir::toNativeSeparators(log)),
-                           8000);
+  statusBar()->showMessage(
+      tr("Started %1 (pid %2); output in %3").arg(runName).arg(pid).arg(QDir::toNativeSeparators(log)), 8000);
   // The CLI refuses bad settings at once (exit 2): when the process ends without any run of that
   // name recording it as its process, show why. Looked at first after m_startCheckMs, then every
   // half second while the process lives and no run has claimed it (a loaded machine can take
@@ -675,7 +675,8 @@ void MainWindow::stopSelected() {
   };
   for (const warp::RunRecord& r : selectedRecords()) {
     if (!runActions(r, m_thisHost, m_runModel->workerJob(r)).canStop) continue;
-    const std::optional<warp::RunRecord> driver = r.kind == "train" && r.parent_run_id ? runRecord(*r.parent_run_id) : std::nullopt;
+    const std::optional<warp::RunRecord> driver =
+        r.kind == "train" && r.parent_run_id ? runRecord(*r.parent_run_id) : std::nullopt;
     if (driver && driver->kind == "warp" && runActions(*driver, m_thisHost).canStop) {
       const QString worker = QString::fromStdString(r.name), name = QString::fromStdString(driver->name);
       const bool yes = confirm(tr("Stop the WARP driver?"),
@@ -698,8 +699,8 @@ void MainWindow::stopSelected() {
     }
   }
   if (!stopped.isEmpty())
-    statusBar()->showMessage(tr("Stopping %1: each checkpoints and ends killed").arg(stopped.join(QStringLiteral(", "))),
-                             8000);
+    statusBar()->showMessage(
+        tr("Stopping %1: each checkpoints and ends killed").arg(stopped.join(QStringLiteral(", "))), 8000);
   if (!errors.isEmpty()) QMessageBox::warning(this, tr("Cannot stop"), errors.join(QLatin1Char('\n')));
 }
 
@@ -721,8 +722,9 @@ void MainWindow::resumeSelected() {
       continue;
     try {
       // A driver whose workers ran on Slurm resumes on Slurm (the launcher is not stored with it).
-      startRun(resumeArguments(m_dir, name, QString::fromStdString(r.kind), driverLauncher(m_runModel->driverJobs(r.id))),
-               name, name);
+      startRun(
+          resumeArguments(m_dir, name, QString::fromStdString(r.kind), driverLauncher(m_runModel->driverJobs(r.id))),
+          name, name);
     } catch (const std::exception& e) {
       errors << QString::fromUtf8(e.what());
     }

@@ -8,10 +8,10 @@
 #include <QCoreApplication>
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QFileInfo>
 #include <QLocale>
 #include <QProcess>
 
@@ -44,13 +44,15 @@ O opt(const char* flag, const char* key, O::Kind kind, O::Target target, O::Grou
 
 const QStringList kAnchors{QStringLiteral("ema"), QStringLiteral("sft"), QStringLiteral("init")};
 const QStringList kRewards{QStringLiteral("gold"), QStringLiteral("rm:checkpoints/rm.h5"), QStringLiteral("external:")};
-const QStringList kDevices{QStringLiteral("auto"), QStringLiteral("cpu"), QStringLiteral("cuda"), QStringLiteral("cuda:0")};
+const QStringList kDevices{QStringLiteral("auto"), QStringLiteral("cpu"), QStringLiteral("cuda"),
+                           QStringLiteral("cuda:0")};
 
 // Parses `text` (trimmed, non-empty) as the option's kind into `out` (JSON); BadInput naming it.
 nlohmann::json parseValue(const LaunchOption& o, const QString& text) {
   auto notA = [&](const char* what) -> nlohmann::json {
     const QString field = o.key.isEmpty() ? o.flag.mid(2) : o.key;
-    throw warp::BadInput(QStringLiteral("%1 (%2): '%3' is not %4").arg(field, o.flag, text, QLatin1String(what)).toStdString());
+    throw warp::BadInput(
+        QStringLiteral("%1 (%2): '%3' is not %4").arg(field, o.flag, text, QLatin1String(what)).toStdString());
   };
   bool ok = false;
   switch (o.kind) {
@@ -78,7 +80,8 @@ nlohmann::json parseValue(const LaunchOption& o, const QString& text) {
                                  .toStdString());
       }
       return text.toStdString();
-    case O::Text: break;
+    case O::Text:
+      break;
   }
   return text.toStdString();
 }
@@ -129,36 +132,46 @@ Parsed parseValues(const QList<LaunchOption>& options, const LaunchValues& value
 
 }  // namespace
 
-QString runNameError(const QString& name) {
-  return QString::fromStdString(warp::run_name_error(name.toStdString()));
-}
+QString runNameError(const QString& name) { return QString::fromStdString(warp::run_name_error(name.toStdString())); }
 
 const QList<LaunchOption>& trainOptions() {
   static const QList<LaunchOption> options{
       opt("--init", "init", O::Text, O::Rl, O::RunGroup, QT_TRANSLATE_NOOP("LaunchOption", "&Init checkpoint:")),
-      opt("--config", "", O::Text, O::ConfigFile, O::RunGroup, QT_TRANSLATE_NOOP("LaunchOption", "Settings &file (JSON):")),
+      opt("--config", "", O::Text, O::ConfigFile, O::RunGroup,
+          QT_TRANSLATE_NOOP("LaunchOption", "Settings &file (JSON):")),
       opt("--seed", "seed", O::Count, O::Rl, O::RunGroup, QT_TRANSLATE_NOOP("LaunchOption", "S&eed:")),
-      opt("--prompt-seed", "prompt_seed", O::Count, O::Rl, O::RunGroup, QT_TRANSLATE_NOOP("LaunchOption", "&Prompt seed:")),
+      opt("--prompt-seed", "prompt_seed", O::Count, O::Rl, O::RunGroup,
+          QT_TRANSLATE_NOOP("LaunchOption", "&Prompt seed:")),
       opt("--anchor", "anchor", O::Choice, O::Rl, O::RlGroup, QT_TRANSLATE_NOOP("LaunchOption", "&Anchor:"), kAnchors),
       opt("--beta", "beta", O::Real, O::Rl, O::RlGroup, QT_TRANSLATE_NOOP("LaunchOption", "&β (KL strength):")),
       opt("--mu", "mu", O::Real, O::Rl, O::RlGroup, QT_TRANSLATE_NOOP("LaunchOption", "&μ (EMA rate):")),
       opt("--steps", "steps", O::Whole, O::Rl, O::RlGroup, QT_TRANSLATE_NOOP("LaunchOption", "&Steps:")),
-      opt("--batch", "batch", O::Whole, O::Rl, O::RlGroup, QT_TRANSLATE_NOOP("LaunchOption", "B&atch (prompts per step):")),
-      opt("--samples", "samples_per_prompt", O::Whole, O::Rl, O::RlGroup, QT_TRANSLATE_NOOP("LaunchOption", "Samples per &prompt:")),
+      opt("--batch", "batch", O::Whole, O::Rl, O::RlGroup,
+          QT_TRANSLATE_NOOP("LaunchOption", "B&atch (prompts per step):")),
+      opt("--samples", "samples_per_prompt", O::Whole, O::Rl, O::RlGroup,
+          QT_TRANSLATE_NOOP("LaunchOption", "Samples per &prompt:")),
       opt("--lr", "lr", O::Real, O::Rl, O::RlGroup, QT_TRANSLATE_NOOP("LaunchOption", "&Learning rate:")),
       opt("--warmup", "warmup", O::Whole, O::Rl, O::RlGroup, QT_TRANSLATE_NOOP("LaunchOption", "&Warmup steps:")),
-      opt("--weight-decay", "weight_decay", O::Real, O::Rl, O::RlGroup, QT_TRANSLATE_NOOP("LaunchOption", "&Weight decay:")),
-      opt("--grad-clip", "grad_clip", O::Real, O::Rl, O::RlGroup, QT_TRANSLATE_NOOP("LaunchOption", "&Gradient clip (0: off):")),
-      opt("--temperature", "temperature", O::Real, O::Rl, O::RlGroup, QT_TRANSLATE_NOOP("LaunchOption", "&Temperature τ:")),
-      opt("--max-new-tokens", "max_new_tokens", O::Whole, O::Rl, O::RlGroup, QT_TRANSLATE_NOOP("LaunchOption", "Max &new tokens:")),
+      opt("--weight-decay", "weight_decay", O::Real, O::Rl, O::RlGroup,
+          QT_TRANSLATE_NOOP("LaunchOption", "&Weight decay:")),
+      opt("--grad-clip", "grad_clip", O::Real, O::Rl, O::RlGroup,
+          QT_TRANSLATE_NOOP("LaunchOption", "&Gradient clip (0: off):")),
+      opt("--temperature", "temperature", O::Real, O::Rl, O::RlGroup,
+          QT_TRANSLATE_NOOP("LaunchOption", "&Temperature τ:")),
+      opt("--max-new-tokens", "max_new_tokens", O::Whole, O::Rl, O::RlGroup,
+          QT_TRANSLATE_NOOP("LaunchOption", "Max &new tokens:")),
       opt("--baseline", "baseline", O::Choice, O::Rl, O::RlGroup, QT_TRANSLATE_NOOP("LaunchOption", "Base&line:"),
           {QStringLiteral("mean"), QStringLiteral("rloo")}),
       opt("--reward", "reward", O::Text, O::Rl, O::RlGroup, QT_TRANSLATE_NOOP("LaunchOption", "&Reward:"), kRewards),
-      opt("--eval-every", "eval_every", O::Whole, O::Rl, O::EvaluationGroup, QT_TRANSLATE_NOOP("LaunchOption", "&Evaluate every (steps):")),
-      opt("--eval-prompts", "eval_prompts", O::Whole, O::Rl, O::EvaluationGroup, QT_TRANSLATE_NOOP("LaunchOption", "Evaluation &prompts (0: protocol's):")),
-      opt("--ckpt-every", "ckpt_every", O::Whole, O::Rl, O::EvaluationGroup, QT_TRANSLATE_NOOP("LaunchOption", "&Checkpoint every (steps):")),
+      opt("--eval-every", "eval_every", O::Whole, O::Rl, O::EvaluationGroup,
+          QT_TRANSLATE_NOOP("LaunchOption", "&Evaluate every (steps):")),
+      opt("--eval-prompts", "eval_prompts", O::Whole, O::Rl, O::EvaluationGroup,
+          QT_TRANSLATE_NOOP("LaunchOption", "Evaluation &prompts (0: protocol's):")),
+      opt("--ckpt-every", "ckpt_every", O::Whole, O::Rl, O::EvaluationGroup,
+          QT_TRANSLATE_NOOP("LaunchOption", "&Checkpoint every (steps):")),
       opt("--threads", "threads", O::Whole, O::Rl, O::ResourcesGroup, QT_TRANSLATE_NOOP("LaunchOption", "&Threads:")),
-      opt("--device", "device", O::Text, O::Rl, O::ResourcesGroup, QT_TRANSLATE_NOOP("LaunchOption", "&Device:"), kDevices),
+      opt("--device", "device", O::Text, O::Rl, O::ResourcesGroup, QT_TRANSLATE_NOOP("LaunchOption", "&Device:"),
+          kDevices),
   };
   return options;
 }
@@ -166,51 +179,78 @@ const QList<LaunchOption>& trainOptions() {
 const QList<LaunchOption>& warpRunOptions() {
   static const QList<LaunchOption> options{
       opt("--init", "init", O::Text, O::Warp, O::RunGroup, QT_TRANSLATE_NOOP("LaunchOption", "&Init checkpoint:")),
-      opt("--config", "", O::Text, O::ConfigFile, O::RunGroup, QT_TRANSLATE_NOOP("LaunchOption", "Settings &file (JSON):")),
+      opt("--config", "", O::Text, O::ConfigFile, O::RunGroup,
+          QT_TRANSLATE_NOOP("LaunchOption", "Settings &file (JSON):")),
       opt("--seed", "seed", O::Count, O::Warp, O::RunGroup, QT_TRANSLATE_NOOP("LaunchOption", "S&eed:")),
-      opt("--iterations", "iterations", O::Whole, O::Warp, O::WarpGroup, QT_TRANSLATE_NOOP("LaunchOption", "&Iterations I:")),
-      opt("--runs", "runs", O::Whole, O::Warp, O::WarpGroup, QT_TRANSLATE_NOOP("LaunchOption", "&Runs M per iteration:")),
-      opt("--steps", "steps", O::Whole, O::Warp, O::WarpGroup, QT_TRANSLATE_NOOP("LaunchOption", "&Steps T per run (0: RL's):")),
+      opt("--iterations", "iterations", O::Whole, O::Warp, O::WarpGroup,
+          QT_TRANSLATE_NOOP("LaunchOption", "&Iterations I:")),
+      opt("--runs", "runs", O::Whole, O::Warp, O::WarpGroup,
+          QT_TRANSLATE_NOOP("LaunchOption", "&Runs M per iteration:")),
+      opt("--steps", "steps", O::Whole, O::Warp, O::WarpGroup,
+          QT_TRANSLATE_NOOP("LaunchOption", "&Steps T per run (0: RL's):")),
       opt("--lambda", "lambda", O::Real, O::Warp, O::WarpGroup, QT_TRANSLATE_NOOP("LaunchOption", "SLERP &λ:")),
-      opt("--granularity", "granularity", O::Choice, O::Warp, O::WarpGroup, QT_TRANSLATE_NOOP("LaunchOption", "SLERP &granularity:"),
+      opt("--granularity", "granularity", O::Choice, O::Warp, O::WarpGroup,
+          QT_TRANSLATE_NOOP("LaunchOption", "SLERP &granularity:"),
           {QStringLiteral("tensor"), QStringLiteral("layer")}),
-      opt("--eta", "eta", O::Real, O::Warp, O::WarpGroup, QT_TRANSLATE_NOOP("LaunchOption", "LITI &η of the next init:")),
-      opt("--eta-grid", "eta_grid", O::Text, O::Warp, O::WarpGroup, QT_TRANSLATE_NOOP("LaunchOption", "η &grid (comma-separated):")),
+      opt("--eta", "eta", O::Real, O::Warp, O::WarpGroup,
+          QT_TRANSLATE_NOOP("LaunchOption", "LITI &η of the next init:")),
+      opt("--eta-grid", "eta_grid", O::Text, O::Warp, O::WarpGroup,
+          QT_TRANSLATE_NOOP("LaunchOption", "η &grid (comma-separated):")),
       opt("--anchor", "anchor", O::Choice, O::Rl, O::RlGroup, QT_TRANSLATE_NOOP("LaunchOption", "&Anchor:"), kAnchors),
       opt("--beta", "beta", O::Real, O::Rl, O::RlGroup, QT_TRANSLATE_NOOP("LaunchOption", "&β (KL strength):")),
       opt("--mu", "mu", O::Real, O::Rl, O::RlGroup, QT_TRANSLATE_NOOP("LaunchOption", "&μ (EMA rate):")),
       opt("--lr", "lr", O::Real, O::Rl, O::RlGroup, QT_TRANSLATE_NOOP("LaunchOption", "&Learning rate:")),
-      opt("--batch", "batch", O::Whole, O::Rl, O::RlGroup, QT_TRANSLATE_NOOP("LaunchOption", "B&atch (prompts per step):")),
-      opt("--max-new-tokens", "max_new_tokens", O::Whole, O::Rl, O::RlGroup, QT_TRANSLATE_NOOP("LaunchOption", "Max &new tokens:")),
+      opt("--batch", "batch", O::Whole, O::Rl, O::RlGroup,
+          QT_TRANSLATE_NOOP("LaunchOption", "B&atch (prompts per step):")),
+      opt("--max-new-tokens", "max_new_tokens", O::Whole, O::Rl, O::RlGroup,
+          QT_TRANSLATE_NOOP("LaunchOption", "Max &new tokens:")),
       opt("--reward", "reward", O::Text, O::Rl, O::RlGroup, QT_TRANSLATE_NOOP("LaunchOption", "&Reward:"), kRewards),
-      opt("--eval-every", "eval_every", O::Whole, O::Rl, O::EvaluationGroup, QT_TRANSLATE_NOOP("LaunchOption", "&Evaluate every (steps):")),
-      opt("--eval-prompts", "eval_prompts", O::Whole, O::Rl, O::EvaluationGroup, QT_TRANSLATE_NOOP("LaunchOption", "Evaluation &prompts (0: protocol's):")),
-      opt("--ckpt-every", "ckpt_every", O::Whole, O::Rl, O::EvaluationGroup, QT_TRANSLATE_NOOP("LaunchOption", "&Checkpoint every (steps):")),
-      opt("--parallel", "parallel", O::Whole, O::Warp, O::ResourcesGroup, QT_TRANSLATE_NOOP("LaunchOption", "Runs in &parallel (0: all):")),
-      opt("--threads", "threads", O::Whole, O::Warp, O::ResourcesGroup, QT_TRANSLATE_NOOP("LaunchOption", "&Threads per run:")),
-      opt("--device", "device", O::Text, O::Warp, O::ResourcesGroup, QT_TRANSLATE_NOOP("LaunchOption", "&Device:"), kDevices),
+      opt("--eval-every", "eval_every", O::Whole, O::Rl, O::EvaluationGroup,
+          QT_TRANSLATE_NOOP("LaunchOption", "&Evaluate every (steps):")),
+      opt("--eval-prompts", "eval_prompts", O::Whole, O::Rl, O::EvaluationGroup,
+          QT_TRANSLATE_NOOP("LaunchOption", "Evaluation &prompts (0: protocol's):")),
+      opt("--ckpt-every", "ckpt_every", O::Whole, O::Rl, O::EvaluationGroup,
+          QT_TRANSLATE_NOOP("LaunchOption", "&Checkpoint every (steps):")),
+      opt("--parallel", "parallel", O::Whole, O::Warp, O::ResourcesGroup,
+          QT_TRANSLATE_NOOP("LaunchOption", "Runs in &parallel (0: all):")),
+      opt("--threads", "threads", O::Whole, O::Warp, O::ResourcesGroup,
+          QT_TRANSLATE_NOOP("LaunchOption", "&Threads per run:")),
+      opt("--device", "device", O::Text, O::Warp, O::ResourcesGroup, QT_TRANSLATE_NOOP("LaunchOption", "&Device:"),
+          kDevices),
       opt("--launcher", "", O::Choice, O::Launcher, O::ResourcesGroup, QT_TRANSLATE_NOOP("LaunchOption", "&Launcher:"),
           {QStringLiteral("local"), QStringLiteral("slurm")}),
-      opt("--slurm-partition", "partition", O::Text, O::Slurm, O::ResourcesGroup, QT_TRANSLATE_NOOP("LaunchOption", "Slurm partition:")),
-      opt("--slurm-account", "account", O::Text, O::Slurm, O::ResourcesGroup, QT_TRANSLATE_NOOP("LaunchOption", "Slurm account:")),
-      opt("--slurm-time", "time", O::Text, O::Slurm, O::ResourcesGroup, QT_TRANSLATE_NOOP("LaunchOption", "Slurm time limit:")),
-      opt("--slurm-cpus-per-task", "cpus_per_task", O::Whole, O::Slurm, O::ResourcesGroup, QT_TRANSLATE_NOOP("LaunchOption", "Slurm CPUs per task:")),
-      opt("--slurm-gpus-per-task", "gpus_per_task", O::Whole, O::Slurm, O::ResourcesGroup, QT_TRANSLATE_NOOP("LaunchOption", "Slurm GPUs per task:")),
-      opt("--slurm-mem", "mem", O::Text, O::Slurm, O::ResourcesGroup, QT_TRANSLATE_NOOP("LaunchOption", "Slurm memory:")),
+      opt("--slurm-partition", "partition", O::Text, O::Slurm, O::ResourcesGroup,
+          QT_TRANSLATE_NOOP("LaunchOption", "Slurm partition:")),
+      opt("--slurm-account", "account", O::Text, O::Slurm, O::ResourcesGroup,
+          QT_TRANSLATE_NOOP("LaunchOption", "Slurm account:")),
+      opt("--slurm-time", "time", O::Text, O::Slurm, O::ResourcesGroup,
+          QT_TRANSLATE_NOOP("LaunchOption", "Slurm time limit:")),
+      opt("--slurm-cpus-per-task", "cpus_per_task", O::Whole, O::Slurm, O::ResourcesGroup,
+          QT_TRANSLATE_NOOP("LaunchOption", "Slurm CPUs per task:")),
+      opt("--slurm-gpus-per-task", "gpus_per_task", O::Whole, O::Slurm, O::ResourcesGroup,
+          QT_TRANSLATE_NOOP("LaunchOption", "Slurm GPUs per task:")),
+      opt("--slurm-mem", "mem", O::Text, O::Slurm, O::ResourcesGroup,
+          QT_TRANSLATE_NOOP("LaunchOption", "Slurm memory:")),
       opt("--slurm-signal-before", "signal_before", O::Whole, O::Slurm, O::ResourcesGroup,
           QT_TRANSLATE_NOOP("LaunchOption", "Slurm SIGTERM before the time limit (s):")),
-      opt("--slurm-extra", "extra", O::Text, O::Slurm, O::ResourcesGroup, QT_TRANSLATE_NOOP("LaunchOption", "More sbatch arguments:")),
+      opt("--slurm-extra", "extra", O::Text, O::Slurm, O::ResourcesGroup,
+          QT_TRANSLATE_NOOP("LaunchOption", "More sbatch arguments:")),
   };
   return options;
 }
 
 QString launchGroupTitle(LaunchOption::Group group) {
   switch (group) {
-    case O::RunGroup: return QCoreApplication::translate("LaunchOption", "Run");
-    case O::RlGroup: return QCoreApplication::translate("LaunchOption", "RL");
-    case O::WarpGroup: return QCoreApplication::translate("LaunchOption", "WARP");
-    case O::EvaluationGroup: return QCoreApplication::translate("LaunchOption", "Evaluation");
-    case O::ResourcesGroup: return QCoreApplication::translate("LaunchOption", "Resources");
+    case O::RunGroup:
+      return QCoreApplication::translate("LaunchOption", "Run");
+    case O::RlGroup:
+      return QCoreApplication::translate("LaunchOption", "RL");
+    case O::WarpGroup:
+      return QCoreApplication::translate("LaunchOption", "WARP");
+    case O::EvaluationGroup:
+      return QCoreApplication::translate("LaunchOption", "Evaluation");
+    case O::ResourcesGroup:
+      return QCoreApplication::translate("LaunchOption", "Resources");
   }
   return QString();
 }
@@ -302,7 +342,8 @@ QByteArray unflaggedSettingsOfRun(const QString& expDir, const warp::RunRecord& 
   // What a new run would get today without any flag: the experiment's settings (core's readers).
   const nlohmann::json today = {
       {"rl", warp::rl_config_from_experiment_json(cfg, path).to_json()},
-      {"warp", run.kind == "warp" ? warp::warp_config_from_experiment_json(cfg, path).to_json() : nlohmann::json::object()}};
+      {"warp",
+       run.kind == "warp" ? warp::warp_config_from_experiment_json(cfg, path).to_json() : nlohmann::json::object()}};
   const QList<LaunchOption>& options = run.kind == "train" ? trainOptions() : warpRunOptions();
   nlohmann::json out = nlohmann::json::object();
   for (const char* section : {"warp", "rl"}) {
@@ -327,8 +368,7 @@ QString writeUnflaggedSettings(const QString& expDir, const warp::RunRecord& run
   const QByteArray text = unflaggedSettingsOfRun(expDir, run);
   if (text.isEmpty()) return QString();
   const QString dir = expDir + QStringLiteral("/exports");
-  if (!QDir().mkpath(dir))
-    throw warp::Error(warp::file_message(dir.toStdString(), "cannot create the folder"));
+  if (!QDir().mkpath(dir)) throw warp::Error(warp::file_message(dir.toStdString(), "cannot create the folder"));
   const QString path = dir + QStringLiteral("/%1-settings.json").arg(QString::fromStdString(run.name));
   warp::write_file_atomic(path.toStdString(), text.toStdString());
   return path;
@@ -346,7 +386,8 @@ QString suggestDuplicateName(const QString& name, const QStringList& taken) {
   }
   for (;; ++n) {
     QString candidate = QStringLiteral("%1-%2").arg(base).arg(n);
-    if (candidate.size() > 64) candidate = QStringLiteral("%1-%2").arg(base.left(64 - 1 - QString::number(n).size())).arg(n);
+    if (candidate.size() > 64)
+      candidate = QStringLiteral("%1-%2").arg(base.left(64 - 1 - QString::number(n).size())).arg(n);
     if (!taken.contains(candidate) && runNameError(candidate).isEmpty()) return candidate;
   }
 }
@@ -357,13 +398,14 @@ QStringList resumeArguments(const QString& expDir, const QString& name, const QS
   if (kind == QStringLiteral("train"))
     return {QStringLiteral("train"), QStringLiteral("--exp"), expDir, QStringLiteral("--resume"), name};
   if (kind == QStringLiteral("warp")) {
-    QStringList args{QStringLiteral("run"), QStringLiteral("--exp"), expDir, QStringLiteral("--resume"),
-                     QStringLiteral("--name"), name};
+    QStringList args{QStringLiteral("run"),      QStringLiteral("--exp"),  expDir,
+                     QStringLiteral("--resume"), QStringLiteral("--name"), name};
     if (launcher == QStringLiteral("slurm")) args << QStringLiteral("--launcher") << launcher;
     return args;
   }
-  throw warp::BadInput(
-      QStringLiteral("run '%1' is of kind '%2': only train and warp runs can be resumed").arg(name, kind).toStdString());
+  throw warp::BadInput(QStringLiteral("run '%1' is of kind '%2': only train and warp runs can be resumed")
+                           .arg(name, kind)
+                           .toStdString());
 }
 
 QString driverLauncher(const std::vector<warp::WorkerJobRecord>& jobs) {
@@ -386,13 +428,15 @@ qint64 launchWarp(const QString& warpExe, const QString& expDir, const QStringLi
                           .toStdString());
   const QString logs = expDir + QStringLiteral("/logs");
   if (!QDir().mkpath(logs))
-    throw warp::Error(QStringLiteral("%1: cannot create the log folder").arg(QDir::toNativeSeparators(logs)).toStdString());
+    throw warp::Error(
+        QStringLiteral("%1: cannot create the log folder").arg(QDir::toNativeSeparators(logs)).toStdString());
   const QString log = runLogPath(expDir, logName);
   {
     // A header per start, as `warp run` writes for its workers; also checks the file is writable.
     QFile f(log);
     if (!f.open(QIODevice::WriteOnly | QIODevice::Append | QIODevice::Text))
-      throw warp::Error(QStringLiteral("%1: cannot write: %2").arg(QDir::toNativeSeparators(log), f.errorString()).toStdString());
+      throw warp::Error(
+          QStringLiteral("%1: cannot write: %2").arg(QDir::toNativeSeparators(log), f.errorString()).toStdString());
     f.write(QStringLiteral("=== warp-studio started: warp %1\n").arg(arguments.join(QLatin1Char(' '))).toUtf8());
   }
   QProcess process;
@@ -414,10 +458,11 @@ QString thisHostName() { return QString::fromStdString(warp::this_host()); }
 
 bool slurmStateEnded(const QString& state) {
   // squeue's states of jobs that are still queued or held by Slurm (ended ones leave squeue).
-  static const QStringList live{QStringLiteral("PENDING"),    QStringLiteral("RUNNING"),   QStringLiteral("REQUEUED"),
-                                QStringLiteral("REQUEUE_HOLD"), QStringLiteral("REQUEUE_FED"), QStringLiteral("RESIZING"),
-                                QStringLiteral("SUSPENDED"),  QStringLiteral("CONFIGURING"), QStringLiteral("COMPLETING"),
-                                QStringLiteral("STOPPED"),    QStringLiteral("SIGNALING"), QStringLiteral("STAGE_OUT")};
+  static const QStringList live{
+      QStringLiteral("PENDING"),      QStringLiteral("RUNNING"),     QStringLiteral("REQUEUED"),
+      QStringLiteral("REQUEUE_HOLD"), QStringLiteral("REQUEUE_FED"), QStringLiteral("RESIZING"),
+      QStringLiteral("SUSPENDED"),    QStringLiteral("CONFIGURING"), QStringLiteral("COMPLETING"),
+      QStringLiteral("STOPPED"),      QStringLiteral("SIGNALING"),   QStringLiteral("STAGE_OUT")};
   return !state.isEmpty() && !live.contains(state);
 }
 
@@ -436,33 +481,35 @@ QStringList slurmStopCommand(const warp::WorkerJobRecord& job) {
   return argv;
 }
 
-RunActions runActions(const warp::RunRecord& run, const QString& thisHost, const std::optional<warp::WorkerJobRecord>& job) {
+RunActions runActions(const warp::RunRecord& run, const QString& thisHost,
+                      const std::optional<warp::WorkerJobRecord>& job) {
   RunActions a;
   const QString host = QString::fromStdString(run.host);
   const bool otherHost = !host.isEmpty() && host != thisHost;
   if (liveSlurmJob(job))  // wherever it runs: scancel reaches it
     a.canStop = true;
   else if (run.status != warp::RunStatus::Running)
-    a.stopTip = QCoreApplication::translate("RunActions", "The run is %1, not running").arg(QString::fromLatin1(warp::to_string(run.status)));
+    a.stopTip = QCoreApplication::translate("RunActions", "The run is %1, not running")
+                    .arg(QString::fromLatin1(warp::to_string(run.status)));
   else if (otherHost)
     a.stopTip = QCoreApplication::translate("RunActions", "The run is on host %1; stop it there").arg(host);
   else if (!run.pid || *run.pid <= 0)
     a.stopTip = QCoreApplication::translate("RunActions", "The run has no process recorded yet");
-  else
-    a.canStop = true;
+  else a.canStop = true;
 
   const bool resumable = run.status == warp::RunStatus::Killed || run.status == warp::RunStatus::Crashed;
   if (run.kind != "train" && run.kind != "warp")
     a.resumeTip = QCoreApplication::translate("RunActions", "Only train and warp runs can be resumed");
   else if (!resumable)
-    a.resumeTip = QCoreApplication::translate("RunActions", "Only killed or crashed runs can be resumed; this one is %1")
-                      .arg(QString::fromLatin1(warp::to_string(run.status)));
+    a.resumeTip =
+        QCoreApplication::translate("RunActions", "Only killed or crashed runs can be resumed; this one is %1")
+            .arg(QString::fromLatin1(warp::to_string(run.status)));
   else if (run.kind == "train" && run.parent_run_id)
-    a.resumeTip = QCoreApplication::translate("RunActions", "A run of a WARP driver: resume the driver, it resumes its runs");
+    a.resumeTip =
+        QCoreApplication::translate("RunActions", "A run of a WARP driver: resume the driver, it resumes its runs");
   else if (otherHost)
     a.resumeTip = QCoreApplication::translate("RunActions", "The run was on host %1; resume it there").arg(host);
-  else
-    a.canResume = true;
+  else a.canResume = true;
   return a;
 }
 
@@ -480,14 +527,17 @@ void stopRun(const warp::RunRecord& run, const QString& thisHost, const std::opt
       const QString said = QString::fromLocal8Bit(p.readAllStandardError()).trimmed();
       throw warp::Error(QStringLiteral("cannot stop run '%1' (Slurm job %2): %3 failed: %4")
                             .arg(name, QString::fromStdString(job->job_id), argv.join(QLatin1Char(' ')),
-                                 !said.isEmpty() ? said : ended ? QStringLiteral("exit code %1").arg(p.exitCode()) : p.errorString())
+                                 !said.isEmpty() ? said
+                                 : ended         ? QStringLiteral("exit code %1").arg(p.exitCode())
+                                                 : p.errorString())
                             .toStdString());
     }
     return;
   }
   const std::string refused = warp::signal_run_process(run, SIGTERM);
   if (!refused.empty())
-    throw warp::Error(QStringLiteral("cannot stop run '%1': %2").arg(name, QString::fromStdString(refused)).toStdString());
+    throw warp::Error(
+        QStringLiteral("cannot stop run '%1': %2").arg(name, QString::fromStdString(refused)).toStdString());
 }
 
 namespace {

@@ -13,10 +13,10 @@
 #include <optional>
 #include <vector>
 
+#include <QByteArray>
 #include <QList>
 #include <QMap>
 #include <QString>
-#include <QByteArray>
 #include <QStringList>
 
 #include "db/records.h"
@@ -33,8 +33,8 @@ struct LaunchOption {
   // Which of core's settings (core/config) the value is checked by and stored in.
   enum Target { Rl, Warp, Slurm, Launcher, ConfigFile };
   enum Group { RunGroup, RlGroup, WarpGroup, EvaluationGroup, ResourcesGroup };
-  QString flag;         // "--beta"
-  QString key;          // its field in the target's JSON ("beta"); "" for Launcher / ConfigFile
+  QString flag;  // "--beta"
+  QString key;   // its field in the target's JSON ("beta"); "" for Launcher / ConfigFile
   Kind kind = Text;
   Target target = Rl;
   Group group = RunGroup;
@@ -103,15 +103,14 @@ QString runLogPath(const QString& expDir, const QString& logName);
 // Starts `warpExe arguments` detached, in `expDir`, stdout and stderr appended to
 // runLogPath(expDir, logName) (logs/ is created). Returns its pid; warp::Error when it cannot be
 // started (no executable, logs/ not writable, ...).
-qint64 launchWarp(const QString& warpExe, const QString& expDir, const QStringList& arguments,
-                  const QString& logName);
+qint64 launchWarp(const QString& warpExe, const QString& expDir, const QStringList& arguments, const QString& logName);
 
 // What the app may do with a run (Stop / Resume), and why not.
 struct RunActions {
   bool canStop = false;
   bool canResume = false;
-  QString stopTip;     // why Stop is disabled (empty when enabled)
-  QString resumeTip;   // why Resume is disabled (empty when enabled)
+  QString stopTip;    // why Stop is disabled (empty when enabled)
+  QString resumeTip;  // why Resume is disabled (empty when enabled)
 };
 // Stop: a running run of this host with a pid, or a WARP worker whose Slurm job (`job`, its last
 // worker_jobs row) has not ended, wherever it runs. Resume: a killed or crashed run of kind "train"

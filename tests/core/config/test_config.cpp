@@ -42,24 +42,32 @@ TEST(Config, RlSettingsFromTheExperimentsSections) {
   EXPECT_EQ(c.anchor, "sft");
   EXPECT_DOUBLE_EQ(c.mu, 0.01);  // default
   EXPECT_EQ(rl_config_from_experiment_json(nlohmann::json::object(), "x").to_json(), RlConfig().to_json());
-  EXPECT_EQ(error_of([] { rl_config_from_experiment_json(nlohmann::json::parse(R"({"rl": {"beta": -1}})"), "/e/config.json"); }),
+  EXPECT_EQ(error_of([] {
+              rl_config_from_experiment_json(nlohmann::json::parse(R"({"rl": {"beta": -1}})"), "/e/config.json");
+            }),
             "/e/config.json (rl): rl: beta (--beta) must be >= 0, got -1");
-  EXPECT_EQ(error_of([] { rl_config_from_experiment_json(nlohmann::json::parse(R"({"warp": {"mu": 2}})"), "/e/config.json"); }),
+  EXPECT_EQ(error_of([] {
+              rl_config_from_experiment_json(nlohmann::json::parse(R"({"warp": {"mu": 2}})"), "/e/config.json");
+            }),
             "/e/config.json (warp): rl: mu (--mu) must be in (0, 1], got 2");
   // Overrides over a base, as `warp train` applies its flags.
-  EXPECT_EQ(error_of([&] { RlConfig::from_json(nlohmann::json::parse(R"({"samples_per_prompt": 0})"), "train options", c); }),
-            "train options: rl: samples_per_prompt (--samples) must be > 0, got 0");
+  EXPECT_EQ(
+      error_of([&] { RlConfig::from_json(nlohmann::json::parse(R"({"samples_per_prompt": 0})"), "train options", c); }),
+      "train options: rl: samples_per_prompt (--samples) must be > 0, got 0");
 }
 
 TEST(Config, WarpSettingsFromTheExperimentsSection) {
-  const auto cfg = nlohmann::json::parse(R"({"warp": {"beta": 0.2, "mu": 0.1, "temperature": 1, "runs": 3, "eta_grid": [0, 1]}})");
+  const auto cfg =
+      nlohmann::json::parse(R"({"warp": {"beta": 0.2, "mu": 0.1, "temperature": 1, "runs": 3, "eta_grid": [0, 1]}})");
   WarpConfig w = warp_config_from_experiment_json(cfg, "/e/config.json");  // β, μ, τ are the RL settings'
   EXPECT_EQ(w.runs, 3);
   EXPECT_EQ(w.eta_grid, (std::vector<double>{0, 1}));
   EXPECT_NO_THROW(w.validate());
   w.runs = 1;
   EXPECT_EQ(error_of([&] { w.validate(); }), "warp: runs (--runs) must be in 2..64, got 1");
-  EXPECT_EQ(error_of([] { warp_config_from_experiment_json(nlohmann::json::parse(R"({"warp": {"runs": "two"}})"), "/e/config.json"); }).find("/e/config.json (warp)"),
+  EXPECT_EQ(error_of([] {
+              warp_config_from_experiment_json(nlohmann::json::parse(R"({"warp": {"runs": "two"}})"), "/e/config.json");
+            }).find("/e/config.json (warp)"),
             0u);
   EXPECT_EQ(warp_worker_name("w", 2, 1), "w-i2-r1");
   EXPECT_EQ(warp_eta_tag(0.3), "0.30");
@@ -74,8 +82,12 @@ TEST(Config, SlurmWordsNeedingQuotes) {
   EXPECT_TRUE(has_space_or_control(std::string("gpu\x01")));
   EXPECT_EQ(quoted("a b"), "'a b'");
   EXPECT_EQ(quoted(""), "''");
-  EXPECT_EQ(error_of([] { slurm_options_from_experiment_json(nlohmann::json::parse(R"({"slurm": {"partition": "a b"}})"), "/e/config.json"); }),
-            "/e/config.json (slurm): slurm: partition (--slurm-partition) must be a partition name (no spaces), got 'a b'");
+  EXPECT_EQ(
+      error_of([] {
+        slurm_options_from_experiment_json(nlohmann::json::parse(R"({"slurm": {"partition": "a b"}})"),
+                                           "/e/config.json");
+      }),
+      "/e/config.json (slurm): slurm: partition (--slurm-partition) must be a partition name (no spaces), got 'a b'");
 }
 
 TEST(Config, SlurmSettingsAndTheScancelRule) {
@@ -83,11 +95,14 @@ TEST(Config, SlurmSettingsAndTheScancelRule) {
   const SlurmOptions o = slurm_options_from_experiment_json(cfg, "/e/config.json");
   EXPECT_EQ(o.partition, "gpu");
   EXPECT_EQ(o.cpus_per_task, 4);
-  EXPECT_EQ(error_of([] { slurm_options_from_experiment_json(nlohmann::json::parse(R"({"slurm": {"mem": "lots"}})"), "/e/config.json"); })
-                .find("/e/config.json (slurm): slurm: mem (--slurm-mem) must be a memory size"),
+  EXPECT_EQ(error_of([] {
+              slurm_options_from_experiment_json(nlohmann::json::parse(R"({"slurm": {"mem": "lots"}})"),
+                                                 "/e/config.json");
+            }).find("/e/config.json (slurm): slurm: mem (--slurm-mem) must be a memory size"),
             0u);
   EXPECT_EQ(slurm_stop_command("45_1", "PENDING"), (std::vector<std::string>{"scancel", "45_1"}));
-  EXPECT_EQ(slurm_stop_command("45_0", "RUNNING"), (std::vector<std::string>{"scancel", "--batch", "--signal=TERM", "45_0"}));
+  EXPECT_EQ(slurm_stop_command("45_0", "RUNNING"),
+            (std::vector<std::string>{"scancel", "--batch", "--signal=TERM", "45_0"}));
 }
 
 }  // namespace

@@ -65,12 +65,14 @@ TEST(SharedSettings, OneBadFieldGivesTheSameMessageFromEachConfig) {
       EXPECT_EQ(error_of(c.read, k.j, "/e/config.json (" + c.section + ")"),
                 "/e/config.json (" + c.section + "): " + c.section + ": " + k.message);
   const auto e = eval_config();
-  EXPECT_EQ(error_of(e.read, {{"threads", -1}}, "eval options"), "eval options: eval: threads (--threads) must be >= 0, got -1");
+  EXPECT_EQ(error_of(e.read, {{"threads", -1}}, "eval options"),
+            "eval options: eval: threads (--threads) must be >= 0, got -1");
   // Shared fields of the wrong type: the same words from each config too.
   auto all = training_configs();
   all.push_back(e);
   for (const auto& c : all) {
-    EXPECT_EQ(error_of(c.read, {{"seed", -1}}, "f.json"), "f.json: field 'seed' must be a non-negative integer, got -1");
+    EXPECT_EQ(error_of(c.read, {{"seed", -1}}, "f.json"),
+              "f.json: field 'seed' must be a non-negative integer, got -1");
     EXPECT_EQ(error_of(c.read, {{"threads", 1.5}}, "f.json"), "f.json: field 'threads' must be an integer, got 1.5");
     EXPECT_EQ(error_of(c.read, {{"device", 0}}, "f.json"), "f.json: field 'device' must be a string, got 0");
   }
@@ -100,9 +102,9 @@ TEST(SharedSettings, EachConfigKeepsItsDefaultsAndItsStoredFields) {
   EXPECT_EQ(v.to_json(), nlohmann::json::parse(R"({"seed": 1, "temperature": 0.9, "max_new_tokens": 32,
       "max_prompts": 0, "batch": 64, "reward": "", "device": "auto", "threads": 0})"));
   // A shared field read from JSON lands in the config, and round-trips.
-  const nlohmann::json shared = {{"lr", 0.5},        {"warmup", 3},       {"weight_decay", 0.25}, {"beta1", 0.5},
-                                 {"beta2", 0.75},    {"grad_clip", 2.0},  {"eval_every", 7},      {"ckpt_every", 9},
-                                 {"seed", 42u},      {"threads", 3},      {"device", "cpu"}};
+  const nlohmann::json shared = {{"lr", 0.5},     {"warmup", 3},      {"weight_decay", 0.25}, {"beta1", 0.5},
+                                 {"beta2", 0.75}, {"grad_clip", 2.0}, {"eval_every", 7},      {"ckpt_every", 9},
+                                 {"seed", 42u},   {"threads", 3},     {"device", "cpu"}};
   auto check = [&](const nlohmann::json& out) {
     for (auto it = shared.begin(); it != shared.end(); ++it) EXPECT_EQ(out.at(it.key()), it.value()) << it.key();
   };

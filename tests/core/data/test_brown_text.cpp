@@ -133,17 +133,17 @@ TEST(BrownText, DoubledMarksAndAbbreviationPeriods) {
 
 TEST(BrownText, StrayMarksJoinTheirSentence) {
   const std::string text =
-      "''/'' ./.\n"                                                      // closers on the first line: dropped
+      "''/'' ./.\n"  // closers on the first line: dropped
       "\t(/( Some/dti SEATO/nn nations/nns disagreed/vbd ./.\n"
-      ")/)\n"                                                            // closes the line before
+      ")/)\n"  // closes the line before
       "He/pps said/vbd :/: ``/`` Not/* one/cd drop/nn !/. !/.\n"
-      "''/'' (/( The/at Grafin/np agreed/vbd ./.\n"                      // '' closes the line before
-      "--/---hl\n"                                                       // no word: dropped
-      "``/``\n"                                                          // opens the next line
+      "''/'' (/( The/at Grafin/np agreed/vbd ./.\n"  // '' closes the line before
+      "--/---hl\n"                                   // no word: dropped
+      "``/``\n"                                      // opens the next line
       "It/pps was/bedz over/rb ./.\n"
       "''/''\n"
-      "2/cd\n"                                                           // a word: a sentence
-      "(/(\n";                                                           // an opener on the last line: dropped
+      "2/cd\n"  // a word: a sentence
+      "(/(\n";  // an opener on the last line: dropped
   const auto lines = parse_brown_text(text, "cz01");
   ASSERT_EQ(lines.size(), 11u);
   const auto sents = clean_document(lines);

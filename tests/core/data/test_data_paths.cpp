@@ -9,10 +9,10 @@
 #include <vector>
 
 #include "data/data_paths.h"
+#include "test_env.h"
 #include "test_support.h"
 #include "util/error.h"
 #include "util/fsutil.h"
-#include "test_env.h"
 
 using namespace warp;
 

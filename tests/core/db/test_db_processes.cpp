@@ -67,8 +67,7 @@ TEST(DbLiveness, PidAliveAndProcessIdentity) {
   pid_t later = test::spawn_child([&] {
     ::close(ready[1]);
     char c;
-    while (::read(ready[0], &c, 1) > 0) {
-    }
+    while (::read(ready[0], &c, 1) > 0) {}
   });
   ::close(ready[0]);
   const std::string other = process_start_token(later);
@@ -155,7 +154,8 @@ TEST(DbLiveness, RefreshMarksOnlyDeadRunsCrashed) {
     for (const RunRecord& r : viewer.list_runs(60.0)) {
       bool dead = r.id == dead_stale || r.id == remote_stale || r.id == reused_stale;
       EXPECT_EQ(r.presumed_crashed, dead) << r.name;
-      EXPECT_EQ(r.status, dead ? RunStatus::Crashed : (r.id == finished ? RunStatus::Finished : RunStatus::Running)) << r.name;
+      EXPECT_EQ(r.status, dead ? RunStatus::Crashed : (r.id == finished ? RunStatus::Finished : RunStatus::Running))
+          << r.name;
       if (dead) {
         EXPECT_NE(r.message.find("no heartbeat for"), std::string::npos) << r.message;
       }
@@ -386,7 +386,8 @@ TEST(DbClaim, LiveHolderRefusedDeadHolderClaimedAtOnceFinishedRefused) {
       other.claim_run(run);
     } catch (const BadInput& e) {
       const std::string m = e.what();
-      if (m.find("'r'") != std::string::npos && m.find("it is running (pid " + std::to_string(::getppid())) != std::string::npos)
+      if (m.find("'r'") != std::string::npos &&
+          m.find("it is running (pid " + std::to_string(::getppid())) != std::string::npos)
         return;
       throw;
     }

@@ -162,9 +162,10 @@ TEST(ExperimentDbSchema, V2KeepsAnEvalPointsTableCreatedBeforeIt) {
       reward REAL, gold REAL, kl_sft REAL, kl_sft_sampled REAL, length REAL,
       result_json TEXT NOT NULL, created_at REAL NOT NULL,
       UNIQUE (checkpoint_sha256, protocol_sha256)))");
-    db.database().exec("INSERT INTO eval_points(checkpoint_sha256, protocol_sha256, checkpoint_path, protocol_json, "
-                       "prompts, reward, result_json, created_at) VALUES (printf('%064d', 1), printf('%064d', 2), "
-                       "'a.h5', '{}', 8, 0.5, '{}', 1.0)");
+    db.database().exec(
+        "INSERT INTO eval_points(checkpoint_sha256, protocol_sha256, checkpoint_path, protocol_json, "
+        "prompts, reward, result_json, created_at) VALUES (printf('%064d', 1), printf('%064d', 2), "
+        "'a.h5', '{}', 8, 0.5, '{}', 1.0)");
   }
   ExperimentDb db = ExperimentDb::open(path);
   EXPECT_EQ(db.schema_version(), latest());
@@ -188,9 +189,10 @@ TEST(ExperimentDbSchema, V3FromAV2DatabaseKeepsRowsAndAddsMergePoints) {
     EXPECT_FALSE(schema_names(db.database()).count("merge_points"));
     run_id = db.create_run({"rl-1", "train"});
     db.append_metrics(run_id, {{3, "eval/reward", 0.75}});
-    db.database().exec("INSERT INTO eval_points(checkpoint_sha256, protocol_sha256, checkpoint_path, protocol_json, "
-                       "prompts, reward, result_json, created_at) VALUES (printf('%064d', 1), printf('%064d', 2), "
-                       "'a.h5', '{}', 8, 0.5, '{}', 1.0)");
+    db.database().exec(
+        "INSERT INTO eval_points(checkpoint_sha256, protocol_sha256, checkpoint_path, protocol_json, "
+        "prompts, reward, result_json, created_at) VALUES (printf('%064d', 1), printf('%064d', 2), "
+        "'a.h5', '{}', 8, 0.5, '{}', 1.0)");
   }
   ExperimentDb db = ExperimentDb::open(path);
   EXPECT_EQ(db.schema_version(), latest());
@@ -203,9 +205,10 @@ TEST(ExperimentDbSchema, V3FromAV2DatabaseKeepsRowsAndAddsMergePoints) {
                         "kl_sft", "kl_sft_sampled", "length", "result_json", "rows_json", "created_at"})
     EXPECT_TRUE(has_column(db.database(), "merge_points", c)) << c;
   EXPECT_TRUE(schema_names(db.database()).count("merge_points_by_inputs"));
-  db.database().exec("INSERT INTO merge_points(recipe_sha256, protocol_sha256, inputs_sha256, recipe_json, prompts, "
-                     "result_json, rows_json, created_at) VALUES (printf('%064d', 3), printf('%064d', 2), NULL, '{}', "
-                     "8, '{}', '[]', 1.0)");
+  db.database().exec(
+      "INSERT INTO merge_points(recipe_sha256, protocol_sha256, inputs_sha256, recipe_json, prompts, "
+      "result_json, rows_json, created_at) VALUES (printf('%064d', 3), printf('%064d', 2), NULL, '{}', "
+      "8, '{}', '[]', 1.0)");
   // One point per (recipe, protocol).
   EXPECT_THROW(db.database().exec("INSERT INTO merge_points(recipe_sha256, protocol_sha256, recipe_json, prompts, "
                                   "result_json, rows_json, created_at) VALUES (printf('%064d', 3), printf('%064d', 2), "
@@ -222,7 +225,8 @@ TEST(ExperimentDbSchema, V3FromAV2DatabaseKeepsRowsAndAddsMergePoints) {
 TEST(ExperimentDbSchema, V4FromAV3DatabaseKeepsRowsAndRecordsWorkerJobs) {
   auto dir = test::scratch_dir("edb-v4-from-v3");
   const std::string path = dir + "/experiment.db";
-  const std::vector<Migration> v1_v3 = {schema_migrations().at(0), schema_migrations().at(1), schema_migrations().at(2)};
+  const std::vector<Migration> v1_v3 = {schema_migrations().at(0), schema_migrations().at(1),
+                                        schema_migrations().at(2)};
   ExperimentDbOptions o;
   o.migrations = &v1_v3;
   int64_t driver = 0;
@@ -274,8 +278,8 @@ TEST(ExperimentDbSchema, V4FromAV3DatabaseKeepsRowsAndRecordsWorkerJobs) {
   EXPECT_EQ(db.list_worker_jobs(driver).size(), 2u);
 }
 
-// A database of a build at schema v5 upgrades to the latest (v6 run_notes, v7 journal_imports) with its rows kept; notes and tags
-// round-trip, are replaced, cleared, seen by read-only readers; bad ones are refused, nothing written.
+// A database of a build at schema v5 upgrades to the latest (v6 run_notes, v7 journal_imports) with its rows kept;
+// notes and tags round-trip, are replaced, cleared, seen by read-only readers; bad ones are refused, nothing written.
 TEST(ExperimentDbSchema, V6FromAV5DatabaseKeepsRowsAndStoresRunNotes) {
   auto dir = test::scratch_dir("edb-v6-from-v5");
   const std::string path = dir + "/experiment.db";
@@ -328,15 +332,17 @@ TEST(ExperimentDbSchema, V6FromAV5DatabaseKeepsRowsAndStoresRunNotes) {
   EXPECT_EQ(scalar(db.database(), "SELECT count(*) FROM run_notes WHERE run_id = " + std::to_string(b)), 0);
 
   // Refused, naming what is wrong; the stored notes stay.
-  EXPECT_NE(message_of<BadInput>([&] { db.set_run_notes(a + 100, "x", {}); }).find("no run with id"), std::string::npos);
+  EXPECT_NE(message_of<BadInput>([&] { db.set_run_notes(a + 100, "x", {}); }).find("no run with id"),
+            std::string::npos);
   EXPECT_NE(message_of<BadInput>([&] { db.set_run_notes(a, "x", {"a,b"}); }).find("'a,b'"), std::string::npos);
   EXPECT_NE(message_of<BadInput>([&] { db.set_run_notes(a, "x", {"  "}); }).find("empty"), std::string::npos);
   EXPECT_NE(message_of<BadInput>([&] { db.set_run_notes(a, "x", {std::string(65, 't')}); }).find("at most 64"),
             std::string::npos);
   EXPECT_NE(message_of<BadInput>([&] { db.set_run_notes(a, "x", {"tab\there"}); }).find("control character"),
             std::string::npos);
-  EXPECT_NE(message_of<BadInput>([&] { db.set_run_notes(a, std::string(kMaxRunNoteBytes + 1, 'n'), {}); })
-                .find("at most 65536"),
+  EXPECT_NE(message_of<BadInput>([&] {
+              db.set_run_notes(a, std::string(kMaxRunNoteBytes + 1, 'n'), {});
+            }).find("at most 65536"),
             std::string::npos);
   EXPECT_THROW(db.get_run_notes(a + 100), BadInput);
   EXPECT_EQ(db.get_run_notes(a).note, "kept");
@@ -641,10 +647,8 @@ TEST(ExperimentDbMetrics, BatchInsertAndReadSeries) {
   const double values[] = {-0.25, 0.125, 0.5, nan, -inf};
   for (size_t i = 0; i < 5; ++i) {
     EXPECT_EQ(reward[i].step, steps[i]);
-    if (std::isnan(values[i]))
-      EXPECT_TRUE(std::isnan(reward[i].value));
-    else
-      EXPECT_EQ(reward[i].value, values[i]);
+    if (std::isnan(values[i])) EXPECT_TRUE(std::isnan(reward[i].value));
+    else EXPECT_EQ(reward[i].value, values[i]);
     EXPECT_GE(reward[i].wall_time, before);
     EXPECT_LE(reward[i].wall_time, after);
   }
@@ -789,7 +793,8 @@ TEST(ExperimentDbReadOnly, ReadsCommittedDataWhileWriterHoldsTheLock) {
   {
     // The writer is in the middle of a write transaction with uncommitted rows.
     Transaction tx(writer.database(), TxnMode::Immediate);
-    Statement(writer.database(), "INSERT INTO metrics(run_id, step, key_id, value, wall_time) VALUES (1, 1, 1, 2.0, 0)").run();
+    Statement(writer.database(), "INSERT INTO metrics(run_id, step, key_id, value, wall_time) VALUES (1, 1, 1, 2.0, 0)")
+        .run();
 
     ExperimentDbOptions o;
     o.mode = OpenMode::ReadOnly;

@@ -8,12 +8,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <fstream>
-#include <atomic>
-#include <iostream>
 #include <functional>
+#include <iostream>
 #include <limits>
 #include <memory>
 #include <random>
@@ -21,11 +21,11 @@
 
 #include "db/experiment_db.h"
 #include "db/journal.h"
+#include "db/liveness.h"
 #include "test_support.h"
 #include "util/error.h"
 #include "util/fsutil.h"
 #include "util/sha256.h"
-#include "db/liveness.h"
 
 using namespace warp;
 
@@ -103,8 +103,9 @@ TEST(Journal, CorruptLineStopsNamingTheFileAndByte) {
   append_raw(path, line);
   const std::string msg = error_of([&] { read_journal(path, 0, 1, 100); });
   EXPECT_NE(msg.find(path), std::string::npos) << msg;
-  EXPECT_NE(msg.find("corrupt journal record at byte " + std::to_string(first_end) + " (seq 2 expected): check mismatch"),
-            std::string::npos)
+  EXPECT_NE(
+      msg.find("corrupt journal record at byte " + std::to_string(first_end) + " (seq 2 expected): check mismatch"),
+      std::string::npos)
       << msg;
   // A seq out of order is refused too (a record lost or written twice).
   const std::string dir2 = test::scratch_dir("journal-seq");
@@ -540,7 +541,8 @@ TEST(Journal, CompactionKeepsEveryRowOnceAndTheRunsView) {
   const auto base = read_journal(path, 0, 1, 10);
   ASSERT_EQ(base.size(), 1u);
   EXPECT_EQ(base[0].seq, scalar(db, "SELECT seq FROM journal_imports WHERE journal = 'c.wj'"));
-  EXPECT_EQ(scalar(db, "SELECT byte_offset FROM journal_imports WHERE journal = 'c.wj'"), static_cast<int64_t>(text.size()));
+  EXPECT_EQ(scalar(db, "SELECT byte_offset FROM journal_imports WHERE journal = 'c.wj'"),
+            static_cast<int64_t>(text.size()));
   EXPECT_FALSE(compact_journal(db, path, 0)) << "only its base";
   // The run's view survives: a new run of that name is refused, a resume continues after the seq.
   const JournalRunView v = read_journal_run(path);

@@ -38,7 +38,10 @@ const std::vector<NameCase>& cases() {
       {"dot first", ".hidden", kChars},
       {"dash first", "-x", kChars},
       {"underscore first", "_x", kChars},
-      {"non-ASCII", "\xCE\xB2" "1", kChars},
+      {"non-ASCII",
+       "\xCE\xB2"
+       "1",
+       kChars},
       {"NUL inside", std::string("a\0b", 3), kChars},
       {"ends -state", "run-state", kSuffix},
       {"ends -ema", "run-ema", kSuffix},

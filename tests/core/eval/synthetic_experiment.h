@@ -35,7 +35,8 @@ inline std::vector<std::string> generated_prompts(size_t n, size_t offset = 0) {
   const char* c[] = {"day", "man", "plan", "house", "song"};
   std::vector<std::string> out;
   for (size_t i = offset; out.size() < n; ++i)
-    out.push_back(std::string(a[i % 6]) + " " + b[(i / 6) % 7] + " " + c[(i / 42) % 5] + (i >= 210 ? " " + std::to_string(i) : ""));
+    out.push_back(std::string(a[i % 6]) + " " + b[(i / 6) % 7] + " " + c[(i / 42) % 5] +
+                  (i >= 210 ? " " + std::to_string(i) : ""));
   return out;
 }
 

@@ -76,7 +76,7 @@ TEST(Pareto, RewardAtKlInterpolatesLinearly) {
   EXPECT_DOUBLE_EQ(*reward_at_kl(p, 0.0), 0.0);
   EXPECT_DOUBLE_EQ(*reward_at_kl(p, 0.25), 0.25);
   EXPECT_DOUBLE_EQ(*reward_at_kl(p, 1.0), 1.0);
-  EXPECT_DOUBLE_EQ(*reward_at_kl(p, 2.0), 1.5);   // halfway between (1,1) and (3,2), not 0.5
+  EXPECT_DOUBLE_EQ(*reward_at_kl(p, 2.0), 1.5);  // halfway between (1,1) and (3,2), not 0.5
   EXPECT_DOUBLE_EQ(*reward_at_kl(p, 2.5), 1.75);
   EXPECT_DOUBLE_EQ(*reward_at_kl(p, 3.0), 2.0);
   // Outside the front.

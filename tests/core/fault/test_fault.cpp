@@ -14,17 +14,17 @@
 // another `warp` executable.
 #include <gtest/gtest.h>
 
-#include <signal.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <dirent.h>
 #include <cerrno>
 #include <chrono>
-#include <cstring>
 #include <cstdlib>
-#include <dirent.h>
+#include <cstring>
 #include <functional>
 #include <map>
 #include <random>
@@ -34,11 +34,11 @@
 #include "experiment/experiment.h"
 #include "experiment/task_data.h"
 #include "store/checkpoint_h5.h"
+#include "test_env.h"
 #include "test_support.h"
 #include "util/error.h"
 #include "util/fsutil.h"
 #include "warp/worker_process.h"
-#include "test_env.h"
 
 using namespace warp;
 
@@ -55,8 +55,9 @@ int env_int(const char* name, int fallback) {
 uint64_t base_seed() {
   static const uint64_t seed = [] {
     const char* v = std::getenv("WARP_FAULT_SEED");
-    const uint64_t s = v && *v ? std::strtoull(v, nullptr, 10)
-                               : static_cast<uint64_t>(std::chrono::system_clock::now().time_since_epoch().count()) % 1000000007ull;
+    const uint64_t s =
+        v && *v ? std::strtoull(v, nullptr, 10)
+                : static_cast<uint64_t>(std::chrono::system_clock::now().time_since_epoch().count()) % 1000000007ull;
     std::printf("fault suite: WARP_FAULT_SEED=%llu\n", static_cast<unsigned long long>(s));
     return s;
   }();
@@ -74,23 +75,27 @@ std::string copy_of(const std::string& src_exp, const std::string& name) {
 
 // Options of every command: one compute thread, the CPU, small sizes.
 Args sft_args(const std::string& exp) {
-  return {"sft", "--exp", exp, "--steps", "12", "--ckpt-every", "4", "--eval-every", "6", "--threads", "1", "--device", "cpu"};
+  return {"sft",          "--exp", exp,         "--steps", "12",       "--ckpt-every", "4",
+          "--eval-every", "6",     "--threads", "1",       "--device", "cpu"};
 }
 Args rm_args(const std::string& exp) {
-  return {"rm",     "--exp",        exp, "--pairs",      "24", "--steps",   "12", "--ckpt-every", "4",
-          "--eval-every", "6", "--max-new-tokens", "8", "--threads", "1", "--device", "cpu"};
+  return {"rm", "--exp",        exp, "--pairs",      "24", "--steps",
+          "12", "--ckpt-every", "4", "--eval-every", "6",  "--max-new-tokens",
+          "8",  "--threads",    "1", "--device",     "cpu"};
 }
 Args train_args(const std::string& exp) {
-  return {"train", "--exp", exp, "--name", "t", "--steps", "6", "--batch", "2", "--max-new-tokens", "8",
-          "--ckpt-every", "2", "--eval-every", "3", "--eval-prompts", "4", "--reward", "gold", "--threads", "1",
-          "--device", "cpu"};
+  return {"train", "--exp",        exp, "--name",           "t",  "--steps",
+          "6",     "--batch",      "2", "--max-new-tokens", "8",  "--ckpt-every",
+          "2",     "--eval-every", "3", "--eval-prompts",   "4",  "--reward",
+          "gold",  "--threads",    "1", "--device",         "cpu"};
 }
 Args train_resume_args(const std::string& exp) { return {"train", "--exp", exp, "--resume", "t", "--threads", "1"}; }
 Args run_args(const std::string& exp) {
-  return {"run",   "--exp",          exp,     "--name",      "w",   "--iterations",     "1",  "--runs", "2",
-          "--steps", "4", "--batch", "2", "--max-new-tokens", "8", "--ckpt-every", "2", "--eval-every", "4",
-          "--eval-prompts", "4", "--eta-grid", "0,1", "--eta", "1", "--parallel", "2", "--threads", "1",
-          "--reward", "gold", "--device", "cpu"};
+  return {"run", "--exp",        exp, "--name",         "w", "--iterations",     "1",    "--runs",
+          "2",   "--steps",      "4", "--batch",        "2", "--max-new-tokens", "8",    "--ckpt-every",
+          "2",   "--eval-every", "4", "--eval-prompts", "4", "--eta-grid",       "0,1",  "--eta",
+          "1",   "--parallel",   "2", "--threads",      "1", "--reward",         "gold", "--device",
+          "cpu"};
 }
 Args run_resume_args(const std::string& exp) { return {"run", "--exp", exp, "--name", "w", "--resume"}; }
 
@@ -175,7 +180,8 @@ void expect_same_params(const std::string& a, const std::string& b) {
   ASSERT_EQ(ca.params.size(), cb.params.size()) << a;
   for (size_t i = 0; i < ca.params.size(); ++i) {
     EXPECT_EQ(ca.params[i].first, cb.params[i].first) << a;
-    EXPECT_TRUE(torch::equal(ca.params[i].second, cb.params[i].second)) << a << " vs " << b << ": " << ca.params[i].first;
+    EXPECT_TRUE(torch::equal(ca.params[i].second, cb.params[i].second))
+        << a << " vs " << b << ": " << ca.params[i].first;
   }
 }
 
@@ -196,7 +202,8 @@ struct Reference {
   double seconds = 0;
 };
 
-Reference reference(const std::string& from, const std::string& name, const std::function<Args(const std::string&)>& args) {
+Reference reference(const std::string& from, const std::string& name,
+                    const std::function<Args(const std::string&)>& args) {
   Reference r;
   r.exp = copy_of(from, name);
   const Done d = run_to_end(args(r.exp), r.exp + "/../ref.log");
@@ -226,11 +233,11 @@ const Reference& run_ref() {
 struct Command {
   std::string kind;
   const Reference& (*ref)();
-  std::string base;  // experiment the trials start from
+  std::string base;                                      // experiment the trials start from
   std::function<Args(const std::string&)> first, again;  // start; continue (given the experiment)
-  std::vector<std::string> finals;                      // checkpoints compared bit for bit
-  std::vector<std::string> runs;                        // run rows whose processes are killed too
-  std::string run;                                      // the command's own run row
+  std::vector<std::string> finals;                       // checkpoints compared bit for bit
+  std::vector<std::string> runs;                         // run rows whose processes are killed too
+  std::string run;                                       // the command's own run row
 };
 
 // kill -9 the command (and, for warp run, its workers the same moment) after `delay` seconds, then
@@ -240,7 +247,8 @@ void kill_trial(const Command& c, uint64_t seed) {
   const double t_ref = c.ref().seconds;
   const double delay = std::uniform_real_distribution<double>(0.0, t_ref)(rng);
   SCOPED_TRACE("kind " + c.kind + ", seed " + std::to_string(seed) + ", kill after " + std::to_string(delay) + " s");
-  std::printf("fault suite: %s seed %llu kill after %.2f s\n", c.kind.c_str(), static_cast<unsigned long long>(seed), delay);
+  std::printf("fault suite: %s seed %llu kill after %.2f s\n", c.kind.c_str(), static_cast<unsigned long long>(seed),
+              delay);
   const std::string exp = copy_of(c.base, "fault-" + c.kind + "-" + std::to_string(seed));
   WorkerProcess p = start(c.first(exp), exp + "/../first.log");
   const auto until = Clock::now() + std::chrono::duration<double>(delay);
@@ -275,9 +283,11 @@ void kill_trial(const Command& c, uint64_t seed) {
   EXPECT_EQ(temp_files(exp), std::vector<std::string>{});
   const auto got = metric_counts(exp), want = metric_counts(c.ref().exp);
   for (const auto& [k, n] : got)
-    EXPECT_EQ(n, 1) << "run " << std::get<0>(k) << " key " << std::get<1>(k) << " step " << std::get<2>(k) << " is there " << n << " times";
+    EXPECT_EQ(n, 1) << "run " << std::get<0>(k) << " key " << std::get<1>(k) << " step " << std::get<2>(k)
+                    << " is there " << n << " times";
   for (const auto& [k, n] : want)
-    EXPECT_TRUE(got.count(k)) << "run " << std::get<0>(k) << " key " << std::get<1>(k) << " step " << std::get<2>(k) << " is missing";
+    EXPECT_TRUE(got.count(k)) << "run " << std::get<0>(k) << " key " << std::get<1>(k) << " step " << std::get<2>(k)
+                              << " is missing";
   EXPECT_EQ(got.size(), want.size());
   for (const auto& f : c.finals) expect_same_params(exp + "/checkpoints/" + f, c.ref().exp + "/checkpoints/" + f);
   if (!::testing::Test::HasFailure()) sh("rm -rf '" + parent_dir(exp) + "'");
@@ -290,8 +300,14 @@ std::vector<Command> commands() {
       {"sft", sft_ref, prepared(), sft_args, sft_args, {"sft.h5"}, {}, "sft"},
       {"rm", rm_ref, sft_ref().exp, rm_args, rm_args, {"rm.h5"}, {}, "rm"},
       {"train", train_ref, sft_ref().exp, train_args, again_train, {"t.h5", "t-ema.h5"}, {}, "t"},
-      {"run", run_ref, sft_ref().exp, run_args, again_run, {"w-i1-r1.h5", "w-i1-r2.h5", "w-i1-eta1.00.h5"},
-       {"w-i1-r1", "w-i1-r2"}, "w"},
+      {"run",
+       run_ref,
+       sft_ref().exp,
+       run_args,
+       again_run,
+       {"w-i1-r1.h5", "w-i1-r2.h5", "w-i1-eta1.00.h5"},
+       {"w-i1-r1", "w-i1-r2"},
+       "w"},
   };
 }
 
@@ -333,11 +349,13 @@ int race(const Args& a, const Args& b, int gap_ms, const std::string& dir, const
     const std::string said = run + " already finished: ";
     const bool a_late = la.find(said) != std::string::npos, b_late = lb.find(said) != std::string::npos;
     EXPECT_NE(a_late, b_late) << "both ended 0; exactly one must have found the run finished\n--- a:\n"
-                              << la << "\n--- b:\n" << lb;
+                              << la << "\n--- b:\n"
+                              << lb;
     return a_late ? 1 : 0;
   }
   EXPECT_TRUE((ca == 0 && cb == 2) || (ca == 2 && cb == 0)) << "exit codes " << ca << " and " << cb << "\n--- a:\n"
-                                                            << la << "\n--- b:\n" << lb;
+                                                            << la << "\n--- b:\n"
+                                                            << lb;
   const bool a_won = ca == 0;
   const std::string& loser = a_won ? lb : la;
   const int64_t winner_pid = a_won ? pa.pid() : pb.pid();
@@ -372,7 +390,8 @@ std::string killed_after(const std::string& base, const std::string& name,
 void expect_each_metric_once(const std::string& exp, const std::string& ref_exp) {
   EXPECT_EQ(integrity(exp), "ok");
   const auto got = metric_counts(exp), want = metric_counts(ref_exp);
-  for (const auto& [k, n] : got) EXPECT_EQ(n, 1) << std::get<0>(k) << " " << std::get<1>(k) << " step " << std::get<2>(k);
+  for (const auto& [k, n] : got)
+    EXPECT_EQ(n, 1) << std::get<0>(k) << " " << std::get<1>(k) << " step " << std::get<2>(k);
   EXPECT_EQ(got.size(), want.size());
 }
 
@@ -382,8 +401,7 @@ void expect_each_metric_once(const std::string& exp, const std::string& ref_exp)
 // starts first alternates; a random gap of 0-40 ms): exactly one trains, its result is the
 // uninterrupted run's, and no metric is doubled (before the claim was one transaction, both trained).
 TEST(FaultConcurrency, TwoTrainResumesExactlyOneTrains) {
-  const std::string tmpl =
-      killed_after(sft_ref().exp, "fault-race-train-template", train_args, "t", "t-state.h5");
+  const std::string tmpl = killed_after(sft_ref().exp, "fault-race-train-template", train_args, "t", "t-state.h5");
   std::mt19937_64 rng(base_seed() + 17);
   const int trials = std::max(10, env_int("WARP_FAULT_TRIALS", 5) * 2);
   for (int i = 0; i < trials; ++i) {
@@ -392,10 +410,8 @@ TEST(FaultConcurrency, TwoTrainResumesExactlyOneTrains) {
     const std::string exp = copy_of(tmpl, "fault-race-train-" + std::to_string(i));
     const std::string dir = exp + "/..";
     const Args x = train_resume_args(exp), y = train_resume_args(exp);
-    if (i % 2 == 0)
-      race(x, y, gap, dir, "t");
-    else
-      race(y, x, gap, dir, "t");
+    if (i % 2 == 0) race(x, y, gap, dir, "t");
+    else race(y, x, gap, dir, "t");
     expect_each_metric_once(exp, train_ref().exp);
     expect_same_params(exp + "/checkpoints/t.h5", train_ref().exp + "/checkpoints/t.h5");
     if (::testing::Test::HasFailure()) return;
@@ -426,7 +442,8 @@ TEST(FaultConcurrency, SftRmAndRunOneWriterEach) {
   {
     const std::string exp = killed_after(sft_ref().exp, "fault-race-run-resume", run_args, "w", "w-i1-r1-state.h5");
     for (const char* worker : {"w-i1-r1", "w-i1-r2"})
-      if (auto r = row(exp, worker); r && r->status == RunStatus::Running && r->pid) ::kill(static_cast<pid_t>(*r->pid), SIGKILL);
+      if (auto r = row(exp, worker); r && r->status == RunStatus::Running && r->pid)
+        ::kill(static_cast<pid_t>(*r->pid), SIGKILL);
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     race(run_resume_args(exp), run_resume_args(exp), 0, exp + "/..", "w");
     expect_each_metric_once(exp, run_ref().exp);
@@ -467,7 +484,8 @@ TEST(FaultFullDisk, RunOnAFullTmpfs) {
     std::vector<char> block(1 << 16, 'x');
     size_t written = 0;
     ssize_t n = 0;
-    while (written < bytes && (n = ::write(fd, block.data(), std::min(block.size(), bytes - written))) > 0) written += n;
+    while (written < bytes && (n = ::write(fd, block.data(), std::min(block.size(), bytes - written))) > 0)
+      written += n;
     for (size_t k = 4096; k > 0 && written < bytes; k /= 2)
       while (written < bytes && (n = ::write(fd, block.data(), std::min(k, bytes - written))) > 0) written += n;
     ::close(fd);
@@ -504,7 +522,8 @@ TEST(FaultFullDisk, RunOnAFullTmpfs) {
     std::printf("fault suite: full disk: run t ended %s: %s\n", to_string(t->status), t->message.c_str());
   }
   const auto after = metric_counts(exp);
-  for (const auto& [k, n] : committed) EXPECT_TRUE(after.count(k)) << std::get<1>(k) << " step " << std::get<2>(k) << " was lost";
+  for (const auto& [k, n] : committed)
+    EXPECT_TRUE(after.count(k)) << std::get<1>(k) << " step " << std::get<2>(k) << " was lost";
   // Values of the deterministic series equal the uninterrupted run's.
   {
     ExperimentDb a = ExperimentDb::open_read_only(exp + "/experiment.db");

@@ -7,8 +7,8 @@
 //
 // Usage: test_gpu [gtest flags] [--device cuda|cuda:N|cpu]   (CTest passes --device cuda)
 // Where CUDA is absent every test is skipped with the reason and the program exits 77, which CTest
-// reports as skipped, not passed; scripts/gpu-check.sh runs them on a machine with an NVIDIA GPU. `--device cpu` runs the
-// same comparisons CPU against CPU, which checks the tests themselves.
+// reports as skipped, not passed; scripts/gpu-check.sh runs them on a machine with an NVIDIA GPU. `--device cpu` runs
+// the same comparisons CPU against CPU, which checks the tests themselves.
 //
 // Environment: WARP_TEST_PYTHON (default python3): the Python that imports transformers;
 // WARP_GPU_CHECK_CHECKPOINT: a policy checkpoint (.h5) to check against transformers as well, exported
@@ -24,9 +24,9 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
 #include <torch/cuda.h>
 #include <torch/torch.h>
+#include <nlohmann/json.hpp>
 
 #include "merge/merger.h"
 #include "model/device.h"
@@ -60,10 +60,10 @@ std::optional<torch::Device> device_or_reason(std::string* reason) {
   return parse_device(g_device_spec);
 }
 
-#define WARP_DEVICE_OR_SKIP(dev)                    \
-  std::string skip_reason_;                         \
+#define WARP_DEVICE_OR_SKIP(dev)                          \
+  std::string skip_reason_;                               \
   const auto dev##_opt = device_or_reason(&skip_reason_); \
-  if (!dev##_opt) GTEST_SKIP() << skip_reason_;     \
+  if (!dev##_opt) GTEST_SKIP() << skip_reason_;           \
   const torch::Device dev = *dev##_opt
 
 const torch::Device kCpu(torch::kCPU);
@@ -198,12 +198,14 @@ TEST(Gpu, KvCacheSamplingMatchesTheCpu) {
   EXPECT_EQ(out.tokens.device(), dev);
   // The same uniforms pick the same tokens unless a float difference moves a CDF boundary across
   // one of them: with these sizes that is far below one token in the 288 drawn.
-  EXPECT_TRUE(torch::equal(out.tokens.cpu(), ref.tokens)) << "device tokens\n" << out.tokens.cpu() << "\ncpu\n" << ref.tokens;
+  EXPECT_TRUE(torch::equal(out.tokens.cpu(), ref.tokens)) << "device tokens\n"
+                                                          << out.tokens.cpu() << "\ncpu\n"
+                                                          << ref.tokens;
   EXPECT_TRUE(torch::equal(out.mask.cpu(), ref.mask));
   EXPECT_TRUE(torch::equal(recomputed.tokens.cpu(), out.tokens.cpu())) << "KV cache and recompute differ on the device";
   const double err = max_abs_diff(out.log_probs, ref.log_probs);
-  std::cout << "sampling: " << ref.mask.sum().item<int64_t>() << " tokens identical; max |device - cpu| log-prob " << err
-            << "\n";
+  std::cout << "sampling: " << ref.mask.sum().item<int64_t>() << " tokens identical; max |device - cpu| log-prob "
+            << err << "\n";
   EXPECT_LT(err, 1e-4);
 }
 
@@ -265,7 +267,8 @@ TEST(Gpu, RlStepMatchesTheCpu) {
   EXPECT_LT(worst, 6 * lr);
   double anchor_worst = 0;
   const auto ac = named_params(*c.anchor), ag = named_params(*g.anchor);
-  for (size_t i = 0; i < ac.size(); ++i) anchor_worst = std::max(anchor_worst, max_abs_diff(ag[i].second, ac[i].second));
+  for (size_t i = 0; i < ac.size(); ++i)
+    anchor_worst = std::max(anchor_worst, max_abs_diff(ag[i].second, ac[i].second));
   EXPECT_LT(anchor_worst, 6 * lr * 0.05 * 3 + 1e-6);  // the EMA moves 0.05 of the way each step
 }
 
@@ -363,8 +366,8 @@ double transformers_diff(GPT& model, const std::string& hf_dir, const std::strin
     for (int64_t t = 0; t < T; ++t) rows[b][t] = ids[b][t].item<int64_t>();
   write_file_atomic(work + "/ids.json", nlohmann::json(rows).dump());
   const std::string script = test::env_path("WARP_SOURCE_DIR") + "/tests/reference/hf_transformers_logits.py";
-  const std::string cmd = python() + " '" + script + "' --model '" + hf_dir + "' --ids '" + work + "/ids.json' --out '" +
-                          work + "/logits.f32' --device " + (dev.is_cuda() ? "cuda" : "cpu");
+  const std::string cmd = python() + " '" + script + "' --model '" + hf_dir + "' --ids '" + work +
+                          "/ids.json' --out '" + work + "/logits.f32' --device " + (dev.is_cuda() ? "cuda" : "cpu");
   EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
   const auto bytes = read_file_bytes(work + "/logits.f32");
   auto ref = torch::empty({B, T, cfg.vocab_size}, torch::kFloat32);
@@ -403,8 +406,8 @@ TEST(HfTransformers, ExportedModelLogitsMatchGPT2LMHeadModel) {
     m->to(dev);
     double sd = 0;
     const double err = transformers_diff(m, dir + "/small", dir, dev, &sd);
-    std::cout << "transformers GPT2LMHeadModel vs engine (GPT-2 small shape, " << cfg.num_params()
-              << " parameters, on " << dev << "): max |diff| logits = " << err << " (logit std " << sd << ")\n";
+    std::cout << "transformers GPT2LMHeadModel vs engine (GPT-2 small shape, " << cfg.num_params() << " parameters, on "
+              << dev << "): max |diff| logits = " << err << " (logit std " << sd << ")\n";
     EXPECT_LT(err, 1e-4);
     EXPECT_GT(sd, 0.05);
   }

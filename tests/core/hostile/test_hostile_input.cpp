@@ -20,11 +20,11 @@
 #include "rl/rl_config.h"
 #include "store/checkpoint_h5.h"
 #include "store/checkpoint_validate.h"
+#include "test_env.h"
 #include "test_support.h"
 #include "util/error.h"
 #include "util/fsutil.h"
 #include "util/sha256.h"
-#include "test_env.h"
 
 using namespace warp;
 
@@ -94,8 +94,7 @@ void set_int_attr(const std::string& path, const char* name, int64_t v) {
 class HostileInput : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir = test::scratch_dir(std::string("hostile-") +
-                            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir = test::scratch_dir(std::string("hostile-") + ::testing::UnitTest::GetInstance()->current_test_info()->name());
     torch::manual_seed(3);
     NamedTensors init = {{"w", torch::randn({6, 5})}, {"b", torch::randn({5})}};
     write(dir + "/init.h5", init);
@@ -185,7 +184,8 @@ TEST_F(HostileInput, SafetensorsHeaderOverTheBoundIsRefusedBeforeReading) {
   put(dir + "/hf/model.safetensors", len + "{");
   std::filesystem::resize_file(dir + "/hf/model.safetensors", 8 + n);
   const CliRun r = warp("import --from hf --out out.h5");
-  expect_refusal(r, {"model.safetensors", "safetensors header length 16777217 bytes exceeds the limit of 16777216 bytes"});
+  expect_refusal(r,
+                 {"model.safetensors", "safetensors header length 16777217 bytes exceeds the limit of 16777216 bytes"});
 }
 
 TEST_F(HostileInput, IntegerOptionsAreReadExactlyOrRefused) {
@@ -197,7 +197,8 @@ TEST_F(HostileInput, IntegerOptionsAreReadExactlyOrRefused) {
   expect_refusal(warp(sample + "--n 1000000000000000"), {"--n must be in 1..4096, got 1000000000000000"});
   expect_refusal(warp(sample + "--seed=-1"), {"--seed", "'-1' is negative"});
   expect_refusal(warp(sample + "--seed 18446744073709551616"), {"--seed", "out of range"});
-  expect_refusal(warp("merge --method dare --init init.h5 --models a.h5 b.h5 --out o.h5 --seed=-5"), {"--seed", "negative"});
+  expect_refusal(warp("merge --method dare --init init.h5 --models a.h5 b.h5 --out o.h5 --seed=-5"),
+                 {"--seed", "negative"});
 }
 
 TEST_F(HostileInput, SharedOptionsAreRefusedAlikeByEachCommand) {
@@ -210,18 +211,22 @@ TEST_F(HostileInput, SharedOptionsAreRefusedAlikeByEachCommand) {
   expect_refusal(warp("train --exp exp --name r --threads=-1"), {"train options: rl: " + rule});
   expect_refusal(warp("eval --exp exp --ckpt init.h5 --threads=-1"), {"eval options: eval: " + rule});
   // The flags sft and rm gained with the shared declaration (every field rule: test_shared_settings).
-  expect_refusal(warp("sft --exp exp --weight-decay=-0.5"), {"sft options: sft: weight_decay (--weight-decay) must be >= 0, got -0.5"});
-  expect_refusal(warp("rm --exp exp --grad-clip=-1"), {"rm options: rm: grad_clip (--grad-clip) must be >= 0 (0: off), got -1"});
+  expect_refusal(warp("sft --exp exp --weight-decay=-0.5"),
+                 {"sft options: sft: weight_decay (--weight-decay) must be >= 0, got -0.5"});
+  expect_refusal(warp("rm --exp exp --grad-clip=-1"),
+                 {"rm options: rm: grad_clip (--grad-clip) must be >= 0 (0: off), got -1"});
   // warp run's RL options go through the same rule.
-  expect_refusal(warp("run --exp exp --eval-every 0"), {"run options: rl: eval_every (--eval-every) must be > 0, got 0"});
+  expect_refusal(warp("run --exp exp --eval-every 0"),
+                 {"run options: rl: eval_every (--eval-every) must be > 0, got 0"});
 }
 
 TEST_F(HostileInput, BatchTimesSamplesCannotOverflow) {
   RlConfig c;
   c.batch = int64_t{1} << 32;
   c.samples_per_prompt = int64_t{1} << 32;  // product 2^64 wraps to 0 in int64 arithmetic
-  EXPECT_NE(bad_input_of([&] { c.validate(); }).find("must be at most 1048576 rows per step, got 4294967296 x 4294967296"),
-            std::string::npos);
+  EXPECT_NE(
+      bad_input_of([&] { c.validate(); }).find("must be at most 1048576 rows per step, got 4294967296 x 4294967296"),
+      std::string::npos);
   c.batch = 1024;
   c.samples_per_prompt = 1024;
   EXPECT_NO_THROW(c.validate());

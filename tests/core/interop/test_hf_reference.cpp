@@ -7,23 +7,21 @@
 #include <cstdio>
 #include <fstream>
 
-#include <nlohmann/json.hpp>
 #include <torch/torch.h>
+#include <nlohmann/json.hpp>
 
 #include "model/gpt.h"
 #include "store/hf_gpt2.h"
+#include "test_env.h"
 #include "test_support.h"
 #include "tiny_gpt.h"
 #include "util/fsutil.h"
-#include "test_env.h"
 
 using namespace warp;
 
 namespace {
 
-GPTConfig tiny() {
-  return test::tiny_gpt_config(53, 24);
-}
+GPTConfig tiny() { return test::tiny_gpt_config(53, 24); }
 
 NamedTensors params_of(GPT& m) {
   NamedTensors out;

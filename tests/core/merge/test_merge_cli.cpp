@@ -6,17 +6,17 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
-#include <filesystem>
 #include <string>
 #include <vector>
 
 #include "merge/merger.h"
 #include "store/checkpoint_h5.h"
+#include "test_env.h"
 #include "test_support.h"
 #include "util/fsutil.h"
-#include "test_env.h"
 
 using namespace warp;
 
@@ -60,8 +60,8 @@ class WarpMergeCli : public ::testing::Test {
     save_checkpoint(path, d);
   }
   CliRun warp(const std::string& args) const {
-    const std::string cmd =
-        std::string("cd '") + dir + "' && '" + warp::test::env_path("WARP_EXE") + "' merge " + args + " > stdout.txt 2> stderr.txt";
+    const std::string cmd = std::string("cd '") + dir + "' && '" + warp::test::env_path("WARP_EXE") + "' merge " +
+                            args + " > stdout.txt 2> stderr.txt";
     CliRun r;
     const int raw = std::system(cmd.c_str());
     r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
@@ -94,7 +94,8 @@ TEST_F(WarpMergeCli, MergesLikeTheLibraryAndSummarises) {
   EXPECT_EQ(cli.header.meta["parameters"], lib.header.meta["parameters"]);
 
   // --granularity layer: the library's layer SLERP, recorded in the meta.
-  const CliRun l = warp("--method slerp --init init.h5 --models a.h5 b.h5 --lambda 0.3 --granularity layer --out layer.h5");
+  const CliRun l =
+      warp("--method slerp --init init.h5 --models a.h5 b.h5 --lambda 0.3 --granularity layer --out layer.h5");
   ASSERT_EQ(l.status, 0) << l.err;
   EXPECT_NE(l.out.find("(granularity \"layer\", lambda 0.3)"), std::string::npos) << l.out;
   EXPECT_NE(l.out.find(" layers,"), std::string::npos) << l.out;

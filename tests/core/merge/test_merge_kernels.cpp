@@ -42,7 +42,8 @@ Data<T> make_data(int M, int64_t n, unsigned seed) {
   for (auto& v : d.o) v = static_cast<T>(0.02 * g());
   for (int m = 0; m < M; ++m) {
     std::vector<T> x(static_cast<size_t>(n));
-    for (int64_t i = 0; i < n; ++i) x[static_cast<size_t>(i)] = static_cast<T>(d.o[static_cast<size_t>(i)] + 0.01 * g());
+    for (int64_t i = 0; i < n; ++i)
+      x[static_cast<size_t>(i)] = static_cast<T>(d.o[static_cast<size_t>(i)] + 0.01 * g());
     if (m == 1 && n > 3) x[3] = d.o[3];  // a zero task-vector coordinate
     d.x.push_back(std::move(x));
   }
@@ -231,7 +232,8 @@ TEST(MergeKernels, TiesIsBitwiseTheSameOnEveryInstructionSet) {
     const std::vector<const float*> x = d.ptrs();
     std::vector<mk::TiesKeep> keep;
     std::vector<double> scratch(static_cast<size_t>(n));
-    for (int m = 0; m < M; ++m) keep.push_back(mk::ties_select(d.o.data(), x[static_cast<size_t>(m)], n, n / 5, scratch.data()));
+    for (int m = 0; m < M; ++m)
+      keep.push_back(mk::ties_select(d.o.data(), x[static_cast<size_t>(m)], n, n / 5, scratch.data()));
     std::vector<float> first;
     for (const std::string& isa : mk::kernels_isas()) {
       mk::use_kernels_isa(isa);

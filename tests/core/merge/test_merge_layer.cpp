@@ -64,10 +64,9 @@ TEST(LayerGroups, GroupsTheTensorsOfAGpt2CheckpointByBlock) {
   }
   ASSERT_EQ(names.size(), 2u + 3u * 12u + 2u);
 
-  const std::vector<std::string> block = {"ln_1.weight",         "ln_1.bias",           "attn.c_attn.weight",
-                                          "attn.c_attn.bias",    "attn.c_proj.weight",  "attn.c_proj.bias",
-                                          "ln_2.weight",         "ln_2.bias",           "mlp.c_fc.weight",
-                                          "mlp.c_fc.bias",       "mlp.c_proj.weight",   "mlp.c_proj.bias"};
+  const std::vector<std::string> block = {
+      "ln_1.weight", "ln_1.bias", "attn.c_attn.weight", "attn.c_attn.bias", "attn.c_proj.weight", "attn.c_proj.bias",
+      "ln_2.weight", "ln_2.bias", "mlp.c_fc.weight",    "mlp.c_fc.bias",    "mlp.c_proj.weight",  "mlp.c_proj.bias"};
   std::map<std::string, std::vector<std::string>> want;
   want["embeddings"] = {"wte.weight", "wpe.weight"};
   for (int i = 0; i < 3; ++i)
@@ -151,7 +150,8 @@ struct RefStep {
   bool fallback = true;
 };
 
-RefStep ref_slerp(const std::vector<double>& o, const std::vector<double>& a, const std::vector<double>& b, double lambda) {
+RefStep ref_slerp(const std::vector<double>& o, const std::vector<double>& a, const std::vector<double>& b,
+                  double lambda) {
   double sa = 0, sb = 0, dot = 0;
   for (size_t i = 0; i < o.size(); ++i) {
     const double da = a[i] - o[i], db = b[i] - o[i];
@@ -288,7 +288,8 @@ TEST(LayerSlerp, AGroupOfOneIsPerTensorSlerpBitForBit) {
       lp.granularity = MergeGranularity::Layer;
       torch::Tensor out = torch::empty_like(g.init[k]);
       std::vector<TensorMergeRecord> per;
-      const GroupMergeRecord rec = slerp_group_into(lp, g.names[k], {g.names[k]}, {out}, {g.init[k]}, {g.models[k]}, &per);
+      const GroupMergeRecord rec =
+          slerp_group_into(lp, g.names[k], {g.names[k]}, {out}, {g.init[k]}, {g.models[k]}, &per);
       EXPECT_TRUE(bitwise_equal(out, per_tensor)) << g.names[k] << " M " << M;
       EXPECT_TRUE(same_record(per[0], want)) << per[0].to_json() << " vs " << want.to_json();
       EXPECT_EQ(rec.record.omega_deg, want.omega_deg);
@@ -329,8 +330,7 @@ TEST(LayerSlerp, AntiparallelGroupFallsBackToLerp) {
   // Over the group, δ2 = −δ1 (Ω = 180°, sin Ω = 0): the group falls back to LERP, finite.
   const Group g = random_group(2, torch::kFloat64, 13);
   Group anti = g;
-  for (size_t k = 0; k < g.names.size(); ++k)
-    anti.models[k][1] = 2 * g.init[k] - g.models[k][0];  // δ2 = −δ1
+  for (size_t k = 0; k < g.names.size(); ++k) anti.models[k][1] = 2 * g.init[k] - g.models[k][0];  // δ2 = −δ1
   MergeParams p;
   p.granularity = MergeGranularity::Layer;
   p.lambda = 0.3;
@@ -342,7 +342,8 @@ TEST(LayerSlerp, AntiparallelGroupFallsBackToLerp) {
   EXPECT_NEAR(rec.record.omega_deg[0], 180.0, 1e-6);
   for (size_t k = 0; k < outs.size(); ++k) {
     EXPECT_TRUE(torch::isfinite(outs[k]).all().item<bool>());
-    const torch::Tensor lerp = anti.init[k] + 0.7 * (anti.models[k][0] - anti.init[k]) + 0.3 * (anti.models[k][1] - anti.init[k]);
+    const torch::Tensor lerp =
+        anti.init[k] + 0.7 * (anti.models[k][0] - anti.init[k]) + 0.3 * (anti.models[k][1] - anti.init[k]);
     EXPECT_LT((outs[k] - lerp).abs().max().item<double>(), 1e-12) << anti.names[k];
   }
 }

@@ -4,13 +4,13 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
-#include <unistd.h>
 #include <torch/torch.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
-#include <set>
 #include <filesystem>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -28,9 +28,7 @@ using namespace warp;
 
 namespace {
 
-GPTConfig tiny_gpt() {
-  return test::tiny_gpt_config(40, 8);
-}
+GPTConfig tiny_gpt() { return test::tiny_gpt_config(40, 8); }
 
 // GPT parameters near a shared init: θ_init + 0.02·noise per model.
 NamedTensors gpt_params(const GPTConfig& c, uint64_t seed, const NamedTensors* base = nullptr) {
@@ -406,8 +404,7 @@ TEST_F(MergerFiles, InputReplacedDuringTheMergeIsRefused) {
     merge_checkpoints(spec(MergeMethod::Slerp, 2), replace);
     ADD_FAILURE() << "a merge whose input was replaced was accepted";
   } catch (const BadInput& e) {
-    EXPECT_NE(std::string(e.what()).find(model_paths[1] + ": changed during the merge"), std::string::npos)
-        << e.what();
+    EXPECT_NE(std::string(e.what()).find(model_paths[1] + ": changed during the merge"), std::string::npos) << e.what();
   }
   EXPECT_TRUE(replaced);
   EXPECT_FALSE(is_regular_file(out_path));
@@ -445,8 +442,7 @@ TEST_F(MergerFiles, InputWrittenInPlaceDuringTheMergeIsRefused) {
     merge_checkpoints(spec(MergeMethod::Lerp, 2), touch);
     ADD_FAILURE() << "a merge whose input was written during it was accepted";
   } catch (const BadInput& e) {
-    EXPECT_NE(std::string(e.what()).find(model_paths[0] + ": changed during the merge"), std::string::npos)
-        << e.what();
+    EXPECT_NE(std::string(e.what()).find(model_paths[0] + ": changed during the merge"), std::string::npos) << e.what();
   }
   EXPECT_TRUE(written);
   EXPECT_EQ(sha256_file(model_paths[0]), sha_before);

@@ -14,9 +14,7 @@
 namespace warp::test {
 
 // The tiny config of the model tests: n_layer=2, n_head=2, n_embd=16, n_ctx=32, V=50.
-inline GPTConfig tiny_config() {
-  return tiny_gpt_config(50, 32);
-}
+inline GPTConfig tiny_config() { return tiny_gpt_config(50, 32); }
 
 // A model whose every parameter is random (LayerNorm and biases too, so every path matters), with
 // logits spread enough that distributions are far from uniform (wte ~ N(0, 0.5)).

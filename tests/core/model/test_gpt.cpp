@@ -60,7 +60,8 @@ torch::Tensor naive_forward(GPT& m, const std::vector<int64_t>& ids) {
         double z = 0;
         for (auto& e : s) z += (e = std::exp(e - mx));
         auto acc = torch::zeros({hs}, x.options());
-        for (int64_t j = 0; j <= t; ++j) acc += (s[j] / z) * qkv[j].slice(0, 2 * C + head * hs, 2 * C + (head + 1) * hs);
+        for (int64_t j = 0; j <= t; ++j)
+          acc += (s[j] / z) * qkv[j].slice(0, 2 * C + head * hs, 2 * C + (head + 1) * hs);
         out[t].slice(0, head * hs, (head + 1) * hs) = acc;
       }
     }
@@ -82,7 +83,8 @@ Padded left_pad(const std::vector<std::vector<int64_t>>& rows) {
   int64_t P = 0;
   for (auto& r : rows) P = std::max<int64_t>(P, r.size());
   const int64_t B = rows.size();
-  Padded p{torch::full({B, P}, 7, torch::kLong), torch::zeros({B, P}, torch::kLong), torch::zeros({B, P}, torch::kBool)};
+  Padded p{torch::full({B, P}, 7, torch::kLong), torch::zeros({B, P}, torch::kLong),
+           torch::zeros({B, P}, torch::kBool)};
   for (int64_t b = 0; b < B; ++b) {
     const int64_t n = rows[b].size(), pad = P - n;
     for (int64_t i = 0; i < n; ++i) {
@@ -196,8 +198,8 @@ TEST(GPT, LeftPaddingGivesTheUnpaddedLogits) {
   EXPECT_FALSE(torch::isnan(logits).any().item<bool>());
   // Incremental pass: the first 4 slots at once, then one slot at a time.
   auto cache = m->make_cache(B, P);
-  std::vector<torch::Tensor> parts{m->forward_logits(p.ids.narrow(1, 0, 4), p.pos.narrow(1, 0, 4),
-                                                     p.mask.narrow(1, 0, 4), &cache)};
+  std::vector<torch::Tensor> parts{
+      m->forward_logits(p.ids.narrow(1, 0, 4), p.pos.narrow(1, 0, 4), p.mask.narrow(1, 0, 4), &cache)};
   for (int64_t s = 4; s < P; ++s)
     parts.push_back(m->forward_logits(p.ids.narrow(1, s, 1), p.pos.narrow(1, s, 1), p.mask.narrow(1, s, 1), &cache));
   auto inc = torch::cat(parts, 1);

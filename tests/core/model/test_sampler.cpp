@@ -237,7 +237,8 @@ TEST(Sampler, TopPKeepsTheSmallestNucleus) {
   const int64_t N = 4000;
   auto counts = first_token_counts(m, prompt, N, o);
   EXPECT_EQ(counts[ids[0]] + counts[ids[1]] + counts[ids[2]], N);
-  for (int j = 0; j < 3; ++j) expect_binomial(counts[ids[j]], N, p[ids[j]] / top3, "nucleus token " + std::to_string(j));
+  for (int j = 0; j < 3; ++j)
+    expect_binomial(counts[ids[j]], N, p[ids[j]] / top3, "nucleus token " + std::to_string(j));
 }
 
 TEST(Sampler, SamplerLogProbsEqualCompletionLogProbs) {

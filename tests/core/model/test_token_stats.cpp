@@ -53,7 +53,7 @@ TEST(TokenStats, CompletionLogSoftmaxMatchesTheModelAtTemperature) {
     const int64_t P = static_cast<int64_t>(seq.size());
     for (int k = 0; k < 3; ++k) seq.push_back(comp[b][k].item<int64_t>());
     auto logits = m->forward(torch::tensor(seq, torch::kLong).unsqueeze(0));  // [1, T, V]
-    auto ref = torch::log_softmax(logits[0].narrow(0, P - 1, 4) / tau, -1);    // [4, V]
+    auto ref = torch::log_softmax(logits[0].narrow(0, P - 1, 4) / tau, -1);   // [4, V]
     EXPECT_TRUE(torch::allclose(logp[b], ref, 1e-5, 1e-5)) << "row " << b;
     // The model's own token_log_probs path agrees too.
     auto lp = completion_log_probs(m, prompt, pmask, comp, tau);  // [2, 4]

@@ -14,8 +14,8 @@
 #include <string>
 
 #include "db/experiment_db.h"
-#include "test_support.h"
 #include "test_env.h"
+#include "test_support.h"
 
 namespace fs = std::filesystem;
 

@@ -16,9 +16,9 @@
 #include "eval/synthetic_experiment.h"
 #include "replicate/replicate.h"
 #include "report/figure.h"
+#include "test_env.h"
 #include "util/error.h"
 #include "util/fsutil.h"
-#include "test_env.h"
 
 using namespace warp;
 
@@ -63,8 +63,8 @@ TEST(ReplicateE2E, RunsResumesReportsAndReuses) {
   }
 
   const ReplicateSummary s1 = replicate(exp, o);
-  EXPECT_EQ(s1.runs_reused, 1);   // sft-b0
-  EXPECT_EQ(s1.runs_resumed, 1);  // sft-b0.01
+  EXPECT_EQ(s1.runs_reused, 1);                   // sft-b0
+  EXPECT_EQ(s1.runs_resumed, 1);                  // sft-b0.01
   EXPECT_EQ(s1.runs_trained, 1 + 4 + 1 + 1 + 2);  // sft-b0.1, ema-1..4, the WARP driver, WARM: the RMs, 2 RL runs
   EXPECT_GT(s1.merges_written, 0);
   EXPECT_FALSE(s1.figures_rendered);
@@ -74,22 +74,25 @@ TEST(ReplicateE2E, RunsResumesReportsAndReuses) {
 
   // The report.
   const std::string md = slurp(o.out_dir + "/report.md");
-  for (const std::string s : {"## Summary", "## Setup", "### Runs", "## Observations", "### Observation 1: EMA anchor",
-                              "### Observation 6: Iterative WARP", "Figures not rendered", "rep-test-warp-i2-r2",
-                              "reward hacking cannot be measured", "| Scale | test |",
-                              "### Observation 7: WARM (weight-averaged reward models)", "paired over 4 prompts; unpaired ±",
-                              "| KL(π‖π_sft) measured as | at the evaluation temperature τ", "| Standard errors | verdicts: paired",
-                              "rep-test-warm-single", "rep-test-warm-average"})
+  for (const std::string s :
+       {"## Summary", "## Setup", "### Runs", "## Observations", "### Observation 1: EMA anchor",
+        "### Observation 6: Iterative WARP", "Figures not rendered", "rep-test-warp-i2-r2",
+        "reward hacking cannot be measured", "| Scale | test |",
+        "### Observation 7: WARM (weight-averaged reward models)", "paired over 4 prompts; unpaired ±",
+        "| KL(π‖π_sft) measured as | at the evaluation temperature τ", "| Standard errors | verdicts: paired",
+        "rep-test-warm-single", "rep-test-warm-average"})
     EXPECT_NE(md.find(s), std::string::npos) << "report.md lacks: " << s;
   // The report is shared: it names the experiment folder, never its path on this machine.
   std::filesystem::path dir = std::filesystem::path(exp.dir()).lexically_normal();
   if (dir.filename().empty()) dir = dir.parent_path();
-  EXPECT_NE(md.find("| Experiment | `" + dir.filename().string() + "` (the folder given with --exp) |"), std::string::npos);
+  EXPECT_NE(md.find("| Experiment | `" + dir.filename().string() + "` (the folder given with --exp) |"),
+            std::string::npos);
   EXPECT_EQ(md.find(dir.string()), std::string::npos) << "report.md holds the experiment's path";
 
   // The figures and their series.
-  for (const std::string stem : {"fig3a_reward_vs_step", "fig3b_reward_vs_kl", "fig3c_slerp_vs_lerp", "fig4a_liti_vs_rl",
-                                 "fig4b_liti_m", "fig4c_iterative", "hacking_gold_vs_reward", "warm_single_vs_average"})
+  for (const std::string stem :
+       {"fig3a_reward_vs_step", "fig3b_reward_vs_kl", "fig3c_slerp_vs_lerp", "fig4a_liti_vs_rl", "fig4b_liti_m",
+        "fig4c_iterative", "hacking_gold_vs_reward", "warm_single_vs_average"})
     EXPECT_TRUE(is_regular_file(o.out_dir + "/figures/" + stem + ".json")) << stem;
   const Figure fw = Figure::read_json(o.out_dir + "/figures/warm_single_vs_average.json");
   ASSERT_EQ(fw.panels.size(), 2u);
@@ -100,8 +103,8 @@ TEST(ReplicateE2E, RunsResumesReportsAndReuses) {
     // The WARM reward models: two members and their average, recorded in its meta; every trajectory
     // point's per-prompt values are stored.
     auto db = ExperimentDb::open_read_only(exp.db_path());
-    for (const char* run : {"rep-test-warm", "rep-test-warm-m1", "rep-test-warm-m2", "rep-test-warm-single",
-                            "rep-test-warm-average"})
+    for (const char* run :
+         {"rep-test-warm", "rep-test-warm-m1", "rep-test-warm-m2", "rep-test-warm-single", "rep-test-warm-average"})
       EXPECT_EQ(db.find_run(run)->status, RunStatus::Finished) << run;
     EXPECT_TRUE(is_regular_file(exp.checkpoints_dir() + "/rep-test-warm.h5"));
     EXPECT_EQ(read_trajectory_values(db, db.find_run("rep-test-ema-1")->id).size(), 2u);  // steps 0 and 3
@@ -116,8 +119,8 @@ TEST(ReplicateE2E, RunsResumesReportsAndReuses) {
   EXPECT_EQ(series_names(f3c), (std::vector<std::string>{"SLERP", "LERP"}));
   EXPECT_EQ(f3c.panels[0].series[0].x, (std::vector<double>{0.0, 0.5, 1.0}));
   const Figure f4b = Figure::read_json(o.out_dir + "/figures/fig4b_liti_m.json");
-  EXPECT_EQ(series_names(f4b), (std::vector<std::string>{"LITI, M=2", "LITI, M=3", "LITI, M=4",
-                                                         "RL trajectories (EMA runs 1–4)"}));
+  EXPECT_EQ(series_names(f4b),
+            (std::vector<std::string>{"LITI, M=2", "LITI, M=3", "LITI, M=4", "RL trajectories (EMA runs 1–4)"}));
   EXPECT_EQ(f4b.panels[0].series[0].labels, (std::vector<std::string>{"η=0", "η=0.3", "η=1"}));
   const Figure f4c = Figure::read_json(o.out_dir + "/figures/fig4c_iterative.json");
   EXPECT_EQ(f4c.panels[0].series.size(), 2u + 4u);  // 2 fronts, 2 × 2 worker trajectories

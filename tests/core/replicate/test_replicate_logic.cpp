@@ -48,7 +48,8 @@ Measurements good() {
   Measurements m;
   m.sft_betas = {0.0, 0.01, 0.1};
   // β=0: low reward for its KL but the largest final KL (8).
-  m.sft_anchor = {curve("sft-b0", {pt(0, 0), pt(4, 1), pt(8, 1.5)}), line("sft-b0.01", 0.5), line("sft-b0.1", 0.25, 0.01, 1)};
+  m.sft_anchor = {curve("sft-b0", {pt(0, 0), pt(4, 1), pt(8, 1.5)}), line("sft-b0.01", 0.5),
+                  line("sft-b0.1", 0.25, 0.01, 1)};
   m.ema = line("ema", 1.0);
   m.ema_runs = {line("ema-1", 1.0), line("ema-2", 1.0), line("ema-3", 1.0)};
   m.slerp_lambda = curve("slerp", {pt(2, 2, 0.05, 0), pt(2.5, 2.6, 0.05, 0.5), pt(2, 2.1, 0.05, 1)});
@@ -94,7 +95,8 @@ TEST(CompareFronts, MeanGapOverTheCommonRange) {
   EXPECT_EQ(c.kl_hi, 2.0);
   EXPECT_FALSE(c.clamped);
   EXPECT_EQ(c.verdict, Verdict::Held);
-  EXPECT_NE(c.describe().find("+0.5 ± 0.014 (unpaired: per-prompt values not stored) over KL [0, 2]"), std::string::npos)
+  EXPECT_NE(c.describe().find("+0.5 ± 0.014 (unpaired: per-prompt values not stored) over KL [0, 2]"),
+            std::string::npos)
       << c.describe();
   // Reversed: did not hold.
   c = compare_fronts(line("b", 0.5).points, line("a", 1.0).points);
@@ -126,7 +128,8 @@ TEST(Observations, AllHoldOnAGoodSet) {
   ASSERT_EQ(obs.size(), 6u);
   for (size_t i = 0; i < obs.size(); ++i) {
     EXPECT_EQ(obs[i].number, static_cast<int>(i) + 1);
-    EXPECT_EQ(obs[i].verdict, Verdict::Held) << "observation " << obs[i].number << ": " << obs[i].checks.front().measured;
+    EXPECT_EQ(obs[i].verdict, Verdict::Held)
+        << "observation " << obs[i].number << ": " << obs[i].checks.front().measured;
   }
   // Observation 1: three front checks and the β=0 check; β=0's final KL 8 vs the next largest (ema, 2).
   ASSERT_EQ(obs[0].checks.size(), 4u);
@@ -137,7 +140,8 @@ TEST(Observations, AllHoldOnAGoodSet) {
   EXPECT_NE(obs[2].checks[0].measured.find("+1.3"), std::string::npos) << obs[2].checks[0].measured;
   EXPECT_NE(obs[2].checks[1].measured.find("+0.55"), std::string::npos) << obs[2].checks[1].measured;
   // Observation 4: mean of 85, 95, 90 (NaN skipped) = 90; 3 tensors.
-  EXPECT_NE(obs[3].checks[0].measured.find("mean Ω 90° over 3 tensors"), std::string::npos) << obs[3].checks[0].measured;
+  EXPECT_NE(obs[3].checks[0].measured.find("mean Ω 90° over 3 tensors"), std::string::npos)
+      << obs[3].checks[0].measured;
   // Observation 5: two LITI fronts and two WARP iterations.
   EXPECT_EQ(obs[4].checks.size(), 4u);
   // Observation 6: one pair of iterations.
@@ -291,14 +295,29 @@ TEST(ReportWriter, SectionsNumbersAndVerdicts) {
   in.notes = {"Run `x` diverged."};
   const std::string md = render_report(in);
   for (const std::string s :
-       {"# WARP replication report", "## Summary", "## Setup", "### Runs", "## Figures", "## Observations",
-        "## Gold vs learned reward (reward hacking)", "## Points", "## Notes", "## How verdicts are decided",
-        "| RL steps T per run | 8 |", "`rep-smoke-ema-1`", "1.2 min", "Figure data: [figures/fig3b_reward_vs_kl.json]",
-        "> Figures not rendered: warp-plot is not there", "### Observation 1: EMA anchor — **did not hold**",
-        "This observation **did not hold** on this setup.", "### Observation 2: SLERP reward — **held**",
+       {"# WARP replication report",
+        "## Summary",
+        "## Setup",
+        "### Runs",
+        "## Figures",
+        "## Observations",
+        "## Gold vs learned reward (reward hacking)",
+        "## Points",
+        "## Notes",
+        "## How verdicts are decided",
+        "| RL steps T per run | 8 |",
+        "`rep-smoke-ema-1`",
+        "1.2 min",
+        "Figure data: [figures/fig3b_reward_vs_kl.json]",
+        "> Figures not rendered: warp-plot is not there",
+        "### Observation 1: EMA anchor — **did not hold**",
+        "This observation **did not hold** on this setup.",
+        "### Observation 2: SLERP reward — **held**",
         "| 1 | EMA anchor | **did not hold** | ema front above the SFT-anchor β=0 front: mean reward gap -0.15 ± 0.014",
-        "+0.5 ± 0.071", "Gold lost by picking the highest-r point | 0.5 |",
-        "[points.csv](points.csv)", "Run `x` diverged."})
+        "+0.5 ± 0.071",
+        "Gold lost by picking the highest-r point | 0.5 |",
+        "[points.csv](points.csv)",
+        "Run `x` diverged."})
     EXPECT_NE(md.find(s), std::string::npos) << "missing: " << s;
   EXPECT_EQ(md.find("![Figure 3(b)"), std::string::npos);
   // Rendered: embedded PNG and PDF links; gold as the reward: no hacking numbers.
@@ -322,8 +341,9 @@ TEST(ReportWriter, PointsCsv) {
       "curve,curve_name,kind,label,param,run,checkpoint,sha256,lineage,prompts,reward,reward_se,gold,gold_se,"
       "kl_sft,kl_sft_se,kl_sft_sampled,kl_sft_sampled_se,length,length_se\n";
   ASSERT_EQ(csv.rfind(header, 0), 0u);
-  EXPECT_NE(csv.find("liti-m2,\"LITI, M=2\",liti,η=0.3,0.29999999999999999,,checkpoints/x.h5,,,16,1.25,0.10000000000000001,"),
-            std::string::npos)
+  EXPECT_NE(
+      csv.find("liti-m2,\"LITI, M=2\",liti,η=0.3,0.29999999999999999,,checkpoints/x.h5,,,16,1.25,0.10000000000000001,"),
+      std::string::npos)
       << csv;
   EXPECT_NE(csv.find("\"a,\"\"b\"\"\""), std::string::npos) << csv;
   EXPECT_NE(csv.find(",nan,0\n"), std::string::npos) << csv;
@@ -479,7 +499,8 @@ TEST(PairedStats, PairedDecidesWhereUnpairedCannot) {
   for (auto& p : m.slerp_lambda.points) p.values = {};
   const ObservationResult u = observation_slerp_reward(m);
   EXPECT_EQ(u.checks[0].verdict, Verdict::Inconclusive) << u.checks[0].measured;
-  EXPECT_NE(u.checks[0].measured.find("unpaired: per-prompt values not stored"), std::string::npos) << u.checks[0].measured;
+  EXPECT_NE(u.checks[0].measured.find("unpaired: per-prompt values not stored"), std::string::npos)
+      << u.checks[0].measured;
 }
 
 TEST(PairedStats, FrontsAtMatchedKl) {
@@ -541,7 +562,8 @@ TEST(Observations, WarmCheck) {
   m.warm_members = 2;
   const std::vector<double> g0 = {0, 1, 2, 3};
   m.warm_single = curve("warm-single", {valued(0, g0, 0, 100, g0), valued(1, {2, 3, 4, 5}, 1, 100, {1, 2, 3, 4})});
-  m.warm_average = curve("warm-average", {valued(0, g0, 0, 100, g0), valued(1, {1.6, 2.8, 3.6, 4.8}, 1, 100, {1.2, 2.4, 3.2, 4.4})});
+  m.warm_average =
+      curve("warm-average", {valued(0, g0, 0, 100, g0), valued(1, {1.6, 2.8, 3.6, 4.8}, 1, 100, {1.2, 2.4, 3.2, 4.4})});
   const ObservationResult r = observation_warm(m);
   ASSERT_EQ(r.checks.size(), 2u);
   EXPECT_EQ(r.checks[0].verdict, Verdict::Held) << r.checks[0].measured;

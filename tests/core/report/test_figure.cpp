@@ -187,7 +187,9 @@ TEST(Figure, BadInputNamesTheField) {
   const std::vector<Case> cases = {
       {"not an object", [](json& j) { j = json::array(); }, {"fig.json", "expected a JSON object"}},
       {"format missing", [](json& j) { j.erase("format"); }, {"fig.json", "'format'", "missing"}},
-      {"format wrong", [](json& j) { j["format"] = "warp-checkpoint"; }, {"'format'", "warp-figure", "warp-checkpoint"}},
+      {"format wrong",
+       [](json& j) { j["format"] = "warp-checkpoint"; },
+       {"'format'", "warp-figure", "warp-checkpoint"}},
       {"version missing", [](json& j) { j.erase("version"); }, {"'version'", "missing"}},
       {"version newer", [](json& j) { j["version"] = 2; }, {"'version'", "2"}},
       {"version string", [](json& j) { j["version"] = "1"; }, {"'version'", "integer"}},
@@ -214,25 +216,54 @@ TEST(Figure, BadInputNamesTheField) {
       {"series type", [](json& j) { j["panels"][0]["series"] = "a"; }, {"'panels[0].series'", "array"}},
       {"series entry type", [](json& j) { j["panels"][0]["series"][0] = 1; }, {"'panels[0].series[0]'", "object"}},
       {"name type", [&](json& j) { series(j)["name"] = 1; }, {"'panels[0].series[0].name'", "string"}},
-      {"style enum", [&](json& j) { series(j)["name"] = "RL"; series(j)["style"] = "bars"; },
+      {"style enum",
+       [&](json& j) {
+         series(j)["name"] = "RL";
+         series(j)["style"] = "bars";
+       },
        {"'panels[0].series[0].style'", "series 'RL'", "line+markers", "bars"}},
       {"color type", [&](json& j) { series(j)["color"] = 255; }, {"'panels[0].series[0].color'", "string"}},
       {"color form", [&](json& j) { series(j)["color"] = "red"; }, {"'panels[0].series[0].color'", "#rrggbb", "red"}},
       {"color hex", [&](json& j) { series(j)["color"] = "#12345g"; }, {"'panels[0].series[0].color'"}},
       {"dash type", [&](json& j) { series(j)["dash"] = "no"; }, {"'panels[0].series[0].dash'", "true or false"}},
-      {"marker enum", [&](json& j) { series(j)["marker"] = "star"; }, {"'panels[0].series[0].marker'", "cross", "star"}},
+      {"marker enum",
+       [&](json& j) { series(j)["marker"] = "star"; },
+       {"'panels[0].series[0].marker'", "cross", "star"}},
       {"x missing", [&](json& j) { series(j).erase("x"); }, {"'panels[0].series[0].x'", "missing"}},
       {"y missing", [&](json& j) { series(j).erase("y"); }, {"'panels[0].series[0].y'", "missing"}},
       {"x type", [&](json& j) { series(j)["x"] = 1; }, {"'panels[0].series[0].x'", "array of numbers"}},
       {"x element", [&](json& j) { series(j)["x"][1] = "2"; }, {"'panels[0].series[0].x[1]'", "number or null"}},
       {"y element", [&](json& j) { series(j)["y"][0] = true; }, {"'panels[0].series[0].y[0]'", "number or null"}},
-      {"y length", [&](json& j) { series(j)["y"].push_back(5); }, {"'panels[0].series[0].y'", "3 values", "expected 2"}},
-      {"y_err length", [&](json& j) { series(j)["y_err"] = {0.1}; }, {"'panels[0].series[0].y_err'", "1 values", "expected 2"}},
-      {"y_err negative", [&](json& j) { series(j)["y_err"] = {0.1, -0.5}; }, {"'panels[0].series[0].y_err[1]'", "negative", "-0.5"}},
-      {"y_err element", [&](json& j) { series(j)["y_err"] = {0.1, "x"}; }, {"'panels[0].series[0].y_err[1]'"}},
-      {"labels length", [&](json& j) { series(j)["labels"] = {"a", "b", "c"}; }, {"'panels[0].series[0].labels'", "3 values"}},
-      {"labels element", [&](json& j) { series(j)["labels"] = {"a", 2}; }, {"'panels[0].series[0].labels[1]'", "string"}},
-      {"second panel", [](json& j) { j["panels"].push_back({{"series", {{{"x", {1}}, {"y", json::array()}}}}}); },
+      {"y length",
+       [&](json& j) { series(j)["y"].push_back(5); },
+       {"'panels[0].series[0].y'", "3 values", "expected 2"}},
+      {"y_err length",
+       [&](json& j) { series(j)["y_err"] = {0.1}; },
+       {"'panels[0].series[0].y_err'", "1 values", "expected 2"}},
+      {"y_err negative",
+       [&](json& j) {
+         series(j)["y_err"] = {0.1, -0.5};
+       },
+       {"'panels[0].series[0].y_err[1]'", "negative", "-0.5"}},
+      {"y_err element",
+       [&](json& j) {
+         series(j)["y_err"] = {0.1, "x"};
+       },
+       {"'panels[0].series[0].y_err[1]'"}},
+      {"labels length",
+       [&](json& j) {
+         series(j)["labels"] = {"a", "b", "c"};
+       },
+       {"'panels[0].series[0].labels'", "3 values"}},
+      {"labels element",
+       [&](json& j) {
+         series(j)["labels"] = {"a", 2};
+       },
+       {"'panels[0].series[0].labels[1]'", "string"}},
+      {"second panel",
+       [](json& j) {
+         j["panels"].push_back({{"series", {{{"x", {1}}, {"y", json::array()}}}}});
+       },
        {"'panels[1].series[0].y'", "0 values", "expected 1"}},
   };
   for (const Case& c : cases) {
@@ -245,7 +276,8 @@ TEST(Figure, BadInputNamesTheField) {
     } catch (const BadInput& e) {
       const std::string msg = e.what();
       EXPECT_EQ(msg.rfind("fig.json: ", 0), 0u) << msg;
-      for (const std::string& want : c.expected) EXPECT_NE(msg.find(want), std::string::npos) << msg << "\nwants: " << want;
+      for (const std::string& want : c.expected)
+        EXPECT_NE(msg.find(want), std::string::npos) << msg << "\nwants: " << want;
     }
   }
 }
@@ -276,7 +308,8 @@ TEST(Figure, FilesRoundTripAndNameTheFile) {
     EXPECT_NE(std::string(e.what()).find(dir + "/broken.json"), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("not valid JSON"), std::string::npos) << e.what();
   }
-  write_file_atomic(dir + "/wrong.json", std::string("{\"format\": \"warp-figure\", \"version\": 1, \"panels\": [], \"width\": 5}"));
+  write_file_atomic(dir + "/wrong.json",
+                    std::string("{\"format\": \"warp-figure\", \"version\": 1, \"panels\": [], \"width\": 5}"));
   try {
     Figure::read_json(dir + "/wrong.json");
     ADD_FAILURE() << "accepted";
@@ -329,7 +362,8 @@ TEST(Figure, CsvNumbersReadBackExactly) {
     std::string line = csv.substr(row, end - row);
     std::vector<std::string> cells;
     size_t start = 0;
-    for (size_t k; (k = line.find(',', start)) != std::string::npos; start = k + 1) cells.push_back(line.substr(start, k - start));
+    for (size_t k; (k = line.find(',', start)) != std::string::npos; start = k + 1)
+      cells.push_back(line.substr(start, k - start));
     cells.push_back(line.substr(start));
     ASSERT_EQ(cells.size(), 6u) << line;
     EXPECT_EQ(std::stod(cells[2]), f.panels[0].series[0].x[i]);

@@ -61,7 +61,8 @@ bool contains(const std::string& s, const std::string& part) { return s.find(par
 
 RewardBatch rows(int n) {
   std::vector<std::string> p, c;
-  for (int i = 0; i < n; ++i) p.push_back("prompt " + std::to_string(i)), c.push_back(std::string(static_cast<size_t>(i), 'x'));
+  for (int i = 0; i < n; ++i)
+    p.push_back("prompt " + std::to_string(i)), c.push_back(std::string(static_cast<size_t>(i), 'x'));
   return RewardBatch::from_texts(p, c);
 }
 
@@ -93,8 +94,9 @@ TEST(ExternalReward, AWholeBatchReaderWorksToo) {
   // A scorer that reads a whole batch of 3 rows before it answers any (numbers with spaces and
   // exponents are fine).
   const auto dir = test::scratch_dir("ext-batch");
-  const auto path = script(dir, "batch.sh", "while true; do\n  read a || exit 0; read b || exit 0; read c || exit 0\n"
-                                            "  printf '0.5\\n-1e-3\\n 7 \\n'\ndone\n");
+  const auto path = script(dir, "batch.sh",
+                           "while true; do\n  read a || exit 0; read b || exit 0; read c || exit 0\n"
+                           "  printf '0.5\\n-1e-3\\n 7 \\n'\ndone\n");
   ExternalReward r("/bin/sh '" + path + "'", quiet());
   EXPECT_EQ(r.score(rows(3)), (std::vector<double>{0.5, -0.001, 7}));
   EXPECT_EQ(r.score(rows(3)), (std::vector<double>{0.5, -0.001, 7}));
@@ -255,12 +257,11 @@ TEST(ExternalReward, ScorerDiesWithItsWorkerOnKillMinus9) {
   ASSERT_GE(worker, 0);
   if (worker == 0) {
     try {
-      ExternalReward r("echo $$ > '" + pid_file + "'.part && mv '" + pid_file + "'.part '" + pid_file +
-                           "' && exec sleep 600",
-                       quiet());
+      ExternalReward r(
+          "echo $$ > '" + pid_file + "'.part && mv '" + pid_file + "'.part '" + pid_file + "' && exec sleep 600",
+          quiet());
       for (;;) ::pause();
-    } catch (...) {
-    }
+    } catch (...) {}
     ::_exit(3);
   }
   pid_t scorer = 0;

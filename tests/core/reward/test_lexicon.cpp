@@ -62,10 +62,15 @@ TEST(Lexicon, WordSplitting) {
   EXPECT_EQ(lexicon_words("Don't!  STOP,now."), (V{"don't", "stop", "now"}));
   EXPECT_EQ(lexicon_words("'tis the 'season' ''"), (V{"tis", "the", "season"}));
   EXPECT_EQ(lexicon_words("a cover-up (gr8) n00b 1961"), (V{"a", "cover", "up", "gr8", "n00b", "1961"}));
-  EXPECT_EQ(lexicon_words("NA\xC3\x8FVE caf\xC3\xA9"), (V{"na\xC3\xAFve", "caf\xC3\xA9"}));      // NAÏVE café
-  EXPECT_EQ(lexicon_words("it\xE2\x80\x99s"), (V{"it's"}));                                       // it’s
-  EXPECT_EQ(lexicon_words("good\xE2\x80\x94" "bad 2\xC3\x97" "3"), (V{"good", "bad", "2", "3"}));  // — and ×
-  EXPECT_EQ(lexicon_words("ab\xFF" "cd\xC3"), (V{"ab", "cd"}));                                    // invalid UTF-8
+  EXPECT_EQ(lexicon_words("NA\xC3\x8FVE caf\xC3\xA9"), (V{"na\xC3\xAFve", "caf\xC3\xA9"}));  // NAÏVE café
+  EXPECT_EQ(lexicon_words("it\xE2\x80\x99s"), (V{"it's"}));                                  // it’s
+  EXPECT_EQ(lexicon_words("good\xE2\x80\x94"
+                          "bad 2\xC3\x97"
+                          "3"),
+            (V{"good", "bad", "2", "3"}));  // — and ×
+  EXPECT_EQ(lexicon_words("ab\xFF"
+                          "cd\xC3"),
+            (V{"ab", "cd"}));  // invalid UTF-8
   EXPECT_TRUE(lexicon_words("").empty());
   EXPECT_TRUE(lexicon_words(" ?! -- ' ").empty());
 }
@@ -105,16 +110,21 @@ TEST(Lexicon, ParsesTheSourceFormat) {
 }
 
 TEST(Lexicon, BadSourcesNameFileAndLine) {
-  expect_bad("export const a = {\n  abandon: -2,\n  abhor -3,\n}", "afinn.js:3: expected ':' after the key 'abhor', got '-'");
+  expect_bad("export const a = {\n  abandon: -2,\n  abhor -3,\n}",
+             "afinn.js:3: expected ':' after the key 'abhor', got '-'");
   expect_bad("export const a = {\n  abandon: 6,\n}", "afinn.js:2: valence of 'abandon' is 6, outside [-5, 5]");
   expect_bad("export const a = {\n  abandon: -12,\n}", "afinn.js:2: valence of 'abandon' is -12, outside [-5, 5]");
-  expect_bad("export const a = {\n\n  abandon: 2.5,\n}", "afinn.js:3: valence of 'abandon' is 2.5, expected an integer");
-  expect_bad("export const a = {\n  abandon: two,\n}", "afinn.js:2: expected an integer valence for 'abandon', got 'two'");
-  expect_bad("export const a = {\n  abandon: 2\n  abhor: 3\n}", "afinn.js:3: expected ',' or '}' after the entry 'abandon'");
+  expect_bad("export const a = {\n\n  abandon: 2.5,\n}",
+             "afinn.js:3: valence of 'abandon' is 2.5, expected an integer");
+  expect_bad("export const a = {\n  abandon: two,\n}",
+             "afinn.js:2: expected an integer valence for 'abandon', got 'two'");
+  expect_bad("export const a = {\n  abandon: 2\n  abhor: 3\n}",
+             "afinn.js:3: expected ',' or '}' after the entry 'abandon'");
   expect_bad("export const a = {\n  'abandon: 2,\n}", "afinn.js:2: unterminated string");
   expect_bad("export const a = {\n  : 2,\n}", "afinn.js:2: expected a key");
   expect_bad("export const a = {\n  a: 2,\n}\nfoo", "afinn.js:4: unexpected 'foo' after the object");
-  expect_bad("export const a = {\n  a: 2,\n", "afinn.js:3: expected a key (a name or a quoted string) or '}', got end of file");
+  expect_bad("export const a = {\n  a: 2,\n",
+             "afinn.js:3: expected a key (a name or a quoted string) or '}', got end of file");
   expect_bad("export const a = {}", "afinn.js: the lexicon object has no entries");
   expect_bad("let = {a: 1}", "afinn.js:1: expected the lexicon object to start with");
   expect_bad("/* open", "afinn.js:1: unterminated /* comment");

@@ -17,9 +17,9 @@ using namespace warp;
 
 TEST(Preference, ProbabilityIsTheLogisticOfTheScaledDifference) {
   EXPECT_DOUBLE_EQ(preference_probability(0.3, 0.3, 0.1), 0.5);
-  EXPECT_NEAR(preference_probability(0.2, 0.1, 0.2), 0.6224593312018546, 1e-15);  // σ(0.5)
+  EXPECT_NEAR(preference_probability(0.2, 0.1, 0.2), 0.6224593312018546, 1e-15);   // σ(0.5)
   EXPECT_NEAR(preference_probability(0.0, 0.3, 0.1), 0.04742587317756678, 1e-15);  // σ(−3)
-  EXPECT_NEAR(preference_probability(5, -5, 0.01), 1.0, 1e-15);  // σ(1000), no overflow
+  EXPECT_NEAR(preference_probability(5, -5, 0.01), 1.0, 1e-15);                    // σ(1000), no overflow
   EXPECT_NEAR(preference_probability(-5, 5, 0.01), 0.0, 1e-15);
 }
 
@@ -32,7 +32,8 @@ TEST(Preference, LabelFrequencyMatchesTheModel) {
   for (const Case& c : {Case{0.2, 0.1, 0.2}, Case{0.0, 0.3, 0.1}, Case{0.1, 0.1, 0.1}, Case{0.5, 0.0, 0.25}}) {
     const int n = 20000;
     int wins = 0;
-    for (int k = 0; k < n; ++k) wins += draw_preference(c.ga, c.gb, c.s, mix_keys({7, static_cast<uint64_t>(k)})) ? 1 : 0;
+    for (int k = 0; k < n; ++k)
+      wins += draw_preference(c.ga, c.gb, c.s, mix_keys({7, static_cast<uint64_t>(k)})) ? 1 : 0;
     const double p = preference_probability(c.ga, c.gb, c.s);
     const double sd = std::sqrt(p * (1 - p) / n);
     EXPECT_NEAR(static_cast<double>(wins) / n, p, 4 * sd + 1e-12) << c.ga << " vs " << c.gb << " s=" << c.s;
@@ -89,7 +90,8 @@ TEST(Preference, FileRoundTripAndErrors) {
   EXPECT_FALSE(back.pairs[1].a_preferred);
   EXPECT_TRUE(back.pairs[1].heldout);
 
-  write_file_atomic(dir + "/bad.json", std::string("{\"format\": \"warp-rm-pairs\", \"version\": 1, \"pairs\": [{\"prompt\": 1}]}"));
+  write_file_atomic(dir + "/bad.json",
+                    std::string("{\"format\": \"warp-rm-pairs\", \"version\": 1, \"pairs\": [{\"prompt\": 1}]}"));
   try {
     load_preference_data(dir + "/bad.json");
     FAIL();

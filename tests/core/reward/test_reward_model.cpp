@@ -19,9 +19,7 @@ using namespace warp;
 
 namespace {
 
-GPTConfig tiny_config() {
-  return test::tiny_gpt_config(32, 24);
-}
+GPTConfig tiny_config() { return test::tiny_gpt_config(32, 24); }
 
 std::string message_of(const std::function<void()>& f) {
   try {
@@ -139,7 +137,8 @@ TEST(RewardModel, PaddingDoesNotChangeTheReward) {
       }
     }
     auto r = rm->forward(idx, mask);
-    for (int64_t b = 0; b < 4; ++b) EXPECT_NEAR(r[b].item<double>(), alone[static_cast<size_t>(b)], 1e-5) << mode << "/" << b;
+    for (int64_t b = 0; b < 4; ++b)
+      EXPECT_NEAR(r[b].item<double>(), alone[static_cast<size_t>(b)], 1e-5) << mode << "/" << b;
   }
   // The reward does depend on the last real token (the head reads it), not on what follows it.
   auto idx = torch::tensor({3, 9, 4, 0, 0}, torch::kLong).view({1, 5});
@@ -238,23 +237,32 @@ TEST(RewardModel, RefusesBadCheckpointsWithClearMessages) {
     return out;
   };
 
-  std::string m = message_of([&] { load_reward_model(write("nohead.h5", without("head.weight"), "reward_model", true)); });
+  std::string m =
+      message_of([&] { load_reward_model(write("nohead.h5", without("head.weight"), "reward_model", true)); });
   EXPECT_TRUE(contains(m, "nohead.h5") && contains(m, "'head.weight'") && contains(m, "missing")) << m;
 
   m = message_of([&] { load_reward_model(write("nobias.h5", without("head.bias"), "reward_model", true)); });
   EXPECT_TRUE(contains(m, "'head.bias'") && contains(m, "missing")) << m;
 
-  m = message_of([&] { load_reward_model(write("shape.h5", replaced("head.weight", torch::zeros({2, 16})), "reward_model", true)); });
+  m = message_of([&] {
+    load_reward_model(write("shape.h5", replaced("head.weight", torch::zeros({2, 16})), "reward_model", true));
+  });
   EXPECT_TRUE(contains(m, "'head.weight'") && contains(m, "[2,16]") && contains(m, "[1,16]")) << m;
 
-  m = message_of([&] { load_reward_model(write("trunk.h5", replaced("h.1.ln_2.bias", torch::zeros({15})), "reward_model", true)); });
+  m = message_of([&] {
+    load_reward_model(write("trunk.h5", replaced("h.1.ln_2.bias", torch::zeros({15})), "reward_model", true));
+  });
   EXPECT_TRUE(contains(m, "'h.1.ln_2.bias'") && contains(m, "[15]")) << m;
 
-  m = message_of([&] { load_reward_model(write("dtype.h5", replaced("head.bias", torch::zeros({1}, torch::kDouble)), "reward_model", true)); });
+  m = message_of([&] {
+    load_reward_model(
+        write("dtype.h5", replaced("head.bias", torch::zeros({1}, torch::kDouble)), "reward_model", true));
+  });
   EXPECT_TRUE(contains(m, "'head.bias'") && contains(m, "float64")) << m;
 
   m = message_of([&] {
-    load_reward_model(write("nan.h5", replaced("head.weight", torch::full({1, 16}, std::nan(""))), "reward_model", true));
+    load_reward_model(
+        write("nan.h5", replaced("head.weight", torch::full({1, 16}, std::nan(""))), "reward_model", true));
   });
   EXPECT_TRUE(contains(m, "'head.weight'") && contains(m, "non-finite")) << m;
 

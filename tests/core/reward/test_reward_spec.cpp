@@ -76,8 +76,13 @@ TEST(RewardSpec, JsonForms) {
   EXPECT_EQ(reward_spec_from_json({{"type", "rm"}, {"path", "a.h5"}}, "cfg").path, "a.h5");
   EXPECT_TRUE(contains(bad_input([] { reward_spec_from_json({{"type", "bleu"}}, "cfg"); }), "unknown reward type"));
   EXPECT_TRUE(contains(bad_input([] { reward_spec_from_json({{"type", "rm"}}, "cfg"); }), "path"));
-  EXPECT_TRUE(contains(bad_input([] { reward_spec_from_json({{"type", "gold"}, {"path", "x"}}, "cfg"); }), "unknown field"));
-  EXPECT_TRUE(contains(bad_input([] { reward_spec_from_json({{"type", "external"}, {"command", "cat"}, {"timeout_s", 0}}, "cfg"); }),
+  EXPECT_TRUE(contains(bad_input([] {
+                         reward_spec_from_json({{"type", "gold"}, {"path", "x"}}, "cfg");
+                       }),
+                       "unknown field"));
+  EXPECT_TRUE(contains(bad_input([] {
+                         reward_spec_from_json({{"type", "external"}, {"command", "cat"}, {"timeout_s", 0}}, "cfg");
+                       }),
                        "timeout_s"));
   EXPECT_TRUE(contains(bad_input([] { reward_spec_from_json(3, "cfg"); }), "cfg"));
   EXPECT_TRUE(contains(bad_input([] { reward_spec_from_json("nope", "config.json (train)"); }), "config.json (train)"));
@@ -85,7 +90,8 @@ TEST(RewardSpec, JsonForms) {
 
 TEST(RewardSpec, GoldRewardScoresTheCompletionOnly) {
   const auto dir = test::scratch_dir("spec-gold");
-  write_file_atomic(dir + "/index.js", std::string("export const afinn165 = {\n  good: 3,\n  bad: -3,\n  'not good': -2\n}\n"));
+  write_file_atomic(dir + "/index.js",
+                    std::string("export const afinn165 = {\n  good: 3,\n  bad: -3,\n  'not good': -2\n}\n"));
   RewardContext ctx;
   ctx.lexicon_path = dir + "/index.js";
   auto r = make_reward("gold", ctx);

@@ -104,7 +104,8 @@ TEST(RmTrainer, TrainsRecordsAndWritesAUsableRewardModel) {
                           "data/label_gold_agreement", "data/pairs_train"})
     EXPECT_FALSE(db.read_metrics(run->id, key).empty()) << key;
   bool registered = false;
-  for (const auto& ck : db.list_checkpoints(run->id)) registered |= ck.kind == "reward_model" && ck.path == "checkpoints/rm.h5";
+  for (const auto& ck : db.list_checkpoints(run->id))
+    registered |= ck.kind == "reward_model" && ck.path == "checkpoints/rm.h5";
   EXPECT_TRUE(registered);
 
   // The checkpoint loads as a reward model and scores through the Reward interface; its rewards
@@ -113,7 +114,9 @@ TEST(RmTrainer, TrainsRecordsAndWritesAUsableRewardModel) {
   LearnedReward reward(r.checkpoint, tok, torch::kCPU);
   std::vector<std::string> prompts, completions;
   for (const auto& p : data.pairs)
-    if (!p.heldout) prompts.push_back(p.prompt), prompts.push_back(p.prompt), completions.push_back(p.text_a), completions.push_back(p.text_b);
+    if (!p.heldout)
+      prompts.push_back(p.prompt), prompts.push_back(p.prompt), completions.push_back(p.text_a),
+          completions.push_back(p.text_b);
   auto s = reward.score(prompts, completions);
   double mean = 0;
   for (double v : s) mean += v / static_cast<double>(s.size());
@@ -135,7 +138,9 @@ TEST(RmTrainer, StopAndResumeIsBitIdentical) {
   const auto c = tiny_rm();
   auto straight = run_rm(exp, c, "rm-straight");
   // Stop when the loop is about to run step 3 (0-based).
-  auto stop_at_3 = [](const ProgressInfo& info) { return !(info.stage == "rm" && info.detail.empty() && info.done == 3); };
+  auto stop_at_3 = [](const ProgressInfo& info) {
+    return !(info.stage == "rm" && info.detail.empty() && info.done == 3);
+  };
   EXPECT_THROW(run_rm(exp, c, "rm-stopped", stop_at_3), Cancelled);
   {
     auto db = ExperimentDb::open_read_only(exp.db_path());
@@ -238,7 +243,8 @@ TEST(RmEnsemble, TrainsMembersAveragesRecordsAndResumes) {
     EXPECT_EQ(db.find_run("warm-m2")->status, RunStatus::Finished);
     EXPECT_EQ(db.read_metrics(run->id, "ensemble/members_done").size(), 2u);
     bool registered = false;
-    for (const auto& ck : db.list_checkpoints(run->id)) registered |= ck.kind == "reward_model" && ck.path == "checkpoints/warm.h5";
+    for (const auto& ck : db.list_checkpoints(run->id))
+      registered |= ck.kind == "reward_model" && ck.path == "checkpoints/warm.h5";
     EXPECT_TRUE(registered);
   }
   // Both members trained on the one shared pairs file, in different batch orders.

@@ -55,8 +55,8 @@ SampleResult two_rows(const BpeTokenizer& tok) {
   SampleResult s;
   s.prompt = torch::tensor({{id_of(tok, 'a'), id_of(tok, 'b')}, {int64_t{0}, id_of(tok, 'c')}}, torch::kLong);
   s.prompt_mask = torch::tensor({{true, true}, {false, true}});
-  s.tokens = torch::tensor({{id_of(tok, 'h'), id_of(tok, 'i'), eos}, {id_of(tok, 'y'), id_of(tok, 'e'), id_of(tok, 's')}},
-                           torch::kLong);
+  s.tokens = torch::tensor(
+      {{id_of(tok, 'h'), id_of(tok, 'i'), eos}, {id_of(tok, 'y'), id_of(tok, 'e'), id_of(tok, 's')}}, torch::kLong);
   s.mask = torch::tensor({{true, true, true}, {true, true, true}});
   s.lengths = torch::tensor({3, 3}, torch::kLong);
   return s;

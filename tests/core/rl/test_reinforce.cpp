@@ -23,9 +23,7 @@ using namespace warp;
 
 namespace {
 
-GPTConfig tiny_config(int64_t vocab = 11) {
-  return test::tiny_gpt_config(vocab, 16, 1, 8);
-}
+GPTConfig tiny_config(int64_t vocab = 11) { return test::tiny_gpt_config(vocab, 16, 1, 8); }
 
 // r = fraction of the completion tokens (mask, EOS excluded) equal to `target`. Reads the tokens.
 class PreferToken : public Reward {

@@ -42,7 +42,8 @@ RlConfig tiny_config() {
 }
 
 // Every metric of a run except the wall-clock ones: key -> [(step, value)].
-std::map<std::string, std::vector<std::pair<int64_t, double>>> metrics_of(const Experiment& exp, const std::string& run) {
+std::map<std::string, std::vector<std::pair<int64_t, double>>> metrics_of(const Experiment& exp,
+                                                                          const std::string& run) {
   auto db = ExperimentDb::open_read_only(exp.db_path());
   const auto rec = db.find_run(run);
   EXPECT_TRUE(rec.has_value()) << run;
@@ -107,9 +108,9 @@ TEST(RlTrain, RecordsTheRunItsTrajectoryAndItsFiles) {
   ASSERT_TRUE(run->init_checkpoint_id);
   EXPECT_EQ(db.get_checkpoint(*run->init_checkpoint_id).path, "checkpoints/sft.h5");
   // Per-step metrics and trajectory points at 0, every 3 steps and at the end.
-  for (const std::string key : {"train/reward", "train/gold", "train/kl_anchor", "train/kl_sft", "train/entropy",
-                                "train/length", "train/loss", "train/grad_norm", "train/lr", "train/tokens_per_s",
-                                "time/elapsed_s", "time/sample_s"})
+  for (const std::string key :
+       {"train/reward", "train/gold", "train/kl_anchor", "train/kl_sft", "train/entropy", "train/length", "train/loss",
+        "train/grad_norm", "train/lr", "train/tokens_per_s", "time/elapsed_s", "time/sample_s"})
     EXPECT_EQ(db.read_metrics(run->id, key).size(), 7u) << key;
   std::vector<int64_t> eval_steps;
   for (const auto& p : db.read_metrics(run->id, "eval/kl_sft")) eval_steps.push_back(p.step);
@@ -199,7 +200,8 @@ TEST(RlTrain, StoppedAndResumedRunsAreBitIdenticalToTheUninterruptedRun) {
   const auto want_adam = state_group(exp.checkpoints_dir() + "/straight-state.h5", "adamw.");
   for (const std::string run : {"stopped", "crashed", "early"}) {
     EXPECT_EQ(metrics_of(exp, run), want) << run;
-    expect_same_tensors(load_gpt_params(exp.checkpoints_dir() + "/" + run + ".h5").params, want_policy, run + " policy");
+    expect_same_tensors(load_gpt_params(exp.checkpoints_dir() + "/" + run + ".h5").params, want_policy,
+                        run + " policy");
     expect_same_tensors(state_group(exp.checkpoints_dir() + "/" + run + "-state.h5", "anchor."), want_anchor,
                         run + " anchor");
     expect_same_tensors(state_group(exp.checkpoints_dir() + "/" + run + "-state.h5", "adamw."), want_adam,
@@ -260,8 +262,9 @@ TEST(RlTrain, JournaledRunWritesNoDatabaseRowsAndImportsToTheSameRun) {
   kinds_j.erase({"rl-resume", 5});  // the stop of the crashed attempt: none (it crashed), both have the periodic ones
   EXPECT_EQ(kinds_j, kinds_s);
   auto values = [&](int64_t run) {
-    Statement s(db.database(), "SELECT group_concat(step || ':' || values_json, '|') FROM (SELECT * FROM eval_values "
-                               "WHERE run_id = ?1 ORDER BY step)");
+    Statement s(db.database(),
+                "SELECT group_concat(step || ':' || values_json, '|') FROM (SELECT * FROM eval_values "
+                "WHERE run_id = ?1 ORDER BY step)");
     s.bind(1, run);
     s.step();
     return s.column_text(0);
@@ -446,8 +449,8 @@ TEST(RlTrain, ConfigLayersDefaultsWarpSectionAndRlSection) {
   cfg["rl"] = {{"mu", 0.05}, {"steps", 11}};
   exp.save_config(cfg);
   const RlConfig c = rl_config_for(Experiment::open(exp.dir()));
-  EXPECT_EQ(c.beta, 0.2);   // from "warp"
-  EXPECT_EQ(c.mu, 0.05);    // "rl" wins over "warp"
+  EXPECT_EQ(c.beta, 0.2);  // from "warp"
+  EXPECT_EQ(c.mu, 0.05);   // "rl" wins over "warp"
   EXPECT_EQ(c.steps, 11);
   EXPECT_EQ(c.temperature, 0.9);
   cfg["rl"] = {{"mu", 2.0}};

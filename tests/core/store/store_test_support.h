@@ -21,9 +21,7 @@
 
 namespace warp::test {
 
-inline GPTConfig tiny_config() {
-  return tiny_gpt_config(32, 16, 2, 8);
-}
+inline GPTConfig tiny_config() { return tiny_gpt_config(32, 16, 2, 8); }
 
 // Parameters of gpt_param_specs(c) in order, seeded normal values.
 inline NamedTensors random_gpt_params(const GPTConfig& c, uint64_t seed) {

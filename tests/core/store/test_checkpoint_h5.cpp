@@ -24,8 +24,14 @@ namespace {
 // One tensor of every storable dtype and a few awkward shapes.
 NamedTensors mixed_tensors() {
   NamedTensors t;
-  float special[] = {0.0f, -0.0f, std::numeric_limits<float>::infinity(), -std::numeric_limits<float>::infinity(),
-                     std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::denorm_min(), 1.5f, -2.25f};
+  float special[] = {0.0f,
+                     -0.0f,
+                     std::numeric_limits<float>::infinity(),
+                     -std::numeric_limits<float>::infinity(),
+                     std::numeric_limits<float>::quiet_NaN(),
+                     std::numeric_limits<float>::denorm_min(),
+                     1.5f,
+                     -2.25f};
   t.emplace_back("h.0.special", torch::from_blob(special, {2, 4}, torch::kFloat32).clone());
   t.emplace_back("wte.weight", torch::arange(60, torch::kFloat32).reshape({5, 12}) / 7.0);
   t.emplace_back("f64", torch::tensor({1e-300, -3.5, 2.0 / 3.0}, torch::kFloat64));
@@ -155,17 +161,17 @@ TEST(CheckpointH5, SetMetaAfterTheTensorsRoundTrips) {
   const nlohmann::json small = {{"note", "small"}, {"n", 3}};
   struct Case {
     std::string file;
-    nlohmann::json at_create;           // meta given to the constructor
-    std::vector<nlohmann::json> sets;   // set_meta calls after the tensors, in order
+    nlohmann::json at_create;          // meta given to the constructor
+    std::vector<nlohmann::json> sets;  // set_meta calls after the tensors, in order
     nlohmann::json expected;
   };
   const std::vector<Case> cases = {
       {"big.h5", nullptr, {big}, big},
       {"small.h5", nullptr, {small}, small},
-      {"small-then-big.h5", small, {big}, big},           // replaces a compact attribute by a dense one
+      {"small-then-big.h5", small, {big}, big},             // replaces a compact attribute by a dense one
       {"big-then-small.h5", nullptr, {big, small}, small},  // and back
       {"big-twice.h5", big, {big, big}, big},
-      {"removed.h5", big, {nullptr}, nullptr},             // null removes it
+      {"removed.h5", big, {nullptr}, nullptr},  // null removes it
   };
   for (const auto& c : cases) {
     h.meta = c.at_create;
@@ -283,7 +289,11 @@ TEST(CheckpointH5, WriterRejectsBadTensorsAndHeaders) {
   w.write("a", torch::zeros({1}), TensorGroup::State);
   // Files are 1-D uint8.
   expect_error<Error>([&] { w.write("f.txt", torch::zeros({3}), TensorGroup::Files); }, {"file 'f.txt'", "1-D uint8"});
-  expect_error<Error>([&] { w.write("g.txt", torch::zeros({2, 2}, torch::kUInt8), TensorGroup::Files); }, {"1-D uint8"});
+  expect_error<Error>(
+      [&] {
+        w.write("g.txt", torch::zeros({2, 2}, torch::kUInt8), TensorGroup::Files);
+      },
+      {"1-D uint8"});
   w.write("a", torch::zeros({5}, torch::kUInt8), TensorGroup::Files);
   // A transposed (non-contiguous) tensor is stored by value.
   auto base = torch::arange(6, torch::kFloat32).reshape({2, 3});
@@ -387,13 +397,15 @@ TEST(CheckpointH5, GptParamsValidationNamesFileAndTensor) {
   expect_error<BadInput>([&] { load_gpt_params(path); }, {path, "unexpected tensor 'lm_head.weight'"});
 
   path = gpt_checkpoint_with(dir, [](NamedTensors& p) { p[2].second = p[2].second.to(torch::kFloat64); });
-  expect_error<BadInput>([&] { load_gpt_params(path); }, {path, "tensor 'h.0.ln_1.weight' has dtype float64, expected float32"});
+  expect_error<BadInput>([&] { load_gpt_params(path); },
+                         {path, "tensor 'h.0.ln_1.weight' has dtype float64, expected float32"});
 
   path = gpt_checkpoint_with(dir, [](NamedTensors& p) {
     p[5].second[1] = std::numeric_limits<float>::quiet_NaN();
     p[5].second[2] = std::numeric_limits<float>::infinity();
   });
-  expect_error<BadInput>([&] { load_gpt_params(path); }, {path, "tensor 'h.0.attn.c_attn.bias' has 2 non-finite values"});
+  expect_error<BadInput>([&] { load_gpt_params(path); },
+                         {path, "tensor 'h.0.attn.c_attn.bias' has 2 non-finite values"});
 
   // Several problems: the first is reported, with a count of the rest.
   path = gpt_checkpoint_with(dir, [](NamedTensors& p) {
@@ -547,7 +559,8 @@ TEST(CheckpointH5, LinksAndFiltersOutsideTheFormatAreRefused) {
   };
   auto soft = make("soft.h5", [](hid_t g) { H5Lcreate_soft("/params/real", g, "alias", H5P_DEFAULT, H5P_DEFAULT); });
   expect_error<BadInput>([&] { CheckpointReader r(soft); }, {"tensor 'alias'", "link"});
-  auto ext = make("ext.h5", [](hid_t g) { H5Lcreate_external("other.h5", "/x", g, "outside", H5P_DEFAULT, H5P_DEFAULT); });
+  auto ext =
+      make("ext.h5", [](hid_t g) { H5Lcreate_external("other.h5", "/x", g, "outside", H5P_DEFAULT, H5P_DEFAULT); });
   expect_error<BadInput>([&] { CheckpointReader r(ext); }, {"tensor 'outside'", "link"});
   auto gz = make("gzip.h5", [](hid_t g) {
     hsize_t dims[1] = {16}, chunk[1] = {16};

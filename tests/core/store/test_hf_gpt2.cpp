@@ -36,8 +36,7 @@ HfExportOptions plain_options() {
 // HF-named tensors of a tiny model, for crafting import folders.
 NamedTensors hf_tensors(const GPTConfig& cfg, const NamedTensors& params, bool prefix) {
   NamedTensors out;
-  for (const auto& [n, t] : params)
-    out.emplace_back(prefix ? hf_gpt2_name(n) : n, to_hf_gpt2_layout(n, t));
+  for (const auto& [n, t] : params) out.emplace_back(prefix ? hf_gpt2_name(n) : n, to_hf_gpt2_layout(n, t));
   return out;
 }
 
@@ -52,9 +51,11 @@ void write_folder(const std::string& dir, const GPTConfig& cfg, const NamedTenso
 TEST(HfGpt2, NamesAndConv1dWeights) {
   EXPECT_EQ(hf_gpt2_name("wte.weight"), "transformer.wte.weight");
   EXPECT_EQ(hf_gpt2_name("h.3.mlp.c_fc.bias"), "transformer.h.3.mlp.c_fc.bias");
-  for (const char* n : {"h.0.attn.c_attn.weight", "h.0.attn.c_proj.weight", "h.11.mlp.c_fc.weight", "h.1.mlp.c_proj.weight"})
+  for (const char* n :
+       {"h.0.attn.c_attn.weight", "h.0.attn.c_proj.weight", "h.11.mlp.c_fc.weight", "h.1.mlp.c_proj.weight"})
     EXPECT_TRUE(hf_gpt2_is_conv1d_weight(n)) << n;
-  for (const char* n : {"wte.weight", "wpe.weight", "h.0.attn.c_attn.bias", "h.0.ln_1.weight", "ln_f.weight", "h.0.mlp.c_fc.bias"})
+  for (const char* n :
+       {"wte.weight", "wpe.weight", "h.0.attn.c_attn.bias", "h.0.ln_1.weight", "ln_f.weight", "h.0.mlp.c_fc.bias"})
     EXPECT_FALSE(hf_gpt2_is_conv1d_weight(n)) << n;
 }
 
@@ -95,8 +96,8 @@ TEST(HfGpt2, ExportWritesWhatTransformersExpects) {
   auto params = random_gpt_params(cfg, 11);
   auto opt = options_with_tokenizer(dir);
   export_hf_gpt2(dir + "/model", cfg, params, opt);
-  EXPECT_EQ(list_dir(dir + "/model"),
-            (std::set<std::string>{"model.safetensors", "config.json", "vocab.json", "merges.txt", "tokenizer_config.json"}));
+  EXPECT_EQ(list_dir(dir + "/model"), (std::set<std::string>{"model.safetensors", "config.json", "vocab.json",
+                                                             "merges.txt", "tokenizer_config.json"}));
 
   auto j = nlohmann::json::parse(read_file_text(dir + "/model/config.json"));
   EXPECT_EQ(j["model_type"], "gpt2");
@@ -276,7 +277,8 @@ TEST(HfGpt2, ImportRefusesWhatDoesNotFit) {
   auto d = folder([&](NamedTensors& t) { t.emplace_back("lm_head.weight", torch::zeros({32, 8})); });
   expect_error<BadInput>([&] { import_hf_gpt2(d); }, {"lm_head.weight differs from wte"});
   d = folder([&](NamedTensors& t) { t.emplace_back("transformer.h.0.attn.rotary", torch::zeros({2})); });
-  expect_error<BadInput>([&] { import_hf_gpt2(d); }, {"model.safetensors", "unexpected tensor 'transformer.h.0.attn.rotary'"});
+  expect_error<BadInput>([&] { import_hf_gpt2(d); },
+                         {"model.safetensors", "unexpected tensor 'transformer.h.0.attn.rotary'"});
   d = folder([&](NamedTensors& t) { t.emplace_back("transformer.h.2.ln_1.weight", torch::zeros({8})); });
   expect_error<BadInput>([&] { import_hf_gpt2(d); }, {"unexpected tensor 'transformer.h.2.ln_1.weight'"});
   d = folder([&](NamedTensors& t) { t.erase(t.begin() + 3); });

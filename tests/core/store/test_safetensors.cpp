@@ -21,7 +21,9 @@ std::string u64le(uint64_t v) {
 }
 
 // A safetensors file by hand: the 8-byte length, the header text as given, then `data`.
-std::string st_bytes(const std::string& header, const std::string& data) { return u64le(header.size()) + header + data; }
+std::string st_bytes(const std::string& header, const std::string& data) {
+  return u64le(header.size()) + header + data;
+}
 
 std::string floats(std::initializer_list<float> v) {
   return std::string(reinterpret_cast<const char*>(v.begin()), v.size() * sizeof(float));
@@ -124,8 +126,11 @@ TEST(Safetensors, ReadsAHandMadeFileWithoutChecksum) {
 TEST(Safetensors, ReadFloat32ConvertsFloatTypesOnly) {
   auto dir = scratch_dir("st-f32");
   auto base = torch::tensor({0.5f, -1.25f, 3.0f});
-  NamedTensors t = {{"h", base.to(torch::kFloat16)}, {"b", base.to(torch::kBFloat16)}, {"d", base.to(torch::kFloat64)},
-                    {"f", base}, {"i", torch::tensor({1, 2}, torch::kInt64)}};
+  NamedTensors t = {{"h", base.to(torch::kFloat16)},
+                    {"b", base.to(torch::kBFloat16)},
+                    {"d", base.to(torch::kFloat64)},
+                    {"f", base},
+                    {"i", torch::tensor({1, 2}, torch::kInt64)}};
   save_safetensors(dir + "/c.safetensors", t);
   SafetensorsReader r(dir + "/c.safetensors");
   for (const char* n : {"h", "b", "d", "f"}) {
@@ -180,7 +185,8 @@ TEST(Safetensors, CorruptDataIsAChecksumMismatch) {
 
 TEST(Safetensors, BoolBytesOtherThanZeroOrOneAreRefused) {
   Crafted c{scratch_dir("st-bool")};
-  auto path = c.write(st_bytes(R"({"m":{"dtype":"BOOL","shape":[3],"data_offsets":[0,3]}})", std::string("\x00\x01\x02", 3)));
+  auto path =
+      c.write(st_bytes(R"({"m":{"dtype":"BOOL","shape":[3],"data_offsets":[0,3]}})", std::string("\x00\x01\x02", 3)));
   SafetensorsReader r(path);
   expect_error<BadInput>([&] { r.read("m"); }, {"'m'", "BOOL"});
 }
@@ -206,48 +212,64 @@ TEST(Safetensors, SpecificationChecksOnBadFiles) {
       {"truncated JSON", st_bytes("{\"a\":{\"dtype\":\"F32\"", ""), {"not valid UTF-8 JSON"}},
       {"entry not an object", st_bytes(R"({"a":5})", ""), {"tensor 'a'", "not a JSON object"}},
       {"missing dtype", st_bytes(R"({"a":{"shape":[2],"data_offsets":[0,8]}})", data8), {"tensor 'a'", "dtype"}},
-      {"unknown dtype", st_bytes(R"({"a":{"dtype":"Q4","shape":[2],"data_offsets":[0,8]}})", data8),
+      {"unknown dtype",
+       st_bytes(R"({"a":{"dtype":"Q4","shape":[2],"data_offsets":[0,8]}})", data8),
        {"tensor 'a'", "unknown or unsupported dtype 'Q4'"}},
-      {"fp8 dtype", st_bytes(R"({"a":{"dtype":"F8_E4M3","shape":[8],"data_offsets":[0,8]}})", data8),
+      {"fp8 dtype",
+       st_bytes(R"({"a":{"dtype":"F8_E4M3","shape":[8],"data_offsets":[0,8]}})", data8),
        {"tensor 'a'", "F8_E4M3"}},
       {"missing shape", st_bytes(R"({"a":{"dtype":"F32","data_offsets":[0,8]}})", data8), {"tensor 'a'", "shape"}},
-      {"negative shape", st_bytes(R"({"a":{"dtype":"F32","shape":[-2],"data_offsets":[0,8]}})", data8),
+      {"negative shape",
+       st_bytes(R"({"a":{"dtype":"F32","shape":[-2],"data_offsets":[0,8]}})", data8),
        {"tensor 'a'", "not a non-negative integer: -2"}},
-      {"fractional shape", st_bytes(R"({"a":{"dtype":"F32","shape":[2.0],"data_offsets":[0,8]}})", data8),
+      {"fractional shape",
+       st_bytes(R"({"a":{"dtype":"F32","shape":[2.0],"data_offsets":[0,8]}})", data8),
        {"tensor 'a'", "not a non-negative integer"}},
       {"numel overflow",
        st_bytes(R"({"a":{"dtype":"F32","shape":[4294967296,4294967296,4],"data_offsets":[0,8]}})", data8),
        {"tensor 'a'", "overflows"}},
-      {"bytes overflow", st_bytes(R"({"a":{"dtype":"F64","shape":[2305843009213693952],"data_offsets":[0,8]}})", data8),
+      {"bytes overflow",
+       st_bytes(R"({"a":{"dtype":"F64","shape":[2305843009213693952],"data_offsets":[0,8]}})", data8),
        {"tensor 'a'", "overflows"}},
       {"missing offsets", st_bytes(R"({"a":{"dtype":"F32","shape":[2]}})", data8), {"tensor 'a'", "data_offsets"}},
-      {"three offsets", st_bytes(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8,8]}})", data8),
+      {"three offsets",
+       st_bytes(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8,8]}})", data8),
        {"tensor 'a'", "data_offsets"}},
-      {"negative offset", st_bytes(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[-8,0]}})", data8),
+      {"negative offset",
+       st_bytes(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[-8,0]}})", data8),
        {"tensor 'a'", "non-negative"}},
-      {"end before begin", st_bytes(R"({"a":{"dtype":"F32","shape":[0],"data_offsets":[8,0]}})", data8),
+      {"end before begin",
+       st_bytes(R"({"a":{"dtype":"F32","shape":[0],"data_offsets":[8,0]}})", data8),
        {"tensor 'a'", "end before begin"}},
-      {"size mismatch", st_bytes(R"({"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})", data8),
+      {"size mismatch",
+       st_bytes(R"({"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})", data8),
        {"tensor 'a'", "needs 12 bytes", "span 8"}},
       {"overlapping offsets",
-       st_bytes(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})",
-                data8),
+       st_bytes(
+           R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})",
+           data8),
        {"tensor 'b'", "overlaps"}},
       {"gap between tensors",
-       st_bytes(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}})",
-                data8 + floats({3.0f})),
+       st_bytes(
+           R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}})",
+           data8 + floats({3.0f})),
        {"gap", "tensor 'b'"}},
-      {"first tensor not at 0", st_bytes(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})", data8),
+      {"first tensor not at 0",
+       st_bytes(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})", data8),
        {"gap", "tensor 'a'"}},
       {"trailing bytes", st_bytes("{" + ok_entry + "}", data8 + "xyz"), {"trailing bytes"}},
       {"data truncated", st_bytes("{" + ok_entry + "}", data8.substr(0, 5)), {"truncated"}},
       {"duplicate names", st_bytes("{" + ok_entry + "," + ok_entry + "}", data8), {"key 'a' twice"}},
-      {"duplicate field", st_bytes(R"({"a":{"dtype":"F32","dtype":"F64","shape":[2],"data_offsets":[0,8]}})", data8),
+      {"duplicate field",
+       st_bytes(R"({"a":{"dtype":"F32","dtype":"F64","shape":[2],"data_offsets":[0,8]}})", data8),
        {"key 'dtype' twice"}},
       {"empty name", st_bytes(R"({"":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})", data8), {"empty name"}},
       {"metadata not strings", st_bytes(R"({"__metadata__":{"format":1}})", ""), {"__metadata__", "format"}},
       {"metadata not an object", st_bytes(R"({"__metadata__":"pt"})", ""), {"__metadata__"}},
-      {"rank too large", st_bytes(R"({"a":{"dtype":"U8","shape":[1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1],"data_offsets":[0,1]}})", "x"),
+      {"rank too large",
+       st_bytes(
+           R"({"a":{"dtype":"U8","shape":[1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1],"data_offsets":[0,1]}})",
+           "x"),
        {"tensor 'a'", "dimensions"}},
   };
   for (const auto& k : cases) {

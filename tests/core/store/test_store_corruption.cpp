@@ -93,9 +93,7 @@ class MutableCopy {
   ~MutableCopy() {
     if (fd_ >= 0) ::close(fd_);
   }
-  void put(size_t pos, uint8_t value) {
-    EXPECT_EQ(::pwrite(fd_, &value, 1, static_cast<off_t>(pos)), 1);
-  }
+  void put(size_t pos, uint8_t value) { EXPECT_EQ(::pwrite(fd_, &value, 1, static_cast<off_t>(pos)), 1); }
   void cut(size_t size) { EXPECT_EQ(::ftruncate(fd_, static_cast<off_t>(size)), 0); }
   const std::string& path() const { return path_; }
 
@@ -154,7 +152,8 @@ void hdf5_loop(const std::string& name, const CheckpointData& original, const Ch
     MutableCopy copy(bad, bytes);
     for (size_t n : truncations(bytes.size(), cut_stride)) {
       copy.cut(n);
-      classify(cut, "truncated to " + std::to_string(n), [&] { return same_checkpoint(load_checkpoint(bad), original); });
+      classify(cut, "truncated to " + std::to_string(n),
+               [&] { return same_checkpoint(load_checkpoint(bad), original); });
     }
   }
   EXPECT_EQ(cut.identical, 0) << "a truncated checkpoint loaded";

@@ -37,7 +37,7 @@ TEST(TensorInfo, CheckedSizes) {
   EXPECT_EQ(nbytes, 0);
   EXPECT_FALSE(checked_nbytes({-1, 3}, 4, &numel, &nbytes));
   EXPECT_FALSE(checked_nbytes({int64_t(1) << 32, int64_t(1) << 32}, 1, &numel, &nbytes));  // numel overflows
-  EXPECT_FALSE(checked_nbytes({int64_t(1) << 61}, 8, &numel, &nbytes));                     // bytes overflow
+  EXPECT_FALSE(checked_nbytes({int64_t(1) << 61}, 8, &numel, &nbytes));                    // bytes overflow
   EXPECT_TRUE(checked_nbytes({int64_t(1) << 61}, 2, &numel, &nbytes));
 }
 
@@ -45,7 +45,7 @@ TEST(TensorInfo, TensorNames) {
   EXPECT_NO_THROW(check_tensor_name("h.0.attn.c_attn.weight", "f"));
   EXPECT_NO_THROW(check_tensor_name("poids.\xc3\xa9t\xc3\xa9", "f"));
   for (const std::string& bad : std::vector<std::string>{"", ".", "..", "a/b", "a\nb", std::string("a\0b", 3),
-                                                          std::string(1025, 'x'), "del\x7f"})
+                                                         std::string(1025, 'x'), "del\x7f"})
     EXPECT_THROW(check_tensor_name(bad, "f"), Error) << bad;
 }
 

@@ -53,8 +53,11 @@ std::vector<std::string> round_trip_texts() {
   for (int b = 0; b < 256; ++b) texts.emplace_back(1, static_cast<char>(b));  // every single byte
   texts.push_back("");
   texts.push_back("plain ASCII text, with punctuation!?");
-  texts.push_back("caf\xc3\xa9 na\xc3\xafve \xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e \xd0\xb6\xd0\xb8\xd0\xb7\xd0\xbd\xd1\x8c");
-  texts.push_back("\xf0\x9f\x98\x80\xf0\x9f\x91\x8d\xf0\x9f\x8f\xbd \xf0\x9f\x91\xa8\xe2\x80\x8d\xf0\x9f\x91\xa9\xe2\x80\x8d\xf0\x9f\x91\xa7");
+  texts.push_back(
+      "caf\xc3\xa9 na\xc3\xafve \xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e \xd0\xb6\xd0\xb8\xd0\xb7\xd0\xbd\xd1\x8c");
+  texts.push_back(
+      "\xf0\x9f\x98\x80\xf0\x9f\x91\x8d\xf0\x9f\x8f\xbd "
+      "\xf0\x9f\x91\xa8\xe2\x80\x8d\xf0\x9f\x91\xa9\xe2\x80\x8d\xf0\x9f\x91\xa7");
   texts.push_back("   \t\t\n\n\n  \r\n \xc2\xa0\xe3\x80\x80 trailing   ");
   texts.push_back("\xff\xfe invalid \xc3 utf8 \xe2\x82 \xed\xa0\x80 surrogate \xc0\xaf overlong \xf5\x80\x80\x80");
   texts.push_back(std::string("nul\0inside", 10));
@@ -65,9 +68,9 @@ std::vector<std::string> round_trip_texts() {
     for (auto& c : s) c = static_cast<char>(rng() & 0xFF);
     texts.push_back(s);
   }
-  const std::vector<std::string> pool = {"a", "Z", " ", "  ", "\t", "\n", "'s", "'S", "7", "42", "!", "...",
-                                         u8(0xE9), u8(0x4E2D), u8(0x1F600), u8(0x0301), u8(0xA0), u8(0x2028),
-                                         u8(0xFEFF), u8(0x85), "\xff", "\x80"};
+  const std::vector<std::string> pool = {
+      "a",   "Z",      " ",        "  ",        "\t",       "\n",     "'s",       "'S",       "7",      "42",   "!",
+      "...", u8(0xE9), u8(0x4E2D), u8(0x1F600), u8(0x0301), u8(0xA0), u8(0x2028), u8(0xFEFF), u8(0x85), "\xff", "\x80"};
   for (int k = 0; k < 300; ++k) {  // random mixes of the tricky classes
     std::string s;
     for (int n = static_cast<int>(rng() % 20); n > 0; --n) s += pool[rng() % pool.size()];
@@ -76,9 +79,7 @@ std::vector<std::string> round_trip_texts() {
   return texts;
 }
 
-void write(const std::string& path, const std::string& text) {
-  std::ofstream(path, std::ios::binary) << text;
-}
+void write(const std::string& path, const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
 
 // vocab.json text for the 256 byte tokens plus `extra` (ids in order).
 std::string vocab_text(const std::vector<std::string>& extra = {}) {
@@ -96,7 +97,8 @@ void expect_bad(const std::string& vocab, const std::string& merges, std::vector
     BpeTokenizer::load(vocab, merges);
     ADD_FAILURE() << "no error for " << vocab << " + " << merges;
   } catch (const BadInput& e) {
-    for (const auto& n : needles) EXPECT_NE(std::string(e.what()).find(n), std::string::npos) << e.what() << "\nlacks: " << n;
+    for (const auto& n : needles)
+      EXPECT_NE(std::string(e.what()).find(n), std::string::npos) << e.what() << "\nlacks: " << n;
   }
 }
 
@@ -165,9 +167,11 @@ TEST(Pretokenizer, JavaScriptWhitespace) {
 }
 
 TEST(Pretokenizer, InvalidUtf8BecomesOwnPieces) {
-  EXPECT_EQ(pieces("a\xff" "b"), (Pieces{"a", "\xff", "b"}));
+  EXPECT_EQ(pieces("a\xff"
+                   "b"),
+            (Pieces{"a", "\xff", "b"}));
   EXPECT_EQ(pieces("ab\xff\xfe"), (Pieces{"ab", "\xff\xfe"}));
-  EXPECT_EQ(pieces("\xe2\x82"), (Pieces{"\xe2\x82"}));                  // truncated sequence
+  EXPECT_EQ(pieces("\xe2\x82"), (Pieces{"\xe2\x82"}));                      // truncated sequence
   EXPECT_EQ(pieces(" \xed\xa0\x80x"), (Pieces{" ", "\xed\xa0\x80", "x"}));  // an encoded surrogate
   // Any byte string splits into non-empty pieces that cover it exactly.
   std::mt19937 rng(7);
@@ -228,7 +232,8 @@ TEST(Bpe, MergeLoopMatchesReferenceOnRandomTables) {
     std::vector<std::pair<std::string, std::string>> candidates;
     for (const auto& s : strings)
       for (size_t cut = 1; cut < s.size(); ++cut)
-        if (known.count(s.substr(0, cut)) && known.count(s.substr(cut))) candidates.emplace_back(s.substr(0, cut), s.substr(cut));
+        if (known.count(s.substr(0, cut)) && known.count(s.substr(cut)))
+          candidates.emplace_back(s.substr(0, cut), s.substr(cut));
     std::shuffle(candidates.begin(), candidates.end(), rng);
     for (const auto& c : candidates) {
       ranks.emplace(c, static_cast<int>(merges.size()));
@@ -271,8 +276,12 @@ TEST(Bpe, EncodeFromTwoThreadsAgrees) {
   BpeTokenizer tok = small_trained();
   const auto texts = round_trip_texts();
   std::vector<std::vector<int32_t>> a(texts.size()), b(texts.size());
-  std::thread t1([&] { for (size_t i = 0; i < texts.size(); ++i) a[i] = tok.encode(texts[i]); });
-  std::thread t2([&] { for (size_t i = texts.size(); i-- > 0;) b[i] = tok.encode(texts[i]); });
+  std::thread t1([&] {
+    for (size_t i = 0; i < texts.size(); ++i) a[i] = tok.encode(texts[i]);
+  });
+  std::thread t2([&] {
+    for (size_t i = texts.size(); i-- > 0;) b[i] = tok.encode(texts[i]);
+  });
   t1.join();
   t2.join();
   EXPECT_EQ(a, b);
@@ -352,9 +361,12 @@ TEST(Bpe, BadFilesNameFileAndEntry) {
   bad_vocab("float-id.json", "{\"a\": 0.5}", {"entry 1", "integer id"});
   bad_vocab("dup-token.json", vocab_text().substr(0, vocab_text().size() - 1) + ", \"!\": 256}",
             {"entry 257", "duplicate token", "entry 1"});
-  bad_vocab("dup-id.json", vocab_text().substr(0, vocab_text().size() - 1) + ", \"ab\": 5}", {"entry 257", "duplicate id 5"});
-  bad_vocab("range.json", vocab_text().substr(0, vocab_text().size() - 1) + ", \"ab\": 999}", {"entry 257", "999", "out of range"});
-  bad_vocab("negative.json", vocab_text().substr(0, vocab_text().size() - 1) + ", \"ab\": -1}", {"entry 257", "out of range"});
+  bad_vocab("dup-id.json", vocab_text().substr(0, vocab_text().size() - 1) + ", \"ab\": 5}",
+            {"entry 257", "duplicate id 5"});
+  bad_vocab("range.json", vocab_text().substr(0, vocab_text().size() - 1) + ", \"ab\": 999}",
+            {"entry 257", "999", "out of range"});
+  bad_vocab("negative.json", vocab_text().substr(0, vocab_text().size() - 1) + ", \"ab\": -1}",
+            {"entry 257", "out of range"});
   bad_vocab("space.json", vocab_text({"a b"}), {"\"a b\"", "id 256", "U+0020", "byte characters"});
   {
     auto tokens = test::byte_token_spellings();

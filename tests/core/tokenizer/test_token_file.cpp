@@ -126,9 +126,9 @@ TEST(TokenFile, HeaderLayoutAndWideIds) {
   auto raw = read_file_bytes(dir + "/wide.bin");
   ASSERT_EQ(raw.size(), 96u + 16u);
   EXPECT_EQ(std::string(raw.begin(), raw.begin() + 8), std::string("WARPTOK\0", 8));
-  EXPECT_EQ(raw[8], 1);    // version
-  EXPECT_EQ(raw[12], 4);   // dtype
-  EXPECT_EQ(raw[16], 4);   // count
+  EXPECT_EQ(raw[8], 1);   // version
+  EXPECT_EQ(raw[12], 4);  // dtype
+  EXPECT_EQ(raw[16], 4);  // count
   EXPECT_EQ(raw[28] | raw[29] << 8 | raw[30] << 16, 70000);
   EXPECT_EQ(raw[32], 0xAA);
   EXPECT_EQ(raw[95], 0x0F);

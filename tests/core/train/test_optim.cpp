@@ -37,15 +37,11 @@ TEST(AdamW, MatchesLibTorchAdamW) {
   // Reference: torch's AdamW with decay only on the matrix, like ours.
   std::vector<torch::optim::OptimizerParamGroup> groups;
   groups.emplace_back(std::vector<torch::Tensor>{ref.w},
-                      std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(0.05)
-                                                                       .betas({0.9, 0.95})
-                                                                       .eps(1e-8)
-                                                                       .weight_decay(0.1)));
+                      std::make_unique<torch::optim::AdamWOptions>(
+                          torch::optim::AdamWOptions(0.05).betas({0.9, 0.95}).eps(1e-8).weight_decay(0.1)));
   groups.emplace_back(std::vector<torch::Tensor>{ref.b},
-                      std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(0.05)
-                                                                       .betas({0.9, 0.95})
-                                                                       .eps(1e-8)
-                                                                       .weight_decay(0.0)));
+                      std::make_unique<torch::optim::AdamWOptions>(
+                          torch::optim::AdamWOptions(0.05).betas({0.9, 0.95}).eps(1e-8).weight_decay(0.0)));
   torch::optim::AdamW torch_opt(std::move(groups));
   for (int s = 0; s < 20; ++s) {
     opt.zero_grad();

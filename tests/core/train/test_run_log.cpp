@@ -42,7 +42,8 @@ TEST(RunLog, FullDatabaseStillRecordsHowTheRunEnded) {
   EXPECT_NE(run.message.find("1997 buffered metric rows could not be written"), std::string::npos) << run.message;
   const auto rows = db.read_metrics(run.id, "train/loss");
   ASSERT_EQ(rows.size(), 3u);
-  for (int64_t s = 1; s <= 3; ++s) EXPECT_DOUBLE_EQ(rows[static_cast<size_t>(s - 1)].value, 1.0 / static_cast<double>(s));
+  for (int64_t s = 1; s <= 3; ++s)
+    EXPECT_DOUBLE_EQ(rows[static_cast<size_t>(s - 1)].value, 1.0 / static_cast<double>(s));
 }
 
 TEST(RunLog, RunWithUnwrittenRowsIsNotRecordedFinished) {

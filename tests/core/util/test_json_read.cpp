@@ -31,7 +31,8 @@ TEST(JsonRead, AMillionDeepArrayIsRefusedNotCrashed) {
   const std::string text = "{\"model_type\": " + nested(1000000) + "}";
   const std::string e = error_of([&] { (void)parse_json(text, "config.json"); });
   EXPECT_EQ(e, "config.json: JSON nested deeper than 64 levels (at byte 78)");
-  EXPECT_NE(error_of([&] { (void)parse_json_or_discarded(text, "x"); }).find("nested deeper than 64"), std::string::npos);
+  EXPECT_NE(error_of([&] { (void)parse_json_or_discarded(text, "x"); }).find("nested deeper than 64"),
+            std::string::npos);
 }
 
 TEST(JsonRead, TheBoundIsExact) {
@@ -52,7 +53,8 @@ TEST(JsonRead, BracketsInStringsDoNotCount) {
 }
 
 TEST(JsonRead, SyntaxErrorsNameTheSource) {
-  EXPECT_NE(error_of([] { (void)parse_json("{\"a\": ", "cfg.json"); }).find("cfg.json: not valid JSON: "), std::string::npos);
+  EXPECT_NE(error_of([] { (void)parse_json("{\"a\": ", "cfg.json"); }).find("cfg.json: not valid JSON: "),
+            std::string::npos);
   EXPECT_TRUE(parse_json_or_discarded("{\"a\": ", "x").is_discarded());
   EXPECT_EQ(parse_json_or_discarded("[1, {\"b\": 2}]", "x"), nlohmann::json::parse("[1, {\"b\": 2}]"));
 }

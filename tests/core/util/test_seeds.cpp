@@ -40,7 +40,7 @@ TEST(Seeds, DeriveSeedAndMixKeysFoldTheirParts) {
 
 TEST(Seeds, EveryDomainIsItsNameAndDistinct) {
   const std::vector<std::pair<uint64_t, std::string>> domains = {
-      {kSeedDomainEval, "eval_row"},     {kSeedDomainRollout, "rollout!"},   {kSeedDomainPrompts, "prompts!"},
+      {kSeedDomainEval, "eval_row"},    {kSeedDomainRollout, "rollout!"},     {kSeedDomainPrompts, "prompts!"},
       {kSeedDomainWarpRun, "warp_run"}, {kSeedDomainWarpPrompts, "warp_prt"},
   };
   std::set<uint64_t> seen;

@@ -44,9 +44,10 @@ TEST(SlurmOptions, ValidatesEachFieldNamingIt) {
   o.extra = {"--qos=high", "--constraint=a100"};
   EXPECT_EQ(error_of(o), "");
   o.signal_before = 600;
-  EXPECT_EQ(o.sbatch_args(), (std::vector<std::string>{"--requeue", "--signal=B:TERM@600", "--partition=gpu", "--account=proj1", "--time=1-02:30:00",
-                                                       "--cpus-per-task=4", "--gpus-per-task=1", "--mem=16G",
-                                                       "--qos=high", "--constraint=a100"}));
+  EXPECT_EQ(o.sbatch_args(),
+            (std::vector<std::string>{"--requeue", "--signal=B:TERM@600", "--partition=gpu", "--account=proj1",
+                                      "--time=1-02:30:00", "--cpus-per-task=4", "--gpus-per-task=1", "--mem=16G",
+                                      "--qos=high", "--constraint=a100"}));
   for (const char* t : {"30", "10:00", "2:00:00", "3-12", "3-12:30", "3-12:30:15", "UNLIMITED"}) {
     SlurmOptions ok;
     ok.time = t;
@@ -251,14 +252,17 @@ TEST(LocalLauncherGpus, WarpRunRefusesMisuseNamingIt) {
     const std::string out = read_file_text(log);
     EXPECT_NE(out.find(expect), std::string::npos) << out;
   };
-  refused({"--gpus", "0,,1"}, "warp: gpus (--gpus) must be a comma-separated list of CUDA device indices (e.g. 0,1) or "
-                               "GPU UUIDs, got '0,,1' (an empty item)");
+  refused({"--gpus", "0,,1"},
+          "warp: gpus (--gpus) must be a comma-separated list of CUDA device indices (e.g. 0,1) or "
+          "GPU UUIDs, got '0,,1' (an empty item)");
   refused({"--gpus", "x"}, "got 'x' ('x')");
-  refused({"--gpus", "0,1", "--launcher", "slurm"}, "with --launcher slurm a worker's GPUs come from --slurm-gpus-per-task");
+  refused({"--gpus", "0,1", "--launcher", "slurm"},
+          "with --launcher slurm a worker's GPUs come from --slurm-gpus-per-task");
   refused({"--gpus", "0,1", "--device", "cpu"}, "use --device auto or cuda, not 'cpu'");
   refused({"--gpus", "0,1", "--device", "cuda:1"}, "not 'cuda:1'");
   refused({"--submit-driver"}, "--submit-driver submits the driver as a Slurm job: it needs --launcher slurm");
-  refused({"--launcher", "slurm", "--slurm-signal-before", "-5"}, "slurm: signal_before (--slurm-signal-before) must be in 0..65535");
+  refused({"--launcher", "slurm", "--slurm-signal-before", "-5"},
+          "slurm: signal_before (--slurm-signal-before) must be in 0..65535");
 }
 
 // `warp train --record` is db or journal; anything else is refused before anything starts, naming it.

@@ -11,8 +11,8 @@
 
 #include "db/experiment_db.h"
 #include "db/metric_keys.h"
-#include "eval/evaluate.h"
 #include "eval/eval_config.h"
+#include "eval/evaluate.h"
 #include "merge/merger.h"
 #include "util/sha256.h"
 #include "warp_test_support.h"
@@ -558,14 +558,19 @@ TEST(WarpDriver, RefusesInvalidSettingsNamingTheOption) {
   refused([](WarpConfig& c) { c.lambda = std::nan(""); }, "lambda (--lambda)");
   refused([](WarpConfig& c) { c.eta = -0.1; }, "eta (--eta)");
   refused([](WarpConfig& c) { c.eta_grid = {}; }, "eta_grid (--eta-grid)");
-  refused([](WarpConfig& c) { c.eta_grid = {0.2, 1.2}; }, "eta_grid (--eta-grid) must be a list of values in [0, 1], got 1.2");
+  refused(
+      [](WarpConfig& c) {
+        c.eta_grid = {0.2, 1.2};
+      },
+      "eta_grid (--eta-grid) must be a list of values in [0, 1], got 1.2");
   refused([](WarpConfig& c) { c.eta_grid = {0.3, 0.1, 0.3}; }, "distinct values, got 0.30 twice");
   refused([](WarpConfig& c) { c.parallel = -1; }, "parallel (--parallel)");
   refused([](WarpConfig& c) { c.threads = -2; }, "threads (--threads)");
   refused([](WarpConfig& c) { c.name = "bad name"; }, "name (--name)");
   refused([](WarpConfig& c) { c.name = std::string(60, 'a'); }, "name (--name)");  // workers' names too long
   refused([](WarpConfig& c) { c.device = ""; }, "device (--device)");
-  refused([](WarpConfig& c) { c.granularity = "block"; }, "granularity (--granularity) must be tensor or layer, got 'block'");
+  refused([](WarpConfig& c) { c.granularity = "block"; },
+          "granularity (--granularity) must be tensor or layer, got 'block'");
 
   WarpConfig c;
   EXPECT_THROW(c.update_from_json({{"runs", "two"}}, "f.json"), BadInput);

@@ -13,10 +13,10 @@
 #include <thread>
 
 #include "db/experiment_db.h"
+#include "test_env.h"
 #include "util/sha256.h"
 #include "warp/worker_process.h"
 #include "warp_test_support.h"
-#include "test_env.h"
 
 using namespace warp;
 using namespace warp::test;
@@ -47,8 +47,8 @@ const Experiment& reference() {
 }
 
 void expect_same_finals(const Experiment& exp) {
-  for (const char* f : {"w-i1-r1", "w-i1-r2", "w-i2-r1", "w-i2-r2", "w-i1-eta0.30", "w-i2-slerp", "w-i2-eta0.30",
-                        "w-i2-eta0.50"})
+  for (const char* f :
+       {"w-i1-r1", "w-i1-r2", "w-i2-r1", "w-i2-r2", "w-i1-eta0.30", "w-i2-slerp", "w-i2-eta0.30", "w-i2-eta0.50"})
     expect_bitwise_equal(exp.checkpoints_dir() + "/" + f + ".h5", reference().checkpoints_dir() + "/" + f + ".h5");
 }
 
@@ -126,8 +126,9 @@ TEST(WarpProcess, CommandKilledWithMinus9AndResumedFromTheCommandLine) {
   Experiment exp = synthetic_experiment("warp-proc-kill9");
   const nlohmann::json cfg = {{"warp", process_warp().to_json()}, {"rl", process_rl().to_json()}};
   write_file_atomic(exp.dir() + "/run.json", cfg.dump());
-  WorkerProcess driver = WorkerProcess::start(
-      warp::test::env_path("WARP_EXE"), {"run", "--exp", exp.dir(), "--config", exp.dir() + "/run.json"}, exp.dir() + "/driver.log");
+  WorkerProcess driver =
+      WorkerProcess::start(warp::test::env_path("WARP_EXE"),
+                           {"run", "--exp", exp.dir(), "--config", exp.dir() + "/run.json"}, exp.dir() + "/driver.log");
   // Once run 2 of iteration 1 is going: kill -9 the driver and the worker (everything at once; the
   // driver first, so it cannot record anything).
   std::optional<RunRecord> w;
@@ -153,7 +154,8 @@ TEST(WarpProcess, CommandKilledWithMinus9AndResumedFromTheCommandLine) {
                           shell_quote(exp.dir() + "/resume.log") + " 2>&1";
   ASSERT_EQ(std::system(cmd.c_str()), 0) << file_tail(exp.dir() + "/resume.log");
   EXPECT_EQ(row(exp, "w")->status, RunStatus::Finished);
-  EXPECT_NE(read_file_text(exp.dir() + "/resume.log").find("warp run w exists: continuing it (--or-resume)"), std::string::npos)
+  EXPECT_NE(read_file_text(exp.dir() + "/resume.log").find("warp run w exists: continuing it (--or-resume)"),
+            std::string::npos)
       << file_tail(exp.dir() + "/resume.log");
   EXPECT_NE(file_tail(exp.dir() + "/resume.log").find("warp run w finished"), std::string::npos);
   expect_same_finals(exp);
@@ -176,7 +178,8 @@ TEST(WarpProcess, AFailingWorkerAndRefusedOptions) {
   EXPECT_EQ(row(exp, "w")->status, RunStatus::Failed);
 
   // The command refuses out-of-range options before anything starts, naming the option (exit 2).
-  const std::string base = shell_quote(warp::test::env_path("WARP_EXE")) + " run --exp " + shell_quote(exp.dir()) + " --name other ";
+  const std::string base =
+      shell_quote(warp::test::env_path("WARP_EXE")) + " run --exp " + shell_quote(exp.dir()) + " --name other ";
   const std::string out = exp.dir() + "/refused.log";
   EXPECT_EQ(WEXITSTATUS(std::system((base + "--lambda 1.5 > " + out + " 2>&1").c_str())), 2);
   EXPECT_NE(file_tail(out).find("lambda (--lambda)"), std::string::npos) << file_tail(out);

@@ -260,7 +260,8 @@ TEST(MergeWorkbench, EqualsWarpMergeThenWarpEvalBitwise) {
   wb->merged_params(recipe(0.6, 0.7), lam.fn());
   EXPECT_EQ(lam.merge_passes, 2);
   StageCounter lerp;
-  const NamedTensors l = wb->merged_params(recipe(0.6, 1.0, MergeRecipe::EtaMode::TowardInit, MergeMethod::Lerp), lerp.fn());
+  const NamedTensors l =
+      wb->merged_params(recipe(0.6, 1.0, MergeRecipe::EtaMode::TowardInit, MergeMethod::Lerp), lerp.fn());
   EXPECT_EQ(lerp.merge_passes, 2);
   MergeSpec s3 = s1;
   s3.params.method = MergeMethod::Lerp;
@@ -351,8 +352,9 @@ TEST(MergeWorkbench, CancelStoresNothing) {
     EXPECT_EQ(stored_points(), before) << stage;
   }
   // Cancelled in the middle of the merge (a later tensor).
-  EXPECT_THROW(wb->evaluate(recipe(0.15, 0.55), [](const ProgressInfo& p) { return !(p.stage == "merge" && p.done == 3); }),
-               Cancelled);
+  EXPECT_THROW(
+      wb->evaluate(recipe(0.15, 0.55), [](const ProgressInfo& p) { return !(p.stage == "merge" && p.done == 3); }),
+      Cancelled);
   EXPECT_EQ(stored_points(), before);
   const WorkbenchPoint p = wb->evaluate(r);
   EXPECT_FALSE(p.cached);
@@ -375,8 +377,7 @@ TEST(MergeWorkbench, LookupFromAnotherThreadWhileEvaluating) {
     while (!done.load()) {
       try {
         if (wb->lookup(r)) ++found;
-        if (wb->lookup(recipe(0.5, 0.3))) {
-        }
+        if (wb->lookup(recipe(0.5, 0.3))) {}
         (void)wb->cached_points();
         ++lookups;
       } catch (const std::exception& e) {
@@ -438,8 +439,9 @@ TEST(MergeWorkbench, InputsFromRuns) {
     }
   }
   std::string msg = message_of<BadInput>([] { inputs_from_runs(E(), {"w-i1-r1", "w-i1-r2", "other-init"}); });
-  EXPECT_MESSAGE_HAS(msg, "runs w-i1-r1, w-i1-r2 start from checkpoints/sft.h5 but other-init starts from "
-                          "checkpoints/w-i1-slerp.h5");
+  EXPECT_MESSAGE_HAS(msg,
+                     "runs w-i1-r1, w-i1-r2 start from checkpoints/sft.h5 but other-init starts from "
+                     "checkpoints/w-i1-slerp.h5");
   msg = message_of<BadInput>([] { inputs_from_runs(E(), {"w-i1-r1", "other-init"}); });
   EXPECT_MESSAGE_HAS(msg, "run w-i1-r1 starts from checkpoints/sft.h5 but other-init starts from");
   msg = message_of<BadInput>([] { inputs_from_runs(E(), {"w-i1-r1", "nope"}); });
@@ -492,8 +494,8 @@ TEST(MergeWorkbench, InputsFromFilesRefusals) {
   const std::string truncated = dir + "/truncated.h5";
   {
     const auto bytes = read_file_bytes(good);
-    std::ofstream(truncated, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()),
-                                                     static_cast<std::streamsize>(bytes.size() / 2));
+    std::ofstream(truncated, std::ios::binary)
+        .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size() / 2));
   }
   // Not a checkpoint.
   const std::string text = dir + "/notes.h5";
@@ -595,8 +597,9 @@ TEST(MergeWorkbench, ExportsLoadBack) {
   EXPECT_MESSAGE_HAS(msg, dir + "/no/such/hf");
   msg = message_of<Error>([&] { wb->export_hf(r, "/sys/warp-workbench-hf"); });
   EXPECT_MESSAGE_HAS(msg, "/sys/warp-workbench-hf");
-  EXPECT_THROW(wb->export_hf(r, dir + "/hf-cancelled", [](const ProgressInfo& p) { return p.stage != "export" || p.done < 3; }),
-               Cancelled);
+  EXPECT_THROW(
+      wb->export_hf(r, dir + "/hf-cancelled", [](const ProgressInfo& p) { return p.stage != "export" || p.done < 3; }),
+      Cancelled);
   EXPECT_FALSE(std::filesystem::exists(dir + "/hf-cancelled"));
   std::vector<std::string> left;
   for (const auto& e : std::filesystem::directory_iterator(dir)) left.push_back(e.path().filename().string());
@@ -636,7 +639,8 @@ TEST(MergeRecipe, KeyJsonAndValidation) {
   EXPECT_THROW(recipe_key_json(recipe(0.5, 2.0), init, two, sft), BadInput);
 
   const MergeRecipe r = recipe(0.25, 0.75, MergeRecipe::EtaMode::TowardSft, MergeMethod::Lerp);
-  EXPECT_EQ(r.to_json(), nlohmann::json::parse(R"({"method":"lerp","lambda":0.25,"eta":0.75,"eta_mode":"toward_sft"})"));
+  EXPECT_EQ(r.to_json(),
+            nlohmann::json::parse(R"({"method":"lerp","lambda":0.25,"eta":0.75,"eta_mode":"toward_sft"})"));
   EXPECT_EQ(MergeRecipe::from_json(r.to_json(), "x"), r);
   std::string msg = message_of<BadInput>([] { MergeRecipe::from_json({{"eta", "high"}}, "recipe.json"); });
   EXPECT_MESSAGE_HAS(msg, "recipe.json: field 'eta'");
@@ -659,7 +663,9 @@ TEST(MergeRecipe, KeyJsonAndValidation) {
   msg = message_of<BadInput>([] { MergeRecipe::from_json({{"granularity", "block"}}, "recipe.json"); });
   EXPECT_MESSAGE_HAS(msg, "'block'");
   EXPECT_MESSAGE_HAS(msg, "--granularity");
-  msg = message_of<BadInput>([] { MergeRecipe::from_json({{"method", "lerp"}, {"granularity", "layer"}}, "recipe.json"); });
+  msg = message_of<BadInput>([] {
+    MergeRecipe::from_json({{"method", "lerp"}, {"granularity", "layer"}}, "recipe.json");
+  });
   EXPECT_MESSAGE_HAS(msg, "slerp only");
 }
 
@@ -678,7 +684,8 @@ TEST(MergeInputs, JsonRoundTripAndRefusals) {
   EXPECT_EQ(back.describe(), "w iteration 2 (w-i2-r1, w-i2-r2)");
   nlohmann::json bad = j;
   bad["models"] = {"/x/a.h5"};
-  EXPECT_MESSAGE_HAS(message_of<BadInput>([&] { MergeInputs::from_json(bad, "inputs.json"); }), "inputs.json: field 'models'");
+  EXPECT_MESSAGE_HAS(message_of<BadInput>([&] { MergeInputs::from_json(bad, "inputs.json"); }),
+                     "inputs.json: field 'models'");
   bad = j;
   bad["source"] = "cloud";
   EXPECT_MESSAGE_HAS(message_of<BadInput>([&] { MergeInputs::from_json(bad, "inputs.json"); }), "field 'source'");
