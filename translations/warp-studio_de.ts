@@ -4,7 +4,7 @@
 <context>
     <name>AboutDialog</name>
     <message>
-        <location filename="../widgets/window/about_dialog.cpp" line="+15"/>
+        <location filename="../widgets/window/about_dialog.cpp" line="+16"/>
         <source>A workbench for Weight Averaged Rewarded Policies: fine-tune, reward, train, merge and evaluate small GPT-2 policies, and follow their runs live.</source>
         <translation>Eine Werkbank für Weight Averaged Rewarded Policies: kleine GPT-2-Policies feinabstimmen, belohnen, trainieren, zusammenführen und bewerten und ihre Läufe live verfolgen.</translation>
     </message>
@@ -62,7 +62,7 @@
         <translation>Höhe:</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+16"/>
         <source>y axis:</source>
         <translation>y-Achse:</translation>
     </message>
@@ -73,7 +73,7 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+72"/>
+        <location line="+73"/>
         <source>gold reward</source>
         <translation>Gold-Belohnung</translation>
     </message>
@@ -133,7 +133,7 @@
         <translation>KL zu θ_sft: %1</translation>
     </message>
     <message>
-        <location line="+176"/>
+        <location line="+175"/>
         <source>Export the KL-reward plane</source>
         <translation>KL-Belohnungs-Ebene exportieren</translation>
     </message>
@@ -151,146 +151,146 @@
 <context>
     <name>LaunchOption</name>
     <message>
-        <location filename="../widgets/window/run_launcher.cpp" line="+138"/>
-        <location line="+30"/>
+        <location filename="../widgets/window/run_launcher.cpp" line="+140"/>
+        <location line="+45"/>
         <source>&amp;Init checkpoint:</source>
         <translation>&amp;Start-Checkpoint:</translation>
     </message>
     <message>
-        <location line="-29"/>
-        <location line="+30"/>
+        <location line="-43"/>
+        <location line="+45"/>
         <source>Settings &amp;file (JSON):</source>
         <translation>Einstellungs&amp;datei (JSON):</translation>
     </message>
     <message>
-        <location line="-29"/>
-        <location line="+30"/>
+        <location line="-44"/>
+        <location line="+45"/>
         <source>S&amp;eed:</source>
         <translation>S&amp;eed:</translation>
     </message>
     <message>
-        <location line="-29"/>
+        <location line="-43"/>
         <source>&amp;Prompt seed:</source>
         <translation>&amp;Prompt-Seed:</translation>
     </message>
     <message>
         <location line="+1"/>
-        <location line="+37"/>
         <source>&amp;Anchor:</source>
         <translation>&amp;Anker:</translation>
     </message>
     <message>
-        <location line="-36"/>
-        <location line="+37"/>
+        <location line="+1"/>
         <source>&amp;β (KL strength):</source>
         <translation>&amp;β (KL-Stärke):</translation>
     </message>
     <message>
-        <location line="-36"/>
-        <location line="+37"/>
+        <location line="+1"/>
         <source>&amp;μ (EMA rate):</source>
         <translation>&amp;μ (EMA-Rate):</translation>
     </message>
     <message>
-        <location line="-36"/>
+        <location line="+1"/>
         <source>&amp;Steps:</source>
         <translation>&amp;Schritte:</translation>
     </message>
     <message>
-        <location line="+1"/>
-        <location line="+37"/>
+        <location line="+2"/>
         <source>B&amp;atch (prompts per step):</source>
         <translation>B&amp;atch (Prompts je Schritt):</translation>
     </message>
     <message>
-        <location line="-36"/>
+        <location line="+2"/>
         <source>Samples per &amp;prompt:</source>
         <translation>Stichproben je &amp;Prompt:</translation>
     </message>
     <message>
         <location line="+1"/>
-        <location line="+34"/>
         <source>&amp;Learning rate:</source>
         <translation>&amp;Lernrate:</translation>
     </message>
     <message>
-        <location line="-33"/>
+        <location line="+1"/>
         <source>&amp;Warmup steps:</source>
         <translation>&amp;Aufwärmschritte:</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>&amp;Weight decay:</source>
         <translation>&amp;Gewichtsabnahme:</translation>
     </message>
     <message>
         <location line="+1"/>
+        <source>AdamW β&amp;1:</source>
+        <translation>AdamW-β&amp;1:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>AdamW β&amp;2:</source>
+        <translation>AdamW-β&amp;2:</translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>&amp;Gradient clip (0: off):</source>
         <translation>&amp;Gradientenbegrenzung (0: aus):</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>&amp;Temperature τ:</source>
         <translation>&amp;Temperatur τ:</translation>
     </message>
     <message>
-        <location line="+1"/>
-        <location line="+31"/>
+        <location line="+2"/>
         <source>Max &amp;new tokens:</source>
         <translation>Max. &amp;neue Tokens:</translation>
     </message>
     <message>
-        <location line="-30"/>
+        <location line="+1"/>
         <source>Base&amp;line:</source>
         <translation>Base&amp;line:</translation>
     </message>
     <message>
         <location line="+2"/>
-        <location line="+29"/>
         <source>&amp;Reward:</source>
         <translation>&amp;Belohnung:</translation>
     </message>
     <message>
-        <location line="-28"/>
-        <location line="+29"/>
+        <location line="+2"/>
         <source>&amp;Evaluate every (steps):</source>
         <translation>&amp;Auswerten alle (Schritte):</translation>
     </message>
     <message>
-        <location line="-28"/>
-        <location line="+29"/>
+        <location line="+2"/>
         <source>Evaluation &amp;prompts (0: protocol&apos;s):</source>
         <translation>Auswertungs-&amp;Prompts (0: laut Protokoll):</translation>
     </message>
     <message>
-        <location line="-28"/>
-        <location line="+29"/>
+        <location line="+2"/>
         <source>&amp;Checkpoint every (steps):</source>
         <translation>&amp;Checkpoint alle (Schritte):</translation>
     </message>
     <message>
-        <location line="-28"/>
+        <location line="+1"/>
         <source>&amp;Threads:</source>
         <translation>&amp;Threads:</translation>
     </message>
     <message>
         <location line="+1"/>
-        <location line="+30"/>
+        <location line="+43"/>
         <source>&amp;Device:</source>
         <translation>&amp;Gerät:</translation>
     </message>
     <message>
-        <location line="-20"/>
+        <location line="-29"/>
         <source>&amp;Iterations I:</source>
         <translation>&amp;Iterationen I:</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>&amp;Runs M per iteration:</source>
         <translation>&amp;Läufe M je Iteration:</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>&amp;Steps T per run (0: RL&apos;s):</source>
         <translation>&amp;Schritte T je Lauf (0: aus RL):</translation>
     </message>
@@ -300,32 +300,32 @@
         <translation>SLERP-&amp;λ:</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>SLERP &amp;granularity:</source>
         <translation>SLERP-&amp;Granularität:</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>LITI &amp;η of the next init:</source>
         <translation>LITI-&amp;η der nächsten Initialisierung:</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>η &amp;grid (comma-separated):</source>
         <translation>η-&amp;Raster (kommagetrennt):</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+14"/>
         <source>Runs in &amp;parallel (0: all):</source>
         <translation>&amp;Parallele Läufe (0: alle):</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>&amp;Threads per run:</source>
         <translation>&amp;Threads je Lauf:</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+4"/>
         <source>&amp;Launcher:</source>
         <translation>&amp;Starter:</translation>
     </message>
@@ -335,27 +335,27 @@
         <translation>Slurm-Partition:</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Slurm account:</source>
         <translation>Slurm-Konto:</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Slurm time limit:</source>
         <translation>Slurm-Zeitlimit:</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Slurm CPUs per task:</source>
         <translation>Slurm-CPUs je Task:</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Slurm GPUs per task:</source>
         <translation>Slurm-GPUs je Task:</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Slurm memory:</source>
         <translation>Slurm-Speicher:</translation>
     </message>
@@ -365,32 +365,32 @@
         <translation>Slurm-SIGTERM vor dem Zeitlimit (s):</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>More sbatch arguments:</source>
         <translation>Weitere sbatch-Argumente:</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+10"/>
         <source>Run</source>
         <translation>Lauf</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>RL</source>
         <translation>RL</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>WARP</source>
         <translation>WARP</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Evaluation</source>
         <translation>Auswertung</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Resources</source>
         <translation>Ressourcen</translation>
     </message>
@@ -526,7 +526,7 @@
         <translation>&amp;Einstellungen</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>&amp;Preferences…</source>
         <translation>&amp;Voreinstellungen…</translation>
     </message>
@@ -547,12 +547,12 @@
     </message>
     <message>
         <location line="+4"/>
-        <location line="+301"/>
+        <location line="+298"/>
         <source>No experiment open</source>
         <translation>Kein Experiment geöffnet</translation>
     </message>
     <message>
-        <location line="-276"/>
+        <location line="-274"/>
         <source>Reading the database failed (retrying): %1</source>
         <translation>Lesen der Datenbank fehlgeschlagen (neuer Versuch folgt): %1</translation>
     </message>
@@ -592,7 +592,7 @@
         <translation> · %1 Metrikzeilen</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+6"/>
         <source>No experiment open: File &gt; Open Experiment… (Ctrl+O).</source>
         <translation>Kein Experiment geöffnet: Datei &gt; Experiment öffnen… (Strg+O).</translation>
     </message>
@@ -602,12 +602,12 @@
         <translation>Noch keine Läufe in diesem Experiment. Starten Sie einen mit Läufe &gt; Neuer RL-Lauf… oder Läufe &gt; WARP ausführen…; in einem Terminal gestartete Läufe erscheinen hier ebenfalls, sobald sie beginnen, z. B. warp sft --exp %1, dann warp train --exp %1 --name ema-1 oder warp run --exp %1; ihre Kurven folgen live.</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+4"/>
         <source>Select runs in the list to plot their metrics (Ctrl+click for several).</source>
         <translation>Wählen Sie Läufe in der Liste, um ihre Metriken zu zeichnen (Strg+Klick für mehrere).</translation>
     </message>
     <message>
-        <location line="+23"/>
+        <location line="+24"/>
         <source>Open Recent</source>
         <translation>Zuletzt geöffnet</translation>
     </message>
@@ -617,7 +617,7 @@
         <translation>%1 existiert nicht mehr; es wurde aus den zuletzt geöffneten Experimenten entfernt.</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+9"/>
         <source>No recent experiments</source>
         <translation>Keine zuletzt geöffneten Experimente</translation>
     </message>
@@ -673,7 +673,7 @@
         <translation>Ab dem letzten fortsetzbaren Checkpoint weitermachen</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>Edit the selected run&apos;s note and tags (stored in the experiment database)</source>
         <translation>Notiz und Tags des ausgewählten Laufs bearbeiten (in der Experimentdatenbank gespeichert)</translation>
     </message>
@@ -683,12 +683,12 @@
         <translation>Einen Lauf auswählen, um seine Notiz und Tags zu bearbeiten</translation>
     </message>
     <message>
-        <location line="+33"/>
+        <location line="+35"/>
         <source>Started %1 (pid %2); output in %3</source>
         <translation>%1 gestartet (PID %2); Ausgabe in %3</translation>
     </message>
     <message>
-        <location line="+25"/>
+        <location line="+24"/>
         <source>The run did not start</source>
         <translation>Der Lauf ist nicht gestartet</translation>
     </message>
@@ -714,7 +714,7 @@
         <translation>%1 mit Änderungen duplizieren</translation>
     </message>
     <message>
-        <location line="+44"/>
+        <location line="+45"/>
         <source>Stop the WARP driver?</source>
         <translation>Den WARP-Treiber anhalten?</translation>
     </message>
@@ -728,12 +728,12 @@ Stop the driver %2 instead? Each of its runs writes a checkpoint and ends; Resum
 Stattdessen den Treiber %2 anhalten? Jeder seiner Läufe schreibt einen Checkpoint und endet; „Fortsetzen“ auf %2 macht dort weiter.</translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+20"/>
         <source>Stopping %1: each checkpoints and ends killed</source>
         <translation>Stoppe %1: jeder schreibt einen Checkpoint und endet als abgebrochen</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+1"/>
         <source>Cannot stop</source>
         <translation>Stoppen nicht möglich</translation>
     </message>
@@ -756,7 +756,7 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
 Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 fortsetzen?</translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+15"/>
         <source>Cannot resume</source>
         <translation>Fortsetzen nicht möglich</translation>
     </message>
@@ -784,7 +784,7 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
         <translation>Checkpoint-Dateien</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>What to merge: the M policies of a WARP driver&apos;s iteration with its θ_init, finished train runs that started from one init, or files from disk</source>
         <translation>Was zusammengeführt wird: die M Policies einer Iteration eines WARP-Treibers mit ihrem θ_init, beendete Trainingsläufe mit gemeinsamer Initialisierung oder Dateien von der Festplatte</translation>
     </message>
@@ -840,12 +840,12 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
     </message>
     <message>
         <location line="+5"/>
-        <location line="+246"/>
+        <location line="+249"/>
         <source>No inputs open.</source>
         <translation>Keine Eingaben geöffnet.</translation>
     </message>
     <message>
-        <location line="-237"/>
+        <location line="-240"/>
         <source>Recipe</source>
         <translation>Rezept</translation>
     </message>
@@ -880,7 +880,7 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
         <translation>je Schicht</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Where SLERP takes its angle Ω: per tensor, or one Ω per layer group (a transformer block, the embeddings, the final norm) over its concatenated task vectors, as the paper&apos;s &quot;layer by layer&quot; (warp merge --granularity)</source>
         <translation>Wo SLERP seinen Winkel Ω nimmt: je Tensor, oder ein Ω je Schichtgruppe (ein Transformer-Block, die Einbettungen, die letzte Normierung) über ihre aneinandergehängten Aufgabenvektoren, wie das „layer by layer“ des Papers (warp merge --granularity)</translation>
     </message>
@@ -936,12 +936,12 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
     </message>
     <message>
         <location line="+1"/>
-        <location line="+572"/>
+        <location line="+581"/>
         <source>Sweep</source>
         <translation>Durchlauf</translation>
     </message>
     <message>
-        <location line="-571"/>
+        <location line="-579"/>
         <source>Evaluate the whole η grid (0..1 by 0.05), and the λ grid for M = 2, in the background; dragging afterwards shows cached points at once</source>
         <translation>Das ganze η-Raster (0..1 in Schritten von 0,05) und für M = 2 das λ-Raster im Hintergrund bewerten; danach zeigt Ziehen die zwischengespeicherten Punkte sofort</translation>
     </message>
@@ -961,7 +961,7 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
         <translation>Als Hugging Face exportieren…</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Write the current recipe&apos;s policy as a Hugging Face GPT-2 folder (model.safetensors, config.json, tokenizer)</source>
         <translation>Die Policy des aktuellen Rezepts als Hugging-Face-GPT-2-Ordner schreiben (model.safetensors, config.json, Tokenizer)</translation>
     </message>
@@ -1016,7 +1016,7 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
         <translation>(noch keine WARP-Iteration in diesem Experiment)</translation>
     </message>
     <message>
-        <location line="+57"/>
+        <location line="+59"/>
         <source>Choose a WARP iteration: this experiment has none yet (Runs &gt; Run WARP…).</source>
         <translation>Wählen Sie eine WARP-Iteration: dieses Experiment hat noch keine (Läufe &gt; WARP ausführen…).</translation>
     </message>
@@ -1031,7 +1031,7 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
         <translation>Öffne %1…</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>%1 iteration %2</source>
         <translation>%1 Iteration %2</translation>
     </message>
@@ -1046,7 +1046,7 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
         <translation>Geöffnet: %1 (M = %2, %3 Bewertungs-Prompts, τ = %4)</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+18"/>
         <source>Move λ or η, or press Evaluate, to merge and evaluate a point.</source>
         <translation>Verschieben Sie λ oder η oder drücken Sie Bewerten, um einen Punkt zusammenzuführen und zu bewerten.</translation>
     </message>
@@ -1056,7 +1056,7 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
         <translation>%1 Punkte dieser Eingaben wurden bereits bewertet: sie sind in der Ebene.</translation>
     </message>
     <message>
-        <location line="+54"/>
+        <location line="+55"/>
         <source>%1…</source>
         <translation>%1…</translation>
     </message>
@@ -1131,7 +1131,7 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
         <translation>Stichproben werden für zusammengeführte Punkte aufbewahrt; dieser Punkt stammt aus den Metriken eines Laufs.</translation>
     </message>
     <message>
-        <location line="+31"/>
+        <location line="+33"/>
         <source>SLERP/LERP weight of the second policy: θ_init + (1−λ)·δ1 + λ·δ2 for LERP</source>
         <translation>SLERP/LERP-Gewicht der zweiten Policy: θ_init + (1−λ)·δ1 + λ·δ2 für LERP</translation>
     </message>
@@ -1151,12 +1151,12 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
         <translation>zusammengeführte Punkte</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+5"/>
         <source>θ_sft</source>
         <translation>θ_sft</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+12"/>
         <source>θ_init checkpoint</source>
         <translation>θ_init-Checkpoint</translation>
     </message>
@@ -1173,12 +1173,12 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
     </message>
     <message>
         <location line="+7"/>
-        <location line="+7"/>
+        <location line="+8"/>
         <source>Exporting %1 to %2…</source>
         <translation>Exportiere %1 nach %2…</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+8"/>
         <source>Export the merged policy</source>
         <translation>Die zusammengeführte Policy exportieren</translation>
     </message>
@@ -1188,7 +1188,7 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
         <translation>warp-Checkpoint (*.h5)</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+7"/>
         <source>Export as a Hugging Face folder (a new folder)</source>
         <translation>Als Hugging-Face-Ordner exportieren (ein neuer Ordner)</translation>
     </message>
@@ -1196,7 +1196,7 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
 <context>
     <name>MergeWorker</name>
     <message>
-        <location filename="../widgets/merge/merge_worker.cpp" line="+82"/>
+        <location filename="../widgets/merge/merge_worker.cpp" line="+81"/>
         <source>θ_init: %1</source>
         <translation>θ_init: %1</translation>
     </message>
@@ -1206,7 +1206,7 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
         <translation>Modelle: %1</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>from the cache (evaluated before)</source>
         <translation>aus dem Cache (früher ausgewertet)</translation>
     </message>
@@ -1221,7 +1221,7 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
         <translation>SLERP je Schicht</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>LERP (uniform 1/M)</source>
         <translation>LERP (gleichmäßig 1/M)</translation>
     </message>
@@ -1241,9 +1241,9 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
         <translation>%1 → LITI η %2 in Richtung %3</translation>
     </message>
     <message>
-        <location line="+118"/>
-        <location line="+39"/>
-        <location line="+47"/>
+        <location line="+122"/>
+        <location line="+42"/>
+        <location line="+49"/>
         <location line="+18"/>
         <source>no merge inputs are open</source>
         <translation>keine Eingaben zum Zusammenführen geöffnet</translation>
@@ -1324,7 +1324,7 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
         <translation>Paargenauigkeit auf zurückgehaltenen Paaren (Gold-Labels)</translation>
     </message>
     <message>
-        <location line="+56"/>
+        <location line="+59"/>
         <source>Select runs in the list to plot their metrics (Ctrl+click for several).</source>
         <translation>Wählen Sie Läufe in der Liste, um ihre Metriken zu zeichnen (Strg+Klick für mehrere).</translation>
     </message>
@@ -1334,12 +1334,12 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
         <translation>Glättung:</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+4"/>
         <source>Exponential moving average of the curves, debiased at the start (0: raw); the raw curve stays faint behind</source>
         <translation>Exponentielles gleitendes Mittel der Kurven, am Anfang entzerrt (0: roh); die Rohkurve bleibt blass dahinter</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+6"/>
         <source>&amp;X axis:</source>
         <translation>&amp;X-Achse:</translation>
     </message>
@@ -1379,7 +1379,7 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
         <translation>Jeder Metrikschlüssel, den die ausgewählten Läufe geschrieben haben</translation>
     </message>
     <message>
-        <location line="+274"/>
+        <location line="+268"/>
         <source>Log scale: %1 values ≤ 0 of %2 are not drawn</source>
         <translation>Log. Skala: %1 Werte ≤ 0 von %2 werden nicht gezeichnet</translation>
     </message>
@@ -1389,12 +1389,12 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
         <translation>Zeit seit dem Start (h:mm:ss)</translation>
     </message>
     <message>
-        <location line="+60"/>
+        <location line="+58"/>
         <source>%1 values ≤ 0 not drawn</source>
         <translation>%1 Werte ≤ 0 nicht gezeichnet</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>The logarithmic scale cannot show values ≤ 0; hover a plot to see how many of its values are left out</source>
         <translation>Die logarithmische Skala kann keine Werte ≤ 0 zeigen; mit der Maus über einem Diagramm steht, wie viele seiner Werte ausgelassen sind</translation>
     </message>
@@ -1427,7 +1427,7 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
         <translation>Je Schicht</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Ω per tensor, or one Ω per layer group over its concatenated task vectors (the angle a layer SLERP uses)</source>
         <translation>Ω je Tensor, oder ein Ω je Schichtgruppe über ihre aneinandergehängten Aufgabenvektoren (der Winkel, den ein SLERP je Schicht verwendet)</translation>
     </message>
@@ -1439,17 +1439,17 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
     </message>
     <message>
         <location line="-8"/>
-        <location line="+9"/>
+        <location line="+10"/>
         <source>embeddings</source>
         <translation>Einbettungen</translation>
     </message>
     <message>
-        <location line="-7"/>
+        <location line="-8"/>
         <source>other</source>
         <translation>andere</translation>
     </message>
     <message>
-        <location line="+65"/>
+        <location line="+66"/>
         <source>%1 (tensors: %2)</source>
         <translation>%1 (Tensoren: %2)</translation>
     </message>
@@ -1484,7 +1484,7 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
         <translation>Ω zwischen den Aufgabenvektoren δ1 und δ2 je Tensor (%1 Tensoren): Mittel %2°, %3 mit LERP-Ersatz</translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+20"/>
         <source>Ω (degrees)</source>
         <translation>Ω (Grad)</translation>
     </message>
@@ -1509,12 +1509,12 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
         <translation>Ω je Schicht</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+6"/>
         <source>LERP fallback</source>
         <translation>LERP-Ersatz</translation>
     </message>
     <message>
-        <location line="+36"/>
+        <location line="+34"/>
         <source>mean Ω %1°</source>
         <translation>mittleres Ω %1°</translation>
     </message>
@@ -1552,7 +1552,7 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
         <translation>%1 WARP-Fronten</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>1 output front</source>
         <translation>1 Ausgabefront</translation>
     </message>
@@ -1570,22 +1570,22 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
 <context>
     <name>PlaneMetrics</name>
     <message>
-        <location filename="../widgets/models/plane_metrics.cpp" line="+47"/>
+        <location filename="../widgets/models/plane_metrics.cpp" line="+46"/>
         <source>RL run %1 (%2), step %3</source>
         <translation>RL-Lauf %1 (%2), Schritt %3</translation>
     </message>
     <message>
-        <location line="+43"/>
+        <location line="+49"/>
         <source>WARP driver %1: Algorithm 1&apos;s output after iteration %2</source>
         <translation>WARP-Treiber %1: Ausgabe von Algorithmus 1 nach Iteration %2</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+3"/>
         <source>LITI η %1 toward θ_sft of the last SLERP</source>
         <translation>LITI η %1 vom letzten SLERP in Richtung θ_sft</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>WARP driver %1, iteration %2</source>
         <translation>WARP-Treiber %1, Iteration %2</translation>
     </message>
@@ -1595,7 +1595,7 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
         <translation>SLERP der Läufe der Iteration, dann LITI η %1 in Richtung ihres θ_init</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+12"/>
         <source>%1 · output front</source>
         <translation>%1 · Ausgabefront</translation>
     </message>
@@ -1681,8 +1681,8 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
 <context>
     <name>QObject</name>
     <message>
-        <location filename="../widgets/panels/metrics_panel.cpp" line="-503"/>
-        <location line="+412"/>
+        <location filename="../widgets/panels/metrics_panel.cpp" line="-496"/>
+        <location line="+406"/>
         <source>step</source>
         <translation>Schritt</translation>
     </message>
@@ -1695,7 +1695,7 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
 <context>
     <name>RlRunDialog</name>
     <message>
-        <location filename="../widgets/window/launch_dialog.cpp" line="+266"/>
+        <location filename="../widgets/window/launch_dialog.cpp" line="+273"/>
         <source>New RL run</source>
         <translation>Neuer RL-Lauf</translation>
     </message>
@@ -1708,12 +1708,12 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
 <context>
     <name>RunActions</name>
     <message>
-        <location filename="../widgets/window/run_launcher.cpp" line="+233"/>
+        <location filename="../widgets/window/run_launcher.cpp" line="+239"/>
         <source>The run is %1, not running</source>
         <translation>Der Lauf ist %1, er läuft nicht</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>The run is on host %1; stop it there</source>
         <translation>Der Lauf ist auf Rechner %1; stoppen Sie ihn dort</translation>
     </message>
@@ -1723,17 +1723,17 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
         <translation>Für den Lauf ist noch kein Prozess verzeichnet</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+5"/>
         <source>Only train and warp runs can be resumed</source>
         <translation>Nur train- und warp-Läufe können fortgesetzt werden</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>Only killed or crashed runs can be resumed; this one is %1</source>
         <translation>Nur abgebrochene oder abgestürzte Läufe können fortgesetzt werden; dieser ist %1</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+4"/>
         <source>A run of a WARP driver: resume the driver, it resumes its runs</source>
         <translation>Ein Lauf eines WARP-Treibers: setzen Sie den Treiber fort, er setzt seine Läufe fort</translation>
     </message>
@@ -1746,7 +1746,7 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
 <context>
     <name>RunDialog</name>
     <message>
-        <location filename="../widgets/window/launch_dialog.cpp" line="-157"/>
+        <location filename="../widgets/window/launch_dialog.cpp" line="-158"/>
         <source>&amp;Name:</source>
         <translation>&amp;Name:</translation>
     </message>
@@ -1794,27 +1794,27 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
 <context>
     <name>RunFilterProxy</name>
     <message>
-        <location filename="../widgets/models/run_filter_proxy.cpp" line="+39"/>
+        <location filename="../widgets/models/run_filter_proxy.cpp" line="+45"/>
         <source>Running</source>
         <translation>Laufend</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Finished</source>
         <translation>Beendet</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Killed or crashed</source>
         <translation>Abgebrochen oder abgestürzt</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Failed or diverged</source>
         <translation>Fehlgeschlagen oder divergiert</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Queued</source>
         <translation>Wartend</translation>
     </message>
@@ -1827,12 +1827,12 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
 <context>
     <name>RunListModel</name>
     <message>
-        <location filename="../widgets/models/run_list_model.cpp" line="+249"/>
+        <location filename="../widgets/models/run_list_model.cpp" line="+257"/>
         <source>job %1</source>
         <translation>Job %1</translation>
     </message>
     <message>
-        <location line="+62"/>
+        <location line="+64"/>
         <source>process gone (pid %1), no heartbeat for over %2 s</source>
         <translation>Prozess verschwunden (PID %1), seit über %2 s kein Lebenszeichen</translation>
     </message>
@@ -1842,62 +1842,62 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
         <translation> Rest %1</translation>
     </message>
     <message>
-        <location line="+20"/>
+        <location line="+22"/>
         <source>pid %1 on %2</source>
         <translation>PID %1 auf %2</translation>
     </message>
     <message>
-        <location line="+36"/>
+        <location line="+41"/>
         <source>Name</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Kind</source>
         <translation>Art</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Status</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Iter.</source>
         <translation>Iter.</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Step</source>
         <translation>Schritt</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Progress</source>
         <translation>Fortschritt</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Started</source>
         <translation>Gestartet</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Elapsed</source>
         <translation>Dauer</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Tags</source>
         <translation>Tags</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Message</source>
         <translation>Meldung</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Scheduler</source>
         <translation>Scheduler</translation>
     </message>
@@ -1948,47 +1948,47 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
 <context>
     <name>SamplesModel</name>
     <message>
-        <location filename="../widgets/merge/samples_model.cpp" line="+66"/>
+        <location filename="../widgets/merge/samples_model.cpp" line="+84"/>
         <source>#</source>
         <translation>#</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Prompt</source>
         <translation>Prompt</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Completion (this point)</source>
         <translation>Vervollständigung (dieser Punkt)</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>r</source>
         <translation>r</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>gold</source>
         <translation>Gold</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>KL</source>
         <translation>KL</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Completion (θ_sft)</source>
         <translation>Vervollständigung (θ_sft)</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>θ_sft r</source>
         <translation>θ_sft r</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>θ_sft gold</source>
         <translation>θ_sft Gold</translation>
     </message>
@@ -2014,7 +2014,7 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
 <context>
     <name>WarpRunDialog</name>
     <message>
-        <location filename="../widgets/window/launch_dialog.cpp" line="+94"/>
+        <location filename="../widgets/window/launch_dialog.cpp" line="+95"/>
         <source>Run WARP</source>
         <translation>WARP ausführen</translation>
     </message>

@@ -4,7 +4,7 @@
 <context>
     <name>AboutDialog</name>
     <message>
-        <location filename="../widgets/window/about_dialog.cpp" line="+15"/>
+        <location filename="../widgets/window/about_dialog.cpp" line="+16"/>
         <source>A workbench for Weight Averaged Rewarded Policies: fine-tune, reward, train, merge and evaluate small GPT-2 policies, and follow their runs live.</source>
         <translation>WARP(가중치 평균 보상 정책) 워크벤치: 작은 GPT-2 정책을 미세 조정·보상·학습·병합·평가하고, 실행을 실시간으로 확인합니다.</translation>
     </message>
@@ -62,7 +62,7 @@
         <translation>높이:</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+16"/>
         <source>y axis:</source>
         <translation>y축:</translation>
     </message>
@@ -73,7 +73,7 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+72"/>
+        <location line="+73"/>
         <source>gold reward</source>
         <translation>골드 보상</translation>
     </message>
@@ -133,7 +133,7 @@
         <translation>θ_sft에 대한 KL: %1</translation>
     </message>
     <message>
-        <location line="+176"/>
+        <location line="+175"/>
         <source>Export the KL-reward plane</source>
         <translation>KL-보상 평면 내보내기</translation>
     </message>
@@ -151,146 +151,146 @@
 <context>
     <name>LaunchOption</name>
     <message>
-        <location filename="../widgets/window/run_launcher.cpp" line="+138"/>
-        <location line="+30"/>
+        <location filename="../widgets/window/run_launcher.cpp" line="+140"/>
+        <location line="+45"/>
         <source>&amp;Init checkpoint:</source>
         <translation>초기 체크포인트(&amp;I):</translation>
     </message>
     <message>
-        <location line="-29"/>
-        <location line="+30"/>
+        <location line="-43"/>
+        <location line="+45"/>
         <source>Settings &amp;file (JSON):</source>
         <translation>설정 파일(JSON)(&amp;F):</translation>
     </message>
     <message>
-        <location line="-29"/>
-        <location line="+30"/>
+        <location line="-44"/>
+        <location line="+45"/>
         <source>S&amp;eed:</source>
         <translation>시드(&amp;E):</translation>
     </message>
     <message>
-        <location line="-29"/>
+        <location line="-43"/>
         <source>&amp;Prompt seed:</source>
         <translation>프롬프트 시드(&amp;P):</translation>
     </message>
     <message>
         <location line="+1"/>
-        <location line="+37"/>
         <source>&amp;Anchor:</source>
         <translation>앵커(&amp;A):</translation>
     </message>
     <message>
-        <location line="-36"/>
-        <location line="+37"/>
+        <location line="+1"/>
         <source>&amp;β (KL strength):</source>
         <translation>β(KL 강도)(&amp;B):</translation>
     </message>
     <message>
-        <location line="-36"/>
-        <location line="+37"/>
+        <location line="+1"/>
         <source>&amp;μ (EMA rate):</source>
         <translation>μ(EMA 비율)(&amp;M):</translation>
     </message>
     <message>
-        <location line="-36"/>
+        <location line="+1"/>
         <source>&amp;Steps:</source>
         <translation>단계 수(&amp;S):</translation>
     </message>
     <message>
-        <location line="+1"/>
-        <location line="+37"/>
+        <location line="+2"/>
         <source>B&amp;atch (prompts per step):</source>
         <translation>배치(단계당 프롬프트 수)(&amp;A):</translation>
     </message>
     <message>
-        <location line="-36"/>
+        <location line="+2"/>
         <source>Samples per &amp;prompt:</source>
         <translation>프롬프트당 샘플 수(&amp;P):</translation>
     </message>
     <message>
         <location line="+1"/>
-        <location line="+34"/>
         <source>&amp;Learning rate:</source>
         <translation>학습률(&amp;L):</translation>
     </message>
     <message>
-        <location line="-33"/>
+        <location line="+1"/>
         <source>&amp;Warmup steps:</source>
         <translation>워밍업 단계 수(&amp;W):</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>&amp;Weight decay:</source>
         <translation>가중치 감쇠(&amp;W):</translation>
     </message>
     <message>
         <location line="+1"/>
+        <source>AdamW β&amp;1:</source>
+        <translation>AdamW β1(&amp;1):</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>AdamW β&amp;2:</source>
+        <translation>AdamW β2(&amp;2):</translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>&amp;Gradient clip (0: off):</source>
         <translation>그래디언트 클리핑(0: 끔)(&amp;G):</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>&amp;Temperature τ:</source>
         <translation>온도 τ(&amp;T):</translation>
     </message>
     <message>
-        <location line="+1"/>
-        <location line="+31"/>
+        <location line="+2"/>
         <source>Max &amp;new tokens:</source>
         <translation>최대 새 토큰 수(&amp;N):</translation>
     </message>
     <message>
-        <location line="-30"/>
+        <location line="+1"/>
         <source>Base&amp;line:</source>
         <translation>기준선(&amp;L):</translation>
     </message>
     <message>
         <location line="+2"/>
-        <location line="+29"/>
         <source>&amp;Reward:</source>
         <translation>보상(&amp;R):</translation>
     </message>
     <message>
-        <location line="-28"/>
-        <location line="+29"/>
+        <location line="+2"/>
         <source>&amp;Evaluate every (steps):</source>
         <translation>평가 간격(단계)(&amp;E):</translation>
     </message>
     <message>
-        <location line="-28"/>
-        <location line="+29"/>
+        <location line="+2"/>
         <source>Evaluation &amp;prompts (0: protocol&apos;s):</source>
         <translation>평가 프롬프트 수(0: 프로토콜 값)(&amp;P):</translation>
     </message>
     <message>
-        <location line="-28"/>
-        <location line="+29"/>
+        <location line="+2"/>
         <source>&amp;Checkpoint every (steps):</source>
         <translation>체크포인트 간격(단계)(&amp;C):</translation>
     </message>
     <message>
-        <location line="-28"/>
+        <location line="+1"/>
         <source>&amp;Threads:</source>
         <translation>스레드 수(&amp;T):</translation>
     </message>
     <message>
         <location line="+1"/>
-        <location line="+30"/>
+        <location line="+43"/>
         <source>&amp;Device:</source>
         <translation>장치(&amp;D):</translation>
     </message>
     <message>
-        <location line="-20"/>
+        <location line="-29"/>
         <source>&amp;Iterations I:</source>
         <translation>반복 횟수 I(&amp;I):</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>&amp;Runs M per iteration:</source>
         <translation>반복당 실행 수 M(&amp;R):</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>&amp;Steps T per run (0: RL&apos;s):</source>
         <translation>실행당 단계 수 T(0: RL 값)(&amp;S):</translation>
     </message>
@@ -300,32 +300,32 @@
         <translation>SLERP λ(&amp;L):</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>SLERP &amp;granularity:</source>
         <translation>SLERP 단위(&amp;G):</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>LITI &amp;η of the next init:</source>
         <translation>다음 초기값의 LITI η(&amp;H):</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>η &amp;grid (comma-separated):</source>
         <translation>η 격자(쉼표로 구분)(&amp;G):</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+14"/>
         <source>Runs in &amp;parallel (0: all):</source>
         <translation>병렬 실행 수(0: 전부)(&amp;P):</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>&amp;Threads per run:</source>
         <translation>실행당 스레드 수(&amp;T):</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+4"/>
         <source>&amp;Launcher:</source>
         <translation>실행기(&amp;L):</translation>
     </message>
@@ -335,27 +335,27 @@
         <translation>Slurm 파티션:</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Slurm account:</source>
         <translation>Slurm 계정:</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Slurm time limit:</source>
         <translation>Slurm 시간 제한:</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Slurm CPUs per task:</source>
         <translation>Slurm 태스크당 CPU 수:</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Slurm GPUs per task:</source>
         <translation>Slurm 태스크당 GPU 수:</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Slurm memory:</source>
         <translation>Slurm 메모리:</translation>
     </message>
@@ -365,32 +365,32 @@
         <translation>시간 제한 전 Slurm SIGTERM (초):</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>More sbatch arguments:</source>
         <translation>추가 sbatch 인수:</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+10"/>
         <source>Run</source>
         <translation>실행</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>RL</source>
         <translation>RL</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>WARP</source>
         <translation>WARP</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Evaluation</source>
         <translation>평가</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Resources</source>
         <translation>자원</translation>
     </message>
@@ -526,7 +526,7 @@
         <translation>설정(&amp;S)</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>&amp;Preferences…</source>
         <translation>환경 설정(&amp;P)…</translation>
     </message>
@@ -547,12 +547,12 @@
     </message>
     <message>
         <location line="+4"/>
-        <location line="+301"/>
+        <location line="+298"/>
         <source>No experiment open</source>
         <translation>열린 실험 없음</translation>
     </message>
     <message>
-        <location line="-276"/>
+        <location line="-274"/>
         <source>Reading the database failed (retrying): %1</source>
         <translation>데이터베이스 읽기 실패(다시 시도 중): %1</translation>
     </message>
@@ -592,7 +592,7 @@
         <translation> · 지표 %1행</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+6"/>
         <source>No experiment open: File &gt; Open Experiment… (Ctrl+O).</source>
         <translation>열린 실험이 없습니다: 파일 &gt; 실험 열기… (Ctrl+O).</translation>
     </message>
@@ -602,12 +602,12 @@
         <translation>이 실험에는 아직 실행이 없습니다. 실행 &gt; 새 RL 실행… 또는 실행 &gt; WARP 실행…으로 시작하세요. 터미널에서 시작한 실행도 시작되는 대로 여기에 나타납니다. 예: warp sft --exp %1, 그다음 warp train --exp %1 --name ema-1 또는 warp run --exp %1. 곡선은 실시간으로 갱신됩니다.</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+4"/>
         <source>Select runs in the list to plot their metrics (Ctrl+click for several).</source>
         <translation>목록에서 실행을 선택하면 지표가 그려집니다(여러 개는 Ctrl+클릭).</translation>
     </message>
     <message>
-        <location line="+23"/>
+        <location line="+24"/>
         <source>Open Recent</source>
         <translation>최근 항목 열기</translation>
     </message>
@@ -617,7 +617,7 @@
         <translation>%1이(가) 더 이상 존재하지 않아 최근 실험 목록에서 제거했습니다.</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+9"/>
         <source>No recent experiments</source>
         <translation>최근 실험 없음</translation>
     </message>
@@ -673,7 +673,7 @@
         <translation>마지막 재개 가능 체크포인트부터 계속합니다</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>Edit the selected run&apos;s note and tags (stored in the experiment database)</source>
         <translation>선택한 실행의 메모와 태그 편집 (실험 데이터베이스에 저장)</translation>
     </message>
@@ -683,12 +683,12 @@
         <translation>메모와 태그를 편집할 실행을 하나 선택하십시오</translation>
     </message>
     <message>
-        <location line="+33"/>
+        <location line="+35"/>
         <source>Started %1 (pid %2); output in %3</source>
         <translation>%1 시작됨(pid %2), 출력: %3</translation>
     </message>
     <message>
-        <location line="+25"/>
+        <location line="+24"/>
         <source>The run did not start</source>
         <translation>실행이 시작되지 않았습니다</translation>
     </message>
@@ -714,7 +714,7 @@
         <translation>%1 변경하여 복제</translation>
     </message>
     <message>
-        <location line="+44"/>
+        <location line="+45"/>
         <source>Stop the WARP driver?</source>
         <translation>WARP 드라이버를 중지할까요?</translation>
     </message>
@@ -728,12 +728,12 @@ Stop the driver %2 instead? Each of its runs writes a checkpoint and ends; Resum
 대신 드라이버 %2을(를) 중지할까요? 각 실행이 체크포인트를 쓰고 끝나며, %2에서 재개하면 그 지점부터 이어집니다.</translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+20"/>
         <source>Stopping %1: each checkpoints and ends killed</source>
         <translation>%1 중지 중: 각 실행이 체크포인트를 저장하고 종료됨 상태로 끝납니다</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+1"/>
         <source>Cannot stop</source>
         <translation>중지할 수 없습니다</translation>
     </message>
@@ -756,7 +756,7 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
 이 실험의 출처를 신뢰할 때만 실행하세요. %1을(를) 재개할까요?</translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+15"/>
         <source>Cannot resume</source>
         <translation>재개할 수 없습니다</translation>
     </message>
@@ -784,7 +784,7 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
         <translation>체크포인트 파일</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>What to merge: the M policies of a WARP driver&apos;s iteration with its θ_init, finished train runs that started from one init, or files from disk</source>
         <translation>병합할 대상: WARP 드라이버 반복의 M개 정책과 그 θ_init, 같은 초기값에서 시작해 완료된 학습 실행, 또는 디스크의 파일</translation>
     </message>
@@ -840,12 +840,12 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
     </message>
     <message>
         <location line="+5"/>
-        <location line="+246"/>
+        <location line="+249"/>
         <source>No inputs open.</source>
         <translation>열린 입력이 없습니다.</translation>
     </message>
     <message>
-        <location line="-237"/>
+        <location line="-240"/>
         <source>Recipe</source>
         <translation>레시피</translation>
     </message>
@@ -880,7 +880,7 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
         <translation>레이어별</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Where SLERP takes its angle Ω: per tensor, or one Ω per layer group (a transformer block, the embeddings, the final norm) over its concatenated task vectors, as the paper&apos;s &quot;layer by layer&quot; (warp merge --granularity)</source>
         <translation>SLERP가 각도 Ω를 취하는 단위: 텐서별, 또는 레이어 그룹(트랜스포머 블록, 임베딩, 최종 정규화)마다 이어 붙인 작업 벡터에 대한 하나의 Ω, 논문의 &quot;layer by layer&quot;와 같음 (warp merge --granularity)</translation>
     </message>
@@ -936,12 +936,12 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
     </message>
     <message>
         <location line="+1"/>
-        <location line="+572"/>
+        <location line="+581"/>
         <source>Sweep</source>
         <translation>스윕</translation>
     </message>
     <message>
-        <location line="-571"/>
+        <location line="-579"/>
         <source>Evaluate the whole η grid (0..1 by 0.05), and the λ grid for M = 2, in the background; dragging afterwards shows cached points at once</source>
         <translation>η 격자 전체(0..1, 0.05 간격)와 M = 2일 때 λ 격자를 백그라운드에서 평가합니다. 이후에는 드래그하면 캐시된 점이 바로 보입니다</translation>
     </message>
@@ -961,7 +961,7 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
         <translation>Hugging Face로 내보내기…</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Write the current recipe&apos;s policy as a Hugging Face GPT-2 folder (model.safetensors, config.json, tokenizer)</source>
         <translation>현재 레시피의 정책을 Hugging Face GPT-2 폴더(model.safetensors, config.json, 토크나이저)로 저장합니다</translation>
     </message>
@@ -1016,7 +1016,7 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
         <translation>(이 실험에는 아직 WARP 반복이 없습니다)</translation>
     </message>
     <message>
-        <location line="+57"/>
+        <location line="+59"/>
         <source>Choose a WARP iteration: this experiment has none yet (Runs &gt; Run WARP…).</source>
         <translation>WARP 반복을 고르세요: 이 실험에는 아직 없습니다(실행 &gt; WARP 실행…).</translation>
     </message>
@@ -1031,7 +1031,7 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
         <translation>%1 여는 중…</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>%1 iteration %2</source>
         <translation>%1 반복 %2</translation>
     </message>
@@ -1046,7 +1046,7 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
         <translation>열림: %1 (M = %2, 평가 프롬프트 %3개, τ = %4)</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+18"/>
         <source>Move λ or η, or press Evaluate, to merge and evaluate a point.</source>
         <translation>λ나 η를 움직이거나 평가를 눌러 점을 병합하고 평가하세요.</translation>
     </message>
@@ -1056,7 +1056,7 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
         <translation>이 입력의 점 %1개는 이미 평가되어 평면에 표시되어 있습니다.</translation>
     </message>
     <message>
-        <location line="+54"/>
+        <location line="+55"/>
         <source>%1…</source>
         <translation>%1…</translation>
     </message>
@@ -1131,7 +1131,7 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
         <translation>샘플은 병합된 점에 대해서만 보관됩니다. 이 점은 실행의 지표에서 온 것입니다.</translation>
     </message>
     <message>
-        <location line="+31"/>
+        <location line="+33"/>
         <source>SLERP/LERP weight of the second policy: θ_init + (1−λ)·δ1 + λ·δ2 for LERP</source>
         <translation>두 번째 정책의 SLERP/LERP 가중치: LERP의 경우 θ_init + (1−λ)·δ1 + λ·δ2</translation>
     </message>
@@ -1151,12 +1151,12 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
         <translation>병합된 점</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+5"/>
         <source>θ_sft</source>
         <translation>θ_sft</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+12"/>
         <source>θ_init checkpoint</source>
         <translation>θ_init 체크포인트</translation>
     </message>
@@ -1173,12 +1173,12 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
     </message>
     <message>
         <location line="+7"/>
-        <location line="+7"/>
+        <location line="+8"/>
         <source>Exporting %1 to %2…</source>
         <translation>%1을(를) %2(으)로 내보내는 중…</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+8"/>
         <source>Export the merged policy</source>
         <translation>병합된 정책 내보내기</translation>
     </message>
@@ -1188,7 +1188,7 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
         <translation>warp 체크포인트 (*.h5)</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+7"/>
         <source>Export as a Hugging Face folder (a new folder)</source>
         <translation>Hugging Face 폴더로 내보내기(새 폴더)</translation>
     </message>
@@ -1196,7 +1196,7 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
 <context>
     <name>MergeWorker</name>
     <message>
-        <location filename="../widgets/merge/merge_worker.cpp" line="+82"/>
+        <location filename="../widgets/merge/merge_worker.cpp" line="+81"/>
         <source>θ_init: %1</source>
         <translation>θ_init: %1</translation>
     </message>
@@ -1206,7 +1206,7 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
         <translation>모델: %1</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>from the cache (evaluated before)</source>
         <translation>캐시에서 (이전에 평가됨)</translation>
     </message>
@@ -1221,7 +1221,7 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
         <translation>레이어별 SLERP</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>LERP (uniform 1/M)</source>
         <translation>LERP (균등 1/M)</translation>
     </message>
@@ -1241,9 +1241,9 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
         <translation>%1 → %3 방향 LITI η %2</translation>
     </message>
     <message>
-        <location line="+118"/>
-        <location line="+39"/>
-        <location line="+47"/>
+        <location line="+122"/>
+        <location line="+42"/>
+        <location line="+49"/>
         <location line="+18"/>
         <source>no merge inputs are open</source>
         <translation>열린 병합 입력이 없습니다</translation>
@@ -1324,7 +1324,7 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
         <translation>검증 쌍 정확도(골드 레이블)</translation>
     </message>
     <message>
-        <location line="+56"/>
+        <location line="+59"/>
         <source>Select runs in the list to plot their metrics (Ctrl+click for several).</source>
         <translation>목록에서 실행을 선택하면 지표가 그려집니다(여러 개는 Ctrl+클릭).</translation>
     </message>
@@ -1334,12 +1334,12 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
         <translation>평활화:</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+4"/>
         <source>Exponential moving average of the curves, debiased at the start (0: raw); the raw curve stays faint behind</source>
         <translation>곡선의 지수 이동 평균, 시작 부분 편향 보정(0: 원본). 원본 곡선은 뒤에 흐리게 남습니다</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+6"/>
         <source>&amp;X axis:</source>
         <translation>X축(&amp;X):</translation>
     </message>
@@ -1379,7 +1379,7 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
         <translation>선택한 실행이 기록한 모든 지표 키</translation>
     </message>
     <message>
-        <location line="+274"/>
+        <location line="+268"/>
         <source>Log scale: %1 values ≤ 0 of %2 are not drawn</source>
         <translation>로그 척도: %2의 0 이하 값 %1개는 그리지 않습니다</translation>
     </message>
@@ -1389,12 +1389,12 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
         <translation>시작 이후 경과 시간 (h:mm:ss)</translation>
     </message>
     <message>
-        <location line="+60"/>
+        <location line="+58"/>
         <source>%1 values ≤ 0 not drawn</source>
         <translation>0 이하 값 %1개 생략</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>The logarithmic scale cannot show values ≤ 0; hover a plot to see how many of its values are left out</source>
         <translation>로그 척도는 0 이하의 값을 표시할 수 없습니다. 그래프 위에 마우스를 올리면 생략된 값의 수가 표시됩니다</translation>
     </message>
@@ -1427,7 +1427,7 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
         <translation>레이어별</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Ω per tensor, or one Ω per layer group over its concatenated task vectors (the angle a layer SLERP uses)</source>
         <translation>텐서별 Ω, 또는 레이어 그룹마다 이어 붙인 작업 벡터에 대한 하나의 Ω (레이어별 SLERP가 쓰는 각도)</translation>
     </message>
@@ -1439,17 +1439,17 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
     </message>
     <message>
         <location line="-8"/>
-        <location line="+9"/>
+        <location line="+10"/>
         <source>embeddings</source>
         <translation>임베딩</translation>
     </message>
     <message>
-        <location line="-7"/>
+        <location line="-8"/>
         <source>other</source>
         <translation>기타</translation>
     </message>
     <message>
-        <location line="+65"/>
+        <location line="+66"/>
         <source>%1 (tensors: %2)</source>
         <translation>%1 (텐서: %2개)</translation>
     </message>
@@ -1484,7 +1484,7 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
         <translation>텐서별 작업 벡터 δ1과 δ2 사이의 Ω(텐서 %1개): 평균 %2°, LERP 대체 %3개</translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+20"/>
         <source>Ω (degrees)</source>
         <translation>Ω (도)</translation>
     </message>
@@ -1509,12 +1509,12 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
         <translation>레이어별 Ω</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+6"/>
         <source>LERP fallback</source>
         <translation>LERP 대체</translation>
     </message>
     <message>
-        <location line="+36"/>
+        <location line="+34"/>
         <source>mean Ω %1°</source>
         <translation>평균 Ω %1°</translation>
     </message>
@@ -1552,7 +1552,7 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
         <translation>WARP 프런트 %1개</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>1 output front</source>
         <translation>출력 프런트 1개</translation>
     </message>
@@ -1570,22 +1570,22 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
 <context>
     <name>PlaneMetrics</name>
     <message>
-        <location filename="../widgets/models/plane_metrics.cpp" line="+47"/>
+        <location filename="../widgets/models/plane_metrics.cpp" line="+46"/>
         <source>RL run %1 (%2), step %3</source>
         <translation>RL 실행 %1 (%2), 스텝 %3</translation>
     </message>
     <message>
-        <location line="+43"/>
+        <location line="+49"/>
         <source>WARP driver %1: Algorithm 1&apos;s output after iteration %2</source>
         <translation>WARP 드라이버 %1: 반복 %2 이후 알고리즘 1의 출력</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+3"/>
         <source>LITI η %1 toward θ_sft of the last SLERP</source>
         <translation>마지막 SLERP에서 θ_sft 방향 LITI η %1</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>WARP driver %1, iteration %2</source>
         <translation>WARP 드라이버 %1, 반복 %2</translation>
     </message>
@@ -1595,7 +1595,7 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
         <translation>반복의 실행들을 SLERP한 뒤 그 θ_init 방향 LITI η %1</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+12"/>
         <source>%1 · output front</source>
         <translation>%1 · 출력 프런트</translation>
     </message>
@@ -1681,8 +1681,8 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
 <context>
     <name>QObject</name>
     <message>
-        <location filename="../widgets/panels/metrics_panel.cpp" line="-503"/>
-        <location line="+412"/>
+        <location filename="../widgets/panels/metrics_panel.cpp" line="-496"/>
+        <location line="+406"/>
         <source>step</source>
         <translation>단계</translation>
     </message>
@@ -1695,7 +1695,7 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
 <context>
     <name>RlRunDialog</name>
     <message>
-        <location filename="../widgets/window/launch_dialog.cpp" line="+266"/>
+        <location filename="../widgets/window/launch_dialog.cpp" line="+273"/>
         <source>New RL run</source>
         <translation>새 RL 실행</translation>
     </message>
@@ -1708,12 +1708,12 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
 <context>
     <name>RunActions</name>
     <message>
-        <location filename="../widgets/window/run_launcher.cpp" line="+233"/>
+        <location filename="../widgets/window/run_launcher.cpp" line="+239"/>
         <source>The run is %1, not running</source>
         <translation>실행 상태가 %1이며 실행 중이 아닙니다</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>The run is on host %1; stop it there</source>
         <translation>실행이 호스트 %1에 있습니다. 그곳에서 중지하세요</translation>
     </message>
@@ -1723,17 +1723,17 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
         <translation>이 실행에는 아직 기록된 프로세스가 없습니다</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+5"/>
         <source>Only train and warp runs can be resumed</source>
         <translation>train 및 warp 실행만 재개할 수 있습니다</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>Only killed or crashed runs can be resumed; this one is %1</source>
         <translation>종료되었거나 비정상 종료된 실행만 재개할 수 있습니다. 이 실행은 %1입니다</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+4"/>
         <source>A run of a WARP driver: resume the driver, it resumes its runs</source>
         <translation>WARP 드라이버의 실행입니다: 드라이버를 재개하면 그 실행들도 재개됩니다</translation>
     </message>
@@ -1746,7 +1746,7 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
 <context>
     <name>RunDialog</name>
     <message>
-        <location filename="../widgets/window/launch_dialog.cpp" line="-157"/>
+        <location filename="../widgets/window/launch_dialog.cpp" line="-158"/>
         <source>&amp;Name:</source>
         <translation>이름(&amp;N):</translation>
     </message>
@@ -1794,27 +1794,27 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
 <context>
     <name>RunFilterProxy</name>
     <message>
-        <location filename="../widgets/models/run_filter_proxy.cpp" line="+39"/>
+        <location filename="../widgets/models/run_filter_proxy.cpp" line="+45"/>
         <source>Running</source>
         <translation>실행 중</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Finished</source>
         <translation>완료</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Killed or crashed</source>
         <translation>중단 또는 비정상 종료</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Failed or diverged</source>
         <translation>실패 또는 발산</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Queued</source>
         <translation>대기 중</translation>
     </message>
@@ -1827,12 +1827,12 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
 <context>
     <name>RunListModel</name>
     <message>
-        <location filename="../widgets/models/run_list_model.cpp" line="+249"/>
+        <location filename="../widgets/models/run_list_model.cpp" line="+257"/>
         <source>job %1</source>
         <translation>작업 %1</translation>
     </message>
     <message>
-        <location line="+62"/>
+        <location line="+64"/>
         <source>process gone (pid %1), no heartbeat for over %2 s</source>
         <translation>프로세스 없음(pid %1), %2초 넘게 하트비트 없음</translation>
     </message>
@@ -1842,62 +1842,62 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
         <translation> 남은 시간 %1</translation>
     </message>
     <message>
-        <location line="+20"/>
+        <location line="+22"/>
         <source>pid %1 on %2</source>
         <translation>%2의 pid %1</translation>
     </message>
     <message>
-        <location line="+36"/>
+        <location line="+41"/>
         <source>Name</source>
         <translation>이름</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Kind</source>
         <translation>종류</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Status</source>
         <translation>상태</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Iter.</source>
         <translation>반복</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Step</source>
         <translation>단계</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Progress</source>
         <translation>진행</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Started</source>
         <translation>시작 시각</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Elapsed</source>
         <translation>경과</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Tags</source>
         <translation>태그</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Message</source>
         <translation>메시지</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Scheduler</source>
         <translation>스케줄러</translation>
     </message>
@@ -1948,47 +1948,47 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
 <context>
     <name>SamplesModel</name>
     <message>
-        <location filename="../widgets/merge/samples_model.cpp" line="+66"/>
+        <location filename="../widgets/merge/samples_model.cpp" line="+84"/>
         <source>#</source>
         <translation>#</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Prompt</source>
         <translation>프롬프트</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Completion (this point)</source>
         <translation>완성문(이 점)</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>r</source>
         <translation>r</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>gold</source>
         <translation>골드</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>KL</source>
         <translation>KL</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Completion (θ_sft)</source>
         <translation>완성문(θ_sft)</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>θ_sft r</source>
         <translation>θ_sft r</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>θ_sft gold</source>
         <translation>θ_sft 골드</translation>
     </message>
@@ -2014,7 +2014,7 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
 <context>
     <name>WarpRunDialog</name>
     <message>
-        <location filename="../widgets/window/launch_dialog.cpp" line="+94"/>
+        <location filename="../widgets/window/launch_dialog.cpp" line="+95"/>
         <source>Run WARP</source>
         <translation>WARP 실행</translation>
     </message>

@@ -219,6 +219,8 @@ void register_run(CLI::App& app) {
       "--anchor", "anchor",
       "RL: KL anchor of every run: ema (WARP), sft (static θ_sft) or init (static θ_init of the iteration)");
   rl->add<double>("--lr", "lr", "RL: peak learning rate");
+  rl->add<double>("--adam-beta1", "beta1", "RL: AdamW beta1 (first-moment decay, in [0, 1))");
+  rl->add<double>("--adam-beta2", "beta2", "RL: AdamW beta2 (second-moment decay, in [0, 1))");
   rl->add<int64_t>("--batch", "batch", "RL: prompts per step");
   rl->add<int64_t>("--max-new-tokens", "max_new_tokens", "RL: completion length bound");
   rl->add<int64_t>("--eval-every", "eval_every", "RL: steps between trajectory points");

@@ -88,12 +88,14 @@ inline void add_run_settings(JsonOptions& o, const RunSettingsHelp& help) {
   o.add<std::string>("--device", "device", "auto, cpu, cuda or cuda:N");
 }
 
-// --lr, --warmup, --weight-decay, --grad-clip, --eval-every, --ckpt-every and the run settings:
-// TrainSettings' fields (beta1 and beta2 are set in the JSON config only).
+// --lr, --warmup, --weight-decay, --adam-beta1, --adam-beta2, --grad-clip, --eval-every, --ckpt-every
+// and the run settings: TrainSettings' fields.
 inline void add_train_settings(JsonOptions& o, const TrainSettingsHelp& help) {
   o.add<double>("--lr", "lr", help.lr);
   o.add<int64_t>("--warmup", "warmup", help.warmup);
   o.add<double>("--weight-decay", "weight_decay", "AdamW weight decay");
+  o.add<double>("--adam-beta1", "beta1", "AdamW beta1 (first-moment decay, in [0, 1))");
+  o.add<double>("--adam-beta2", "beta2", "AdamW beta2 (second-moment decay, in [0, 1))");
   o.add<double>("--grad-clip", "grad_clip", "Max global gradient norm (0: off)");
   o.add<int64_t>("--eval-every", "eval_every", help.eval_every);
   o.add<int64_t>("--ckpt-every", "ckpt_every", "Steps between resumable checkpoints");

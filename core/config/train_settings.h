@@ -15,8 +15,8 @@
 // lr             --lr              > 0, finite (the peak learning rate)
 // warmup         --warmup          >= 0 (warmup steps)
 // weight_decay   --weight-decay    >= 0, finite (AdamW decoupled decay, matrices only)
-// beta1, beta2   (--adam-beta1/2)  in [0, 1) (set in the config JSON only: no command has these two
-//                                  flags, though the messages name them)
+// beta1, beta2   --adam-beta1/2    in [0, 1) (AdamW's first- and second-moment decays; every
+//                                  training command has the two flags)
 // grad_clip      --grad-clip       >= 0, finite (max global gradient norm; 0: off)
 // eval_every     --eval-every      > 0 (steps between evaluations)
 // ckpt_every     --ckpt-every      > 0 (steps between resumable checkpoints)

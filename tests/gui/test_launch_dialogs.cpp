@@ -74,11 +74,11 @@ void TestLaunchDialogs::noLibTorch() {
 void TestLaunchDialogs::everyCliOptionOnTheForm() {
   // Every option of app/cli/cmd_train.cpp and cmd_run.cpp but --exp, --name, --resume and the
   // workers' lineage options (hand-written from the CLI's declarations).
-  const QStringList train{
-      "--init",         "--config",       "--seed",        "--prompt-seed",    "--anchor",   "--beta",
-      "--mu",           "--steps",        "--batch",       "--samples",        "--lr",       "--warmup",
-      "--weight-decay", "--grad-clip",    "--temperature", "--max-new-tokens", "--baseline", "--reward",
-      "--eval-every",   "--eval-prompts", "--ckpt-every",  "--threads",        "--device"};
+  const QStringList train{"--init",       "--config",       "--seed",           "--prompt-seed", "--anchor",
+                          "--beta",       "--mu",           "--steps",          "--batch",       "--samples",
+                          "--lr",         "--warmup",       "--weight-decay",   "--adam-beta1",  "--adam-beta2",
+                          "--grad-clip",  "--temperature",  "--max-new-tokens", "--baseline",    "--reward",
+                          "--eval-every", "--eval-prompts", "--ckpt-every",     "--threads",     "--device"};
   const QStringList run{"--init",
                         "--config",
                         "--seed",
@@ -93,6 +93,8 @@ void TestLaunchDialogs::everyCliOptionOnTheForm() {
                         "--beta",
                         "--mu",
                         "--lr",
+                        "--adam-beta1",
+                        "--adam-beta2",
                         "--batch",
                         "--max-new-tokens",
                         "--reward",
@@ -138,6 +140,8 @@ void TestLaunchDialogs::trainArgs() {
                        {"--lr", "1e-5"},
                        {"--warmup", "0"},
                        {"--weight-decay", "0.01"},
+                       {"--adam-beta1", "0.85"},
+                       {"--adam-beta2", "0.95"},
                        {"--grad-clip", "0"},
                        {"--temperature", "0.7"},
                        {"--max-new-tokens", "24"},
@@ -170,6 +174,10 @@ void TestLaunchDialogs::trainArgs() {
                                                       "0.1",
                                                       "--mu",
                                                       "0.01",
+                                                      "--adam-beta1",
+                                                      "0.85",
+                                                      "--adam-beta2",
+                                                      "0.95",
                                                       "--steps",
                                                       "200",
                                                       "--batch",
@@ -281,6 +289,16 @@ void TestLaunchDialogs::coreMessages_data() {
                             << "--beta"
                             << "-0.5"
                             << "run options: rl: beta (--beta) must be >= 0, got -0.5";
+  QTest::newRow("adam beta1") << "train"
+                              << "r"
+                              << "--adam-beta1"
+                              << "1"
+                              << "train options: rl: beta1 (--adam-beta1) must be in [0, 1), got 1";
+  QTest::newRow("run adam beta2") << "run"
+                                  << "warp"
+                                  << "--adam-beta2"
+                                  << "-0.1"
+                                  << "run options: rl: beta2 (--adam-beta2) must be in [0, 1), got -0.1";
   QTest::newRow("warp name") << "run"
                              << "w/1"
                              << "--runs"
@@ -560,6 +578,10 @@ void TestLaunchDialogs::duplicateValues() {
                                        "10",
                                        "--weight-decay",
                                        "0",
+                                       "--adam-beta1",
+                                       "0.9",
+                                       "--adam-beta2",
+                                       "0.999",
                                        "--grad-clip",
                                        "1",
                                        "--temperature",
@@ -597,14 +619,15 @@ void TestLaunchDialogs::duplicateValues() {
   w.setValues(launchValuesOfRun(driver));
   w.setRunName(suggestDuplicateName(QStringLiteral("warp"), {QStringLiteral("warp")}));
   w.lineEdit("--runs")->setText(QStringLiteral("4"));
-  QCOMPARE(w.arguments(),
-           QStringList(
-               {"run",   "--exp",      "/x/exp", "--name",       "warp-2",  "--seed",         "4",   "--iterations",
-                "2",     "--runs",     "4",      "--steps",      "20",      "--lambda",       "0.5", "--granularity",
-                "layer", "--eta",      "0.3",    "--eta-grid",   "0,0.5,1", "--anchor",       "sft", "--beta",
-                "0.05",  "--mu",       "0.01",   "--lr",         "1e-05",   "--batch",        "8",   "--max-new-tokens",
-                "24",    "--reward",   "gold",   "--eval-every", "10",      "--eval-prompts", "16",  "--ckpt-every",
-                "100",   "--parallel", "0",      "--threads",    "1",       "--device",       "cpu"}));
+  QCOMPARE(w.arguments(), QStringList({"run",  "--exp",        "/x/exp",  "--name",        "warp-2", "--seed",
+                                       "4",    "--iterations", "2",       "--runs",        "4",      "--steps",
+                                       "20",   "--lambda",     "0.5",     "--granularity", "layer",  "--eta",
+                                       "0.3",  "--eta-grid",   "0,0.5,1", "--anchor",      "sft",    "--beta",
+                                       "0.05", "--mu",         "0.01",    "--lr",          "1e-05",  "--adam-beta1",
+                                       "0.9",  "--adam-beta2", "0.999",   "--batch",       "8",      "--max-new-tokens",
+                                       "24",   "--reward",     "gold",    "--eval-every",  "10",     "--eval-prompts",
+                                       "16",   "--ckpt-every", "100",     "--parallel",    "0",      "--threads",
+                                       "1",    "--device",     "cpu"}));
 
   warp::RunRecord sft;
   sft.name = "sft";

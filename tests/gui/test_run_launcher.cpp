@@ -308,6 +308,10 @@ void TestRunLauncher::windowDuplicate() {
                                         "5",
                                         "--weight-decay",
                                         "0",
+                                        "--adam-beta1",
+                                        "0.9",
+                                        "--adam-beta2",
+                                        "0.999",
                                         "--grad-clip",
                                         "1",
                                         "--temperature",
@@ -333,8 +337,7 @@ void TestRunLauncher::windowDuplicate() {
   d->lineEdit("--steps")->setText(QStringLiteral("40"));
   const LaunchValues again = d->values();
   QCOMPARE(again, launchValuesOfRun(w.selectedRecords().at(0)));
-  // The experiment's config gives the settings without a field (the Adam betas) as the run had
-  // them: no settings file.
+  // Every setting of the run is a field of the form (the Adam betas too): no settings file.
   QVERIFY(d->lineEdit("--config")->text().isEmpty());
   QVERIFY(!QFile::exists(dir + QStringLiteral("/exports/ema-1-settings.json")));
   QVERIFY_THROWS_EXCEPTION(warp::BadInput, w.duplicateDialog(w.runListModel()->run(rowOf(*w.runListModel(), "sft"))));
@@ -342,8 +345,8 @@ void TestRunLauncher::windowDuplicate() {
 
 void TestRunLauncher::duplicateKeepsUnflaggedSettings() {
   // The runs were started with the defaults; since then config.json changed settings that `warp
-  // run` (and for the Adam betas `warp train`) has no flag for. The duplicate must run with its
-  // original's values: they travel in a settings file (--config) that the dialog shows.
+  // run` has no flag for. The duplicate must run with its original's values: they travel in a
+  // settings file (--config) that the dialog shows.
   const QString dir = guitest::makeExperimentFolder(m_tmp, QStringLiteral("dup-unflagged"));
   {
     QFile config(dir + QStringLiteral("/config.json"));
@@ -371,23 +374,26 @@ void TestRunLauncher::duplicateKeepsUnflaggedSettings() {
                                        : nlohmann::json();
   };
 
-  // warp train: only the Adam betas lack a flag; beta2 differs from today's config, beta1 not.
+  // warp train has a flag for every RL setting (the Adam betas included): the run's values are
+  // fields, no settings file.
   std::unique_ptr<RunDialog> t = w.duplicateDialog(record("ema-1"));
-  const QString trainFile = dir + QStringLiteral("/exports/ema-1-settings.json");
-  QCOMPARE(t->lineEdit("--config")->text(), trainFile);
-  QCOMPARE(fileOf(trainFile), nlohmann::json::parse(R"({"rl": {"beta2": 0.999}})"));
-  QCOMPARE(t->lineEdit("--warmup")->text(), QStringLiteral("10"));  // a field: the run's, not today's 3
+  QVERIFY(t->lineEdit("--config")->text().isEmpty());
+  QVERIFY(!QFile::exists(dir + QStringLiteral("/exports/ema-1-settings.json")));
+  QCOMPARE(t->lineEdit("--adam-beta2")->text(), QStringLiteral("0.999"));  // the run's, not today's 0.95
+  QCOMPARE(t->lineEdit("--warmup")->text(), QStringLiteral("10"));         // the run's, not today's 3
   const QStringList targs = t->arguments();
-  QCOMPARE(targs.at(targs.indexOf(QStringLiteral("--config")) + 1), trainFile);
+  QCOMPARE(targs.at(targs.indexOf(QStringLiteral("--adam-beta2")) + 1), QStringLiteral("0.999"));
+  QVERIFY(!targs.contains(QStringLiteral("--config")));
 
-  // warp run: the RL settings without a flag that today's config gives otherwise (warmup, beta2,
-  // grad_clip), the baseline (rloo, today's default mean); not lr (a field) nor the run's name.
+  // warp run: the RL settings without a flag that today's config gives otherwise (warmup,
+  // grad_clip), the baseline (rloo, today's default mean); not lr nor beta2 (fields) nor the run's name.
   std::unique_ptr<RunDialog> d = w.duplicateDialog(record("warp"));
   const QString warpFile = dir + QStringLiteral("/exports/warp-settings.json");
   QCOMPARE(d->lineEdit("--config")->text(), warpFile);
-  QCOMPARE(fileOf(warpFile), nlohmann::json::parse(R"({"rl": {"steps": 20, "warmup": 10, "beta2": 0.999,
-      "grad_clip": 1.0, "baseline": "rloo", "threads": 1, "device": "cpu"}})"));
+  QCOMPARE(fileOf(warpFile), nlohmann::json::parse(R"({"rl": {"steps": 20, "warmup": 10, "grad_clip": 1.0,
+      "baseline": "rloo", "threads": 1, "device": "cpu"}})"));
   QCOMPARE(d->lineEdit("--lr")->text(), QStringLiteral("1e-05"));
+  QCOMPARE(d->lineEdit("--adam-beta2")->text(), QStringLiteral("0.999"));
   const QStringList wargs = d->arguments();
   QCOMPARE(wargs.at(wargs.indexOf(QStringLiteral("--config")) + 1), warpFile);
 

@@ -1,5 +1,6 @@
 #include "window/run_launcher.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <csignal>
@@ -154,6 +155,8 @@ const QList<LaunchOption>& trainOptions() {
       opt("--warmup", "warmup", O::Whole, O::Rl, O::RlGroup, QT_TRANSLATE_NOOP("LaunchOption", "&Warmup steps:")),
       opt("--weight-decay", "weight_decay", O::Real, O::Rl, O::RlGroup,
           QT_TRANSLATE_NOOP("LaunchOption", "&Weight decay:")),
+      opt("--adam-beta1", "beta1", O::Real, O::Rl, O::RlGroup, QT_TRANSLATE_NOOP("LaunchOption", "AdamW β&1:")),
+      opt("--adam-beta2", "beta2", O::Real, O::Rl, O::RlGroup, QT_TRANSLATE_NOOP("LaunchOption", "AdamW β&2:")),
       opt("--grad-clip", "grad_clip", O::Real, O::Rl, O::RlGroup,
           QT_TRANSLATE_NOOP("LaunchOption", "&Gradient clip (0: off):")),
       opt("--temperature", "temperature", O::Real, O::Rl, O::RlGroup,
@@ -177,65 +180,65 @@ const QList<LaunchOption>& trainOptions() {
 }
 
 const QList<LaunchOption>& warpRunOptions() {
-  static const QList<LaunchOption> options{
-      opt("--init", "init", O::Text, O::Warp, O::RunGroup, QT_TRANSLATE_NOOP("LaunchOption", "&Init checkpoint:")),
-      opt("--config", "", O::Text, O::ConfigFile, O::RunGroup,
-          QT_TRANSLATE_NOOP("LaunchOption", "Settings &file (JSON):")),
-      opt("--seed", "seed", O::Count, O::Warp, O::RunGroup, QT_TRANSLATE_NOOP("LaunchOption", "S&eed:")),
-      opt("--iterations", "iterations", O::Whole, O::Warp, O::WarpGroup,
-          QT_TRANSLATE_NOOP("LaunchOption", "&Iterations I:")),
-      opt("--runs", "runs", O::Whole, O::Warp, O::WarpGroup,
-          QT_TRANSLATE_NOOP("LaunchOption", "&Runs M per iteration:")),
-      opt("--steps", "steps", O::Whole, O::Warp, O::WarpGroup,
-          QT_TRANSLATE_NOOP("LaunchOption", "&Steps T per run (0: RL's):")),
-      opt("--lambda", "lambda", O::Real, O::Warp, O::WarpGroup, QT_TRANSLATE_NOOP("LaunchOption", "SLERP &λ:")),
-      opt("--granularity", "granularity", O::Choice, O::Warp, O::WarpGroup,
-          QT_TRANSLATE_NOOP("LaunchOption", "SLERP &granularity:"),
-          {QStringLiteral("tensor"), QStringLiteral("layer")}),
-      opt("--eta", "eta", O::Real, O::Warp, O::WarpGroup,
-          QT_TRANSLATE_NOOP("LaunchOption", "LITI &η of the next init:")),
-      opt("--eta-grid", "eta_grid", O::Text, O::Warp, O::WarpGroup,
-          QT_TRANSLATE_NOOP("LaunchOption", "η &grid (comma-separated):")),
-      opt("--anchor", "anchor", O::Choice, O::Rl, O::RlGroup, QT_TRANSLATE_NOOP("LaunchOption", "&Anchor:"), kAnchors),
-      opt("--beta", "beta", O::Real, O::Rl, O::RlGroup, QT_TRANSLATE_NOOP("LaunchOption", "&β (KL strength):")),
-      opt("--mu", "mu", O::Real, O::Rl, O::RlGroup, QT_TRANSLATE_NOOP("LaunchOption", "&μ (EMA rate):")),
-      opt("--lr", "lr", O::Real, O::Rl, O::RlGroup, QT_TRANSLATE_NOOP("LaunchOption", "&Learning rate:")),
-      opt("--batch", "batch", O::Whole, O::Rl, O::RlGroup,
-          QT_TRANSLATE_NOOP("LaunchOption", "B&atch (prompts per step):")),
-      opt("--max-new-tokens", "max_new_tokens", O::Whole, O::Rl, O::RlGroup,
-          QT_TRANSLATE_NOOP("LaunchOption", "Max &new tokens:")),
-      opt("--reward", "reward", O::Text, O::Rl, O::RlGroup, QT_TRANSLATE_NOOP("LaunchOption", "&Reward:"), kRewards),
-      opt("--eval-every", "eval_every", O::Whole, O::Rl, O::EvaluationGroup,
-          QT_TRANSLATE_NOOP("LaunchOption", "&Evaluate every (steps):")),
-      opt("--eval-prompts", "eval_prompts", O::Whole, O::Rl, O::EvaluationGroup,
-          QT_TRANSLATE_NOOP("LaunchOption", "Evaluation &prompts (0: protocol's):")),
-      opt("--ckpt-every", "ckpt_every", O::Whole, O::Rl, O::EvaluationGroup,
-          QT_TRANSLATE_NOOP("LaunchOption", "&Checkpoint every (steps):")),
-      opt("--parallel", "parallel", O::Whole, O::Warp, O::ResourcesGroup,
-          QT_TRANSLATE_NOOP("LaunchOption", "Runs in &parallel (0: all):")),
-      opt("--threads", "threads", O::Whole, O::Warp, O::ResourcesGroup,
-          QT_TRANSLATE_NOOP("LaunchOption", "&Threads per run:")),
-      opt("--device", "device", O::Text, O::Warp, O::ResourcesGroup, QT_TRANSLATE_NOOP("LaunchOption", "&Device:"),
-          kDevices),
-      opt("--launcher", "", O::Choice, O::Launcher, O::ResourcesGroup, QT_TRANSLATE_NOOP("LaunchOption", "&Launcher:"),
-          {QStringLiteral("local"), QStringLiteral("slurm")}),
-      opt("--slurm-partition", "partition", O::Text, O::Slurm, O::ResourcesGroup,
-          QT_TRANSLATE_NOOP("LaunchOption", "Slurm partition:")),
-      opt("--slurm-account", "account", O::Text, O::Slurm, O::ResourcesGroup,
-          QT_TRANSLATE_NOOP("LaunchOption", "Slurm account:")),
-      opt("--slurm-time", "time", O::Text, O::Slurm, O::ResourcesGroup,
-          QT_TRANSLATE_NOOP("LaunchOption", "Slurm time limit:")),
-      opt("--slurm-cpus-per-task", "cpus_per_task", O::Whole, O::Slurm, O::ResourcesGroup,
-          QT_TRANSLATE_NOOP("LaunchOption", "Slurm CPUs per task:")),
-      opt("--slurm-gpus-per-task", "gpus_per_task", O::Whole, O::Slurm, O::ResourcesGroup,
-          QT_TRANSLATE_NOOP("LaunchOption", "Slurm GPUs per task:")),
-      opt("--slurm-mem", "mem", O::Text, O::Slurm, O::ResourcesGroup,
-          QT_TRANSLATE_NOOP("LaunchOption", "Slurm memory:")),
-      opt("--slurm-signal-before", "signal_before", O::Whole, O::Slurm, O::ResourcesGroup,
-          QT_TRANSLATE_NOOP("LaunchOption", "Slurm SIGTERM before the time limit (s):")),
-      opt("--slurm-extra", "extra", O::Text, O::Slurm, O::ResourcesGroup,
-          QT_TRANSLATE_NOOP("LaunchOption", "More sbatch arguments:")),
-  };
+  static const QList<LaunchOption> options = [] {
+    QList<LaunchOption> l{
+        opt("--init", "init", O::Text, O::Warp, O::RunGroup, QT_TRANSLATE_NOOP("LaunchOption", "&Init checkpoint:")),
+        opt("--config", "", O::Text, O::ConfigFile, O::RunGroup,
+            QT_TRANSLATE_NOOP("LaunchOption", "Settings &file (JSON):")),
+        opt("--seed", "seed", O::Count, O::Warp, O::RunGroup, QT_TRANSLATE_NOOP("LaunchOption", "S&eed:")),
+        opt("--iterations", "iterations", O::Whole, O::Warp, O::WarpGroup,
+            QT_TRANSLATE_NOOP("LaunchOption", "&Iterations I:")),
+        opt("--runs", "runs", O::Whole, O::Warp, O::WarpGroup,
+            QT_TRANSLATE_NOOP("LaunchOption", "&Runs M per iteration:")),
+        opt("--steps", "steps", O::Whole, O::Warp, O::WarpGroup,
+            QT_TRANSLATE_NOOP("LaunchOption", "&Steps T per run (0: RL's):")),
+        opt("--lambda", "lambda", O::Real, O::Warp, O::WarpGroup, QT_TRANSLATE_NOOP("LaunchOption", "SLERP &λ:")),
+        opt("--granularity", "granularity", O::Choice, O::Warp, O::WarpGroup,
+            QT_TRANSLATE_NOOP("LaunchOption", "SLERP &granularity:"),
+            {QStringLiteral("tensor"), QStringLiteral("layer")}),
+        opt("--eta", "eta", O::Real, O::Warp, O::WarpGroup,
+            QT_TRANSLATE_NOOP("LaunchOption", "LITI &η of the next init:")),
+        opt("--eta-grid", "eta_grid", O::Text, O::Warp, O::WarpGroup,
+            QT_TRANSLATE_NOOP("LaunchOption", "η &grid (comma-separated):")),
+    };
+    // The RL settings `warp run` passes to every worker (app/cli/cmd_run.cpp): the train form's
+    // entries, so both forms label and parse them alike.
+    for (const char* flag : {"--anchor", "--beta", "--mu", "--lr", "--adam-beta1", "--adam-beta2", "--batch",
+                             "--max-new-tokens", "--reward", "--eval-every", "--eval-prompts", "--ckpt-every"}) {
+      const auto& train = trainOptions();
+      const auto it = std::find_if(train.begin(), train.end(),
+                                   [&](const LaunchOption& o) { return o.flag == QLatin1String(flag); });
+      Q_ASSERT(it != train.end());
+      l << *it;
+    }
+    l << QList<LaunchOption>{
+        opt("--parallel", "parallel", O::Whole, O::Warp, O::ResourcesGroup,
+            QT_TRANSLATE_NOOP("LaunchOption", "Runs in &parallel (0: all):")),
+        opt("--threads", "threads", O::Whole, O::Warp, O::ResourcesGroup,
+            QT_TRANSLATE_NOOP("LaunchOption", "&Threads per run:")),
+        opt("--device", "device", O::Text, O::Warp, O::ResourcesGroup, QT_TRANSLATE_NOOP("LaunchOption", "&Device:"),
+            kDevices),
+        opt("--launcher", "", O::Choice, O::Launcher, O::ResourcesGroup,
+            QT_TRANSLATE_NOOP("LaunchOption", "&Launcher:"), {QStringLiteral("local"), QStringLiteral("slurm")}),
+        opt("--slurm-partition", "partition", O::Text, O::Slurm, O::ResourcesGroup,
+            QT_TRANSLATE_NOOP("LaunchOption", "Slurm partition:")),
+        opt("--slurm-account", "account", O::Text, O::Slurm, O::ResourcesGroup,
+            QT_TRANSLATE_NOOP("LaunchOption", "Slurm account:")),
+        opt("--slurm-time", "time", O::Text, O::Slurm, O::ResourcesGroup,
+            QT_TRANSLATE_NOOP("LaunchOption", "Slurm time limit:")),
+        opt("--slurm-cpus-per-task", "cpus_per_task", O::Whole, O::Slurm, O::ResourcesGroup,
+            QT_TRANSLATE_NOOP("LaunchOption", "Slurm CPUs per task:")),
+        opt("--slurm-gpus-per-task", "gpus_per_task", O::Whole, O::Slurm, O::ResourcesGroup,
+            QT_TRANSLATE_NOOP("LaunchOption", "Slurm GPUs per task:")),
+        opt("--slurm-mem", "mem", O::Text, O::Slurm, O::ResourcesGroup,
+            QT_TRANSLATE_NOOP("LaunchOption", "Slurm memory:")),
+        opt("--slurm-signal-before", "signal_before", O::Whole, O::Slurm, O::ResourcesGroup,
+            QT_TRANSLATE_NOOP("LaunchOption", "Slurm SIGTERM before the time limit (s):")),
+        opt("--slurm-extra", "extra", O::Text, O::Slurm, O::ResourcesGroup,
+            QT_TRANSLATE_NOOP("LaunchOption", "More sbatch arguments:")),
+    };
+    return l;
+  }();
   return options;
 }
 

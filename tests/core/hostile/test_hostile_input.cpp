@@ -6,12 +6,14 @@
 #include <sys/wait.h>
 #include <torch/torch.h>
 #include <unistd.h>
+#include <nlohmann/json.hpp>
 
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <optional>
 #include <sstream>
 #include <string>
 
@@ -218,6 +220,28 @@ TEST_F(HostileInput, SharedOptionsAreRefusedAlikeByEachCommand) {
   // warp run's RL options go through the same rule.
   expect_refusal(warp("run --exp exp --eval-every 0"),
                  {"run options: rl: eval_every (--eval-every) must be > 0, got 0"});
+  // AdamW's betas: a flag of every training command, the rule of the config field.
+  expect_refusal(warp("sft --exp exp --adam-beta1 1"),
+                 {"sft options: sft: beta1 (--adam-beta1) must be in [0, 1), got 1"});
+  expect_refusal(warp("rm --exp exp --adam-beta2=-0.1"),
+                 {"rm options: rm: beta2 (--adam-beta2) must be in [0, 1), got -0.1"});
+  expect_refusal(warp("train --exp exp --name r --adam-beta1 1.5"),
+                 {"train options: rl: beta1 (--adam-beta1) must be in [0, 1), got 1.5"});
+  expect_refusal(warp("run --exp exp --adam-beta2 1"),
+                 {"run options: rl: beta2 (--adam-beta2) must be in [0, 1), got 1"});
+}
+
+TEST_F(HostileInput, AdamBetaFlagsReachTheRunsSettings) {
+  // The accepted values are what the run trains with: warp sft records its settings (runs.config_json).
+  ASSERT_EQ(warp("init exp --preset smoke").status, 0);
+  const CliRun r = warp("sft --exp exp --steps 1 --adam-beta1 0.8 --adam-beta2 0.95");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const ExperimentDb db = ExperimentDb::open_read_only(dir + "/exp/experiment.db");
+  const std::optional<RunRecord> sft = db.find_run("sft");
+  ASSERT_TRUE(sft.has_value());
+  const nlohmann::json settings = nlohmann::json::parse(sft->config_json).at("sft");
+  EXPECT_EQ(settings.at("beta1").get<double>(), 0.8);
+  EXPECT_EQ(settings.at("beta2").get<double>(), 0.95);
 }
 
 TEST_F(HostileInput, BatchTimesSamplesCannotOverflow) {
