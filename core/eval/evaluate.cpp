@@ -9,6 +9,7 @@
 #include "eval/eval_cache.h"
 #include "experiment/task_data.h"
 #include "model/device.h"
+#include "model/prompt_prefix.h"
 #include "model/sampler.h"
 #include "model/token_stats.h"
 #include "reward/reward_spec.h"
@@ -105,6 +106,25 @@ EvalPoint point_of_rows(const std::vector<EvalRow>& rows, size_t n) {
   return p;
 }
 
+PromptPrefix& Evaluator::sft_prefix(size_t chunk, const torch::Tensor& prompt, const torch::Tensor& prompt_mask,
+                                    std::unique_ptr<PromptPrefix>& scratch) {
+  if (sft_prefixes_.size() <= chunk) sft_prefixes_.resize(chunk + 1);
+  std::unique_ptr<PromptPrefix>& kept = sft_prefixes_[chunk];
+  if (kept && kept->matches(prompt, prompt_mask)) return *kept;
+  if (kept) {  // other prompts than last time (not in this Evaluator's use, but safe)
+    sft_prefix_bytes_ -= kept->bytes();
+    kept.reset();
+  }
+  auto made = std::make_unique<PromptPrefix>(sft_, prompt, prompt_mask, config_.max_new_tokens);
+  if (sft_prefix_bytes_ + made->bytes() > kSftPrefixBudgetBytes) {
+    scratch = std::move(made);
+    return *scratch;
+  }
+  sft_prefix_bytes_ += made->bytes();
+  kept = std::move(made);
+  return *kept;
+}
+
 EvalResult Evaluator::evaluate(GPT& policy, const ProgressFn& progress, const EstimateFn& estimate) {
   if (!(policy->config() == sft_->config()))
     throw BadInput("eval: the policy's model config differs from the SFT model's");
@@ -137,7 +157,9 @@ EvalResult Evaluator::evaluate(GPT& policy, const ProgressFn& progress, const Es
     SampleResult s = sample(policy, prompts, seeds, so, device_, policy_is_sft ? nullptr : &step_logits);
     sampling.stop();
     PhaseTimer sft_forward(times, "sft_forward");
-    auto logq = completion_log_softmax(sft_, s.prompt, s.prompt_mask, s.tokens, tau);  // [B, K, V]
+    std::unique_ptr<PromptPrefix> scratch;
+    PromptPrefix& prefix = sft_prefix(static_cast<size_t>(begin / config_.batch), s.prompt, s.prompt_mask, scratch);
+    auto logq = torch::log_softmax(prefix.completion_logits(sft_, s.tokens, tau), -1);  // [B, K, V]
     sft_forward.stop();
     PhaseTimer kl_time(times, "kl");
     auto logp = policy_is_sft ? logq : torch::log_softmax(tau == 1.0 ? step_logits : step_logits * (1.0 / tau), -1);

@@ -13,8 +13,12 @@
 //   kl_i              Σ_{t ∈ mask} Σ_v p_t(v) (log p_t(v) − log q_t(v))   p = π, q = π_sft, both at τ
 //   kl_sampled_i      Σ_{t ∈ mask} (log p_t(y_t) − log q_t(y_t))
 //   length_i          number of mask positions (EOS included when emitted)
-// log p and log q both come from a full forward pass (model/token_stats.h), so a policy evaluated
-// against itself has KL exactly 0. Means and standard errors: eval/eval_point.h.
+// log p comes from the logits the sampler drew each token from; log q from θ_sft's pass over the
+// completion after its prompt prefix (model/prompt_prefix.h: the prompts of a chunk are the same for
+// every policy, so θ_sft's keys and values over them are computed once per Evaluator and kept while
+// they fit in kSftPrefixBudgetBytes; the numbers are the same whether a prefix was kept or not). A
+// policy bitwise equal to θ_sft takes log q for both sides, so its KL is exactly 0. Means and
+// standard errors: eval/eval_point.h.
 //
 // Cache (evaluate_checkpoint): key = (checkpoint SHA-256, protocol SHA-256), where the protocol is
 // the JSON object
@@ -38,6 +42,7 @@
 #include "eval/eval_point.h"
 #include "experiment/experiment.h"
 #include "model/gpt.h"
+#include "model/prompt_prefix.h"
 #include "reward/reward.h"
 #include "tokenizer/bpe.h"
 #include "util/progress.h"
@@ -95,12 +100,22 @@ class Evaluator {
   const EvalConfig& config() const { return config_; }
   int64_t num_prompts() const { return static_cast<int64_t>(texts_.size()); }
 
+  // The most bytes of θ_sft prompt prefixes an Evaluator keeps (a chunk beyond it computes its prefix
+  // for each evaluation): all chunks of the demo protocol fit, a GPT-2-small protocol's first ones.
+  static constexpr int64_t kSftPrefixBudgetBytes = int64_t{256} << 20;
+
  private:
+  // θ_sft's prefix over chunk `chunk`'s padded prompts (kept, or made for this call in `scratch`).
+  PromptPrefix& sft_prefix(size_t chunk, const torch::Tensor& prompt, const torch::Tensor& prompt_mask,
+                           std::unique_ptr<PromptPrefix>& scratch);
+
   EvalConfig config_;
   std::vector<std::string> texts_;
   std::vector<std::vector<int64_t>> ids_;
   const BpeTokenizer& tokenizer_;
   GPT sft_;
+  std::vector<std::unique_ptr<PromptPrefix>> sft_prefixes_;  // per chunk; null where none is kept
+  int64_t sft_prefix_bytes_ = 0;
   Reward& reward_;
   Reward* gold_;
   torch::Device device_;

@@ -218,6 +218,33 @@ TEST(Evaluate, CommonRandomNumbersRepeatableAndBatchInvariant) {
   EXPECT_GT(differ, 0);
 }
 
+// θ_sft's prompt prefixes are kept from one evaluation to the next (model/prompt_prefix.h): a
+// policy evaluated after another gives the numbers an Evaluator that never saw the first gives, bit
+// for bit, and the same as with no prefix kept at all (tested in test_prompt_prefix: the same path).
+TEST(Evaluate, KeptSftPrefixesChangeNoNumber) {
+  const BpeTokenizer tok = test::byte_tokenizer();
+  GPT sft = peaked_model(1, 6.0);
+  GPT first = peaked_model(2, 6.0), second = peaked_model(3, 6.0);
+  CountA reward;
+  EvalConfig c;
+  c.max_new_tokens = 7;
+  c.batch = 4;
+  const auto prompts = test::generated_prompts(9);  // chunks of 4, 4 and 1
+  Evaluator used(c, prompts, tok, sft, reward, nullptr, torch::kCPU);
+  used.evaluate(first);
+  const EvalResult again = used.evaluate(second);
+  Evaluator fresh(c, prompts, tok, sft, reward, nullptr, torch::kCPU);
+  const EvalResult once = fresh.evaluate(second);
+  ASSERT_EQ(again.rows.size(), once.rows.size());
+  for (size_t i = 0; i < once.rows.size(); ++i) {
+    EXPECT_EQ(again.rows[i].completion, once.rows[i].completion) << "prompt " << i;
+    EXPECT_EQ(again.rows[i].kl_sft, once.rows[i].kl_sft) << "prompt " << i;
+    EXPECT_EQ(again.rows[i].kl_sft_sampled, once.rows[i].kl_sft_sampled) << "prompt " << i;
+  }
+  EXPECT_EQ(again.point.to_json(), once.point.to_json());
+  EXPECT_GT(once.point.kl_sft.mean, 0.0);
+}
+
 TEST(Evaluate, ProgressReportsAndCancels) {
   const BpeTokenizer tok = test::byte_tokenizer();
   GPT sft = peaked_model(1, 1.0);
