@@ -27,7 +27,11 @@ void check_tokenizer(const std::optional<BpeTokenizer>& tokenizer, const RewardM
 
 LearnedReward::LearnedReward(const std::string& checkpoint_path, std::optional<BpeTokenizer> tokenizer,
                              torch::Device device, int64_t max_batch)
-    : tokenizer_(std::move(tokenizer)), device_(device), name_("rm:" + checkpoint_path), max_batch_(max_batch) {
+    : tokenizer_(std::move(tokenizer)),
+      device_(device),
+      name_("rm:" + checkpoint_path),
+      max_batch_(max_batch),
+      keep_prefixes_(true) {
   if (max_batch_ <= 0) throw BadInput("learned reward: max_batch must be > 0, got " + std::to_string(max_batch_));
   auto ck = load_reward_model(checkpoint_path);
   info_ = ck.info;
@@ -49,9 +53,60 @@ LearnedReward::LearnedReward(RewardModel model, const RewardModelInfo& info, std
   check_tokenizer(tokenizer_, info_, name_);
 }
 
+torch::Tensor LearnedReward::score_through_prefix(const torch::Tensor& prompt, const torch::Tensor& prompt_mask,
+                                                  const torch::Tensor& completion,
+                                                  const torch::Tensor& completion_mask) {
+  const int64_t B = prompt.size(0), P = prompt.size(1), K = completion.size(1);
+  const auto pmask = prompt_mask.to(torch::kBool);
+  if (P == 0 || K == 0 || P + K > model_->config().n_ctx || !pmask.select(1, P - 1).all().item<bool>()) return {};
+  // The scored sequence: the prompt, then the completion before its EOS (reward/reward_model.h).
+  auto cmask = completion_mask.to(torch::kBool);
+  if (info_.eos_id >= 0) cmask = cmask & completion.ne(info_.eos_id);
+  // A kept prefix for these prompts with exactly the P - 1 + (1 + K) slots this call needs: one
+  // made for other completion lengths is made again, so the slots' layout, and the numbers, never
+  // depend on what was kept.
+  PromptPrefix* prefix = nullptr;
+  std::unique_ptr<PromptPrefix> made;
+  for (size_t i = 0; i < kept_.size(); ++i)
+    if (kept_[i]->matches(prompt, pmask)) {
+      if (kept_[i]->max_tail() == K + 1) {
+        std::rotate(kept_.begin(), kept_.begin() + static_cast<std::ptrdiff_t>(i),
+                    kept_.begin() + static_cast<std::ptrdiff_t>(i) + 1);  // most recent first
+        prefix = kept_.front().get();
+      } else {
+        kept_bytes_ -= kept_[i]->bytes();
+        kept_.erase(kept_.begin() + static_cast<std::ptrdiff_t>(i));
+      }
+      break;
+    }
+  if (!prefix) {
+    made = std::make_unique<PromptPrefix>(model_->trunk, prompt, pmask, K + 1);
+    prefix = made.get();
+    if (made->bytes() <= kPrefixBudgetBytes) {
+      while (!kept_.empty() && kept_bytes_ + made->bytes() > kPrefixBudgetBytes) {
+        kept_bytes_ -= kept_.back()->bytes();
+        kept_.pop_back();
+      }
+      kept_bytes_ += made->bytes();
+      kept_.insert(kept_.begin(), std::move(made));
+    }
+  }
+  auto hidden = prefix->tail_hidden(model_->trunk, completion, cmask);  // [B, 1+K, C]
+  // The last real slot of prompt + completion: the last prompt slot (real) or a completion token.
+  auto tail_mask = torch::cat({torch::ones({B, 1}, cmask.options()), cmask}, 1);  // [B, 1+K]
+  const int64_t C = model_->config().n_embd;
+  auto last = last_real_index(tail_mask).view({B, 1, 1}).expand({B, 1, C});
+  return model_->head->forward(hidden.gather(1, last).squeeze(1)).squeeze(-1);  // [B]
+}
+
 torch::Tensor LearnedReward::score_rows(const RewardBatch& batch, int64_t begin, int64_t end) {
   if (batch.has_tokens()) {
     auto rows = [&](const torch::Tensor& t) { return t.slice(0, begin, end).to(device_); };
+    if (keep_prefixes_) {
+      auto r = score_through_prefix(rows(batch.prompt_tokens), rows(batch.prompt_mask), rows(batch.completion_tokens),
+                                    rows(batch.completion_mask));
+      if (r.defined()) return r;
+    }
     return model_->score(rows(batch.prompt_tokens), rows(batch.prompt_mask), rows(batch.completion_tokens),
                          rows(batch.completion_mask), info_.eos_id);
   }

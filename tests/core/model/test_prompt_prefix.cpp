@@ -47,6 +47,35 @@ TEST(PromptPrefix, LogitsEqualTheFullForwardForEveryCompletionAndTemperature) {
     }
 }
 
+TEST(PromptPrefix, TailHiddenEqualsTheFullForwardWithRightPadding) {
+  // What a reward model reads: the hidden states of prompt + completion where completions end early
+  // (right padding), at the slots after the prefix.
+  const GPTConfig c = tiny_config();
+  GPT m = random_model(c, 4);
+  torch::NoGradGuard ng;
+  PromptPrefix prefix(m, prompts(), prompt_mask(), 6);
+  const auto next = completion(5, 3, c.vocab_size);
+  const auto next_mask = torch::tensor({{true, true, true, false, false},  //
+                                        {true, true, true, true, true},
+                                        {false, false, false, false, false}});
+  const auto got = prefix.tail_hidden(m, next, next_mask);  // [3, 6, C]
+  const auto seq = torch::cat({prompts(), next}, 1);
+  const auto mask = torch::cat({prompt_mask(), next_mask}, 1);
+  const auto pos = (mask.to(torch::kLong).cumsum(1) - 1).clamp_min(0);
+  const auto want = m->forward_hidden(seq, pos, mask).narrow(1, 3, 6);
+  ASSERT_EQ(got.sizes(), want.sizes());
+  // Real slots agree; a padding slot's state is meaningless (it attends to itself only) but finite.
+  const auto real = mask.narrow(1, 3, 6).unsqueeze(-1).expand_as(got);
+  EXPECT_TRUE(
+      torch::allclose(got.masked_fill(real.logical_not(), 0), want.masked_fill(real.logical_not(), 0), 1e-5, 1e-5));
+  EXPECT_TRUE(torch::isfinite(got).all().item<bool>());
+  // No next tokens: the last prompt slot alone.
+  const auto none = torch::zeros({3, 0}, torch::kLong);
+  EXPECT_TRUE(torch::allclose(prefix.tail_hidden(m, none, none.to(torch::kBool)), want.narrow(1, 0, 1), 1e-5, 1e-5));
+  EXPECT_THROW(prefix.tail_hidden(m, completion(6, 3, c.vocab_size), torch::ones({3, 6}, torch::kBool)), BadInput);
+  EXPECT_THROW(prefix.tail_hidden(m, next, next_mask.narrow(1, 0, 4)), BadInput);
+}
+
 TEST(PromptPrefix, ReuseGivesTheSameBitsAsAFreshPrefix) {
   const GPTConfig c = tiny_config();
   GPT m = random_model(c, 6);

@@ -170,6 +170,24 @@ TEST(RewardSpec, LearnedRewardScoresTextsAndTokenIdsAlike) {
   const auto chunked = small.score(batch);
   for (size_t i = 0; i < 3; ++i) EXPECT_NEAR(chunked[i], from_ids[i], 1e-5) << i;
 
+  // Kept prompt prefixes (reward/learned_reward.h): scoring these prompts again reuses the first
+  // scoring's prefix and gives the bits of a reward that never saw them; so do other completions of
+  // the same prompts, and a batch with fewer completion slots, whose prefix is made again.
+  EXPECT_EQ(reward->score(batch), from_ids);
+  EXPECT_EQ(LearnedReward(dir + "/checkpoints/rm.h5", tok, torch::kCPU).score(batch), from_ids);
+  RewardBatch other = batch;
+  other.completion_tokens = batch.completion_tokens.clone();
+  other.completion_tokens[1][0] = other.completion_tokens[0][1];
+  const auto other_scores = reward->score(other);
+  EXPECT_EQ(other_scores, LearnedReward(dir + "/checkpoints/rm.h5", tok, torch::kCPU).score(other));
+  EXPECT_NE(other_scores[1], from_ids[1]);
+  RewardBatch shorter = batch;
+  shorter.completion_tokens = batch.completion_tokens.narrow(1, 0, 15);
+  shorter.completion_mask = batch.completion_mask.narrow(1, 0, 15);
+  const auto shorter_scores = reward->score(shorter);
+  EXPECT_EQ(shorter_scores, LearnedReward(dir + "/checkpoints/rm.h5", tok, torch::kCPU).score(shorter));
+  for (size_t i = 0; i < 3; ++i) EXPECT_NEAR(shorter_scores[i], from_ids[i], 1e-5) << i;
+
   // Half-given tensors, and a tokenizer other than the training one, are refused.
   RewardBatch half = RewardBatch::from_texts(prompts, completions);
   half.prompt_tokens = batch.prompt_tokens;
