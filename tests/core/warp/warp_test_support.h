@@ -1,7 +1,8 @@
 #pragma once
 // Shared by the WARP driver tests: tiny settings on the synthetic experiment of the eval/rl tests,
 // an in-process stand-in for `warp train` (WarpDriverOptions hooks: the worker runs synchronously
-// inside launch(), as cmd_train.cpp would run it), and tensor comparisons.
+// inside launch(), as cmd_train.cpp would run it, with a dense stand-in reward), and tensor
+// comparisons.
 
 #include <gtest/gtest.h>
 
@@ -61,6 +62,25 @@ class FailingReward : public Reward {
   std::string name() const override { return "failing"; }
 };
 
+// The in-process workers' reward: the mean byte value of the completion text / 255. Dense, so the
+// random byte-level policy of the synthetic experiment moves within the few steps of tiny_rl(). Its
+// gold reward is 0 unless one of a handful of samples happens to hold a sentiment word, and which
+// samples are drawn depends on the float rounding of the machine's kernels: on an AVX-512 machine
+// no worker of the end-to-end test scored anything, so no run moved and the SLERP angle was NaN.
+class ByteMeanReward : public Reward {
+ public:
+  std::vector<double> score(const RewardBatch& batch) override {
+    std::vector<double> out;
+    for (const std::string& c : batch.completions) {
+      double sum = 0;
+      for (unsigned char ch : c) sum += ch;
+      out.push_back(c.empty() ? 0.0 : sum / (255.0 * static_cast<double>(c.size())));
+    }
+    return out;
+  }
+  std::string name() const override { return "byte-mean"; }
+};
+
 // `warp train` inside the test process. Each launch runs the worker to its end at once; poll
 // returns its exit code (0 finished, 130 stopped, 2 bad input, 1 other errors, like the CLI).
 struct InProcessWorkers {
@@ -89,6 +109,7 @@ struct InProcessWorkers {
     RlRunOptions ro;
     ro.threads = std::stoi(f.at("--threads"));
     if (fail && fail(wl.name)) ro.make_reward = [] { return std::unique_ptr<Reward>(new FailingReward()); };
+    else ro.make_reward = [] { return std::unique_ptr<Reward>(new ByteMeanReward()); };
     const ProgressFn progress = progress_for ? progress_for(wl.name) : ProgressFn();
     try {
       if (wl.resume) {
