@@ -1,6 +1,6 @@
 #pragma once
 // Metric keys that one part of the project writes and another parses: one builder and one parser
-// per family, so the writer (core/warp/driver.cpp) and the readers (widgets/ Pareto and Merge tabs,
+// per family, so the writer (core/warp/warp_loop.cpp) and the readers (widgets/ Pareto and Merge tabs,
 // core/replicate) cannot drift apart. Keys are plain ASCII.
 //
 //   front/eta<η>/<field>    WARP driver run, at step i: the LITI point θ_η = (1−η)·θ_init + η·θ_slerp

@@ -9,57 +9,23 @@
 //     for η in the grid: θ_η ← LITI(θ_init, θ_slerp, η); evaluate θ_η (cached by hash)
 //     θ_init ← θ_η at the chosen η
 //
-// Files:
-//   logs/<name>-rl.json                  the RL settings every worker starts from (`warp train --config`)
-//   logs/<name>-i<i>-r<m>.log            the output of worker m of iteration i (appended on resume)
-//   checkpoints/<name>-i<i>-r<m>.h5        run m's final policy (written by the run, rl/trainer.h)
-//   checkpoints/<name>-i<i>-slerp.h5       the SLERP merge (kind "merge"; merge/merger.h meta + lineage)
-//   checkpoints/<name>-i<i>-eta<η>.h5      LITI point, η printed with 2 decimals ("eta0.30"; more
-//                                          decimals only when η needs them, e.g. "eta0.125") (kind "liti")
-// Worker m of iteration i is started as
-//   warp train --exp DIR --name <name>-i<i>-r<m> --config logs/<name>-rl.json --init θ_init
-//              --seed s --prompt-seed p --threads t --device d --iteration i --parent-run <name>
-// with s = derive_seed(kSeedDomainWarpRun, seed, {i, m}), p = derive_seed(kSeedDomainWarpPrompts,
-// seed, {i, m}) (driver.cpp), and continued with `warp train --exp DIR --resume <worker> --threads t
-// --device d`.
+// This header is the driver's API: start, continue and read a driver run. Its parts:
+//   warp/worker_pool.h    the M workers of an iteration: how they are started (command lines,
+//                         seeds, logs), followed, continued on resume, and what fails an iteration
+//   warp/launcher.h       where the workers run: child processes or Slurm job arrays
+//   warp/warp_loop.h      the Algorithm 1 loop: the SLERP and LITI files, their registration,
+//                         evaluation, the front metrics, the output front, resume of each stage
+//   warp/driver_record.h  a driver run's stored settings and files, read back
+//   config/warp_config.h  the WARP settings (WarpConfig, worker names, η tags)
 // Database: the driver is a run of kind "warp" named <name> (status, pid, heartbeat like every run;
 // config_json = {"warp": WarpConfig, "rl": the RlConfig every worker starts from (reward resolved),
-// "eval": the EvalConfig of the front points, "eval_protocol_sha256": its protocol hash}); the workers
-// are runs of kind "train" with parent_run_id = the driver and iteration = i (workers that record
-// their runs in journals, the Slurm launcher's `warp train --record journal`, are imported into the
-// database by the driver: at most every 0.5 s while it follows them, at once when one ended, when it
-// starts or resumes and when it ends; db/journal.h); the merge and LITI
-// checkpoints are registered with run_id = the driver and meta
-//   {"iteration": i, "stage": "slerp" | "liti", "eta": η (liti), "runs": [worker names],
-//    "init": θ_init path, "init_sha256": ..., + the merger's meta for "slerp"};
-// each evaluated point is in the evaluation cache (eval/eval_cache.h) under the checkpoint's hash,
-// and also logged as metrics of the driver run at step i:
-//   front/eta<η>/reward, front/eta<η>/gold, front/eta<η>/kl_sft, front/eta<η>/length
-//   front/eta<η>/reward_se, gold_se, kl_sft_se (their standard errors)
-//   and warp/mean_omega_deg (the SLERP's mean angle between task vectors) at step i, written in one
-//   batch once the iteration's points are evaluated (never twice: a resumed driver skips it).
-// After the last iteration I, Algorithm 1's output front (LITI of θ_slerp^(I) toward θ_sft =
-// checkpoints/sft.h5, the reference policy of the KL axis):
-//   checkpoints/<name>-output-eta<η>.h5   (1 − η)·θ_sft + η·θ_slerp^(I) (kind "liti", meta stage "output")
-//   output/eta<η>/<the same fields>       metrics of the driver run at step I (db/metric_keys.h)
-// When θ_init of iteration I is θ_sft itself, the output front is iteration I's front (no new files).
-// The front points are evaluated in the driver process with the experiment's evaluation protocol
-// (eval/eval_config.h), the workers' reward, and the RL config's eval_prompts when > 0 (as the
-// workers' trajectory points are), so the fronts and the RL trajectories are comparable.
+// "eval": the EvalConfig of the front points, "eval_protocol_sha256": its protocol hash}); its
+// workers, merges, LITI files and metrics are recorded as warp/worker_pool.h and warp/warp_loop.h say.
 //
 // Stages are idempotent and checked against what is on disk and in the DB, so a driver killed at
-// any moment continues with `resume`: finished runs are kept, killed, crashed or failed runs are
-// resumed (`warp train --resume`), a run still alive (a worker of a driver killed with -9 finishing
-// its step) is waited for, a merge / LITI file is redone only when missing, not registered, or no
-// longer the one registered (its SHA-256, or those of its inputs, changed: θ_init's for every file,
-// each worker policy's, as recorded in the SLERP's meta "inputs", and its λ and granularity for the
-// SLERP, the SLERP's for a LITI file), and evaluations come
-// from the cache. A diverged run fails the iteration again on resume (it would diverge again). A worker that ends
-// failed or diverged fails the iteration: the driver stops with status "failed" and Error("iteration i: run
-// <name>-i<i>-r<m> failed: <its message>"), the other workers of the iteration being stopped first (SIGTERM: they
-// checkpoint). <its message> is the run row's message, or, when the process ended before writing one (bad arguments, a
-// crash), its exit code and the tail of its log. A run stopped by someone else (status killed) also fails the
-// iteration; resume continues it. The progress callback returning false stops the workers the same way (status
+// any moment continues with `resume` (warp/worker_pool.h, warp/warp_loop.h). A worker that ends
+// failed or diverged fails the driver run (status "failed", the pool's Error naming the iteration
+// and the run: warp/worker_pool.h). The progress callback returning false stops the workers (status
 // "killed"; resumable) and throws Cancelled.
 
 #include <cstdint>

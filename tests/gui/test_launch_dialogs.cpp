@@ -603,7 +603,7 @@ void TestLaunchDialogs::duplicateValues() {
                                        "--device",
                                        "auto"}));
 
-  // A driver as `warp run` stores it (warp/driver.cpp: {"warp": WarpConfig, "rl": ..., "eval": ...}).
+  // A driver as `warp run` stores it (warp/driver.h: {"warp": WarpConfig, "rl": ..., "eval": ...}).
   warp::RunRecord driver;
   driver.name = "warp";
   driver.kind = "warp";
