@@ -39,7 +39,7 @@ if [ "${WARP_SANITIZE_CHECK:-1}" != 0 ]; then
   fi
   san_tests=(test_util test_run_name test_data_corpus test_data_prompts test_data_paths test_figure
              test_reward_lexicon test_bpe test_bpe_train test_token_file test_gpt2_parity
-             test_config test_db test_signal_run test_journal)
+             test_config test_db test_signal_run test_journal test_h5check)
   cmake --build "$san" -j "${WARP_JOBS:-$(nproc)}" --target "${san_tests[@]}"
   regex="^($(IFS='|'; echo "${san_tests[*]}"))\$"
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \

@@ -31,6 +31,10 @@
 //
 // Streaming: CheckpointReader / CheckpointWriter handle one tensor at a time, so merging or
 // converting models larger than memory holds one tensor (per input) at a time.
+//
+// Two layers: store/checkpoint_file.h (library warp_store_h5, no LibTorch) holds the header, every
+// check and the HDF5 reading and writing of raw bytes; this file (warp_store) builds torch::Tensors
+// on it. warp-h5check links only the first.
 
 #include <cstdint>
 #include <memory>
@@ -42,23 +46,11 @@
 #include <nlohmann/json.hpp>
 
 #include "model/gpt_config.h"
-#include "store/hdf5_handle.h"
+#include "store/checkpoint_file.h"
 #include "store/tensor_info.h"
-#include "util/fsutil.h"
 #include "util/progress.h"
 
 namespace warp {
-
-constexpr const char* kCheckpointFormat = "warp-checkpoint";
-constexpr int64_t kCheckpointVersion = 1;
-
-struct CheckpointHeader {
-  std::string kind = "policy";                       // 1-64 characters of [A-Za-z0-9_.-]
-  int64_t step = 0;                                  // >= 0
-  nlohmann::json config = nlohmann::json::object();  // a JSON object
-  nlohmann::json meta;                               // null: no meta attribute; otherwise any JSON value
-  int64_t version = kCheckpointVersion;              // as read from a file; the writer always writes kCheckpointVersion
-};
 
 struct CheckpointData {
   CheckpointHeader header;
@@ -66,10 +58,6 @@ struct CheckpointData {
   NamedTensors state;   // /state, in order
   NamedTensors files;   // /files, in order: 1-D uint8 tensors
 };
-
-enum class TensorGroup { Params, State, Files };
-constexpr TensorGroup kTensorGroups[] = {TensorGroup::Params, TensorGroup::State, TensorGroup::Files};
-const char* group_name(TensorGroup g);  // "params" / "state" / "files"
 
 // Opens a checkpoint and validates its header; reads tensors on request.
 class CheckpointReader {
@@ -81,8 +69,8 @@ class CheckpointReader {
   CheckpointReader(const CheckpointReader&) = delete;
   CheckpointReader& operator=(const CheckpointReader&) = delete;
 
-  const std::string& path() const { return path_; }
-  const CheckpointHeader& header() const { return header_; }
+  const std::string& path() const { return file_.path(); }
+  const CheckpointHeader& header() const { return file_.header(); }
   // The stored tensors of a group, in the order they were written.
   const std::vector<TensorInfo>& tensors(TensorGroup g = TensorGroup::Params) const;
   // nullptr when absent.
@@ -96,16 +84,8 @@ class CheckpointReader {
   void read_into(const std::string& name, const torch::Tensor& out, TensorGroup g = TensorGroup::Params) const;
 
  private:
-  std::string path_;
-  int64_t file_size_ = 0;
-  H5File file_;
-  CheckpointHeader header_;
-  std::vector<TensorInfo> groups_[3];  // by TensorGroup
-};
-
-struct CheckpointWriteOptions {
-  // Target bytes per HDF5 chunk (one Fletcher32 checksum each; the unit HDF5 reads and verifies).
-  int64_t chunk_bytes = 1 << 20;
+  CheckpointFile file_;
+  std::vector<TensorInfo> groups_[3];  // file_.tensors() with torch dtypes, by TensorGroup
 };
 
 // Writes a checkpoint tensor by tensor; nothing appears at `path` before commit().
@@ -129,15 +109,10 @@ class CheckpointWriter {
   void set_meta(const nlohmann::json& meta);
   // Closes the file, fsyncs it, renames it over `path`, fsyncs the folder.
   void commit();
-  const std::string& path() const { return file_.target_path(); }
+  const std::string& path() const { return file_.path(); }
 
  private:
-  AtomicFile file_;  // declared first: destroyed after the HDF5 handles are closed
-  H5File h5_;
-  H5Group groups_[3];               // by TensorGroup
-  std::set<std::string> names_[3];  // written so far, by TensorGroup
-  CheckpointWriteOptions options_;
-  bool committed_ = false;
+  CheckpointFileWriter file_;
 };
 
 // Whole checkpoint in one call. Progress counts tensors ("save checkpoint" / "load checkpoint").

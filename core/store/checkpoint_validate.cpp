@@ -15,10 +15,7 @@
 #include <string>
 #include <vector>
 
-#include <torch/torch.h>
-
-#include "store/checkpoint_h5.h"
-#include "store/hdf5_handle.h"
+#include "store/checkpoint_file.h"
 #include "util/error.h"
 #include "util/fsutil.h"
 #include "util/self_exe.h"
@@ -36,25 +33,6 @@ double now_s() {
   return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
 }
 
-// Datasets with data must be chunked with Fletcher32 (what CheckpointWriter writes); compact ones
-// sit in their object header, which HDF5 1.10's file format checksums.
-void require_fletcher32(const H5File& f, const std::string& path, TensorGroup g, const TensorInfo& info) {
-  H5Scope scope;
-  const std::string where = std::string("/") + group_name(g) + "/" + info.name;
-  H5Dataset ds(h5_check(H5Dopen2(f.get(), where.c_str(), H5P_DEFAULT), path, "cannot open " + where, true));
-  H5Plist dcpl(h5_check(H5Dget_create_plist(ds.get()), path, "cannot read the storage of " + where, true));
-  const H5D_layout_t layout = H5Pget_layout(dcpl.get());
-  if (layout == H5D_COMPACT) return;
-  unsigned flags = 0;
-  size_t nvalues = 0;
-  unsigned config = 0;
-  if (layout != H5D_CHUNKED ||
-      H5Pget_filter_by_id2(dcpl.get(), H5Z_FILTER_FLETCHER32, &flags, &nvalues, nullptr, 0, nullptr, &config) < 0)
-    throw BadInput(file_message(path, "dataset " + where +
-                                          " has no Fletcher32 checksum (not written by warp; only checksummed "
-                                          "checkpoints are accepted)"));
-}
-
 std::string errno_str(int e) { return std::strerror(e); }
 
 std::string signal_name(int sig) {
@@ -65,20 +43,24 @@ std::string signal_name(int sig) {
 }  // namespace
 
 void validate_checkpoint_file(const std::string& path) {
-  std::vector<TensorInfo> infos[3];
-  {
-    CheckpointReader reader(path);  // header, version, names, shapes, dtypes, layouts, sizes
-    for (TensorGroup g : kTensorGroups) {
-      infos[static_cast<int>(g)] = reader.tensors(g);
-      for (const auto& info : reader.tensors(g)) (void)reader.read(info.name, g);  // every chunk's checksum
+  CheckpointFile file(path);  // header, version, names, shapes, dtypes, layouts, sizes
+  // Every tensor read back (every chunk's checksum) into one buffer: a tensor's size is bounded by
+  // the file's (CheckpointFile checks the stored bytes against both).
+  std::vector<unsigned char> buffer;
+  for (TensorGroup g : kTensorGroups) {
+    for (const auto& info : file.tensors(g)) {
+      if (buffer.size() < static_cast<size_t>(info.nbytes)) buffer.resize(static_cast<size_t>(info.nbytes));
+      file.read_bytes(info.name, g, buffer.data(), info.nbytes);
     }
   }
-  // The reader has closed the file (it opens it with its own access properties).
-  H5Scope scope;
-  H5File f(h5_check(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), path, "cannot be opened", true));
+  // Data that read back without a checksum to verify it is refused as well: chunked with Fletcher32
+  // (what CheckpointFileWriter writes) or compact, inside the checksummed object header.
   for (TensorGroup g : kTensorGroups)
-    for (const auto& info : infos[static_cast<int>(g)])
-      if (info.nbytes > 0) require_fletcher32(f, path, g, info);
+    for (const auto& info : file.tensors(g))
+      if (!file.data_checksummed(info.name, g))
+        throw BadInput(file_message(path, std::string("dataset /") + group_name(g) + "/" + info.name +
+                                              " has no Fletcher32 checksum (not written by warp; only checksummed "
+                                              "checkpoints are accepted)"));
 }
 
 std::string h5check_executable() {

@@ -6,9 +6,11 @@
 // given on the command line or picked in the app is first opened by `warp-h5check` (app/h5check),
 // a small executable beside `warp` that runs validate_checkpoint_file(); a crash, a hang or a refusal
 // there becomes a BadInput naming the file, and the calling process lives on.
+// All of it is in the LibTorch-free library warp_store_h5 (store/checkpoint_file.h): warp-h5check
+// does not load LibTorch, and the sanitizer build tests it under ASan + UBSan.
 //
 // Accepted: a warp checkpoint of this build's version (kCheckpointVersion) whose every attribute,
-// name, shape and dtype passes CheckpointReader's checks, whose datasets with data are chunked with
+// name, shape and dtype passes CheckpointFile's checks, whose datasets with data are chunked with
 // the Fletcher32 filter (compact datasets live inside their checksummed object header), and whose
 // tensors all read back with matching checksums.
 //

@@ -8,86 +8,80 @@ namespace warp {
 
 namespace {
 
-struct DtypeRow {
-  torch::Dtype dtype;
-  const char* name;
-  int64_t size;
+const std::pair<torch::Dtype, StoreDtype> kDtypes[] = {
+    {torch::kFloat32, StoreDtype::Float32}, {torch::kFloat64, StoreDtype::Float64},
+    {torch::kFloat16, StoreDtype::Float16}, {torch::kBFloat16, StoreDtype::BFloat16},
+    {torch::kInt64, StoreDtype::Int64},     {torch::kInt32, StoreDtype::Int32},
+    {torch::kInt16, StoreDtype::Int16},     {torch::kInt8, StoreDtype::Int8},
+    {torch::kUInt8, StoreDtype::UInt8},     {torch::kBool, StoreDtype::Bool},
 };
-
-const DtypeRow kDtypes[] = {
-    {torch::kFloat32, "float32", 4},   {torch::kFloat64, "float64", 8}, {torch::kFloat16, "float16", 2},
-    {torch::kBFloat16, "bfloat16", 2}, {torch::kInt64, "int64", 8},     {torch::kInt32, "int32", 4},
-    {torch::kInt16, "int16", 2},       {torch::kInt8, "int8", 1},       {torch::kUInt8, "uint8", 1},
-    {torch::kBool, "bool", 1},
-};
-
-const DtypeRow* find_dtype(torch::Dtype dtype) {
-  for (const auto& row : kDtypes)
-    if (row.dtype == dtype) return &row;
-  return nullptr;
-}
 
 }  // namespace
 
-bool is_storable_dtype(torch::Dtype dtype) { return find_dtype(dtype) != nullptr; }
-
-std::string dtype_name(torch::Dtype dtype) {
-  if (const DtypeRow* row = find_dtype(dtype)) return row->name;
-  return "dtype(" + std::to_string(static_cast<int>(dtype)) + ")";
-}
-
-bool dtype_from_name(const std::string& name, torch::Dtype* out) {
-  for (const auto& row : kDtypes) {
-    if (name == row.name) {
-      *out = row.dtype;
+bool to_store_dtype(torch::Dtype dtype, StoreDtype* out) {
+  for (const auto& [t, s] : kDtypes) {
+    if (t == dtype) {
+      *out = s;
       return true;
     }
   }
   return false;
 }
 
-int64_t dtype_size(torch::Dtype dtype) {
-  const DtypeRow* row = find_dtype(dtype);
-  if (!row) throw Error("dtype " + dtype_name(dtype) + " cannot be stored");
-  return row->size;
+torch::Dtype to_torch_dtype(StoreDtype dtype) {
+  for (const auto& [t, s] : kDtypes)
+    if (s == dtype) return t;
+  throw Error("store dtype " + dtype_name(dtype) + " has no torch dtype");
 }
 
-std::string shape_string(const std::vector<int64_t>& shape) {
-  std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i) {
-    if (i) s += ",";
-    s += std::to_string(shape[i]);
-  }
-  return s + "]";
+TensorInfo tensor_info_of(const TensorDesc& desc) {
+  TensorInfo info;
+  info.name = desc.name;
+  info.dtype = to_torch_dtype(desc.dtype);
+  info.shape = desc.shape;
+  info.numel = desc.numel;
+  info.nbytes = desc.nbytes;
+  return info;
+}
+
+TensorDesc tensor_desc_of(const TensorInfo& info) {
+  TensorDesc desc;
+  if (!to_store_dtype(info.dtype, &desc.dtype))
+    throw Error("tensor '" + info.name + "' has dtype " + dtype_name(info.dtype) + ", which cannot be stored");
+  desc.name = info.name;
+  desc.shape = info.shape;
+  desc.numel = info.numel;
+  desc.nbytes = info.nbytes;
+  return desc;
+}
+
+bool is_storable_dtype(torch::Dtype dtype) {
+  StoreDtype s;
+  return to_store_dtype(dtype, &s);
+}
+
+std::string dtype_name(torch::Dtype dtype) {
+  StoreDtype s;
+  if (to_store_dtype(dtype, &s)) return dtype_name(s);
+  return "dtype(" + std::to_string(static_cast<int>(dtype)) + ")";
+}
+
+bool dtype_from_name(const std::string& name, torch::Dtype* out) {
+  StoreDtype s;
+  if (!dtype_from_name(name, &s)) return false;
+  *out = to_torch_dtype(s);
+  return true;
+}
+
+int64_t dtype_size(torch::Dtype dtype) {
+  StoreDtype s;
+  if (!to_store_dtype(dtype, &s)) throw Error("dtype " + dtype_name(dtype) + " cannot be stored");
+  return dtype_size(s);
 }
 
 std::vector<int64_t> tensor_shape(const torch::Tensor& t) {
   auto sizes = t.sizes();
   return std::vector<int64_t>(sizes.begin(), sizes.end());
-}
-
-bool checked_nbytes(const std::vector<int64_t>& shape, int64_t element_size, int64_t* numel, int64_t* nbytes) {
-  int64_t n = 1;
-  for (int64_t d : shape) {
-    if (d < 0) return false;
-    if (__builtin_mul_overflow(n, d, &n)) return false;
-  }
-  int64_t b = 0;
-  if (__builtin_mul_overflow(n, element_size, &b)) return false;
-  *numel = n;
-  *nbytes = b;
-  return true;
-}
-
-void check_tensor_name(const std::string& name, const std::string& where) {
-  auto fail = [&](const std::string& why) { throw Error(where + ": tensor name '" + name + "' " + why); };
-  if (name.empty()) throw Error(where + ": empty tensor name");
-  if (name.size() > 1024) fail("is longer than 1024 bytes");
-  if (name == "." || name == "..") fail("is reserved");
-  for (unsigned char ch : name) {
-    if (ch == '/') fail("contains '/'");
-    if (ch < 0x20 || ch == 0x7f) fail("contains a control character");
-  }
 }
 
 TensorInfo describe_tensor(const std::string& name, const torch::Tensor& t, const std::string& where) {

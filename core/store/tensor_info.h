@@ -1,10 +1,13 @@
 #pragma once
-// Named tensors as the storage formats see them: a name, a dtype, a shape and a byte size.
+// Named tensors as the storage formats see them, LibTorch side: a name, a torch dtype, a shape and
+// a byte size.
 //
 // Checkpoints (HDF5), safetensors files and Hugging Face exports all store an ordered list of named
-// tensors. This file holds what they share: the NamedTensors list, the description of one stored
-// tensor (TensorInfo), dtype names and element sizes, overflow-checked size arithmetic and the
-// rules for tensor names.
+// tensors. This file holds what they share on the LibTorch side: the NamedTensors list, the
+// description of one stored tensor with its torch::Dtype (TensorInfo), torch dtype names and element
+// sizes, and the conversions to the LibTorch-free description (store/tensor_desc.h: StoreDtype,
+// TensorDesc, shape_string, checked_nbytes, check_tensor_name), which the HDF5 checkpoint layer and
+// warp-h5check use.
 
 #include <cstdint>
 #include <string>
@@ -12,6 +15,9 @@
 #include <vector>
 
 #include <torch/types.h>
+
+#include "store/dtype.h"
+#include "store/tensor_desc.h"
 
 namespace warp {
 
@@ -37,17 +43,15 @@ bool dtype_from_name(const std::string& name, torch::Dtype* out);
 // Bytes per element of a storable dtype.
 int64_t dtype_size(torch::Dtype dtype);
 
-// "[48,16]"
-std::string shape_string(const std::vector<int64_t>& shape);
+// The store dtype of a torch dtype; false for a dtype that cannot be stored.
+bool to_store_dtype(torch::Dtype dtype, StoreDtype* out);
+torch::Dtype to_torch_dtype(StoreDtype dtype);
+// The same description with the other dtype type. tensor_desc_of throws Error for a dtype that
+// cannot be stored.
+TensorInfo tensor_info_of(const TensorDesc& desc);
+TensorDesc tensor_desc_of(const TensorInfo& info);
+
 std::vector<int64_t> tensor_shape(const torch::Tensor& t);
-
-// numel * element size of a shape, with overflow checks; false when a dimension is negative or
-// the product does not fit in int64 (the caller reports the error with its own context).
-bool checked_nbytes(const std::vector<int64_t>& shape, int64_t element_size, int64_t* numel, int64_t* nbytes);
-
-// Throws Error unless `name` is usable as a stored tensor name: non-empty, at most 1024 bytes,
-// no '/', no NUL or other control characters, not "." or "..". `where` prefixes the message.
-void check_tensor_name(const std::string& name, const std::string& where);
 
 // Fills a TensorInfo for a tensor about to be stored; throws Error naming `where` and the tensor
 // for an undefined tensor or a dtype that cannot be stored.

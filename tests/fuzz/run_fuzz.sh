@@ -10,7 +10,7 @@
 # once fixed, is committed to tests/fuzz/regressions/TARGET/.
 #
 # Environment: WARP_FUZZ_BUILD (default build-fuzz), WARP_MAIN_BUILD (default build: the main build,
-# whose libwarp_model.a the LibTorch-dependent targets link; without it only json and tokenizer).
+# whose libwarp_model.a the LibTorch-dependent target links; without it json, tokenizer, checkpoint).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"

@@ -26,6 +26,43 @@ TEST(TensorInfo, DtypeNamesAndSizes) {
   EXPECT_EQ(shape_string({}), "[]");
 }
 
+// The LibTorch-free store dtypes (store/dtype.h) and the torch ones are the same ten, with the same
+// names and sizes, and the descriptions convert both ways.
+TEST(TensorInfo, StoreDtypesMatchTorchDtypes) {
+  int n = 0;
+  for (StoreDtype s : kStoreDtypes) {
+    const torch::Dtype t = to_torch_dtype(s);
+    StoreDtype back;
+    ASSERT_TRUE(to_store_dtype(t, &back)) << dtype_name(s);
+    EXPECT_EQ(back, s);
+    EXPECT_EQ(dtype_name(s), dtype_name(t));
+    EXPECT_EQ(dtype_size(s), static_cast<int64_t>(torch::elementSize(t))) << dtype_name(s);
+    StoreDtype by_name;
+    ASSERT_TRUE(dtype_from_name(dtype_name(s), &by_name));
+    EXPECT_EQ(by_name, s);
+    ++n;
+  }
+  EXPECT_EQ(n, 10);
+  StoreDtype s;
+  EXPECT_FALSE(to_store_dtype(torch::kComplexFloat, &s));
+  EXPECT_FALSE(dtype_from_name("float8", &s));
+
+  const TensorInfo info = describe_tensor("w", torch::zeros({3, 4}, torch::kBFloat16), "here");
+  const TensorDesc desc = tensor_desc_of(info);
+  EXPECT_EQ(desc.name, "w");
+  EXPECT_EQ(desc.dtype, StoreDtype::BFloat16);
+  EXPECT_EQ(desc.shape, (std::vector<int64_t>{3, 4}));
+  EXPECT_EQ(desc.numel, 12);
+  EXPECT_EQ(desc.nbytes, 24);
+  const TensorInfo again = tensor_info_of(desc);
+  EXPECT_EQ(again.dtype, torch::kBFloat16);
+  EXPECT_EQ(again.shape, info.shape);
+  EXPECT_EQ(again.nbytes, 24);
+  TensorInfo complex = info;
+  complex.dtype = torch::kComplexFloat;
+  EXPECT_THROW(tensor_desc_of(complex), Error);
+}
+
 TEST(TensorInfo, CheckedSizes) {
   int64_t numel = 0, nbytes = 0;
   ASSERT_TRUE(checked_nbytes({3, 4}, 4, &numel, &nbytes));
