@@ -40,6 +40,7 @@ const Experiment& reference() {
   static Experiment ref = [] {
     Experiment e = synthetic_experiment("warp-proc-ref");
     InProcessWorkers w(e);
+    w.stand_in_reward = false;  // the `warp train` processes score with the config's gold reward
     run_warp(e, process_warp(), process_rl(), w.options());
     return e;
   }();

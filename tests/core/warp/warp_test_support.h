@@ -95,6 +95,9 @@ struct InProcessWorkers {
   std::function<ProgressFn(const std::string& worker)> progress_for;
   // Optional per worker: run with a failing reward.
   std::function<bool(const std::string& worker)> fail;
+  // Score with ByteMeanReward (false: with the RL config's reward, as `warp train` does, for a
+  // reference that real worker processes must reproduce bit for bit).
+  bool stand_in_reward = true;
 
   static std::map<std::string, std::string> flags(const std::vector<std::string>& args) {
     std::map<std::string, std::string> out;
@@ -109,7 +112,7 @@ struct InProcessWorkers {
     RlRunOptions ro;
     ro.threads = std::stoi(f.at("--threads"));
     if (fail && fail(wl.name)) ro.make_reward = [] { return std::unique_ptr<Reward>(new FailingReward()); };
-    else ro.make_reward = [] { return std::unique_ptr<Reward>(new ByteMeanReward()); };
+    else if (stand_in_reward) ro.make_reward = [] { return std::unique_ptr<Reward>(new ByteMeanReward()); };
     const ProgressFn progress = progress_for ? progress_for(wl.name) : ProgressFn();
     try {
       if (wl.resume) {
