@@ -11,6 +11,7 @@
 #include "model/device.h"
 #include "progress_line.h"
 #include "util/error.h"
+#include "util/format.h"
 #include "util/signals.h"
 
 namespace {
@@ -22,14 +23,6 @@ struct Options {
   std::optional<uint64_t> seed;
   std::optional<int> threads;
 };
-
-std::string human_bytes(double b) {
-  char buf[32];
-  if (b >= 1e9) std::snprintf(buf, sizeof buf, "%.2f GB", b / 1e9);
-  else if (b >= 1e6) std::snprintf(buf, sizeof buf, "%.1f MB", b / 1e6);
-  else std::snprintf(buf, sizeof buf, "%.1f kB", b / 1e3);
-  return buf;
-}
 
 // Options that the chosen method does not use are mistakes (e.g. --lambda for liti): say so.
 void reject_unused(const Options& o, warp::MergeMethod m) {
@@ -110,9 +103,9 @@ void register_merge(CLI::App& app) {
       std::printf(", %lld LERP fallback%s", static_cast<long long>(s.fallback_tensors),
                   s.fallback_tensors == 1 ? "" : "s");
     std::printf("\n  %.3f s, %s/s (%s read + %s written)\n", s.seconds,
-                human_bytes((s.bytes_read + s.bytes_written) / std::max(s.seconds, 1e-9)).c_str(),
-                human_bytes(static_cast<double>(s.bytes_read)).c_str(),
-                human_bytes(static_cast<double>(s.bytes_written)).c_str());
+                warp::format_bytes((s.bytes_read + s.bytes_written) / std::max(s.seconds, 1e-9)).c_str(),
+                warp::format_bytes(static_cast<double>(s.bytes_read)).c_str(),
+                warp::format_bytes(static_cast<double>(s.bytes_written)).c_str());
     const auto& p = s.phases;
     std::printf("  read %.2f s, merge %.2f s, write %.2f s, commit (fsync) %.2f s, hash wait %.2f s\n", p.read, p.merge,
                 p.write, p.commit, p.hash_wait);

@@ -4,12 +4,14 @@
 // warp run --exp DIR --resume [--name N] continues a stopped, failed or crashed driver run;
 // --or-resume (with the options of a start) continues the run --name when it exists, else starts it.
 //
-// Settings: the WARP settings are the defaults of core/warp/driver.h, then the experiment's "warp"
-// section, then --config FILE ({"warp": {...}, "rl": {...}} or a flat object of warp fields), then the
-// flags. The RL settings every worker starts from: rl_config_for(exp), then the file's "rl" object,
-// then the RL flags (--beta, --mu, --lr, ...). Out-of-range values are refused before anything starts
-// (exit 2), naming the option. SIGINT / SIGTERM stop the workers (they checkpoint) and end the driver
-// run "killed" (exit 130); a second signal ends the driver at once.
+// Settings: the WARP settings are the defaults of core/config/warp_config.h, then the experiment's
+// "warp" section, then --config FILE ({"warp": {...}, "rl": {...}} or a flat object of warp fields),
+// then the flags. The RL settings every worker starts from: rl_config_for(exp), then the file's "rl"
+// object, then the RL flags (--beta, --mu, --lr, ...). Each WARP, RL and Slurm flag is declared once
+// (json_options.h) and sets the config field it is named after, which core reads and validates
+// (WarpConfig, RlConfig, SlurmOptions): out-of-range values are refused before anything starts
+// (exit 2), naming the field and the option. SIGINT / SIGTERM stop the workers (they checkpoint) and
+// end the driver run "killed" (exit 130); a second signal ends the driver at once.
 //
 // --launcher local|slurm (default local): how the workers run (core/warp/launcher.h, docs/slurm.md).
 // With slurm each iteration's workers are one job array; the --slurm-* flags override the
@@ -26,7 +28,6 @@
 #include <iterator>
 #include <optional>
 #include <sstream>
-#include <type_traits>
 
 #include "commands.h"
 #include "db/experiment_db.h"
@@ -45,25 +46,22 @@
 namespace {
 
 struct Options {
-  std::string exp, name, config_file, init, eta_grid, device, granularity;
+  explicit Options(CLI::App* cmd) : warp(cmd), rl(cmd), slurm(cmd, warp::cli::JsonOptions::EmptyText::Sets) {}
+  // The options that are no config field.
+  std::string exp, name, config_file;
   bool resume = false;
-  bool or_resume = false;      // --or-resume: resume the run --name when it exists, else start it
-  bool submit_driver = false;  // --submit-driver: sbatch this command (without the flag) and end
-  std::optional<int64_t> iterations, runs, steps, parallel;
-  std::optional<double> lambda, eta;
-  std::optional<int> threads;
-  std::optional<uint64_t> seed;
-  // The launcher (docs/slurm.md).
-  std::string launcher = "local";
+  bool or_resume = false;           // --or-resume: resume the run --name when it exists, else start it
+  bool submit_driver = false;       // --submit-driver: sbatch this command (without the flag) and end
+  std::string launcher = "local";   // docs/slurm.md
   std::optional<std::string> gpus;  // --gpus 0,1,...: local launcher, CUDA_VISIBLE_DEVICES per worker
-  std::optional<std::string> slurm_partition, slurm_account, slurm_time, slurm_mem, slurm_extra;
-  std::optional<int64_t> slurm_cpus_per_task, slurm_gpus_per_task, slurm_signal_before;
+  // The flags of WarpConfig's fields, of the RlConfig every worker starts from, and of SlurmOptions'
+  // (a --slurm-* flag given as '' sets its field to "", overriding the experiment's section).
+  warp::cli::JsonOptions warp, rl, slurm;
 };
 
 // The launcher of --launcher with the experiment's "slurm" section under the --slurm-* flags.
 std::shared_ptr<warp::WorkerLauncher> make_launcher(const Options& o, const warp::Experiment& exp) {
-  const bool slurm_flags = o.slurm_partition || o.slurm_account || o.slurm_time || o.slurm_mem || o.slurm_extra ||
-                           o.slurm_cpus_per_task || o.slurm_gpus_per_task || o.slurm_signal_before;
+  const bool slurm_flags = o.slurm.any_given_except();
   if (o.launcher == "local") {
     if (slurm_flags) throw warp::BadInput("the --slurm-* options need --launcher slurm");
     return std::make_shared<warp::LocalLauncher>(o.gpus ? warp::parse_gpu_list(*o.gpus) : std::vector<std::string>{});
@@ -75,14 +73,7 @@ std::shared_ptr<warp::WorkerLauncher> make_launcher(const Options& o, const warp
   if (o.launcher != "slurm")
     throw warp::BadInput("warp: launcher (--launcher) must be local or slurm, got '" + o.launcher + "'");
   warp::SlurmOptions so = warp::slurm_options_for(exp);
-  if (o.slurm_partition) so.partition = *o.slurm_partition;
-  if (o.slurm_account) so.account = *o.slurm_account;
-  if (o.slurm_time) so.time = *o.slurm_time;
-  if (o.slurm_mem) so.mem = *o.slurm_mem;
-  if (o.slurm_extra) so.extra = warp::split_shell_words(*o.slurm_extra, "--slurm-extra");
-  if (o.slurm_cpus_per_task) so.cpus_per_task = *o.slurm_cpus_per_task;
-  if (o.slurm_gpus_per_task) so.gpus_per_task = *o.slurm_gpus_per_task;
-  if (o.slurm_signal_before) so.signal_before = *o.slurm_signal_before;
+  so.update_from_json(o.slurm.given(), "run options");
   so.validate();
   return std::make_shared<warp::SlurmLauncher>(so);
 }
@@ -112,20 +103,8 @@ std::string own_executable();
 // What a requeued driver job runs: `warp run --resume` takes only --name and the launcher options.
 std::vector<std::string> resume_args(const Options& o, const std::string& name) {
   std::vector<std::string> a = {"run", "--exp", o.exp, "--resume", "--name", name, "--launcher", o.launcher};
-  const auto add = [&a](const char* flag, const auto& v) {
-    if (!v) return;
-    a.push_back(flag);
-    if constexpr (std::is_same_v<std::decay_t<decltype(*v)>, std::string>) a.push_back(*v);
-    else a.push_back(std::to_string(*v));
-  };
-  add("--slurm-partition", o.slurm_partition);
-  add("--slurm-account", o.slurm_account);
-  add("--slurm-time", o.slurm_time);
-  add("--slurm-mem", o.slurm_mem);
-  add("--slurm-extra", o.slurm_extra);
-  add("--slurm-cpus-per-task", o.slurm_cpus_per_task);
-  add("--slurm-gpus-per-task", o.slurm_gpus_per_task);
-  add("--slurm-signal-before", o.slurm_signal_before);
+  const std::vector<std::string> slurm = o.slurm.args();
+  a.insert(a.end(), slurm.begin(), slurm.end());
   return a;
 }
 
@@ -147,8 +126,9 @@ void submit_driver(const Options& o, const warp::Experiment& exp, const std::str
             << job << "\n";
 }
 
-std::vector<double> parse_grid(const std::string& text) {
-  std::vector<double> out;
+// --eta-grid's text as the eta_grid field: "0,0.5,1" -> [0, 0.5, 1].
+nlohmann::json parse_grid(const std::string& text) {
+  nlohmann::json out = nlohmann::json::array();
   std::stringstream ss(text);
   std::string item;
   while (std::getline(ss, item, ',')) {
@@ -189,7 +169,7 @@ void print_result(const warp::WarpResult& r) {
 
 void register_run(CLI::App& app) {
   auto* cmd = app.add_subcommand("run", "Run iterative WARP: M RL runs per iteration, SLERP, LITI front, next init");
-  auto o = std::make_shared<Options>();
+  auto o = std::make_shared<Options>(cmd);
   cmd->add_option("--exp", o->exp, "Experiment folder")->required();
   cmd->add_option("--name", o->name, "Driver run name (default \"warp\"); workers are NAME-i<i>-r<m>");
   cmd->add_flag("--resume", o->resume, "Continue the stopped, failed or crashed driver run --name");
@@ -197,36 +177,39 @@ void register_run(CLI::App& app) {
                 "Continue the driver run --name when it exists (as --resume: its stored settings, the other "
                 "settings given are not used), else start it with them (what a requeued --submit-driver job runs)");
   cmd->add_option("--config", o->config_file, "JSON file: {\"warp\": {...}, \"rl\": {...}} (under the flags)");
-  cmd->add_option("--init", o->init, "θ_init of iteration 1 (default checkpoints/sft.h5)");
-  cmd->add_option("--iterations", o->iterations, "WARP iterations I (default 2)");
-  cmd->add_option("--runs", o->runs, "RL runs per iteration M >= 2 (default: the experiment's, 2)");
-  cmd->add_option("--steps", o->steps, "Steps T per RL run (default: the RL config's)");
-  cmd->add_option("--lambda", o->lambda, "SLERP λ for M = 2 (default 0.5)");
-  cmd->add_option("--granularity", o->granularity,
-                  "SLERP angle per tensor or per layer (transformer block) (default tensor)");
-  cmd->add_option("--eta", o->eta, "LITI η of the next θ_init (default 0.3)");
-  cmd->add_option("--eta-grid", o->eta_grid, "LITI points evaluated per iteration (default 0,0.1,0.3,0.5,0.8,1)");
-  cmd->add_option("--parallel", o->parallel, "RL runs at once (default: all M)");
-  cmd->add_option("--threads", o->threads,
-                  "Compute threads per RL run (default: all cores, measured fastest even with runs in parallel)");
-  cmd->add_option("--seed", o->seed, "Base seed of the runs' seeds and prompt orders (default 1)");
-  cmd->add_option("--device", o->device, "auto, cpu, cuda or cuda:N (for the runs and the evaluations)");
+  // The WARP settings: each sets the WarpConfig field it is named after.
+  warp::cli::JsonOptions& w = o->warp;
+  w.add<std::string>("--init", "init", "θ_init of iteration 1 (default checkpoints/sft.h5)");
+  w.add<int64_t>("--iterations", "iterations", "WARP iterations I (default 2)");
+  w.add<int64_t>("--runs", "runs", "RL runs per iteration M >= 2 (default: the experiment's, 2)");
+  w.add<int64_t>("--steps", "steps", "Steps T per RL run (default: the RL config's)");
+  w.add<double>("--lambda", "lambda", "SLERP λ for M = 2 (default 0.5)");
+  w.add<std::string>("--granularity", "granularity",
+                     "SLERP angle per tensor or per layer (transformer block) (default tensor)");
+  w.add<double>("--eta", "eta", "LITI η of the next θ_init (default 0.3)");
+  w.add<std::string>("--eta-grid", "eta_grid", "LITI points evaluated per iteration (default 0,0.1,0.3,0.5,0.8,1)",
+                     parse_grid);
+  w.add<int64_t>("--parallel", "parallel", "RL runs at once (default: all M)");
+  w.add<int>("--threads", "threads",
+             "Compute threads per RL run (default: all cores, measured fastest even with runs in parallel)");
+  w.add<uint64_t>("--seed", "seed", "Base seed of the runs' seeds and prompt orders (default 1)");
+  w.add<std::string>("--device", "device", "auto, cpu, cuda or cuda:N (for the runs and the evaluations)");
   // The RL settings every worker starts from: each sets the RlConfig field it is named after.
-  auto rl = std::make_shared<warp::cli::JsonOptions>(cmd);
-  rl->add<double>("--beta", "beta", "RL: KL-regularization strength beta");
-  rl->add<double>("--mu", "mu", "RL: EMA update rate mu");
-  rl->add<std::string>(
+  warp::cli::JsonOptions& rl = o->rl;
+  rl.add<double>("--beta", "beta", "RL: KL-regularization strength beta");
+  rl.add<double>("--mu", "mu", "RL: EMA update rate mu");
+  rl.add<std::string>(
       "--anchor", "anchor",
       "RL: KL anchor of every run: ema (WARP), sft (static θ_sft) or init (static θ_init of the iteration)");
-  rl->add<double>("--lr", "lr", "RL: peak learning rate");
-  rl->add<double>("--adam-beta1", "beta1", "RL: AdamW beta1 (first-moment decay, in [0, 1))");
-  rl->add<double>("--adam-beta2", "beta2", "RL: AdamW beta2 (second-moment decay, in [0, 1))");
-  rl->add<int64_t>("--batch", "batch", "RL: prompts per step");
-  rl->add<int64_t>("--max-new-tokens", "max_new_tokens", "RL: completion length bound");
-  rl->add<int64_t>("--eval-every", "eval_every", "RL: steps between trajectory points");
-  rl->add<int64_t>("--eval-prompts", "eval_prompts", "RL and front points: evaluation prompts (0: the protocol's)");
-  rl->add<int64_t>("--ckpt-every", "ckpt_every", "RL: steps between resumable checkpoints");
-  rl->add<std::string>("--reward", "reward", "RL: gold | rm:PATH | external:CMD");
+  rl.add<double>("--lr", "lr", "RL: peak learning rate");
+  rl.add<double>("--adam-beta1", "beta1", "RL: AdamW beta1 (first-moment decay, in [0, 1))");
+  rl.add<double>("--adam-beta2", "beta2", "RL: AdamW beta2 (second-moment decay, in [0, 1))");
+  rl.add<int64_t>("--batch", "batch", "RL: prompts per step");
+  rl.add<int64_t>("--max-new-tokens", "max_new_tokens", "RL: completion length bound");
+  rl.add<int64_t>("--eval-every", "eval_every", "RL: steps between trajectory points");
+  rl.add<int64_t>("--eval-prompts", "eval_prompts", "RL and front points: evaluation prompts (0: the protocol's)");
+  rl.add<int64_t>("--ckpt-every", "ckpt_every", "RL: steps between resumable checkpoints");
+  rl.add<std::string>("--reward", "reward", "RL: gold | rm:PATH | external:CMD");
   cmd->add_option("--launcher", o->launcher,
                   "How the workers run: local (child processes) or slurm (one job array per iteration)");
   cmd->add_flag("--submit-driver", o->submit_driver,
@@ -235,19 +218,23 @@ void register_run(CLI::App& app) {
   cmd->add_option("--gpus", o->gpus,
                   "Local launcher: worker m gets CUDA_VISIBLE_DEVICES = the ((m-1) mod n)-th of these devices "
                   "(e.g. 0,1; --device auto or cuda)");
-  cmd->add_option("--slurm-partition", o->slurm_partition,
-                  "Slurm: sbatch --partition (default: the experiment's \"slurm\" section)");
-  cmd->add_option("--slurm-account", o->slurm_account, "Slurm: sbatch --account");
-  cmd->add_option("--slurm-time", o->slurm_time, "Slurm: sbatch --time per worker (minutes, HH:MM:SS, D-HH:MM, ...)");
-  cmd->add_option("--slurm-cpus-per-task", o->slurm_cpus_per_task,
-                  "Slurm: sbatch --cpus-per-task (also the workers' threads when --threads is not given)");
-  cmd->add_option("--slurm-gpus-per-task", o->slurm_gpus_per_task, "Slurm: sbatch --gpus-per-task");
-  cmd->add_option("--slurm-mem", o->slurm_mem, "Slurm: sbatch --mem per worker (e.g. 8G)");
-  cmd->add_option("--slurm-signal-before", o->slurm_signal_before,
-                  "Slurm: seconds before the time limit the worker gets SIGTERM and checkpoints (sbatch "
-                  "--signal=B:TERM@S; default 120, 0: none); workers are always submitted --requeue");
-  cmd->add_option("--slurm-extra", o->slurm_extra, "Slurm: more sbatch arguments, as one shell-quoted string");
-  cmd->callback([o, rl] {
+  // The sbatch options: each sets the SlurmOptions field it is named after.
+  warp::cli::JsonOptions& slurm = o->slurm;
+  slurm.add<std::string>("--slurm-partition", "partition",
+                         "Slurm: sbatch --partition (default: the experiment's \"slurm\" section)");
+  slurm.add<std::string>("--slurm-account", "account", "Slurm: sbatch --account");
+  slurm.add<std::string>("--slurm-time", "time", "Slurm: sbatch --time per worker (minutes, HH:MM:SS, D-HH:MM, ...)");
+  slurm.add<int64_t>("--slurm-cpus-per-task", "cpus_per_task",
+                     "Slurm: sbatch --cpus-per-task (also the workers' threads when --threads is not given)");
+  slurm.add<int64_t>("--slurm-gpus-per-task", "gpus_per_task", "Slurm: sbatch --gpus-per-task");
+  slurm.add<std::string>("--slurm-mem", "mem", "Slurm: sbatch --mem per worker (e.g. 8G)");
+  slurm.add<int64_t>("--slurm-signal-before", "signal_before",
+                     "Slurm: seconds before the time limit the worker gets SIGTERM and checkpoints (sbatch "
+                     "--signal=B:TERM@S; default 120, 0: none); workers are always submitted --requeue");
+  slurm.add<std::string>(
+      "--slurm-extra", "extra", "Slurm: more sbatch arguments, as one shell-quoted string",
+      [](const std::string& text) { return nlohmann::json(warp::split_shell_words(text, "--slurm-extra")); });
+  cmd->callback([o] {
     auto exp = warp::Experiment::open(o->exp);
     warp::WarpDriverOptions options;
     options.warp_executable = own_executable();
@@ -275,9 +262,7 @@ void register_run(CLI::App& app) {
                                : o->name.empty()       ? std::string("warp")
                                                        : o->name;
       if (!or_resume_name.empty()) return submit_driver(*o, exp, name, *options.launcher);
-      const bool others = !o->config_file.empty() || !o->init.empty() || !o->eta_grid.empty() || !o->device.empty() ||
-                          !o->granularity.empty() || o->iterations || o->runs || o->steps || o->parallel || o->lambda ||
-                          o->eta || o->threads || o->seed || rl->any_given_except();
+      const bool others = !o->config_file.empty() || o->warp.any_given_except() || o->rl.any_given_except();
       if (others)
         throw warp::BadInput(
             "--resume continues a driver run with its stored settings: only --name may be given with it");
@@ -301,15 +286,7 @@ void register_run(CLI::App& app) {
         }
       }
       if (!o->name.empty()) wc.name = o->name;
-      if (!o->init.empty()) wc.init = o->init;
-      if (!o->device.empty()) wc.device = o->device;
-      if (!o->granularity.empty()) wc.granularity = o->granularity;
-      if (!o->eta_grid.empty()) wc.eta_grid = parse_grid(o->eta_grid);
-      if (o->iterations) wc.iterations = *o->iterations;
-      if (o->runs) wc.runs = *o->runs;
-      if (o->steps) wc.steps = *o->steps;
-      if (o->parallel) wc.parallel = *o->parallel;
-      if (o->threads) wc.threads = *o->threads;
+      wc.update_from_json(o->warp.given(), "run options");
       // On Slurm "all cores" would be the cores of this (login) host: a worker gets the CPUs of its task.
       if (o->launcher == "slurm" && wc.threads == 0) {
         const int64_t cpus = std::static_pointer_cast<warp::SlurmLauncher>(options.launcher)->options().cpus_per_task;
@@ -320,11 +297,8 @@ void register_run(CLI::App& app) {
             "--gpus gives each worker one device, which it sees as cuda:0: use --device auto or cuda, "
             "not '" +
             wc.device + "'");
-      if (o->seed) wc.seed = *o->seed;
-      if (o->lambda) wc.lambda = *o->lambda;
-      if (o->eta) wc.eta = *o->eta;
       wc.validate();
-      rl->apply(rl_json);
+      o->rl.apply(rl_json);
       const std::string where = o->config_file.empty() ? "run options" : o->config_file + " + run options";
       const warp::RlConfig rl = warp::RlConfig::from_json(rl_json, where, warp::rl_config_for(exp));
       if (o->submit_driver) return submit_driver(*o, exp, wc.name, *options.launcher);  // everything checked

@@ -1,7 +1,8 @@
 // warp sample --ckpt FILE --prompt TEXT [--n N --temperature T --top-k K --top-p P
 //             --max-new-tokens K --seed S --tokenizer DIR --device D --threads N]
 // Prints N completions of the prompt, one per line. Completion i uses seed S + i, so a line can be
-// reproduced alone (the sampler's per-row seeds make it independent of N).
+// reproduced alone (the sampler's per-row seeds make it independent of N). The sampling flags set the
+// SampleOptions fields they are named after (json_options.h; defaults and rules: model/sampler.h).
 #include <iostream>
 #include <optional>
 
@@ -10,6 +11,7 @@
 #include "commands.h"
 #include "experiment/checkpoint_tokenizer.h"
 #include "experiment/checkpoint_trust.h"
+#include "json_options.h"
 #include "model/device.h"
 #include "model/gpt.h"
 #include "model/sampler.h"
@@ -18,13 +20,10 @@
 
 namespace {
 
+// The options that are no SampleOptions field.
 struct Options {
   std::string ckpt, prompt, tokenizer, device = "auto";
   int64_t n = 4;
-  double temperature = 1.0;
-  int64_t top_k = 0;
-  double top_p = 1.0;
-  int64_t max_new_tokens = 32;
   uint64_t seed = 1;
   int threads = 0;
 };
@@ -37,16 +36,23 @@ void register_sample(CLI::App& app) {
   cmd->add_option("--ckpt", o->ckpt, "Policy checkpoint (.h5)")->required();
   cmd->add_option("--prompt", o->prompt, "Prompt text")->required();
   cmd->add_option("--n", o->n, "Number of completions")->capture_default_str();
-  cmd->add_option("--temperature", o->temperature, "Sampling temperature (> 0)")->capture_default_str();
-  cmd->add_option("--top-k", o->top_k, "Keep the k most likely tokens (0: off)")->capture_default_str();
-  cmd->add_option("--top-p", o->top_p, "Nucleus mass in (0, 1] (1: off)")->capture_default_str();
-  cmd->add_option("--max-new-tokens", o->max_new_tokens, "Tokens per completion at most")->capture_default_str();
+  // Each sets the SampleOptions field it is named after; the help shows the field's default.
+  auto sampling = std::make_shared<warp::cli::JsonOptions>(cmd);
+  const warp::SampleOptions defaults;
+  sampling->add<double>("--temperature", "temperature", "Sampling temperature (> 0)")
+      ->default_str(CLI::detail::to_string(defaults.temperature));
+  sampling->add<int64_t>("--top-k", "top_k", "Keep the k most likely tokens (0: off)")
+      ->default_str(CLI::detail::to_string(defaults.top_k));
+  sampling->add<double>("--top-p", "top_p", "Nucleus mass in (0, 1] (1: off)")
+      ->default_str(CLI::detail::to_string(defaults.top_p));
+  sampling->add<int64_t>("--max-new-tokens", "max_new_tokens", "Tokens per completion at most")
+      ->default_str(CLI::detail::to_string(defaults.max_new_tokens));
   cmd->add_option("--seed", o->seed, "Seed of the first completion (completion i uses seed + i)")
       ->capture_default_str();
   cmd->add_option("--tokenizer", o->tokenizer, "Tokenizer folder (default: the checkpoint's own, see docs)");
   cmd->add_option("--device", o->device, "auto, cpu, cuda or cuda:N")->capture_default_str();
   cmd->add_option("--threads", o->threads, "Compute threads (0: default)");
-  cmd->callback([o] {
+  cmd->callback([o, sampling] {
     // All n completions are sampled as one batch (n x vocabulary logits per token): bound it before
     // allocating, so --n 1e15 is a refusal, not std::bad_alloc.
     if (o->n <= 0 || o->n > kMaxCompletions)
@@ -63,11 +69,7 @@ void register_sample(CLI::App& app) {
     const auto ids32 = tokenizer.encode(o->prompt);
     if (ids32.empty()) throw warp::BadInput("--prompt is empty");
     std::vector<int64_t> ids(ids32.begin(), ids32.end());
-    warp::SampleOptions so;
-    so.temperature = o->temperature;
-    so.top_k = o->top_k;
-    so.top_p = o->top_p;
-    so.max_new_tokens = o->max_new_tokens;
+    warp::SampleOptions so = warp::SampleOptions::from_json(sampling->given(), "sample options");
     so.eos_id = tokenizer.has_eos() ? tokenizer.eos_id() : -1;
     std::vector<std::vector<int64_t>> prompts(static_cast<size_t>(o->n), ids);
     std::vector<uint64_t> seeds;

@@ -2,7 +2,10 @@
 // Options that set fields of a config's JSON object, each declared once: flag, JSON field and help
 // text in one call; apply() writes the options given on the command line into the object, which the
 // config's from_json then reads and validates (so a bad value is refused naming the field and flag,
-// with the same words as in config.json). An option not given leaves the field alone.
+// with the same words as in config.json). An option not given leaves the field alone. An option whose
+// text is not the field's JSON value (a comma-separated list, a shell-quoted string) says how its
+// text becomes the field's value; args() gives the options given back as command-line words (what a
+// command that re-runs itself, e.g. a requeued `warp run --resume`, passes on).
 //
 // The settings several commands share (config/train_settings.h) are declared by one function each:
 // add_run_settings (--seed, --threads, --device) and add_train_settings (the optimiser, the intervals
@@ -14,6 +17,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -23,18 +27,31 @@ namespace warp::cli {
 
 class JsonOptions {
  public:
-  explicit JsonOptions(CLI::App* cmd) : cmd_(cmd) {}
+  // Whether `--flag ''` counts as given: by default an empty string leaves the field alone; with
+  // EmptyText::Sets it sets the field to "" (e.g. --slurm-partition '' drops the experiment's).
+  enum class EmptyText { NotGiven, Sets };
+  explicit JsonOptions(CLI::App* cmd, EmptyText empty = EmptyText::NotGiven) : cmd_(cmd), empty_(empty) {}
 
-  // --flag VALUE sets field `key` (an empty string counts as not given).
+  // --flag VALUE sets field `key` to VALUE, or to to_field(VALUE) when given (which may throw
+  // BadInput naming the flag for a text it cannot read).
   template <class T>
-  CLI::Option* add(const std::string& flag, const std::string& key, const std::string& help) {
+  CLI::Option* add(const std::string& flag, const std::string& key, const std::string& help,
+                   std::function<nlohmann::json(const T&)> to_field = nullptr) {
     auto value = std::make_shared<std::optional<T>>();
     CLI::Option* opt = cmd_->add_option(flag, *value, help);
-    auto given = [value] {
-      if constexpr (std::is_same_v<T, std::string>) return value->has_value() && !(*value)->empty();
+    auto given = [value, empty = empty_] {
+      if constexpr (std::is_same_v<T, std::string>)
+        return value->has_value() && (empty == EmptyText::Sets || !(*value)->empty());
       else return value->has_value();
     };
-    entries_.push_back({key, given, [value, key](nlohmann::json& j) { j[key] = **value; }});
+    auto write = [value, key, to_field](nlohmann::json& j) {
+      j[key] = to_field ? to_field(**value) : nlohmann::json(**value);
+    };
+    auto text = [value] {
+      if constexpr (std::is_same_v<T, std::string>) return **value;
+      else return nlohmann::json(**value).dump();
+    };
+    entries_.push_back({flag, key, given, write, text});
     return opt;
   }
 
@@ -58,14 +75,27 @@ class JsonOptions {
     }
     return false;
   }
+  // The options given as command-line words, in the order declared: {"--flag", "text", ...}.
+  std::vector<std::string> args() const {
+    std::vector<std::string> out;
+    for (const auto& e : entries_)
+      if (e.given()) {
+        out.push_back(e.flag);
+        out.push_back(e.text());
+      }
+    return out;
+  }
 
  private:
   struct Entry {
+    std::string flag;
     std::string key;
     std::function<bool()> given;
     std::function<void(nlohmann::json&)> write;
+    std::function<std::string()> text;
   };
   CLI::App* cmd_;
+  EmptyText empty_;
   std::vector<Entry> entries_;
 };
 

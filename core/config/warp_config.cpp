@@ -1,26 +1,16 @@
 #include "config/warp_config.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <map>
 #include <set>
 
 #include "db/metric_keys.h"
 #include "db/run_name.h"
 #include "util/error.h"
+#include "util/format.h"
 #include "util/json_fields.h"
 
 namespace warp {
-
-namespace {
-
-std::string num(double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%g", v);
-  return buf;
-}
-
-}  // namespace
 
 // ---------------------------------------------------------------- WarpConfig
 
@@ -38,12 +28,12 @@ void WarpConfig::validate() const {
   if (iterations < 1 || iterations > 1000) bad("iterations", "--iterations", "in 1..1000", std::to_string(iterations));
   if (runs < 2 || runs > 64) bad("runs", "--runs", "in 2..64", std::to_string(runs));
   if (steps < 0) bad("steps", "--steps", ">= 0 (0: the RL config's steps)", std::to_string(steps));
-  if (!(lambda >= 0.0 && lambda <= 1.0)) bad("lambda", "--lambda", "in [0, 1]", num(lambda));
-  if (!(eta >= 0.0 && eta <= 1.0)) bad("eta", "--eta", "in [0, 1]", num(eta));
+  if (!(lambda >= 0.0 && lambda <= 1.0)) bad("lambda", "--lambda", "in [0, 1]", format_number(lambda));
+  if (!(eta >= 0.0 && eta <= 1.0)) bad("eta", "--eta", "in [0, 1]", format_number(eta));
   if (eta_grid.empty()) bad("eta_grid", "--eta-grid", "a non-empty list of values in [0, 1]", "an empty list");
   std::set<std::string> tags;
   for (double e : eta_grid) {
-    if (!(e >= 0.0 && e <= 1.0)) bad("eta_grid", "--eta-grid", "a list of values in [0, 1]", num(e));
+    if (!(e >= 0.0 && e <= 1.0)) bad("eta_grid", "--eta-grid", "a list of values in [0, 1]", format_number(e));
     if (!tags.insert(warp_eta_tag(e)).second)
       bad("eta_grid", "--eta-grid", "a list of distinct values", warp_eta_tag(e) + " twice");
   }

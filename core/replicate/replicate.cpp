@@ -20,6 +20,7 @@
 #include "rl/trainer.h"
 #include "store/checkpoint_h5.h"
 #include "util/error.h"
+#include "util/format.h"
 #include "util/fsutil.h"
 #include "util/json_read.h"
 #include "util/sha256.h"
@@ -444,12 +445,9 @@ std::vector<std::pair<std::string, std::string>> Replicator::setup_rows(double w
   double rl_wall = 0;
   for (const auto& r : report_runs_)
     if (r.role.rfind("WARP driver", 0) != 0) rl_wall += r.wall_s;
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.1f s", rl_wall);
-  rows.emplace_back("RL wall time (sum over runs)", buf);
-  std::snprintf(buf, sizeof buf, "%.1f s", wall_s);
+  rows.emplace_back("RL wall time (sum over runs)", format_fixed(rl_wall, 1) + " s");
   rows.emplace_back("This invocation's wall time",
-                    std::string(buf) + " (" + std::to_string(sum_.runs_trained) + " runs trained, " +
+                    format_fixed(wall_s, 1) + " s (" + std::to_string(sum_.runs_trained) + " runs trained, " +
                         std::to_string(sum_.runs_resumed) + " resumed, " + std::to_string(sum_.runs_reused) +
                         " reused; " + std::to_string(sum_.evaluations - sum_.evaluations_cached) + " evaluations, " +
                         std::to_string(sum_.evaluations_cached) + " from the cache)");

@@ -1,7 +1,6 @@
 #include "replicate/replicate_config.h"
 
 #include <cmath>
-#include <cstdio>
 
 #include "util/error.h"
 #include "util/format.h"
@@ -123,10 +122,6 @@ ReplicateScale replicate_scale(const std::string& name) {
   return s;
 }
 
-std::string format_grid_value(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.4g", v);
-  return buf;
-}
+std::string format_grid_value(double v) { return format_significant(v, 4); }
 
 }  // namespace warp

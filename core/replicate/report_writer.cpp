@@ -1,7 +1,6 @@
 #include "replicate/report_writer.h"
 
 #include <cmath>
-#include <cstdio>
 #include <sstream>
 
 #include "util/format.h"
@@ -23,14 +22,6 @@ std::string cell(const std::string& s) {
 
 // A report number: `digits` significant digits, "n/a" for one that could not be measured (NaN).
 std::string fmt(double v, int digits = 4) { return std::isnan(v) ? "n/a" : format_significant(v, digits); }
-
-std::string duration(double s) {
-  char buf[48];
-  if (s < 60) std::snprintf(buf, sizeof buf, "%.1f s", s);
-  else if (s < 3600) std::snprintf(buf, sizeof buf, "%.1f min", s / 60.0);
-  else std::snprintf(buf, sizeof buf, "%.2f h", s / 3600.0);
-  return buf;
-}
 
 std::string verdict_text(Verdict v) {
   switch (v) {
@@ -58,12 +49,8 @@ std::string csv_field(const std::string& s) {
   return out + "\"";
 }
 
-std::string csv_num(double v) {
-  if (std::isnan(v)) return "nan";
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
-  return buf;
-}
+// Every digit a double needs to read back exactly ("%.17g").
+std::string csv_num(double v) { return std::isnan(v) ? "nan" : format_significant(v, 17); }
 
 }  // namespace
 
@@ -99,7 +86,7 @@ std::string render_report(const ReportInputs& in) {
     o << "### Runs\n\n| Run | Role | Settings | Status | This invocation | Wall time |\n|---|---|---|---|---|---|\n";
     for (const auto& r : in.runs)
       o << "| `" << cell(r.name) << "` | " << cell(r.role) << " | " << cell(r.settings) << " | " << cell(r.status)
-        << " | " << cell(r.source) << " | " << duration(r.wall_s) << " |\n";
+        << " | " << cell(r.source) << " | " << format_elapsed(r.wall_s) << " |\n";
     o << "\n";
   }
 

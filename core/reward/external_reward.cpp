@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "util/error.h"
+#include "util/format.h"
 #include "util/json_read.h"
 
 extern char** environ;
@@ -316,9 +317,7 @@ std::vector<double> ExternalReward::score(const RewardBatch& batch) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
     if (left <= 0) {
       drain_stderr();
-      char secs[32];
-      std::snprintf(secs, sizeof secs, "%g", options_.timeout_s);
-      fail(std::string("timed out after ") + secs + " s with " + got() + stderr_tail());
+      fail("timed out after " + format_number(options_.timeout_s) + " s with " + got() + stderr_tail());
     }
     pollfd fds[3];
     nfds_t n = 0;

@@ -31,6 +31,22 @@ std::string format_duration(double seconds) {
   return buf;
 }
 
+std::string format_elapsed(double seconds) {
+  char buf[48];
+  if (seconds < 60) std::snprintf(buf, sizeof buf, "%.1f s", seconds);
+  else if (seconds < 3600) std::snprintf(buf, sizeof buf, "%.1f min", seconds / 60.0);
+  else std::snprintf(buf, sizeof buf, "%.2f h", seconds / 3600.0);
+  return buf;
+}
+
+std::string format_bytes(double bytes) {
+  char buf[48];
+  if (bytes >= 1e9) std::snprintf(buf, sizeof buf, "%.2f GB", bytes / 1e9);
+  else if (bytes >= 1e6) std::snprintf(buf, sizeof buf, "%.1f MB", bytes / 1e6);
+  else std::snprintf(buf, sizeof buf, "%.1f kB", bytes / 1e3);
+  return buf;
+}
+
 double unix_now() {
   using namespace std::chrono;
   return duration<double>(system_clock::now().time_since_epoch()).count();

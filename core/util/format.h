@@ -20,6 +20,15 @@ std::string format_fixed(double v, int decimals);
 // hours and minutes from an hour on ("1h00m", "26h03m"); for progress lines' time left.
 std::string format_duration(double seconds);
 
+// Seconds in the largest unit that keeps the number at least 1, as reports give wall times:
+// "%.1f s" under a minute, "%.1f min" under an hour, "%.2f h" from an hour on
+// (7.25 -> "7.2 s", 90 -> "1.5 min", 5400 -> "1.50 h").
+std::string format_elapsed(double seconds);
+
+// Bytes (or bytes per second) in decimal units: "%.2f GB" from 1e9 on, "%.1f MB" from 1e6 on, else
+// "%.1f kB" (1.5e9 -> "1.50 GB", 2.5e6 -> "2.5 MB", 512 -> "0.5 kB").
+std::string format_bytes(double bytes);
+
 // Wall-clock time, seconds since the Unix epoch (what the experiment database stores).
 double unix_now();
 

@@ -1,31 +1,21 @@
 #include "workbench/merge_recipe.h"
 
 #include <cmath>
-#include <cstdio>
 
 #include "util/error.h"
+#include "util/format.h"
 #include "util/json_fields.h"
 #include "util/sha256.h"
 
 namespace warp {
 
-namespace {
-
-std::string num(double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
-  return buf;
-}
-
-}  // namespace
-
 void MergeRecipe::validate() const {
   if (method != MergeMethod::Slerp && method != MergeMethod::Lerp)
     throw BadInput("merge recipe: method must be slerp or lerp, got " + merge_method_name(method));
   if (!(std::isfinite(lambda) && lambda >= 0.0 && lambda <= 1.0))
-    throw BadInput("merge recipe: λ (lambda) must be in [0, 1], got " + num(lambda));
+    throw BadInput("merge recipe: λ (lambda) must be in [0, 1], got " + format_significant(lambda, 17));
   if (!(std::isfinite(eta) && eta >= 0.0 && eta <= 1.0))
-    throw BadInput("merge recipe: η (eta) must be in [0, 1], got " + num(eta));
+    throw BadInput("merge recipe: η (eta) must be in [0, 1], got " + format_significant(eta, 17));
   if (granularity == MergeGranularity::Layer && method != MergeMethod::Slerp)
     throw BadInput("merge recipe: granularity layer applies to slerp only, got method " + merge_method_name(method));
   if (eta_mode != EtaMode::TowardInit && eta_mode != EtaMode::TowardSft)

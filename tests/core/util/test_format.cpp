@@ -60,6 +60,22 @@ TEST(Format, Duration) {
   for (const auto& c : cases) EXPECT_EQ(format_duration(c.v), c.want) << c.v;
 }
 
+TEST(Format, Elapsed) {
+  const std::vector<Case> cases = {
+      {0.0, "0.0 s"},    {7.25, "7.2 s"},      {59.94, "59.9 s"},  {59.96, "60.0 s"},  {60.0, "1.0 min"},
+      {90.0, "1.5 min"}, {3599.0, "60.0 min"}, {3600.0, "1.00 h"}, {5400.0, "1.50 h"}, {9000.0, "2.50 h"},
+  };
+  for (const auto& c : cases) EXPECT_EQ(format_elapsed(c.v), c.want) << c.v;
+}
+
+TEST(Format, Bytes) {
+  const std::vector<Case> cases = {
+      {0.0, "0.0 kB"},       {512.0, "0.5 kB"}, {999949.0, "999.9 kB"}, {1e6, "1.0 MB"},          {2.5e6, "2.5 MB"},
+      {999.9e6, "999.9 MB"}, {1e9, "1.00 GB"},  {1.5e9, "1.50 GB"},     {1234.5e9, "1234.50 GB"},
+  };
+  for (const auto& c : cases) EXPECT_EQ(format_bytes(c.v), c.want) << c.v;
+}
+
 TEST(Format, UnixNowIsTheWallClock) {
   const double t = unix_now();
   EXPECT_GT(t, 1.7e9);  // after November 2023

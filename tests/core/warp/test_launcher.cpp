@@ -263,6 +263,57 @@ TEST(LocalLauncherGpus, WarpRunRefusesMisuseNamingIt) {
   refused({"--submit-driver"}, "--submit-driver submits the driver as a Slurm job: it needs --launcher slurm");
   refused({"--launcher", "slurm", "--slurm-signal-before", "-5"},
           "slurm: signal_before (--slurm-signal-before) must be in 0..65535");
+  // Each WARP and Slurm flag sets its config field, refused by core's rule naming field and flag.
+  refused({"--slurm-mem", "8G"}, "the --slurm-* options need --launcher slurm");
+  refused({"--launcher", "slurm", "--slurm-time", "soon"},
+          "slurm: time (--slurm-time) must be a Slurm time limit (minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM or "
+          "D-HH:MM:SS), got 'soon'");
+  refused({"--launcher", "slurm", "--slurm-cpus-per-task", "5000"},
+          "slurm: cpus_per_task (--slurm-cpus-per-task) must be in 0..4096 (0: the cluster's default), got 5000");
+  refused({"--launcher", "slurm", "--slurm-extra=--qos='low"}, "--slurm-extra: unterminated ' in '--qos='low'");
+  refused({"--iterations", "0"}, "warp: iterations (--iterations) must be in 1..1000, got 0");
+  refused({"--runs", "65"}, "warp: runs (--runs) must be in 2..64, got 65");
+  refused({"--eta", "1.5"}, "warp: eta (--eta) must be in [0, 1], got 1.5");
+  refused({"--eta-grid", "0,0.3,0.30"},
+          "warp: eta_grid (--eta-grid) must be a list of distinct values, got 0.30 twice");
+  refused({"--eta-grid", "0,,1"}, "warp: eta_grid (--eta-grid) must be a comma-separated list of numbers, got '0,,1'");
+  refused({"--parallel=-1"}, "warp: parallel (--parallel) must be >= 0 (0: all runs at once), got -1");
+  refused({"--threads=-2"}, "warp: threads (--threads) must be >= 0 (0: cores / parallel runs), got -2");
+  refused({"--device", "cpu", "--granularity", "block"}, "warp: granularity (--granularity) must be tensor or layer");
+  refused({"--seed=-1"}, "'-1' is negative");
+  // --resume takes the run's stored settings: a WARP flag given with it is refused, an RL one too.
+  refused({"--resume", "--eta-grid", "0,1"}, "--resume continues a driver run with its stored settings");
+  refused({"--resume", "--beta", "0.1"}, "--resume continues a driver run with its stored settings");
+}
+
+// `warp run --resume --submit-driver`: the requeued job's command carries the --slurm-* flags as they
+// were given (an empty one too: it clears the experiment's field), and the options reach sbatch.
+// A stand-in sbatch on PATH takes the job; the kept script is what Slurm would run.
+TEST(SlurmDriverSubmit, ResumeCarriesTheSlurmFlagsAsGiven) {
+  const std::string dir = test::scratch_dir("submit-resume-args");
+  Experiment e = Experiment::create(dir + "/exp", "smoke");
+  make_dirs(dir + "/bin");
+  write_file_atomic(dir + "/bin/sbatch", "#!/bin/sh\necho \"$@\" > \"$(dirname \"$0\")/args.txt\"\necho 4242\n");
+  ASSERT_EQ(::chmod((dir + "/bin/sbatch").c_str(), 0755), 0);
+  const std::string path = ::getenv("PATH") ? ::getenv("PATH") : "";
+  ::setenv("PATH", (dir + "/bin:" + path).c_str(), 1);
+  WorkerProcess p = WorkerProcess::start(warp::test::env_path("WARP_EXE"),
+                                         {"run", "--exp", e.dir(), "--name", "w", "--resume", "--launcher", "slurm",
+                                          "--submit-driver", "--slurm-partition", "", "--slurm-account", "lab",
+                                          "--slurm-cpus-per-task", "3", "--slurm-extra", "--qos=low --comment='a b'"},
+                                         dir + "/out.log");
+  const int code = p.wait();
+  ::setenv("PATH", path.c_str(), 1);
+  const std::string out = read_file_text(dir + "/out.log");
+  ASSERT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("as Slurm job 4242"), std::string::npos) << out;
+  EXPECT_NE(read_file_text(dir + "/bin/args.txt").find("--account=lab "), std::string::npos);
+  const std::string script = read_file_text(e.dir() + "/logs/slurm/w-driver-1.sh");
+  const std::string requeued = "'run' '--exp' '" + e.dir() +
+                               "' '--resume' '--name' 'w' '--launcher' 'slurm' '--slurm-partition' '' "
+                               "'--slurm-account' 'lab' '--slurm-cpus-per-task' '3' '--slurm-extra' "
+                               "'--qos=low --comment='\\''a b'\\'''\n";
+  EXPECT_NE(script.find(requeued), std::string::npos) << script;
 }
 
 // `warp train --record` is db or journal; anything else is refused before anything starts, naming it.
