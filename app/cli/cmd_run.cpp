@@ -126,20 +126,8 @@ void submit_driver(const Options& o, const warp::Experiment& exp, const std::str
             << job << "\n";
 }
 
-// --eta-grid's text as the eta_grid field: "0,0.5,1" -> [0, 0.5, 1].
-nlohmann::json parse_grid(const std::string& text) {
-  nlohmann::json out = nlohmann::json::array();
-  std::stringstream ss(text);
-  std::string item;
-  while (std::getline(ss, item, ',')) {
-    char* end = nullptr;
-    const double v = std::strtod(item.c_str(), &end);
-    if (item.empty() || end == item.c_str() || *end != '\0' || !std::isfinite(v))
-      throw warp::BadInput("warp: eta_grid (--eta-grid) must be a comma-separated list of numbers, got '" + text + "'");
-    out.push_back(v);
-  }
-  return out;
-}
+// --eta-grid's text as the eta_grid field: "0,0.5,1" -> [0, 0.5, 1] (core's rule, as the launch dialog's).
+nlohmann::json parse_grid(const std::string& text) { return warp::parse_eta_grid(text); }
 
 std::string own_executable() {
   std::string exe = warp::self_executable();

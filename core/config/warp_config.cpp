@@ -1,6 +1,8 @@
 #include "config/warp_config.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdlib>
 #include <map>
 #include <set>
 
@@ -91,6 +93,24 @@ WarpConfig warp_config_from_experiment_json(const nlohmann::json& cfg, const std
     c.update_from_json(section, config_path + " (warp)");
   }
   return c;
+}
+
+std::vector<double> parse_eta_grid(const std::string& text) {
+  std::vector<double> out;
+  size_t begin = 0;
+  while (true) {
+    const size_t comma = text.find(',', begin);
+    std::string item = text.substr(begin, comma == std::string::npos ? std::string::npos : comma - begin);
+    const size_t first = item.find_first_not_of(" \t"), last = item.find_last_not_of(" \t");
+    item = first == std::string::npos ? std::string() : item.substr(first, last - first + 1);
+    char* end = nullptr;
+    const double v = item.empty() ? 0.0 : std::strtod(item.c_str(), &end);
+    if (item.empty() || end != item.c_str() + item.size() || !std::isfinite(v))
+      throw BadInput("warp: eta_grid (--eta-grid) must be a comma-separated list of numbers, got '" + text + "'");
+    out.push_back(v);
+    if (comma == std::string::npos) return out;
+    begin = comma + 1;
+  }
 }
 
 std::vector<double> warp_eta_points(const WarpConfig& config) {

@@ -60,6 +60,12 @@ struct WarpConfig {
 // over the opened experiment.
 WarpConfig warp_config_from_experiment_json(const nlohmann::json& cfg, const std::string& config_path);
 
+// --eta-grid's text (the CLI's flag and the launch dialog's field): comma-separated numbers, spaces
+// around each allowed, e.g. "0, 0.5,1" -> [0, 0.5, 1]. BadInput "warp: eta_grid (--eta-grid) must be
+// a comma-separated list of numbers, got '<text>'" for an empty item, a non-number or a non-finite
+// value (the values' range and distinctness are WarpConfig::validate's).
+std::vector<double> parse_eta_grid(const std::string& text);
+
 // The η values evaluated in each iteration: the grid plus the chosen η, ascending, distinct.
 std::vector<double> warp_eta_points(const WarpConfig& config);
 // "0.30", "0.125": η as written in file names and metric keys.

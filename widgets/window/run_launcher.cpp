@@ -278,20 +278,7 @@ QStringList warpRunArguments(const QString& expDir, const QString& name, const L
   warp::WarpConfig wc = warp::warp_config_from_experiment_json(cfg, path);
   nlohmann::json w = p.warp;
   w["name"] = name.toStdString();
-  if (!p.etaGrid.isEmpty()) {
-    nlohmann::json grid = nlohmann::json::array();
-    for (const QString& item : p.etaGrid.split(QLatin1Char(','))) {
-      bool ok = false;
-      const double v = item.trimmed().toDouble(&ok);
-      if (!ok)
-        throw warp::BadInput(
-            QStringLiteral("warp: eta_grid (--eta-grid) must be a comma-separated list of numbers, got '%1'")
-                .arg(p.etaGrid)
-                .toStdString());
-      grid.push_back(v);
-    }
-    w["eta_grid"] = grid;
-  }
+  if (!p.etaGrid.isEmpty()) w["eta_grid"] = warp::parse_eta_grid(p.etaGrid.toStdString());  // as `warp run` reads it
   wc.update_from_json(w, "run options");
   wc.validate();
   warp::RlConfig::from_json(p.rl, "run options", warp::rl_config_from_experiment_json(cfg, path));

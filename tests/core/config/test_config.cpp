@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -71,6 +72,21 @@ TEST(Config, WarpSettingsFromTheExperimentsSection) {
             0u);
   EXPECT_EQ(warp_worker_name("w", 2, 1), "w-i2-r1");
   EXPECT_EQ(warp_eta_tag(0.3), "0.30");
+}
+
+TEST(Config, EtaGridTextIsReadOneWayForTheCliAndTheDialog) {
+  EXPECT_EQ(parse_eta_grid("0,0.5,1"), (std::vector<double>{0.0, 0.5, 1.0}));
+  EXPECT_EQ(parse_eta_grid(" 0 , 0.25,1 "), (std::vector<double>{0.0, 0.25, 1.0}));  // spaces around items
+  EXPECT_EQ(parse_eta_grid("0.3"), (std::vector<double>{0.3}));
+  for (const std::string bad : {"", "0,,1", "0,1,", ",0", "0,x", "0;1", "0,inf", "nan", "0, 1 2"}) {
+    try {
+      parse_eta_grid(bad);
+      ADD_FAILURE() << "accepted '" << bad << "'";
+    } catch (const BadInput& e) {
+      EXPECT_EQ(std::string(e.what()),
+                "warp: eta_grid (--eta-grid) must be a comma-separated list of numbers, got '" + bad + "'");
+    }
+  }
 }
 
 TEST(Config, SlurmWordsNeedingQuotes) {
