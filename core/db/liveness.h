@@ -13,6 +13,7 @@
 
 #include "db/records.h"
 #include "util/format.h"  // unix_now
+#include "util/process.h"
 
 namespace warp {
 
@@ -21,10 +22,7 @@ constexpr double kDefaultStaleAfterSeconds = 60.0;
 
 // This machine's host name (gethostname), "" if unknown.
 std::string this_host();
-// Whether a process with this pid exists on this host and is not a zombie. false for pid <= 0.
-bool pid_alive(int64_t pid);
-// "<boot id>:<start time in clock ticks>" of a process on this host (Linux /proc); "" when unknown.
-std::string process_start_token(int64_t pid);
+// pid_alive, process_start_token: util/process.h.
 
 // Sends `sig` to the run's process only when it surely is that process: the run ran on this host,
 // its pid is a positive pid_t (kill() reads 0, -1 and other negatives as process groups or "every

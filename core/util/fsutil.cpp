@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "util/error.h"
+#include "util/process.h"
 
 namespace warp {
 
@@ -73,7 +74,7 @@ std::vector<std::string> remove_dead_temp_files(const std::string& dir) {
   for (const std::string& name : names) {
     const int64_t pid = atomic_temp_pid(name);
     if (pid == 0) continue;
-    if (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;  // alive (or not ours to judge)
+    if (pid_alive(pid)) continue;  // its writer is still there (a zombie is not: it has exited)
     const std::string path = dir + "/" + name;
     if (!is_regular_file(path)) continue;
     if (::unlink(path.c_str()) == 0) removed.push_back(path);

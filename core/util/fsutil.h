@@ -31,10 +31,10 @@ class AtomicFile {
 // The pid in an AtomicFile temporary's name "<target>.tmp-<pid>-<n>"; 0 when the name is not one.
 int64_t atomic_temp_pid(const std::string& file_name);
 // Removes the AtomicFile temporaries in `dir` (not its subfolders) whose writer is gone: its pid
-// names no process here (kill(pid, 0) fails with ESRCH). A live writer's file is never touched (a
-// reused pid keeps a dead writer's file until that process ends too). Files of writers on other
-// machines sharing the folder cannot be told apart: callers check for those first. Returns the
-// removed paths; errors (a folder that cannot be read or a file that cannot be removed) are skipped.
+// names no live process here (util/process.h pid_alive: none, or a zombie). A live writer's file is
+// never touched (a reused pid keeps a dead writer's file until that process ends too). Files of
+// writers on other machines sharing the folder cannot be told apart: callers check for those first.
+// Returns the removed paths; errors (a folder that cannot be read or a file that cannot be removed) are skipped.
 std::vector<std::string> remove_dead_temp_files(const std::string& dir);
 
 // fsync a file or folder by path; throws Error naming it.

@@ -2,6 +2,11 @@
 #include <gtest/gtest.h>
 
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <set>
+#include <string>
 
 #include "test_support.h"
 #include "util/error.h"
@@ -71,6 +76,38 @@ TEST(Util, AtomicFileWithoutCommitRemovesTemp) {
   }
   EXPECT_FALSE(is_regular_file(temp));
   EXPECT_FALSE(is_regular_file(dir + "/x.h5"));
+}
+
+TEST(Util, TempFilesOfGoneWritersAreRemovedALiveWritersKept) {
+  // A writer killed with -9 leaves "<target>.tmp-<pid>-<n>"; opening the experiment removes it once
+  // that pid is gone. A killed worker whose parent died too can stay a zombie for a while (nobody
+  // collects it): it has exited, so its file goes too (kill(pid, 0) alone would call it alive).
+  const auto dir = test::scratch_dir("util-dead-temps");
+  auto temp_of = [&](const char* target, pid_t pid) {
+    const std::string path = dir + "/" + target + ".tmp-" + std::to_string(pid) + "-0";
+    write_file_atomic(path, std::string("partial"));
+    return path;
+  };
+  const std::string live = temp_of("live.h5", ::getpid());
+  const pid_t dead = ::fork();
+  if (dead == 0) ::_exit(0);
+  ASSERT_GT(dead, 0);
+  ASSERT_EQ(::waitpid(dead, nullptr, 0), dead);  // gone
+  const std::string of_dead = temp_of("dead.h5", dead);
+  const pid_t zombie = ::fork();
+  if (zombie == 0) ::_exit(0);
+  ASSERT_GT(zombie, 0);
+  siginfo_t info{};
+  ASSERT_EQ(::waitid(P_PID, static_cast<id_t>(zombie), &info, WEXITED | WNOWAIT), 0);  // exited, not collected
+  const std::string of_zombie = temp_of("zombie.h5", zombie);
+  write_file_atomic(dir + "/kept.h5", std::string("a checkpoint"));
+
+  const auto removed = remove_dead_temp_files(dir);
+  EXPECT_EQ(std::set<std::string>(removed.begin(), removed.end()), (std::set<std::string>{of_dead, of_zombie}));
+  EXPECT_TRUE(is_regular_file(live));
+  EXPECT_TRUE(is_regular_file(dir + "/kept.h5"));
+  EXPECT_FALSE(is_regular_file(of_zombie));
+  ASSERT_EQ(::waitpid(zombie, nullptr, 0), zombie);
 }
 
 TEST(Util, ReadingAFolderOrMissingFileIsBadInput) {
