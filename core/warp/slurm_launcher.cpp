@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstring>
 #include <map>
+#include <optional>
 #include <regex>
 #include <sstream>
 
@@ -93,6 +94,10 @@ CommandOutput run_command(const std::vector<std::string>& argv) {
 }
 
 namespace {
+
+// How long a task's attempt must stay ended other than COMPLETED before poll() reports it ended
+// (a requeued task is PENDING again within a second or two).
+constexpr double kFailedSettleSeconds = 3.0;
 
 std::string trim(const std::string& s) {
   size_t a = 0, b = s.size();
@@ -226,6 +231,9 @@ struct SlurmLauncher::Impl {
     std::string slurm_out;  // Slurm's own output file of the task (the worker's goes to its log)
     bool gone = false;      // no longer in squeue: asked scontrol / sacct
     int unknown_polls = 0;  // ended, but no command could tell how
+    // When the task was first seen ended other than COMPLETED (see poll: a requeue passes through
+    // such a record before the task is PENDING again).
+    std::optional<std::chrono::steady_clock::time_point> failed_since;
   };
   std::vector<Task> tasks;  // by handle
   std::chrono::steady_clock::time_point last_refresh{};
@@ -408,6 +416,7 @@ std::optional<int> SlurmLauncher::poll(int64_t handle) {
     SlurmTaskInfo before = t.info;
     auto it = queued.find(t.info.job_id);
     if (it != queued.end()) {
+      t.failed_since.reset();
       t.info.state = it->second.state;
       if (!it->second.node.empty()) t.info.node = it->second.node;
     } else {
@@ -428,7 +437,16 @@ std::optional<int> SlurmLauncher::poll(int64_t handle) {
           }
       }
       auto e = ended.find(t.info.job_id);
-      if (e != ended.end() && e->second.exit_code) {
+      // An attempt that ended other than COMPLETED counts once it has stayed so for
+      // kFailedSettleSeconds: `scontrol requeue` (and a preemption) ends the attempt, which the
+      // records show as FAILED or CANCELLED, before the controller holds the task PENDING again.
+      const bool unsettled = e != ended.end() && e->second.exit_code && e->second.state != "COMPLETED" &&
+                             (!t.failed_since || std::chrono::steady_clock::now() - *t.failed_since <
+                                                     std::chrono::duration<double>(kFailedSettleSeconds));
+      if (unsettled && !t.failed_since) t.failed_since = std::chrono::steady_clock::now();
+      if (unsettled) {
+        t.info.state = e->second.state;  // shown, not yet final
+      } else if (e != ended.end() && e->second.exit_code) {
         t.info.state = e->second.state;
         if (!e->second.node.empty()) t.info.node = e->second.node;
         t.info.exit_code = e->second.exit_code;

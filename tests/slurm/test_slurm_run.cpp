@@ -206,7 +206,7 @@ const std::string& local_ref() {
 }
 
 // Long enough runs (I = 1) to act on a worker while it trains; the local launcher's run, once.
-constexpr int64_t kLongSteps = 32;
+constexpr int64_t kLongSteps = 96;
 const std::string& local_ref_long() {
   static const std::string dir = [] {
     const std::string exp = copy_of("slurm-local-ref-long");
