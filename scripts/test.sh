@@ -27,9 +27,9 @@ if [ "${WARP_NOGUI_CHECK:-1}" != 0 ]; then
   echo "test.sh: the build without Qt ($nogui) took $((SECONDS - start)) s"
 fi
 # ASan + UBSan (docs/reliability.md): in a third build folder, the LibTorch-free libraries and their
-# tests, and the LibTorch tests of the model (KV cache, kept prompt prefixes, sampler) and of the
-# merge (kernels, streaming file merge), with the LibTorch headers precompiled as in build/ (cold:
-# about 6 min of both cores; warm: the links). LibTorch-side parsers are also covered by the fuzz
+# tests, and the LibTorch tests of the model (KV cache, kept prompt prefixes, sampler), the merge
+# (kernels, streaming file merge) and the store (checkpoints, safetensors, Hugging Face files), with
+# the LibTorch headers precompiled as in build/ (cold: about 6 min of both cores; warm: the links). LibTorch-side parsers are also covered by the fuzz
 # targets (ctest -L fuzz). WARP_SANITIZE_CHECK=0 skips it.
 if [ "${WARP_SANITIZE_CHECK:-1}" != 0 ]; then
   san="${WARP_SANITIZE_BUILD_DIR:-build-sanitize}"
@@ -42,7 +42,7 @@ if [ "${WARP_SANITIZE_CHECK:-1}" != 0 ]; then
   san_tests=(test_util test_run_name test_data_corpus test_data_prompts test_data_paths test_figure
              test_reward_lexicon test_bpe test_bpe_train test_token_file test_gpt2_parity
              test_config test_db test_signal_run test_journal test_h5check
-             test_prompt_prefix test_token_stats test_sampler test_merge)
+             test_prompt_prefix test_token_stats test_sampler test_merge test_store)
   cmake --build "$san" -j "${WARP_JOBS:-$(nproc)}" --target "${san_tests[@]}"
   regex="^($(IFS='|'; echo "${san_tests[*]}"))\$"
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
