@@ -683,7 +683,7 @@
         <translation>Einen Lauf auswählen, um seine Notiz und Tags zu bearbeiten</translation>
     </message>
     <message>
-        <location line="+35"/>
+        <location line="+38"/>
         <source>Started %1 (pid %2); output in %3</source>
         <translation>%1 gestartet (PID %2); Ausgabe in %3</translation>
     </message>
@@ -1648,7 +1648,17 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
         <translation>--threads der aus der App gestarteten Läufe; für M parallele Läufe auf C Kernen je C / M</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+4"/>
+        <source>normal (0)</source>
+        <translation>normal (0)</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>The nice value of runs started from the app (warp --nice; their workers inherit it): 0 is the normal CPU priority, 19 the lowest. Training then yields the cores to the window and the Merge tab&apos;s evaluations, and runs at full speed when they are idle.</source>
+        <translation>Der Nice-Wert der aus der App gestarteten Läufe (warp --nice; ihre Worker erben ihn): 0 ist die normale CPU-Priorität, 19 die niedrigste. Das Training überlässt die Kerne dann dem Fenster und den Auswertungen im Tab „Zusammenführen“ und läuft mit voller Geschwindigkeit, wenn diese ruhen.</translation>
+    </message>
+    <message>
+        <location line="+9"/>
         <source>Weight of the exponential moving average over the metric curves (0: raw)</source>
         <translation>Gewicht des exponentiellen gleitenden Mittels über den Metrikkurven (0: roh)</translation>
     </message>
@@ -1671,6 +1681,11 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
         <location line="+1"/>
         <source>&amp;Threads per run:</source>
         <translation>&amp;Threads je Lauf:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Run CPU &amp;priority (nice):</source>
+        <translation>CPU-&amp;Priorität der Läufe (nice):</translation>
     </message>
     <message>
         <location line="+1"/>
@@ -1708,7 +1723,7 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
 <context>
     <name>RunActions</name>
     <message>
-        <location filename="../widgets/window/run_launcher.cpp" line="+239"/>
+        <location filename="../widgets/window/run_launcher.cpp" line="+231"/>
         <source>The run is %1, not running</source>
         <translation>Der Lauf ist %1, er läuft nicht</translation>
     </message>

@@ -683,7 +683,7 @@
         <translation>메모와 태그를 편집할 실행을 하나 선택하십시오</translation>
     </message>
     <message>
-        <location line="+35"/>
+        <location line="+38"/>
         <source>Started %1 (pid %2); output in %3</source>
         <translation>%1 시작됨(pid %2), 출력: %3</translation>
     </message>
@@ -1648,7 +1648,17 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
         <translation>앱에서 시작한 실행의 --threads. C개 코어에서 M개를 병렬로 실행하면 각각 C / M</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+4"/>
+        <source>normal (0)</source>
+        <translation>보통 (0)</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>The nice value of runs started from the app (warp --nice; their workers inherit it): 0 is the normal CPU priority, 19 the lowest. Training then yields the cores to the window and the Merge tab&apos;s evaluations, and runs at full speed when they are idle.</source>
+        <translation>앱에서 시작한 실행의 nice 값(warp --nice, 워커도 이를 물려받음): 0은 보통 CPU 우선순위, 19는 가장 낮은 우선순위입니다. 학습은 창과 병합 탭의 평가에 코어를 양보하고, 이들이 쉬는 동안에는 최대 속도로 실행됩니다.</translation>
+    </message>
+    <message>
+        <location line="+9"/>
         <source>Weight of the exponential moving average over the metric curves (0: raw)</source>
         <translation>지표 곡선에 적용하는 지수 이동 평균의 가중치(0: 원본)</translation>
     </message>
@@ -1671,6 +1681,11 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
         <location line="+1"/>
         <source>&amp;Threads per run:</source>
         <translation>실행당 스레드(&amp;T):</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Run CPU &amp;priority (nice):</source>
+        <translation>실행의 CPU 우선순위(nice)(&amp;P):</translation>
     </message>
     <message>
         <location line="+1"/>
@@ -1708,7 +1723,7 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
 <context>
     <name>RunActions</name>
     <message>
-        <location filename="../widgets/window/run_launcher.cpp" line="+239"/>
+        <location filename="../widgets/window/run_launcher.cpp" line="+231"/>
         <source>The run is %1, not running</source>
         <translation>실행 상태가 %1이며 실행 중이 아닙니다</translation>
     </message>

@@ -6,6 +6,7 @@
 #include "commands.h"
 #include "util/compute_env.h"
 #include "util/error.h"
+#include "util/process.h"
 #include "workbench/versions.h"
 
 namespace warp::cli {
@@ -59,6 +60,12 @@ int main(int argc, char** argv) {
                                 ", SQLite " + e.sqlite + "\ndevice: " + e.device;
                        }));
   app.require_subcommand(1);
+  // Before the subcommand (`warp --nice 10 train ...`): its option callback runs before the
+  // subcommand's work, and the processes a command starts (the workers of `warp run`, an external
+  // reward command) inherit the priority. The desktop app starts its runs so (Preferences).
+  app.add_option_function<int>(
+      "--nice", [](const int& n) { warp::lower_cpu_priority(n); },
+      "Run at a lower CPU priority: nice 0 (normal) to 19 (lowest); started processes inherit it");
   for (auto reg : warp::cli::registry()) reg(app);
   check_integer_options(app);
   try {

@@ -1,11 +1,17 @@
 #include "util/process.h"
 
+#include <dirent.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include <cerrno>
+#include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <sstream>
+
+#include "util/error.h"
 
 namespace warp {
 
@@ -53,6 +59,45 @@ std::string process_start_token(int64_t pid) {
   constexpr size_t kStartTime = 22 - 3;  // field 22 of proc(5), counted from field 3
   if (fields.size() <= kStartTime || boot_id().empty()) return "";
   return boot_id() + ":" + fields[kStartTime];
+}
+
+std::optional<int> nice_of(int64_t pid) {
+  auto fields = proc_stat_fields(pid);
+  constexpr size_t kNice = 19 - 3;  // field 19 of proc(5), counted from field 3
+  if (fields.size() <= kNice) return std::nullopt;
+  char* end = nullptr;
+  const long v = std::strtol(fields[kNice].c_str(), &end, 10);
+  if (end == fields[kNice].c_str() || *end != '\0') return std::nullopt;
+  return static_cast<int>(v);
+}
+
+void lower_cpu_priority(int nice) {
+  if (nice < 0 || nice > kMaxNice)
+    throw BadInput("--nice: " + std::to_string(nice) + " is out of range (0 to " + std::to_string(kMaxNice) +
+                   "; 0 is the normal priority, " + std::to_string(kMaxNice) + " the lowest)");
+  // A thread started while the list is read inherits from its creator, which may not be set yet:
+  // read the list again until a pass finds nothing left to lower.
+  for (int pass = 0; pass < 8; ++pass) {
+    DIR* tasks = ::opendir("/proc/self/task");
+    if (!tasks) throw Error(std::string("--nice: cannot list /proc/self/task: ") + std::strerror(errno));
+    bool changed = false;
+    std::string failure;
+    while (dirent* e = ::readdir(tasks)) {
+      if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+      const id_t tid = static_cast<id_t>(std::strtoul(e->d_name, nullptr, 10));
+      errno = 0;
+      const int now = ::getpriority(PRIO_PROCESS, tid);
+      if (errno != 0 || now >= nice) continue;  // gone, or already as nice
+      if (::setpriority(PRIO_PROCESS, tid, nice) != 0) {
+        if (errno != ESRCH) failure = std::strerror(errno);
+        continue;
+      }
+      changed = true;
+    }
+    ::closedir(tasks);
+    if (!failure.empty()) throw Error("--nice " + std::to_string(nice) + ": setpriority failed: " + failure);
+    if (!changed) return;
+  }
 }
 
 }  // namespace warp

@@ -2,9 +2,11 @@
 // Processes on this host, as Linux's /proc shows them: whether a pid names a live process (not a
 // zombie) and the identity that tells a process from a later one reusing its pid. Used by the run
 // liveness rules (db/liveness.h) and by the removal of temporary files whose writer died
-// (util/fsutil.h remove_dead_temp_files).
+// (util/fsutil.h remove_dead_temp_files). And the CPU priority (nice value) of this process, which
+// `warp --nice N` lowers so that runs started from the desktop app leave it responsive.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,5 +20,18 @@ std::vector<std::string> proc_stat_fields(int64_t pid);
 bool pid_alive(int64_t pid);
 // "<boot id>:<start time in clock ticks>" of a process on this host; "" when unknown.
 std::string process_start_token(int64_t pid);
+
+// The highest nice value `warp --nice` takes (the lowest CPU priority).
+constexpr int kMaxNice = 19;
+// Lowers the CPU priority of this whole process to nice `nice` (0..kMaxNice): every thread it has
+// now, and so every thread and process it starts later (they inherit their creator's). Linux keeps
+// a nice value per thread and setpriority(PRIO_PROCESS, 0, ...) sets the caller's only, so each
+// thread of /proc/self/task is set. Never raises a priority: a thread already nicer keeps its value
+// (raising needs privileges). Throws BadInput naming --nice for a value outside 0..kMaxNice, and
+// Error when the kernel refuses.
+void lower_cpu_priority(int nice);
+// The nice value of a process's main thread or of a thread (a tid), from /proc/<pid>/stat;
+// nullopt when unreadable.
+std::optional<int> nice_of(int64_t pid);
 
 }  // namespace warp

@@ -7,6 +7,7 @@
 // stops the driver (all its runs end killed, the driver resumable) rather than failing it. Resume of
 // a run whose stored config names an external: reward command shows the command and asks first.
 #include <QApplication>
+#include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QItemSelectionModel>
@@ -26,6 +27,7 @@
 #include "models/run_list_model.h"
 #include "test_env.h"
 #include "util/error.h"
+#include "util/process.h"
 #include "window/main_window.h"
 #include "window/run_launcher.h"
 
@@ -186,13 +188,26 @@ void TestRunControl::workerStopStopsItsDriver() {
                          QStringLiteral("1"),       QStringLiteral("--runs"), QStringLiteral("2"),
                          QStringLiteral("--steps"), QStringLiteral("400"),    QStringLiteral("--threads"),
                          QStringLiteral("1")};
-  QVERIFY(launchWarp(warpExe(), m_dir, args, QStringLiteral("drv")) > 0);
+  // At the CPU priority a window gives its runs (Preferences; 7 here, not the default 10).
+  QVERIFY(launchWarp(warpExe(), m_dir, withRunNice(args, 7), QStringLiteral("drv")) > 0);
   auto running = [&](const std::string& name) {
     auto r = findRun(m_dir, name);
     return r && r->status == warp::RunStatus::Running && r->pid;
   };
   QVERIFY2(waitFor([&] { return running("drv") && running("drv-i1-r1") && running("drv-i1-r2"); }, 30000),
            qPrintable(tailOfFile(runLogPath(m_dir, QStringLiteral("drv")))));
+  // Every thread of the driver runs at nice 7, and so does every thread of its workers (inherited).
+  for (const std::string name : {"drv", "drv-i1-r1", "drv-i1-r2"}) {
+    const qint64 pid = *findRun(m_dir, name)->pid;
+    const QStringList tids =
+        QDir(QStringLiteral("/proc/%1/task").arg(pid)).entryList(QDir::Dirs | QDir::NoDotAndDotDot);
+    QVERIFY2(!tids.isEmpty(), name.c_str());
+    for (const QString& tid : tids) {
+      const std::optional<int> nice = warp::nice_of(tid.toLongLong());
+      if (!nice) continue;  // a thread that ended meanwhile
+      QVERIFY2(*nice == 7, qPrintable(QStringLiteral("%1 thread %2 at nice %3").arg(name.c_str(), tid).arg(*nice)));
+    }
+  }
 
   MainWindow window;
   window.loadExperiment(m_dir);

@@ -16,6 +16,7 @@ constexpr const char* kLast = "lastExperiment";
 constexpr const char* kRecent = "recentExperiments";
 constexpr const char* kLanguage = "language";
 constexpr const char* kThreads = "runs/threadsPerRun";
+constexpr const char* kNice = "runs/nice";
 constexpr const char* kSmoothing = "plot/smoothing";
 constexpr const char* kXAxis = "plot/xAxis";
 constexpr const char* kLogY = "plot/logY";
@@ -39,6 +40,8 @@ const QList<SettingKeyInfo>& AppSettings::keys() {
       {kRecent, QStringList(), "File > Open Recent: experiment folders, most recent first (at most 10)"},
       {kLanguage, QString(), "the interface language: empty follows the system locale, else en, de or ko"},
       {kThreads, 0, "--threads of runs started from the app (0: warp's default, all cores)"},
+      {kNice, AppSettings::kDefaultRunNice,
+       "the CPU priority of runs started from the app, as warp --nice: 0 (normal) to 19 (lowest)"},
       {kSmoothing, AppSettings::kDefaultSmoothing,
        "the EMA smoothing weight of the metric curves, 0 to 0.999 (0: raw)"},
       {kXAxis, QStringLiteral("step"),
@@ -110,6 +113,15 @@ int AppSettings::threadsPerRun() const {
 }
 void AppSettings::setThreadsPerRun(int n) {
   m_s->setValue(QLatin1String(kThreads), n >= 0 && n <= kMaxThreads ? n : 0);
+}
+
+int AppSettings::runNice() const {
+  bool ok = false;
+  const int n = value(kNice).toInt(&ok);
+  return ok && n >= 0 && n <= kMaxRunNice ? n : kDefaultRunNice;
+}
+void AppSettings::setRunNice(int nice) {
+  m_s->setValue(QLatin1String(kNice), nice >= 0 && nice <= kMaxRunNice ? nice : kDefaultRunNice);
 }
 
 double AppSettings::plotSmoothing() const {

@@ -91,9 +91,10 @@ class MainWindow : public QMainWindow {
   QString warpExecutable() const { return m_warpExe; }
   // The host name runs are compared with (default: this machine's).
   void setThisHost(const QString& host);
-  // Starts `warp arguments` detached in the open experiment, logging to logs/<logName>.log, and
-  // reports in the status bar; a process that ends within seconds without being the process of a
-  // run named `runName` gets a message box with the end of its log. Throws what launchWarp throws.
+  // Starts `warp arguments` detached in the open experiment, with the threads and the CPU priority
+  // (nice) of Preferences, logging to logs/<logName>.log, and reports in the status bar; a process that ends within
+  // seconds without being the process of a run named `runName` gets a message box with the end of its log. Throws what
+  // launchWarp throws.
   qint64 startRun(const QStringList& arguments, const QString& logName, const QString& runName);
   // How long after starting a process startRun first looks whether it already ended (default 4000
   // ms); then it looks every 500 ms while the process lives unclaimed, for up to a minute.

@@ -32,6 +32,15 @@ PreferencesDialog::PreferencesDialog(AppSettings& settings, QWidget* parent) : Q
   m_threads->setValue(settings.threadsPerRun());
   m_threads->setToolTip(tr("--threads of runs started from the app; for M runs in parallel on C cores, C / M each"));
 
+  m_nice = new QSpinBox(this);
+  m_nice->setRange(0, AppSettings::kMaxRunNice);
+  m_nice->setSpecialValueText(tr("normal (0)"));
+  m_nice->setValue(settings.runNice());
+  m_nice->setToolTip(
+      tr("The nice value of runs started from the app (warp --nice; their workers inherit it): 0 is the normal "
+         "CPU priority, 19 the lowest. Training then yields the cores to the window and the Merge tab's "
+         "evaluations, and runs at full speed when they are idle."));
+
   m_smoothing = new QDoubleSpinBox(this);
   m_smoothing->setRange(0.0, AppSettings::kMaxSmoothing);
   m_smoothing->setDecimals(3);
@@ -44,6 +53,7 @@ PreferencesDialog::PreferencesDialog(AppSettings& settings, QWidget* parent) : Q
   form->addRow(QString(), new QLabel(tr("The language changes at the next start."), this));
   form->addRow(tr("&Appearance:"), m_appearance);
   form->addRow(tr("&Threads per run:"), m_threads);
+  form->addRow(tr("Run CPU &priority (nice):"), m_nice);
   form->addRow(tr("Curve &smoothing:"), m_smoothing);
   auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
   connect(buttons, &QDialogButtonBox::accepted, this, [this] {
@@ -60,6 +70,7 @@ void PreferencesDialog::apply() {
   m_settings.setLanguage(m_language->currentData().toString());
   m_settings.setAppearance(m_appearance->currentData().toString());
   m_settings.setThreadsPerRun(m_threads->value());
+  m_settings.setRunNice(m_nice->value());
   m_settings.setPlotSmoothing(m_smoothing->value());
   m_settings.sync();
 }

@@ -1,7 +1,8 @@
 #pragma once
 // Settings > Preferences…: the interface language (applies at the next start), the appearance
-// (system, light or dark; the main window applies it at once, window/appearance.h), the threads of
-// runs started from the app, and the smoothing of the metric curves. Reads and writes AppSettings.
+// (system, light or dark; the main window applies it at once, window/appearance.h), the threads and
+// the CPU priority of runs started from the app, and the smoothing of the metric curves. Reads and
+// writes AppSettings.
 
 #include <QDialog>
 
@@ -20,6 +21,7 @@ class PreferencesDialog : public QDialog {
   QComboBox* languageBox() const { return m_language; }
   QComboBox* appearanceBox() const { return m_appearance; }
   QSpinBox* threadsBox() const { return m_threads; }
+  QSpinBox* niceBox() const { return m_nice; }
   QDoubleSpinBox* smoothingBox() const { return m_smoothing; }
 
  private:
@@ -27,5 +29,6 @@ class PreferencesDialog : public QDialog {
   QComboBox* m_language;
   QComboBox* m_appearance;
   QSpinBox* m_threads;
+  QSpinBox* m_nice;
   QDoubleSpinBox* m_smoothing;
 };

@@ -444,6 +444,11 @@ qint64 launchWarp(const QString& warpExe, const QString& expDir, const QStringLi
   return pid;
 }
 
+QStringList withRunNice(const QStringList& arguments, int nice) {
+  if (nice <= 0 || (!arguments.isEmpty() && arguments.first() == QLatin1String("--nice"))) return arguments;
+  return QStringList{QStringLiteral("--nice"), QString::number(nice)} + arguments;
+}
+
 QString thisHostName() { return QString::fromStdString(warp::this_host()); }
 
 bool slurmStateEnded(const QString& state) {

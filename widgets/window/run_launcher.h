@@ -104,6 +104,10 @@ QString runLogPath(const QString& expDir, const QString& logName);
 // runLogPath(expDir, logName) (logs/ is created). Returns its pid; warp::Error when it cannot be
 // started (no executable, logs/ not writable, ...).
 qint64 launchWarp(const QString& warpExe, const QString& expDir, const QStringList& arguments, const QString& logName);
+// `arguments` started at CPU priority nice `nice` (Preferences, AppSettings::runNice): `--nice N`
+// before the subcommand, a global option of warp (app/cli/main.cpp); unchanged for 0 or when they
+// already begin with --nice.
+QStringList withRunNice(const QStringList& arguments, int nice);
 
 // What the app may do with a run (Stop / Resume), and why not.
 struct RunActions {

@@ -203,6 +203,15 @@ TEST_F(HostileInput, IntegerOptionsAreReadExactlyOrRefused) {
                  {"--seed", "negative"});
 }
 
+TEST_F(HostileInput, NiceOutsideItsRangeIsRefusedBeforeTheCommand) {
+  // warp's global --nice (the desktop app's run priority): 0..19, a whole number, before the command.
+  const std::string sample = " sample --ckpt init.h5 --prompt hi";
+  expect_refusal(warp("--nice 20" + sample), {"--nice: 20 is out of range (0 to 19"});
+  expect_refusal(warp("--nice=-1" + sample), {"--nice: -1 is out of range"});
+  expect_refusal(warp("--nice 1.5" + sample), {"--nice", "'1.5' is not a whole number"});
+  expect_refusal(warp("--nice 99999999999999999999" + sample), {"--nice", "out of range"});
+}
+
 TEST_F(HostileInput, SharedOptionsAreRefusedAlikeByEachCommand) {
   // --threads, --lr, ... are declared once for warp sft, rm, train and eval (app/cli/json_options.h)
   // and checked by one rule (config/train_settings.h): the same words from each command.

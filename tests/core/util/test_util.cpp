@@ -1,16 +1,24 @@
 // Tests of core/util: atomic files, hashing.
 #include <gtest/gtest.h>
 
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
+#include <filesystem>
+#include <optional>
 #include <set>
 #include <string>
+#include <thread>
 
 #include "test_support.h"
 #include "util/error.h"
 #include "util/fsutil.h"
+#include "util/process.h"
 #include "util/self_exe.h"
 #include "util/sha256.h"
 
@@ -123,4 +131,61 @@ TEST(Util, SelfExecutableIsThisTestBinary) {
   EXPECT_EQ(exe[0], '/');
   EXPECT_TRUE(is_regular_file(exe)) << exe;
   EXPECT_EQ(exe.substr(exe.rfind('/') + 1), "test_util") << exe;
+}
+
+// `warp --nice N` (util/process.h): every thread of the process, the ones it had and the ones it
+// starts after, and its child processes run at nice N; a higher nice is never lowered back; a value
+// outside 0..19 is refused naming --nice. In a forked child, so this test process keeps its priority.
+TEST(Util, LowerCpuPriorityReachesEveryThreadAndChild) {
+  EXPECT_EQ(nice_of(::getpid()), std::optional<int>(::getpriority(PRIO_PROCESS, 0)));
+  EXPECT_EQ(nice_of(0), std::nullopt);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    // Exit codes: 0 passed; 11+ which check failed (gtest's macros are not for a forked child).
+    const int base = ::getpriority(PRIO_PROCESS, 0);  // 0, or more when the tests run niced
+    const int target = std::min(kMaxNice, base + 5);
+    std::atomic<bool> stop{false};
+    std::thread before([&] {
+      while (!stop) ::usleep(1000);
+    });
+    const std::string before_tid = [] {
+      for (int i = 0; i < 100; ++i) {
+        for (const auto& e : std::filesystem::directory_iterator("/proc/self/task"))
+          if (e.path().filename() != std::to_string(::getpid())) return e.path().filename().string();
+        ::usleep(1000);
+      }
+      return std::string();
+    }();
+    if (before_tid.empty()) ::_exit(11);
+    lower_cpu_priority(target);
+    if (nice_of(::getpid()) != target) ::_exit(12);
+    if (nice_of(std::stoll(before_tid)) != target) ::_exit(13);  // a thread it already had
+    std::optional<int> after;
+    std::thread([&] { after = nice_of(::syscall(SYS_gettid)); }).join();
+    if (after != target) ::_exit(14);  // a thread started after
+    const pid_t grandchild = ::fork();
+    if (grandchild == 0) ::_exit(::getpriority(PRIO_PROCESS, 0) == target ? 0 : 1);
+    int st = 0;
+    if (::waitpid(grandchild, &st, 0) != grandchild || !WIFEXITED(st) || WEXITSTATUS(st) != 0) ::_exit(15);
+    lower_cpu_priority(base);  // never raised back (that would need privileges)
+    if (nice_of(::getpid()) != target) ::_exit(16);
+    try {
+      lower_cpu_priority(20);
+      ::_exit(17);
+    } catch (const BadInput& e) {
+      if (std::string(e.what()).find("--nice: 20 is out of range (0 to 19") == std::string::npos) ::_exit(18);
+    }
+    try {
+      lower_cpu_priority(-1);
+      ::_exit(19);
+    } catch (const BadInput&) {}
+    stop = true;
+    before.join();
+    ::_exit(0);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "the check with that exit code failed (see the test's code)";
 }
