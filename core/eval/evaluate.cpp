@@ -159,16 +159,25 @@ EvalResult Evaluator::evaluate(GPT& policy, const ProgressFn& progress, const Es
     PhaseTimer sft_forward(times, "sft_forward");
     std::unique_ptr<PromptPrefix> scratch;
     PromptPrefix& prefix = sft_prefix(static_cast<size_t>(begin / config_.batch), s.prompt, s.prompt_mask, scratch);
-    auto logq = torch::log_softmax(prefix.completion_logits(sft_, s.tokens, tau), -1);  // [B, K, V]
+    const torch::Tensor sft_hidden = prefix.completion_hidden(sft_, s.tokens, tau);  // [B, K, C]
     sft_forward.stop();
+    // θ_sft's logits and both distributions a few rows at a time (model/token_stats.h).
     PhaseTimer kl_time(times, "kl");
-    auto logp = policy_is_sft ? logq : torch::log_softmax(tau == 1.0 ? step_logits : step_logits * (1.0 / tau), -1);
+    const RowLogitsFn sft_logits = [&](int64_t b, int64_t rows) {
+      return sft_->logits_from_hidden(sft_hidden.narrow(0, b, rows));
+    };
+    RowLogitsFn policy_logits;
+    if (!policy_is_sft)
+      policy_logits = [&](int64_t b, int64_t rows) {
+        const torch::Tensor z = step_logits.narrow(0, b, rows);
+        return tau == 1.0 ? z : z * (1.0 / tau);
+      };
+    const int64_t vocab = sft_->config().vocab_size;
+    const RowKl row_kl = chunked_row_kl(policy_logits, sft_logits, s.tokens, s.mask,
+                                        kl_chunk_rows(s.tokens.size(1), vocab, sft_hidden.element_size()));
+    const torch::Tensor& kl = row_kl.exact;            // [B]
+    const torch::Tensor& kl_sampled = row_kl.sampled;  // [B]
     step_logits = torch::Tensor();
-    auto kl = masked_row_sum(token_kl(logp, logq), s.mask);  // [B]
-    auto kl_sampled =
-        masked_row_sum(gather_token_log_probs(logp, s.tokens) - gather_token_log_probs(logq, s.tokens), s.mask);  // [B]
-    logp = torch::Tensor();
-    logq = torch::Tensor();
     kl_time.stop();
 
     const SampleScores sc = score_samples(s, std::vector<std::string>(texts_.begin() + begin, texts_.begin() + end),

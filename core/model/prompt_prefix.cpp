@@ -75,6 +75,10 @@ torch::Tensor PromptPrefix::tail_hidden(GPT& model, const torch::Tensor& next, c
 }
 
 torch::Tensor PromptPrefix::completion_logits(GPT& model, const torch::Tensor& completion, double temperature) {
+  return model->logits_from_hidden(completion_hidden(model, completion, temperature));  // [B, K, V]
+}
+
+torch::Tensor PromptPrefix::completion_hidden(GPT& model, const torch::Tensor& completion, double temperature) {
   if (!(temperature > 0.0))
     throw BadInput("prompt prefix: temperature must be > 0, got " + std::to_string(temperature));
   const int64_t B = prompt_.size(0);
@@ -87,7 +91,7 @@ torch::Tensor PromptPrefix::completion_logits(GPT& model, const torch::Tensor& c
   auto hidden =
       tail_hidden(model, next, torch::ones_like(next, torch::TensorOptions().dtype(torch::kBool)));  // [B, K, C]
   if (temperature != 1.0) hidden = hidden * (1.0 / temperature);
-  return model->logits_from_hidden(hidden);  // [B, K, V]
+  return hidden;  // [B, K, C]
 }
 
 int64_t PromptPrefix::bytes() const {

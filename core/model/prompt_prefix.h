@@ -50,6 +50,9 @@ class PromptPrefix {
   // position k, the logits predicting completion token k, divided by the temperature). BadInput for
   // a bad shape or temperature.
   torch::Tensor completion_logits(GPT& model, const torch::Tensor& completion, double temperature);
+  // What completion_logits multiplies by the embedding: the final hidden states [B, K, C], divided
+  // by the temperature (model->logits_from_hidden of any rows of it gives those rows' logits).
+  torch::Tensor completion_hidden(GPT& model, const torch::Tensor& completion, double temperature);
 
   int64_t prompt_slots() const { return prompt_.size(1); }
   int64_t max_tail() const { return max_tail_; }

@@ -1,5 +1,8 @@
 #include "model/token_stats.h"
 
+#include <algorithm>
+#include <vector>
+
 #include <torch/torch.h>
 
 #include "model/shape.h"
@@ -57,6 +60,39 @@ torch::Tensor masked_row_sum(const torch::Tensor& x, const torch::Tensor& mask) 
   if (!x.sizes().equals(mask.sizes()))
     throw BadInput("masked_row_sum: values " + shape_of(x) + " and mask " + shape_of(mask) + " differ in shape");
   return x.masked_fill(mask.logical_not(), 0.0).sum(1);  // [B]
+}
+
+RowKl chunked_row_kl(const RowLogitsFn& p_logits, const RowLogitsFn& q_logits, const torch::Tensor& tokens,
+                     const torch::Tensor& mask, int64_t chunk_rows) {
+  if (chunk_rows < 1) throw BadInput("chunked_row_kl: chunk_rows must be >= 1, got " + std::to_string(chunk_rows));
+  if (tokens.dim() != 2 || !mask.sizes().equals(tokens.sizes()))
+    throw BadInput("chunked_row_kl: tokens [B, K] and a mask of their shape expected, got " + shape_of(tokens) +
+                   " and " + shape_of(mask));
+  const int64_t B = tokens.size(0);
+  std::vector<torch::Tensor> exact, sampled;
+  for (int64_t begin = 0; begin < B; begin += chunk_rows) {
+    const int64_t rows = std::min(chunk_rows, B - begin);
+    const torch::Tensor tok = tokens.narrow(0, begin, rows), m = mask.narrow(0, begin, rows);
+    const torch::Tensor logq = torch::log_softmax(q_logits(begin, rows), -1);  // [rows, K, V]
+    const torch::Tensor logp = p_logits ? torch::log_softmax(p_logits(begin, rows), -1) : logq;
+    if (!logp.sizes().equals(logq.sizes()) || logq.dim() != 3 || logq.size(0) != rows || logq.size(1) != tokens.size(1))
+      throw BadInput("chunked_row_kl: logits [" + std::to_string(rows) + ", " + std::to_string(tokens.size(1)) +
+                     ", V] expected for rows from " + std::to_string(begin) + ", got " + shape_of(logp) + " and " +
+                     shape_of(logq));
+    exact.push_back(masked_row_sum(token_kl(logp, logq), m));
+    sampled.push_back(masked_row_sum(gather_token_log_probs(logp, tok) - gather_token_log_probs(logq, tok), m));
+  }
+  if (exact.empty()) {  // no rows
+    auto none = torch::zeros({0}, torch::TensorOptions().dtype(torch::kFloat).device(tokens.device()));
+    return {none, none};
+  }
+  return {torch::cat(exact), torch::cat(sampled)};
+}
+
+int64_t kl_chunk_rows(int64_t K, int64_t V, int64_t element_bytes) {
+  constexpr int64_t kChunkBytes = int64_t{4} << 20;
+  const int64_t row = std::max<int64_t>(1, K) * std::max<int64_t>(1, V) * std::max<int64_t>(1, element_bytes);
+  return std::max<int64_t>(1, kChunkBytes / row);
 }
 
 }  // namespace warp

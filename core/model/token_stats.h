@@ -12,6 +12,9 @@
 // Masks: mask [B, K] bool is the sampler's (true up to and including EOS). Positions after EOS are
 // excluded from every sum by the mask (their values are finite but meaningless).
 
+#include <cstdint>
+#include <functional>
+
 #include <torch/types.h>
 
 #include "model/gpt.h"
@@ -44,5 +47,26 @@ torch::Tensor token_kl(const torch::Tensor& logp, const torch::Tensor& logq);
 
 // Σ_k x[b, k] over the positions where mask[b, k]: x [B, K] (any float dtype), mask [B, K] bool -> [B].
 torch::Tensor masked_row_sum(const torch::Tensor& x, const torch::Tensor& mask);
+
+// KL(p || q) of each completion, summed over its positions (mask [B, K]): `exact` over the whole
+// vocabulary at every position (Σ_k token_kl), `sampled` as the estimate from the sampled tokens
+// (Σ_k log p(token) - log q(token)); [B] each.
+struct RowKl {
+  torch::Tensor exact, sampled;
+};
+// The logits [rows, K, V] of rows [begin, begin + rows), already divided by the temperature.
+using RowLogitsFn = std::function<torch::Tensor(int64_t begin, int64_t rows)>;
+// RowKl of p = softmax(p_logits) and q = softmax(q_logits), computed over chunks of at most
+// `chunk_rows` rows: each [rows, K, V] temporary (the logits, both log-softmaxes, the KL terms)
+// lives for one chunk only, so the working memory is a few chunks instead of several whole
+// [B, K, V] tensors (25 MB each at the demo size, where the allocator mapped and faulted in fresh
+// memory for them on every evaluation: docs/performance.md). `p_logits` undefined means p is q
+// (every KL exactly 0). tokens [B, K] int64. Each row's numbers come from the row's own entries;
+// how rows are grouped changes at most the float rounding of q_logits' matrix product.
+// BadInput for mismatched shapes or chunk_rows < 1.
+RowKl chunked_row_kl(const RowLogitsFn& p_logits, const RowLogitsFn& q_logits, const torch::Tensor& tokens,
+                     const torch::Tensor& mask, int64_t chunk_rows);
+// The rows per chunk that keep one [rows, K, V] tensor of `element_bytes` within 4 MiB; at least 1.
+int64_t kl_chunk_rows(int64_t K, int64_t V, int64_t element_bytes);
 
 }  // namespace warp

@@ -1,8 +1,11 @@
-// Tests of model/token_stats.h: entropy, KL and masked sums against hand computation, and the
-// completion log-softmax of a left-padded batch against the plain forward of each row alone.
+// Tests of model/token_stats.h: entropy, KL and masked sums against hand computation, the
+// completion log-softmax of a left-padded batch against the plain forward of each row alone, and
+// the chunked per-row KL against the whole-batch one.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <string>
 #include <vector>
 
 #include <torch/torch.h>
@@ -10,6 +13,7 @@
 #include "model/gpt.h"
 #include "model/token_stats.h"
 #include "model_fixtures.h"
+#include "util/error.h"
 
 using namespace warp;
 using warp::test::random_model;
@@ -59,4 +63,56 @@ TEST(TokenStats, CompletionLogSoftmaxMatchesTheModelAtTemperature) {
     auto lp = completion_log_probs(m, prompt, pmask, comp, tau);  // [2, 4]
     EXPECT_TRUE(torch::allclose(gather_token_log_probs(logp, comp)[b], lp[b], 1e-5, 1e-5));
   }
+}
+
+// chunked_row_kl against the whole-batch computation it replaces (eval/evaluate.cpp before): the
+// same numbers bit for bit however the rows are grouped (each row's log-softmax, KL terms and sums
+// come from that row alone), 0 exactly for a distribution against itself, and refusals naming what
+// is wrong. The exact KL also against a hand sum in double precision.
+TEST(TokenStats, ChunkedRowKlEqualsTheWholeBatchForAnyChunking) {
+  torch::manual_seed(11);
+  const int64_t B = 7, K = 5, V = 33;
+  const auto zp = torch::randn({B, K, V}) * 3.0, zq = torch::randn({B, K, V}) * 3.0;
+  const auto tokens = torch::randint(V, {B, K}, torch::kLong);
+  auto mask = torch::ones({B, K}, torch::kBool);
+  mask[1].narrow(0, 2, 3).fill_(false);  // a row that ended early
+  mask[4].narrow(0, 1, 4).fill_(false);
+  const auto logp = torch::log_softmax(zp, -1), logq = torch::log_softmax(zq, -1);
+  const auto want_exact = masked_row_sum(token_kl(logp, logq), mask);
+  const auto want_sampled =
+      masked_row_sum(gather_token_log_probs(logp, tokens) - gather_token_log_probs(logq, tokens), mask);
+  const RowLogitsFn p = [&](int64_t b, int64_t n) { return zp.narrow(0, b, n); };
+  const RowLogitsFn q = [&](int64_t b, int64_t n) { return zq.narrow(0, b, n); };
+  for (int64_t rows : {int64_t{1}, int64_t{2}, int64_t{3}, B, B + 5}) {
+    const RowKl got = chunked_row_kl(p, q, tokens, mask, rows);
+    ASSERT_EQ(got.exact.sizes(), torch::IntArrayRef({B})) << rows;
+    EXPECT_TRUE(torch::equal(got.exact, want_exact)) << rows << " rows per chunk";
+    EXPECT_TRUE(torch::equal(got.sampled, want_sampled)) << rows << " rows per chunk";
+  }
+  // The exact KL of row 1 (positions 0 and 1 only), by hand in double precision.
+  const auto p64 = torch::softmax(zp.to(torch::kFloat64), -1), q64 = torch::softmax(zq.to(torch::kFloat64), -1);
+  double hand = 0.0;
+  for (int64_t k = 0; k < 2; ++k)
+    for (int64_t v = 0; v < V; ++v) {
+      const double a = p64[1][k][v].item<double>(), b = q64[1][k][v].item<double>();
+      hand += a * std::log(a / b);
+    }
+  EXPECT_NEAR(want_exact[1].item<double>(), hand, 1e-5 * std::max(1.0, hand));
+
+  const RowKl self = chunked_row_kl(RowLogitsFn(), q, tokens, mask, 3);  // p is q
+  EXPECT_TRUE(torch::equal(self.exact, torch::zeros({B})));
+  EXPECT_TRUE(torch::equal(self.sampled, torch::zeros({B})));
+
+  EXPECT_THROW(chunked_row_kl(p, q, tokens, mask, 0), BadInput);
+  EXPECT_THROW(chunked_row_kl(p, q, tokens, mask.narrow(1, 0, 4), 2), BadInput);
+  const RowLogitsFn short_v = [&](int64_t b, int64_t n) { return zp.narrow(0, b, n).narrow(2, 0, V - 1); };
+  try {
+    chunked_row_kl(short_v, q, tokens, mask, 4);
+    ADD_FAILURE() << "expected BadInput";
+  } catch (const BadInput& e) {
+    EXPECT_NE(std::string(e.what()).find("rows from 0"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(kl_chunk_rows(24, 4096, 4), 10);  // the demo size: 10 rows of 393 KB
+  EXPECT_EQ(kl_chunk_rows(64, 50257, 4), 1);  // GPT-2 small: a row is 12.9 MB
+  EXPECT_EQ(kl_chunk_rows(1, 1, 1), int64_t{4} << 20);
 }
