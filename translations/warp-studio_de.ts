@@ -151,7 +151,7 @@
 <context>
     <name>LaunchOption</name>
     <message>
-        <location filename="../widgets/window/run_launcher.cpp" line="+140"/>
+        <location filename="../widgets/window/run_launcher.cpp" line="+141"/>
         <location line="+45"/>
         <source>&amp;Init checkpoint:</source>
         <translation>&amp;Start-Checkpoint:</translation>
@@ -1648,17 +1648,32 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
         <translation>--threads der aus der App gestarteten Läufe; für M parallele Läufe auf C Kernen je C / M</translation>
     </message>
     <message>
-        <location line="+4"/>
-        <source>normal (0)</source>
-        <translation>normal (0)</translation>
+        <location line="+3"/>
+        <source>Background (idle CPU time only)</source>
+        <translation>Hintergrund (nur freie CPU-Zeit)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Low (nice %1)</source>
+        <translation>Niedrig (nice %1)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Normal</source>
+        <translation>Normal</translation>
     </message>
     <message>
         <location line="+3"/>
-        <source>The nice value of runs started from the app (warp --nice; their workers inherit it): 0 is the normal CPU priority, 19 the lowest. Training then yields the cores to the window and the Merge tab&apos;s evaluations, and runs at full speed when they are idle.</source>
-        <translation>Der Nice-Wert der aus der App gestarteten Läufe (warp --nice; ihre Worker erben ihn): 0 ist die normale CPU-Priorität, 19 die niedrigste. Das Training überlässt die Kerne dann dem Fenster und den Auswertungen im Tab „Zusammenführen“ und läuft mit voller Geschwindigkeit, wenn diese ruhen.</translation>
+        <source>The CPU priority of runs started from the app; their workers inherit it. Background (warp --sched-idle): training takes only CPU time nothing else wants, so the window and the Merge tab&apos;s evaluations get the cores at once, and it runs at full speed while they are idle. Low (warp --nice %1): training still gets a share while the app works.</source>
+        <translation>Die CPU-Priorität der aus der App gestarteten Läufe; ihre Worker erben sie. Hintergrund (warp --sched-idle): Das Training nimmt nur CPU-Zeit, die sonst niemand braucht, sodass das Fenster und die Auswertungen im Tab „Zusammenführen“ die Kerne sofort bekommen; solange diese ruhen, läuft es mit voller Geschwindigkeit. Niedrig (warp --nice %1): Das Training erhält weiterhin einen Anteil, während die App arbeitet.</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+18"/>
+        <source>Run CPU &amp;priority:</source>
+        <translation>CPU-&amp;Priorität der Läufe:</translation>
+    </message>
+    <message>
+        <location line="-7"/>
         <source>Weight of the exponential moving average over the metric curves (0: raw)</source>
         <translation>Gewicht des exponentiellen gleitenden Mittels über den Metrikkurven (0: roh)</translation>
     </message>
@@ -1683,12 +1698,7 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
         <translation>&amp;Threads je Lauf:</translation>
     </message>
     <message>
-        <location line="+1"/>
-        <source>Run CPU &amp;priority (nice):</source>
-        <translation>CPU-&amp;Priorität der Läufe (nice):</translation>
-    </message>
-    <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Curve &amp;smoothing:</source>
         <translation>Kurven&amp;glättung:</translation>
     </message>
@@ -1723,7 +1733,7 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
 <context>
     <name>RunActions</name>
     <message>
-        <location filename="../widgets/window/run_launcher.cpp" line="+231"/>
+        <location filename="../widgets/window/run_launcher.cpp" line="+236"/>
         <source>The run is %1, not running</source>
         <translation>Der Lauf ist %1, er läuft nicht</translation>
     </message>

@@ -151,7 +151,7 @@
 <context>
     <name>LaunchOption</name>
     <message>
-        <location filename="../widgets/window/run_launcher.cpp" line="+140"/>
+        <location filename="../widgets/window/run_launcher.cpp" line="+141"/>
         <location line="+45"/>
         <source>&amp;Init checkpoint:</source>
         <translation>초기 체크포인트(&amp;I):</translation>
@@ -1648,17 +1648,32 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
         <translation>앱에서 시작한 실행의 --threads. C개 코어에서 M개를 병렬로 실행하면 각각 C / M</translation>
     </message>
     <message>
-        <location line="+4"/>
-        <source>normal (0)</source>
-        <translation>보통 (0)</translation>
+        <location line="+3"/>
+        <source>Background (idle CPU time only)</source>
+        <translation>백그라운드 (유휴 CPU 시간만)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Low (nice %1)</source>
+        <translation>낮음 (nice %1)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Normal</source>
+        <translation>보통</translation>
     </message>
     <message>
         <location line="+3"/>
-        <source>The nice value of runs started from the app (warp --nice; their workers inherit it): 0 is the normal CPU priority, 19 the lowest. Training then yields the cores to the window and the Merge tab&apos;s evaluations, and runs at full speed when they are idle.</source>
-        <translation>앱에서 시작한 실행의 nice 값(warp --nice, 워커도 이를 물려받음): 0은 보통 CPU 우선순위, 19는 가장 낮은 우선순위입니다. 학습은 창과 병합 탭의 평가에 코어를 양보하고, 이들이 쉬는 동안에는 최대 속도로 실행됩니다.</translation>
+        <source>The CPU priority of runs started from the app; their workers inherit it. Background (warp --sched-idle): training takes only CPU time nothing else wants, so the window and the Merge tab&apos;s evaluations get the cores at once, and it runs at full speed while they are idle. Low (warp --nice %1): training still gets a share while the app works.</source>
+        <translation>앱에서 시작한 실행의 CPU 우선순위이며, 워커도 이를 물려받습니다. 백그라운드(warp --sched-idle): 학습은 다른 작업이 쓰지 않는 CPU 시간만 사용하므로 창과 병합 탭의 평가가 즉시 코어를 얻고, 이들이 쉬는 동안에는 최대 속도로 실행됩니다. 낮음(warp --nice %1): 앱이 작업하는 동안에도 학습이 일정 몫을 받습니다.</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+18"/>
+        <source>Run CPU &amp;priority:</source>
+        <translation>실행의 CPU 우선순위(&amp;P):</translation>
+    </message>
+    <message>
+        <location line="-7"/>
         <source>Weight of the exponential moving average over the metric curves (0: raw)</source>
         <translation>지표 곡선에 적용하는 지수 이동 평균의 가중치(0: 원본)</translation>
     </message>
@@ -1683,12 +1698,7 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
         <translation>실행당 스레드(&amp;T):</translation>
     </message>
     <message>
-        <location line="+1"/>
-        <source>Run CPU &amp;priority (nice):</source>
-        <translation>실행의 CPU 우선순위(nice)(&amp;P):</translation>
-    </message>
-    <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Curve &amp;smoothing:</source>
         <translation>곡선 평활화(&amp;S):</translation>
     </message>
@@ -1723,7 +1733,7 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
 <context>
     <name>RunActions</name>
     <message>
-        <location filename="../widgets/window/run_launcher.cpp" line="+231"/>
+        <location filename="../widgets/window/run_launcher.cpp" line="+236"/>
         <source>The run is %1, not running</source>
         <translation>실행 상태가 %1이며 실행 중이 아닙니다</translation>
     </message>

@@ -60,12 +60,16 @@ int main(int argc, char** argv) {
                                 ", SQLite " + e.sqlite + "\ndevice: " + e.device;
                        }));
   app.require_subcommand(1);
-  // Before the subcommand (`warp --nice 10 train ...`): its option callback runs before the
-  // subcommand's work, and the processes a command starts (the workers of `warp run`, an external
-  // reward command) inherit the priority. The desktop app starts its runs so (Preferences).
+  // Before the subcommand (`warp --sched-idle train ...`, `warp --nice 10 run ...`): their callbacks
+  // run before the subcommand's work, and the processes a command starts (the workers of `warp run`,
+  // an external reward command) inherit the priority. The desktop app starts its runs with one of
+  // them (Settings > Preferences; --sched-idle by default).
   app.add_option_function<int>(
       "--nice", [](const int& n) { warp::lower_cpu_priority(n); },
       "Run at a lower CPU priority: nice 0 (normal) to 19 (lowest); started processes inherit it");
+  app.add_flag_callback(
+      "--sched-idle", [] { warp::use_idle_scheduling(); },
+      "Run as a background job on CPU time nothing else wants (Linux SCHED_IDLE); started processes inherit it");
   for (auto reg : warp::cli::registry()) reg(app);
   check_integer_options(app);
   try {

@@ -4,8 +4,8 @@
 // the demo evaluation protocol: 256 prompts, 24 new tokens, reward model + gold + KL to θ_sft),
 // with the Merge tab open on WARP iteration 1 (M = 2), while two `warp train` processes write
 // metrics into the same experiment database that the window follows. The two runs are started as
-// the app starts runs, at the CPU priority of its Preferences (nice 10 by default; --load-nice 0
-// for runs started at the normal priority, e.g. from a terminal). Measured:
+// the app starts runs, at the CPU priority of its Preferences (background, SCHED_IDLE, by default;
+// --load-priority low or normal for the others, normal as for runs started from a terminal). Measured:
 //   - the longest event-loop stall: the largest gap between ticks of a 1 ms timer on the GUI thread,
 //     minus the 1 ms (goal < 50 ms), per phase, with the 99th percentile;
 //   - slider-to-point latency: from moving the η slider to the point being current on the plane,
@@ -20,7 +20,7 @@
 // (cached); (3) a continuous drag, 20 positions 16 ms apart on another λ (uncached, superseding),
 // until the last point lands. Phase 1 is repeated without the two runs for comparison.
 //
-//   bench_studio [--exp DIR [--driver NAME]] [--positions N] [--no-load | --load-nice N]
+//   bench_studio [--exp DIR [--driver NAME]] [--positions N] [--no-load | --load-priority P]
 // With --exp it works on a copy of DIR whose merge cache is emptied. Without --exp it builds the experiment in a
 // temporary folder with the `warp` CLI (about a minute: init --preset demo, 30 SFT steps, a small reward model, one
 // WARP iteration of 4 RL steps): the latency depends on the sizes, not on how well the policies are trained.
@@ -316,18 +316,17 @@ int main(int argc, char** argv) {
   QCommandLineOption positionsOpt(QStringLiteral("positions"), QStringLiteral("η positions per phase (default 20)"),
                                   QStringLiteral("N"), QStringLiteral("20"));
   QCommandLineOption noLoadOpt(QStringLiteral("no-load"), QStringLiteral("Without the two background warp train runs"));
-  QCommandLineOption loadNiceOpt(
-      QStringLiteral("load-nice"),
-      QStringLiteral("The nice value of the two warp train runs (default %1, as the app starts runs; 0: normal)")
-          .arg(AppSettings::kDefaultRunNice),
-      QStringLiteral("N"), QString::number(AppSettings::kDefaultRunNice));
-  cli.addOptions({expOpt, driverOpt, positionsOpt, noLoadOpt, loadNiceOpt});
+  QCommandLineOption loadPriorityOpt(
+      QStringLiteral("load-priority"),
+      QStringLiteral("The CPU priority of the two warp train runs: background (the app's default), low or normal"),
+      QStringLiteral("P"), QStringLiteral("background"));
+  cli.addOptions({expOpt, driverOpt, positionsOpt, noLoadOpt, loadPriorityOpt});
   cli.process(app);
   const int n = std::clamp(cli.value(positionsOpt).toInt(), 2, 20);
-  bool niceOk = false;
-  const int loadNice = cli.value(loadNiceOpt).toInt(&niceOk);
-  if (!niceOk || loadNice < 0 || loadNice > AppSettings::kMaxRunNice)
-    die(QStringLiteral("--load-nice: '%1' is not a nice value from 0 to 19").arg(cli.value(loadNiceOpt)));
+  const QString loadPriority = cli.value(loadPriorityOpt);
+  if (loadPriority != QLatin1String("background") && loadPriority != QLatin1String("low") &&
+      loadPriority != QLatin1String("normal"))
+    die(QStringLiteral("--load-priority: '%1' is not background, low or normal").arg(loadPriority));
 
   QTemporaryDir tmp;
   QString dir = cli.value(expOpt);
@@ -378,13 +377,14 @@ int main(int argc, char** argv) {
       auto* p = new QProcess(&app);
       p->setStandardOutputFile(QProcess::nullDevice());
       p->setStandardErrorFile(QProcess::nullDevice());
-      p->start(warpCli(), withRunNice({QStringLiteral("train"), QStringLiteral("--exp"), dir, QStringLiteral("--name"),
-                                       QStringLiteral("load-%1-%2").arg(QCoreApplication::applicationPid()).arg(r),
-                                       QStringLiteral("--steps"), QStringLiteral("100000"),
-                                       QStringLiteral("--eval-every"), QStringLiteral("5"), QStringLiteral("--reward"),
-                                       QStringLiteral("rm:checkpoints/rm.h5"), QStringLiteral("--threads"),
-                                       QStringLiteral("1"), QStringLiteral("--seed"), QString::number(r)},
-                                      loadNice));
+      p->start(warpCli(),
+               withRunPriority(
+                   {QStringLiteral("train"), QStringLiteral("--exp"), dir, QStringLiteral("--name"),
+                    QStringLiteral("load-%1-%2").arg(QCoreApplication::applicationPid()).arg(r),
+                    QStringLiteral("--steps"), QStringLiteral("100000"), QStringLiteral("--eval-every"),
+                    QStringLiteral("5"), QStringLiteral("--reward"), QStringLiteral("rm:checkpoints/rm.h5"),
+                    QStringLiteral("--threads"), QStringLiteral("1"), QStringLiteral("--seed"), QString::number(r)},
+                   loadPriority));
       if (!p->waitForStarted()) die(QStringLiteral("cannot start warp train"));
       runs.push_back(p);
     }
@@ -392,7 +392,8 @@ int main(int argc, char** argv) {
     for (QProcess* p : runs)
       if (p->state() != QProcess::Running)
         die(QStringLiteral("a background warp train ended early (exit %1)").arg(p->exitCode()));
-    std::printf("two `warp train` runs writing metrics (1 thread each, eval every 5 steps, nice %d)\n", loadNice);
+    std::printf("two `warp train` runs writing metrics (1 thread each, eval every 5 steps, %s priority)\n",
+                qPrintable(loadPriority));
   }
 
   StallMonitor stalls;

@@ -1,6 +1,7 @@
 #include "util/process.h"
 
 #include <dirent.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/types.h>
@@ -61,43 +62,68 @@ std::string process_start_token(int64_t pid) {
   return boot_id() + ":" + fields[kStartTime];
 }
 
-std::optional<int> nice_of(int64_t pid) {
+namespace {
+
+// Integer field `field` (numbered as in proc(5)) of /proc/<pid>/stat.
+std::optional<int> stat_int(int64_t pid, size_t field) {
   auto fields = proc_stat_fields(pid);
-  constexpr size_t kNice = 19 - 3;  // field 19 of proc(5), counted from field 3
-  if (fields.size() <= kNice) return std::nullopt;
+  const size_t i = field - 3;  // fields counted from field 3, the state
+  if (fields.size() <= i) return std::nullopt;
   char* end = nullptr;
-  const long v = std::strtol(fields[kNice].c_str(), &end, 10);
-  if (end == fields[kNice].c_str() || *end != '\0') return std::nullopt;
+  const long v = std::strtol(fields[i].c_str(), &end, 10);
+  if (end == fields[i].c_str() || *end != '\0') return std::nullopt;
   return static_cast<int>(v);
 }
+
+// Calls `apply(tid)` on each thread of this process until a pass over /proc/self/task changes
+// nothing (a thread started meanwhile inherits from its creator, which may not be done yet);
+// `apply` returns whether it changed the thread. Throws Error with `what` and the errno of a
+// failed call (a thread that ended meanwhile, ESRCH, is skipped).
+template <class Apply>
+void for_each_thread_until_settled(const std::string& what, Apply apply) {
+  for (int pass = 0; pass < 8; ++pass) {
+    DIR* tasks = ::opendir("/proc/self/task");
+    if (!tasks) throw Error(what + ": cannot list /proc/self/task: " + std::strerror(errno));
+    bool changed = false;
+    std::string failure;
+    while (dirent* e = ::readdir(tasks)) {
+      if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+      const pid_t tid = static_cast<pid_t>(std::strtol(e->d_name, nullptr, 10));
+      errno = 0;
+      if (apply(tid)) changed = true;
+      else if (errno != 0 && errno != ESRCH) failure = std::strerror(errno);
+    }
+    ::closedir(tasks);
+    if (!failure.empty()) throw Error(what + ": " + failure);
+    if (!changed) return;
+  }
+}
+
+}  // namespace
+
+void use_idle_scheduling() {
+  for_each_thread_until_settled("--sched-idle: sched_setscheduler failed", [](pid_t tid) {
+    const int now = ::sched_getscheduler(tid);
+    if (now < 0 || now == SCHED_IDLE) return false;  // gone (errno set), or already idle
+    const sched_param param{};
+    return ::sched_setscheduler(tid, SCHED_IDLE, &param) == 0;
+  });
+}
+
+std::optional<int> scheduling_policy_of(int64_t pid) { return stat_int(pid, 41); }
 
 void lower_cpu_priority(int nice) {
   if (nice < 0 || nice > kMaxNice)
     throw BadInput("--nice: " + std::to_string(nice) + " is out of range (0 to " + std::to_string(kMaxNice) +
                    "; 0 is the normal priority, " + std::to_string(kMaxNice) + " the lowest)");
-  // A thread started while the list is read inherits from its creator, which may not be set yet:
-  // read the list again until a pass finds nothing left to lower.
-  for (int pass = 0; pass < 8; ++pass) {
-    DIR* tasks = ::opendir("/proc/self/task");
-    if (!tasks) throw Error(std::string("--nice: cannot list /proc/self/task: ") + std::strerror(errno));
-    bool changed = false;
-    std::string failure;
-    while (dirent* e = ::readdir(tasks)) {
-      if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
-      const id_t tid = static_cast<id_t>(std::strtoul(e->d_name, nullptr, 10));
-      errno = 0;
-      const int now = ::getpriority(PRIO_PROCESS, tid);
-      if (errno != 0 || now >= nice) continue;  // gone, or already as nice
-      if (::setpriority(PRIO_PROCESS, tid, nice) != 0) {
-        if (errno != ESRCH) failure = std::strerror(errno);
-        continue;
-      }
-      changed = true;
-    }
-    ::closedir(tasks);
-    if (!failure.empty()) throw Error("--nice " + std::to_string(nice) + ": setpriority failed: " + failure);
-    if (!changed) return;
-  }
+  for_each_thread_until_settled("--nice " + std::to_string(nice) + ": setpriority failed", [nice](pid_t tid) {
+    errno = 0;
+    const int now = ::getpriority(PRIO_PROCESS, static_cast<id_t>(tid));
+    if (errno != 0 || now >= nice) return false;  // gone (errno set), or already as nice
+    return ::setpriority(PRIO_PROCESS, static_cast<id_t>(tid), nice) == 0;
+  });
 }
+
+std::optional<int> nice_of(int64_t pid) { return stat_int(pid, 19); }
 
 }  // namespace warp

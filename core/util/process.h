@@ -33,5 +33,13 @@ void lower_cpu_priority(int nice);
 // The nice value of a process's main thread or of a thread (a tid), from /proc/<pid>/stat;
 // nullopt when unreadable.
 std::optional<int> nice_of(int64_t pid);
+// Moves every thread of this process (and so every thread and process it starts later) to Linux's
+// SCHED_IDLE policy: it runs only on CPU time no normal thread wants, and a normal thread that
+// wakes takes the core at once. `warp --sched-idle`; the desktop app starts its runs so by default
+// (docs/studio.md). Error when the kernel refuses.
+void use_idle_scheduling();
+// The scheduling policy of a process's main thread or of a thread (SCHED_OTHER 0, SCHED_IDLE 5,
+// ...), from /proc/<pid>/stat; nullopt when unreadable.
+std::optional<int> scheduling_policy_of(int64_t pid);
 
 }  // namespace warp

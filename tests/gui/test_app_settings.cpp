@@ -89,7 +89,7 @@ void TestAppSettings::defaultsWhenEmpty() {
   QVERIFY(a.recentExperiments().isEmpty());
   QCOMPARE(a.language(), QString());
   QCOMPARE(a.threadsPerRun(), 0);
-  QCOMPARE(a.runNice(), 10);  // runs started from the app yield the cores to it
+  QCOMPARE(a.runPriority(), QStringLiteral("background"));  // runs started from the app yield the cores to it
   QCOMPARE(a.plotSmoothing(), AppSettings::kDefaultSmoothing);
   QCOMPARE(a.plotXAxis(), QStringLiteral("step"));
   QCOMPARE(a.plotLogY(), false);
@@ -106,7 +106,7 @@ void TestAppSettings::roundTrip() {
     a.noteOpened(m_tmp.path() + QStringLiteral("/a"));
     a.setLanguage(QStringLiteral("ko"));
     a.setThreadsPerRun(3);
-    a.setRunNice(0);
+    a.setRunPriority(QStringLiteral("low"));
     a.setPlotSmoothing(0.85);
     a.setPlotXAxis(QStringLiteral("wall"));
     a.setPlotLogY(true);
@@ -122,7 +122,7 @@ void TestAppSettings::roundTrip() {
            QStringList({m_tmp.path() + QStringLiteral("/a"), m_tmp.path() + QStringLiteral("/b")}));
   QCOMPARE(a.language(), QStringLiteral("ko"));
   QCOMPARE(a.threadsPerRun(), 3);
-  QCOMPARE(a.runNice(), 0);
+  QCOMPARE(a.runPriority(), QStringLiteral("low"));
   QCOMPARE(a.plotSmoothing(), 0.85);
   QCOMPARE(a.plotXAxis(), QStringLiteral("wall"));
   QCOMPARE(a.plotLogY(), true);
@@ -133,7 +133,7 @@ void TestAppSettings::badValuesReadAsDefaults() {
   QFile f(ini());
   QVERIFY(f.open(QIODevice::WriteOnly));
   f.write(
-      "[General]\nlanguage=fr\nrecentExperiments=\nappearance=purple\n[runs]\nthreadsPerRun=-3\nnice=20\n"
+      "[General]\nlanguage=fr\nrecentExperiments=\nappearance=purple\n[runs]\nthreadsPerRun=-3\npriority=realtime\n"
       "[plot]\nsmoothing=7\nxAxis=epoch\nlogY=maybe\n");
   f.close();
   {
@@ -141,7 +141,7 @@ void TestAppSettings::badValuesReadAsDefaults() {
     const AppSettings a(&s);
     QCOMPARE(a.language(), QString());  // not a language of translations/: the system's
     QCOMPARE(a.threadsPerRun(), 0);
-    QCOMPARE(a.runNice(), AppSettings::kDefaultRunNice);  // 20 is beyond nice's range
+    QCOMPARE(a.runPriority(), QStringLiteral("background"));  // not one of the three
     QCOMPARE(a.plotSmoothing(), AppSettings::kDefaultSmoothing);
     QCOMPARE(a.plotXAxis(), QStringLiteral("step"));
     QCOMPARE(a.plotLogY(), false);
@@ -151,18 +151,18 @@ void TestAppSettings::badValuesReadAsDefaults() {
   QSettings s(ini(), QSettings::IniFormat);
   s.setValue(QStringLiteral("runs/threadsPerRun"), QStringLiteral("many"));
   s.setValue(QStringLiteral("plot/smoothing"), QStringLiteral("nan"));
-  s.setValue(QStringLiteral("runs/nice"), QStringLiteral("-5"));
+  s.setValue(QStringLiteral("runs/priority"), 5);
   AppSettings a(&s);
   QCOMPARE(a.threadsPerRun(), 0);
-  QCOMPARE(a.runNice(), AppSettings::kDefaultRunNice);
+  QCOMPARE(a.runPriority(), QStringLiteral("background"));
   QCOMPARE(a.plotSmoothing(), AppSettings::kDefaultSmoothing);
   // The setters refuse what the getters would refuse.
   a.setThreadsPerRun(-1);
-  a.setRunNice(-2);
+  a.setRunPriority(QStringLiteral("high"));
   a.setPlotSmoothing(1.5);
   a.setLanguage(QStringLiteral("xx"));
   QCOMPARE(s.value(QStringLiteral("runs/threadsPerRun")).toInt(), 0);
-  QCOMPARE(s.value(QStringLiteral("runs/nice")).toInt(), AppSettings::kDefaultRunNice);
+  QCOMPARE(s.value(QStringLiteral("runs/priority")).toString(), QStringLiteral("background"));
   QCOMPARE(s.value(QStringLiteral("plot/smoothing")).toDouble(), AppSettings::kDefaultSmoothing);
   QCOMPARE(s.value(QStringLiteral("language")).toString(), QString());
 }
@@ -175,7 +175,7 @@ void TestAppSettings::everyKeyIsListed() {
   a.noteOpened(m_tmp.path());
   a.setLanguage(QStringLiteral("de"));
   a.setThreadsPerRun(2);
-  a.setRunNice(5);
+  a.setRunPriority(QStringLiteral("normal"));
   a.setPlotSmoothing(0.1);
   a.setPlotXAxis(QStringLiteral("wall"));
   a.setPlotLogY(true);
@@ -219,16 +219,16 @@ void TestAppSettings::preferencesDialogWrites() {
   QCOMPARE(d.languageBox()->currentData().toString(), QString());  // system default
   d.languageBox()->setCurrentIndex(d.languageBox()->findData(QStringLiteral("de")));
   d.threadsBox()->setValue(4);
-  QCOMPARE(d.niceBox()->value(), AppSettings::kDefaultRunNice);
-  QCOMPARE(d.niceBox()->maximum(), 19);
-  d.niceBox()->setValue(15);
+  QCOMPARE(d.priorityBox()->currentData().toString(), QStringLiteral("background"));
+  QCOMPARE(d.priorityBox()->count(), 3);
+  d.priorityBox()->setCurrentIndex(d.priorityBox()->findData(QStringLiteral("low")));
   d.smoothingBox()->setValue(0.9);
   QCOMPARE(d.appearanceBox()->currentData().toString(), QStringLiteral("system"));
   d.appearanceBox()->setCurrentIndex(d.appearanceBox()->findData(QStringLiteral("dark")));
   d.apply();
   QCOMPARE(a.language(), QStringLiteral("de"));
   QCOMPARE(a.threadsPerRun(), 4);
-  QCOMPARE(a.runNice(), 15);
+  QCOMPARE(a.runPriority(), QStringLiteral("low"));
   QCOMPARE(a.plotSmoothing(), 0.9);
   QCOMPARE(a.appearance(), QStringLiteral("dark"));
   PreferencesDialog again(a);  // opens with what is stored
@@ -299,22 +299,29 @@ void TestAppSettings::threadsPerRunPassedToRuns() {
   QFile log1(exp + QStringLiteral("/logs/t1.log")), log2(exp + QStringLiteral("/logs/t2.log"));
   QVERIFY(log1.open(QIODevice::ReadOnly));
   QVERIFY(log2.open(QIODevice::ReadOnly));
-  // The priority of Preferences (nice 10 unless changed) goes before the subcommand, a global
+  // The priority of Preferences (background unless changed) goes before the subcommand, a global
   // option of warp (test_run_control checks that the processes run at it).
-  QVERIFY2(log1.readAll().contains("warp --nice 10 train --name t1 --threads 3"), "threads per run not passed");
+  QVERIFY2(log1.readAll().contains("warp --sched-idle train --name t1 --threads 3"), "threads per run not passed");
   const QByteArray two = log2.readAll();
-  QVERIFY(two.contains("warp --nice 10 train --threads 1"));
+  QVERIFY(two.contains("warp --sched-idle train --threads 1"));
   QVERIFY(!two.contains("--threads 3"));  // the caller's choice wins
-  AppSettings().setRunNice(0);            // normal priority: no option
+  AppSettings().setRunPriority(QStringLiteral("low"));
   window.startRun({QStringLiteral("train")}, QStringLiteral("t3"), QStringLiteral("t3"));
-  QFile log3(exp + QStringLiteral("/logs/t3.log"));
+  AppSettings().setRunPriority(QStringLiteral("normal"));  // no option
+  window.startRun({QStringLiteral("train")}, QStringLiteral("t4"), QStringLiteral("t4"));
+  QFile log3(exp + QStringLiteral("/logs/t3.log")), log4(exp + QStringLiteral("/logs/t4.log"));
   QVERIFY(log3.open(QIODevice::ReadOnly));
-  const QByteArray three = log3.readAll();
-  QVERIFY2(three.contains("warp train --threads 3") && !three.contains("--nice"), three.constData());
-  QCOMPARE(withRunNice({QStringLiteral("--nice"), QStringLiteral("3"), QStringLiteral("train")}, 10),
+  QVERIFY(log4.open(QIODevice::ReadOnly));
+  const QByteArray three = log3.readAll(), four = log4.readAll();
+  QVERIFY2(three.contains("warp --nice 10 train --threads 3"), three.constData());
+  QVERIFY2(four.contains("warp train --threads 3") && !four.contains("--nice") && !four.contains("--sched-idle"),
+           four.constData());
+  // A caller's own priority stays.
+  QCOMPARE(withRunPriority({QStringLiteral("--nice"), QStringLiteral("3"), QStringLiteral("train")},
+                           QStringLiteral("background")),
            QStringList({QStringLiteral("--nice"), QStringLiteral("3"), QStringLiteral("train")}));
   AppSettings().setThreadsPerRun(0);
-  AppSettings().setRunNice(AppSettings::kDefaultRunNice);
+  AppSettings().setRunPriority(QStringLiteral("background"));
 }
 
 void TestAppSettings::aboutNamesVersions() {

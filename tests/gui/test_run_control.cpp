@@ -188,24 +188,26 @@ void TestRunControl::workerStopStopsItsDriver() {
                          QStringLiteral("1"),       QStringLiteral("--runs"), QStringLiteral("2"),
                          QStringLiteral("--steps"), QStringLiteral("400"),    QStringLiteral("--threads"),
                          QStringLiteral("1")};
-  // At the CPU priority a window gives its runs (Preferences; 7 here, not the default 10).
-  QVERIFY(launchWarp(warpExe(), m_dir, withRunNice(args, 7), QStringLiteral("drv")) > 0);
+  // At the CPU priority a window gives its runs by default (Preferences: background, SCHED_IDLE).
+  QVERIFY(launchWarp(warpExe(), m_dir, withRunPriority(args, QStringLiteral("background")), QStringLiteral("drv")) > 0);
   auto running = [&](const std::string& name) {
     auto r = findRun(m_dir, name);
     return r && r->status == warp::RunStatus::Running && r->pid;
   };
   QVERIFY2(waitFor([&] { return running("drv") && running("drv-i1-r1") && running("drv-i1-r2"); }, 30000),
            qPrintable(tailOfFile(runLogPath(m_dir, QStringLiteral("drv")))));
-  // Every thread of the driver runs at nice 7, and so does every thread of its workers (inherited).
+  // Every thread of the driver runs under SCHED_IDLE (policy 5), and so does every thread of its
+  // workers (inherited).
   for (const std::string name : {"drv", "drv-i1-r1", "drv-i1-r2"}) {
     const qint64 pid = *findRun(m_dir, name)->pid;
     const QStringList tids =
         QDir(QStringLiteral("/proc/%1/task").arg(pid)).entryList(QDir::Dirs | QDir::NoDotAndDotDot);
     QVERIFY2(!tids.isEmpty(), name.c_str());
     for (const QString& tid : tids) {
-      const std::optional<int> nice = warp::nice_of(tid.toLongLong());
-      if (!nice) continue;  // a thread that ended meanwhile
-      QVERIFY2(*nice == 7, qPrintable(QStringLiteral("%1 thread %2 at nice %3").arg(name.c_str(), tid).arg(*nice)));
+      const std::optional<int> policy = warp::scheduling_policy_of(tid.toLongLong());
+      if (!policy) continue;  // a thread that ended meanwhile
+      QVERIFY2(*policy == 5,
+               qPrintable(QStringLiteral("%1 thread %2 has policy %3").arg(name.c_str(), tid).arg(*policy)));
     }
   }
 

@@ -16,7 +16,7 @@ constexpr const char* kLast = "lastExperiment";
 constexpr const char* kRecent = "recentExperiments";
 constexpr const char* kLanguage = "language";
 constexpr const char* kThreads = "runs/threadsPerRun";
-constexpr const char* kNice = "runs/nice";
+constexpr const char* kPriority = "runs/priority";
 constexpr const char* kSmoothing = "plot/smoothing";
 constexpr const char* kXAxis = "plot/xAxis";
 constexpr const char* kLogY = "plot/logY";
@@ -40,8 +40,9 @@ const QList<SettingKeyInfo>& AppSettings::keys() {
       {kRecent, QStringList(), "File > Open Recent: experiment folders, most recent first (at most 10)"},
       {kLanguage, QString(), "the interface language: empty follows the system locale, else en, de or ko"},
       {kThreads, 0, "--threads of runs started from the app (0: warp's default, all cores)"},
-      {kNice, AppSettings::kDefaultRunNice,
-       "the CPU priority of runs started from the app, as warp --nice: 0 (normal) to 19 (lowest)"},
+      {kPriority, QStringLiteral("background"),
+       "the CPU priority of runs started from the app: background (warp --sched-idle), low (warp --nice 10) or "
+       "normal"},
       {kSmoothing, AppSettings::kDefaultSmoothing,
        "the EMA smoothing weight of the metric curves, 0 to 0.999 (0: raw)"},
       {kXAxis, QStringLiteral("step"),
@@ -115,13 +116,18 @@ void AppSettings::setThreadsPerRun(int n) {
   m_s->setValue(QLatin1String(kThreads), n >= 0 && n <= kMaxThreads ? n : 0);
 }
 
-int AppSettings::runNice() const {
-  bool ok = false;
-  const int n = value(kNice).toInt(&ok);
-  return ok && n >= 0 && n <= kMaxRunNice ? n : kDefaultRunNice;
+namespace {
+bool knownPriority(const QString& p) {
+  return p == QLatin1String("background") || p == QLatin1String("low") || p == QLatin1String("normal");
 }
-void AppSettings::setRunNice(int nice) {
-  m_s->setValue(QLatin1String(kNice), nice >= 0 && nice <= kMaxRunNice ? nice : kDefaultRunNice);
+}  // namespace
+
+QString AppSettings::runPriority() const {
+  const QString p = value(kPriority).toString();
+  return knownPriority(p) ? p : QStringLiteral("background");
+}
+void AppSettings::setRunPriority(const QString& priority) {
+  m_s->setValue(QLatin1String(kPriority), knownPriority(priority) ? priority : QStringLiteral("background"));
 }
 
 double AppSettings::plotSmoothing() const {

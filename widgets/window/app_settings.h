@@ -32,10 +32,8 @@ class AppSettings {
 
   static constexpr int kMaxRecent = 10;
   static constexpr int kMaxThreads = 1024;
-  // The nice value of runs started from the app (`warp --nice`): low enough a priority that the
-  // window and the Merge tab's evaluations stay responsive while they train (docs/studio.md).
-  static constexpr int kDefaultRunNice = 10;
-  static constexpr int kMaxRunNice = 19;
+  // The nice value of runs started at the "low" priority (`warp --nice 10`).
+  static constexpr int kLowRunNice = 10;
   static constexpr double kMaxSmoothing = 0.999;
   static constexpr double kDefaultSmoothing = 0.6;
 
@@ -60,11 +58,12 @@ class AppSettings {
   // --threads given to runs started from the app; 0 leaves warp's default (all cores).
   int threadsPerRun() const;
   void setThreadsPerRun(int n);
-  // The CPU priority of runs started from the app, as a nice value 0 (normal) .. kMaxRunNice
-  // (lowest), given as `warp --nice`; their worker processes inherit it. Out of range reads as
-  // kDefaultRunNice.
-  int runNice() const;
-  void setRunNice(int nice);
+  // The CPU priority of runs started from the app (their worker processes inherit it), so that the
+  // window and the Merge tab's evaluations stay responsive while they train (docs/studio.md):
+  // "background" (the default; `warp --sched-idle`: only CPU time nothing else wants), "low"
+  // (`warp --nice 10`) or "normal". Any other stored text reads as "background".
+  QString runPriority() const;
+  void setRunPriority(const QString& priority);
   // The curves' EMA smoothing weight in [0, kMaxSmoothing]; 0 draws the raw curve.
   double plotSmoothing() const;
   void setPlotSmoothing(double w);

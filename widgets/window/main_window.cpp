@@ -562,9 +562,9 @@ qint64 MainWindow::startRun(const QStringList& arguments, const QString& logName
   const int threads = AppSettings().threadsPerRun();
   if (threads > 0 && !args.contains(QStringLiteral("--threads")))
     args << QStringLiteral("--threads") << QString::number(threads);
-  // ... and at the CPU priority of Preferences (nice 10 unless changed), so that training yields the
-  // cores to this window and the Merge tab's evaluations.
-  args = withRunNice(args, AppSettings().runNice());
+  // ... and at the CPU priority of Preferences (background unless changed), so that training yields
+  // the cores to this window and the Merge tab's evaluations.
+  args = withRunPriority(args, AppSettings().runPriority());
   const qint64 pid = launchWarp(m_warpExe, dir, args, logName);
   const QString log = runLogPath(dir, logName);
   statusBar()->showMessage(

@@ -32,14 +32,17 @@ PreferencesDialog::PreferencesDialog(AppSettings& settings, QWidget* parent) : Q
   m_threads->setValue(settings.threadsPerRun());
   m_threads->setToolTip(tr("--threads of runs started from the app; for M runs in parallel on C cores, C / M each"));
 
-  m_nice = new QSpinBox(this);
-  m_nice->setRange(0, AppSettings::kMaxRunNice);
-  m_nice->setSpecialValueText(tr("normal (0)"));
-  m_nice->setValue(settings.runNice());
-  m_nice->setToolTip(
-      tr("The nice value of runs started from the app (warp --nice; their workers inherit it): 0 is the normal "
-         "CPU priority, 19 the lowest. Training then yields the cores to the window and the Merge tab's "
-         "evaluations, and runs at full speed when they are idle."));
+  m_priority = new QComboBox(this);
+  m_priority->addItem(tr("Background (idle CPU time only)"), QStringLiteral("background"));
+  m_priority->addItem(tr("Low (nice %1)").arg(AppSettings::kLowRunNice), QStringLiteral("low"));
+  m_priority->addItem(tr("Normal"), QStringLiteral("normal"));
+  m_priority->setCurrentIndex(std::max(0, m_priority->findData(settings.runPriority())));
+  m_priority->setToolTip(
+      tr("The CPU priority of runs started from the app; their workers inherit it. Background (warp --sched-idle): "
+         "training takes only CPU time nothing else wants, so the window and the Merge tab's evaluations get the "
+         "cores at once, and it runs at full speed while they are idle. Low (warp --nice %1): training still gets "
+         "a share while the app works.")
+          .arg(AppSettings::kLowRunNice));
 
   m_smoothing = new QDoubleSpinBox(this);
   m_smoothing->setRange(0.0, AppSettings::kMaxSmoothing);
@@ -53,7 +56,7 @@ PreferencesDialog::PreferencesDialog(AppSettings& settings, QWidget* parent) : Q
   form->addRow(QString(), new QLabel(tr("The language changes at the next start."), this));
   form->addRow(tr("&Appearance:"), m_appearance);
   form->addRow(tr("&Threads per run:"), m_threads);
-  form->addRow(tr("Run CPU &priority (nice):"), m_nice);
+  form->addRow(tr("Run CPU &priority:"), m_priority);
   form->addRow(tr("Curve &smoothing:"), m_smoothing);
   auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
   connect(buttons, &QDialogButtonBox::accepted, this, [this] {
@@ -70,7 +73,7 @@ void PreferencesDialog::apply() {
   m_settings.setLanguage(m_language->currentData().toString());
   m_settings.setAppearance(m_appearance->currentData().toString());
   m_settings.setThreadsPerRun(m_threads->value());
-  m_settings.setRunNice(m_nice->value());
+  m_settings.setRunPriority(m_priority->currentData().toString());
   m_settings.setPlotSmoothing(m_smoothing->value());
   m_settings.sync();
 }

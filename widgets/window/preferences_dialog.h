@@ -21,7 +21,7 @@ class PreferencesDialog : public QDialog {
   QComboBox* languageBox() const { return m_language; }
   QComboBox* appearanceBox() const { return m_appearance; }
   QSpinBox* threadsBox() const { return m_threads; }
-  QSpinBox* niceBox() const { return m_nice; }
+  QComboBox* priorityBox() const { return m_priority; }
   QDoubleSpinBox* smoothingBox() const { return m_smoothing; }
 
  private:
@@ -29,6 +29,6 @@ class PreferencesDialog : public QDialog {
   QComboBox* m_language;
   QComboBox* m_appearance;
   QSpinBox* m_threads;
-  QSpinBox* m_nice;
+  QComboBox* m_priority;
   QDoubleSpinBox* m_smoothing;
 };

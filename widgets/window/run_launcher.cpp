@@ -26,6 +26,7 @@
 #include "util/error.h"
 #include "util/fsutil.h"
 #include "util/json_read.h"
+#include "window/app_settings.h"
 
 namespace {
 
@@ -444,9 +445,14 @@ qint64 launchWarp(const QString& warpExe, const QString& expDir, const QStringLi
   return pid;
 }
 
-QStringList withRunNice(const QStringList& arguments, int nice) {
-  if (nice <= 0 || (!arguments.isEmpty() && arguments.first() == QLatin1String("--nice"))) return arguments;
-  return QStringList{QStringLiteral("--nice"), QString::number(nice)} + arguments;
+QStringList withRunPriority(const QStringList& arguments, const QString& priority) {
+  if (!arguments.isEmpty() &&
+      (arguments.first() == QLatin1String("--nice") || arguments.first() == QLatin1String("--sched-idle")))
+    return arguments;
+  if (priority == QLatin1String("background")) return QStringList{QStringLiteral("--sched-idle")} + arguments;
+  if (priority == QLatin1String("low"))
+    return QStringList{QStringLiteral("--nice"), QString::number(AppSettings::kLowRunNice)} + arguments;
+  return arguments;
 }
 
 QString thisHostName() { return QString::fromStdString(warp::this_host()); }

@@ -104,10 +104,10 @@ QString runLogPath(const QString& expDir, const QString& logName);
 // runLogPath(expDir, logName) (logs/ is created). Returns its pid; warp::Error when it cannot be
 // started (no executable, logs/ not writable, ...).
 qint64 launchWarp(const QString& warpExe, const QString& expDir, const QStringList& arguments, const QString& logName);
-// `arguments` started at CPU priority nice `nice` (Preferences, AppSettings::runNice): `--nice N`
-// before the subcommand, a global option of warp (app/cli/main.cpp); unchanged for 0 or when they
-// already begin with --nice.
-QStringList withRunNice(const QStringList& arguments, int nice);
+// `arguments` started at the CPU priority `priority` (Preferences, AppSettings::runPriority):
+// "background" puts `--sched-idle` before the subcommand, "low" `--nice 10` (global options of warp,
+// app/cli/main.cpp); "normal", or arguments that already begin with one of them, stay unchanged.
+QStringList withRunPriority(const QStringList& arguments, const QString& priority);
 
 // What the app may do with a run (Stop / Resume), and why not.
 struct RunActions {

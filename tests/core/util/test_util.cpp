@@ -1,6 +1,7 @@
 // Tests of core/util: atomic files, hashing.
 #include <gtest/gtest.h>
 
+#include <sched.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -180,6 +181,45 @@ TEST(Util, LowerCpuPriorityReachesEveryThreadAndChild) {
       lower_cpu_priority(-1);
       ::_exit(19);
     } catch (const BadInput&) {}
+    stop = true;
+    before.join();
+    ::_exit(0);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "the check with that exit code failed (see the test's code)";
+}
+
+// `warp --sched-idle` (util/process.h): every thread the process had, every thread it starts after
+// and its child processes run under SCHED_IDLE. In a forked child (a thread cannot leave
+// SCHED_IDLE without privileges).
+TEST(Util, IdleSchedulingReachesEveryThreadAndChild) {
+  EXPECT_EQ(scheduling_policy_of(::getpid()), std::optional<int>(::sched_getscheduler(0)));
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    // Exit codes: 0 passed; 11+ which check failed.
+    std::atomic<bool> stop{false};
+    std::thread before([&] {
+      while (!stop) ::usleep(1000);
+    });
+    ::usleep(20000);
+    use_idle_scheduling();
+    int threads = 0;
+    for (const auto& e : std::filesystem::directory_iterator("/proc/self/task")) {
+      ++threads;
+      if (scheduling_policy_of(std::stoll(e.path().filename().string())) != SCHED_IDLE) ::_exit(11);
+    }
+    if (threads < 2) ::_exit(12);  // the thread started before was seen
+    std::optional<int> after;
+    std::thread([&] { after = scheduling_policy_of(::syscall(SYS_gettid)); }).join();
+    if (after != SCHED_IDLE) ::_exit(13);
+    const pid_t grandchild = ::fork();
+    if (grandchild == 0) ::_exit(::sched_getscheduler(0) == SCHED_IDLE ? 0 : 1);
+    int st = 0;
+    if (::waitpid(grandchild, &st, 0) != grandchild || !WIFEXITED(st) || WEXITSTATUS(st) != 0) ::_exit(14);
+    use_idle_scheduling();  // again: nothing to change, no error
     stop = true;
     before.join();
     ::_exit(0);
