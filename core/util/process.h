@@ -2,8 +2,9 @@
 // Processes on this host, as Linux's /proc shows them: whether a pid names a live process (not a
 // zombie) and the identity that tells a process from a later one reusing its pid. Used by the run
 // liveness rules (db/liveness.h) and by the removal of temporary files whose writer died
-// (util/fsutil.h remove_dead_temp_files). And the CPU priority (nice value) of this process, which
-// `warp --nice N` lowers so that runs started from the desktop app leave it responsive.
+// (util/fsutil.h remove_dead_temp_files). And the CPU priority of this process, which `warp
+// --sched-idle` and `warp --nice N` lower so that runs started from the desktop app leave it
+// responsive.
 
 #include <cstdint>
 #include <optional>
