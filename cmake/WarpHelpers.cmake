@@ -102,7 +102,11 @@ function(warp_gui_test name)
   if(NOT T_TIMEOUT)
     set(T_TIMEOUT 120)
   endif()
+  if(WARP_SANITIZE)  # the tests' own deadlines are 4 times longer there too (test_env.h wait_scale)
+    math(EXPR T_TIMEOUT "${T_TIMEOUT} * 4")
+  endif()
   add_test(NAME ${name} COMMAND ${name})
+  set_property(GLOBAL APPEND PROPERTY WARP_GUI_TESTS ${name})  # the gui_tests target, tests/gui
   set_tests_properties(${name} PROPERTIES LABELS gui TIMEOUT ${T_TIMEOUT}
     ENVIRONMENT "QT_QPA_PLATFORM=offscreen;WARP_TEST_TMP=${PROJECT_BINARY_DIR}/test-tmp;${WARP_COMPUTE_ENV};${WARP_TEST_PATHS}")
   warp_needs_h5check(${name})

@@ -67,7 +67,7 @@ if [ "$build" = 1 ]; then
   export CCACHE_SLOPPINESS="pch_defines,time_macros,include_file_mtime,include_file_ctime"
   export CCACHE_MAXSIZE="${CCACHE_MAXSIZE:-5G}"
   # With -g, ccache keys objects by the build folder too unless told not to; without it the second
-  # build folder of scripts/test.sh (build-nogui) would compile everything again.
+  # build folders of scripts/test.sh (build-sanitize, build-sanitize-gui) would compile everything again.
   export CCACHE_NOHASHDIR=true
   if [ ! -f "$builddir/build.ninja" ]; then
     cmake -S . -B "$builddir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWARP_BUILD_GUI="$gui"

@@ -186,8 +186,8 @@ class TestPalette : public QObject {
 
     OmegaChart chart;
     chart.resize(500, 300);
-    chart.setEntries({{QStringLiteral("h.0.attn.c_attn.weight"), 10, 80.0, false},
-                      {QStringLiteral("h.1.mlp.c_fc.weight"), 10, 85.0, true}});
+    chart.setEntries({{QStringLiteral("h.0.attn.c_attn.weight"), 10, 80.0, false, {}},
+                      {QStringLiteral("h.1.mlp.c_fc.weight"), 10, 85.0, true, {}}});
     chart.show();
     const QColor cbg = drawnBackground(chart.plot());
     QVERIFY2(cbg.lightnessF() < 0.25, qPrintable(cbg.name()));
@@ -206,7 +206,7 @@ class TestPalette : public QObject {
     panel.show();
     OmegaChart chart;
     chart.resize(500, 300);
-    chart.setEntries({{QStringLiteral("h.0.attn.c_attn.weight"), 10, 80.0, false}});
+    chart.setEntries({{QStringLiteral("h.0.attn.c_attn.weight"), 10, 80.0, false, {}}});
     chart.show();
     QVERIFY(drawnBackground(plane.plot()).lightnessF() > 0.9);
     QVERIFY(drawnBackground(panel.plot(0)).lightnessF() > 0.9);

@@ -3,6 +3,8 @@
 // the QCustomPlot, followed live, exported as CSV (hand-written expected text) and PNG / SVG.
 #include <cmath>
 
+#include <memory>
+
 #include <QFile>
 #include <QImage>
 #include <QTemporaryDir>
@@ -30,14 +32,13 @@ class TestParetoPanel : public QObject {
   void outputFrontAndGold();
 
  private:
-  QTemporaryDir* m_tmp = nullptr;
+  std::unique_ptr<QTemporaryDir> m_tmp;  // the current test's experiment folder
   QString m_dir;
   int64_t m_run = 0, m_driver = 0;
 };
 
 void TestParetoPanel::init() {
-  delete m_tmp;
-  m_tmp = new QTemporaryDir;
+  m_tmp = std::make_unique<QTemporaryDir>();
   m_dir = guitest::makeExperimentFolder(*m_tmp);
   warp::ExperimentDb db = warp::ExperimentDb::open(guitest::dbPath(m_dir));
   m_run = guitest::createLiveRun(db, "ema-1");

@@ -41,7 +41,7 @@ bool runWarp(const QStringList& args, int timeoutMs = 120000) {
   QProcess p;
   p.setProcessChannelMode(QProcess::MergedChannels);
   p.start(warpExe(), args);
-  if (!p.waitForFinished(timeoutMs)) {
+  if (!p.waitForFinished(timeoutMs * warp::test::wait_scale())) {
     qWarning() << "warp" << args << "did not finish";
     p.kill();
     p.waitForFinished();
@@ -61,8 +61,9 @@ std::optional<warp::RunRecord> findRun(const QString& dir, const std::string& na
   return std::nullopt;
 }
 
-// Polls until `done` holds (true) or `ms` pass (false).
+// Polls until `done` holds (true) or `ms` pass (false; `ms` times 4 in a sanitizer build).
 bool waitFor(const std::function<bool()>& done, int ms) {
+  ms *= warp::test::wait_scale();
   QElapsedTimer t;
   t.start();
   while (t.elapsed() < ms) {
@@ -115,7 +116,9 @@ void TestRunControl::initTestCase() {
 void TestRunControl::startStopResume() {
   const std::string name = "gui-1";
   const QString runName = QString::fromStdString(name);
-  const LaunchValues values{{QStringLiteral("--steps"), QStringLiteral("200")},
+  // Long enough to be stopped while running (about 20 s); a sanitizer build's steps are about four
+  // times slower, so a quarter of them last as long.
+  const LaunchValues values{{QStringLiteral("--steps"), QString::number(200 / warp::test::wait_scale())},
                             {QStringLiteral("--seed"), QStringLiteral("3")}};
   const qint64 pid = launchWarp(warpExe(), m_dir, trainArguments(m_dir, runName, values), runName);
   QVERIFY(pid > 0);

@@ -3,6 +3,8 @@
 // view's selection kept through them, MainWindow's selection mapped through the proxy (the plotted
 // runs, following runs that start), the Notes and tags dialog saving to the database, and an
 // experiment of schema v5 opened (upgraded) by the window.
+#include <memory>
+
 #include <QAction>
 #include <QApplication>
 #include <QComboBox>
@@ -65,7 +67,7 @@ class TestRunFilters : public QObject {
   void opensAnOlderSchema();
 
  private:
-  QTemporaryDir* m_tmp = nullptr;
+  std::unique_ptr<QTemporaryDir> m_tmp;  // the current test's experiment folder
   QString m_dir;
   int64_t m_sft = 0, m_train = 0, m_dead = 0, m_failed = 0;
 };
@@ -77,8 +79,7 @@ void TestRunFilters::initTestCase() {
 }
 
 void TestRunFilters::init() {
-  delete m_tmp;
-  m_tmp = new QTemporaryDir;
+  m_tmp = std::make_unique<QTemporaryDir>();
   m_dir = guitest::makeExperimentFolder(*m_tmp);
   warp::ExperimentDb db = warp::ExperimentDb::open(guitest::dbPath(m_dir));
   m_sft = db.create_run(warp::RunSpec("sft", "sft"));

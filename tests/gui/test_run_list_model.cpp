@@ -2,6 +2,8 @@
 // whose process is dead shows as crashed), picks up runs created later and status changes in
 // place (rows inserted, dataChanged; never a model reset), keeps a view's selection, fills the Step
 // column from a MetricsFollower.
+#include <memory>
+
 #include <QItemSelectionModel>
 #include <QSignalSpy>
 #include <QTableView>
@@ -26,14 +28,13 @@ class TestRunListModel : public QObject {
   void refusesMissingDatabase();
 
  private:
-  QTemporaryDir* m_tmp = nullptr;
+  std::unique_ptr<QTemporaryDir> m_tmp;  // the current test's experiment folder
   QString m_dir;
   int64_t m_sft = 0, m_train = 0, m_dead = 0, m_failed = 0;
 };
 
 void TestRunListModel::init() {
-  delete m_tmp;
-  m_tmp = new QTemporaryDir;
+  m_tmp = std::make_unique<QTemporaryDir>();
   m_dir = guitest::makeExperimentFolder(*m_tmp);
   warp::ExperimentDb db = warp::ExperimentDb::open(guitest::dbPath(m_dir));
   m_sft = db.create_run(warp::RunSpec("sft", "sft"));
