@@ -70,7 +70,9 @@ std::string bad_input_of(const std::function<void()>& f) {
 void set_string_attr(const std::string& path, const char* name, const std::string& text) {
   hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
   ASSERT_GE(f, 0);
-  if (H5Aexists(f, name) > 0) ASSERT_GE(H5Adelete(f, name), 0);
+  if (H5Aexists(f, name) > 0) {
+    ASSERT_GE(H5Adelete(f, name), 0);
+  }
   hid_t type = H5Tcopy(H5T_C_S1);
   H5Tset_size(type, text.size());
   hid_t space = H5Screate(H5S_SCALAR);

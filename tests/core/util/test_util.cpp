@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <atomic>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <set>
 #include <string>
@@ -134,61 +135,88 @@ TEST(Util, SelfExecutableIsThisTestBinary) {
   EXPECT_EQ(exe.substr(exe.rfind('/') + 1), "test_util") << exe;
 }
 
+namespace {
+
+// Runs `body` in a forked child and returns its exit code: 0 when every check passed, else the number
+// the body returned for the check that failed (gtest's macros are not for a forked child; an
+// exception is 99). -1 when the child did not exit normally.
+int run_in_child(const std::function<int()>& body) {
+  const pid_t child = ::fork();
+  if (child < 0) return -1;
+  if (child == 0) {
+    int code = 99;
+    try {
+      code = body();
+    } catch (...) {}
+    ::_exit(code);
+  }
+  int status = 0;
+  if (::waitpid(child, &status, 0) != child || !WIFEXITED(status)) return -1;
+  return WEXITSTATUS(status);
+}
+
+// A thread that exists (sleeping) until the object is destroyed, and its kernel thread id.
+class IdleThread {
+ public:
+  IdleThread()
+      : m_thread([this] {
+          m_tid = ::syscall(SYS_gettid);
+          while (!m_stop) ::usleep(1000);
+        }) {
+    while (m_tid == 0) ::usleep(100);
+  }
+  ~IdleThread() {
+    m_stop = true;
+    m_thread.join();
+  }
+  long long tid() const { return m_tid; }
+
+ private:
+  std::atomic<bool> m_stop{false};
+  std::atomic<long long> m_tid{0};
+  std::thread m_thread;
+};
+
+// The value `probe` reads on a thread started now.
+template <class F>
+auto on_new_thread(F probe) {
+  decltype(probe()) value{};
+  std::thread([&] { value = probe(); }).join();
+  return value;
+}
+
+}  // namespace
+
 // `warp --nice N` (util/process.h): every thread of the process, the ones it had and the ones it
 // starts after, and its child processes run at nice N; a higher nice is never lowered back; a value
 // outside 0..19 is refused naming --nice. In a forked child, so this test process keeps its priority.
 TEST(Util, LowerCpuPriorityReachesEveryThreadAndChild) {
   EXPECT_EQ(nice_of(::getpid()), std::optional<int>(::getpriority(PRIO_PROCESS, 0)));
   EXPECT_EQ(nice_of(0), std::nullopt);
-  const pid_t child = ::fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    // Exit codes: 0 passed; 11+ which check failed (gtest's macros are not for a forked child).
+  const int code = run_in_child([] {
     const int base = ::getpriority(PRIO_PROCESS, 0);  // 0, or more when the tests run niced
     const int target = std::min(kMaxNice, base + 5);
-    std::atomic<bool> stop{false};
-    std::thread before([&] {
-      while (!stop) ::usleep(1000);
-    });
-    const std::string before_tid = [] {
-      for (int i = 0; i < 100; ++i) {
-        for (const auto& e : std::filesystem::directory_iterator("/proc/self/task"))
-          if (e.path().filename() != std::to_string(::getpid())) return e.path().filename().string();
-        ::usleep(1000);
-      }
-      return std::string();
-    }();
-    if (before_tid.empty()) ::_exit(11);
+    const IdleThread before;
     lower_cpu_priority(target);
-    if (nice_of(::getpid()) != target) ::_exit(12);
-    if (nice_of(std::stoll(before_tid)) != target) ::_exit(13);  // a thread it already had
-    std::optional<int> after;
-    std::thread([&] { after = nice_of(::syscall(SYS_gettid)); }).join();
-    if (after != target) ::_exit(14);  // a thread started after
-    const pid_t grandchild = ::fork();
-    if (grandchild == 0) ::_exit(::getpriority(PRIO_PROCESS, 0) == target ? 0 : 1);
-    int st = 0;
-    if (::waitpid(grandchild, &st, 0) != grandchild || !WIFEXITED(st) || WEXITSTATUS(st) != 0) ::_exit(15);
+    if (nice_of(::getpid()) != target) return 12;
+    if (nice_of(before.tid()) != target) return 13;                                         // a thread it already had
+    if (on_new_thread([] { return nice_of(::syscall(SYS_gettid)); }) != target) return 14;  // one started after
+    if (run_in_child([&] { return ::getpriority(PRIO_PROCESS, 0) == target ? 0 : 1; }) != 0) return 15;
     lower_cpu_priority(base);  // never raised back (that would need privileges)
-    if (nice_of(::getpid()) != target) ::_exit(16);
+    if (nice_of(::getpid()) != target) return 16;
     try {
       lower_cpu_priority(20);
-      ::_exit(17);
+      return 17;
     } catch (const BadInput& e) {
-      if (std::string(e.what()).find("--nice: 20 is out of range (0 to 19") == std::string::npos) ::_exit(18);
+      if (std::string(e.what()).find("--nice: 20 is out of range (0 to 19") == std::string::npos) return 18;
     }
     try {
       lower_cpu_priority(-1);
-      ::_exit(19);
+      return 19;
     } catch (const BadInput&) {}
-    stop = true;
-    before.join();
-    ::_exit(0);
-  }
-  int status = 0;
-  ASSERT_EQ(::waitpid(child, &status, 0), child);
-  ASSERT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 0) << "the check with that exit code failed (see the test's code)";
+    return 0;
+  });
+  EXPECT_EQ(code, 0) << "the check returning that code failed (see the test's code)";
 }
 
 // `warp --sched-idle` (util/process.h): every thread the process had, every thread it starts after
@@ -196,36 +224,19 @@ TEST(Util, LowerCpuPriorityReachesEveryThreadAndChild) {
 // SCHED_IDLE without privileges).
 TEST(Util, IdleSchedulingReachesEveryThreadAndChild) {
   EXPECT_EQ(scheduling_policy_of(::getpid()), std::optional<int>(::sched_getscheduler(0)));
-  const pid_t child = ::fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    // Exit codes: 0 passed; 11+ which check failed.
-    std::atomic<bool> stop{false};
-    std::thread before([&] {
-      while (!stop) ::usleep(1000);
-    });
-    ::usleep(20000);
+  const int code = run_in_child([] {
+    const IdleThread before;
     use_idle_scheduling();
     int threads = 0;
     for (const auto& e : std::filesystem::directory_iterator("/proc/self/task")) {
       ++threads;
-      if (scheduling_policy_of(std::stoll(e.path().filename().string())) != SCHED_IDLE) ::_exit(11);
+      if (scheduling_policy_of(std::stoll(e.path().filename().string())) != SCHED_IDLE) return 11;
     }
-    if (threads < 2) ::_exit(12);  // the thread started before was seen
-    std::optional<int> after;
-    std::thread([&] { after = scheduling_policy_of(::syscall(SYS_gettid)); }).join();
-    if (after != SCHED_IDLE) ::_exit(13);
-    const pid_t grandchild = ::fork();
-    if (grandchild == 0) ::_exit(::sched_getscheduler(0) == SCHED_IDLE ? 0 : 1);
-    int st = 0;
-    if (::waitpid(grandchild, &st, 0) != grandchild || !WIFEXITED(st) || WEXITSTATUS(st) != 0) ::_exit(14);
+    if (threads < 2) return 12;  // the thread started before was seen
+    if (on_new_thread([] { return scheduling_policy_of(::syscall(SYS_gettid)); }) != SCHED_IDLE) return 13;
+    if (run_in_child([] { return ::sched_getscheduler(0) == SCHED_IDLE ? 0 : 1; }) != 0) return 14;
     use_idle_scheduling();  // again: nothing to change, no error
-    stop = true;
-    before.join();
-    ::_exit(0);
-  }
-  int status = 0;
-  ASSERT_EQ(::waitpid(child, &status, 0), child);
-  ASSERT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 0) << "the check with that exit code failed (see the test's code)";
+    return 0;
+  });
+  EXPECT_EQ(code, 0) << "the check returning that code failed (see the test's code)";
 }
