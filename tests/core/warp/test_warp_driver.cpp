@@ -433,8 +433,11 @@ TEST(WarpDriver, ResumeRedoesASlerpWhoseWorkerPolicyChanged) {
   EXPECT_EQ(meta2["inputs"][2]["sha256"], new_sha);
   EXPECT_NE(sha256_file(ck(exp, slerp_rel)), old_slerp_sha);
   // The LITI point written before from the old SLERP is redone too (its SLERP's hash changed).
-  for (const auto& [path, reg] : first)
-    if (path != slerp_rel) EXPECT_NE(second.at(path).first, reg.first) << path;
+  for (const auto& [path, reg] : first) {
+    if (path != slerp_rel) {
+      EXPECT_NE(second.at(path).first, reg.first) << path;
+    }
+  }
 
   // Unchanged inputs: resuming again keeps the SLERP and the LITI files.
   InProcessWorkers third(exp);
