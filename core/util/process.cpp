@@ -4,16 +4,12 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/resource.h>
-#include <sys/syscall.h>
 #include <sys/types.h>
-#include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
-#include <limits>
 #include <sstream>
 
 #include "util/error.h"
@@ -116,42 +112,16 @@ void use_idle_scheduling() {
 
 std::optional<int> scheduling_policy_of(int64_t pid) { return stat_int(pid, 41); }
 
-namespace {
-
-// Sets every thread of this process but `keep` (none when 0) to at least nice `nice`; never raises.
-void lower_threads_to(int nice, pid_t keep, const std::string& what) {
-  for_each_thread_until_settled(what, [nice, keep](pid_t tid) {
-    if (tid == keep) return false;
+void lower_cpu_priority(int nice) {
+  if (nice < 0 || nice > kMaxNice)
+    throw BadInput("--nice: " + std::to_string(nice) + " is out of range (0 to " + std::to_string(kMaxNice) +
+                   "; 0 is the normal priority, " + std::to_string(kMaxNice) + " the lowest)");
+  for_each_thread_until_settled("--nice " + std::to_string(nice) + ": setpriority failed", [nice](pid_t tid) {
     errno = 0;
     const int now = ::getpriority(PRIO_PROCESS, static_cast<id_t>(tid));
     if (errno != 0 || now >= nice) return false;  // gone (errno set), or already as nice
     return ::setpriority(PRIO_PROCESS, static_cast<id_t>(tid), nice) == 0;
   });
-}
-
-}  // namespace
-
-void lower_cpu_priority(int nice) {
-  if (nice < 0 || nice > kMaxNice)
-    throw BadInput("--nice: " + std::to_string(nice) + " is out of range (0 to " + std::to_string(kMaxNice) +
-                   "; 0 is the normal priority, " + std::to_string(kMaxNice) + " the lowest)");
-  lower_threads_to(nice, 0, "--nice " + std::to_string(nice) + ": setpriority failed");
-}
-
-int64_t current_thread_id() { return static_cast<int64_t>(::syscall(SYS_gettid)); }
-
-int yield_to_thread(int64_t keep_tid, int by) {
-  if (by < 0) throw BadInput("thread priority: cannot raise it (by " + std::to_string(by) + ")");
-  const std::string task = "/proc/self/task/" + std::to_string(keep_tid);
-  if (keep_tid <= 0 || keep_tid > std::numeric_limits<pid_t>::max() || ::access(task.c_str(), F_OK) != 0)
-    throw Error("thread " + std::to_string(keep_tid) + " is not a thread of this process");
-  errno = 0;
-  const int base = ::getpriority(PRIO_PROCESS, static_cast<id_t>(keep_tid));
-  if (errno != 0) throw Error("getpriority of thread " + std::to_string(keep_tid) + ": " + std::strerror(errno));
-  const int target = std::min(kMaxNice, base + by);
-  lower_threads_to(target, static_cast<pid_t>(keep_tid),
-                   "lowering the priority of the threads but " + std::to_string(keep_tid) + ": setpriority failed");
-  return target;
 }
 
 std::optional<int> nice_of(int64_t pid) { return stat_int(pid, 19); }

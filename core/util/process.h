@@ -31,15 +31,6 @@ constexpr int kMaxNice = 19;
 // (raising needs privileges). Throws BadInput naming --nice for a value outside 0..kMaxNice, and
 // Error when the kernel refuses.
 void lower_cpu_priority(int nice);
-// The kernel's id of the calling thread (gettid), as nice_of and yield_to_thread take it.
-int64_t current_thread_id();
-// Makes every thread of this process but `keep_tid` run `by` nice levels below it (capped at
-// kMaxNice; a thread already nicer keeps its value), and so the threads they start later (they
-// inherit their creator's): the desktop app's merge worker and LibTorch's compute threads, which
-// may have been started from any thread, yield to the GUI thread. Returns the nice value they
-// have after. BadInput for by < 0 (raising needs privileges), Error when `keep_tid` is not a thread
-// of this process or the kernel refuses.
-int yield_to_thread(int64_t keep_tid, int by);
 // The nice value of a process's main thread or of a thread (a tid), from /proc/<pid>/stat;
 // nullopt when unreadable.
 std::optional<int> nice_of(int64_t pid);

@@ -51,7 +51,6 @@
 #include "plot/kl_reward_plane.h"
 #include "store/checkpoint_h5.h"
 #include "store/hf_gpt2.h"
-#include "util/process.h"
 #include "util/sha256.h"
 #include "warp/warp_test_support.h"
 #include "workbench/merge_workbench.h"
@@ -114,7 +113,6 @@ class TestMergePanel : public QObject {
   void sweepThenDragIsCached();
   void lambdaUnusedForThreePolicies();
   void layerGranularityPoint();
-  void workerYieldsToTheGuiThread();
 
  private:
   // A fresh copy of the experiment (its own merge cache).
@@ -744,24 +742,4 @@ void TestMergePanel::layerGranularityPoint() {
 }
 
 QTEST_MAIN(TestMergePanel)
-// The worker thread (named "merge worker") runs kMergeWorkerNiceDelta nice levels below the GUI
-// thread, which keeps its own: with the evaluation on every core, the GUI still gets one. Read from
-// /proc like `top -H`. (That the other threads are lowered too: test_util's YieldToThread test.)
-void TestMergePanel::workerYieldsToTheGuiThread() {
-  const int base = *warp::nice_of(QCoreApplication::applicationPid());
-  MergePanel panel;
-  openIteration(panel, freshCopy(QStringLiteral("nice")));
-  QVERIFY(panel.session()->isRunning());
-  QStringList workers;
-  for (const QString& tid : QDir(QStringLiteral("/proc/self/task")).entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
-    QFile comm(QStringLiteral("/proc/self/task/%1/comm").arg(tid));
-    if (!comm.open(QIODevice::ReadOnly)) continue;  // a thread that ended meanwhile
-    if (QString::fromUtf8(comm.readAll()).trimmed() == QStringLiteral("merge worker")) workers << tid;
-  }
-  QCOMPARE(workers.size(), 1);
-  QCOMPARE(warp::nice_of(workers[0].toLongLong()),
-           std::optional<int>(std::min(warp::kMaxNice, base + kMergeWorkerNiceDelta)));
-  QCOMPARE(warp::nice_of(QCoreApplication::applicationPid()), std::optional<int>(base));  // the GUI thread
-}
-
 #include "test_merge_panel.moc"

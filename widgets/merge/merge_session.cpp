@@ -1,11 +1,6 @@
 #include "merge/merge_session.h"
 
-#include <exception>
-
 #include <QMetaObject>
-#include <QtGlobal>
-
-#include "util/process.h"
 
 MergeSession::MergeSession(QObject* parent) : QObject(parent) {
   m_worker = new MergeWorker(&m_latest);  // no parent: it moves to the thread
@@ -70,18 +65,6 @@ MergeSession::MergeSession(QObject* parent) : QObject(parent) {
   connect(m_worker, &MergeWorker::exported, this, [this](const QString& path) {
     if (!m_shutDown) Q_EMIT exported(path);
   });
-  // Emitted on the new thread, so this runs there before the worker's first request. Every thread
-  // but the GUI thread: LibTorch's compute threads may have been started from the GUI thread.
-  connect(
-      &m_thread, &QThread::started, m_worker,
-      [gui = warp::current_thread_id()] {
-        try {
-          warp::yield_to_thread(gui, kMergeWorkerNiceDelta);
-        } catch (const std::exception& e) {
-          qWarning("merge worker: %s (it runs at the GUI thread's priority)", e.what());
-        }
-      },
-      Qt::DirectConnection);
   m_thread.start();
 }
 

@@ -6,13 +6,6 @@
 //
 // lookup() is the cache read the panel does on the GUI thread before queuing any work: a point
 // evaluated before appears at once, without the worker.
-//
-// When its thread starts, every thread of the process but the GUI thread is made to run
-// kMergeWorkerNiceDelta nice levels below it (util/process.h yield_to_thread): the worker, LibTorch's
-// compute threads (started from whichever thread first needed them) and the threads they start. With
-// the merge and the evaluation on every core, the GUI thread still gets a core at once when it has
-// an event to handle (docs/performance.md). Against other processes the worker keeps most of its
-// share.
 
 #include <atomic>
 #include <optional>
@@ -23,8 +16,6 @@
 #include <QVector>
 
 #include "merge/merge_worker.h"
-
-constexpr int kMergeWorkerNiceDelta = 3;
 
 class MergeSession : public QObject {
   Q_OBJECT

@@ -219,45 +219,6 @@ TEST(Util, LowerCpuPriorityReachesEveryThreadAndChild) {
   EXPECT_EQ(code, 0) << "the check returning that code failed (see the test's code)";
 }
 
-// yield_to_thread (util/process.h): every thread but the one kept gets nicer by the amount asked
-// (capped at 19): the caller, a thread that existed before, and the threads they start after; the
-// kept thread keeps its value; calling it again changes nothing; a negative amount or a thread not
-// of this process is refused. In a forked child (nice cannot be lowered again without privileges).
-TEST(Util, YieldToThreadLowersEveryOtherThread) {
-  const int code = run_in_child([] {
-    const int base = ::getpriority(PRIO_PROCESS, 0);
-    const int64_t main_tid = current_thread_id();
-    if (main_tid != ::getpid()) return 11;
-    const IdleThread other;  // started by the kept thread, before the call
-    std::optional<int> caller, started;
-    int returned = -1;
-    std::thread([&] {
-      returned = yield_to_thread(main_tid, 3);
-      caller = nice_of(current_thread_id());
-      started = on_new_thread([] { return nice_of(current_thread_id()); });
-    }).join();
-    const int want = std::min(kMaxNice, base + 3);
-    if (returned != want || caller != want) return 12;
-    if (started != want) return 13;               // inherited by the threads it starts
-    if (nice_of(other.tid()) != want) return 14;  // a thread that was there before
-    if (nice_of(main_tid) != base) return 15;     // the kept thread
-    if (yield_to_thread(main_tid, 3) != want || nice_of(other.tid()) != want) return 16;  // settled
-    if (yield_to_thread(main_tid, 100) != kMaxNice || nice_of(other.tid()) != kMaxNice) return 17;
-    try {
-      yield_to_thread(main_tid, -1);
-      return 18;
-    } catch (const BadInput&) {}
-    try {
-      yield_to_thread(1, 3);  // init: not a thread of this process
-      return 19;
-    } catch (const Error& e) {
-      if (std::string(e.what()).find("thread 1 is not a thread of this process") == std::string::npos) return 20;
-    }
-    return 0;
-  });
-  EXPECT_EQ(code, 0) << "the check returning that code failed (see the test's code)";
-}
-
 // `warp --sched-idle` (util/process.h): every thread the process had, every thread it starts after
 // and its child processes run under SCHED_IDLE. In a forked child (a thread cannot leave
 // SCHED_IDLE without privileges).
