@@ -20,7 +20,7 @@
 // (cached); (3) a continuous drag, 20 positions 16 ms apart on another λ (uncached, superseding),
 // until the last point lands. Phase 1 is repeated without the two runs for comparison.
 //
-//   bench_studio [--exp DIR [--driver NAME]] [--positions N] [--no-load | --load-priority P]
+//   bench_studio [--exp DIR [--driver NAME]] [--positions N] [--no-load | --load-priority P] [--trace-slow MS]
 // With --exp it works on a copy of DIR whose merge cache is emptied. Without --exp it builds the experiment in a
 // temporary folder with the `warp` CLI (about a minute: init --preset demo, 30 SFT steps, a small reward model, one
 // WARP iteration of 4 RL steps): the latency depends on the sizes, not on how well the policies are trained.
@@ -44,6 +44,7 @@
 #include <QStandardPaths>
 #include <QTabWidget>
 #include <QTemporaryDir>
+#include <QThread>
 #include <QTimer>
 
 #include "../bench_paths.h"
@@ -96,6 +97,48 @@ class StallMonitor : public QObject {
   QElapsedTimer m_clock;
   qint64 m_last = -1;
   std::vector<double> m_gaps;
+};
+
+// The slow event deliveries on the GUI thread (--trace-slow MS): every top-level event whose handling
+// (QApplication::notify, the slots of a queued signal or a timer included) took longer than the
+// threshold, with the receiver's class, its parent's and the event type, so that a stall names the
+// work that made it. Nested deliveries (sent from within a handler) count in their top-level one.
+class TracingApplication : public QApplication {
+ public:
+  using QApplication::QApplication;
+  void setThresholdMs(double ms) { m_thresholdMs = ms; }
+  void setPhase(const char* phase) { m_phase = phase; }
+  bool notify(QObject* receiver, QEvent* event) override {
+    if (m_thresholdMs <= 0 || m_depth > 0 || QThread::currentThread() != thread())
+      return QApplication::notify(receiver, event);
+    ++m_depth;
+    QElapsedTimer t;
+    t.start();
+    // What the receiver is, read before delivery (the handler may delete it).
+    const char* cls = receiver->metaObject()->className();
+    const QObject* parent = receiver->parent();
+    const QByteArray parentCls = parent ? QByteArray(parent->metaObject()->className()) : QByteArray("-");
+    const QString name = receiver->objectName();
+    const int type = int(event->type());
+    bool handled = false;
+    try {
+      handled = QApplication::notify(receiver, event);
+    } catch (...) {
+      --m_depth;
+      throw;
+    }
+    --m_depth;
+    const double ms = double(t.nsecsElapsed()) / 1e6;
+    if (ms >= m_thresholdMs)
+      std::printf("  slow event [%s] %6.1f ms: %s%s%s (parent %s) event type %d\n", m_phase, ms, cls,
+                  name.isEmpty() ? "" : " ", qPrintable(name), parentCls.constData(), type);
+    return handled;
+  }
+
+ private:
+  double m_thresholdMs = 0;
+  int m_depth = 0;
+  const char* m_phase = "setup";
 };
 
 // Copies a folder tree (an experiment: config, database, checkpoints, data).
@@ -261,6 +304,7 @@ Summary stepThrough(MergePanel& panel, double lambda, const std::vector<int>& po
         if (!estimated) firstEstimates.push_back(double(t.nsecsElapsed()) / 1e6);
         estimated = true;
       });
+  static_cast<TracingApplication*>(qApp)->setPhase(phase);
   stalls.start();
   for (int pos : positions) {
     const double eta = pos * 0.05;
@@ -279,6 +323,7 @@ Summary stepThrough(MergePanel& panel, double lambda, const std::vector<int>& po
     }
   }
   stalls.stop();
+  static_cast<TracingApplication*>(qApp)->setPhase("between phases");
   QObject::disconnect(c);
   const Summary s = summarize(latencies, cached);
   const auto [stall, p99] = stalls.stalls();
@@ -299,7 +344,7 @@ Summary stepThrough(MergePanel& panel, double lambda, const std::vector<int>& po
 int main(int argc, char** argv) {
   warp::ensure_compute_env(argv);  // as warp-studio does
   if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");
-  QApplication app(argc, argv);
+  TracingApplication app(argc, argv);
   QCoreApplication::setOrganizationName(QStringLiteral("warp-studio-bench"));
   QCoreApplication::setApplicationName(QStringLiteral("bench_studio"));
   QStandardPaths::setTestModeEnabled(true);  // settings of its own, not the user's
@@ -320,8 +365,13 @@ int main(int argc, char** argv) {
       QStringLiteral("load-priority"),
       QStringLiteral("The CPU priority of the two warp train runs: background (the app's default), low or normal"),
       QStringLiteral("P"), QStringLiteral("background"));
-  cli.addOptions({expOpt, driverOpt, positionsOpt, noLoadOpt, loadPriorityOpt});
+  QCommandLineOption traceOpt(
+      QStringLiteral("trace-slow"),
+      QStringLiteral("Print every GUI-thread event delivery that took at least MS milliseconds (what it was for)"),
+      QStringLiteral("MS"), QStringLiteral("0"));
+  cli.addOptions({expOpt, driverOpt, positionsOpt, noLoadOpt, loadPriorityOpt, traceOpt});
   cli.process(app);
+  app.setThresholdMs(cli.value(traceOpt).toDouble());
   const int n = std::clamp(cli.value(positionsOpt).toInt(), 2, 20);
   const QString loadPriority = cli.value(loadPriorityOpt);
   if (loadPriority != QLatin1String("background") && loadPriority != QLatin1String("low") &&
@@ -407,6 +457,7 @@ int main(int argc, char** argv) {
   // controls move at once to (λ + 0.1, η 1), one request after the debounce.
   const double lambda2 = std::min(1.0, lambda + 0.1);
   moveTo(*panel, lambda2, 1.0);
+  app.setPhase("3 continuous drag, uncached");
   stalls.start();
   QElapsedTimer drag;
   drag.start();
@@ -418,6 +469,7 @@ int main(int argc, char** argv) {
   if (!waitUntil([&] { return currentIs(*panel, lambda2, lastEta); }, 120000))
     die(QStringLiteral("drag: no last point"));
   stalls.stop();
+  app.setPhase("between phases");
   const auto [dragStall, dragP99] = stalls.stalls();
   std::printf(
       "%-34s last point %7.1f ms after the drag began (%d positions, 16 ms apart)  stall max %6.1f ms  p99 %5.1f ms\n",
