@@ -34,9 +34,9 @@ inline bool env_has(const char* name) {
 }
 
 // How many times longer a test waits for work done by processes it starts: 4 in a sanitizer build
-// (ASan + UBSan make `warp` about three times slower: a 200-step run that takes 20 s takes 100 s
-// there), 1 otherwise. Deadlines scale by it; a test whose run must merely last long enough (to be
-// stopped while running) may ask for that many times fewer steps.
+// (ASan + UBSan make a `warp train` step several times slower: 0.53 s a step at the size of
+// test_run_control), 1 otherwise. Deadlines scale by it; a test whose run must merely last long
+// enough (to be stopped while running) may ask for that many times fewer steps.
 inline int wait_scale() {
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_UNDEFINED__)
   return 4;
