@@ -62,13 +62,7 @@ if [ "$build" = 1 ]; then
   builddir="${WARP_BUILD_DIR:-build}"
   jobs="${WARP_JOBS:-$(nproc)}"
   # ccache keeps rebuilds of the LibTorch-heavy sources cheap across clean clones.
-  export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/warp-studio/ccache}"
-  export CCACHE_BASEDIR="$here"
-  export CCACHE_SLOPPINESS="pch_defines,time_macros,include_file_mtime,include_file_ctime"
-  export CCACHE_MAXSIZE="${CCACHE_MAXSIZE:-5G}"
-  # With -g, ccache keys objects by the build folder too unless told not to; without it the second
-  # build folders of scripts/test.sh (build-sanitize, build-sanitize-gui) would compile everything again.
-  export CCACHE_NOHASHDIR=true
+  . scripts/ccache-env.sh
   if [ ! -f "$builddir/build.ninja" ]; then
     cmake -S . -B "$builddir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWARP_BUILD_GUI="$gui"
   fi

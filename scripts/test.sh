@@ -7,10 +7,10 @@ cd "$here"
 bash scripts/setup.sh
 builddir="${WARP_BUILD_DIR:-build}"
 
-# ASan + UBSan (docs/reliability.md), in two more build folders with the same ccache settings as
-# setup.sh, so their objects are cache hits after the first time (cold: about 40 + 8 min of both
-# cores; warm: the links). LibTorch, HDF5, SQLite and Qt are Debian's uninstrumented libraries; our
-# code, the memory it hands them and the calls into them are checked, and the `warp`, `warp-h5check`
+# ASan + UBSan (docs/reliability.md), in two more build folders with the ccache settings of setup.sh
+# (scripts/ccache-env.sh), so their objects are cache hits after the first time (cold: about 40 + 8
+# min of both cores; warm: the links). LibTorch, HDF5, SQLite and Qt are Debian's uninstrumented
+# libraries; our code, the memory it hands them and the calls into them are checked, and the `warp`, `warp-h5check`
 # and `warp-plot` the tests start are the sanitized ones. The fuzz targets (ctest -L fuzz) cover the
 # parsers further. WARP_SANITIZE_CHECK=0 skips both.
 #  - build-sanitize: core, the CLI and every core unit test (CTest label core, not slow), built
@@ -18,11 +18,7 @@ builddir="${WARP_BUILD_DIR:-build}"
 #    tests must build without Qt, as on a GPU server, so a core test that reached for Qt fails CI.
 #  - build-sanitize-gui: the GUI's Qt Tests (label gui, only the gui_tests target and what it needs).
 if [ "${WARP_SANITIZE_CHECK:-1}" != 0 ]; then
-  export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/warp-studio/ccache}"
-  export CCACHE_BASEDIR="$here"
-  export CCACHE_SLOPPINESS="pch_defines,time_macros,include_file_mtime,include_file_ctime"
-  export CCACHE_MAXSIZE="${CCACHE_MAXSIZE:-5G}"
-  export CCACHE_NOHASHDIR=true
+  . scripts/ccache-env.sh
   # Idle OpenMP threads must not spin (as below); the formatting check is not a unit test.
   sanitized_ctest() {
     OMP_WAIT_POLICY=PASSIVE ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 QT_QPA_PLATFORM=offscreen \
