@@ -59,6 +59,8 @@ class TestMetricsPanel : public QObject {
   void graphsHoldTheSeries_data();
   void graphsHoldTheSeries();
   void keyPicker();
+  void defaultKeyFollowsRuns();
+  void sparseCurvesShowDots();
   void replotsCoalesced();
   void wallTimeAxis();
   void logScaleSkipsNonPositive();
@@ -147,6 +149,100 @@ void TestMetricsPanel::keyPicker() {
   const int last = panel.plotCount() - 1;
   QCOMPARE(panel.plotKey(last), QStringLiteral("train/loss"));
   QTRY_COMPARE(valuesOf(panel.plot(last)->graph(0)), (QVector<double>{4.0, 3.0}));
+}
+
+void TestMetricsPanel::defaultKeyFollowsRuns() {
+  QTemporaryDir tmp;
+  const QString dir = guitest::makeExperimentFolder(tmp);
+  warp::ExperimentDb db = warp::ExperimentDb::open(guitest::dbPath(dir));
+  // An SFT run writes no train/entropy (the RL default of the picker's plot), nor grad_norm yet.
+  const int64_t sft = guitest::createLiveRun(db, "sft");
+  guitest::appendSeries(db, sft, "train/loss", {{1, 4.0}, {2, 3.0}});
+  guitest::appendSeries(db, sft, "time/step_s", {{1, 0.2}});
+  guitest::appendSeries(db, sft, "train/tokens_per_s", {{1, 900.0}});
+  guitest::appendSeries(db, sft, "train/lr", {{1, 1e-4}});
+  guitest::appendSeries(db, sft, "train/accuracy", {{1, 0.25}, {2, 0.5}});
+  const int64_t rl = guitest::createLiveRun(db, "rl");
+  guitest::appendSeries(db, rl, "train/reward", {{1, 0.1}});
+  guitest::appendSeries(db, rl, "train/entropy", {{1, 2.5}, {2, 2.4}});
+  MetricsFollower follower;
+  follower.open(QString::fromStdString(guitest::dbPath(dir)));
+  follower.poll();
+  MetricsPanel panel;
+  panel.setFollower(&follower);
+  const int last = panel.plotCount() - 1;
+  QCOMPARE(panel.plotKey(last), QStringLiteral("train/entropy"));
+
+  // The SFT run: not an empty train/entropy plot, but a key it has that no fixed plot shows, timings
+  // last (train/loss, tokens_per_s and lr are fixed SFT plots).
+  panel.setRuns({RunRef{sft, "sft", "sft"}});
+  QCOMPARE(panel.plotSet(), MetricsPanel::PlotSet::Sft);
+  QCOMPARE(panel.plotKey(last), QStringLiteral("train/accuracy"));
+  QCOMPARE(panel.keyPicker()->currentText(), QStringLiteral("train/accuracy"));
+  QVERIFY(panel.keyPicker()->findText("train/entropy") < 0);
+  QTRY_COMPARE(valuesOf(panel.plot(last)->graph(0)), (QVector<double>{0.25, 0.5}));
+  // Its default curve, once written, takes the place.
+  guitest::appendSeries(db, sft, "train/grad_norm", {{3, 0.7}});
+  follower.poll();
+  QCOMPARE(panel.plotKey(last), QStringLiteral("train/grad_norm"));
+  QCOMPARE(panel.keyPicker()->currentText(), QStringLiteral("train/grad_norm"));
+  QTRY_COMPARE(valuesOf(panel.plot(last)->graph(0)), (QVector<double>{0.7}));
+
+  // An RL run: back to the entropy.
+  panel.setRuns({RunRef{rl, "rl", "train"}});
+  QCOMPARE(panel.plotKey(last), QStringLiteral("train/entropy"));
+  QTRY_COMPARE(valuesOf(panel.plot(last)->graph(0)), (QVector<double>{2.5, 2.4}));
+
+  // A key the user picks stays, whatever runs are selected next (even one that lacks it).
+  panel.keyPicker()->setCurrentText("train/reward");
+  panel.setRuns({RunRef{sft, "sft", "sft"}});
+  QCOMPARE(panel.plotKey(last), QStringLiteral("train/reward"));
+  QCOMPARE(panel.keyPicker()->currentText(), QStringLiteral("train/reward"));
+}
+
+void TestMetricsPanel::sparseCurvesShowDots() {
+  QTemporaryDir tmp;
+  const QString dir = guitest::makeExperimentFolder(tmp);
+  warp::ExperimentDb db = warp::ExperimentDb::open(guitest::dbPath(dir));
+  const int64_t a = guitest::createLiveRun(db, "a");
+  guitest::appendSeries(db, a, "eval/loss", {{100, 3.2}});  // one evaluation so far
+  std::vector<std::pair<int64_t, double>> many;
+  for (int i = 0; i <= MetricsPanel::kDotsMaxPoints; ++i) many.emplace_back(i, 4.0 - 0.01 * i);
+  guitest::appendSeries(db, a, "train/loss", many);
+  MetricsFollower follower;
+  follower.open(QString::fromStdString(guitest::dbPath(dir)));
+  follower.poll();
+  MetricsPanel panel;
+  panel.resize(900, 600);
+  panel.setFollower(&follower);
+  panel.setRuns({RunRef{a, "a", "sft"}});
+  QCPGraph* held = panel.plot(plotIndex(panel, "eval/loss"))->graph(0);
+  QCPGraph* train = panel.plot(plotIndex(panel, "train/loss"))->graph(0);
+  QTRY_COMPARE(held->data()->size(), 1);
+  QTRY_COMPARE(train->data()->size(), MetricsPanel::kDotsMaxPoints + 1);
+  // The single point is drawn as a dot in the run's colour; the dense curve as a line alone.
+  QCOMPARE(held->scatterStyle().shape(), QCPScatterStyle::ssDisc);
+  QCOMPARE(held->scatterStyle().size(), MetricsPanel::kDotSize);
+  QCOMPARE(held->scatterStyle().pen().color(), panel.theme().series(0));  // a disc is filled with its pen
+  QCOMPARE(train->scatterStyle().shape(), QCPScatterStyle::ssNone);
+  // The lone dot stands in the middle of axes of its own: 10% of the step, 5% of the value each side.
+  const QCPRange x = panel.plot(plotIndex(panel, "eval/loss"))->xAxis->range();
+  const QCPRange y = panel.plot(plotIndex(panel, "eval/loss"))->yAxis->range();
+  QCOMPARE(x.lower, 90.0);
+  QCOMPARE(x.upper, 110.0);
+  QVERIFY2(std::abs(y.lower - 3.04) < 1e-12 && std::abs(y.upper - 3.36) < 1e-12,
+           qPrintable(QStringLiteral("%1..%2").arg(y.lower).arg(y.upper)));
+  // The dense curve's range: the data's steps exactly, its values with 5% room.
+  const QCPRange tx = panel.plot(plotIndex(panel, "train/loss"))->xAxis->range();
+  QCOMPARE(tx.lower, 0.0);
+  QCOMPARE(tx.upper, double(MetricsPanel::kDotsMaxPoints));
+  // The dots go once the curve grows past the limit.
+  std::vector<std::pair<int64_t, double>> more;
+  for (int i = 1; i <= MetricsPanel::kDotsMaxPoints; ++i) more.emplace_back(100 + 100 * i, 3.2 - 0.01 * i);
+  guitest::appendSeries(db, a, "eval/loss", more);
+  follower.poll();
+  QTRY_COMPARE(held->data()->size(), MetricsPanel::kDotsMaxPoints + 1);
+  QCOMPARE(held->scatterStyle().shape(), QCPScatterStyle::ssNone);
 }
 
 void TestMetricsPanel::replotsCoalesced() {

@@ -53,6 +53,20 @@ const FixedPlot kRmPlots[kFixedCount] = {
     {"eval/pair_accuracy_gold", QT_TRANSLATE_NOOP("MetricsPanel", "Held-out pair accuracy (gold labels)")},
 };
 
+// The picker's plot until the user picks a key: a curve each kind of run writes that no fixed plot
+// shows (policy entropy; SFT gradient norm; the RM's correlation with the gold labels).
+const char* defaultExtraKey(MetricsPanel::PlotSet set) {
+  switch (set) {
+    case MetricsPanel::PlotSet::Sft:
+      return "train/grad_norm";
+    case MetricsPanel::PlotSet::RewardModel:
+      return "eval/corr_gold";
+    case MetricsPanel::PlotSet::Rl:
+      break;
+  }
+  return "train/entropy";
+}
+
 const FixedPlot* plotsOf(MetricsPanel::PlotSet set) {
   switch (set) {
     case MetricsPanel::PlotSet::Sft:
@@ -201,13 +215,14 @@ MetricsPanel::MetricsPanel(QWidget* parent) : QWidget(parent) {
     header->addWidget(m_keyPicker, 1);
     cell->addLayout(header);
     PlotSlot slot;
-    slot.key = QStringLiteral("train/entropy");
+    slot.key = QString::fromLatin1(defaultExtraKey(PlotSet::Rl));
     slot.plot = makePlot(this);
     cell->addWidget(slot.plot, 1);
     m_plots.append(slot);
     grid->addLayout(cell, i / columns, i % columns);
     connect(m_keyPicker, &QComboBox::currentTextChanged, this, [this](const QString& key) {
       if (key.isEmpty() || key == m_plots.last().key) return;
+      m_keyPicked = true;  // the user's choice: kept whatever runs are selected next
       m_plots.last().key = key;
       m_dirty.insert(m_plots.size() - 1);
       scheduleFlush();
@@ -284,6 +299,7 @@ void MetricsPanel::setRuns(const RunRefList& runs) {
       m_plots[i].key = QString::fromLatin1(fixed[i].key);
       m_plots[i].title->setText(tr(fixed[i].title));
     }
+    if (!m_keyPicked) m_plots.last().key = QString::fromLatin1(defaultExtraKey(set));
   }
   rebuildGraphs();
 }
@@ -293,6 +309,7 @@ void MetricsPanel::setEmptyHint(const QString& text) { m_hint->setText(text); }
 QString MetricsPanel::emptyHint() const { return m_hint->text(); }
 
 void MetricsPanel::setCustomKey(const QString& key) {
+  m_keyPicked = true;
   if (m_keyPicker->findText(key) < 0) m_keyPicker->addItem(key);
   m_keyPicker->setCurrentText(key);
 }
@@ -378,14 +395,40 @@ void MetricsPanel::updateKeyPicker() {
     for (const RunRef& run : m_runs) keys += m_follower->keys(run.id);
   keys.removeDuplicates();
   keys.sort();
-  const QString current = m_plots.last().key;
+  QString current = m_plots.last().key;
+  if (!m_keyPicked && !keys.isEmpty()) {
+    // Until the user picks: the set's default curve once the runs have it; before that (or when they
+    // never write it, as an SFT run logs no entropy) one they have rather than an empty plot: the
+    // first that no fixed plot shows, timings last (none: the default stays, no plot twice).
+    const QString preferred = QString::fromLatin1(defaultExtraKey(m_set));
+    QString pick = keys.contains(preferred) ? preferred : current;
+    if (!keys.contains(pick)) {
+      auto fixedShows = [this](const QString& key) {
+        for (int p = 0; p + 1 < m_plots.size(); ++p)
+          if (m_plots[p].key == key) return true;
+        return false;
+      };
+      pick.clear();
+      for (bool timings : {false, true})
+        for (const QString& key : keys)
+          if (pick.isEmpty() && !fixedShows(key) && key.startsWith(QLatin1String("time/")) == timings) pick = key;
+      if (pick.isEmpty()) pick = current;
+    }
+    if (pick != current) {
+      current = pick;
+      m_plots.last().key = current;
+      m_dirty.insert(m_plots.size() - 1);
+      scheduleFlush();
+    }
+  }
   if (!keys.contains(current)) keys.prepend(current);
   QStringList listed;
   for (int i = 0; i < m_keyPicker->count(); ++i) listed << m_keyPicker->itemText(i);
-  if (listed == keys) return;
   const QSignalBlocker block(m_keyPicker);
-  m_keyPicker->clear();
-  m_keyPicker->addItems(keys);
+  if (listed != keys) {
+    m_keyPicker->clear();
+    m_keyPicker->addItems(keys);
+  }
   m_keyPicker->setCurrentText(current);
 }
 
@@ -410,7 +453,7 @@ void MetricsPanel::scheduleFlush() {
 
 void MetricsPanel::fillPlot(PlotSlot& slot) {
   QCustomPlot* plot = slot.plot;
-  bool any = false;
+  bool any = false, dots = false;
   const int n = static_cast<int>(m_runs.size());
   const bool smooth = m_smoothing > 0.0 && plot->graphCount() == 2 * n;
   slot.skipped = 0;
@@ -448,20 +491,46 @@ void MetricsPanel::fillPlot(PlotSlot& slot) {
       plot->graph(r)->setData(rx, ry, sorted);
       if (smooth) plot->graph(n + r)->setData(sx, sy, sorted);
     }
-    any = any || !plot->graph(r)->data()->isEmpty();
+    // A sparse curve (held-out loss after the first evaluations) shows its points as dots: a
+    // single point has no line to draw, and a few are easier to read as dots.
+    const int count = plot->graph(r)->data()->size();
+    plot->graph(r)->setScatterStyle(count <= kDotsMaxPoints
+                                        ? QCPScatterStyle(QCPScatterStyle::ssDisc, m_theme.series(r), kDotSize)
+                                        : QCPScatterStyle());
+    any = any || count > 0;
+    dots = dots || (count > 0 && count <= kDotsMaxPoints);
   }
   applyAxes(slot);
-  if (any) {
-    plot->rescaleAxes();
+  // The data's extent over all graphs (NaN left out); QCustomPlot's rescaleAxes would keep the old
+  // range's width around a single step or value, which is why it is not used.
+  QCPRange keys, values;
+  bool haveKeys = false, haveValues = false;
+  auto unite = [](QCPRange& into, bool& have, const QCPRange& r) {
+    into = have ? QCPRange(std::min(into.lower, r.lower), std::max(into.upper, r.upper)) : r;
+    have = true;
+  };
+  for (int g = 0; any && g < plot->graphCount(); ++g) {
+    bool found = false;
+    const QCPRange k = plot->graph(g)->getKeyRange(found);
+    if (found) unite(keys, haveKeys, k);
+    found = false;
+    const QCPRange v = plot->graph(g)->getValueRange(found);
+    if (found) unite(values, haveValues, v);
+  }
+  if (haveKeys && haveValues) {
+    // Dots at the ends are not cut in half by the axis box; a single step (or time) gets room of its own.
+    const double xPad =
+        keys.size() > 0 ? (dots ? 0.03 * keys.size() : 0.0) : std::max(1.0, 0.1 * std::abs(keys.center()));
+    plot->xAxis->setRange(keys.lower - xPad, keys.upper + xPad);
     // A little room around the curves, as in the report's figures (in decades on the log scale).
-    QCPRange y = plot->yAxis->range();
-    if (m_logY && y.lower > 0) {
-      const double span = std::log10(y.upper / y.lower);
+    if (m_logY) {
+      const double span = std::log10(values.upper / values.lower);
       const double pad = span > 0 ? 0.05 * span : 0.5;
-      plot->yAxis->setRange(y.lower / std::pow(10.0, pad), y.upper * std::pow(10.0, pad));
-    } else if (!m_logY) {
-      const double pad = y.size() > 0 ? 0.05 * y.size() : (y.center() != 0 ? 0.1 * std::abs(y.center()) : 1.0);
-      plot->yAxis->setRange(y.lower - pad, y.upper + pad);
+      plot->yAxis->setRange(values.lower / std::pow(10.0, pad), values.upper * std::pow(10.0, pad));
+    } else {
+      const double pad =
+          values.size() > 0 ? 0.05 * values.size() : (values.center() != 0 ? 0.05 * std::abs(values.center()) : 1.0);
+      plot->yAxis->setRange(values.lower - pad, values.upper + pad);
     }
   }
   plot->yAxis->setLabel(slot.key);

@@ -108,13 +108,19 @@ class MetricsPanel : public QWidget {
   // The line shown above the plots while no run is selected.
   void setEmptyHint(const QString& text);
   QString emptyHint() const;
-  // Shows `key` in the last plot (added to the picker if not listed yet).
+  // Shows `key` in the last plot (added to the picker if not listed yet), as picking it does. Until
+  // a key is picked the last plot shows the plot set's default extra curve (train/entropy for RL,
+  // train/grad_norm for SFT, eval/corr_gold for a reward model), or when the selected runs have not
+  // written it, the first of their keys that no fixed plot shows (time/ keys last), if any.
   void setCustomKey(const QString& key);
 
   // The plots' colours: the panel's palette (light or dark), re-read when it changes.
   const PlotTheme& theme() const { return m_theme; }
 
   static constexpr int kReplotIntervalMs = 40;
+  // A run's curve with at most this many points (drawn) shows them as dots of kDotSize pixels.
+  static constexpr int kDotsMaxPoints = 12;
+  static constexpr double kDotSize = 5.0;
   // Replots done since construction (all plots of one flush count once).
   int replotCount() const { return m_replotCount; }
 
@@ -157,6 +163,7 @@ class MetricsPanel : public QWidget {
   QVector<PlotSlot> m_plots;
   QSet<int> m_dirty;  // plots to refill at the next flush
   QComboBox* m_keyPicker = nullptr;
+  bool m_keyPicked = false;  // the user picked the last plot's key (else it follows the runs)
   QSlider* m_smoothingSlider = nullptr;
   QLabel* m_smoothingValue = nullptr;
   QComboBox* m_xAxisPicker = nullptr;
