@@ -24,11 +24,32 @@
 // With --exp it works on a copy of DIR whose merge cache is emptied. Without --exp it builds the experiment in a
 // temporary folder with the `warp` CLI (about a minute: init --preset demo, 30 SFT steps, a small reward model, one
 // WARP iteration of 4 RL steps): the latency depends on the sizes, not on how well the policies are trained.
+// --trace-slow MS prints, for each phase, every GUI-thread event that took MS or more and every stall of MS or more,
+// each with the GUI thread's CPU time and context switches in it, and a sample of the GUI thread's stack and system
+// call taken MS into each stall (StallSampler), and every wake-up of a separate sleeping process MS or more late
+// (sleepProbe: the machine paused, not the app), all stamped with the wall clock.
+#include <cxxabi.h>
+#include <execinfo.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <memory>
 #include <optional>
+#include <string>
+#include <thread>
 #include <vector>
 
 #include <QAbstractEventDispatcher>
@@ -45,6 +66,7 @@
 #include <QTabWidget>
 #include <QTemporaryDir>
 #include <QThread>
+#include <QTime>
 #include <QTimer>
 
 #include "../bench_paths.h"
@@ -63,6 +85,206 @@ QString warpCli() {
   return QDir::cleanPath(QString::fromStdString(warp::bench::executable_dir()) + QStringLiteral("/../../app/warp"));
 }
 
+// The calling thread's CPU milliseconds so far, the milliseconds it waited runnable for a CPU
+// (/proc/self/task/TID/schedstat), its involuntary and voluntary context switches and its page
+// faults that read the disk (getrusage): over a stall, the time it neither ran nor waited for a
+// CPU it slept (on a lock, the disk, or in the event loop's poll).
+struct ThreadUsage {
+  double cpuMs = 0, runQueueMs = 0;
+  long involuntary = 0, voluntary = 0, majorFaults = 0;
+  static ThreadUsage now() {
+    rusage r{};
+    getrusage(RUSAGE_THREAD, &r);
+    ThreadUsage u{(r.ru_utime.tv_sec + r.ru_stime.tv_sec) * 1e3 + (r.ru_utime.tv_usec + r.ru_stime.tv_usec) / 1e3, 0,
+                  r.ru_nivcsw, r.ru_nvcsw, r.ru_majflt};
+    static thread_local const int schedstat =
+        ::open(QStringLiteral("/proc/self/task/%1/schedstat").arg(pid_t(syscall(SYS_gettid))).toLocal8Bit().constData(),
+               O_RDONLY | O_CLOEXEC);
+    char text[96] = {};
+    if (schedstat >= 0 && ::pread(schedstat, text, sizeof text - 1, 0) > 0) {
+      unsigned long long ranNs = 0, waitedNs = 0;
+      if (std::sscanf(text, "%llu %llu", &ranNs, &waitedNs) == 2) u.runQueueMs = double(waitedNs) / 1e6;
+    }
+    return u;
+  }
+  // "GUI thread CPU 4.1 ms, waiting for a CPU 0.3 ms, switches 3 involuntary / 1 voluntary, 0 major
+  // faults" from `before` to this.
+  std::string since(const ThreadUsage& before) const {
+    char text[200];
+    std::snprintf(text, sizeof text,
+                  "GUI thread CPU %.1f ms, waiting for a CPU %.1f ms, switches %ld involuntary / %ld voluntary, %ld "
+                  "major faults",
+                  cpuMs - before.cpuMs, runQueueMs - before.runQueueMs, involuntary - before.involuntary,
+                  voluntary - before.voluntary, majorFaults - before.majorFaults);
+    return text;
+  }
+};
+
+// Under --trace-slow: a thread that looks at the GUI thread whenever it has not ticked for the
+// threshold, once per stall, and prints what it was doing then: the system call it sat in
+// (/proc/self/task/TID/syscall: "running" when none) and its own stack, which a signal makes it
+// record (backtrace() in the handler; frames without a dynamic symbol print as module+offset, for
+// addr2line). A stall on a lock, a sleep or the disk names its caller; one spent computing names
+// the work. When the GUI thread waits for a lock, every other thread's stack follows (the holder
+// is among them). The signal cuts a sleep or a wait short, so a sampled stall can end sooner than it would have.
+class StallSampler {
+ public:
+  // On the GUI thread.
+  explicit StallSampler(double thresholdMs)
+      : m_thresholdNs(qint64(thresholdMs * 1e6)), m_guiTid(pid_t(syscall(SYS_gettid))) {
+    void* warm[4];
+    backtrace(warm, 4);  // loads the unwinder now, not in the signal handler
+    struct sigaction sa {};
+    sa.sa_handler = &StallSampler::record;
+    sa.sa_flags = SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    sigaction(signalNumber(), &sa, nullptr);
+    m_thread = std::thread([this] { run(); });
+  }
+  ~StallSampler() {
+    m_stop = true;
+    m_thread.join();
+  }
+  StallSampler(const StallSampler&) = delete;
+  StallSampler& operator=(const StallSampler&) = delete;
+  // Each tick of the GUI thread (StallMonitor), and when it stops (-1: nothing to watch).
+  void tick(qint64 nowNs) { m_lastTick = nowNs; }
+
+ private:
+  static int signalNumber() { return SIGRTMIN + 3; }  // used by nothing else in the app
+  static inline void* s_frames[96];
+  static inline std::atomic<int> s_count{-1};
+  static void record(int) { s_count = backtrace(s_frames, 96); }
+
+  static qint64 nowNs() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+  }
+  static std::string frameText(const char* raw) {
+    // "/path/libX.so(mangled+0x1f) [0x...]" -> "libX.so: demangled+0x1f"
+    std::string line(raw);
+    const size_t open = line.find('('), plus = line.find('+', open), close = line.find(')', open);
+    std::string module = line.substr(0, open);
+    module = module.substr(module.rfind('/') + 1);
+    if (open == std::string::npos || close == std::string::npos) return line;
+    std::string name = line.substr(open + 1, (plus < close ? plus : close) - open - 1);
+    const std::string offset = plus < close ? line.substr(plus, close - plus) : std::string();
+    if (!name.empty()) {
+      int status = 0;
+      char* demangled = abi::__cxa_demangle(name.c_str(), nullptr, nullptr, &status);
+      if (status == 0 && demangled) name = demangled;
+      std::free(demangled);
+      if (name.size() > 110) name = name.substr(0, 110) + "…";
+    }
+    return module + ": " + name + offset;
+  }
+  // The stack of thread `tid` of this process (a signal makes it record it): the innermost `inner`
+  // frames and, when there are more, the outermost `outer`.
+  std::string stackOf(pid_t tid, int inner, int outer) const {
+    s_count = -1;
+    if (syscall(SYS_tgkill, getpid(), tid, signalNumber()) != 0) return "\n      (gone)";
+    for (int i = 0; i < 100 && s_count < 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    const int n = s_count;
+    if (n <= 2) return "\n      (no stack)";
+    std::string text;
+    char** symbols = backtrace_symbols(s_frames, n);
+    // Frame 0 is the handler, 1 the signal trampoline.
+    for (int i = 2; i < n; ++i) {
+      if (i == 2 + inner && n > 2 + inner + outer) {
+        text += "\n      …";
+        i = n - outer;
+      }
+      text += "\n      " + frameText(symbols[i]);
+    }
+    std::free(symbols);
+    return text;
+  }
+  std::string blockedIn(pid_t tid) const {
+    QFile f(QStringLiteral("/proc/self/task/%1/syscall").arg(tid));
+    if (!f.open(QIODevice::ReadOnly)) return "?";
+    const QByteArray first = f.readLine().trimmed().split(' ').value(0);
+    static const std::map<QByteArray, const char*> names = {{"0", "read"},         {"1", "write"},
+                                                            {"3", "close"},        {"7", "poll"},
+                                                            {"9", "mmap"},         {"11", "munmap"},
+                                                            {"17", "pread64"},     {"18", "pwrite64"},
+                                                            {"28", "madvise"},     {"35", "nanosleep"},
+                                                            {"74", "fsync"},       {"75", "fdatasync"},
+                                                            {"202", "futex"},      {"230", "clock_nanosleep"},
+                                                            {"232", "epoll_wait"}, {"257", "openat"},
+                                                            {"262", "newfstatat"}, {"271", "ppoll"}};
+    const auto it = names.find(first);
+    return it != names.end() ? std::string(it->second) : first.toStdString();
+  }
+  void run() {
+    const pid_t self = pid_t(syscall(SYS_gettid));
+    qint64 sampled = -1;
+    while (!m_stop) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      const qint64 last = m_lastTick;
+      if (last < 0 || last == sampled || nowNs() - last < m_thresholdNs) continue;
+      sampled = last;
+      const double ms = double(nowNs() - last) / 1e6;
+      const std::string gui = stackOf(m_guiTid, 14, 12);
+      std::string text = "  sample after " + std::to_string(int(ms)) + " ms without a tick: GUI thread in " +
+                         blockedIn(m_guiTid) + gui;
+      // Waiting for a lock: who else is doing what (the holder is among them).
+      if (gui.find("lock_wait") != std::string::npos || gui.find("futex") != std::string::npos) {
+        for (const QString& entry :
+             QDir(QStringLiteral("/proc/self/task")).entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
+          const pid_t tid = pid_t(entry.toInt());
+          if (tid == m_guiTid || tid == self) continue;
+          QFile comm(QStringLiteral("/proc/self/task/%1/comm").arg(tid));
+          const QByteArray name = comm.open(QIODevice::ReadOnly) ? comm.readAll().trimmed() : QByteArray("?");
+          text += "\n    thread " + std::to_string(tid) + " " + name.toStdString() + " in " + blockedIn(tid) +
+                  stackOf(tid, 8, 4);
+        }
+      }
+      std::printf("%s\n", text.c_str());
+      std::fflush(stdout);
+    }
+  }
+
+  const qint64 m_thresholdNs;
+  const pid_t m_guiTid;
+  std::atomic<qint64> m_lastTick{-1};
+  std::atomic<bool> m_stop{false};
+  std::thread m_thread;
+};
+
+// "HH:mm:ss.zzz" of the wall clock now: stall and probe lines of the same moment match.
+std::string wallClock() { return QTime::currentTime().toString(QStringLiteral("HH:mm:ss.zzz")).toStdString(); }
+
+// `bench_studio --sleep-probe MS` (started by --trace-slow): a separate process that does nothing but
+// sleep 1 ms at a time and prints every wake-up at least MS late. It shares no lock, memory or event
+// loop with the app, so when it is late at the same moment as a stall, the whole machine paused (a
+// virtual machine's CPUs not run by their host), not the app. Ends with its parent.
+int sleepProbe(double thresholdMs) {
+  prctl(PR_SET_PDEATHSIG, SIGTERM);
+  if (getppid() == 1) return 0;
+  char path[64];
+  std::snprintf(path, sizeof path, "/proc/self/task/%ld/schedstat", long(syscall(SYS_gettid)));
+  const int schedstat = ::open(path, O_RDONLY | O_CLOEXEC);
+  auto waitedMs = [schedstat] {
+    char text[96] = {};
+    unsigned long long ran = 0, waited = 0;
+    if (schedstat >= 0 && ::pread(schedstat, text, sizeof text - 1, 0) > 0)
+      std::sscanf(text, "%llu %llu", &ran, &waited);
+    return double(waited) / 1e6;
+  };
+  using Clock = std::chrono::steady_clock;
+  for (;;) {
+    const auto t0 = Clock::now();
+    const double w0 = waitedMs();
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    const double late = std::chrono::duration<double, std::milli>(Clock::now() - t0).count() - 1.0;
+    if (late >= thresholdMs) {
+      std::printf("  probe: a separate process slept 1 ms and woke %.1f ms late (ended %s; %.1f ms of it runnable)\n",
+                  late, wallClock().c_str(), waitedMs() - w0);
+      std::fflush(stdout);
+    }
+  }
+}
+
 // Gaps between ticks of a 1 ms precise timer on the GUI thread: a long gap is a stall.
 class StallMonitor : public QObject {
  public:
@@ -71,9 +293,24 @@ class StallMonitor : public QObject {
     m_timer.setInterval(1);
     QObject::connect(&m_timer, &QTimer::timeout, this, [this] {
       const qint64 now = m_clock.nsecsElapsed();
-      if (m_last >= 0) m_gaps.push_back(double(now - m_last) / 1e6);
+      const ThreadUsage usage = m_traceMs > 0 ? ThreadUsage::now() : ThreadUsage{};
+      if (m_last >= 0) {
+        const double gap = double(now - m_last) / 1e6;
+        m_gaps.push_back(gap);
+        // Under --trace-slow: every long gap, and whether the thread worked through it or waited (a
+        // gap with no slow event in it is time between events: waiting for a core, or many short ones).
+        if (m_traceMs > 0 && gap - 1 >= m_traceMs)
+          std::printf("  stall %6.1f ms (ended %s): %s\n", gap - 1, wallClock().c_str(),
+                      usage.since(m_lastUsage).c_str());
+      }
       m_last = now;
+      m_lastUsage = usage;
+      if (m_sampler) m_sampler->tick(steadyNs());
     });
+  }
+  void setTraceMs(double ms) {
+    m_traceMs = ms;
+    m_sampler = ms > 0 ? std::make_unique<StallSampler>(ms) : nullptr;
   }
   void start() {
     m_gaps.clear();
@@ -81,7 +318,10 @@ class StallMonitor : public QObject {
     m_clock.start();
     m_timer.start();
   }
-  void stop() { m_timer.stop(); }
+  void stop() {
+    m_timer.stop();
+    if (m_sampler) m_sampler->tick(-1);
+  }
   // The longest stall and the 99th percentile (ms beyond the 1 ms tick).
   std::pair<double, double> stalls() const {
     if (m_gaps.empty()) return {0, 0};
@@ -97,6 +337,13 @@ class StallMonitor : public QObject {
   QElapsedTimer m_clock;
   qint64 m_last = -1;
   std::vector<double> m_gaps;
+  double m_traceMs = 0;
+  ThreadUsage m_lastUsage;
+  std::unique_ptr<StallSampler> m_sampler;
+  static qint64 steadyNs() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+  }
 };
 
 // The slow event deliveries on the GUI thread (--trace-slow MS): every top-level event whose handling
@@ -120,6 +367,7 @@ class TracingApplication : public QApplication {
     const QByteArray parentCls = parent ? QByteArray(parent->metaObject()->className()) : QByteArray("-");
     const QString name = receiver->objectName();
     const int type = int(event->type());
+    const ThreadUsage before = ThreadUsage::now();
     bool handled = false;
     try {
       handled = QApplication::notify(receiver, event);
@@ -129,9 +377,13 @@ class TracingApplication : public QApplication {
     }
     --m_depth;
     const double ms = double(t.nsecsElapsed()) / 1e6;
+    // Whether the GUI thread worked all that time or waited: its own CPU time in the event, the
+    // times the kernel took the core from it (involuntary switches) or it slept (voluntary: a lock,
+    // I/O), and the page faults that went to the disk.
     if (ms >= m_thresholdMs)
-      std::printf("  slow event [%s] %6.1f ms: %s%s%s (parent %s) event type %d\n", m_phase, ms, cls,
-                  name.isEmpty() ? "" : " ", qPrintable(name), parentCls.constData(), type);
+      std::printf("  slow event [%s] %6.1f ms: %s%s%s (parent %s) event type %d; %s\n", m_phase, ms, cls,
+                  name.isEmpty() ? "" : " ", qPrintable(name), parentCls.constData(), type,
+                  ThreadUsage::now().since(before).c_str());
     return handled;
   }
 
@@ -342,6 +594,7 @@ Summary stepThrough(MergePanel& panel, double lambda, const std::vector<int>& po
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc == 3 && std::strcmp(argv[1], "--sleep-probe") == 0) return sleepProbe(std::atof(argv[2]));
   warp::ensure_compute_env(argv);  // as warp-studio does
   if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");
   TracingApplication app(argc, argv);
@@ -367,7 +620,8 @@ int main(int argc, char** argv) {
       QStringLiteral("P"), QStringLiteral("background"));
   QCommandLineOption traceOpt(
       QStringLiteral("trace-slow"),
-      QStringLiteral("Print every GUI-thread event delivery that took at least MS milliseconds (what it was for)"),
+      QStringLiteral("Print every GUI-thread event delivery that took at least MS milliseconds (what it was for) and "
+                     "every stall that long, each with the GUI thread's CPU time, context switches and major faults"),
       QStringLiteral("MS"), QStringLiteral("0"));
   cli.addOptions({expOpt, driverOpt, positionsOpt, noLoadOpt, loadPriorityOpt, traceOpt});
   cli.process(app);
@@ -447,6 +701,13 @@ int main(int argc, char** argv) {
   }
 
   StallMonitor stalls;
+  stalls.setTraceMs(cli.value(traceOpt).toDouble());
+  QProcess probe;
+  if (cli.value(traceOpt).toDouble() > 0) {
+    probe.setProcessChannelMode(QProcess::ForwardedChannels);
+    probe.start(QCoreApplication::applicationFilePath(), {QStringLiteral("--sleep-probe"), cli.value(traceOpt)});
+    if (!probe.waitForStarted()) die(QStringLiteral("cannot start the sleep probe"));
+  }
   std::vector<int> down;  // η from 0.95 down (η 1.00 is the point the tab opened on)
   for (int k = 0; k < n; ++k) down.push_back(19 - k);
   const double lambda = panel->recipe().lambda;
@@ -489,5 +750,9 @@ int main(int argc, char** argv) {
       "goals: stall < 50 ms; cached point < 50 ms (median %.1f, max %.1f); uncached < 1500 ms (median %.1f, max "
       "%.1f)\n",
       cached.median, cached.max, uncached.median, uncached.max);
+  if (probe.state() != QProcess::NotRunning) {
+    probe.kill();
+    probe.waitForFinished();
+  }
   return 0;
 }
