@@ -21,7 +21,7 @@ constexpr int kMinSize = 16, kMaxSize = 20000;
 
 const char* const kStyles[] = {"line", "markers", "line+markers"};
 const char* const kMarkers[] = {"circle", "square", "triangle", "diamond", "cross"};
-const char* const kLegends[] = {"top-left", "top-right", "bottom-left", "bottom-right", "none"};
+const char* const kLegends[] = {"top-left", "top-right", "bottom-left", "bottom-right", "best", "none"};
 
 template <size_t N>
 bool one_of(const std::string& v, const char* const (&allowed)[N]) {

@@ -8,7 +8,9 @@
 // defaults below):
 //   {"format": "warp-figure", "version": 1,
 //    "title": "...", "x_label": "...", "y_label": "...", "caption": "...",
-//    "x_log": false, "y_log": false, "legend": "top-left" | "top-right" | "bottom-left" | "bottom-right" | "none",
+//    "x_log": false, "y_log": false,
+//    "legend": "top-left" | "top-right" | "bottom-left" | "bottom-right" | "best" | "none",
+//                          (best: in each panel the corner whose legend would cover the fewest points)
 //    "width": 640, "height": 420,                          (pixels at 1x; PDFs keep the aspect)
 //    "panels": [ {Panel} ... ]}                            (one or more, laid out in a row)
 // Panel:

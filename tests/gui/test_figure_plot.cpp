@@ -23,6 +23,7 @@
 #include "util/error.h"
 
 Q_DECLARE_METATYPE(warp::Figure)
+Q_DECLARE_METATYPE(std::vector<double>)
 
 namespace {
 
@@ -102,6 +103,8 @@ class TestFigurePlot : public QObject {
   void autoRanges_data();
   void autoRanges();
   void labelsStayInsideTheirPanel();
+  void bestLegendAvoidsTheData_data();
+  void bestLegendAvoidsTheData();
   void labelsNeverOverlap();
   void renderReplacesThePreviousFigure();
   void savePngHasTheScaledSize_data();
@@ -341,6 +344,56 @@ void TestFigurePlot::autoRanges() {
   // The box's top and right axes follow.
   QCOMPARE(plot.axisRects().at(0)->axis(QCPAxis::atTop)->range(), x);
   QCOMPARE(plot.axisRects().at(0)->axis(QCPAxis::atRight)->range(), y);
+}
+
+void TestFigurePlot::bestLegendAvoidsTheData_data() {
+  QTest::addColumn<std::vector<double>>("xs");
+  QTest::addColumn<std::vector<double>>("ys");
+  QTest::addColumn<std::vector<double>>("errors");  // empty: none
+  QTest::addColumn<QString>("style");
+  QTest::addColumn<int>("corner");  // the Qt::Alignment expected
+  const std::vector<double> steps{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+  // Rising: top-right is taken, top-left is the first free corner in the order of preference.
+  QTest::newRow("rising") << steps << std::vector<double>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10} << std::vector<double>{}
+                          << "line+markers" << int(Qt::AlignTop | Qt::AlignLeft);
+  // Falling (a trajectory losing reward): top-right is free.
+  QTest::newRow("falling") << steps << std::vector<double>{10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0} << std::vector<double>{}
+                           << "line+markers" << int(Qt::AlignTop | Qt::AlignRight);
+  // Markers in the left corners; the right one's error bar reaches up into the top-right corner:
+  // only bottom-right is free (without the bar, top-right would win the tie).
+  QTest::newRow("error bars count") << std::vector<double>{0, 0, 10} << std::vector<double>{0, 10, 7}
+                                    << std::vector<double>{0, 0, 3} << "markers"
+                                    << int(Qt::AlignBottom | Qt::AlignRight);
+}
+
+void TestFigurePlot::bestLegendAvoidsTheData() {
+  QFETCH(std::vector<double>, xs);
+  QFETCH(std::vector<double>, ys);
+  QFETCH(std::vector<double>, errors);
+  QFETCH(QString, style);
+  QFETCH(int, corner);
+  warp::FigureSeries s = series(xs, ys, "a run with a long legend entry", style.toStdString());
+  s.y_err = errors;
+  warp::Figure f = onePanel({s});
+  f.legend = "best";
+  QCustomPlot plot;
+  plot.resize(f.width, f.height);
+  renderFigure(f, &plot);
+  QCPAxisRect* rect = plot.axisRect(0);
+  QCPLegend* legend = legendOf(rect);
+  QVERIFY(legend);
+  QCOMPARE(int(rect->insetLayout()->insetAlignment(0)), corner);
+  // No marker under it.
+  const QRect box = legend->outerRect();
+  for (size_t i = 0; i < xs.size(); ++i) {
+    const QPointF at(rect->axis(QCPAxis::atBottom)->coordToPixel(xs[i]),
+                     rect->axis(QCPAxis::atLeft)->coordToPixel(ys[i]));
+    QVERIFY2(!box.contains(at.toPoint()), qPrintable(QStringLiteral("point %1 under the legend").arg(i)));
+  }
+  // A fixed corner stays where it is told.
+  f.legend = "bottom-right";
+  renderFigure(f, &plot);
+  QCOMPARE(int(plot.axisRect(0)->insetLayout()->insetAlignment(0)), int(Qt::AlignBottom | Qt::AlignRight));
 }
 
 void TestFigurePlot::labelsStayInsideTheirPanel() {

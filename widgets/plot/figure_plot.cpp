@@ -110,11 +110,76 @@ void styleAxis(QCPAxis* axis, bool log, bool primary, const PlotTheme& theme) {
   }
 }
 
+// The corners a legend may take, in the order "best" prefers them on a tie.
+const Qt::Alignment kCorners[] = {Qt::AlignTop | Qt::AlignRight, Qt::AlignTop | Qt::AlignLeft,
+                                  Qt::AlignBottom | Qt::AlignLeft, Qt::AlignBottom | Qt::AlignRight};
+
 Qt::Alignment legendAlignment(const std::string& where) {
   if (where == "top-right") return Qt::AlignTop | Qt::AlignRight;
   if (where == "bottom-left") return Qt::AlignBottom | Qt::AlignLeft;
   if (where == "bottom-right") return Qt::AlignBottom | Qt::AlignRight;
   return Qt::AlignTop | Qt::AlignLeft;
+}
+
+// "best": puts each panel's legend in the corner where it covers the fewest drawn points (markers,
+// error bar ends, and points along the lines between markers), after the layout gave the legend
+// its size. Like matplotlib's loc="best", on the data as it is now. True when a legend moved.
+bool placeLegends(QCustomPlot* plot) {
+  bool moved = false;
+  for (QCPAxisRect* rect : plot->axisRects()) {
+    QCPLayoutInset* inset = rect->insetLayout();
+    int index = -1;
+    for (int i = 0; i < inset->elementCount(); ++i)
+      if (qobject_cast<QCPLegend*>(inset->elementAt(i))) index = i;
+    if (index < 0) continue;
+    const QSize size = inset->elementAt(index)->outerRect().size();
+    const QMargins m = inset->margins();
+    const QRect area = rect->rect().marginsRemoved(m);
+    // The drawn points in pixels.
+    QVector<QPointF> points;
+    QCPAxis* xAxis = rect->axis(QCPAxis::atBottom);
+    QCPAxis* yAxis = rect->axis(QCPAxis::atLeft);
+    auto add = [&](double x, double y) {
+      if (std::isfinite(x) && std::isfinite(y)) points << QPointF(xAxis->coordToPixel(x), yAxis->coordToPixel(y));
+    };
+    for (QCPAbstractPlottable* p : rect->plottables()) {
+      QCPPlottableInterface1D* data = p->interface1D();
+      if (!data) continue;
+      const bool bars = qobject_cast<QCPErrorBars*>(p) != nullptr;
+      for (int k = 0; k < data->dataCount(); ++k) {
+        const double x = data->dataMainKey(k);
+        if (bars) {
+          const QCPRange r = data->dataValueRange(k);
+          add(x, r.lower);
+          add(x, r.upper);
+          continue;
+        }
+        const double y = data->dataMainValue(k);
+        add(x, y);
+        if (k + 1 < data->dataCount())  // along the line to the next point
+          for (int t = 1; t < 8; ++t)
+            add(x + (data->dataMainKey(k + 1) - x) * t / 8.0, y + (data->dataMainValue(k + 1) - y) * t / 8.0);
+      }
+    }
+    Qt::Alignment best = kCorners[0];
+    qsizetype fewest = -1;
+    for (Qt::Alignment corner : kCorners) {
+      const int left = (corner & Qt::AlignLeft) ? area.left() : area.right() - size.width();
+      const int top = (corner & Qt::AlignTop) ? area.top() : area.bottom() - size.height();
+      const QRectF box(left, top, size.width(), size.height());
+      qsizetype covered = 0;
+      for (const QPointF& pt : points) covered += box.contains(pt) ? 1 : 0;
+      if (fewest < 0 || covered < fewest) {
+        fewest = covered;
+        best = corner;
+      }
+    }
+    if (inset->insetAlignment(index) != best) {
+      inset->setInsetAlignment(index, best);
+      moved = true;
+    }
+  }
+  return moved;
 }
 
 QCPScatterStyle::ScatterShape markerShape(const std::string& marker) {
@@ -417,6 +482,7 @@ void renderFigure(const warp::Figure& figure, QCustomPlot* plot, const PlotTheme
     fitAxes(rect, figure, panel);
   }
   plot->replot();
+  if (figure.legend == "best" && placeLegends(plot)) plot->replot();
   // Growing a range can change the tick labels and so the panel's width: fit again until it holds.
   QHash<QCPAxis*, QCPRange> fitted;
   for (QCPAxisRect* rect : plot->axisRects())

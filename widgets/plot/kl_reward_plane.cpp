@@ -156,7 +156,7 @@ warp::Figure KlRewardPlane::buildFigure(const QVector<PlaneSeries>& series, YAxi
   f.title = tr("KL-reward plane").toStdString();
   f.x_label = xAxisLabel(tau).toStdString();
   f.y_label = (axis == YAxis::Gold ? tr("gold reward") : tr("reward r")).toStdString();
-  f.legend = "bottom-right";
+  f.legend = "best";  // the trajectories and fronts go up or down with KL: the emptier corner
   f.width = kDefaultExportSize.width();
   f.height = kDefaultExportSize.height();
   f.caption = tr("RL trajectories (eval/*), WARP fronts per iteration (front/eta<η>/*), Algorithm 1's output "
