@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <limits>
+#include <optional>
 
 #include <QApplication>
 #include <QFileInfo>
@@ -139,26 +140,34 @@ bool placeLegends(QCustomPlot* plot) {
     QVector<QPointF> points;
     QCPAxis* xAxis = rect->axis(QCPAxis::atBottom);
     QCPAxis* yAxis = rect->axis(QCPAxis::atLeft);
-    auto add = [&](double x, double y) {
-      if (std::isfinite(x) && std::isfinite(y)) points << QPointF(xAxis->coordToPixel(x), yAxis->coordToPixel(y));
+    auto pixel = [&](double x, double y) -> std::optional<QPointF> {
+      if (!std::isfinite(x) || !std::isfinite(y)) return std::nullopt;
+      return QPointF(xAxis->coordToPixel(x), yAxis->coordToPixel(y));
     };
     for (QCPAbstractPlottable* p : rect->plottables()) {
       QCPPlottableInterface1D* data = p->interface1D();
       if (!data) continue;
       const bool bars = qobject_cast<QCPErrorBars*>(p) != nullptr;
+      const auto* graph = qobject_cast<QCPGraph*>(p);
+      const auto* curve = qobject_cast<QCPCurve*>(p);
+      const bool line =
+          (graph && graph->lineStyle() != QCPGraph::lsNone) || (curve && curve->lineStyle() != QCPCurve::lsNone);
+      std::optional<QPointF> previous;
       for (int k = 0; k < data->dataCount(); ++k) {
         const double x = data->dataMainKey(k);
         if (bars) {
           const QCPRange r = data->dataValueRange(k);
-          add(x, r.lower);
-          add(x, r.upper);
+          for (double y : {r.lower, r.upper})
+            if (const auto at = pixel(x, y)) points << *at;
           continue;
         }
-        const double y = data->dataMainValue(k);
-        add(x, y);
-        if (k + 1 < data->dataCount())  // along the line to the next point
-          for (int t = 1; t < 8; ++t)
-            add(x + (data->dataMainKey(k + 1) - x) * t / 8.0, y + (data->dataMainValue(k + 1) - y) * t / 8.0);
+        const std::optional<QPointF> at = pixel(x, data->dataMainValue(k));
+        if (at) {
+          points << *at;
+          if (line && previous)  // along the drawn segment from the previous point (a gap breaks it)
+            for (int t = 1; t < 8; ++t) points << *previous + (*at - *previous) * (t / 8.0);
+        }
+        previous = at;
       }
     }
     Qt::Alignment best = kCorners[0];
