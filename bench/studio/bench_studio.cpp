@@ -85,6 +85,25 @@ QString warpCli() {
   return QDir::cleanPath(QString::fromStdString(warp::bench::executable_dir()) + QStringLiteral("/../../app/warp"));
 }
 
+// The steady clock in nanoseconds (the stall monitor's ticks and the sampler's checks).
+qint64 steadyNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// The milliseconds the calling thread has waited runnable for a CPU so far
+// (/proc/self/task/TID/schedstat, kept open per thread); 0 where the kernel does not say.
+double runQueueWaitMs() {
+  static thread_local const int schedstat =
+      ::open(QStringLiteral("/proc/self/task/%1/schedstat").arg(pid_t(syscall(SYS_gettid))).toLocal8Bit().constData(),
+             O_RDONLY | O_CLOEXEC);
+  char text[96] = {};
+  unsigned long long ranNs = 0, waitedNs = 0;
+  if (schedstat >= 0 && ::pread(schedstat, text, sizeof text - 1, 0) > 0)
+    std::sscanf(text, "%llu %llu", &ranNs, &waitedNs);
+  return double(waitedNs) / 1e6;
+}
+
 // The calling thread's CPU milliseconds so far, the milliseconds it waited runnable for a CPU
 // (/proc/self/task/TID/schedstat), its involuntary and voluntary context switches and its page
 // faults that read the disk (getrusage): over a stall, the time it neither ran nor waited for a
@@ -95,17 +114,8 @@ struct ThreadUsage {
   static ThreadUsage now() {
     rusage r{};
     getrusage(RUSAGE_THREAD, &r);
-    ThreadUsage u{(r.ru_utime.tv_sec + r.ru_stime.tv_sec) * 1e3 + (r.ru_utime.tv_usec + r.ru_stime.tv_usec) / 1e3, 0,
-                  r.ru_nivcsw, r.ru_nvcsw, r.ru_majflt};
-    static thread_local const int schedstat =
-        ::open(QStringLiteral("/proc/self/task/%1/schedstat").arg(pid_t(syscall(SYS_gettid))).toLocal8Bit().constData(),
-               O_RDONLY | O_CLOEXEC);
-    char text[96] = {};
-    if (schedstat >= 0 && ::pread(schedstat, text, sizeof text - 1, 0) > 0) {
-      unsigned long long ranNs = 0, waitedNs = 0;
-      if (std::sscanf(text, "%llu %llu", &ranNs, &waitedNs) == 2) u.runQueueMs = double(waitedNs) / 1e6;
-    }
-    return u;
+    return {(r.ru_utime.tv_sec + r.ru_stime.tv_sec) * 1e3 + (r.ru_utime.tv_usec + r.ru_stime.tv_usec) / 1e3,
+            runQueueWaitMs(), r.ru_nivcsw, r.ru_nvcsw, r.ru_majflt};
   }
   // "GUI thread CPU 4.1 ms, waiting for a CPU 0.3 ms, switches 3 involuntary / 1 voluntary, 0 major
   // faults" from `before` to this.
@@ -156,10 +166,6 @@ class StallSampler {
   static inline std::atomic<int> s_count{-1};
   static void record(int) { s_count = backtrace(s_frames, 96); }
 
-  static qint64 nowNs() {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
-        .count();
-  }
   static std::string frameText(const char* raw) {
     // "/path/libX.so(mangled+0x1f) [0x...]" -> "libX.so: demangled+0x1f"
     std::string line(raw);
@@ -221,9 +227,9 @@ class StallSampler {
     while (!m_stop) {
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
       const qint64 last = m_lastTick;
-      if (last < 0 || last == sampled || nowNs() - last < m_thresholdNs) continue;
+      if (last < 0 || last == sampled || steadyNs() - last < m_thresholdNs) continue;
       sampled = last;
-      const double ms = double(nowNs() - last) / 1e6;
+      const double ms = double(steadyNs() - last) / 1e6;
       const std::string gui = stackOf(m_guiTid, 14, 12);
       std::string text = "  sample after " + std::to_string(int(ms)) + " ms without a tick: GUI thread in " +
                          blockedIn(m_guiTid) + gui;
@@ -261,25 +267,15 @@ std::string wallClock() { return QTime::currentTime().toString(QStringLiteral("H
 int sleepProbe(double thresholdMs) {
   prctl(PR_SET_PDEATHSIG, SIGTERM);
   if (getppid() == 1) return 0;
-  char path[64];
-  std::snprintf(path, sizeof path, "/proc/self/task/%ld/schedstat", long(syscall(SYS_gettid)));
-  const int schedstat = ::open(path, O_RDONLY | O_CLOEXEC);
-  auto waitedMs = [schedstat] {
-    char text[96] = {};
-    unsigned long long ran = 0, waited = 0;
-    if (schedstat >= 0 && ::pread(schedstat, text, sizeof text - 1, 0) > 0)
-      std::sscanf(text, "%llu %llu", &ran, &waited);
-    return double(waited) / 1e6;
-  };
   using Clock = std::chrono::steady_clock;
   for (;;) {
     const auto t0 = Clock::now();
-    const double w0 = waitedMs();
+    const double w0 = runQueueWaitMs();
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
     const double late = std::chrono::duration<double, std::milli>(Clock::now() - t0).count() - 1.0;
     if (late >= thresholdMs) {
       std::printf("  probe: a separate process slept 1 ms and woke %.1f ms late (ended %s; %.1f ms of it runnable)\n",
-                  late, wallClock().c_str(), waitedMs() - w0);
+                  late, wallClock().c_str(), runQueueWaitMs() - w0);
       std::fflush(stdout);
     }
   }
@@ -340,10 +336,6 @@ class StallMonitor : public QObject {
   double m_traceMs = 0;
   ThreadUsage m_lastUsage;
   std::unique_ptr<StallSampler> m_sampler;
-  static qint64 steadyNs() {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
-        .count();
-  }
 };
 
 // The slow event deliveries on the GUI thread (--trace-slow MS): every top-level event whose handling
