@@ -445,6 +445,7 @@ TEST(SlurmRun, RequeuedTaskContinuesFromItsCheckpoint) {
   }
   ASSERT_FALSE(job.empty()) << file_tail(exp + "/../run.log");
   const double requeued_at = static_cast<double>(std::time(nullptr));
+  SlurmStateRecorder states(job);
   const Shell q = sh("scontrol requeue " + job);
   ASSERT_EQ(q.code, 0) << q.out;
   // Slurm holds a requeued job back for its credential lifetime (cred_expire, 120 s by default,
@@ -456,8 +457,10 @@ TEST(SlurmRun, RequeuedTaskContinuesFromItsCheckpoint) {
   }
   if (pending) sh("scontrol update JobId=" + job + " StartTime=now");
   const int code = driver.wait();
+  states.stop();
   const std::string out = file_tail(exp + "/../run.log", 20000);
-  ASSERT_EQ(code, 0) << out;
+  ASSERT_EQ(code, 0) << out << (pending ? "" : "\n(the task was not seen PENDING again)") << states.timeline()
+                     << slurm_job_trace(job);
   EXPECT_EQ(out.find("failed"), std::string::npos) << out;
 
   ExperimentDb db = ExperimentDb::open_read_only(exp + "/experiment.db");
