@@ -145,13 +145,14 @@ int main(int argc, char** argv) {
 
   // 3. Merge: the iteration's θ_init and M policies; a few η points evaluated, then a move of the
   // slider caught while the worker computes the new point (the busy label names it).
+  // Opened before the tab is shown, which would otherwise open the remembered (or latest) inputs.
   MergePanel* merge = window.mergePanel();
-  tabs->setCurrentWidget(merge);
   MergeInputSpec inputs;
   inputs.source = MergeInputSpec::Source::Iteration;
   inputs.driver = driver;
   inputs.iteration = cli.value(iterationOpt).toLongLong();
   merge->openInputs(inputs);
+  tabs->setCurrentWidget(merge);
   waitUntil([&] { return merge->isOpen(); }, 120000, "the Merge tab's inputs");
   // Opening the inputs evaluates θ_sft (the reference) but no merged point: the user asks for the
   // one the controls show with Evaluate, as here.

@@ -2,7 +2,8 @@
 // WARP iteration run by the driver with in-process workers (tests/core/warp/warp_test_support.h),
 // exactly as the core workbench tests make theirs. Checked through the panel's controls:
 //   - runs with mixed inits are refused with the engine's message; a bad file gives a message
-//     naming it; the inputs chosen are remembered per experiment and reopened;
+//     naming it; the inputs chosen are remembered per experiment and reopened once the panel is
+//     shown (not before); without a remembered choice the latest complete iteration opens;
 //   - a slider move yields the point the engine's MergeWorkbench::evaluate gives for the same
 //     recipe (numbers and per-prompt rows, on a copy of the experiment so neither reads the other's
 //     cache);
@@ -420,18 +421,49 @@ void TestMergePanel::rememberedPerExperiment() {
     MergePanel panel;
     openIteration(panel, dir);
   }
+  {
+    // Remembered: the runs of the iteration, chosen in the runs list.
+    MergePanel panel;
+    QSignalSpy opened(&panel, &MergePanel::inputsOpened);
+    panel.setExperiment(dir);
+    MergeInputSpec runs;
+    runs.source = MergeInputSpec::Source::Runs;
+    runs.runs = QStringList{QStringLiteral("w-i1-r1"), QStringLiteral("w-i1-r2")};
+    panel.openInputs(runs);
+    QVERIFY(opened.wait(30000));
+  }
   MergePanel reopened;
   QSignalSpy opened(&reopened, &MergePanel::inputsOpened);
   reopened.setExperiment(dir);
-  QVERIFY(opened.wait(30000));
-  QCOMPARE(reopened.sourceCombo()->currentIndex(), 0);
-  QCOMPARE(reopened.chosenInputs(), iterationInputs());
-  // Another experiment remembers nothing.
-  const QString other = freshCopy(QStringLiteral("other"));
-  reopened.setExperiment(other);
-  QTest::qWait(100);
+  // Chosen at once, read into memory only once the panel is shown.
+  QCOMPARE(reopened.sourceCombo()->currentIndex(), 1);
+  QTest::qWait(200);
   QVERIFY(!reopened.isOpen());
+  QCOMPARE(opened.count(), 0);
+  reopened.show();
+  QVERIFY(opened.wait(30000));
+  QCOMPARE(reopened.sourceCombo()->currentIndex(), 1);
+  QCOMPARE(reopened.workbenchInfo().description, QStringLiteral("runs w-i1-r1, w-i1-r2"));
+  // Shown again (another tab and back): not opened a second time.
+  reopened.hide();
+  reopened.show();
+  QTest::qWait(200);
+  QCOMPARE(opened.count(), 1);
+  // Another experiment remembers nothing: its latest complete iteration opens, at once since the
+  // panel is on screen.
+  const QString other = freshCopy(QStringLiteral("other"));
   QVERIFY(MergePanel::settingsKey(dir) != MergePanel::settingsKey(other));
+  reopened.setExperiment(other);
+  QVERIFY(opened.wait(30000));
+  QCOMPARE(reopened.chosenInputs(), iterationInputs());
+  QCOMPARE(reopened.workbenchInfo().description, QStringLiteral("w iteration 1 (w-i1-r1, w-i1-r2)"));
+  // An experiment with no WARP iteration opens nothing.
+  const QString none = qs(warp::test::synthetic_experiment("gui-merge-none", 16).dir());
+  reopened.setExperiment(none);
+  QTest::qWait(200);
+  QCOMPARE(opened.count(), 2);
+  QVERIFY(!reopened.isOpen());
+  QCOMPARE(reopened.sourceCombo()->currentIndex(), 0);
 }
 
 void TestMergePanel::exportsLoadBack() {
@@ -733,6 +765,7 @@ void TestMergePanel::layerGranularityPoint() {
   QSignalSpy reopened(&again, &MergePanel::inputsOpened);
   again.setExperiment(dir);
   QCOMPARE(again.granularityCombo()->currentIndex(), 1);
+  again.show();  // the remembered inputs are read once the panel is on screen
   QVERIFY(reopened.wait(30000));
   QCOMPARE(again.recipe().layer, true);
   // LERP has no granularity: the choice is disabled, and LERP points do not carry it.

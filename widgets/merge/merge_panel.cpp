@@ -62,6 +62,10 @@ QDoubleSpinBox* gridSpin(QWidget* parent) {
   return s;
 }
 
+// The iteration chooser's items: Qt::UserRole {driver, iteration}, this role whether every worker
+// of the iteration finished.
+constexpr int kIterationCompleteRole = Qt::UserRole + 1;
+
 PlanePoint planePoint(const MergedPoint& m, const QString& id) {
   PlanePoint p;
   p.id = id;
@@ -218,6 +222,7 @@ MergePanel::MergePanel(QWidget* parent) : QWidget(parent) {
   leftLayout->addWidget(inputsBox, 1);
   leftLayout->addWidget(recipeBox);
   leftLayout->addWidget(workBox);
+  leftLayout->addStretch(0);
   auto* scroll = new QScrollArea(this);
   scroll->setWidget(left);
   scroll->setWidgetResizable(true);
@@ -252,7 +257,21 @@ MergePanel::MergePanel(QWidget* parent) : QWidget(parent) {
   m_planeTimer.setInterval(40);
   connect(&m_planeTimer, &QTimer::timeout, this, &MergePanel::redrawPlane);
 
-  connect(m_source, qOverload<int>(&QComboBox::currentIndexChanged), m_sourcePages, &QStackedWidget::setCurrentIndex);
+  // The chooser takes the height its page needs: the lists of runs and files grow with the panel,
+  // the iteration's one combo does not (the column's spare height then goes below the boxes). A
+  // stack is as tall as its tallest page unless the others are Ignored.
+  const auto fitSourcePage = [this, leftLayout, inputsBox](int index) {
+    m_sourcePages->setCurrentIndex(index);
+    for (int i = 0; i < m_sourcePages->count(); ++i)
+      m_sourcePages->widget(i)->setSizePolicy(i == index ? QSizePolicy::Preferred : QSizePolicy::Ignored,
+                                              i == index ? QSizePolicy::Preferred : QSizePolicy::Ignored);
+    const bool grows = index != 0;
+    leftLayout->setStretchFactor(inputsBox, grows ? 1 : 0);
+    leftLayout->setStretch(leftLayout->count() - 1, grows ? 0 : 1);
+    m_sourcePages->updateGeometry();
+  };
+  fitSourcePage(0);
+  connect(m_source, qOverload<int>(&QComboBox::currentIndexChanged), this, fitSourcePage);
   connect(initBrowse, &QPushButton::clicked, this, &MergePanel::chooseInitFile);
   connect(addModels, &QPushButton::clicked, this, &MergePanel::addModelFiles);
   connect(removeModel, &QPushButton::clicked, this, [this] { qDeleteAll(m_modelList->selectedItems()); });
@@ -394,11 +413,31 @@ void MergePanel::setExperiment(const QString& dir) {
       m_granularity->setCurrentIndex(layer ? 1 : 0);
       m_omega->setView(layer ? OmegaChart::View::Layer : OmegaChart::View::Tensor);
     }
-    const auto remembered = MergeInputSpec::fromVariant(map);
-    if (remembered) openInputs(*remembered);
+    m_openWhenShown = MergeInputSpec::fromVariant(map);
+    if (!m_openWhenShown) {
+      // Nothing remembered: the experiment's latest complete iteration, what a researcher who ran
+      // `warp run` looks at first (the chooser lists drivers in run order, iterations ascending).
+      for (int i = m_iterations->count() - 1; i >= 0 && !m_openWhenShown; --i) {
+        const QVariantList data = m_iterations->itemData(i).toList();
+        if (data.size() == 2 && m_iterations->itemData(i, kIterationCompleteRole).toBool()) {
+          MergeInputSpec latest;
+          latest.source = MergeInputSpec::Source::Iteration;
+          latest.driver = data[0].toString();
+          latest.iteration = data[1].toLongLong();
+          m_openWhenShown = latest;
+        }
+      }
+    }
+    if (m_openWhenShown) showInputs(*m_openWhenShown);
   }
   updateControls();
   redrawPlane();
+  if (isVisible() && m_openWhenShown) openInputs(*m_openWhenShown);
+}
+
+void MergePanel::showEvent(QShowEvent* event) {
+  QWidget::showEvent(event);
+  if (m_openWhenShown) openInputs(*m_openWhenShown);
 }
 
 void MergePanel::setFollower(MetricsFollower* follower) {
@@ -435,6 +474,7 @@ void MergePanel::refreshChoices() {
                                 .arg(e.runs)
                                 .arg(e.complete ? QString() : tr(", not finished")),
                             QVariantList{e.driver, e.iteration});
+      m_iterations->setItemData(m_iterations->count() - 1, e.complete, kIterationCompleteRole);
       if (!e.complete) {
         m_iterations->setItemData(m_iterations->count() - 1, tr("A worker of this iteration has not finished yet"),
                                   Qt::ToolTipRole);
@@ -504,6 +544,7 @@ void MergePanel::showInputs(const MergeInputSpec& inputs) {
 void MergePanel::openChosenInputs() { openInputs(chosenInputs()); }
 
 void MergePanel::openInputs(const MergeInputSpec& inputs) {
+  m_openWhenShown.reset();
   if (m_dir.isEmpty()) return;
   showInputs(inputs);
   if (inputs.source == MergeInputSpec::Source::Iteration && inputs.driver.isEmpty()) {

@@ -59,7 +59,9 @@ class MergePanel : public QWidget {
   ~MergePanel() override;
 
   // Switches to the experiment in `dir` (absolute): stops the work of the previous one, lists its
-  // iterations and finished runs, and reopens the inputs remembered for it.
+  // iterations and finished runs, and chooses the inputs remembered for it, else its latest complete
+  // WARP iteration. They are opened (read into memory) once the panel is shown, so an experiment
+  // whose Merge tab is never looked at loads no policies.
   void setExperiment(const QString& dir);
   QString experimentDir() const { return m_dir; }
   // Where the trajectories and fronts drawn on the plane come from (as the Pareto tab).
@@ -138,6 +140,9 @@ class MergePanel : public QWidget {
   void currentPointChanged(const MergedPoint& point);
   void exportFinished(const QString& path, bool ok, const QString& message);
 
+ protected:
+  void showEvent(QShowEvent* event) override;
+
  private Q_SLOTS:
   void onOpened(const WorkbenchInfo& info);
   void onPointReady(const MergedPoint& point, bool fromSweep);
@@ -170,6 +175,8 @@ class MergePanel : public QWidget {
   int m_sweepSteps = 20;
   WorkbenchInfo m_info;
   MergeInputSpec m_pendingInputs;  // being opened; remembered once open
+  // Chosen by setExperiment, opened when the panel is next shown (cleared by any openInputs).
+  std::optional<MergeInputSpec> m_openWhenShown;
   QHash<QString, MergedPoint> m_points;
   QVector<QString> m_order;  // keys in arrival order
   std::optional<MergedPoint> m_reference;
