@@ -484,7 +484,8 @@ std::vector<MetricRecord> ExperimentDb::read_metrics_since(int64_t last_id, int6
       impl_->stmt("SELECT m.id, m.run_id, m.step, k.key, m.value, m.wall_time FROM metrics m "
                   "JOIN metric_keys k ON k.id = m.key_id WHERE m.id > ? ORDER BY m.id LIMIT ?"));
   s->bind(1, last_id).bind(2, limit);
-  out.reserve(static_cast<size_t>(std::min<int64_t>(limit, 1 << 16)));
+  // No reserve from `limit`: a follower's poll asks for up to tens of thousands of rows and usually
+  // gets tens; reserving for the limit allocated megabytes on the GUI thread every poll.
   while (s->step())
     out.push_back({s->column_int64(0), s->column_int64(1), s->column_int64(2), s->column_text(3), stored_value(*s, 4),
                    s->column_double(5)});
