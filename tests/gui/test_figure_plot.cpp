@@ -105,6 +105,7 @@ class TestFigurePlot : public QObject {
   void labelsStayInsideTheirPanel();
   void bestLegendAvoidsTheData_data();
   void bestLegendAvoidsTheData();
+  void bestLegendFollowsAResize();
   void labelsNeverOverlap();
   void renderReplacesThePreviousFigure();
   void savePngHasTheScaledSize_data();
@@ -394,6 +395,44 @@ void TestFigurePlot::bestLegendAvoidsTheData() {
   f.legend = "bottom-right";
   renderFigure(f, &plot);
   QCOMPARE(int(plot.axisRect(0)->insetLayout()->insetAlignment(0)), int(Qt::AlignBottom | Qt::AlignRight));
+}
+
+void TestFigurePlot::bestLegendFollowsAResize() {
+  // Markers at the top and bottom centre (they set the y range), high near both sides and low on the
+  // left. On a tall plot the side ones are far from the corners, and top-right is free; squashed,
+  // a legend in a corner covers the one on its side, except at the bottom right, the one free
+  // corner. The on-screen plot is resized, not rendered again.
+  warp::FigureSeries s =
+      series({5, 5, 0.5, 9.5, 0.5}, {10, 0, 8.5, 8.5, 1.5}, "a run with a long legend entry", "markers");
+  warp::Figure f = onePanel({s});
+  f.legend = "best";
+  QCustomPlot plot;
+  plot.resize(1200, 600);
+  renderFigure(f, &plot);
+  plot.show();
+  QCPLayoutInset* inset = plot.axisRect(0)->insetLayout();
+  QTRY_COMPARE(plot.height(), 600);
+  QCOMPARE(int(inset->insetAlignment(0)), int(Qt::AlignTop | Qt::AlignRight));
+  plot.resize(1200, 150);
+  QTRY_COMPARE(int(inset->insetAlignment(0)), int(Qt::AlignBottom | Qt::AlignRight));
+  // Drawn there, with its items (the queued replot): no marker under it.
+  QCPAxisRect* rect = plot.axisRect(0);
+  QTRY_VERIFY(legendOf(rect)->outerRect().bottom() > rect->center().y());
+  const QRect box = legendOf(rect)->item(0)->outerRect();
+  QVERIFY(box.top() > rect->center().y());
+  for (size_t i = 0; i < s.x.size(); ++i)
+    QVERIFY(!legendOf(rect)->outerRect().contains(
+        QPointF(rect->axis(QCPAxis::atBottom)->coordToPixel(s.x[i]), rect->axis(QCPAxis::atLeft)->coordToPixel(s.y[i]))
+            .toPoint()));
+  plot.resize(1200, 600);
+  QTRY_COMPARE(int(inset->insetAlignment(0)), int(Qt::AlignTop | Qt::AlignRight));
+  // A fixed corner does not move on a resize.
+  f.legend = "top-right";
+  renderFigure(f, &plot);
+  plot.resize(1200, 150);
+  QTRY_COMPARE(plot.height(), 150);
+  QTest::qWait(100);
+  QCOMPARE(int(plot.axisRect(0)->insetLayout()->insetAlignment(0)), int(Qt::AlignTop | Qt::AlignRight));
 }
 
 void TestFigurePlot::labelsStayInsideTheirPanel() {

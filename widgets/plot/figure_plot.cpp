@@ -421,6 +421,7 @@ int visiblePointLabels(const QCustomPlot* plot) {
 
 void renderFigure(const warp::Figure& figure, QCustomPlot* plot, const PlotTheme& theme) {
   figure.validate();
+  plot->setProperty("warpBestLegend", figure.legend == "best");  // for the afterLayout hook below
   plot->clearItems();
   plot->clearPlottables();
   plot->plotLayout()->clear();  // deletes the axis rects, their axes and legends
@@ -497,10 +498,15 @@ void renderFigure(const warp::Figure& figure, QCustomPlot* plot, const PlotTheme
   for (QCPAxisRect* rect : plot->axisRects())
     for (QCPAxis* axis : rect->axes()) fitted.insert(axis, axis->range());
   for (int pass = 0; pass < 3 && plot->itemCount() > 0 && fitLabels(plot, fitted); ++pass) plot->replot();
-  // Then keep the labels apart, now and after every later layout (a resized widget).
+  // Then keep the labels apart, now and after every later layout (a resized widget); and a "best"
+  // legend, which depends on where the points fall in pixels, takes its corner again (the replot
+  // that shows it moved is queued: the layout has already placed the legend's items this time).
   if (!plot->property("warpDeclutter").toBool()) {
     plot->setProperty("warpDeclutter", true);
-    QObject::connect(plot, &QCustomPlot::afterLayout, plot, [plot] { declutterLabels(plot); });
+    QObject::connect(plot, &QCustomPlot::afterLayout, plot, [plot] {
+      declutterLabels(plot);
+      if (plot->property("warpBestLegend").toBool() && placeLegends(plot)) plot->replot(QCustomPlot::rpQueuedReplot);
+    });
   }
   plot->replot();
 }
