@@ -2,7 +2,10 @@
 // `warp train --record journal` of the smoke preset (what a Slurm worker runs) is shown with its
 // status and metrics, equal to its journal's rows, with no `warp run` driver running; while a live
 // driver holds the experiment the app leaves the import to it, and imports once the driver is gone.
+// The import runs on the follower's importer thread: a poll starts it and returns; its rows are read
+// at once when it reports back.
 #include <QProcess>
+#include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -90,8 +93,13 @@ void TestJournalImport::appShowsAJournaledRunWithoutADriver() {
   QCOMPARE(reward.size(), size_t(4));
 
   MainWindow window;
+  QSignalSpy imported(window.metricsFollower(), &MetricsFollower::journalsImported);
   window.loadExperiment(m_dir);
-  // The first poll imported it: the run is listed, finished, with its journal's rows.
+  // The first poll started the import on the importer's thread, the GUI thread went on.
+  QVERIFY(window.metricsFollower()->importingJournals());
+  QVERIFY(imported.wait(30000));
+  QVERIFY(imported.first().at(0).toInt() > 0);
+  // Once imported, at once (no timer tick): the run is listed, finished, with its journal's rows.
   const auto run = findRun(m_dir, "j1");
   QVERIFY(run);
   QCOMPARE(run->status, warp::RunStatus::Finished);
@@ -110,8 +118,12 @@ void TestJournalImport::appShowsAJournaledRunWithoutADriver() {
   }
   // Idempotent: more polls import nothing twice.
   const qint64 rows = warp::ExperimentDb::open_read_only(guitest::dbPath(m_dir)).count_metrics(run->id);
-  window.refreshNow();
-  window.refreshNow();
+  for (int i = 0; i < 2; ++i) {
+    QTRY_VERIFY(!window.metricsFollower()->importingJournals());
+    window.refreshNow();
+  }
+  QTRY_VERIFY(!window.metricsFollower()->importingJournals());
+  QCOMPARE(imported.size(), 1);
   QCOMPARE(warp::ExperimentDb::open_read_only(guitest::dbPath(m_dir)).count_metrics(run->id), rows);
 }
 
@@ -123,18 +135,24 @@ void TestJournalImport::aLiveDriverImportsItselfTheAppAfterIt() {
   }
   QVERIFY(runWarp(trainJournaled(m_dir, QStringLiteral("j2"))));
   MainWindow window;
+  QSignalSpy imported(window.metricsFollower(), &MetricsFollower::journalsImported);
   window.loadExperiment(m_dir);
+  // Two import passes ended (the first poll's and refreshNow's), each leaving the journal alone.
+  QTRY_VERIFY(!window.metricsFollower()->importingJournals());
   window.refreshNow();
+  QVERIFY(window.metricsFollower()->importingJournals());
+  QTRY_VERIFY(!window.metricsFollower()->importingJournals());
   QVERIFY2(!findRun(m_dir, "j2"), "a live driver imports its workers' journals: the app leaves them");
+  QCOMPARE(imported.size(), 0);
   {
     warp::ExperimentDb db = warp::ExperimentDb::open(guitest::dbPath(m_dir));
     db.set_run_status(driver, warp::RunStatus::Killed, "gone");
   }
   window.refreshNow();
+  QVERIFY(imported.wait(30000));
   const auto run = findRun(m_dir, "j2");
   QVERIFY(run);
   QCOMPARE(run->status, warp::RunStatus::Finished);
-  window.refreshNow();  // the run list read after the import
   const MetricSeries* s = window.metricsFollower()->series(run->id, QStringLiteral("train/reward"));
   QVERIFY(s);
   QCOMPARE(s->steps.size(), 4);

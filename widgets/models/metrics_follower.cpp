@@ -4,16 +4,65 @@
 #include <exception>
 #include <set>
 
+#include <QThread>
+
 #include "db/experiment_db.h"
 #include "db/journal.h"
 #include "db/liveness.h"
+
+// The journal import's thread and what only that thread touches: its own connections to the
+// experiment database (a read-only one to look for news, a writable one opened at the first import).
+struct MetricsFollower::Importer {
+  QThread thread;
+  QObject* context = nullptr;  // lives on `thread`: the queued imports run in its event loop
+  std::string dbPath;
+  std::unique_ptr<warp::ExperimentDb> readDb, writeDb;
+
+  Importer() {
+    thread.setObjectName(QStringLiteral("journal import"));
+    context = new QObject;
+    context->moveToThread(&thread);
+    thread.start();
+  }
+  ~Importer() {
+    thread.quit();
+    thread.wait();  // an import under way ends first (it is bounded: one pass over the journals)
+    delete context;
+  }
+  void forget() {
+    readDb.reset();
+    writeDb.reset();
+    dbPath.clear();
+  }
+  // On the thread: imports the journals of the experiment of `path` when they have news and no live
+  // driver imports them. The number of records imported; throws what core throws.
+  int64_t run(const std::string& path) {
+    if (path != dbPath) {
+      forget();
+      dbPath = path;
+    }
+    if (!readDb) readDb = std::make_unique<warp::ExperimentDb>(warp::ExperimentDb::open_read_only(path));
+    const size_t slash = path.rfind('/');
+    const std::string dir = (slash == std::string::npos ? std::string(".") : path.substr(0, slash)) + "/journals";
+    if (warp::journals_with_news(*readDb, dir).empty()) return 0;
+    // A live driver imports them itself (every 0.5 s while it follows its workers): leave it the
+    // write lock. Only a driver that is gone (or between iterations) leaves news here for long.
+    for (const warp::RunRecord& r : readDb->list_runs(warp::kDefaultStaleAfterSeconds))
+      if (r.kind == "warp" && r.status == warp::RunStatus::Running) return 0;
+    if (!writeDb) writeDb = std::make_unique<warp::ExperimentDb>(warp::ExperimentDb::open(path));
+    const warp::JournalImport done = warp::import_journals(*writeDb, dir);
+    warp::compact_journals(*writeDb, dir);
+    return done.records;
+  }
+};
 
 MetricsFollower::MetricsFollower(QObject* parent) : QObject(parent) {
   m_timer.setInterval(1000);
   connect(&m_timer, &QTimer::timeout, this, &MetricsFollower::poll);
 }
 
-MetricsFollower::~MetricsFollower() = default;
+// The importer's thread ends (after an import under way) before this object's members go.
+MetricsFollower::~MetricsFollower() { m_importer.reset(); }
 
 void MetricsFollower::open(const QString& dbPath) {
   auto db = std::make_unique<warp::ExperimentDb>(warp::ExperimentDb::open_read_only(dbPath.toStdString()));
@@ -24,7 +73,13 @@ void MetricsFollower::open(const QString& dbPath) {
 
 void MetricsFollower::close() {
   m_db.reset();
-  m_importDb.reset();
+  ++m_generation;
+  m_importBusy = false;  // a report of the previous experiment's import is dropped
+  if (m_importer) {
+    Importer* importer = m_importer.get();
+    QMetaObject::invokeMethod(
+        importer->context, [importer] { importer->forget(); }, Qt::QueuedConnection);
+  }
   m_dbPath.clear();
   m_lastImportError.clear();
   m_series.clear();
@@ -65,32 +120,49 @@ std::optional<double> MetricsFollower::firstWallTime(qint64 runId) const {
   return it->second;
 }
 
-void MetricsFollower::importJournals() {
-  const std::string db_path = m_dbPath.toStdString();
-  const size_t slash = db_path.rfind('/');
-  const std::string dir = (slash == std::string::npos ? std::string(".") : db_path.substr(0, slash)) + "/journals";
-  try {
-    if (warp::journals_with_news(*m_db, dir).empty()) return;
-    // A live driver imports them itself (every 0.5 s while it follows its workers): leave it the
-    // write lock. Only a driver that is gone (or between iterations) leaves news here for long.
-    for (const warp::RunRecord& r : m_db->list_runs(warp::kDefaultStaleAfterSeconds))
-      if (r.kind == "warp" && r.status == warp::RunStatus::Running) return;
-    if (!m_importDb) m_importDb = std::make_unique<warp::ExperimentDb>(warp::ExperimentDb::open(db_path));
-    const warp::JournalImport done = warp::import_journals(*m_importDb, dir);
-    warp::compact_journals(*m_importDb, dir);
-    m_lastImportError.clear();
-    if (done.records > 0) emit journalsImported(static_cast<int>(done.records));
-  } catch (const std::exception& e) {
-    // A corrupt journal or a busy database: said once (not every tick), tried again next tick.
-    const QString msg = QString::fromUtf8(e.what());
-    if (msg != m_lastImportError) emit readFailed(msg);
-    m_lastImportError = msg;
+void MetricsFollower::startImport() {
+  if (m_importBusy || m_dbPath.isEmpty()) return;
+  if (!m_importer) m_importer = std::make_unique<Importer>();
+  m_importBusy = true;
+  Importer* importer = m_importer.get();
+  const std::string path = m_dbPath.toStdString();
+  const quint64 generation = m_generation;
+  QMetaObject::invokeMethod(
+      importer->context,
+      [this, importer, path, generation] {
+        qint64 records = 0;
+        QString error;
+        try {
+          records = importer->run(path);
+        } catch (const std::exception& e) {
+          error = QString::fromUtf8(e.what());
+        }
+        // Back on the GUI thread (the destructor ends this thread before the follower goes).
+        QMetaObject::invokeMethod(
+            this, [this, generation, records, error] { importDone(generation, records, error); }, Qt::QueuedConnection);
+      },
+      Qt::QueuedConnection);
+}
+
+void MetricsFollower::importDone(quint64 generation, qint64 records, const QString& error) {
+  if (generation != m_generation) return;  // another experiment since
+  m_importBusy = false;
+  if (!error.isEmpty()) {
+    // A corrupt journal or a busy database: said once (not every tick), tried again next poll.
+    if (error != m_lastImportError) emit readFailed(error);
+    m_lastImportError = error;
+    return;
+  }
+  m_lastImportError.clear();
+  if (records > 0) {
+    emit journalsImported(static_cast<int>(records));
+    poll();  // their rows, now
   }
 }
 
 void MetricsFollower::poll() {
   if (!m_db) return;
-  if (m_importJournals) importJournals();
+  if (m_importJournals) startImport();
   std::set<MetricSeriesKey> changed;
   int rows = 0;
   try {

@@ -8,9 +8,11 @@
 // workers) record in <exp>/journals/*.wj, which a `warp run` driver imports while it runs. When a
 // poll finds journal bytes not yet imported and no live driver (a "warp" run that is running per the
 // liveness rule), it imports them itself (core's import_journals, through a writable connection
-// opened then, and compact_journals) before reading: the app shows a cluster run's last records
-// with no driver running. The import is exactly-once, so a driver that starts meanwhile and imports
-// too never doubles a row.
+// opened then, and compact_journals): the app shows a cluster run's last records with no driver
+// running. The import is exactly-once, so a driver that starts meanwhile and imports too never
+// doubles a row. It runs on a thread of its own, never on the GUI thread (a large journal, or a
+// writer holding the database's lock, would stall the app): a poll starts one when none is under
+// way, and once it has imported records the follower polls again at once to read their rows.
 //
 // A poll reads at most maxRowsPerPoll() rows, so opening a large experiment fills the series over a
 // few ticks instead of blocking the GUI. A point whose step is not after the series' last step
@@ -71,6 +73,8 @@ class MetricsFollower : public QObject {
 
   // Whether polls import worker journals (default on; see above).
   void setImportJournals(bool on) { m_importJournals = on; }
+  // Whether a journal import started by a poll has not reported back yet.
+  bool importingJournals() const { return m_importBusy; }
 
   void setMaxRowsPerPoll(int rows);
   int maxRowsPerPoll() const { return m_maxRowsPerPoll; }
@@ -98,15 +102,20 @@ class MetricsFollower : public QObject {
   // `changed`: the series that got points (sorted, each once); `rows`: how many rows were read.
   void appended(const QVector<MetricSeriesKey>& changed, int rows);
   void readFailed(const QString& message);
-  // The poll imported `records` journal records (their rows are then read by the same poll).
+  // A journal import brought `records` records into the database (the poll that follows at once
+  // reads their rows).
   void journalsImported(int records);
 
  private:
-  // Imports the experiment's journals when they have news and no live driver does it.
-  void importJournals();
+  struct Importer;
+  // Starts an import of the experiment's journals on the importer's thread unless one is under way.
+  void startImport();
+  void importDone(quint64 generation, qint64 records, const QString& error);
 
   std::unique_ptr<warp::ExperimentDb> m_db;
-  std::unique_ptr<warp::ExperimentDb> m_importDb;  // writable, opened at the first import
+  std::unique_ptr<Importer> m_importer;  // its thread and connections; started at the first import
+  quint64 m_generation = 0;              // bumped by open/close: older imports' reports are dropped
+  bool m_importBusy = false;
   QString m_dbPath;
   QString m_lastImportError;
   std::map<MetricSeriesKey, MetricSeries> m_series;
