@@ -331,6 +331,12 @@ void TestMergePanel::supersession() {
   MergePanel panel;
   openIteration(panel, dir);
   QTRY_VERIFY_WITH_TIMEOUT(panel.referencePoint().has_value(), 30000);  // the worker is idle
+  // Before any merged point, θ_sft is the current one: its samples are shown (both columns its own).
+  QCOMPARE(panel.plane()->currentId(), QStringLiteral("reference θ_sft"));
+  QVERIFY(!panel.currentPoint());
+  QCOMPARE(panel.samplesView()->model()->rowCount(), 16);
+  QCOMPARE(panel.samplesView()->model()->index(0, SamplesModel::Completion).data().toString(),
+           panel.referencePoint()->rows[0].text);
   MergeSession* session = panel.session();
   QSignalSpy current(&panel, &MergePanel::currentPointChanged);
   const int delivered = session->pointsDelivered();

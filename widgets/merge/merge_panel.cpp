@@ -365,8 +365,16 @@ void MergePanel::newSession() {
   });
   connect(m_session, &MergeSession::referenceReady, this, [this](const MergedPoint& point) {
     m_reference = point;
-    setCurrent(m_currentKey);  // the samples get θ_sft's column
     m_planeTimer.start();
+    if (m_currentKey.isEmpty()) {
+      // No point chosen yet: θ_sft is the current one, so the samples have text to read before
+      // anything is merged (as a click on its marker).
+      const QString key = QString::fromUtf8(kReferenceKey);
+      m_plane->setCurrentId(key);
+      onPlaneCurrentChanged(key);
+      return;
+    }
+    setCurrent(m_currentKey);  // the samples get θ_sft's column
   });
   connect(m_session, &MergeSession::exportProgress, this, [this](const QString& stage, qint64 done, qint64 total) {
     m_progress->setRange(0, static_cast<int>(std::max<qint64>(total, 1)));
