@@ -764,7 +764,7 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
 <context>
     <name>MergePanel</name>
     <message>
-        <location filename="../widgets/merge/merge_panel.cpp" line="+82"/>
+        <location filename="../widgets/merge/merge_panel.cpp" line="+86"/>
         <source>Inputs</source>
         <translation>Eingaben</translation>
     </message>
@@ -840,12 +840,12 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
     </message>
     <message>
         <location line="+5"/>
-        <location line="+249"/>
+        <location line="+273"/>
         <source>No inputs open.</source>
         <translation>Keine Eingaben geöffnet.</translation>
     </message>
     <message>
-        <location line="-240"/>
+        <location line="-264"/>
         <source>Recipe</source>
         <translation>Rezept</translation>
     </message>
@@ -936,12 +936,12 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
     </message>
     <message>
         <location line="+1"/>
-        <location line="+581"/>
+        <location line="+628"/>
         <source>Sweep</source>
         <translation>Durchlauf</translation>
     </message>
     <message>
-        <location line="-579"/>
+        <location line="-626"/>
         <source>Evaluate the whole η grid (0..1 by 0.05), and the λ grid for M = 2, in the background; dragging afterwards shows cached points at once</source>
         <translation>Das ganze η-Raster (0..1 in Schritten von 0,05) und für M = 2 das λ-Raster im Hintergrund bewerten; danach zeigt Ziehen die zwischengespeicherten Punkte sofort</translation>
     </message>
@@ -966,7 +966,7 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
         <translation>Die Policy des aktuellen Rezepts als Hugging-Face-GPT-2-Ordner schreiben (model.safetensors, config.json, Tokenizer)</translation>
     </message>
     <message>
-        <location line="+23"/>
+        <location line="+24"/>
         <source>Samples</source>
         <translation>Stichproben</translation>
     </message>
@@ -976,12 +976,18 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
         <translation>Ω je Tensor</translation>
     </message>
     <message>
-        <location line="+112"/>
+        <location line="+120"/>
+        <location line="+248"/>
+        <source>ready</source>
+        <translation>bereit</translation>
+    </message>
+    <message>
+        <location line="-241"/>
         <source>Sweep done: %1 points evaluated, the rest were cached.</source>
         <translation>Durchlauf fertig: %1 Punkte bewertet, der Rest war zwischengespeichert.</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+19"/>
         <source>exporting (%1): %p%</source>
         <translation>exportiere (%1): %p%</translation>
     </message>
@@ -996,7 +1002,7 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
         <translation>Export fehlgeschlagen</translation>
     </message>
     <message>
-        <location line="+69"/>
+        <location line="+89"/>
         <source>%1 · iteration %2 (M = %3)%4</source>
         <translation>%1 · Iteration %2 (M = %3)%4</translation>
     </message>
@@ -1006,7 +1012,7 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
         <translation>, nicht beendet</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+4"/>
         <source>A worker of this iteration has not finished yet</source>
         <translation>Ein Worker dieser Iteration ist noch nicht fertig</translation>
     </message>
@@ -1016,7 +1022,7 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
         <translation>(noch keine WARP-Iteration in diesem Experiment)</translation>
     </message>
     <message>
-        <location line="+59"/>
+        <location line="+60"/>
         <source>Choose a WARP iteration: this experiment has none yet (Runs &gt; Run WARP…).</source>
         <translation>Wählen Sie eine WARP-Iteration: dieses Experiment hat noch keine (Läufe &gt; WARP ausführen…).</translation>
     </message>
@@ -1046,7 +1052,7 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
         <translation>Geöffnet: %1 (M = %2, %3 Bewertungs-Prompts, τ = %4)</translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+19"/>
         <source>Move λ or η, or press Evaluate, to merge and evaluate a point.</source>
         <translation>Verschieben Sie λ oder η oder drücken Sie Bewerten, um einen Punkt zusammenzuführen und zu bewerten.</translation>
     </message>
@@ -1324,7 +1330,7 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
         <translation>Paargenauigkeit auf zurückgehaltenen Paaren (Gold-Labels)</translation>
     </message>
     <message>
-        <location line="+59"/>
+        <location line="+73"/>
         <source>Select runs in the list to plot their metrics (Ctrl+click for several).</source>
         <translation>Wählen Sie Läufe in der Liste, um ihre Metriken zu zeichnen (Strg+Klick für mehrere).</translation>
     </message>
@@ -1379,7 +1385,7 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
         <translation>Jeder Metrikschlüssel, den die ausgewählten Läufe geschrieben haben</translation>
     </message>
     <message>
-        <location line="+268"/>
+        <location line="+323"/>
         <source>Log scale: %1 values ≤ 0 of %2 are not drawn</source>
         <translation>Log. Skala: %1 Werte ≤ 0 von %2 werden nicht gezeichnet</translation>
     </message>
@@ -1706,8 +1712,8 @@ Führen Sie ihn nur aus, wenn Sie der Herkunft dieses Experiments vertrauen. %1 
 <context>
     <name>QObject</name>
     <message>
-        <location filename="../widgets/panels/metrics_panel.cpp" line="-496"/>
-        <location line="+406"/>
+        <location filename="../widgets/panels/metrics_panel.cpp" line="-551"/>
+        <location line="+461"/>
         <source>step</source>
         <translation>Schritt</translation>
     </message>

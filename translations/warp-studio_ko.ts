@@ -764,7 +764,7 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
 <context>
     <name>MergePanel</name>
     <message>
-        <location filename="../widgets/merge/merge_panel.cpp" line="+82"/>
+        <location filename="../widgets/merge/merge_panel.cpp" line="+86"/>
         <source>Inputs</source>
         <translation>입력</translation>
     </message>
@@ -840,12 +840,12 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
     </message>
     <message>
         <location line="+5"/>
-        <location line="+249"/>
+        <location line="+273"/>
         <source>No inputs open.</source>
         <translation>열린 입력이 없습니다.</translation>
     </message>
     <message>
-        <location line="-240"/>
+        <location line="-264"/>
         <source>Recipe</source>
         <translation>레시피</translation>
     </message>
@@ -936,12 +936,12 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
     </message>
     <message>
         <location line="+1"/>
-        <location line="+581"/>
+        <location line="+628"/>
         <source>Sweep</source>
         <translation>스윕</translation>
     </message>
     <message>
-        <location line="-579"/>
+        <location line="-626"/>
         <source>Evaluate the whole η grid (0..1 by 0.05), and the λ grid for M = 2, in the background; dragging afterwards shows cached points at once</source>
         <translation>η 격자 전체(0..1, 0.05 간격)와 M = 2일 때 λ 격자를 백그라운드에서 평가합니다. 이후에는 드래그하면 캐시된 점이 바로 보입니다</translation>
     </message>
@@ -966,7 +966,7 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
         <translation>현재 레시피의 정책을 Hugging Face GPT-2 폴더(model.safetensors, config.json, 토크나이저)로 저장합니다</translation>
     </message>
     <message>
-        <location line="+23"/>
+        <location line="+24"/>
         <source>Samples</source>
         <translation>샘플</translation>
     </message>
@@ -976,12 +976,18 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
         <translation>텐서별 Ω</translation>
     </message>
     <message>
-        <location line="+112"/>
+        <location line="+120"/>
+        <location line="+248"/>
+        <source>ready</source>
+        <translation>준비됨</translation>
+    </message>
+    <message>
+        <location line="-241"/>
         <source>Sweep done: %1 points evaluated, the rest were cached.</source>
         <translation>스윕 완료: %1개 점을 평가했고 나머지는 캐시되어 있었습니다.</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+19"/>
         <source>exporting (%1): %p%</source>
         <translation>내보내는 중(%1): %p%</translation>
     </message>
@@ -996,7 +1002,7 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
         <translation>내보내기 실패</translation>
     </message>
     <message>
-        <location line="+69"/>
+        <location line="+89"/>
         <source>%1 · iteration %2 (M = %3)%4</source>
         <translation>%1 · 반복 %2 (M = %3)%4</translation>
     </message>
@@ -1006,7 +1012,7 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
         <translation>, 미완료</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+4"/>
         <source>A worker of this iteration has not finished yet</source>
         <translation>이 반복의 워커 하나가 아직 끝나지 않았습니다</translation>
     </message>
@@ -1016,7 +1022,7 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
         <translation>(이 실험에는 아직 WARP 반복이 없습니다)</translation>
     </message>
     <message>
-        <location line="+59"/>
+        <location line="+60"/>
         <source>Choose a WARP iteration: this experiment has none yet (Runs &gt; Run WARP…).</source>
         <translation>WARP 반복을 고르세요: 이 실험에는 아직 없습니다(실행 &gt; WARP 실행…).</translation>
     </message>
@@ -1046,7 +1052,7 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
         <translation>열림: %1 (M = %2, 평가 프롬프트 %3개, τ = %4)</translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+19"/>
         <source>Move λ or η, or press Evaluate, to merge and evaluate a point.</source>
         <translation>λ나 η를 움직이거나 평가를 눌러 점을 병합하고 평가하세요.</translation>
     </message>
@@ -1324,7 +1330,7 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
         <translation>검증 쌍 정확도(골드 레이블)</translation>
     </message>
     <message>
-        <location line="+59"/>
+        <location line="+73"/>
         <source>Select runs in the list to plot their metrics (Ctrl+click for several).</source>
         <translation>목록에서 실행을 선택하면 지표가 그려집니다(여러 개는 Ctrl+클릭).</translation>
     </message>
@@ -1379,7 +1385,7 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
         <translation>선택한 실행이 기록한 모든 지표 키</translation>
     </message>
     <message>
-        <location line="+268"/>
+        <location line="+323"/>
         <source>Log scale: %1 values ≤ 0 of %2 are not drawn</source>
         <translation>로그 척도: %2의 0 이하 값 %1개는 그리지 않습니다</translation>
     </message>
@@ -1706,8 +1712,8 @@ Run it only if you trust where this experiment comes from. Resume %1?</source>
 <context>
     <name>QObject</name>
     <message>
-        <location filename="../widgets/panels/metrics_panel.cpp" line="-496"/>
-        <location line="+406"/>
+        <location filename="../widgets/panels/metrics_panel.cpp" line="-551"/>
+        <location line="+461"/>
         <source>step</source>
         <translation>단계</translation>
     </message>

@@ -354,6 +354,7 @@ void MergePanel::newSession() {
       m_plane->setEstimate(std::nullopt);
       m_progress->setRange(0, 1);
       m_progress->setValue(m_progress->maximum());
+      m_progress->setFormat(tr("ready"));  // not the last stage's "…: 100%"
       m_sweeping = false;
     }
     updateControls();
@@ -601,6 +602,7 @@ void MergePanel::onOpened(const WorkbenchInfo& info) {
   m_busy->clear();
   m_progress->setRange(0, 1);
   m_progress->setValue(1);
+  m_progress->setFormat(tr("ready"));
   showMessage(
       info.cachedPoints.isEmpty()
           ? tr("Move λ or η, or press Evaluate, to merge and evaluate a point.")
