@@ -17,6 +17,7 @@ builddir="${WARP_BUILD_DIR:-build}"
 #    without Qt (-DWARP_BUILD_GUI=OFF). It is also the boundary check: core, the CLI and the core
 #    tests must build without Qt, as on a GPU server, so a core test that reached for Qt fails CI.
 #  - build-sanitize-gui: the GUI's Qt Tests (label gui, only the gui_tests target and what it needs).
+sanitized_names=()  # the tests run above under the sanitizers: the plain run below leaves them out
 if [ "${WARP_SANITIZE_CHECK:-1}" != 0 ]; then
   . scripts/ccache-env.sh
   # Idle OpenMP threads must not spin (as below); the formatting check is not a unit test.
@@ -43,6 +44,11 @@ if [ "${WARP_SANITIZE_CHECK:-1}" != 0 ]; then
   cmake --build "$sang" -j "${WARP_JOBS:-$(nproc)}" --target gui_tests
   sanitized_ctest "$sang" -L '^gui$'
   echo "test.sh: the sanitizer build of the GUI tests and their run ($sang) took $((SECONDS - start)) s"
+  # Both folders are -O2 builds of the same sources as the plain one, the sanitized tests checking
+  # strictly more: running those tests a second time, plain, only took CI time (about 2 min).
+  mapfile -t sanitized_names < <(
+    { ctest --test-dir "$san" -N -L '^core$' -LE '^slow$' -E '^format_check$'; ctest --test-dir "$sang" -N -L '^gui$'; } |
+      sed -n 's/^ *Test *#[0-9]*: //p')
 fi
 export QT_QPA_PLATFORM=offscreen
 # Idle OpenMP threads must not spin on a shared 2-core machine (see core/util/compute_env.h).
@@ -50,4 +56,11 @@ export OMP_WAIT_POLICY=PASSIVE
 # glibc's malloc thresholds of core/util/compute_env.h: set here, no `warp` a test starts re-executes.
 export MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=268435456
 # Two test processes at a time on this 2-core machine class; each test uses one compute thread.
-ctest --test-dir "$builddir" --output-on-failure -j "${WARP_TEST_JOBS:-2}" "$@"
+# Without arguments: every test the sanitized runs above did not run (the slow, fault, fuzz, slurm,
+# package and gpu labels and the formatting check). With arguments (e.g. -L core): what they select.
+skip=()
+if [ $# -eq 0 ] && [ ${#sanitized_names[@]} -gt 0 ]; then
+  skip=(-E "^($(IFS='|'; echo "${sanitized_names[*]}"))\$")
+  echo "test.sh: the plain run leaves out the ${#sanitized_names[@]} tests run sanitized above"
+fi
+ctest --test-dir "$builddir" --output-on-failure -j "${WARP_TEST_JOBS:-2}" "${skip[@]}" "$@"
