@@ -17,7 +17,7 @@ builddir="${WARP_BUILD_DIR:-build}"
 #    without Qt (-DWARP_BUILD_GUI=OFF). It is also the boundary check: core, the CLI and the core
 #    tests must build without Qt, as on a GPU server, so a core test that reached for Qt fails CI.
 #  - build-sanitize-gui: the GUI's Qt Tests (label gui, only the gui_tests target and what it needs).
-sanitized_names=()  # the tests run above under the sanitizers: the plain run below leaves them out
+sanitized_names=()  # the tests the sanitized runs next run: the plain run at the end leaves them out
 if [ "${WARP_SANITIZE_CHECK:-1}" != 0 ]; then
   . scripts/ccache-env.sh
   # Idle OpenMP threads must not spin (as below); the formatting check is not a unit test.

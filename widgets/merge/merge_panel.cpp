@@ -401,6 +401,7 @@ void MergePanel::setExperiment(const QString& dir) {
   m_dir = dir;
   newSession();
   m_open = false;
+  m_openWhenShown.reset();
   m_info = WorkbenchInfo();
   m_points.clear();
   m_order.clear();
