@@ -19,12 +19,16 @@ if [ ${#files[@]} -eq 0 ]; then
   mapfile -t files < <(git ls-files '*.cpp' '*.h')
 fi
 if [ "$check" = 1 ]; then
-  changed=0
-  for f in "${files[@]}"; do
-    if ! clang-format --style=file "$f" | cmp -s - "$f"; then echo "$f"; changed=$((changed + 1)); fi
-  done
-  echo "format.sh: $changed of ${#files[@]} files would change" >&2
-  [ "$changed" = 0 ]
+  # One clang-format for all files (--dry-run reports each place it would change; one process per
+  # file took 46 s of CI's time, this takes 2 s). A failure that names no file (a bad .clang-format)
+  # is shown as it is.
+  rc=0
+  out="$(clang-format --style=file --dry-run --Werror "${files[@]}" 2>&1)" || rc=$?
+  mapfile -t bad < <(printf '%s\n' "$out" | sed -n 's/^\(.*\):[0-9]*:[0-9]*: error: code should be clang-formatted.*/\1/p' | sort -u)
+  [ ${#bad[@]} -gt 0 ] && printf '%s\n' "${bad[@]}"
+  [ "$rc" != 0 ] && [ ${#bad[@]} -eq 0 ] && printf '%s\n' "$out" >&2
+  echo "format.sh: ${#bad[@]} of ${#files[@]} files would change" >&2
+  [ "$rc" = 0 ]
 else
   clang-format --style=file -i "${files[@]}"
 fi
