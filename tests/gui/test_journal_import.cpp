@@ -3,7 +3,7 @@
 // status and metrics, equal to its journal's rows, with no `warp run` driver running; while a live
 // driver holds the experiment the app leaves the import to it, and imports once the driver is gone.
 // The import runs on the follower's importer thread: a poll starts it and returns; its rows are read
-// at once when it reports back.
+// at once when it reports back. A corrupt journal is said once (readFailed, naming the file).
 #include <QProcess>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -71,6 +71,7 @@ class TestJournalImport : public QObject {
   void initTestCase();
   void appShowsAJournaledRunWithoutADriver();
   void aLiveDriverImportsItselfTheAppAfterIt();
+  void corruptJournalSaidOnce();
 
  private:
   QTemporaryDir m_tmp;
@@ -156,6 +157,34 @@ void TestJournalImport::aLiveDriverImportsItselfTheAppAfterIt() {
   const MetricSeries* s = window.metricsFollower()->series(run->id, QStringLiteral("train/reward"));
   QVERIFY(s);
   QCOMPARE(s->steps.size(), 4);
+}
+
+void TestJournalImport::corruptJournalSaidOnce() {
+  // A complete line that is no record: the importer stops there with core's error naming the file.
+  const QString bad = m_dir + QStringLiteral("/journals/zz-corrupt.wj");
+  {
+    QFile f(bad);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("this is not a journal record\n");
+  }
+  MetricsFollower follower;
+  follower.open(QString::fromStdString(guitest::dbPath(m_dir)));
+  QSignalSpy failed(&follower, &MetricsFollower::readFailed);
+  follower.poll();
+  QVERIFY(follower.importingJournals());  // on the importer's thread, the poll went on
+  QTRY_VERIFY_WITH_TIMEOUT(!follower.importingJournals(), 30000);
+  QCOMPARE(failed.size(), 1);
+  const QString message = failed.first().at(0).toString();
+  QVERIFY2(message.contains(QStringLiteral("zz-corrupt.wj")), qPrintable(message));
+  // Tried again at the next poll, said once.
+  follower.poll();
+  QTRY_VERIFY_WITH_TIMEOUT(!follower.importingJournals(), 30000);
+  QCOMPARE(failed.size(), 1);
+  // Gone: the import goes through again, nothing more is said.
+  QVERIFY(QFile::remove(bad));
+  follower.poll();
+  QTRY_VERIFY_WITH_TIMEOUT(!follower.importingJournals(), 30000);
+  QCOMPARE(failed.size(), 1);
 }
 
 QTEST_MAIN(TestJournalImport)
